@@ -1,0 +1,184 @@
+# tessera: one non-recursive GNU make file.
+#
+#   make            build everything into build/
+#   make deps       install the Debian packages that are missing (needs root)
+#   make check      deps + build + every test; ends with "N passed, N failed, N skipped"
+#   make demo       deps + build + the end-to-end demonstration (needs root)
+#   make bench      benchmarks, printed beside their baselines
+#   make install    DESTDIR/PREFIX honoured
+#   make format     clang-format every C file;  make lint: format check + cppcheck
+#
+# Overrides go in config.mk (CC, CFLAGS, PREFIX ...). SANITIZE=1 builds with ASan+UBSan.
+
+-include config.mk
+
+VERSION  := 0.1.0
+
+CC       ?= cc
+B        ?= build
+PREFIX   ?= /usr
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/tessera
+RUNDIR   ?= /run/tessera
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR   ?= $(PREFIX)/lib/$(MULTIARCH)
+NSSDIR   ?= $(LIBDIR)
+PAMDIR   ?= $(LIBDIR)/security
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share/tessera
+MANDIR   ?= $(PREFIX)/share/man
+SLAPD_MODULEDIR ?= /usr/lib/ldap
+
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Werror
+CFLAGS   ?= -g
+SAN      :=
+ifeq ($(SANITIZE),1)
+OPT      := -O1
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+FORTIFY  := $(if $(filter -O0,$(OPT)),,-D_FORTIFY_SOURCE=2)
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(CFLAGS) $(WARN) $(SAN) $(FORTIFY) -fPIC -fvisibility=hidden \
+              -fstack-protector-strong -Ilib -I/usr/include/iniparser \
+              -DTSR_SYSCONFDIR='"$(SYSCONFDIR)"' -DTSR_STATEDIR='"$(STATEDIR)"' \
+              -DTSR_RUNDIR='"$(RUNDIR)"' -DTSR_DATADIR='"$(DATADIR)"' \
+              -DTSR_SLAPD_MODULEDIR='"$(SLAPD_MODULEDIR)"' -DTSR_VERSION='"$(VERSION)"'
+LDFLAGS  ?=
+ALL_LDFLAGS := $(SAN) $(LDFLAGS) -Wl,-z,relro,-z,now
+MODULE_LDFLAGS := -shared -Wl,-z,defs $(ALL_LDFLAGS)
+LDAP_LIBS := -lldap -llber
+LIBS     := $(LDAP_LIBS) -lsodium -liniparser -lpthread
+
+
+# Debian packages: build, runtime and test. `make deps` installs the missing ones.
+DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-dev \
+            slapd ldap-utils openssl pamtester openssh-server openssh-client sshpass expect \
+            util-linux procps iproute2 valgrind clang
+
+.PHONY: all deps check demo bench install format lint clean unit integration
+# Components appear in `all` as their sources land.
+all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
+     $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
+     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) unit-build
+
+# ---- internal library (PIC, never installed) ----
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+
+Q        := $(if $(V),,@)
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libtessera.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# ---- admin tool: every tools/tessera/*.c, plus the embedded LDIF templates ----
+TOOL_SRC := $(wildcard tools/tessera/*.c)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o) $(B)/gen/templates.o
+TEMPLATES := $(wildcard etc/ldap/*.ldif.in) etc/ldap/tessera.ldif
+
+$(B)/gen/templates.c: $(TEMPLATES) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/templates.o: $(B)/gen/templates.c
+	$(CC) $(ALL_CFLAGS) -Itools/tessera -c -o $@ $<
+
+$(B)/tessera: $(TOOL_OBJ) $(B)/libtessera.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libtessera.a $(LIBS)
+
+# ---- daemon ----
+DAEMON_SRC := $(wildcard tools/tesserad/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
+$(B)/tesserad: $(DAEMON_OBJ) $(B)/libtessera.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(B)/libtessera.a $(LIBS)
+
+# ---- hosted modules: export only their entry points ----
+$(B)/pam_tessera.so: $(B)/pam_module/pam_tessera.o $(B)/libtessera.a pam_module/pam_tessera.map
+	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=pam_module/pam_tessera.map -o $@ \
+	    $(B)/pam_module/pam_tessera.o $(B)/libtessera.a $(LIBS) -lpam
+
+# The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash.
+NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o,$(LIB_OBJ))
+$(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
+	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=nss_module/nss_tessera.map \
+	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)
+
+# ---- tests ----
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+HELPER_SRC := $(wildcard tests/integration/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+.PHONY: unit-build
+unit-build: $(UNIT_BIN) $(HELPER_BIN)
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/tests/unit/harness.o $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(B)/tests/unit/harness.o \
+	    $(B)/libtessera.a $(LIBS)
+
+$(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libtessera.a $(LIBS) -lpam -ldl
+
+TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
+
+check: deps all
+	@$(TEST_ENV) sh tests/run.sh $(T)
+
+unit: all
+	@$(TEST_ENV) sh tests/run.sh unit $(T)
+
+integration: all
+	@$(TEST_ENV) sh tests/run.sh integration $(T)
+
+demo: deps all
+	@$(TEST_ENV) sh tools/demo.sh
+
+bench: deps all
+	@$(TEST_ENV) sh tests/bench/run.sh
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	        || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages:$$missing (run as root)" >&2; exit 1; fi; \
+	    echo "make deps: installing$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+install: all
+	install -D -m 0755 $(B)/tessera $(DESTDIR)$(PREFIX)/bin/tessera
+	install -D -m 0755 $(B)/tesserad $(DESTDIR)$(SBINDIR)/tesserad
+	install -D -m 0644 $(B)/pam_tessera.so $(DESTDIR)$(PAMDIR)/pam_tessera.so
+	install -D -m 0644 $(B)/libnss_tessera.so.2 $(DESTDIR)$(NSSDIR)/libnss_tessera.so.2
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tessera $(DESTDIR)$(STATEDIR)
+	[ -e $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf ] || \
+	    install -m 0644 etc/tessera/tessera.conf $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf
+	install -D -m 0644 etc/ldap/tessera.ldif $(DESTDIR)$(DATADIR)/tessera.ldif
+	install -D -m 0644 etc/ldap/tessera.schema $(DESTDIR)$(DATADIR)/tessera.schema
+	for f in etc/pam.d/* etc/nsswitch.conf.example; do \
+	    install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/examples/$${f#etc/}; done
+	for f in $(wildcard etc/systemd/*); do \
+	    install -D -m 0644 $$f $(DESTDIR)/lib/systemd/system/$${f##*/}; done
+	for m in $(wildcard man/*.[1-8]); do \
+	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(C_FILES)
+
+lint:
+	clang-format --dry-run --Werror $(C_FILES)
+	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	    -I lib -I /usr/include/iniparser $(filter %.c,$(C_FILES))
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

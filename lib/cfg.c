@@ -1,0 +1,527 @@
+/* cfg.c: see cfg.h. The only file that includes iniparser.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "cfg.h"
+
+#define CFG_MAX_SIZE (1024 * 1024)
+#define CFG_MAX_LINE 1000 /* iniparser 4.1 refuses lines of 1024 bytes and more */
+
+enum cfg_type {
+	CFG_STR,  /* any printable text */
+	CFG_PATH, /* an absolute path */
+	CFG_U32,  /* decimal in [min, max] */
+	CFG_BOOL, /* yes/no */
+	CFG_URIS, /* ldap URIs separated by spaces */
+	CFG_DN,   /* attr=value,... */
+};
+
+struct cfg_key {
+	const char *section, *key;
+	enum cfg_type type;
+	uint32_t min, max;
+	const char *def; /* default as text; NULL leaves the value unset */
+	size_t offset;
+	const char *doc; /* one line, printed by the dump */
+};
+
+#define OFF(f) offsetof(struct tsr_cfg, f)
+/* The one table. etc/tessera/tessera.conf documents every row; keep them in step. */
+static const struct cfg_key keys[] = {
+    {"directory", "uri", CFG_URIS, 0, 0, "ldapi:///", OFF(dir.uri), "LDAP servers, tried in order"},
+    {"directory", "base", CFG_DN, 0, 0, NULL, OFF(dir.base), "tenant entry this host serves"},
+    {"directory", "bind_dn", CFG_DN, 0, 0, NULL, OFF(dir.bind_dn),
+     "service account; unset: SASL EXTERNAL over ldapi"},
+    {"directory", "bind_password_file", CFG_PATH, 0, 0, NULL, OFF(dir.bind_password_file),
+     "root-owned 0600 file holding the service password"},
+    {"directory", "tls_ca_file", CFG_PATH, 0, 0, NULL, OFF(dir.tls_ca_file),
+     "CA certificates; unset: the system store"},
+    {"directory", "tls_verify", CFG_BOOL, 0, 0, "yes", OFF(dir.tls_verify),
+     "verify server certificates and names"},
+    {"directory", "starttls", CFG_BOOL, 0, 0, "yes", OFF(dir.starttls),
+     "ldap:// URIs must upgrade with StartTLS"},
+    {"directory", "timeout", CFG_U32, 1, 300, "5", OFF(dir.timeout),
+     "seconds for connecting and for each operation"},
+    {"cache", "path", CFG_PATH, 0, 0, TSR_STATEDIR "/cache.img", OFF(cache.path),
+     "cache image written by tesserad"},
+    {"server", "listen", CFG_STR, 0, 0, NULL, OFF(server.listen),
+     "embedded slapd: extra listener URLs besides ldapi"},
+    {"server", "run_as", CFG_STR, 0, 0, "openldap", OFF(server.run_as),
+     "embedded slapd: account it runs as"},
+    {"server", "suffix", CFG_DN, 0, 0, NULL, OFF(server.suffix), "embedded slapd: suffix"},
+    {"server", "tenant", CFG_STR, 0, 0, NULL, OFF(server.tenant), "embedded slapd: first tenant"},
+};
+
+static const struct cfg_key *
+find_key(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+known_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Remember "section\0key" pairs to find duplicates. */
+struct seen {
+	char **v;
+	size_t n;
+};
+
+static bool
+seen_add(struct seen *s, const char *section, const char *key)
+{
+	char *k, **v;
+	size_t i;
+
+	if (asprintf(&k, "%s:%s", section, key) < 0)
+		return true;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], k) == 0) {
+			free(k);
+			return false;
+		}
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (!v) {
+		free(k);
+		return true;
+	}
+	s->v = v;
+	s->v[s->n++] = k;
+	return true;
+}
+
+static void
+seen_free(struct seen *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Lexical checks on the raw text that iniparser would silently get wrong. */
+static void
+prescan(const char *path, char *text, size_t size, struct tsr_errs *errs)
+{
+	char section[128] = "", *line, *next, *eq, *k, *v;
+	struct seen seen = {0};
+	size_t lineno = 0, len, vlen;
+
+	if (memchr(text, '\0', size)) {
+		tsr_errs_add(errs, "%s: contains a NUL byte; the file must be text", path);
+		return;
+	}
+	for (line = text; line && *line; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strlen(line) > CFG_MAX_LINE) {
+			tsr_errs_add(errs, "%s:%zu: line longer than %d bytes", path, lineno,
+			             CFG_MAX_LINE);
+			continue;
+		}
+		line = trim(line);
+		if (*line == '\0' || *line == ';' || *line == '#')
+			continue;
+		len = strlen(line);
+		if (line[len - 1] == '\\') {
+			tsr_errs_add(errs, "%s:%zu: line continuation with '\\' is not supported",
+			             path, lineno);
+			continue;
+		}
+		if (*line == '[') {
+			if (line[len - 1] != ']' || len < 3 || !is_name(line + 1, len - 2) ||
+			    len - 2 >= sizeof(section)) {
+				tsr_errs_add(errs,
+				             "%s:%zu: bad section header %s: expected [name] with "
+				             "lower-case letters, digits and '_'",
+				             path, lineno, line);
+				strcpy(section, "\001"); /* keys below it are not checked */
+				continue;
+			}
+			memcpy(section, line + 1, len - 2);
+			section[len - 2] = '\0';
+			if (!known_section(section))
+				tsr_errs_add(errs, "%s:%zu: [%s]: unknown section", path, lineno,
+				             section);
+			continue;
+		}
+		eq = strchr(line, '=');
+		if (!eq) {
+			tsr_errs_add(errs, "%s:%zu: expected 'key = value', got '%.40s'", path,
+			             lineno, line);
+			continue;
+		}
+		*eq = '\0';
+		k = trim(line);
+		v = trim(eq + 1);
+		if (!is_name(k, strlen(k))) {
+			tsr_errs_add(errs,
+			             "%s:%zu: bad key '%.40s': use lower-case letters, digits and "
+			             "'_'",
+			             path, lineno, k);
+			continue;
+		}
+		if (section[0] == '\0') {
+			tsr_errs_add(errs, "%s:%zu: %s: key outside any [section]", path, lineno,
+			             k);
+			continue;
+		}
+		if (section[0] == '\001' || !known_section(section))
+			continue; /* already reported */
+		if (!find_key(section, k)) {
+			tsr_errs_add(errs, "%s:%zu: [%s] %s: unknown key", path, lineno, section,
+			             k);
+			continue;
+		}
+		if (!seen_add(&seen, section, k)) {
+			tsr_errs_add(errs, "%s:%zu: [%s] %s: set twice; keep one line", path,
+			             lineno, section, k);
+			continue;
+		}
+		vlen = strlen(v);
+		if (vlen > 0 && (v[0] == '"' || v[0] == '\'')) {
+			if (vlen < 2 || v[vlen - 1] != v[0] || memchr(v + 1, v[0], vlen - 2))
+				tsr_errs_add(errs,
+				             "%s:%zu: [%s] %s: unbalanced quotes; write "
+				             "\"value\" with no quote inside",
+				             path, lineno, section, k);
+		} else if (strpbrk(v, ";#")) {
+			tsr_errs_add(errs,
+			             "%s:%zu: [%s] %s: value contains ';' or '#', which would "
+			             "start a comment; put the value in double quotes",
+			             path, lineno, section, k);
+		}
+	}
+	seen_free(&seen);
+}
+
+static int
+read_file(const char *path, char **ret, size_t *ret_size, struct tsr_errs *errs)
+{
+	struct tsr_buf b = {0};
+	const char *why;
+	char chunk[8192];
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		tsr_errs_add(errs, "%s: cannot open: %s", path, strerror(errno));
+		return r == -ENOENT ? -ENOENT : -EACCES;
+	}
+	/* Whoever can write the file chooses the servers and the CA: insist it is ours. */
+	if (tsr_check_file_owner(fd, geteuid(), false, &why) < 0) {
+		tsr_errs_add(errs, "%s: refused: %s", path, why);
+		r = -EACCES;
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tsr_errs_add(errs, "%s: cannot read: %s", path, strerror(errno));
+			r = -EACCES;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > CFG_MAX_SIZE) {
+			tsr_errs_add(errs, "%s: larger than %d bytes", path, CFG_MAX_SIZE);
+			r = -EINVAL;
+			goto out;
+		}
+		r = tsr_buf_append(&b, chunk, (size_t)n);
+		if (r < 0)
+			goto out;
+	}
+	*ret_size = b.len;
+	r = tsr_buf_steal(&b, ret);
+out:
+	tsr_buf_free(&b);
+	close(fd);
+	return r;
+}
+
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+valid_uri(const char *u)
+{
+	return strncmp(u, "ldapi://", 8) == 0 || strncmp(u, "ldaps://", 8) == 0 ||
+	       strncmp(u, "ldap://", 7) == 0;
+}
+
+/* Check a value against its row; on success store it in c. */
+static void
+set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char *path,
+          struct tsr_errs *errs)
+{
+	char *field = (char *)c + k->offset, **words = NULL, *dup;
+	uint32_t u;
+	size_t i;
+	bool b;
+	int r;
+
+	switch (k->type) {
+	case CFG_U32:
+		r = tsr_parse_u32(v, k->min, k->max, &u);
+		if (r == -EINVAL)
+			tsr_errs_add(errs, "%s: [%s] %s: '%s' is not a whole number", path,
+			             k->section, k->key, v);
+		else if (r < 0)
+			tsr_errs_add(errs, "%s: [%s] %s: %s is out of range %u..%u", path,
+			             k->section, k->key, v, k->min, k->max);
+		else
+			*(uint32_t *)field = u;
+		return;
+	case CFG_BOOL:
+		if (tsr_parse_bool(v, &b) < 0)
+			tsr_errs_add(errs, "%s: [%s] %s: '%s' is not yes or no", path, k->section,
+			             k->key, v);
+		else
+			*(bool *)field = b;
+		return;
+	case CFG_PATH:
+		if (v[0] != '/' || !printable(v)) {
+			tsr_errs_add(errs, "%s: [%s] %s: '%s' is not an absolute path", path,
+			             k->section, k->key, v);
+			return;
+		}
+		break;
+	case CFG_DN:
+		if (!strchr(v, '=') || !printable(v)) {
+			tsr_errs_add(errs, "%s: [%s] %s: '%s' is not a DN (attr=value,...)", path,
+			             k->section, k->key, v);
+			return;
+		}
+		break;
+	case CFG_URIS:
+		if (tsr_strv_split(v, &words, NULL) < 0)
+			return;
+		if (!words[0])
+			tsr_errs_add(errs, "%s: [%s] %s: at least one URI is needed", path,
+			             k->section, k->key);
+		for (i = 0; words[i]; i++)
+			if (!valid_uri(words[i]))
+				tsr_errs_add(errs,
+				             "%s: [%s] %s: '%s' is not an ldap://, ldaps:// or "
+				             "ldapi:// URI",
+				             path, k->section, k->key, words[i]);
+		tsr_strv_free(words);
+		break;
+	case CFG_STR:
+		if (!printable(v)) {
+			tsr_errs_add(errs, "%s: [%s] %s: contains control characters", path,
+			             k->section, k->key);
+			return;
+		}
+		break;
+	}
+	dup = strdup(v);
+	if (!dup) {
+		tsr_errs_add(errs, "%s: out of memory", path);
+		return;
+	}
+	free(*(char **)field);
+	*(char **)field = dup;
+}
+
+static int
+silent(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+static void
+cross_checks(const struct tsr_cfg *c, struct tsr_errs *errs)
+{
+	if (!c->dir.base)
+		tsr_errs_add(errs,
+		             "%s: [directory] base: required (the tenant entry, e.g. "
+		             "o=example,dc=example,dc=org)",
+		             c->path);
+	if (c->dir.bind_dn && !c->dir.bind_password_file)
+		tsr_errs_add(errs,
+		             "%s: [directory] bind_password_file: required when bind_dn is set",
+		             c->path);
+	if (!c->dir.bind_dn && c->dir.bind_password_file)
+		tsr_errs_add(errs,
+		             "%s: [directory] bind_dn: required when bind_password_file is set",
+		             c->path);
+}
+
+int
+tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
+{
+	struct tsr_cfg *c = NULL;
+	dictionary *d = NULL;
+	size_t size = 0, before = errs->n, i;
+	char *text = NULL, full[256];
+	const char *v;
+	int r;
+
+	r = read_file(path, &text, &size, errs);
+	if (r < 0)
+		goto out;
+	prescan(path, text, size, errs);
+	r = -EINVAL;
+	if (errs->n > before || errs->lost)
+		goto out;
+	r = -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto out;
+	c->path = strdup(path);
+	if (!c->path)
+		goto out;
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
+		if (keys[i].def)
+			set_value(c, &keys[i], keys[i].def, path, errs);
+	iniparser_set_error_callback(silent);
+	d = iniparser_load(path);
+	r = -EINVAL;
+	if (!d) {
+		tsr_errs_add(errs, "%s: cannot be parsed as INI", path);
+		goto out;
+	}
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+		(void)snprintf(full, sizeof(full), "%s:%s", keys[i].section, keys[i].key);
+		v = iniparser_getstring(d, full, NULL);
+		if (v && *v)
+			set_value(c, &keys[i], v, path, errs);
+		else if (v && !*v)
+			tsr_errs_add(errs,
+			             "%s: [%s] %s: empty value; remove the line for the "
+			             "default",
+			             path, keys[i].section, keys[i].key);
+	}
+	cross_checks(c, errs);
+	if (errs->n > before || errs->lost)
+		goto out;
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	if (d)
+		iniparser_freedict(d);
+	free(text);
+	tsr_cfg_free(c);
+	return r;
+}
+
+void
+tsr_cfg_free(struct tsr_cfg *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+		switch (keys[i].type) {
+		case CFG_U32:
+		case CFG_BOOL:
+			break;
+		default:
+			free(*(char **)((char *)c + keys[i].offset));
+		}
+	}
+	free(c->path);
+	free(c);
+}
+
+void
+tsr_cfg_dump(const struct tsr_cfg *c, FILE *f)
+{
+	const char *section = "", *field, *v;
+	char num[16];
+	size_t i;
+	bool dflt;
+
+	fprintf(f, "# effective configuration from %s\n", c->path);
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+		field = (const char *)c + keys[i].offset;
+		switch (keys[i].type) {
+		case CFG_U32:
+			(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);
+			v = num;
+			break;
+		case CFG_BOOL:
+			v = *(const bool *)field ? "yes" : "no";
+			break;
+		default:
+			v = *(char *const *)field;
+		}
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		dflt = keys[i].def && v && strcmp(v, keys[i].def) == 0;
+		if (v && strpbrk(v, ";#"))
+			fprintf(f, "%s = \"%s\"", keys[i].key, v);
+		else if (v)
+			fprintf(f, "%s = %s", keys[i].key, v);
+		else
+			fprintf(f, "# %s is not set", keys[i].key);
+		fprintf(f, "%*s# %s%s\n", 2, "", keys[i].doc, dflt ? " (default)" : "");
+	}
+}

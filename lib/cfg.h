@@ -1,0 +1,51 @@
+/* cfg.h: the tessera configuration file (INI), read through one key table.
+ *
+ * Hides iniparser (the only includer) and its Debian 4.1 pitfalls: the raw file is
+ * scanned first, so unknown sections and keys, keys outside a section, duplicate keys,
+ * unquoted ';' or '#' in values, NUL bytes and overlong lines are errors, not surprises.
+ * The same table gives defaults, validation, and the dump behind `tessera config check`.
+ * Never logs: every problem is returned as a message naming file, section and key. */
+#ifndef TSR_CFG_H
+#define TSR_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "attrs.h"
+#include "util.h"
+
+#define TSR_CFG_DEFAULT_PATH TSR_SYSCONFDIR "/tessera/tessera.conf"
+
+struct tsr_cfg {
+	char *path; /* the file this came from */
+	struct {
+		char *uri;                /* space-separated ldapi://, ldaps://, ldap:// URIs */
+		char *base;               /* the tenant entry this host serves */
+		char *bind_dn;            /* NULL: SASL EXTERNAL (ldapi) or anonymous */
+		char *bind_password_file; /* root-owned, 0600, one line */
+		char *tls_ca_file;        /* NULL: the system trust store */
+		bool tls_verify;          /* verify the server certificate and name */
+		bool starttls;            /* ldap:// URIs must upgrade with StartTLS */
+		uint32_t timeout;         /* seconds, for connect and for each operation */
+	} dir;
+	struct {
+		char *path;
+	} cache;
+	struct {
+		char *listen; /* extra slapd listener URLs (ldap://127.0.0.1:PORT/) */
+		char *run_as; /* account slapd runs as */
+		char *suffix;
+		char *tenant;
+	} server;
+};
+
+/* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:
+ * -ENOENT missing, -EACCES unreadable or unsafe, -EINVAL invalid content. */
+TSR_MUST_USE int tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs);
+void tsr_cfg_free(struct tsr_cfg *c);
+/* Print the effective configuration (every key, defaults included) as INI.
+ * Keys still at their default are marked with a "(default)" comment. */
+void tsr_cfg_dump(const struct tsr_cfg *c, FILE *f);
+
+#endif

@@ -1,0 +1,296 @@
+/* util.c: see util.h. libc only. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+int
+tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (s[0] == '0' && s[1] != '\0')
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int
+tsr_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < TSR_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int
+buf_grow(struct tsr_buf *b, size_t extra)
+{
+	size_t want, cap;
+	char *p;
+
+	if (b->failed)
+		return -ENOMEM;
+	if (extra > SIZE_MAX / 2 - b->len - 1)
+		goto fail;
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		goto fail;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+fail:
+	tsr_buf_free(b);
+	b->failed = true;
+	return -ENOMEM;
+}
+
+int
+tsr_buf_append(struct tsr_buf *b, const void *data, size_t len)
+{
+	int r;
+
+	r = buf_grow(b, len);
+	if (r < 0)
+		return r;
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+tsr_buf_puts(struct tsr_buf *b, const char *s)
+{
+	return tsr_buf_append(b, s, strlen(s));
+}
+
+int
+tsr_buf_printf(struct tsr_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	r = buf_grow(b, (size_t)n);
+	if (r < 0)
+		return r;
+	va_start(ap, fmt);
+	(void)vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+tsr_buf_steal(struct tsr_buf *b, char **ret)
+{
+	int r;
+
+	r = buf_grow(b, 0);
+	if (r < 0)
+		return r;
+	b->p[b->len] = '\0'; /* a buffer that never grew has no terminator yet */
+	*ret = b->p;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return 0;
+}
+
+void
+tsr_buf_free(struct tsr_buf *b)
+{
+	if (!b)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+tsr_errs_add(struct tsr_errs *e, const char *fmt, ...)
+{
+	char *m = NULL, **v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	v = m ? realloc(e->msg, (e->n + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(m);
+		e->lost = true;
+		return;
+	}
+	e->msg = v;
+	e->msg[e->n++] = m;
+}
+
+void
+tsr_errs_clear(struct tsr_errs *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = 0;
+	e->lost = false;
+}
+
+void
+tsr_strv_free(char **v)
+{
+	char **p;
+
+	if (!v)
+		return;
+	for (p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+int
+tsr_strv_split(const char *s, char ***ret, size_t *ret_n)
+{
+	char **v = NULL, **nv;
+	size_t n = 0, len;
+	int r = -ENOMEM;
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		goto out;
+	while (s && *s) {
+		s += strspn(s, " \t");
+		len = strcspn(s, " \t");
+		if (len == 0)
+			break;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv)
+			goto out;
+		v = nv;
+		v[n] = strndup(s, len);
+		v[n + 1] = NULL;
+		if (!v[n])
+			goto out;
+		n++;
+		s += len;
+	}
+	*ret = v;
+	if (ret_n)
+		*ret_n = n;
+	v = NULL;
+	r = 0;
+out:
+	tsr_strv_free(v);
+	return r;
+}
+
+int
+tsr_url_encode(const char *s, char **ret)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct tsr_buf b = {0};
+	unsigned char c;
+	char esc[3];
+	int r = 0;
+
+	for (; *s && r == 0; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '~' || c == '-') {
+			r = tsr_buf_append(&b, s, 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		r = tsr_buf_append(&b, esc, 3);
+	}
+	if (r == 0)
+		r = tsr_buf_steal(&b, ret);
+	tsr_buf_free(&b);
+	return r;
+}
+
+int
+tsr_check_file_owner(int fd, uid_t expect_uid, bool private, const char **why)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -EPERM;
+	}
+	if (st.st_uid != 0 && st.st_uid != expect_uid) {
+		*why = "not owned by root";
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		*why = "writable by group or others";
+		return -EPERM;
+	}
+	if (private && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		*why = "readable by group or others (must be mode 0600 or 0400)";
+		return -EPERM;
+	}
+	return 0;
+}
+
+uint64_t
+tsr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

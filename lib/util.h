@@ -1,0 +1,61 @@
+/* util.h: strict parsing, growable buffers, error lists, string vectors.
+ *
+ * libc only (the NSS module links this file), never logs, never exits.
+ * Every int function returns >= 0 on success or a negative errno, and writes
+ * its out-parameter only on success. */
+#ifndef TSR_UTIL_H
+#define TSR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "attrs.h"
+
+/* Decimal digits only (no sign, space, or leading zero), value in [min, max].
+ * -EINVAL when not a number, -ERANGE when outside the range. */
+TSR_MUST_USE int tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
+/* yes/no, true/false, on/off, 1/0 (case-insensitive); -EINVAL otherwise. */
+TSR_MUST_USE int tsr_parse_bool(const char *s, bool *ret);
+
+/* Growable NUL-terminated byte buffer (curl's dynbuf). Zero-initialise, then append.
+ * After a failed append the buffer is freed and further appends fail with -ENOMEM. */
+struct tsr_buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+TSR_MUST_USE int tsr_buf_append(struct tsr_buf *b, const void *data, size_t len);
+TSR_MUST_USE int tsr_buf_puts(struct tsr_buf *b, const char *s);
+TSR_MUST_USE TSR_PRINTF(2, 3) int tsr_buf_printf(struct tsr_buf *b, const char *fmt, ...);
+/* Hand the string to the caller (never NULL on success: "" for an empty buffer). */
+TSR_MUST_USE int tsr_buf_steal(struct tsr_buf *b, char **ret);
+void tsr_buf_free(struct tsr_buf *b);
+
+/* An ordered list of human-readable error messages (config check, validation). */
+struct tsr_errs {
+	char **msg;
+	size_t n;
+	bool lost; /* a message could not be recorded (out of memory) */
+};
+/* Appends one message; on allocation failure sets lost instead. */
+TSR_PRINTF(2, 3) void tsr_errs_add(struct tsr_errs *e, const char *fmt, ...);
+void tsr_errs_clear(struct tsr_errs *e);
+
+/* NULL-terminated string vectors. split: on runs of spaces/tabs; empty input → empty vector. */
+TSR_MUST_USE int tsr_strv_split(const char *s, char ***ret, size_t *ret_n);
+void tsr_strv_free(char **v);
+
+/* Percent-encode everything outside [A-Za-z0-9._~-] (for ldapi:// socket paths). */
+TSR_MUST_USE int tsr_url_encode(const char *s, char **ret);
+
+/* Refuse files an attacker could have written: regular file, owned by root or by
+ * expect_uid, not group- or world-writable; with private, also no group/other bits.
+ * -EPERM with a reason in *why (static string) when refused. */
+TSR_MUST_USE int tsr_check_file_owner(int fd, uid_t expect_uid, bool private, const char **why);
+
+/* Monotonic clock in milliseconds (for timeouts and benchmarks). */
+uint64_t tsr_now_ms(void);
+
+#endif

@@ -1,0 +1,44 @@
+# Integration: the documentation agrees with the code.
+. "$TSR_SRC/tests/integration/lib.sh"
+S=$TSR_SRC
+
+# The shipped configuration is valid, and documents every key of the table.
+expect_rc 0 docs_shipped_conf_is_valid "$TESSERA" --config "$S/etc/tessera/tessera.conf" config check
+missing=""
+section=""
+while IFS= read -r line; do
+	case "$line" in
+	"["*"]") section=$line ;;
+	*" = "*|"# "*" is not set"*)
+		key=${line#\# }; key=${key%% *}
+		awk -v s="$section" -v k="$key" '
+			$0 == s { in_s = 1; next } /^\[/ { in_s = 0 }
+			in_s && ($0 ~ "^#?" k " =" || $0 ~ "^#?" k " *=") { found = 1 }
+			END { exit !found }' "$S/etc/tessera/tessera.conf" || missing="$missing $section$key"
+		grep -q "^\.B $key\$\|^\.BR $key \|^\.B $key " "$S/man/tessera.conf.5" \
+			|| missing="$missing man:$key"
+		;;
+	esac
+done < <(printf '%s\n' "$OUT")
+[ -z "$missing" ] && pass docs_every_key_documented || fail docs_every_key_documented "missing:$missing"
+
+# Both schema forms define the same attribute types and object classes.
+a=$(grep -o "NAME '[A-Za-z]*'" "$S/etc/ldap/tessera.ldif" | sort)
+b=$(grep -o "NAME '[A-Za-z]*'" "$S/etc/ldap/tessera.schema" | sort)
+[ -n "$a" ] && [ "$a" = "$b" ] && pass docs_schema_forms_agree || fail docs_schema_forms_agree
+oids=$(grep -o "( 2\.25\.[0-9.]*" "$S/etc/ldap/tessera.ldif" | sort | uniq -d)
+[ -z "$oids" ] && pass docs_schema_oids_unique || fail docs_schema_oids_unique "$oids"
+bad=$(grep -o "( [0-9.]* NAME" "$S/etc/ldap/tessera.ldif" | grep -v "( 2\.25\.136227603888788491810595329473083228043\.[12]\.[0-9]* NAME")
+[ -z "$bad" ] && pass docs_schema_oids_under_arc || fail docs_schema_oids_under_arc "$bad"
+
+# README starts with exactly the two commands.
+first=$(awk '/^```/ { n++; next } n == 1 { print }' "$S/README.md" | sed 's/ *#.*//')
+[ "$first" = "make demo
+make check" ] && pass docs_readme_two_commands || fail docs_readme_two_commands "$first"
+
+# Every object of the tool is in --help, the README and the man page.
+for obj in $("$TESSERA" --help | awk '/^Objects:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ { on = 0 }'); do
+	grep -q "tessera $obj" "$S/README.md" && grep -q "^\.SS $obj" "$S/man/tessera.1" \
+		&& pass "docs_object_$obj" || fail "docs_object_$obj" "missing in README or tessera.1"
+done
+finish

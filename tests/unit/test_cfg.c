@@ -1,0 +1,229 @@
+/* Unit tests: lib/cfg, including Debian iniparser 4.1's sharp edges. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "harness.h"
+
+static const char *
+conf(const char *text, size_t len, mode_t mode)
+{
+	static char path[256];
+	static int n;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/c%d.conf", harness_tmpdir(), n++);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, mode);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, text, len), (ssize_t)len);
+	ASSERT_OK(fchmod(fd, mode));
+	close(fd);
+	return path;
+}
+
+static int
+load(const char *text, struct tsr_cfg **c, struct tsr_errs *errs)
+{
+	return tsr_cfg_load(conf(text, strlen(text), 0644), c, errs);
+}
+
+#define BASE "[directory]\nbase = o=acme,dc=example,dc=org\n"
+
+/* Load text; expect failure r whose messages contain want. */
+static void
+expect_error(const char *text, size_t len, int r, const char *want)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+	char all[4096] = "";
+	size_t i;
+
+	ASSERT_ERR(r, tsr_cfg_load(conf(text, len, 0644), &c, &errs));
+	ASSERT_TRUE(c == NULL);
+	ASSERT_TRUE(errs.n > 0);
+	for (i = 0; i < errs.n; i++) {
+		strncat(all, errs.msg[i], sizeof(all) - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	ASSERT_CONTAINS(all, want);
+	tsr_errs_clear(&errs);
+}
+#define EXPECT_ERROR(text, r, want) expect_error(text, sizeof(text) - 1, r, want)
+
+TEST(cfg_defaults_and_values)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_OK(load(BASE "timeout = 7\nuri = ldap://a/  ldaps://b/\n"
+	                    "tls_verify = no\n[cache]\npath = /tmp/x.img\n",
+	               &c, &errs));
+	ASSERT_EQ(errs.n, 0);
+	ASSERT_STREQ(c->dir.base, "o=acme,dc=example,dc=org");
+	ASSERT_STREQ(c->dir.uri, "ldap://a/  ldaps://b/");
+	ASSERT_EQ(c->dir.timeout, 7);
+	ASSERT_EQ(c->dir.tls_verify, 0);
+	ASSERT_EQ(c->dir.starttls, 1); /* default */
+	ASSERT_STREQ(c->cache.path, "/tmp/x.img");
+	ASSERT_TRUE(c->dir.bind_dn == NULL);
+	tsr_cfg_free(c);
+}
+
+TEST(cfg_minimal_file_gets_defaults)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_OK(load(BASE, &c, &errs));
+	ASSERT_STREQ(c->dir.uri, "ldapi:///");
+	ASSERT_EQ(c->dir.timeout, 5);
+	ASSERT_EQ(c->dir.tls_verify, 1);
+	ASSERT_STREQ(c->cache.path, TSR_STATEDIR "/cache.img");
+	ASSERT_STREQ(c->server.run_as, "openldap");
+	tsr_cfg_free(c);
+}
+
+TEST(cfg_unknown_key)
+{
+	EXPECT_ERROR(BASE "uri_list = ldap://x/\n", -EINVAL, "[directory] uri_list: unknown key");
+}
+
+TEST(cfg_unknown_section)
+{
+	EXPECT_ERROR(BASE "[ldap]\nuri = ldap://x/\n", -EINVAL, "[ldap]: unknown section");
+}
+
+TEST(cfg_bad_number)
+{
+	EXPECT_ERROR(BASE "timeout = 5s\n", -EINVAL,
+	             "[directory] timeout: '5s' is not a whole number");
+	EXPECT_ERROR(BASE "timeout = -1\n", -EINVAL, "is not a whole number");
+}
+
+TEST(cfg_out_of_range)
+{
+	EXPECT_ERROR(BASE "timeout = 0\n", -EINVAL,
+	             "[directory] timeout: 0 is out of range 1..300");
+	EXPECT_ERROR(BASE "timeout = 99999999999\n", -EINVAL, "out of range");
+}
+
+TEST(cfg_key_naming_a_section_does_not_crash)
+{
+	/* iniparser stores [directory:uri] as the key directory:uri with a NULL value:
+	 * the lookup that crashes iniparser_getboolean (CVE-2023-33461). */
+	EXPECT_ERROR(BASE "[directory:tls_verify]\n", -EINVAL, "bad section header");
+	EXPECT_ERROR("[directory]\n[directory:base]\nx = 1\n", -EINVAL, "bad section header");
+}
+
+TEST(cfg_semicolon_and_hash_need_quotes)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	EXPECT_ERROR(BASE "bind_dn = cn=a;b,o=x\n", -EINVAL,
+	             "[directory] bind_dn: value contains ';' or '#'");
+	EXPECT_ERROR(BASE "tls_ca_file = /etc/ca#1.pem\n", -EINVAL,
+	             "put the value in double quotes");
+	ASSERT_OK(load(BASE "tls_ca_file = \"/etc/ca;#1.pem\"\n", &c, &errs));
+	ASSERT_STREQ(c->dir.tls_ca_file, "/etc/ca;#1.pem"); /* not silently cut at ';' */
+	tsr_cfg_free(c);
+}
+
+TEST(cfg_missing_and_unreadable_files)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_ERR(-ENOENT, tsr_cfg_load("/nonexistent/tessera.conf", &c, &errs));
+	ASSERT_CONTAINS(errs.msg[0], "/nonexistent/tessera.conf: cannot open");
+	tsr_errs_clear(&errs);
+	ASSERT_ERR(-EACCES, tsr_cfg_load(harness_tmpdir(), &c, &errs));
+	ASSERT_CONTAINS(errs.msg[0], "not a regular file");
+	tsr_errs_clear(&errs);
+}
+
+TEST(cfg_refuses_file_others_can_write)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_ERR(-EACCES, tsr_cfg_load(conf(BASE, sizeof(BASE) - 1, 0666), &c, &errs));
+	ASSERT_CONTAINS(errs.msg[0], "writable by group or others");
+	tsr_errs_clear(&errs);
+}
+
+TEST(cfg_duplicate_keys_are_errors)
+{
+	EXPECT_ERROR(BASE "timeout = 3\ntimeout = 4\n", -EINVAL, "[directory] timeout: set twice");
+	EXPECT_ERROR(BASE "[cache]\npath = /a\n[directory]\nbase = o=b\n", -EINVAL,
+	             "[directory] base: set twice");
+}
+
+TEST(cfg_lexical_errors)
+{
+	EXPECT_ERROR("base = o=x\n", -EINVAL, "key outside any [section]");
+	EXPECT_ERROR(BASE "just words\n", -EINVAL, "expected 'key = value'");
+	EXPECT_ERROR(BASE "uri = ldap://a/ \\\n ldap://b/\n", -EINVAL, "line continuation");
+	EXPECT_ERROR(BASE "tls_ca_file = \"/a\n", -EINVAL, "unbalanced quotes");
+	EXPECT_ERROR(BASE "Timeout = 5\n", -EINVAL, "bad key 'Timeout'");
+	EXPECT_ERROR(BASE "[Cache]\n", -EINVAL, "bad section header [Cache]");
+	EXPECT_ERROR(BASE "timeout =\n", -EINVAL, "[directory] timeout: empty value");
+}
+
+TEST(cfg_nul_byte_and_long_line)
+{
+	static const char nul[] = BASE "timeout = 5\0junk\n";
+	char big[2048];
+
+	EXPECT_ERROR(nul, -EINVAL, "contains a NUL byte");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, BASE "bind_dn = cn=", sizeof(BASE "bind_dn = cn=") - 1);
+	big[sizeof(big) - 1] = '\n';
+	expect_error(big, sizeof(big), -EINVAL, "line longer than 1000 bytes");
+}
+
+TEST(cfg_value_rules)
+{
+	EXPECT_ERROR(BASE "tls_verify = maybe\n", -EINVAL,
+	             "[directory] tls_verify: 'maybe' is not yes or no");
+	EXPECT_ERROR(BASE "uri = http://x/\n", -EINVAL, "'http://x/' is not an ldap://");
+	EXPECT_ERROR(BASE "tls_ca_file = ca.pem\n", -EINVAL, "'ca.pem' is not an absolute path");
+	EXPECT_ERROR("[directory]\nbase = acme\n", -EINVAL, "'acme' is not a DN");
+	EXPECT_ERROR("[cache]\npath = /x\n", -EINVAL, "[directory] base: required");
+	EXPECT_ERROR(BASE "bind_dn = cn=svc,o=x\n", -EINVAL,
+	             "bind_password_file: required when bind_dn is set");
+}
+
+TEST(cfg_reports_every_error_at_once)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+	static const char text[] = BASE "nope = 1\n[bad]\ntimeout = x\n";
+
+	ASSERT_ERR(-EINVAL, tsr_cfg_load(conf(text, sizeof(text) - 1, 0644), &c, &errs));
+	ASSERT_EQ(errs.n, 2); /* unknown key, unknown section; values are checked after */
+	tsr_errs_clear(&errs);
+}
+
+TEST(cfg_dump_shows_effective_values)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	ASSERT_OK(load(BASE "timeout = 9\n", &c, &errs));
+	f = open_memstream(&out, &n);
+	tsr_cfg_dump(c, f);
+	fclose(f);
+	ASSERT_CONTAINS(out, "[directory]\nuri = ldapi:///");
+	ASSERT_CONTAINS(out, "timeout = 9  # seconds");
+	ASSERT_CONTAINS(out, "tls_verify = yes  # verify server certificates and names (default)");
+	ASSERT_CONTAINS(out, "# bind_dn is not set");
+	free(out);
+	tsr_cfg_free(c);
+}

@@ -1,0 +1,1085 @@
+/* cmd_server.c: `tessera server init|start|stop|status --dir DIR`: the embedded directory.
+ *
+ * DIR holds everything: slapd.d (cn=config), data and accesslog (mdb), tls/ (a private
+ * CA and the server certificate, when a TCP listener is configured), tessera.conf (for
+ * the tool, tesserad and the PAM module), slapd.log, slapd.pid and the ldapi socket.
+ * slapd is Debian's own, run in the foreground under our control (-d none keeps its
+ * fatal messages in slapd.log), as the run_as account (default openldap). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "templates.h"
+#include "tool.h"
+
+#define SLAPD         "/usr/sbin/slapd"
+#define SLAPADD       "/usr/sbin/slapadd"
+#define OPENSSL       "/usr/bin/openssl"
+#define START_WAIT_MS 30000
+#define STOP_WAIT_MS  20000
+
+/* Default tenant id range: clear of local accounts (< 60000), of systemd's dynamic and
+ * container ranges, and of 2^31 and above (RELIABILITY A11). */
+#define ID_MIN 100000
+#define ID_MAX 199999
+
+struct server {
+	char dir[PATH_MAX];
+	const char *suffix, *tenant, *run_as;
+	char tenant_dn[512];
+	uint32_t port; /* 0: ldapi only */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct var {
+	const char *name, *value;
+};
+
+static int
+server_help(void)
+{
+	fputs("usage: tessera server VERB --dir DIR [options]\n\n"
+	      "  init    create a directory in DIR (empty or missing): cn=config, schema,\n"
+	      "          overlays (ppolicy, unique, lastbind, accesslog, syncprov), the first\n"
+	      "          tenant with its units and default roles, and DIR/tessera.conf\n"
+	      "          --suffix DN      directory suffix (default dc=example,dc=org)\n"
+	      "          --tenant NAME    first tenant (default example)\n"
+	      "          --port PORT      also listen on ldap://127.0.0.1:PORT (StartTLS, with a\n"
+	      "                           CA and certificate made in DIR/tls)\n"
+	      "          --run-as USER    account slapd runs as (default openldap)\n"
+	      "  start   start slapd and wait until it answers\n"
+	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
+	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"
+	      "          4 DIR holds no directory\n\n"
+	      "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n",
+	      stdout);
+	return EXIT_DONE;
+}
+
+/* ---- templates ---- */
+
+static const char *
+template_text(const char *name)
+{
+	const struct tsr_template *t;
+
+	for (t = tsr_templates; t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t->text;
+	return NULL;
+}
+
+/* Fill @NAME@ placeholders; lines starting with @TLS@ are kept only when tls is set. */
+static int
+fill(const char *name, const struct var *vars, size_t nvars, bool tls, char **ret)
+{
+	const char *p = template_text(name), *at, *end, *eol;
+	struct tsr_buf b = {0};
+	size_t i, len;
+	int r = 0;
+
+	if (!p)
+		return -ENOENT;
+	while (*p && r == 0) {
+		eol = strchr(p, '\n');
+		eol = eol ? eol + 1 : p + strlen(p);
+		if (strncmp(p, "@TLS@", 5) == 0) {
+			p += 5;
+			if (!tls) {
+				p = eol;
+				continue;
+			}
+		}
+		while (p < eol && r == 0) {
+			at = memchr(p, '@', (size_t)(eol - p));
+			if (!at) {
+				r = tsr_buf_append(&b, p, (size_t)(eol - p));
+				p = eol;
+				break;
+			}
+			r = tsr_buf_append(&b, p, (size_t)(at - p));
+			end = memchr(at + 1, '@', (size_t)(eol - at - 1));
+			if (r < 0 || !end) {
+				r = r < 0 ? r : -EINVAL;
+				break;
+			}
+			len = (size_t)(end - at - 1);
+			for (i = 0; i < nvars; i++)
+				if (strlen(vars[i].name) == len &&
+				    !strncmp(vars[i].name, at + 1, len))
+					break;
+			if (i == nvars) {
+				r = -EINVAL;
+				break;
+			}
+			r = tsr_buf_puts(&b, vars[i].value);
+			p = end + 1;
+		}
+	}
+	if (r == 0)
+		r = tsr_buf_steal(&b, ret);
+	tsr_buf_free(&b);
+	if (r == -EINVAL)
+		tool_err("internal error: template %s has an unknown placeholder", name);
+	return r;
+}
+
+/* ---- small helpers ---- */
+
+static int
+path_join(char *out, const char *dir, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw);
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int
+chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return lchown(path, chown_uid, chown_gid);
+}
+
+static int
+chown_tree(const char *path, uid_t uid, gid_t gid)
+{
+	chown_uid = uid;
+	chown_gid = gid;
+	return nftw(path, chown_entry, 16, FTW_PHYS) < 0 ? -errno : 0;
+}
+
+static bool
+dir_is_empty(const char *path)
+{
+	struct dirent *d;
+	bool empty = true;
+	DIR *dh;
+
+	dh = opendir(path);
+	if (!dh)
+		return true;
+	while ((d = readdir(dh)))
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			empty = false;
+	closedir(dh);
+	return empty;
+}
+
+/* 0 when 127.0.0.1:port can be bound now, -EADDRINUSE when something listens there. */
+static int
+port_free(uint32_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	int fd, one = 1, r = 0;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static bool
+valid_tenant(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* The suffix must be a valid DN whose first RDN is dc= or o= (one value). The value of
+ * that RDN is returned in rdn_attr/rdn_value. */
+static int
+check_suffix(const char *suffix, char *rdn_attr, size_t an, char *rdn_value, size_t vn)
+{
+	LDAPDN dn = NULL;
+	LDAPAVA *ava;
+	int r = -EINVAL;
+
+	if (ldap_str2dn(suffix, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !dn || !dn[0])
+		goto out;
+	ava = dn[0][0];
+	if (dn[0][1] || ava->la_attr.bv_len >= an || ava->la_value.bv_len >= vn ||
+	    ava->la_value.bv_len == 0)
+		goto out;
+	memcpy(rdn_attr, ava->la_attr.bv_val, ava->la_attr.bv_len);
+	rdn_attr[ava->la_attr.bv_len] = '\0';
+	memcpy(rdn_value, ava->la_value.bv_val, ava->la_value.bv_len);
+	rdn_value[ava->la_value.bv_len] = '\0';
+	if (strcasecmp(rdn_attr, "dc") != 0 && strcasecmp(rdn_attr, "o") != 0)
+		goto out;
+	if (strpbrk(rdn_value, "\n\r,+=\"\\<>;#"))
+		goto out;
+	r = 0;
+out:
+	ldap_dnfree(dn);
+	return r;
+}
+
+/* The run_as account must exist and reach DIR (a private parent blocks it). */
+static int
+check_run_as(struct server *s)
+{
+	struct passwd *pw;
+	pid_t pid;
+	int status;
+
+	pw = getpwnam(s->run_as);
+	if (!pw) {
+		tool_err("--run-as %s: no such account (install slapd, or use --run-as root)",
+		         s->run_as);
+		return -EINVAL;
+	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+	if (s->uid == 0)
+		return 0;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(s->gid) < 0 || setuid(s->uid) < 0)
+			_exit(2);
+		_exit(access(s->dir, X_OK) == 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		tool_err("%s: the account %s cannot reach this directory (is a parent directory "
+		         "private?); choose another place or use --run-as root",
+		         s->dir, s->run_as);
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int
+run_logged(const char *const argv[], const char *dir, const char *what)
+{
+	char log[PATH_MAX], line[512];
+	FILE *f;
+	int r;
+
+	if (path_join(log, dir, "init.log") < 0)
+		return -ENAMETOOLONG;
+	(void)unlink(log);
+	r = tool_run(argv, NULL, log);
+	if (r == 0)
+		return 0;
+	tool_err("%s failed (%s exited with %d); its output:", what, argv[0], r);
+	f = fopen(log, "re");
+	while (f && fgets(line, sizeof(line), f))
+		fprintf(stderr, "  %s", line);
+	if (f)
+		fclose(f);
+	return -EIO;
+}
+
+static int
+write_in(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = path_join(path, dir, name);
+	if (r == 0)
+		r = tool_write_file(path, text, mode);
+	if (r < 0)
+		tool_err("%s/%s: cannot write: %s", dir, name, strerror(-r));
+	return r;
+}
+
+/* A private CA and a server certificate for localhost, 127.0.0.1 and this host name. */
+static int
+make_tls(const char *dir)
+{
+	char tls[PATH_MAX], ca[PATH_MAX], cakey[PATH_MAX], key[PATH_MAX], csr[PATH_MAX];
+	char crt[PATH_MAX], ext[PATH_MAX], host[256] = "localhost", *exttext = NULL;
+	int r;
+
+	if (path_join(tls, dir, "tls") < 0 || mkdir(tls, 0755) < 0)
+		return -errno;
+	(void)gethostname(host, sizeof(host) - 1);
+	if (path_join(ca, tls, "ca.pem") < 0 || path_join(cakey, tls, "ca.key") < 0 ||
+	    path_join(key, tls, "server.key") < 0 || path_join(csr, tls, "server.csr") < 0 ||
+	    path_join(crt, tls, "server.pem") < 0 || path_join(ext, tls, "server.ext") < 0)
+		return -ENAMETOOLONG;
+	if (asprintf(&exttext,
+	             "basicConstraints = critical, CA:FALSE\n"
+	             "keyUsage = critical, digitalSignature, keyEncipherment\n"
+	             "extendedKeyUsage = serverAuth\n"
+	             "subjectAltName = DNS:localhost, IP:127.0.0.1, DNS:%s\n",
+	             host) < 0)
+		return -ENOMEM;
+	r = tool_write_file(ext, exttext, 0644);
+	free(exttext);
+	if (r < 0)
+		return r;
+	{
+		const char *const ca_argv[] = {OPENSSL,
+		                               "req",
+		                               "-x509",
+		                               "-newkey",
+		                               "ec",
+		                               "-pkeyopt",
+		                               "ec_paramgen_curve:P-256",
+		                               "-nodes",
+		                               "-days",
+		                               "3650",
+		                               "-subj",
+		                               "/CN=tessera embedded directory CA",
+		                               "-addext",
+		                               "basicConstraints=critical,CA:TRUE",
+		                               "-addext",
+		                               "keyUsage=critical,keyCertSign,cRLSign",
+		                               "-keyout",
+		                               cakey,
+		                               "-out",
+		                               ca,
+		                               NULL};
+		const char *const csr_argv[] = {OPENSSL,
+		                                "req",
+		                                "-new",
+		                                "-newkey",
+		                                "ec",
+		                                "-pkeyopt",
+		                                "ec_paramgen_curve:P-256",
+		                                "-nodes",
+		                                "-subj",
+		                                "/CN=localhost",
+		                                "-keyout",
+		                                key,
+		                                "-out",
+		                                csr,
+		                                NULL};
+		const char *const sign_argv[] = {
+		    OPENSSL, "x509", "-req",     "-in", csr,
+		    "-CA",   ca,     "-CAkey",   cakey, "-CAcreateserial",
+		    "-days", "825",  "-extfile", ext,   "-out",
+		    crt,     NULL};
+
+		r = run_logged(ca_argv, dir, "creating the CA");
+		if (r == 0)
+			r = run_logged(csr_argv, dir, "creating the server key");
+		if (r == 0)
+			r = run_logged(sign_argv, dir, "signing the server certificate");
+	}
+	(void)unlink(csr);
+	(void)unlink(ext);
+	if (r == 0 && (chmod(cakey, 0600) < 0 || chmod(key, 0600) < 0))
+		r = -errno;
+	return r;
+}
+
+static int
+suffix_entry(const struct server *s, char **ret)
+{
+	char attr[16], value[256];
+
+	if (check_suffix(s->suffix, attr, sizeof(attr), value, sizeof(value)) < 0)
+		return -EINVAL;
+	if (strcasecmp(attr, "dc") == 0)
+		return asprintf(ret,
+		                "dn: %s\nobjectClass: dcObject\nobjectClass: organization\n"
+		                "dc: %s\no: %s\n\n",
+		                s->suffix, value, value) < 0
+		           ? -ENOMEM
+		           : 0;
+	return asprintf(ret, "dn: %s\nobjectClass: organization\no: %s\n\n", s->suffix, value) < 0
+	           ? -ENOMEM
+	           : 0;
+}
+
+static int
+ldapi_uri(const char *dir, char **ret)
+{
+	char sock[PATH_MAX], *enc = NULL;
+	int r;
+
+	r = path_join(sock, dir, "ldapi");
+	if (r == 0)
+		r = tsr_url_encode(sock, &enc);
+	if (r == 0 && asprintf(ret, "ldapi://%s", enc) < 0)
+		r = -ENOMEM;
+	free(enc);
+	return r;
+}
+
+static int
+write_conf(const struct server *s)
+{
+	char *uri = NULL, *text = NULL, when[64], listen[64] = "";
+	time_t now = time(NULL);
+	int r;
+
+	r = ldapi_uri(s->dir, &uri);
+	if (r < 0)
+		return r;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
+	if (s->port)
+		(void)snprintf(listen, sizeof(listen), "listen = ldap://127.0.0.1:%u/\n", s->port);
+	if (asprintf(&text,
+	             "# Written by `tessera server init` on %s for the embedded\n"
+	             "# directory in %s. Every key is described in tessera.conf(5)\n"
+	             "# and in etc/tessera/tessera.conf of the sources.\n\n"
+	             "[directory]\n"
+	             "# Root on this host binds with SASL EXTERNAL over the ldapi socket.\n"
+	             "uri = %s\n"
+	             "base = %s\n"
+	             "%s%s%s\n"
+	             "[server]\n"
+	             "%s"
+	             "run_as = %s\n"
+	             "suffix = %s\n"
+	             "tenant = %s\n",
+	             when, s->dir, uri, s->tenant_dn,
+	             s->port ? "# Other hosts: uri = ldap://<this host>:PORT/ with this CA.\n"
+	                       "tls_ca_file = "
+	                     : "",
+	             s->port ? s->dir : "", s->port ? "/tls/ca.pem\n" : "", listen, s->run_as,
+	             s->suffix, s->tenant) < 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = write_in(s->dir, "tessera.conf", text, 0644);
+	free(text);
+	free(uri);
+	return r;
+}
+
+/* Load DIR/tessera.conf into t->cfg; s gets DIR and the [server] settings. */
+static int
+load_server(struct tool *t, const char *dir, struct server *s)
+{
+	char conf[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (!realpath(dir, s->dir)) {
+		tool_err("%s: %s", dir, strerror(errno));
+		return errno == ENOENT ? -ENOENT : -EIO;
+	}
+	if (path_join(conf, s->dir, "tessera.conf") < 0)
+		return -ENAMETOOLONG;
+	if (stat(conf, &st) < 0) {
+		tool_err("%s holds no tessera directory (no tessera.conf); run "
+		         "`tessera server init --dir %s` first",
+		         s->dir, dir);
+		return -ENOENT;
+	}
+	t->config_path = conf;
+	r = tool_config(t);
+	t->config_path = NULL;
+	if (r < 0)
+		return r;
+	if (!t->cfg->server.suffix || !t->cfg->server.tenant) {
+		tool_err("%s: [server] suffix and tenant are missing; not made by tessera server "
+		         "init?",
+		         conf);
+		return -EINVAL;
+	}
+	s->suffix = t->cfg->server.suffix;
+	s->tenant = t->cfg->server.tenant;
+	s->run_as = t->cfg->server.run_as;
+	(void)snprintf(s->tenant_dn, sizeof(s->tenant_dn), "o=%s,%s", s->tenant, s->suffix);
+	return 0;
+}
+
+/* ---- init ---- */
+
+/* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
+static int
+absolute_dir(const char *dir, char *out)
+{
+	char copy[PATH_MAX], real[PATH_MAX], *slash, *name;
+	int n;
+
+	if (realpath(dir, out))
+		return 0;
+	if (errno != ENOENT || strlen(dir) >= sizeof(copy))
+		return errno == ENOENT ? -ENAMETOOLONG : -errno;
+	strcpy(copy, dir);
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	name = slash ? slash + 1 : copy;
+	if (slash == copy)
+		strcpy(real, "");
+	else if (!realpath(slash ? (*slash = '\0', copy) : ".", real))
+		return -errno;
+	n = snprintf(out, PATH_MAX, "%s/%s", real, name);
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int
+do_init(struct server *s, bool *created)
+{
+	char ids[6][16], *schema = NULL, *config = NULL, *tenant = NULL, *top = NULL;
+	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX];
+	int r;
+
+	(void)snprintf(ids[0], sizeof(ids[0]), "%u", ID_MIN);
+	(void)snprintf(ids[1], sizeof(ids[1]), "%u", ID_MIN + 1);
+	(void)snprintf(ids[2], sizeof(ids[2]), "%u", ID_MIN + 2);
+	(void)snprintf(ids[3], sizeof(ids[3]), "%u", ID_MIN + 3);
+	(void)snprintf(ids[4], sizeof(ids[4]), "%u", ID_MIN);
+	(void)snprintf(ids[5], sizeof(ids[5]), "%u", ID_MAX);
+	{
+		const struct var vars[] = {
+		    {"DIR", s->dir},
+		    {"MODULEDIR", TSR_SLAPD_MODULEDIR},
+		    {"SUFFIX", s->suffix},
+		    {"TENANT", s->tenant},
+		    {"TENANT_DN", s->tenant_dn},
+		    {"IDMIN", ids[4]},
+		    {"IDMAX", ids[5]},
+		    {"GID_TENANT_ADMIN", ids[0]},
+		    {"GID_SITE_ADMIN", ids[1]},
+		    {"GID_MEMBER", ids[2]},
+		    {"NEXTID", ids[3]},
+		};
+		size_t nv = TSR_ARRAY_SIZE(vars);
+
+		r = fill("slapd-config.ldif.in", vars, nv, s->port != 0, &config);
+		if (r == 0)
+			r = fill("tenant.ldif.in", vars, nv, false, &tenant);
+		if (r == 0 && !(schema = strdup(template_text("tessera.ldif"))))
+			r = -ENOMEM;
+	}
+	if (r == 0)
+		r = suffix_entry(s, &top);
+	if (r == 0 && asprintf(&base, "%s%s", top, tenant) < 0)
+		r = -ENOMEM;
+	if (r < 0)
+		goto out;
+
+	if (mkdir(s->dir, 0755) == 0)
+		*created = true;
+	else if (errno != EEXIST) {
+		r = -errno;
+		tool_err("%s: cannot create: %s", s->dir, strerror(errno));
+		goto out;
+	}
+	r = check_run_as(s);
+	if (r < 0)
+		goto out;
+	r = -ENAMETOOLONG;
+	if (path_join(slapdd, s->dir, "slapd.d") < 0)
+		goto out;
+	r = mkdir(slapdd, 0700) < 0 ? -errno : 0;
+	if (r == 0 && (path_join(path, s->dir, "data") < 0 || mkdir(path, 0700) < 0))
+		r = -errno;
+	if (r == 0 && (path_join(path, s->dir, "accesslog") < 0 || mkdir(path, 0700) < 0))
+		r = -errno;
+	if (r < 0) {
+		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
+		goto out;
+	}
+	r = write_in(s->dir, "tessera.ldif", schema, 0644);
+	if (r == 0)
+		r = write_in(s->dir, "config.ldif", config, 0600);
+	if (r == 0)
+		r = write_in(s->dir, "base.ldif", base, 0600);
+	if (r < 0)
+		goto out;
+	if (s->port) {
+		r = make_tls(s->dir);
+		if (r < 0)
+			goto out;
+	}
+	{
+		char cfgldif[PATH_MAX], baseldif[PATH_MAX];
+		const char *const add0[] = {SLAPADD, "-n0", "-F", slapdd, "-l", cfgldif, NULL};
+		const char *const add1[] = {SLAPADD, "-q", "-b",     s->suffix, "-F",
+		                            slapdd,  "-l", baseldif, NULL};
+
+		if (path_join(cfgldif, s->dir, "config.ldif") < 0 ||
+		    path_join(baseldif, s->dir, "base.ldif") < 0) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		r = run_logged(add0, s->dir, "loading cn=config (slapadd -n0)");
+		if (r == 0)
+			r = run_logged(add1, s->dir, "loading the first tenant (slapadd)");
+		(void)unlink(cfgldif);
+		(void)unlink(baseldif);
+		if (r < 0)
+			goto out;
+	}
+	r = chown_tree(s->dir, s->uid, s->gid);
+	if (r == 0 && s->port) {
+		/* The CA key stays root's; slapd needs only its own key and certificate. */
+		if (path_join(path, s->dir, "tls/ca.key") < 0 || chown(path, 0, 0) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		tool_err("%s: cannot hand it to %s: %s", s->dir, s->run_as, strerror(-r));
+		goto out;
+	}
+	r = write_conf(s);
+	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
+		(void)unlink(path);
+out:
+	free(schema);
+	free(config);
+	free(tenant);
+	free(top);
+	free(base);
+	return r;
+}
+
+static int
+server_init(struct tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"suffix", required_argument, NULL, 's'}, {"tenant", required_argument, NULL, 't'},
+	    {"port", required_argument, NULL, 'p'},   {"run-as", required_argument, NULL, 'u'},
+	    {"dir", required_argument, NULL, 'd'},    {NULL, 0, NULL, 0}};
+	struct server s = {
+	    .suffix = "dc=example,dc=org", .tenant = "example", .run_as = "openldap"};
+	char attr[16], value[256], want[64];
+	bool created = false, had_port = false;
+	const char *dir = NULL;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			s.suffix = optarg;
+			break;
+		case 't':
+			s.tenant = optarg;
+			break;
+		case 'p':
+			had_port = true;
+			if (tsr_parse_u32(optarg, 1, 65535, &s.port) < 0)
+				return tool_usage("--port: '%s' is not a port number (1-65535)",
+				                  optarg);
+			break;
+		case 'u':
+			s.run_as = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return tool_usage("server init: unexpected argument '%s'", argv[optind]);
+	if (!dir || !*dir)
+		return tool_usage("server init: --dir DIR is required");
+	if (check_suffix(s.suffix, attr, sizeof(attr), value, sizeof(value)) < 0)
+		return tool_usage("--suffix: '%s' is not a DN starting with dc= or o= "
+		                  "(e.g. dc=example,dc=org)",
+		                  s.suffix);
+	if (!valid_tenant(s.tenant))
+		return tool_usage("--tenant: '%s' must be 1-63 lower-case letters, digits or '-', "
+		                  "not starting with '-'",
+		                  s.tenant);
+	(void)snprintf(s.tenant_dn, sizeof(s.tenant_dn), "o=%s,%s", s.tenant, s.suffix);
+
+	r = absolute_dir(dir, s.dir);
+	if (r < 0) {
+		tool_err("--dir %s: %s", dir, strerror(-r));
+		return EXIT_USAGE;
+	}
+	if (strpbrk(s.dir, "\n\r@"))
+		return tool_usage("--dir: '%s' may not contain newlines or '@'", s.dir);
+
+	/* Already a tessera directory: the same request is done; another one conflicts. */
+	if (access(s.dir, F_OK) == 0 && !dir_is_empty(s.dir)) {
+		struct server old = {0};
+		char slapdd[PATH_MAX];
+
+		if (path_join(slapdd, s.dir, "slapd.d/cn=config.ldif") == 0 &&
+		    access(slapdd, F_OK) == 0 && load_server(t, s.dir, &old) == 0) {
+			(void)snprintf(want, sizeof(want), "ldap://127.0.0.1:%u/", s.port);
+			if (strcmp(old.suffix, s.suffix) == 0 &&
+			    strcmp(old.tenant, s.tenant) == 0 &&
+			    (!had_port ||
+			     (t->cfg->server.listen && !strcmp(t->cfg->server.listen, want)))) {
+				printf("%s already holds the directory %s (tenant %s); nothing to "
+				       "do\n",
+				       s.dir, s.suffix, s.tenant);
+				return EXIT_DONE;
+			}
+			tool_err("%s already holds the directory %s (tenant %s); use another "
+			         "--dir",
+			         s.dir, old.suffix, old.tenant);
+			return EXIT_CONFLICT;
+		}
+		tool_err("%s is not empty; tessera server init needs an empty or missing "
+		         "directory",
+		         s.dir);
+		return EXIT_CONFLICT;
+	}
+	if (access(SLAPD, X_OK) < 0 || access(SLAPADD, X_OK) < 0) {
+		tool_err("%s not found: install Debian's slapd package (make deps)", SLAPD);
+		return EXIT_FAILURE_SYS;
+	}
+	if (s.port && access(OPENSSL, X_OK) < 0) {
+		tool_err("%s not found: install openssl for the TLS listener", OPENSSL);
+		return EXIT_FAILURE_SYS;
+	}
+	if (s.port && port_free(s.port) < 0) {
+		tool_err("--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
+		return EXIT_FAILURE_SYS;
+	}
+	r = do_init(&s, &created);
+	if (r < 0) {
+		/* Leave the place as it was. */
+		if (created)
+			rm_rf(s.dir);
+		else if (dir_is_empty(s.dir) == false) {
+			char p[PATH_MAX];
+			DIR *dh = opendir(s.dir);
+			struct dirent *d;
+
+			while (dh && (d = readdir(dh)))
+				if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+				    path_join(p, s.dir, d->d_name) == 0)
+					rm_rf(p);
+			if (dh)
+				closedir(dh);
+		}
+		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
+	}
+	printf("initialised %s\n  suffix %s, tenant %s (roles tenant-admin, site-admin, "
+	       "member)\n  configuration %s/tessera.conf\n  start it with: tessera server start "
+	       "--dir %s\n",
+	       s.dir, s.suffix, s.tenant_dn, s.dir, s.dir);
+	return EXIT_DONE;
+}
+
+/* ---- start, stop, status ---- */
+
+/* The pid in DIR/slapd.pid if that process is a slapd serving DIR; 0 if none runs;
+ * -ESRCH if the file names a dead or foreign process (stale). */
+static pid_t
+running_pid(const char *dir)
+{
+	char path[PATH_MAX], buf[4096], want[PATH_MAX + 16];
+	uint32_t pid;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	if (path_join(path, dir, "slapd.pid") < 0)
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = (ssize_t)fread(buf, 1, 31, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (tsr_parse_u32(buf, 1, INT32_MAX, &pid) < 0)
+		return -ESRCH;
+	(void)snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* argv is NUL-separated: look for "slapd" in argv[0] and our slapd.d among the rest. */
+	(void)snprintf(want, sizeof(want), "%s/slapd.d", dir);
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = '\n';
+	if (!strstr(buf, "slapd") || !strstr(buf, want))
+		return -ESRCH;
+	return (pid_t)pid;
+}
+
+static bool
+answers(const char *dir, const char *suffix)
+{
+	struct tsr_cfg c = {0};
+	struct tsr_ldap *l = NULL;
+	char *uri = NULL;
+	bool ok = false;
+
+	if (ldapi_uri(dir, &uri) < 0)
+		return false;
+	c.dir.uri = uri;
+	c.dir.timeout = 2;
+	c.dir.tls_verify = true;
+	c.dir.starttls = true;
+	if (tsr_ldap_open(&c, 0, &l, NULL) == 0) {
+		LDAPMessage *res = NULL;
+
+		ok = ldap_search_ext_s(tsr_ldap_handle(l), suffix, LDAP_SCOPE_BASE,
+		                       "(objectClass=*)", (char *[]){"1.1", NULL}, 0, NULL, NULL,
+		                       NULL, 1, &res) == LDAP_SUCCESS;
+		ldap_msgfree(res);
+	}
+	tsr_ldap_close(l);
+	free(uri);
+	return ok;
+}
+
+static void
+show_log_tail(const char *dir)
+{
+	char path[PATH_MAX], lines[20][512];
+	size_t n = 0, i;
+	FILE *f;
+
+	if (path_join(path, dir, "slapd.log") < 0)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(lines[n % 20], sizeof(lines[0]), f))
+		n++;
+	fclose(f);
+	for (i = n > 20 ? n - 20 : 0; i < n; i++)
+		fprintf(stderr, "  %s", lines[i % 20]);
+}
+
+static int
+server_start(struct tool *t, const char *dir)
+{
+	char *ldapi = NULL, *urls = NULL, slapdd[PATH_MAX], log[PATH_MAX];
+	struct server s = {0};
+	LDAPURLDesc *lud = NULL;
+	uint64_t deadline;
+	pid_t pid;
+	int r, status, fd;
+
+	r = load_server(t, dir, &s);
+	if (r < 0)
+		return tool_exit_code(r);
+	pid = running_pid(s.dir);
+	if (pid > 0) {
+		printf("slapd already runs for %s (pid %d)\n", s.dir, (int)pid);
+		return EXIT_DONE;
+	}
+	if (access(SLAPD, X_OK) < 0) {
+		tool_err("%s not found: install Debian's slapd package (make deps)", SLAPD);
+		return EXIT_FAILURE_SYS;
+	}
+	/* A stale pid file (dead process, or written by someone else) would stop slapd. */
+	if (pid < 0 && path_join(log, s.dir, "slapd.pid") == 0)
+		(void)unlink(log);
+	if (t->cfg->server.listen) {
+		if (ldap_url_parse(t->cfg->server.listen, &lud) != LDAP_URL_SUCCESS) {
+			tool_err("[server] listen: '%s' is not an LDAP URL", t->cfg->server.listen);
+			return EXIT_USAGE;
+		}
+		r = port_free((uint32_t)lud->lud_port);
+		ldap_free_urldesc(lud);
+		if (r < 0) {
+			tool_err("[server] listen %s: the port is already in use",
+			         t->cfg->server.listen);
+			return EXIT_FAILURE_SYS;
+		}
+	}
+	r = check_run_as(&s);
+	if (r < 0)
+		return tool_exit_code(r);
+	if (ldapi_uri(s.dir, &ldapi) < 0 ||
+	    asprintf(&urls, "%s%s%s", ldapi, t->cfg->server.listen ? " " : "",
+	             t->cfg->server.listen ? t->cfg->server.listen : "") < 0 ||
+	    path_join(slapdd, s.dir, "slapd.d") < 0 || path_join(log, s.dir, "slapd.log") < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		const char *argv_root[] = {SLAPD, "-d", "none", "-F", slapdd, "-h", urls, NULL};
+		const char *argv_user[] = {SLAPD, "-d", "none",   "-F", slapdd, "-h",
+		                           urls,  "-u", s.run_as, "-g", NULL,   NULL};
+		struct group *g = getgrgid(s.gid);
+
+		(void)setsid();
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		closefrom(3);
+		argv_user[10] = g ? g->gr_name : s.run_as;
+		execv(SLAPD, (char *const *)(s.uid ? argv_user : argv_root));
+		_exit(127);
+	}
+	deadline = tsr_now_ms() + START_WAIT_MS;
+	for (;;) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			tool_err("slapd exited at start (status %d); the end of %s:",
+			         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			         log);
+			show_log_tail(s.dir);
+			r = -EIO;
+			goto out;
+		}
+		if (answers(s.dir, s.suffix))
+			break;
+		if (tsr_now_ms() > deadline) {
+			tool_err("slapd (pid %d) did not answer within %d s; stopping it", (int)pid,
+			         START_WAIT_MS / 1000);
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			show_log_tail(s.dir);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		usleep(50 * 1000);
+	}
+	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
+	r = 0;
+out:
+	free(ldapi);
+	free(urls);
+	return tool_exit_code(r);
+}
+
+static int
+server_stop(struct tool *t, const char *dir)
+{
+	struct server s = {0};
+	uint64_t deadline;
+	pid_t pid;
+	int r;
+
+	r = load_server(t, dir, &s);
+	if (r < 0)
+		return tool_exit_code(r);
+	pid = running_pid(s.dir);
+	if (pid <= 0) {
+		printf("slapd is not running for %s\n", s.dir);
+		return EXIT_DONE;
+	}
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
+		tool_err("cannot stop slapd (pid %d): %s", (int)pid, strerror(errno));
+		return EXIT_FAILURE_SYS;
+	}
+	deadline = tsr_now_ms() + STOP_WAIT_MS;
+	while (kill(pid, 0) == 0 && tsr_now_ms() < deadline)
+		usleep(20 * 1000);
+	if (kill(pid, 0) == 0) {
+		tool_err("slapd (pid %d) still runs after %d s; killing it", (int)pid,
+		         STOP_WAIT_MS / 1000);
+		(void)kill(pid, SIGKILL);
+		deadline = tsr_now_ms() + 5000;
+		while (kill(pid, 0) == 0 && tsr_now_ms() < deadline)
+			usleep(20 * 1000);
+	}
+	printf("slapd stopped for %s\n", s.dir);
+	return EXIT_DONE;
+}
+
+static int
+server_status(struct tool *t, const char *dir)
+{
+	struct server s = {0};
+	pid_t pid;
+	int r;
+
+	r = load_server(t, dir, &s);
+	if (r < 0)
+		return 4;
+	pid = running_pid(s.dir);
+	if (pid > 0) {
+		printf("running (pid %d)\n  directory %s, tenant %s\n  %s %s\n", (int)pid, s.suffix,
+		       s.tenant_dn, t->cfg->dir.uri,
+		       t->cfg->server.listen ? t->cfg->server.listen : "");
+		return 0;
+	}
+	if (pid < 0) {
+		printf("dead: %s/slapd.pid names no running slapd\n", s.dir);
+		return 1;
+	}
+	printf("stopped\n");
+	return 3;
+}
+
+int
+cmd_server(struct tool *t, int argc, char **argv)
+{
+	const char *verb, *dir = NULL;
+	int i;
+
+	if (argc < 2)
+		return tool_usage("server: which verb? init, start, stop or status");
+	verb = argv[1];
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return server_help();
+	if (strcmp(verb, "init") == 0)
+		return server_init(t, argc - 1, argv + 1);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			dir = argv[i] + 6;
+		else
+			return tool_usage("server %s: unexpected argument '%s'", verb, argv[i]);
+	}
+	if (!dir || !*dir)
+		return tool_usage("server %s: --dir DIR is required", verb);
+	if (strcmp(verb, "start") == 0)
+		return server_start(t, dir);
+	if (strcmp(verb, "stop") == 0)
+		return server_stop(t, dir);
+	if (strcmp(verb, "status") == 0)
+		return server_status(t, dir);
+	return tool_usage("server: unknown verb '%s'", verb);
+}

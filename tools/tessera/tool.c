@@ -1,0 +1,201 @@
+/* tool.c: see tool.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+void
+tool_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tessera: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+tool_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tessera: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see tessera --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+int
+tool_exit_code(int r)
+{
+	switch (r) {
+	case 0:
+		return EXIT_DONE;
+	case -EINVAL:
+		return EXIT_USAGE;
+	case -EACCES:
+	case -EPERM:
+		return EXIT_DENIED;
+	case -ENOENT:
+		return EXIT_NOTFOUND;
+	case -EEXIST:
+		return EXIT_CONFLICT;
+	case -EDQUOT:
+		return EXIT_LIMIT;
+	default:
+		return EXIT_FAILURE_SYS;
+	}
+}
+
+int
+tool_config(struct tool *t)
+{
+	struct tsr_errs errs = {0};
+	size_t i;
+	int r;
+
+	if (t->cfg)
+		return 0;
+	r = tsr_cfg_load(t->config_path, &t->cfg, &errs);
+	for (i = 0; i < errs.n; i++)
+		tool_err("%s", errs.msg[i]);
+	if (errs.lost)
+		tool_err("out of memory: some configuration errors are not shown");
+	tsr_errs_clear(&errs);
+	return r;
+}
+
+int
+tool_ldap(struct tool *t)
+{
+	struct tsr_ldap_err err;
+	int r;
+
+	if (t->ldap)
+		return 0;
+	r = tool_config(t);
+	if (r < 0)
+		return r;
+	r = tsr_ldap_open(t->cfg, 0, &t->ldap, &err);
+	if (r < 0)
+		tool_err("cannot use the directory at %s: %s",
+		         err.uri[0] ? err.uri : t->cfg->dir.uri, err.msg);
+	return r;
+}
+
+void
+tool_cleanup(struct tool *t)
+{
+	tsr_ldap_close(t->ldap);
+	t->ldap = NULL;
+	tsr_cfg_free(t->cfg);
+	t->cfg = NULL;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+tool_run(const char *const argv[], const char *input, const char *log)
+{
+	int in[2] = {-1, -1}, fd, status, r;
+	pid_t pid;
+
+	if (input && pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		fd = input ? in[0] : open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		if (log) {
+			fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+				_exit(127);
+		}
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	r = 0;
+	if (input) {
+		close(in[0]);
+		in[0] = -1;
+		r = write_all(in[1], input, strlen(input));
+		close(in[1]);
+		in[1] = -1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			r = -errno;
+			goto out;
+		}
+	if (r == 0)
+		r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	return r;
+}
+
+int
+tool_write_file(const char *path, const char *text, mode_t mode)
+{
+	char *tmp = NULL;
+	int fd = -1, r;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = write_all(fd, text, strlen(text));
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	fd = -1;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+out:
+	free(tmp);
+	return r;
+}

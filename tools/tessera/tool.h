@@ -1,0 +1,63 @@
+/* tool.h: what the subcommands of `tessera` share.
+ *
+ * Exit codes, the global options, lazy loading of the configuration and the LDAP
+ * session, messages on stderr, and running programs without a shell. Each OBJECT
+ * (server, config, user ...) lives in its own cmd_<object>.c with one entry point. */
+#ifndef TSR_TOOL_H
+#define TSR_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "attrs.h"
+#include "cfg.h"
+#include "ldapc.h"
+
+/* Exit codes: part of the interface for scripts (README, tessera(1)). */
+enum tool_exit {
+	EXIT_DONE = 0,
+	EXIT_FAILURE_SYS = 1, /* directory or system error */
+	EXIT_USAGE = 2,       /* usage or invalid value */
+	EXIT_DENIED = 3,      /* permission denied */
+	EXIT_NOTFOUND = 4,
+	EXIT_CONFLICT = 5, /* duplicate login, email or badge; state conflict */
+	EXIT_LIMIT = 6,    /* licence limit reached */
+};
+
+struct tool {
+	const char *config_path;
+	const char *as_login;
+	const char *password_file;
+	bool json;
+	struct tsr_cfg *cfg;   /* tool_config() */
+	struct tsr_ldap *ldap; /* tool_ldap() */
+};
+
+/* An OBJECT's entry point: argv[0] is the object name. Returns an exit code. */
+typedef int (*tool_cmd_fn)(struct tool *t, int argc, char **argv);
+int cmd_config(struct tool *t, int argc, char **argv);
+int cmd_server(struct tool *t, int argc, char **argv);
+
+/* "tessera: message" on stderr. */
+TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);
+/* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
+TSR_PRINTF(1, 2) int tool_usage(const char *fmt, ...);
+/* The exit code for a negative errno (-EINVAL → 2, -EACCES/-EPERM → 3, -ENOENT → 4,
+ * -EEXIST → 5, -EDQUOT → 6, anything else → 1). */
+int tool_exit_code(int r);
+
+/* Load the configuration once (prints every error). 0 or a negative errno. */
+TSR_MUST_USE int tool_config(struct tool *t);
+/* Open the LDAP session once, as configured (prints the error). */
+TSR_MUST_USE int tool_ldap(struct tool *t);
+void tool_cleanup(struct tool *t);
+
+/* Run argv[0] (an absolute path) with argv, no shell, stdin from /dev/null unless
+ * input is given, stdout and stderr appended to log (or inherited when NULL).
+ * Returns the exit status (0..255), or a negative errno if it could not run. */
+TSR_MUST_USE int tool_run(const char *const argv[], const char *input, const char *log);
+
+/* Write text to path atomically (temporary file, fsync, rename) with mode. */
+TSR_MUST_USE int tool_write_file(const char *path, const char *text, mode_t mode);
+
+#endif
