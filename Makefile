@@ -56,6 +56,8 @@ DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-
             util-linux procps iproute2 valgrind clang
 
 .PHONY: all deps check demo bench install format lint clean unit integration
+# Keep intermediate objects (harness.o ...): nothing is deleted behind the test totals.
+.SECONDARY:
 # Components appear in `all` as their sources land.
 all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
      $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
@@ -102,7 +104,7 @@ $(B)/pam_tessera.so: $(B)/pam_module/pam_tessera.o $(B)/libtessera.a pam_module/
 	    $(B)/pam_module/pam_tessera.o $(B)/libtessera.a $(LIBS) -lpam
 
 # The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash.
-NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o,$(LIB_OBJ))
+NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
 $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
 	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=nss_module/nss_tessera.map \
 	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)

@@ -33,6 +33,9 @@ struct tsr_cfg {
 		char *path;
 	} cache;
 	struct {
+		char *site; /* the site this host belongs to (NULL: none configured) */
+	} host;
+	struct {
 		char *listen; /* extra slapd listener URLs (ldap://127.0.0.1:PORT/) */
 		char *run_as; /* account slapd runs as */
 		char *suffix;

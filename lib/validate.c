@@ -1,0 +1,180 @@
+/* validate.c: see validate.h. libc only. */
+#include <string.h>
+
+#include "validate.h"
+
+static bool
+set_why(const char **why, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return false;
+}
+
+static bool
+in(char c, const char *set)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
+#define LOWER  "abcdefghijklmnopqrstuvwxyz"
+#define UPPER  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGITS "0123456789"
+
+static bool
+check_new(const char *s, const char **why)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0)
+		return set_why(why, "is empty");
+	if (n > 32)
+		return set_why(why, "is longer than 32 characters");
+	if (!in(s[0], LOWER "_"))
+		return set_why(why, "must start with a lower-case letter or '_'");
+	for (i = 1; i < n; i++)
+		if (!in(s[i], LOWER DIGITS "_.-"))
+			return set_why(why, "may contain only a-z, 0-9, '_', '.' and '-'");
+	return true;
+}
+
+static bool
+check_served(const char *s, const char **why)
+{
+	size_t i, n = strlen(s);
+	bool digits = true;
+
+	if (n == 0)
+		return set_why(why, "is empty");
+	if (n > 64)
+		return set_why(why, "is longer than 64 bytes");
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return set_why(why, "is '.' or '..'");
+	if (!in(s[0], LOWER UPPER DIGITS "._@$()"))
+		return set_why(why, "starts with a character outside A-Z a-z 0-9 . _ @ $ ( )");
+	for (i = 0; i < n; i++) {
+		if (!in(s[i], LOWER UPPER DIGITS "._@$() ~-"))
+			return set_why(why, "contains a character outside A-Z a-z 0-9 . _ @ $ ( ) "
+			                    "space ~ -");
+		if (!in(s[i], DIGITS))
+			digits = false;
+	}
+	if (s[n - 1] == ' ' || s[n - 1] == '-')
+		return set_why(why, "ends with a space or '-'");
+	if (digits)
+		return set_why(why, "is all digits (would read as a numeric id)");
+	return true;
+}
+
+bool
+tsr_name_check(const char *s, enum tsr_name_kind kind, const char **why)
+{
+	if (!s)
+		return set_why(why, "is missing");
+	return kind == TSR_NAME_NEW ? check_new(s, why) : check_served(s, why);
+}
+
+bool
+tsr_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	unsigned cp, need;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			need = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			need = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			need = 3;
+			cp = *p & 0x07;
+		} else {
+			return false; /* continuation byte, overlong lead, or beyond U+10FFFF */
+		}
+		if ((size_t)(end - p) <= need)
+			return false;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += need + 1;
+	}
+	return true;
+}
+
+bool
+tsr_text_check(const char *s, size_t max, const char **why)
+{
+	size_t i, n;
+
+	if (!s)
+		return set_why(why, "is missing");
+	n = strlen(s);
+	if (n > max)
+		return set_why(why, "is too long");
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return set_why(why, "contains a control character (newline, tab ...)");
+		if (s[i] == ':')
+			return set_why(why, "contains ':', the passwd field separator");
+	}
+	if (!tsr_utf8_valid(s, n))
+		return set_why(why, "is not valid UTF-8");
+	return true;
+}
+
+/* Absolute path without control characters or ':'. */
+static bool
+check_path(const char *s, const char **why)
+{
+	size_t i, n;
+
+	if (!s || !*s)
+		return set_why(why, "is empty");
+	if (s[0] != '/')
+		return set_why(why, "is not an absolute path");
+	n = strlen(s);
+	if (n > 4095)
+		return set_why(why, "is too long");
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':')
+			return set_why(why, "contains ':' or a control character");
+	if (!tsr_utf8_valid(s, n))
+		return set_why(why, "is not valid UTF-8");
+	return true;
+}
+
+bool
+tsr_home_check(const char *s, const char **why)
+{
+	const char *p;
+
+	if (!check_path(s, why))
+		return false;
+	if (strspn(s, "/") == strlen(s))
+		return set_why(why, "is the root directory");
+	for (p = s; (p = strstr(p, "..")); p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return set_why(why, "contains a '..' component");
+	return true;
+}
+
+bool
+tsr_shell_check(const char *s, const char **why)
+{
+	if (!check_path(s, why))
+		return false;
+	if (strchr(s, ' '))
+		return set_why(why, "contains a space");
+	return true;
+}

@@ -1,0 +1,31 @@
+/* validate.h: what a name, gecos, home or shell must look like before tessera writes it
+ * to the directory or serves it to the host (docs/directory-model.md).
+ *
+ * Pure functions over strings: libc only (the NSS module links this file), no I/O,
+ * no logging. Each check returns true when the value is acceptable, else false with
+ * *why (when why is not NULL) pointing at a static sentence naming the rule broken. */
+#ifndef TSR_VALIDATE_H
+#define TSR_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tsr_name_kind {
+	/* Names tessera creates: [a-z_][a-z0-9_.-]{0,31}, like Debian's useradd. */
+	TSR_NAME_NEW,
+	/* Names served from any directory (nss-pam-ldapd's rule, ASCII, 1-64 bytes). */
+	TSR_NAME_SERVED,
+};
+
+bool tsr_name_check(const char *s, enum tsr_name_kind kind, const char **why);
+/* Valid UTF-8 (no overlong forms, no surrogates), no control characters, no ':',
+ * at most max bytes. For gecos and display names. */
+bool tsr_text_check(const char *s, size_t max, const char **why);
+/* Absolute, at most 4095 bytes, no ".." component, not "/", no ':' or control chars. */
+bool tsr_home_check(const char *s, const char **why);
+/* Absolute, no spaces, ':' or control characters. */
+bool tsr_shell_check(const char *s, const char **why);
+/* Well-formed UTF-8 of n bytes. */
+bool tsr_utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,110 @@
+/* Unit tests: lib/validate (RELIABILITY A1-A7, A14-A16). */
+#include "harness.h"
+#include "validate.h"
+
+TEST(validate_new_names)
+{
+	static const char *const good[] = {"alice",     "_svc", "a",
+	                                   "bob.smith", "x-1",  "abcdefghijklmnopqrstuvwxyz012345"};
+	static const char *const bad[] = {"",
+	                                  "Alice",
+	                                  "1alice",
+	                                  "-x",
+	                                  "a b",
+	                                  "a/b",
+	                                  "..",
+	                                  "al*",
+	                                  "alice)(uid=*",
+	                                  "a:b",
+	                                  "é",
+	                                  "root\n",
+	                                  "abcdefghijklmnopqrstuvwxyz0123456"};
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(good); i++)
+		if (!tsr_name_check(good[i], TSR_NAME_NEW, &why))
+			harness_fail(__FILE__, __LINE__, "'%s' refused: %s", good[i], why);
+	for (i = 0; i < TSR_ARRAY_SIZE(bad); i++)
+		if (tsr_name_check(bad[i], TSR_NAME_NEW, &why))
+			harness_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
+	ASSERT_TRUE(!tsr_name_check(NULL, TSR_NAME_NEW, &why));
+}
+
+TEST(validate_served_names)
+{
+	static const char *const good[] = {"alice", "Test User", "testusr2", "a.b@c",
+	                                   "x$",    "(odd)",     "o~k",      "1000x"};
+	static const char *const bad[] = {"",
+	                                  ".",
+	                                  "..",
+	                                  "1000",
+	                                  "a/b",
+	                                  "a:b",
+	                                  "a,b",
+	                                  "-lead",
+	                                  "trail ",
+	                                  "trail-",
+	                                  "tab\t",
+	                                  "nl\nx",
+	                                  "\xd0\xb0lice", /* Cyrillic a */
+	                                  "*",
+	                                  "al*",
+	                                  "alice)(objectClass=*"};
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(good); i++)
+		if (!tsr_name_check(good[i], TSR_NAME_SERVED, &why))
+			harness_fail(__FILE__, __LINE__, "'%s' refused: %s", good[i], why);
+	for (i = 0; i < TSR_ARRAY_SIZE(bad); i++)
+		if (tsr_name_check(bad[i], TSR_NAME_SERVED, &why))
+			harness_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
+	ASSERT_TRUE(!tsr_name_check("1000", TSR_NAME_SERVED, &why));
+	ASSERT_CONTAINS(why, "all digits");
+}
+
+TEST(validate_text_for_gecos)
+{
+	const char *why = NULL;
+
+	ASSERT_TRUE(tsr_text_check("Zoë Ångström, Room 4", 256, &why));
+	ASSERT_TRUE(tsr_text_check("日本語", 256, &why));
+	ASSERT_TRUE(!tsr_text_check("x:0:0:root", 256, &why));
+	ASSERT_CONTAINS(why, "':'");
+	ASSERT_TRUE(!tsr_text_check("bob\nroot::0:0::/:/bin/sh", 256, &why));
+	ASSERT_CONTAINS(why, "control character");
+	ASSERT_TRUE(!tsr_text_check("\xc0\xaf", 256, &why));         /* overlong '/' */
+	ASSERT_TRUE(!tsr_text_check("\xed\xa0\x80", 256, &why));     /* surrogate */
+	ASSERT_TRUE(!tsr_text_check("\xf4\x90\x80\x80", 256, &why)); /* > U+10FFFF */
+	ASSERT_TRUE(!tsr_text_check("\xe2\x82", 256, &why));         /* truncated */
+	ASSERT_TRUE(!tsr_text_check("abcd", 3, &why));
+}
+
+TEST(validate_home)
+{
+	const char *why = NULL;
+
+	ASSERT_TRUE(tsr_home_check("/home/alice", &why));
+	ASSERT_TRUE(tsr_home_check("/home/a..b", &why));
+	ASSERT_TRUE(!tsr_home_check("", &why));
+	ASSERT_TRUE(!tsr_home_check("/", &why));
+	ASSERT_TRUE(!tsr_home_check("//", &why));
+	ASSERT_TRUE(!tsr_home_check("home/alice", &why));
+	ASSERT_TRUE(!tsr_home_check("../../etc", &why));
+	ASSERT_TRUE(!tsr_home_check("/home/../etc", &why));
+	ASSERT_TRUE(!tsr_home_check("/home/..", &why));
+	ASSERT_CONTAINS(why, "'..'");
+	ASSERT_TRUE(!tsr_home_check("/home/a:b", &why));
+}
+
+TEST(validate_shell)
+{
+	const char *why = NULL;
+
+	ASSERT_TRUE(tsr_shell_check("/bin/bash", &why));
+	ASSERT_TRUE(!tsr_shell_check("/opt/evil sh", &why));
+	ASSERT_CONTAINS(why, "space");
+	ASSERT_TRUE(!tsr_shell_check("bash", &why));
+	ASSERT_TRUE(!tsr_shell_check("/bin/sh\n", &why));
+}
