@@ -53,7 +53,7 @@ static const struct cfg_key keys[] = {
     {"cache", "path", CFG_PATH, 0, 0, TSR_STATEDIR "/cache.img", OFF(cache.path),
      "cache image written by tesserad"},
     {"host", "site", CFG_STR, 0, 0, NULL, OFF(host.site),
-     "site this host belongs to; users need access to it"},
+     "site of this host; unset: site access not checked"},
     {"server", "listen", CFG_STR, 0, 0, NULL, OFF(server.listen),
      "embedded slapd: extra listener URLs besides ldapi"},
     {"server", "run_as", CFG_STR, 0, 0, "openldap", OFF(server.run_as),
