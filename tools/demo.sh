@@ -1,15 +1,34 @@
 #!/bin/bash
 # demo.sh: the end-to-end demonstration behind `make demo` (run as root).
-# An embedded directory in a temporary place: its tenant, roles and schema;
-# stopped and removed at the end, whatever happens.
+# Starts an embedded directory in a temporary place, then runs the parts in
+# tools/demo.d/*.sh in order (each shows one capability, sourced with the
+# variables and helpers below), and stops and removes everything at the end.
+#
+# For parts: TESSERA (the tool), TSR_BUILD, TSR_SRC, D (scratch dir), SRV (the
+# directory's DIR), CONF (its tessera.conf), LDAPI (its socket URI), PORT (its
+# TLS listener), SUFFIX, BASE (tenant DN); step TITLE, run CMD... (echo + run),
+# on_exit CMD... (cleanup to run at the end, last registered first).
 set -eu
 : "${TSR_BUILD:?run through make demo}"
+: "${TSR_SRC:?run through make demo}"
 TESSERA=$TSR_BUILD/tessera
 [ "$(id -u)" = 0 ] || { echo "make demo: run as root (slapd, namespaces, sshd)" >&2; exit 1; }
 
 D=$(mktemp -d /tmp/tessera-demo-XXXXXX)
 chmod 755 "$D"
-cleanup() { "$TESSERA" server stop --dir "$D/srv" >/dev/null 2>&1 || true; rm -rf "$D"; }
+SRV=$D/srv
+CONF=$SRV/tessera.conf
+SUFFIX=dc=example,dc=org
+BASE=o=acme,$SUFFIX
+LDAPI=ldapi://$(printf '%s' "$SRV/ldapi" | sed 's|/|%2F|g')
+EXIT_CMDS=()
+on_exit() { EXIT_CMDS=("$(printf '%q ' "$@")" "${EXIT_CMDS[@]}"); }
+cleanup() {
+	local c
+	for c in "${EXIT_CMDS[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+	"$TESSERA" server stop --dir "$SRV" >/dev/null 2>&1 || true
+	rm -rf "$D"
+}
 trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -17,34 +36,13 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 PORT=$(( (RANDOM % 20000) + 30000 ))
 while ss -ltnH "sport = :$PORT" | grep -q .; do PORT=$(( (RANDOM % 20000) + 30000 )); done
-LDAPI=ldapi://$(printf '%s' "$D/srv/ldapi" | sed 's|/|%2F|g')
 
-step "An embedded directory: one command creates it, one starts it"
-run "$TESSERA" server init --dir "$D/srv" --suffix dc=example,dc=org --tenant acme --port "$PORT"
-run "$TESSERA" server start --dir "$D/srv"
-run "$TESSERA" server status --dir "$D/srv"
+for part in "$TSR_SRC"/tools/demo.d/*.sh; do
+	# shellcheck source=/dev/null
+	. "$part"
+done
 
-step "The configuration it wrote for tessera, tesserad and pam_tessera"
-run cat "$D/srv/tessera.conf"
-run "$TESSERA" --config "$D/srv/tessera.conf" config test
-
-step "The tenant and its organisational units"
-run ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI" -b o=acme,dc=example,dc=org -s sub \
-	'(|(objectClass=organization)(objectClass=organizationalUnit))' dn tesseraIdMin tesseraIdMax tesseraMaxUsers
-
-step "The default roles: permission sets that are also POSIX groups"
-run ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI" -b ou=roles,o=acme,dc=example,dc=org \
-	'(objectClass=tesseraRole)' cn gidNumber description tesseraPermission
-
-step "tessera's schema in cn=config (object classes)"
-ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI" -o ldif-wrap=no -b cn=schema,cn=config '(cn=*tessera)' olcObjectClasses \
-	| sed -n "s/.*NAME '\([A-Za-z]*\)' DESC '\([^']*\)'.*/  \1: \2/p"
-
-step "Overlays on the directory database"
-ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI" -b cn=config '(objectClass=olcOverlayConfig)' olcOverlay \
-	| sed -n 's/^olcOverlay: {.}/  /p'
-
-step "Stopping it"
-run "$TESSERA" server stop --dir "$D/srv"
+step "Stopping the directory"
+run "$TESSERA" server stop --dir "$SRV"
 echo
-echo "demo finished: the directory in $D is removed"
+echo "demo finished: everything in $D is removed"
