@@ -129,19 +129,19 @@ $(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all
-	@$(TEST_ENV) sh tests/run.sh $(T)
+	@$(TEST_ENV) bash tests/run.sh $(T)
 
 unit: all
-	@$(TEST_ENV) sh tests/run.sh unit $(T)
+	@$(TEST_ENV) bash tests/run.sh unit $(T)
 
 integration: all
-	@$(TEST_ENV) sh tests/run.sh integration $(T)
+	@$(TEST_ENV) bash tests/run.sh integration $(T)
 
 demo: deps all
-	@$(TEST_ENV) sh tools/demo.sh
+	@$(TEST_ENV) bash tools/demo.sh
 
 bench: deps all
-	@$(TEST_ENV) sh tests/bench/run.sh
+	@$(TEST_ENV) bash tests/bench/run.sh
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
