@@ -374,7 +374,8 @@ tsr_ldap_escape(const char *value, size_t len, char **ret)
 	in.bv_len = len;
 	if (ldap_bv2escaped_filter_value(&in, &out) != 0)
 		return -ENOMEM;
-	s = strndup(out.bv_val, out.bv_len);
+	/* libldap returns no buffer at all for an empty value. */
+	s = out.bv_val ? strndup(out.bv_val, out.bv_len) : strdup("");
 	ber_memfree(out.bv_val);
 	if (!s)
 		return -ENOMEM;
