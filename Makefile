@@ -126,6 +126,33 @@ $(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libtessera.a $(LIBS) -lpam -ldl
 
+# ---- fuzzing: `make check` replays each corpus; `make fuzz` runs libFuzzer (clang) ----
+FUZZ_SRC := $(filter-out tests/fuzz/fuzz_main.c,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
+unit-build: $(FUZZ_REPLAY)
+
+$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c $(B)/libtessera.a $(LIBS)
+
+# libFuzzer binaries: the library built with coverage, each target linked with the fuzzer.
+$(B)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(B)/libtessera.a $(LIBS)
+
+fuzz-targets: $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-targets
+fuzz: deps
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=1 CFLAGS="-g -fsanitize=fuzzer-no-link" fuzz-targets
+	@for t in $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%); do \
+	    echo "== fuzz $$t for $(FUZZ_SECONDS) s"; mkdir -p build-fuzz/corpus/$$t; \
+	    build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	        2>&1 | grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY)' \
+	        || exit 1; done
+
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all

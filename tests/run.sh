@@ -34,6 +34,12 @@ if [ "$tier" != integration ]; then
 		[ -x "$t" ] || continue
 		run_one "unit/${t##*/}" "$t" ${filter:+"$filter"}
 	done
+	# Fuzz corpora replayed as regression tests (tests/fuzz/corpus/<target>/).
+	for t in "$TSR_BUILD"/tests/fuzz/replay_*; do
+		[ -x "$t" ] || continue
+		case "${t##*/replay_}" in *"$filter"*) ;; *) continue ;; esac
+		run_one "fuzz/${t##*/replay_}" "$t" "$TSR_SRC/tests/fuzz/corpus/${t##*/replay_}"
+	done
 fi
 if [ "$tier" != unit ]; then
 	for t in "$TSR_SRC"/tests/integration/test_*.sh; do
