@@ -202,7 +202,8 @@ verify(struct tsr_cache *c)
 	    h->user_slots / 2 < h->n_users || h->group_slots < 8 ||
 	    (h->group_slots & (h->group_slots - 1)) || h->group_slots / 2 < h->n_groups)
 		return -EBADMSG;
-	idx_len = ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
+	idx_len =
+	    ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
 	if (!section_ok(c, h->idx_off, idx_len, 8))
 		return -EBADMSG;
 	c->users = (const struct disk_user *)(c->base + h->users_off);
@@ -402,7 +403,7 @@ fill_upg(const struct tsr_cache *c, uint32_t i, struct tsr_cache_group *ret)
  * Returns the record index, -ENOENT, or -EBADMSG. */
 #define PROBE(tbl, slots, n, h, match)                                                             \
 	do {                                                                                       \
-		uint32_t mask_ = (slots) - 1, tag_ = (uint32_t)((h) >> 32), p_;                    \
+		uint32_t mask_ = (slots)-1, tag_ = (uint32_t)((h) >> 32), p_;                      \
 		for (p_ = 0; p_ < (slots); p_++) {                                                 \
 			const struct slot *s_ = &(tbl)[((uint32_t)(h) + p_) & mask_];              \
 			if (s_->ref == 0)                                                          \
@@ -612,7 +613,7 @@ struct intern {
 	struct {
 		const char *s;
 		uint32_t off;
-	} *v;
+	} * v;
 	size_t n, cap;
 };
 
@@ -698,7 +699,7 @@ align_up(uint64_t v, uint64_t a)
 /* Insert record index i with hash h; dup(j) tells whether record j has the same key. */
 #define INSERT(tbl, slots, h, i, dup)                                                              \
 	do {                                                                                       \
-		uint32_t mask_ = (slots) - 1, p_ = (uint32_t)(h) & mask_;                          \
+		uint32_t mask_ = (slots)-1, p_ = (uint32_t)(h)&mask_;                              \
 		for (; (tbl)[p_].ref; p_ = (p_ + 1) & mask_)                                       \
 			if ((tbl)[p_].tag == (uint32_t)((h) >> 32) && dup((tbl)[p_].ref - 1))      \
 				return -EINVAL;                                                    \
@@ -763,8 +764,9 @@ layout_strings(const struct tsr_cache_wimage *img, struct layout *l)
 			return -EINVAL;
 		r = strings_add(&l->strings, u->name, &l->uoff[4 * i]);
 		if (r == 0)
-			r = u->gecos[0] ? strings_add(&l->strings, u->gecos, &l->uoff[4 * i + 1])
-			                : intern_add(&l->vocab, &l->strings, "", &l->uoff[4 * i + 1]);
+			r = u->gecos[0]
+			        ? strings_add(&l->strings, u->gecos, &l->uoff[4 * i + 1])
+			        : intern_add(&l->vocab, &l->strings, "", &l->uoff[4 * i + 1]);
 		if (r == 0)
 			r = strings_add(&l->strings, u->home, &l->uoff[4 * i + 2]);
 		if (r == 0)
@@ -828,8 +830,8 @@ fill_image(const struct tsr_cache_wimage *img, struct layout *l, uint8_t *out,
 		    .gecos = l->uoff[4 * i + 1],
 		    .home = l->uoff[4 * i + 2],
 		    .shell = l->uoff[4 * i + 3],
-		    .account = u->account >= 0 ? h->accounts_off + ACCOUNT_SIZE * (uint32_t)u->account
-		                               : 0,
+		    .account =
+		        u->account >= 0 ? h->accounts_off + ACCOUNT_SIZE * (uint32_t)u->account : 0,
 		    .flags = u->private_group ? UPG_FLAG : 0,
 		};
 

@@ -399,9 +399,8 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
 			return;
 		for (i = 0; words[i]; i++)
 			if (tsr_parse_u32(words[i], 1, 4294967294u, &u) < 0)
-				tsr_errs_add(errs,
-				             "%s: [%s] %s: '%s' is not an id (1..4294967294)", path,
-				             k->section, k->key, words[i]);
+				tsr_errs_add(errs, "%s: [%s] %s: '%s' is not an id (1..4294967294)",
+				             path, k->section, k->key, words[i]);
 		tsr_strv_free(words);
 		break;
 	case CFG_STR:

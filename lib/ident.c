@@ -14,12 +14,28 @@
 #include "validate.h"
 
 const char *const tsr_ident_attrs[TSR_A_N] = {
-    "objectClass",       "uid",                  "uidNumber",          "gidNumber",
-    "cn",                "gecos",                "displayName",        "homeDirectory",
-    "loginShell",        "memberUid",            "member",             "uniqueMember",
-    "tesseraRoleName",   "tesseraSiteName",      "tesseraStatus",      "tesseraStayLoggedIn",
-    "preferredLanguage", "tesseraPermission",    "tesseraSessionLifetime",
-    "pwdLockoutDuration", "pwdAccountLockedTime", "pwdReset",
+    "objectClass",
+    "uid",
+    "uidNumber",
+    "gidNumber",
+    "cn",
+    "gecos",
+    "displayName",
+    "homeDirectory",
+    "loginShell",
+    "memberUid",
+    "member",
+    "uniqueMember",
+    "tesseraRoleName",
+    "tesseraSiteName",
+    "tesseraStatus",
+    "tesseraStayLoggedIn",
+    "preferredLanguage",
+    "tesseraPermission",
+    "tesseraSessionLifetime",
+    "pwdLockoutDuration",
+    "pwdAccountLockedTime",
+    "pwdReset",
 };
 
 enum kind { K_USER = 1, K_GROUP, K_NEST, K_TENANT, K_POLICY };
@@ -528,8 +544,9 @@ language_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && n <= 35 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123"
-	                                     "456789-") == n;
+	return n > 0 && n <= 35 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123"
+	                 "456789-") == n;
 }
 
 #define WARN(...) tsr_errs_add(errs, __VA_ARGS__)
@@ -1245,12 +1262,14 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			}
 			b.users[b.nusers++] = d;
 		} else if (d->kind == K_GROUP) {
-			if (in_sorted_str(local->group_names, local->n_groups, dent_str(d, S_NAME)) ||
+			if (in_sorted_str(local->group_names, local->n_groups,
+			                  dent_str(d, S_NAME)) ||
 			    in_sorted_u32(local->gids, local->n_groups, d->gid)) {
-				tsr_errs_add(errs,
-				             "group '%s' (gid %u) is not published: a local group has "
-				             "that name or gid",
-				             dent_str(d, S_NAME), d->gid);
+				tsr_errs_add(
+				    errs,
+				    "group '%s' (gid %u) is not published: a local group has "
+				    "that name or gid",
+				    dent_str(d, S_NAME), d->gid);
 				res.dropped++;
 				continue;
 			}
@@ -1289,7 +1308,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	    !ucount || !ufill)
 		goto out;
 	for (i = 0; i < b.nall; i++) {
-		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP && b.all[i]->kind != K_NEST)
+		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
+		    b.all[i]->kind != K_NEST)
 			continue;
 		for (j = b.all[i]->dn_hash & (b.dncap - 1); b.dnmap[j]; j = (j + 1) & (b.dncap - 1))
 			;
@@ -1322,7 +1342,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		if (g->flags & F_ROLE) {
 			for (k = 0; k < b.nusers; k++)
 				if ((b.users[k]->flags & F_TESSERA) &&
-				    strcasecmp(dent_str(b.users[k], S_ROLE), dent_str(g, S_NAME)) == 0 &&
+				    strcasecmp(dent_str(b.users[k], S_ROLE), dent_str(g, S_NAME)) ==
+				        0 &&
 				    tmp_add(&b, (uint32_t)k) < 0)
 					goto out;
 		}
@@ -1349,9 +1370,10 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	for (i = 0; i < b.ngroups; i++) {
 		size_t end = i + 1 < b.ngroups ? mstart[i + 1] : b.ntmp;
 
-		m->wg[i] = (struct tsr_cache_wgroup){dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
-		                                     (b.groups[i]->flags & F_ROLE) != 0,
-		                                     m->members + mstart[i], (uint32_t)(end - mstart[i])};
+		m->wg[i] =
+		    (struct tsr_cache_wgroup){dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
+		                              (b.groups[i]->flags & F_ROLE) != 0,
+		                              m->members + mstart[i], (uint32_t)(end - mstart[i])};
 		for (j = mstart[i]; j < end; j++) {
 			uint32_t u = m->members[j];
 
@@ -1385,11 +1407,10 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		w->groups = gl;
 		w->ngroups = ucount[i];
 		w->account = -1;
-		w->private_group =
-		    u->gid == u->uid &&
-		    !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
-		    !in_sorted_str(local->group_names, local->n_groups, name) &&
-		    !in_sorted_u32(local->gids, local->n_groups, u->gid);
+		w->private_group = u->gid == u->uid &&
+		                   !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
+		                   !in_sorted_str(local->group_names, local->n_groups, name) &&
+		                   !in_sorted_u32(local->gids, local->n_groups, u->gid);
 		for (j = 0; w->private_group && j < b.ngroups; j++)
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
 				w->private_group = false;

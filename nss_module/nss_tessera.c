@@ -210,8 +210,8 @@ pack_passwd(const struct tsr_cache_user *u, struct passwd *pw, char *buf, size_t
 }
 
 static int
-pack_group(const struct tsr_cache *c, const struct tsr_cache_group *g, struct group *gr,
-           char *buf, size_t buflen)
+pack_group(const struct tsr_cache *c, const struct tsr_cache_group *g, struct group *gr, char *buf,
+           size_t buflen)
 {
 	size_t align = (uintptr_t)buf % sizeof(char *), used, i;
 	const char *m;
@@ -245,8 +245,7 @@ pack_group(const struct tsr_cache *c, const struct tsr_cache_group *g, struct gr
 }
 
 TSR_EXPORT enum nss_status
-_nss_tessera_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t buflen,
-                        int *errnop)
+_nss_tessera_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	const struct tsr_cache *c;
 	struct tsr_cache_user u;
@@ -284,8 +283,7 @@ _nss_tessera_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen, 
 }
 
 TSR_EXPORT enum nss_status
-_nss_tessera_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen,
-                        int *errnop)
+_nss_tessera_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	const struct tsr_cache *c;
 	struct tsr_cache_group g;

@@ -117,9 +117,16 @@ write_image(const char *path)
 
 	for (i = 0; i < NMEMBERS; i++) {
 		snprintf(names[i], sizeof(names[i]), "user%d", i);
-		users[i] = (struct tsr_cache_wuser){names[i], "Some User", "/home/some", "/bin/sh",
-		                                    (uint32_t)(100000 + i), (uint32_t)(100000 + i),
-		                                    true, g1, 2, -1};
+		users[i] = (struct tsr_cache_wuser){names[i],
+		                                    "Some User",
+		                                    "/home/some",
+		                                    "/bin/sh",
+		                                    (uint32_t)(100000 + i),
+		                                    (uint32_t)(100000 + i),
+		                                    true,
+		                                    g1,
+		                                    2,
+		                                    -1};
 		all[i] = (uint32_t)i;
 	}
 	groups[0] = (struct tsr_cache_wgroup){"big", 300001, false, all, NMEMBERS};
@@ -147,13 +154,15 @@ call(enum kind k, char *buf, size_t len, int *err)
 	switch (k) {
 	case PWNAM:
 		s = m.getpwnam("user7", &pw, buf, len, err);
-		if (s == NSS_STATUS_SUCCESS && (strcmp(pw.pw_name, "user7") || pw.pw_uid != 100007 ||
-		                                strcmp(pw.pw_dir, "/home/some")))
+		if (s == NSS_STATUS_SUCCESS &&
+		    (strcmp(pw.pw_name, "user7") || pw.pw_uid != 100007 ||
+		     strcmp(pw.pw_dir, "/home/some")))
 			s = 99;
 		break;
 	case PWUID:
 		s = m.getpwuid(100007, &pw, buf, len, err);
-		if (s == NSS_STATUS_SUCCESS && (strcmp(pw.pw_name, "user7") || strcmp(pw.pw_shell, "/bin/sh")))
+		if (s == NSS_STATUS_SUCCESS &&
+		    (strcmp(pw.pw_name, "user7") || strcmp(pw.pw_shell, "/bin/sh")))
 			s = 99;
 		break;
 	case GRNAM:
@@ -204,7 +213,8 @@ buffers(const char *name, enum kind k, size_t max)
 		for (i = len + 1; i < max + 64; i++)
 			if ((unsigned char)buf[i] != 0xA5) {
 				ok = false;
-				snprintf(why, sizeof(why), "wrote byte %zu with buflen %zu", i - 1, len);
+				snprintf(why, sizeof(why), "wrote byte %zu with buflen %zu", i - 1,
+				         len);
 			}
 		if ((unsigned char)buf[0] != 0xA5) {
 			ok = false;
@@ -261,7 +271,8 @@ contract(const char *module)
 	/* errno: untouched on success and not-found */
 	errno = 1234;
 	s = m.getpwnam("user1", &pw, buf, sizeof(buf), &err);
-	CHECK("nss_errno_kept_on_success", s == NSS_STATUS_SUCCESS && errno == 1234, "s=%d errno=%d", s, errno);
+	CHECK("nss_errno_kept_on_success", s == NSS_STATUS_SUCCESS && errno == 1234,
+	      "s=%d errno=%d", s, errno);
 	errno = 1234;
 	err = 0;
 	s = m.getpwnam("nobody-here", &pw, buf, sizeof(buf), &err);
@@ -281,26 +292,31 @@ contract(const char *module)
 	for (i = 0;; i++) {
 		s = m.getpwent(&pw, buf, i == 10 ? 3 : sizeof(buf), &err);
 		if (i == 10) {
-			CHECK("nss_getpwent_erange_mid", s == NSS_STATUS_TRYAGAIN && err == ERANGE, "s=%d", s);
+			CHECK("nss_getpwent_erange_mid", s == NSS_STATUS_TRYAGAIN && err == ERANGE,
+			      "s=%d", s);
 			s = m.getpwent(&pw, buf, sizeof(buf), &err);
 			CHECK("nss_getpwent_same_entry_after_erange",
-			      s == NSS_STATUS_SUCCESS && strcmp(pw.pw_name, names[n]) == 0, "got %s want %s",
-			      s == NSS_STATUS_SUCCESS ? pw.pw_name : "-", names[n]);
+			      s == NSS_STATUS_SUCCESS && strcmp(pw.pw_name, names[n]) == 0,
+			      "got %s want %s", s == NSS_STATUS_SUCCESS ? pw.pw_name : "-",
+			      names[n]);
 		}
 		if (s != NSS_STATUS_SUCCESS)
 			break;
 		n++;
 	}
 	m.endpwent();
-	CHECK("nss_getpwent_all_users", n == NMEMBERS && s == NSS_STATUS_NOTFOUND, "n=%d s=%d", n, s);
+	CHECK("nss_getpwent_all_users", n == NMEMBERS && s == NSS_STATUS_NOTFOUND, "n=%d s=%d", n,
+	      s);
 	CHECK("nss_errno_zero_after_enumeration", errno == 0, "errno=%d", errno);
 	/* getpwent without setpwent */
 	s = m.getpwent(&pw, buf, sizeof(buf), &err);
-	CHECK("nss_getpwent_without_setpwent", s == NSS_STATUS_SUCCESS && strcmp(pw.pw_name, "user0") == 0, "s=%d", s);
+	CHECK("nss_getpwent_without_setpwent",
+	      s == NSS_STATUS_SUCCESS && strcmp(pw.pw_name, "user0") == 0, "s=%d", s);
 	m.endpwent();
 	m.setgrent(0);
 	for (n = 0; m.getgrent(&gr, buf + 0, sizeof(buf), &err) == NSS_STATUS_SUCCESS ||
-	            (err == ERANGE && m.getgrent(&gr, malloc(200000), 200000, &err) == NSS_STATUS_SUCCESS);)
+	            (err == ERANGE &&
+	             m.getgrent(&gr, malloc(200000), 200000, &err) == NSS_STATUS_SUCCESS);)
 		n++;
 	m.endgrent();
 	CHECK("nss_getgrent_groups_and_private_groups", n == 2 + NMEMBERS, "n=%d", n);
@@ -311,11 +327,13 @@ contract(const char *module)
 	groups = malloc(sizeof(*groups));
 	groups[0] = 100003;
 	s = m.initgroups("user3", 100003, &start, &size, &groups, 0, &err);
-	CHECK("nss_initgroups", s == NSS_STATUS_SUCCESS && start == 3 && groups[1] == 300001 &&
-	                            groups[2] == 300002 && size >= 3,
+	CHECK("nss_initgroups",
+	      s == NSS_STATUS_SUCCESS && start == 3 && groups[1] == 300001 && groups[2] == 300002 &&
+	          size >= 3,
 	      "s=%d start=%ld", s, start);
 	s = m.initgroups("user3", 100003, &start, &size, &groups, 0, &err);
-	CHECK("nss_initgroups_no_duplicates", s == NSS_STATUS_SUCCESS && start == 3, "start=%ld", start);
+	CHECK("nss_initgroups_no_duplicates", s == NSS_STATUS_SUCCESS && start == 3, "start=%ld",
+	      start);
 	start = 1;
 	s = m.initgroups("user3", 300001, &start, &size, &groups, 2, &err);
 	CHECK("nss_initgroups_limit", s == NSS_STATUS_SUCCESS && start == 2 && groups[1] == 300002,
@@ -369,15 +387,16 @@ contract(const char *module)
 	m.setpath(path);
 	s = m.getpwnam("user1", &pw, buf, sizeof(buf), &err);
 	{
-		struct tsr_cache_wuser u = {"fresh", "", "/home/fresh", "/bin/sh", 123456, 123456,
-		                            false, NULL, 0, -1};
+		struct tsr_cache_wuser u = {"fresh", "",    "/home/fresh", "/bin/sh", 123456,
+		                            123456,  false, NULL,          0,         -1};
 		struct tsr_cache_wimage img = {.users = &u, .nusers = 1, .generation = 2};
 
 		if (tsr_cache_write(path, &img, NULL) < 0)
 			printf("FAIL rewrite\n");
 	}
 	s = m.getpwnam("fresh", &pw, buf, sizeof(buf), &err);
-	CHECK("nss_sees_replacement_at_once", s == NSS_STATUS_SUCCESS && pw.pw_uid == 123456, "s=%d", s);
+	CHECK("nss_sees_replacement_at_once", s == NSS_STATUS_SUCCESS && pw.pw_uid == 123456,
+	      "s=%d", s);
 	s = m.getpwnam("user1", &pw, buf, sizeof(buf), &err);
 	CHECK("nss_replacement_drops_old_users", s == NSS_STATUS_NOTFOUND, "s=%d", s);
 
@@ -391,7 +410,8 @@ contract(const char *module)
 			_exit(s == NSS_STATUS_SUCCESS && pw.pw_uid == 123456 ? 0 : 1);
 		}
 		waitpid(pid, &st, 0);
-		CHECK("nss_lookup_in_forked_child", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+		CHECK("nss_lookup_in_forked_child", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "status %d", st);
 	}
 	(void)!system("true"); /* keep system() linked for fork-in-thread users */
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
@@ -453,7 +473,8 @@ hammer_thread(void *arg)
 			start = 0;
 			size = 4;
 			groups = malloc(4 * sizeof(*groups));
-			s = m.initgroups(name, h_uid0 + (unsigned)i, &start, &size, &groups, 0, &err);
+			s = m.initgroups(name, h_uid0 + (unsigned)i, &start, &size, &groups, 0,
+			                 &err);
 			if (s != NSS_STATUS_SUCCESS || start < 1)
 				h_errors[t]++;
 			free(groups);

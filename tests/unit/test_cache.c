@@ -22,11 +22,18 @@ sample(struct tsr_cache_wimage *img)
 	static struct tsr_cache_wgroup groups[2];
 	static struct tsr_cache_waccount accounts[1];
 
-	users[0] = (struct tsr_cache_wuser){"alice", "Alice Liddell", "/home/alice", "/bin/bash",
-	                                    100001,  100001,          true,          alice_groups,
-	                                    2,       0};
-	users[1] = (struct tsr_cache_wuser){"bob", "", "/home/bob", "/bin/sh", 100002, 200001,
-	                                    false, bob_groups, 1, -1};
+	users[0] = (struct tsr_cache_wuser){"alice",
+	                                    "Alice Liddell",
+	                                    "/home/alice",
+	                                    "/bin/bash",
+	                                    100001,
+	                                    100001,
+	                                    true,
+	                                    alice_groups,
+	                                    2,
+	                                    0};
+	users[1] = (struct tsr_cache_wuser){"bob",  "",    "/home/bob", "/bin/sh", 100002,
+	                                    200001, false, bob_groups,  1,         -1};
 	groups[0] = (struct tsr_cache_wgroup){"staff", 200001, false, staff_members, 2};
 	groups[1] = (struct tsr_cache_wgroup){"member", 200002, true, role_members, 1};
 	accounts[0] = (struct tsr_cache_waccount){TSR_STATUS_ACTIVE,
@@ -36,8 +43,8 @@ sample(struct tsr_cache_wimage *img)
 	                                          "de",
 	                                          alice_sites,
 	                                          2};
-	*img = (struct tsr_cache_wimage){users, 2, groups, 2, accounts, 1, 7, 1700000000, 43200,
-	                                 900};
+	*img =
+	    (struct tsr_cache_wimage){users, 2, groups, 2, accounts, 1, 7, 1700000000, 43200, 900};
 }
 
 static const char *
@@ -163,7 +170,8 @@ TEST(cache_corruption_refused)
 			continue; /* the stale word is not covered, by design */
 		corrupt_at(path, off);
 		if (tsr_cache_open(path, &c) != -EBADMSG)
-			harness_fail(__FILE__, __LINE__, "flip at %lld not detected", (long long)off);
+			harness_fail(__FILE__, __LINE__, "flip at %lld not detected",
+			             (long long)off);
 		corrupt_at(path, off);
 	}
 	ASSERT_OK(tsr_cache_open(path, &c));
@@ -269,8 +277,8 @@ TEST(cache_many_users)
 
 	for (i = 0; i < 20000; i++) {
 		snprintf(names[i], 16, "u%u", i);
-		users[i] = (struct tsr_cache_wuser){names[i], "", "/home/x", "/bin/sh", 100000 + i,
-		                                    100000 + i, true, NULL, 0, -1};
+		users[i] = (struct tsr_cache_wuser){
+		    names[i], "", "/home/x", "/bin/sh", 100000 + i, 100000 + i, true, NULL, 0, -1};
 	}
 	img.users = users;
 	img.nusers = 20000;

@@ -128,8 +128,8 @@ TEST(ident_hostile_entries_rejected)
 	}
 	ASSERT_EQ(tsr_ident_count(s), 0);
 	/* outside the base */
-	ASSERT_ERR(-EINVAL, put(s, 99, "uid=x,ou=people,o=other,dc=example,dc=org", USER("x", 5000),
-	                        &errs));
+	ASSERT_ERR(-EINVAL,
+	           put(s, 99, "uid=x,ou=people,o=other,dc=example,dc=org", USER("x", 5000), &errs));
 	ASSERT_CONTAINS(errs.msg[errs.n - 1], "outside the base");
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);
