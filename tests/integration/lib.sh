@@ -146,7 +146,8 @@ tsr_sync_conf() {
 }
 
 # nss_run CMD...: CMD in a private mount namespace where nsswitch.conf says
-# "files tessera", /var/lib/tessera is $T/state and the built module is found.
+# "files tessera" ($NSS_CONF to use another), /var/lib/tessera is $T/state and the
+# built module is found.
 nss_run() {
 	[ -f "$T/nsswitch.conf" ] || printf 'passwd: files tessera\ngroup: files tessera\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
 	unshare -m --propagation private bash -c '
@@ -156,7 +157,7 @@ nss_run() {
 		mount --bind "$2" /etc/nsswitch.conf
 		if [ -d /run/nscd ]; then mount -t tmpfs tmpfs /run/nscd; fi
 		shift 2
-		LD_LIBRARY_PATH=$TSR_BUILD exec "$@"' _ "$T/state" "$T/nsswitch.conf" "$@"
+		LD_LIBRARY_PATH=$TSR_BUILD exec "$@"' _ "$T/state" "${NSS_CONF:-$T/nsswitch.conf}" "$@"
 }
 
 # tesserad_start CONF [ARGS]: run tesserad in the background (log in $T/tesserad.log).
