@@ -846,8 +846,9 @@ tsr_ident_put(struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
 		r = 0; /* not an identity entry */
 		goto drop;
 	}
-	if (r == 0 && !d.strs.len)
-		r = draft_str(&d, "");
+	if (!d.strs.len) /* tenant, policy: no strings, but the same shape */
+		for (int k = 0; r == 0 && k < S_FIXED; k++)
+			r = draft_str(&d, "");
 	if (r < 0)
 		goto drop;
 	size = sizeof(d.h) + 8 * (size_t)d.h.n_dn + d.strs.len;

@@ -340,16 +340,26 @@ TEST(ident_mark_and_sweep_and_snapshot)
 		         5000 + i, 5000 + i);
 		ASSERT_EQ(put(s, i, "uid=x,ou=people," BASE, spec, &errs), 1);
 	}
+	ASSERT_EQ(put(s, 5001, BASE,
+	              "objectClass: organization\nobjectClass: tesseraTenant\n"
+	              "tesseraSessionLifetime: 3600\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 5002, "cn=g,ou=groups," BASE,
+	              "objectClass: posixGroup\ncn: g\n"
+	              "gidNumber: 9000\nmemberUid: u1\nmember: uid=x," BASE "\n",
+	              &errs),
+	          1);
 	snprintf(path, sizeof(path), "%s/state", harness_tmpdir());
 	ASSERT_OK(tsr_ident_save(s, "rid=000,csn=1", 13, path));
 	ASSERT_OK(tsr_ident_load(path, &t, &cookie, &len));
-	ASSERT_EQ(tsr_ident_count(t), 3000);
+	ASSERT_EQ(tsr_ident_count(t), 3002);
 	ASSERT_EQ(len, 13);
 	ASSERT_STREQ(cookie, "rid=000,csn=1");
 	free(cookie);
 	tsr_ident_unmark_all(t);
 	ASSERT_EQ(tsr_ident_mark(t, keep), 1);
-	ASSERT_EQ(tsr_ident_sweep(t), 2999);
+	ASSERT_EQ(tsr_ident_sweep(t), 3001);
 	ASSERT_EQ(tsr_ident_count(t), 1);
 	tsr_ident_store_free(t);
 	/* a damaged snapshot is refused, not half-loaded */

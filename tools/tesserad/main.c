@@ -224,6 +224,8 @@ main(int argc, char **argv)
 		if (tesserad_accept_loss && d.held)
 			(void)publish(&d, true);
 		if (r < 0) {
+			snprintf(d.state, sizeof(d.state), "disconnected");
+			write_status(&d);
 			failures++;
 			pause_ms(1000ull << (failures < 6 ? failures - 1 : 5)); /* 1 s .. 32 s */
 		} else if (strcmp(d.mode, "poll") == 0) {

@@ -11,7 +11,8 @@
 #include "log.h"
 #include "tesserad.h"
 
-#define MASS_LOSS_MIN 10 /* fewer lost users than this is never a mass loss */
+#define MASS_LOSS_MIN  10 /* fewer lost users than this is never a mass loss */
+#define LOSS_WINDOW_MS (10 * 60 * 1000)
 
 void
 daemon_error(struct daemon *d, const char *fmt, ...)
@@ -101,24 +102,32 @@ publish(struct daemon *d, bool force)
 		daemon_error(d, "cannot build the cache image: %s", strerror(-r));
 		goto out;
 	}
-	/* A sudden loss of most users (an ACL or base change, a wiped server) is held back. */
-	lost = d->have_image && res.img.nusers < d->published_users
-	           ? d->published_users - res.img.nusers
-	           : 0;
-	if (lost >= MASS_LOSS_MIN &&
-	    (uint64_t)lost * 100 > (uint64_t)d->published_users * d->cfg->sync.max_loss &&
+	/* A sudden loss of most users (an ACL or base change, a wiped server, a runaway
+	 * script) is held back. "Sudden" = compared with the most users published within
+	 * the last 10 minutes, so a deletion spread over several batches counts as one. */
+	if (!d->have_image || tsr_now_ms() - d->baseline_ms > LOSS_WINDOW_MS) {
+		d->baseline_users = d->published_users;
+		d->baseline_ms = tsr_now_ms();
+	}
+	lost = res.img.nusers < d->baseline_users ? d->baseline_users - res.img.nusers : 0;
+	if (d->have_image && lost >= MASS_LOSS_MIN &&
+	    (uint64_t)lost * 100 > (uint64_t)d->baseline_users * d->cfg->sync.max_loss &&
 	    !d->allow_loss && !tesserad_accept_loss) {
 		if (!d->held)
 			daemon_error(d,
 			             "held back: %u of %u users would disappear at once (more than "
 			             "[sync] max_loss = %u%%); the last image stays. Accept with "
 			             "`tesserad --once --allow-loss` or SIGUSR1",
-			             lost, d->published_users, d->cfg->sync.max_loss);
+			             lost, d->baseline_users, d->cfg->sync.max_loss);
 		d->held = true;
 		snprintf(d->state, sizeof(d->state), "held");
 		write_status(d);
 		r = -EDQUOT;
 		goto out;
+	}
+	if (tesserad_accept_loss || d->allow_loss || res.img.nusers > d->baseline_users) {
+		d->baseline_users = res.img.nusers;
+		d->baseline_ms = tsr_now_ms();
 	}
 	tesserad_accept_loss = 0;
 	res.img.generation = d->generation + 1;
@@ -130,6 +139,8 @@ publish(struct daemon *d, bool force)
 		goto out;
 	}
 	d->generation++;
+	if (d->held)
+		snprintf(d->state, sizeof(d->state), "following");
 	d->held = false;
 	d->dirty = false;
 	d->have_image = true;

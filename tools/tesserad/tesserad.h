@@ -31,6 +31,8 @@ struct daemon {
 	uint64_t dirty_since_ms, last_snapshot_ms, changes_since_snapshot;
 	uint64_t generation;
 	uint32_t published_users;
+	uint32_t baseline_users; /* most users published within the loss window */
+	uint64_t baseline_ms;
 	bool have_image;
 	int64_t published_at, synced_at;
 	size_t rejected; /* entries refused by validation since start */
