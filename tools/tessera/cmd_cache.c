@@ -182,7 +182,7 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 			printf(" %s", s);
 	printf("%s\n", a.nsites ? "" : " (none)");
 	printf("%-12s %s\n", "language", a.language ? a.language : "(the client's)");
-	printf("%-14s %s\n", "stay logged in", a.flags & TSR_ACCOUNT_STAY_LOGGED_IN ? "yes" : "no");
+	printf("%-12s %s\n", "keep session", a.flags & TSR_ACCOUNT_STAY_LOGGED_IN ? "yes" : "no");
 }
 
 static int
