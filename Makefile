@@ -126,6 +126,13 @@ $(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libtessera.a $(LIBS) -lpam -ldl
 
+# make bench: the NSS benchmark driver (tests/bench/bench_nss.sh)
+BENCH_BIN := $(B)/tests/bench/nss_bench
+$(B)/tests/bench/nss_bench: tests/bench/nss_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -ldl
+bench: $(BENCH_BIN)
+
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all

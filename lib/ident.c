@@ -1331,9 +1331,11 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		size_t start = b.ntmp;
 		uint32_t stamp = (uint32_t)i + 1;
 
+		const char *mu = dent_str(g, S_FIXED + g->n_sites);
+
 		mstart[i] = start;
-		for (k = 0; k < g->n_memberuid; k++) {
-			int64_t u = user_index(&b, dent_str(g, S_FIXED + g->n_sites + (uint32_t)k));
+		for (k = 0; k < g->n_memberuid; k++, mu += strlen(mu) + 1) {
+			int64_t u = user_index(&b, mu);
 
 			if (u >= 0 && tmp_add(&b, (uint32_t)u) < 0)
 				goto out;
@@ -1431,8 +1433,10 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			a->language = *lang ? lang : NULL;
 			a->sites = m->sites + nsites;
 			a->nsites = u->n_sites;
-			for (j = 0; j < u->n_sites; j++)
-				m->sites[nsites++] = dent_str(u, S_FIXED + (uint32_t)j);
+			const char *site = dent_str(u, S_FIXED);
+
+			for (j = 0; j < u->n_sites; j++, site += strlen(site) + 1)
+				m->sites[nsites++] = site;
 			w->account = (int32_t)k++;
 		}
 	}
