@@ -883,23 +883,6 @@ fill_image(const struct tsr_cache_wimage *img, struct layout *l, uint8_t *out,
 }
 
 static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 publish(const char *path, const uint8_t *data, size_t size)
 {
 	char *tmp = NULL, *dircopy = NULL;
@@ -914,7 +897,7 @@ publish(const char *path, const uint8_t *data, size_t size)
 		r = -errno;
 		goto out;
 	}
-	r = write_all(fd, data, size);
+	r = tsr_write_all(fd, data, size);
 	if (r == 0 && fchmod(fd, 0644) < 0)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)

@@ -1484,9 +1484,8 @@ tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cooki
 	struct tsr_buf b = {0};
 	uint64_t n = s->n, sum;
 	uint32_t clen = (uint32_t)cookie_len, version = 1;
-	char *tmp = NULL;
 	size_t i;
-	int fd = -1, r;
+	int r;
 
 	r = tsr_buf_append(&b, STATE_MAGIC, 8);
 	if (r == 0)
@@ -1512,40 +1511,9 @@ tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cooki
 		goto out;
 	sum = fnv(b.p, b.len);
 	r = tsr_buf_append(&b, &sum, 8);
-	if (r < 0)
-		goto out;
-	r = -ENOMEM;
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
-		tmp = NULL;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = 0;
-	for (i = 0; r == 0 && i < b.len;) {
-		ssize_t w = write(fd, b.p + i, b.len - i);
-
-		if (w < 0 && errno != EINTR)
-			r = -errno;
-		else if (w > 0)
-			i += (size_t)w;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	fd = -1;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
+	if (r == 0)
+		r = tsr_write_file(path, b.p, b.len, 0600);
 out:
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
 	tsr_buf_free(&b);
 	return r;
 }

@@ -60,6 +60,15 @@ report(const char *name, size_t n)
 }
 
 static unsigned seed = 12345;
+static char (*names)[24]; /* PREFIX0 .. PREFIX<n-1>, made before timing */
+
+static void
+make_names(const char *prefix, unsigned n)
+{
+	names = malloc((size_t)n * sizeof(*names));
+	for (unsigned i = 0; names && i < n; i++)
+		snprintf(names[i], sizeof(names[i]), "%s%u", prefix, i);
+}
 
 static void
 name_of(char *buf, size_t n, const char *prefix, unsigned i)
@@ -96,6 +105,7 @@ lookups(int argc, char **argv)
 	uint64_t t0, tot[3];
 
 	(void)argc;
+	make_names(prefix, n);
 	for (k = 0, overhead = ~0ull; k < 1000; k++) {
 		t0 = now_ns();
 		uint64_t d = now_ns() - t0;
@@ -106,7 +116,8 @@ lookups(int argc, char **argv)
 	name_of(name, sizeof(name), prefix, n / 2);
 	t0 = now_ns();
 	getpwnam_r(name, &pw, buf, sizeof(buf), &pr);
-	printf("%-22s %10llu %10s %8d\n", "first_call", (unsigned long long)(now_ns() - t0), "-", 1);
+	printf("%-22s %10llu %10s %8d\n", "first_call", (unsigned long long)(now_ns() - t0), "-",
+	       1);
 	/* first pass: names never looked up before in this process */
 	first_n = n < 2000 ? n : 2000;
 	for (k = 0; k < first_n; k++) {
@@ -122,14 +133,14 @@ lookups(int argc, char **argv)
 	report("getpwnam_first_pass", first_n);
 	for (k = 0; k < first_n; k++) {
 		t0 = now_ns();
-		getpwuid_r(uid0 + (unsigned)(((uint64_t)k * 104729u) % n), &pw, buf, sizeof(buf), &pr);
+		getpwuid_r(uid0 + (unsigned)(((uint64_t)k * 104729u) % n), &pw, buf, sizeof(buf),
+		           &pr);
 		samples[k] = now_ns() - t0;
 	}
 	report("getpwuid_first_pass", first_n);
 	name_of(name, sizeof(name), prefix, 1);
 	MEASURE("getpwnam_hot", getpwnam_r(name, &pw, buf, sizeof(buf), &pr));
-	MEASURE("getpwnam_spread", (name_of(name, sizeof(name), prefix, i_ % n),
-	                            getpwnam_r(name, &pw, buf, sizeof(buf), &pr)));
+	MEASURE("getpwnam_spread", getpwnam_r(names[i_ % n], &pw, buf, sizeof(buf), &pr));
 	MEASURE("getpwuid_spread", getpwuid_r(uid0 + i_ % n, &pw, buf, sizeof(buf), &pr));
 	MEASURE("getpwnam_missing", getpwnam_r("nosuchuser0", &pw, buf, sizeof(buf), &pr));
 	MEASURE("getgrnam_largest", getgrnam_r(big, &gr, buf, sizeof(buf), &gres));
@@ -140,8 +151,8 @@ lookups(int argc, char **argv)
 	for (count = 0; gr.gr_mem[count];)
 		count++;
 	printf("%-22s %10d\n", "largest_group_members", count);
-	MEASURE("getgrouplist", (name_of(name, sizeof(name), prefix, i_ % n), ng = 256,
-	                         getgrouplist(name, uid0 + i_ % n, groups, &ng)));
+	MEASURE("getgrouplist",
+	        (ng = 256, getgrouplist(names[i_ % n], uid0 + i_ % n, groups, &ng)));
 	for (k = 0; k < 3; k++) {
 		count = 0;
 		t0 = now_ns();
@@ -152,7 +163,8 @@ lookups(int argc, char **argv)
 		tot[k] = now_ns() - t0;
 	}
 	qsort(tot, 3, sizeof(tot[0]), cmp64);
-	printf("%-22s %10llu %10s %8d\n", "enumerate_all_ns", (unsigned long long)tot[1], "-", count);
+	printf("%-22s %10llu %10s %8d\n", "enumerate_all_ns", (unsigned long long)tot[1], "-",
+	       count);
 	return 0;
 }
 
@@ -174,14 +186,14 @@ direct(int argc, char **argv)
 	(void)argc;
 	if (!h)
 		return 1;
+	make_names(prefix, n);
 	((void (*)(const char *))dlsym(h, "_nss_tessera_setcachepath"))(argv[3]);
 	pwnam = (pwnam_fn)dlsym(h, "_nss_tessera_getpwnam_r");
 	pwuid = (pwuid_fn)dlsym(h, "_nss_tessera_getpwuid_r");
 	name_of(name, sizeof(name), prefix, 1);
 	pwnam(name, &pw, buf, sizeof(buf), &err);
 	MEASURE("module_getpwnam_hot", pwnam(name, &pw, buf, sizeof(buf), &err));
-	MEASURE("module_getpwnam_spread", (name_of(name, sizeof(name), prefix, i_ % n),
-	                                   pwnam(name, &pw, buf, sizeof(buf), &err)));
+	MEASURE("module_getpwnam_spread", pwnam(names[i_ % n], &pw, buf, sizeof(buf), &err));
 	MEASURE("module_getpwuid_spread", pwuid(uid0 + i_ % n, &pw, buf, sizeof(buf), &err));
 	MEASURE("module_missing", pwnam("nosuchuser0", &pw, buf, sizeof(buf), &err));
 	return 0;

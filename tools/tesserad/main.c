@@ -5,6 +5,7 @@
  * /etc/passwd and /etc/group directly. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,11 @@ main(int argc, char **argv)
 		}
 	}
 	tsr_log_setup("tesserad", TSR_LOG_STDERR, prio);
+	/* Images are built in large temporary buffers: keep them out of the heap so that
+	 * the memory goes back to the system after each publication (glibc would otherwise
+	 * raise its mmap threshold and keep them). */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 	r = tsr_cfg_load(config, &d.cfg, &errs);
 	for (k = 0; k < errs.n; k++)
 		fprintf(stderr, "tesserad: %s\n", errs.msg[k]);

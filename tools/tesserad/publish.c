@@ -30,8 +30,8 @@ void
 write_status(struct daemon *d)
 {
 	struct tsr_buf b = {0};
-	char esc[600], *tmp = NULL;
-	int fd, r;
+	char esc[600];
+	int r;
 
 	r = tsr_buf_printf(&b,
 	                   "pid=%d\nmode=%s\nstate=%s\ngeneration=%llu\npublished=%lld\n"
@@ -43,16 +43,8 @@ write_status(struct daemon *d)
 		r = tsr_buf_printf(&b, "last_error=%s\nlast_error_time=%lld\n",
 		                   tsr_log_escape(d->last_error, esc, sizeof(esc)),
 		                   (long long)d->last_error_at);
-	if (r < 0 || asprintf(&tmp, "%s.tmp", d->status_path) < 0)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		goto out;
-	r = write(fd, b.p, b.len) == (ssize_t)b.len ? 0 : -EIO;
-	if (close(fd) < 0 || r < 0 || rename(tmp, d->status_path) < 0)
-		(void)unlink(tmp);
-out:
-	free(tmp);
+	if (r == 0 && tsr_write_file(d->status_path, b.p, b.len, 0644) < 0)
+		tsr_log(LOG_WARNING, "cannot write %s", d->status_path);
 	tsr_buf_free(&b);
 }
 
