@@ -53,7 +53,7 @@ LIBS     := $(LDAP_LIBS) -lsodium -liniparser -lpthread
 # Debian packages: build, runtime and test. `make deps` installs the missing ones.
 DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-dev \
             slapd ldap-utils openssl pamtester openssh-server openssh-client sshpass expect \
-            util-linux procps iproute2 valgrind clang
+            util-linux procps iproute2 valgrind clang perl
 
 .PHONY: all deps check demo bench install format lint clean unit integration
 # Keep intermediate objects (harness.o ...): nothing is deleted behind the test totals.
@@ -152,6 +152,13 @@ fuzz: deps
 	        -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
 	        2>&1 | grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY)' \
 	        || exit 1; done
+
+# make bench: the NSS benchmark driver (tests/bench/bench_nss.sh)
+BENCH_BIN := $(B)/tests/bench/nss_bench
+$(B)/tests/bench/nss_bench: tests/bench/nss_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -ldl
+bench: $(BENCH_BIN)
 
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 

@@ -22,6 +22,7 @@ enum cfg_type {
 	CFG_BOOL, /* yes/no */
 	CFG_URIS, /* ldap URIs separated by spaces */
 	CFG_DN,   /* attr=value,... */
+	CFG_IDS,  /* numeric ids separated by spaces, each in 1..4294967294 */
 };
 
 struct cfg_key {
@@ -60,6 +61,29 @@ static const struct cfg_key keys[] = {
      "embedded slapd: account it runs as"},
     {"server", "suffix", CFG_DN, 0, 0, NULL, OFF(server.suffix), "embedded slapd: suffix"},
     {"server", "tenant", CFG_STR, 0, 0, NULL, OFF(server.tenant), "embedded slapd: first tenant"},
+    /* tesserad: the syncrepl cache (issue 4) */
+    {"sync", "min_id", CFG_U32, 1, 2147483647, "1000", OFF(sync.min_id),
+     "lowest uid/gid served from the directory"},
+    {"sync", "max_id", CFG_U32, 1, 2147483647, "524287", OFF(sync.max_id),
+     "highest uid/gid served from the directory"},
+    {"sync", "primary_gids", CFG_IDS, 0, 0, "100", OFF(sync.primary_gids),
+     "local gids users may have as primary group outside the range"},
+    {"sync", "default_shell", CFG_PATH, 0, 0, "/bin/sh", OFF(sync.default_shell),
+     "shell of users without loginShell"},
+    {"sync", "fallback_shell", CFG_PATH, 0, 0, "/usr/sbin/nologin", OFF(sync.fallback_shell),
+     "shell replacing one that is invalid or not in /etc/shells"},
+    {"sync", "fallback_home", CFG_PATH, 0, 0, "/home/%u", OFF(sync.fallback_home),
+     "home of users without homeDirectory (%u: login)"},
+    {"sync", "nesting_depth", CFG_U32, 0, 32, "4", OFF(sync.nesting_depth),
+     "levels of nested RFC 2307bis groups followed"},
+    {"sync", "batch_delay", CFG_U32, 0, 60000, "100", OFF(sync.batch_delay),
+     "milliseconds from a directory change to publishing"},
+    {"sync", "refresh_interval", CFG_U32, 10, 86400, "300", OFF(sync.refresh_interval),
+     "seconds between full reads when the server has no syncrepl"},
+    {"sync", "max_loss", CFG_U32, 1, 100, "50", OFF(sync.max_loss),
+     "percent of users that may disappear at once before publishing is held"},
+    {"sync", "state_dir", CFG_PATH, 0, 0, TSR_STATEDIR, OFF(sync.state_dir),
+     "tesserad's sync state (cookie) and status"},
 };
 
 static const struct cfg_key *
@@ -370,6 +394,15 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
 				             path, k->section, k->key, words[i]);
 		tsr_strv_free(words);
 		break;
+	case CFG_IDS:
+		if (tsr_strv_split(v, &words, NULL) < 0)
+			return;
+		for (i = 0; words[i]; i++)
+			if (tsr_parse_u32(words[i], 1, 4294967294u, &u) < 0)
+				tsr_errs_add(errs, "%s: [%s] %s: '%s' is not an id (1..4294967294)",
+				             path, k->section, k->key, words[i]);
+		tsr_strv_free(words);
+		break;
 	case CFG_STR:
 		if (!printable(v)) {
 			tsr_errs_add(errs, "%s: [%s] %s: contains control characters", path,
@@ -394,6 +427,19 @@ silent(const char *fmt, ...)
 	return 0;
 }
 
+static bool
+home_template_ok(const char *t)
+{
+	const char *p;
+
+	if (t[0] != '/')
+		return false;
+	for (p = t; (p = strchr(p, '%')); p += 2)
+		if (p[1] != 'u' && p[1] != '%')
+			return false;
+	return true;
+}
+
 static void
 cross_checks(const struct tsr_cfg *c, struct tsr_errs *errs)
 {
@@ -406,6 +452,14 @@ cross_checks(const struct tsr_cfg *c, struct tsr_errs *errs)
 		tsr_errs_add(errs,
 		             "%s: [directory] bind_password_file: required when bind_dn is set",
 		             c->path);
+	if (c->sync.min_id > c->sync.max_id)
+		tsr_errs_add(errs, "%s: [sync] min_id: %u is above max_id %u", c->path,
+		             c->sync.min_id, c->sync.max_id);
+	if (c->sync.fallback_home && !home_template_ok(c->sync.fallback_home))
+		tsr_errs_add(errs,
+		             "%s: [sync] fallback_home: '%s' must be an absolute path whose only "
+		             "escapes are %%u (the login) and %%%%",
+		             c->path, c->sync.fallback_home);
 	if (!c->dir.bind_dn && c->dir.bind_password_file)
 		tsr_errs_add(errs,
 		             "%s: [directory] bind_dn: required when bind_password_file is set",

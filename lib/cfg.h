@@ -41,6 +41,18 @@ struct tsr_cfg {
 		char *suffix;
 		char *tenant;
 	} server;
+	struct { /* tesserad: what it publishes from the directory, and how */
+		uint32_t min_id, max_id;   /* uids and gids served */
+		char *primary_gids;        /* gids outside the range users may have as primary */
+		char *default_shell;       /* loginShell missing */
+		char *fallback_shell;      /* loginShell invalid or not in /etc/shells */
+		char *fallback_home;       /* homeDirectory missing; %u = login */
+		uint32_t nesting_depth;    /* RFC 2307bis nested groups followed this deep */
+		uint32_t batch_delay;      /* ms from a change to publishing */
+		uint32_t refresh_interval; /* s between full reads without syncrepl */
+		uint32_t max_loss;         /* percent of users that may vanish at once */
+		char *state_dir;           /* sync state (cookie) and status */
+	} sync;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

@@ -55,6 +55,12 @@ TSR_MUST_USE int tsr_url_encode(const char *s, char **ret);
  * -EPERM with a reason in *why (static string) when refused. */
 TSR_MUST_USE int tsr_check_file_owner(int fd, uid_t expect_uid, bool private, const char **why);
 
+/* Write all n bytes (retrying short writes and EINTR). 0 or a negative errno. */
+TSR_MUST_USE int tsr_write_all(int fd, const void *p, size_t n);
+/* Replace path atomically with n bytes of data: PATH.tmp.PID, fsync, rename; mode as given.
+ * On failure the old file is untouched and the temporary file removed. */
+TSR_MUST_USE int tsr_write_file(const char *path, const void *data, size_t n, mode_t mode);
+
 /* Monotonic clock in milliseconds (for timeouts and benchmarks). */
 uint64_t tsr_now_ms(void);
 

@@ -227,3 +227,27 @@ TEST(cfg_dump_shows_effective_values)
 	free(out);
 	tsr_cfg_free(c);
 }
+
+TEST(cfg_sync_section)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_OK(load(BASE "[sync]\nmin_id = 5000\nprimary_gids = 100 6000\nfallback_home = "
+	                    "/srv/%u\n",
+	               &c, &errs));
+	ASSERT_EQ(c->sync.min_id, 5000);
+	ASSERT_EQ(c->sync.max_id, 524287);
+	ASSERT_STREQ(c->sync.primary_gids, "100 6000");
+	ASSERT_STREQ(c->sync.fallback_home, "/srv/%u");
+	ASSERT_STREQ(c->sync.fallback_shell, "/usr/sbin/nologin");
+	ASSERT_EQ(c->sync.batch_delay, 100);
+	ASSERT_EQ(c->sync.max_loss, 50);
+	tsr_cfg_free(c);
+	EXPECT_ERROR(BASE "[sync]\nprimary_gids = 100 x\n", -EINVAL, "'x' is not an id");
+	EXPECT_ERROR(BASE "[sync]\nprimary_gids = 0\n", -EINVAL, "'0' is not an id");
+	EXPECT_ERROR(BASE "[sync]\nmin_id = 9000\nmax_id = 8000\n", -EINVAL, "is above max_id");
+	EXPECT_ERROR(BASE "[sync]\nfallback_home = /home/%n\n", -EINVAL, "only escapes are %u");
+	EXPECT_ERROR(BASE "[sync]\nmin_id = 0\n", -EINVAL, "out of range");
+	EXPECT_ERROR(BASE "[sync]\nmax_loss = 101\n", -EINVAL, "out of range");
+}

@@ -12,6 +12,7 @@ static const struct {
 } objects[] = {
     {"server", cmd_server, "the embedded directory: init, start, stop, status"},
     {"config", cmd_config, "check the configuration, test the directory connection"},
+    {"cache", cmd_cache, "this host's cache image (tesserad): status, show a user or group"},
 };
 
 static void

@@ -37,6 +37,7 @@ struct tool {
 typedef int (*tool_cmd_fn)(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_server(struct tool *t, int argc, char **argv);
+int cmd_cache(struct tool *t, int argc, char **argv);
 
 /* "tessera: message" on stderr. */
 TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);

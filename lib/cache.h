@@ -1,0 +1,150 @@
+/* cache.h: the cache image (docs/cache-format.md): reader and writer.
+ *
+ * Hides the file format: mapping, checksums, bounds checks on every offset, hash probing,
+ * user private groups, and atomic publication (temporary file, fsync, rename, then the
+ * "stale" flag in the replaced file). libc only: the NSS module links this file. Never
+ * logs. Pointers handed out by lookups point into the mapping and live until
+ * tsr_cache_free(). Lookups are thread-safe on one open cache (it is read-only). */
+#ifndef TSR_CACHE_H
+#define TSR_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "attrs.h"
+
+#define TSR_CACHE_DEFAULT_PATH TSR_STATEDIR "/cache.img"
+#define TSR_CACHE_UNKNOWN      0xFFFFFFFFu /* session_lifetime / lockout_duration not known */
+
+struct tsr_cache;
+
+struct tsr_cache_info {
+	uint64_t generation, size;
+	int64_t created, synced;
+	uint32_t n_users, n_groups, n_private_groups, n_accounts;
+	uint32_t session_lifetime, lockout_duration; /* seconds or TSR_CACHE_UNKNOWN */
+};
+
+struct tsr_cache_user {
+	const char *name, *gecos, *home, *shell;
+	uint32_t uid, gid;
+	bool private_group; /* owns a group named like it with gid = gid */
+	uint32_t ngroups;
+	const uint32_t *groups; /* supplementary gids, ascending, without gid */
+	uint32_t account;       /* internal: account record offset (0: none) */
+};
+
+struct tsr_cache_group {
+	const char *name;
+	uint32_t gid;
+	bool role, private_group;
+	uint32_t nmembers;
+	const uint32_t *members; /* internal: resolve with tsr_cache_group_member() */
+};
+
+enum tsr_cache_status {
+	TSR_STATUS_UNKNOWN = 0, /* a value tessera does not know: refuse logins */
+	TSR_STATUS_INVITED = 1,
+	TSR_STATUS_ACTIVE = 2,
+	TSR_STATUS_INACTIVE = 3,
+};
+
+enum tsr_cache_account_flags {
+	TSR_ACCOUNT_LOCKED = 1u << 0,         /* pwdAccountLockedTime present */
+	TSR_ACCOUNT_MUST_CHANGE = 1u << 1,    /* pwdReset: TRUE */
+	TSR_ACCOUNT_STAY_LOGGED_IN = 1u << 2, /* tesseraStayLoggedIn: TRUE */
+	TSR_ACCOUNT_SITES_ALL = 1u << 3,      /* the role has sites.all */
+	TSR_ACCOUNT_ROLE_KNOWN = 1u << 4,     /* the role entry exists */
+};
+
+/* What PAM needs to decide offline; never served through NSS. */
+struct tsr_cache_account {
+	enum tsr_cache_status status;
+	unsigned flags;       /* enum tsr_cache_account_flags */
+	int64_t locked_since; /* Unix seconds; 0 = locked by an administrator */
+	const char *role;     /* NULL: none */
+	const char *language; /* NULL: the client's own */
+	uint32_t nsites;
+	const uint32_t *sites; /* internal: resolve with tsr_cache_account_site() */
+};
+
+/* Map the image at path and verify it (owner root, not group/world-writable, regular file,
+ * magic, version, size, checksums, section bounds). -ENOENT missing, -EPERM unsafe
+ * owner/mode/type, -EBADMSG corrupt or truncated, -EPROTONOSUPPORT newer format. */
+TSR_MUST_USE int tsr_cache_open(const char *path, struct tsr_cache **ret);
+void tsr_cache_free(struct tsr_cache *c);
+/* True once the writer has published a newer image over this one (one memory load). */
+bool tsr_cache_stale(const struct tsr_cache *c);
+/* True when path now names another file than the one mapped (one stat; errors: false). */
+bool tsr_cache_replaced(const struct tsr_cache *c, const char *path);
+void tsr_cache_info(const struct tsr_cache *c, struct tsr_cache_info *ret);
+
+/* Lookups: 0 and *ret filled, -ENOENT not there, -EBADMSG corrupt. */
+TSR_MUST_USE int tsr_cache_user_by_name(const struct tsr_cache *c, const char *name,
+                                        struct tsr_cache_user *ret);
+TSR_MUST_USE int tsr_cache_user_by_uid(const struct tsr_cache *c, uint32_t uid,
+                                       struct tsr_cache_user *ret);
+TSR_MUST_USE int tsr_cache_group_by_name(const struct tsr_cache *c, const char *name,
+                                         struct tsr_cache_group *ret);
+TSR_MUST_USE int tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid,
+                                        struct tsr_cache_group *ret);
+/* Enumeration: the first entry at position >= *pos; *pos then points past it.
+ * -ENOENT at the end. Positions are stable for one mapping. */
+TSR_MUST_USE int tsr_cache_user_next(const struct tsr_cache *c, uint32_t *pos,
+                                     struct tsr_cache_user *ret);
+TSR_MUST_USE int tsr_cache_group_next(const struct tsr_cache *c, uint32_t *pos,
+                                      struct tsr_cache_group *ret);
+/* Member i of g (i < g->nmembers): its login name. 0 or -EBADMSG. */
+TSR_MUST_USE int tsr_cache_group_member(const struct tsr_cache *c, const struct tsr_cache_group *g,
+                                        uint32_t i, const char **ret);
+/* The account state of a tessera user. -ENOENT: no such user, or not a tessera user. */
+TSR_MUST_USE int tsr_cache_account(const struct tsr_cache *c, const char *name,
+                                   struct tsr_cache_account *ret);
+TSR_MUST_USE int tsr_cache_account_site(const struct tsr_cache *c,
+                                        const struct tsr_cache_account *a, uint32_t i,
+                                        const char **ret);
+
+/* ---- writer (tesserad) ---- */
+struct tsr_cache_wuser {
+	const char *name, *gecos, *home, *shell;
+	uint32_t uid, gid;
+	bool private_group;
+	const uint32_t *groups; /* ascending supplementary gids */
+	uint32_t ngroups;
+	int32_t account; /* index into the accounts array, or -1 */
+};
+struct tsr_cache_wgroup {
+	const char *name;
+	uint32_t gid;
+	bool role;
+	const uint32_t *members; /* indexes into the users array */
+	uint32_t nmembers;
+};
+struct tsr_cache_waccount {
+	enum tsr_cache_status status;
+	unsigned flags;
+	int64_t locked_since;
+	const char *role, *language; /* NULL: none */
+	const char *const *sites;
+	uint32_t nsites;
+};
+struct tsr_cache_wimage {
+	const struct tsr_cache_wuser *users; /* in enumeration order */
+	uint32_t nusers;
+	const struct tsr_cache_wgroup *groups;
+	uint32_t ngroups;
+	const struct tsr_cache_waccount *accounts;
+	uint32_t naccounts;
+	uint64_t generation;
+	int64_t synced;
+	uint32_t session_lifetime, lockout_duration;
+};
+/* Write img to path atomically (PATH.tmp.PID, fsync, rename, fsync of the directory), mode
+ * 0644, then flag the replaced image stale. -EINVAL duplicate names or ids or bad
+ * references (nothing written); other negative errno from the file system (the old image
+ * is untouched). *ret_size (optional): bytes written. */
+TSR_MUST_USE int tsr_cache_write(const char *path, const struct tsr_cache_wimage *img,
+                                 uint64_t *ret_size);
+
+#endif

@@ -1,0 +1,1627 @@
+/* ident.c: see ident.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ident.h"
+#include "log.h"
+#include "validate.h"
+
+const char *const tsr_ident_attrs[TSR_A_N] = {
+    "objectClass",
+    "uid",
+    "uidNumber",
+    "gidNumber",
+    "cn",
+    "gecos",
+    "displayName",
+    "homeDirectory",
+    "loginShell",
+    "memberUid",
+    "member",
+    "uniqueMember",
+    "tesseraRoleName",
+    "tesseraSiteName",
+    "tesseraStatus",
+    "tesseraStayLoggedIn",
+    "preferredLanguage",
+    "tesseraPermission",
+    "tesseraSessionLifetime",
+    "pwdLockoutDuration",
+    "pwdAccountLockedTime",
+    "pwdReset",
+};
+
+enum kind { K_USER = 1, K_GROUP, K_NEST, K_TENANT, K_POLICY };
+enum dflag {
+	F_TESSERA = 1u << 0,
+	F_ROLE = 1u << 1,
+	F_STAY = 1u << 2,
+	F_RESET = 1u << 3,
+	F_LOCKED = 1u << 4,
+	F_SITES_ALL = 1u << 5,
+};
+/* String slots: name gecos home shell role language, then sites, then memberUid values. */
+enum { S_NAME, S_GECOS, S_HOME, S_SHELL, S_ROLE, S_LANG, S_FIXED };
+
+struct tsr_dent {
+	unsigned char uuid[16];
+	uint64_t dn_hash;
+	uint32_t size; /* of the whole allocation */
+	uint8_t kind, flags, status, mark;
+	uint32_t uid, gid; /* gid: a group's gidNumber or a user's primary gid */
+	int64_t locked_since;
+	uint32_t lifetime, lockout; /* tenant, policy */
+	uint32_t n_dn, n_memberuid;
+	uint32_t n_sites, reserved;
+	/* uint64_t dn hashes[n_dn], then NUL-terminated strings */
+};
+_Static_assert(sizeof(struct tsr_dent) % 8 == 0, "dn hashes stay aligned");
+
+struct tsr_ident_store {
+	struct tsr_dent **slot;
+	size_t cap, n;
+};
+
+struct tsr_ident_local {
+	char **user_names, **group_names;
+	uint32_t *uids, *gids;
+	size_t n_users, n_groups;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t
+fnv(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ *s++) * 0x100000001b3ull;
+	return h;
+}
+
+static const uint64_t *
+dent_dns(const struct tsr_dent *d)
+{
+	return (const uint64_t *)(d + 1);
+}
+
+static const char *
+dent_str(const struct tsr_dent *d, uint32_t idx)
+{
+	const char *p = (const char *)(dent_dns(d) + d->n_dn);
+
+	while (idx--)
+		p += strlen(p) + 1;
+	return p;
+}
+
+static int
+cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool
+in_sorted_str(char **v, size_t n, const char *s)
+{
+	return n && bsearch(&s, v, n, sizeof(*v), cmp_str_ptr) != NULL;
+}
+
+static bool
+in_sorted_u32(const uint32_t *v, size_t n, uint32_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u32) != NULL;
+}
+
+/* A value as a C string: NULL (and *why) if it holds a NUL byte. */
+static char *
+value_str(const struct tsr_ident_value *v, const char **why)
+{
+	char *s;
+
+	if (memchr(v->p, '\0', v->len)) {
+		*why = "contains a NUL byte";
+		return NULL;
+	}
+	s = strndup(v->p, v->len);
+	if (!s)
+		*why = "out of memory";
+	return s;
+}
+
+static bool
+value_is(const struct tsr_ident_value *v, const char *s)
+{
+	return v->len == strlen(s) && strncasecmp(v->p, s, v->len) == 0;
+}
+
+static bool
+has_value(const struct tsr_ident_in *in, enum tsr_ident_attr a, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < in->a[a].n; i++)
+		if (value_is(&in->a[a].v[i], s))
+			return true;
+	return false;
+}
+
+/* The value of the first RDN if its type is `type` ("uid="), else NULL. Lower-case. */
+static char *
+rdn_value(const char *dn, const char *type)
+{
+	size_t n = strlen(type), k;
+
+	if (strncasecmp(dn, type, n) != 0)
+		return NULL;
+	k = strcspn(dn + n, ",+");
+	return strndup(dn + n, k);
+}
+
+/* The one value of a naming attribute: the RDN's when there are several. */
+static char *
+naming_value(const struct tsr_ident_in *in, enum tsr_ident_attr a, const char *rdn_type,
+             const char **why)
+{
+	char *rdn, *s = NULL;
+	size_t i;
+
+	if (in->a[a].n == 0) {
+		*why = "is missing";
+		return NULL;
+	}
+	if (in->a[a].n == 1)
+		return value_str(&in->a[a].v[0], why);
+	rdn = rdn_value(in->dn, rdn_type);
+	for (i = 0; rdn && i < in->a[a].n && !s; i++)
+		if (value_is(&in->a[a].v[i], rdn))
+			s = value_str(&in->a[a].v[i], why);
+	free(rdn);
+	if (!s && !*why)
+		*why = "has several values and none is the entry's RDN";
+	return s;
+}
+
+static bool
+reserved_id(uint32_t id)
+{
+	return id == 0 || id == 65534 || id == 65535 || id == 4294967295u;
+}
+
+/* A numeric id: 0 ok, else *why. */
+static int
+parse_id(const struct tsr_ident_in *in, enum tsr_ident_attr a, uint32_t *ret, const char **why)
+{
+	char buf[32];
+	uint32_t v;
+
+	if (in->a[a].n != 1) {
+		*why = in->a[a].n ? "has several values" : "is missing";
+		return -EINVAL;
+	}
+	if (in->a[a].v[0].len >= sizeof(buf)) {
+		*why = "is not a number in 0..4294967295";
+		return -EINVAL;
+	}
+	memcpy(buf, in->a[a].v[0].p, in->a[a].v[0].len);
+	buf[in->a[a].v[0].len] = '\0';
+	if (tsr_parse_u32(buf, 0, UINT32_MAX, &v) < 0) {
+		*why = "is not a number in 0..4294967295";
+		return -EINVAL;
+	}
+	if (reserved_id(v)) {
+		*why = "is reserved (0, 65534, 65535, 4294967295)";
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+static bool
+id_in_range(const struct tsr_ident_rules *r, uint32_t id)
+{
+	return id >= r->min_id && id <= r->max_id;
+}
+
+int
+tsr_ident_parse_time(const char *s, int64_t *ret)
+{
+	int f[6] = {0, 0, 0, 0, 0, 0}, i, n = 0, off = 0;
+	const char *p = s;
+	struct tm tm = {0};
+	time_t t;
+
+	for (i = 0; i < 6; i++) {
+		int width = i == 0 ? 4 : 2, k;
+
+		if (!(p[0] >= '0' && p[0] <= '9')) {
+			if (i < 4)
+				return -EINVAL;
+			break;
+		}
+		for (k = 0; k < width; k++) {
+			if (p[k] < '0' || p[k] > '9')
+				return -EINVAL;
+			f[i] = f[i] * 10 + (p[k] - '0');
+		}
+		p += width;
+		n++;
+	}
+	if (*p == '.' || *p == ',') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh, mm;
+
+		if (strlen(p) != 5 || sscanf(p + 1, "%2d%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
+			return -EINVAL;
+		off = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
+		p += 5;
+	} else {
+		return -EINVAL;
+	}
+	if (*p || n < 4 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 60)
+		return -EINVAL;
+	if (f[0] == 0) { /* 000001010000Z: "since the beginning of time" (admin lock) */
+		*ret = 0;
+		return 0;
+	}
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	t = timegm(&tm);
+	*ret = (int64_t)t - off;
+	return 0;
+}
+
+/* ---- the store ---- */
+
+int
+tsr_ident_store_new(struct tsr_ident_store **ret)
+{
+	struct tsr_ident_store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->cap = 1024;
+	s->slot = calloc(s->cap, sizeof(*s->slot));
+	if (!s->slot) {
+		free(s);
+		return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+void
+tsr_ident_store_free(struct tsr_ident_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+	free(s);
+}
+
+size_t
+tsr_ident_count(const struct tsr_ident_store *s)
+{
+	return s->n;
+}
+
+static size_t
+home_of(const struct tsr_ident_store *s, const unsigned char uuid[16])
+{
+	return (size_t)fnv(uuid, 16) & (s->cap - 1);
+}
+
+static size_t
+find(const struct tsr_ident_store *s, const unsigned char uuid[16], bool *found)
+{
+	size_t i = home_of(s, uuid);
+
+	for (; s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (memcmp(s->slot[i]->uuid, uuid, 16) == 0) {
+			*found = true;
+			return i;
+		}
+	*found = false;
+	return i;
+}
+
+static int
+grow(struct tsr_ident_store *s)
+{
+	struct tsr_dent **old = s->slot;
+	size_t oldcap = s->cap, i, j;
+	bool found;
+
+	s->slot = calloc(oldcap * 2, sizeof(*s->slot));
+	if (!s->slot) {
+		s->slot = old;
+		return -ENOMEM;
+	}
+	s->cap = oldcap * 2;
+	for (i = 0; i < oldcap; i++) {
+		if (!old[i])
+			continue;
+		j = find(s, old[i]->uuid, &found);
+		s->slot[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* Backward-shift deletion keeps linear probing free of tombstones. */
+static void
+remove_at(struct tsr_ident_store *s, size_t i)
+{
+	size_t j = i, k, mask = s->cap - 1;
+
+	free(s->slot[i]);
+	s->slot[i] = NULL;
+	s->n--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!s->slot[j])
+			return;
+		k = home_of(s, s->slot[j]->uuid);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			s->slot[i] = s->slot[j];
+			s->slot[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+int
+tsr_ident_delete(struct tsr_ident_store *s, const unsigned char uuid[16])
+{
+	bool found;
+	size_t i = find(s, uuid, &found);
+
+	if (!found)
+		return 0;
+	remove_at(s, i);
+	return 1;
+}
+
+/* Insert d (owned); returns 1 if it differs from the entry it replaces. */
+static int
+store_put(struct tsr_ident_store *s, struct tsr_dent *d)
+{
+	struct tsr_dent *old;
+	bool found;
+	size_t i;
+	int r;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		r = grow(s);
+		if (r < 0) {
+			free(d);
+			return r;
+		}
+	}
+	i = find(s, d->uuid, &found);
+	old = found ? s->slot[i] : NULL;
+	d->mark = 1;
+	if (old && old->size == d->size) {
+		old->mark = 1;
+		if (memcmp(old, d, d->size) == 0) {
+			free(d);
+			return 0; /* e.g. only pwdLastSuccess changed (lastbind) */
+		}
+	}
+	free(old);
+	s->slot[i] = d;
+	if (!found)
+		s->n++;
+	return 1;
+}
+
+void
+tsr_ident_unmark_all(struct tsr_ident_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		if (s->slot[i])
+			s->slot[i]->mark = 0;
+}
+
+int
+tsr_ident_mark(struct tsr_ident_store *s, const unsigned char uuid[16])
+{
+	bool found;
+	size_t i = find(s, uuid, &found);
+
+	if (!found)
+		return 0;
+	s->slot[i]->mark = 1;
+	return 1;
+}
+
+size_t
+tsr_ident_sweep(struct tsr_ident_store *s)
+{
+	size_t i, removed = 0;
+
+	for (i = 0; i < s->cap;) {
+		if (s->slot[i] && !s->slot[i]->mark) {
+			remove_at(s, i); /* may shift a later entry into i: look again */
+			removed++;
+			continue;
+		}
+		i++;
+	}
+	return removed;
+}
+
+/* ---- parsing one entry ---- */
+
+struct draft {
+	struct tsr_dent h;
+	struct tsr_buf strs;
+	uint64_t *dns;
+};
+
+static int
+draft_str(struct draft *d, const char *s)
+{
+	return tsr_buf_append(&d->strs, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+static char *
+expand_home(const char *tmpl, const char *login)
+{
+	struct tsr_buf b = {0};
+	const char *p;
+	char *out = NULL;
+	int r = 0;
+
+	for (p = tmpl; *p && r == 0; p++) {
+		if (p[0] == '%' && p[1] == 'u') {
+			r = tsr_buf_puts(&b, login);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			r = tsr_buf_append(&b, "%", 1);
+			p++;
+		} else {
+			r = tsr_buf_append(&b, p, 1);
+		}
+	}
+	if (r == 0 && tsr_buf_steal(&b, &out) < 0)
+		out = NULL;
+	tsr_buf_free(&b);
+	return out;
+}
+
+static bool
+shell_listed(const struct tsr_ident_rules *rules, const char *sh)
+{
+	char **p;
+
+	if (!rules->shells)
+		return true;
+	for (p = rules->shells; *p; p++)
+		if (strcmp(*p, sh) == 0)
+			return true;
+	return false;
+}
+
+static bool
+language_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 35 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123"
+	                 "456789-") == n;
+}
+
+#define WARN(...) tsr_errs_add(errs, __VA_ARGS__)
+
+/* The single optional value of a tessera attribute as a string (NULL when absent/bad). */
+static char *
+optional(const struct tsr_ident_in *in, enum tsr_ident_attr a, const char *dn,
+         struct tsr_errs *errs)
+{
+	const char *why = NULL;
+	char *s;
+
+	if (in->a[a].n == 0)
+		return NULL;
+	s = value_str(&in->a[a].v[0], &why);
+	if (!s)
+		WARN("%s: %s ignored: %s", dn, tsr_ident_attrs[a], why);
+	return s;
+}
+
+static int
+parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, const char *dn,
+           struct draft *d, struct tsr_errs *errs)
+{
+	const char *why = NULL, *what = NULL;
+	char *name = NULL, *gecos = NULL, *home = NULL, *shell = NULL, *s = NULL;
+	char *role = NULL, *lang = NULL;
+	enum tsr_ident_attr ga;
+	size_t i, k;
+	int r = -EINVAL;
+
+	name = naming_value(in, TSR_A_UID, "uid=", &why);
+	if (!name) {
+		what = "uid";
+		goto out;
+	}
+	if (!tsr_name_check(name, TSR_NAME_SERVED, &why)) {
+		what = "uid";
+		goto out;
+	}
+	if (parse_id(in, TSR_A_UIDNUMBER, &d->h.uid, &why) < 0) {
+		what = "uidNumber";
+		goto out;
+	}
+	if (!id_in_range(rules, d->h.uid)) {
+		what = "uidNumber";
+		why = "is outside [sync] min_id..max_id";
+		goto out;
+	}
+	if (parse_id(in, TSR_A_GIDNUMBER, &d->h.gid, &why) < 0) {
+		what = "gidNumber";
+		goto out;
+	}
+	if (!id_in_range(rules, d->h.gid)) {
+		for (k = 0; k < rules->n_primary_gids; k++)
+			if (rules->primary_gids[k] == d->h.gid)
+				break;
+		if (k == rules->n_primary_gids) {
+			what = "gidNumber";
+			why = "is outside [sync] min_id..max_id and not in primary_gids";
+			goto out;
+		}
+	}
+	/* gecos: gecos, else displayName, else cn; a bad one is dropped, not the user */
+	ga = in->a[TSR_A_GECOS].n         ? TSR_A_GECOS
+	     : in->a[TSR_A_DISPLAYNAME].n ? TSR_A_DISPLAYNAME
+	                                  : TSR_A_CN;
+	if (in->a[ga].n) {
+		gecos = value_str(&in->a[ga].v[0], &why);
+		if (gecos && !tsr_text_check(gecos, 1024, &why)) {
+			free(gecos);
+			gecos = NULL;
+		}
+		if (!gecos)
+			WARN("%s: gecos from %s replaced by an empty one: %s", dn,
+			     tsr_ident_attrs[ga], why);
+	}
+	if (in->a[TSR_A_HOME].n > 1) {
+		what = "homeDirectory";
+		why = "has several values";
+		goto out;
+	}
+	if (in->a[TSR_A_HOME].n == 0 || in->a[TSR_A_HOME].v[0].len == 0) {
+		home = expand_home(rules->fallback_home, name);
+	} else {
+		home = value_str(&in->a[TSR_A_HOME].v[0], &why);
+		if (!home) {
+			what = "homeDirectory";
+			goto out;
+		}
+	}
+	if (!home || !tsr_home_check(home, &why)) {
+		what = "homeDirectory";
+		goto out;
+	}
+	if (in->a[TSR_A_SHELL].n == 0 || in->a[TSR_A_SHELL].v[0].len == 0) {
+		shell = strdup(rules->default_shell);
+	} else {
+		why = NULL;
+		shell = value_str(&in->a[TSR_A_SHELL].v[0], &why);
+		if (shell && in->a[TSR_A_SHELL].n > 1)
+			why = "has several values";
+		else if (shell && tsr_shell_check(shell, &why) && !shell_listed(rules, shell))
+			why = "is not listed in /etc/shells";
+		if (why) {
+			WARN("%s: loginShell replaced by %s: %s", dn, rules->fallback_shell, why);
+			free(shell);
+			shell = strdup(rules->fallback_shell);
+		}
+	}
+	r = -ENOMEM;
+	if (!shell)
+		goto out;
+	if (has_value(in, TSR_A_OBJECTCLASS, "tesseraUser")) {
+		d->h.flags |= F_TESSERA;
+		role = optional(in, TSR_A_ROLE, dn, errs);
+		if (role && !tsr_name_check(role, TSR_NAME_SERVED, &why)) {
+			WARN("%s: tesseraRoleName ignored: %s", dn, why);
+			free(role);
+			role = NULL;
+		}
+		lang = optional(in, TSR_A_LANGUAGE, dn, errs);
+		if (lang && (!language_ok(lang) || strcasecmp(lang, "default") == 0)) {
+			if (strcasecmp(lang, "default") != 0)
+				WARN("%s: preferredLanguage ignored: not a language tag", dn);
+			free(lang);
+			lang = NULL;
+		}
+		d->h.status = TSR_STATUS_UNKNOWN;
+		if (has_value(in, TSR_A_STATUS, "invited"))
+			d->h.status = TSR_STATUS_INVITED;
+		else if (has_value(in, TSR_A_STATUS, "active"))
+			d->h.status = TSR_STATUS_ACTIVE;
+		else if (has_value(in, TSR_A_STATUS, "inactive"))
+			d->h.status = TSR_STATUS_INACTIVE;
+		if (in->a[TSR_A_STATUS].n != 1 || d->h.status == TSR_STATUS_UNKNOWN)
+			WARN("%s: tesseraStatus missing or unknown: PAM will refuse this user", dn);
+		if (has_value(in, TSR_A_STAY, "TRUE"))
+			d->h.flags |= F_STAY;
+		if (has_value(in, TSR_A_PWDRESET, "TRUE"))
+			d->h.flags |= F_RESET;
+		if (in->a[TSR_A_LOCKED_TIME].n) {
+			d->h.flags |= F_LOCKED;
+			s = value_str(&in->a[TSR_A_LOCKED_TIME].v[0], &why);
+			if (!s || tsr_ident_parse_time(s, &d->h.locked_since) < 0)
+				d->h.locked_since = 0; /* unreadable: locked until unlocked */
+			free(s);
+		}
+	}
+	r = draft_str(d, name);
+	if (r == 0)
+		r = draft_str(d, gecos);
+	if (r == 0)
+		r = draft_str(d, home);
+	if (r == 0)
+		r = draft_str(d, shell);
+	if (r == 0)
+		r = draft_str(d, role);
+	if (r == 0)
+		r = draft_str(d, lang);
+	for (i = 0; r == 0 && (d->h.flags & F_TESSERA) && i < in->a[TSR_A_SITE].n; i++) {
+		s = value_str(&in->a[TSR_A_SITE].v[i], &why);
+		if (s && tsr_name_check(s, TSR_NAME_SERVED, &why)) {
+			r = draft_str(d, s);
+			d->h.n_sites++;
+		} else {
+			WARN("%s: a tesseraSiteName value ignored: %s", dn, why);
+		}
+		free(s);
+	}
+	d->h.kind = K_USER;
+out:
+	if (r == -EINVAL) {
+		char esc[128];
+
+		tsr_errs_add(errs, "%s: rejected: %s %s%s%s%s", dn, what ? what : "entry",
+		             why ? why : "is invalid", name ? " (uid '" : "",
+		             name ? tsr_log_escape(name, esc, sizeof(esc)) : "", name ? "')" : "");
+	}
+	free(name);
+	free(gecos);
+	free(home);
+	free(shell);
+	free(role);
+	free(lang);
+	return r;
+}
+
+static int
+parse_group(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, const char *dn,
+            struct draft *d, struct tsr_errs *errs)
+{
+	const char *why = NULL, *what = "cn";
+	char *name = NULL, *s;
+	size_t i, n;
+	int r = -EINVAL;
+
+	d->h.kind = in->a[TSR_A_GIDNUMBER].n ? K_GROUP : K_NEST;
+	name = naming_value(in, TSR_A_CN, "cn=", &why);
+	if (d->h.kind == K_GROUP) {
+		if (!name || !tsr_name_check(name, TSR_NAME_SERVED, &why))
+			goto out;
+		what = "gidNumber";
+		if (parse_id(in, TSR_A_GIDNUMBER, &d->h.gid, &why) < 0)
+			goto out;
+		if (!id_in_range(rules, d->h.gid)) {
+			why = "is outside [sync] min_id..max_id";
+			goto out;
+		}
+		if (has_value(in, TSR_A_OBJECTCLASS, "tesseraRole")) {
+			d->h.flags |= F_ROLE;
+			if (has_value(in, TSR_A_PERMISSION, "sites.all"))
+				d->h.flags |= F_SITES_ALL;
+		}
+	}
+	n = in->a[TSR_A_MEMBER].n + in->a[TSR_A_UNIQUEMEMBER].n;
+	r = -ENOMEM;
+	d->dns = calloc(n + 1, sizeof(*d->dns));
+	if (!d->dns)
+		goto out;
+	for (i = 0; i < in->a[TSR_A_MEMBER].n; i++)
+		d->dns[d->h.n_dn++] = fnv(in->a[TSR_A_MEMBER].v[i].p, in->a[TSR_A_MEMBER].v[i].len);
+	for (i = 0; i < in->a[TSR_A_UNIQUEMEMBER].n; i++)
+		d->dns[d->h.n_dn++] =
+		    fnv(in->a[TSR_A_UNIQUEMEMBER].v[i].p, in->a[TSR_A_UNIQUEMEMBER].v[i].len);
+	r = draft_str(d, name);
+	for (i = 0; r == 0 && i < S_FIXED - 1; i++)
+		r = draft_str(d, "");
+	for (i = 0; r == 0 && i < in->a[TSR_A_MEMBERUID].n; i++) {
+		s = value_str(&in->a[TSR_A_MEMBERUID].v[i], &why);
+		if (s && tsr_name_check(s, TSR_NAME_SERVED, &why)) {
+			r = draft_str(d, s);
+			d->h.n_memberuid++;
+		} else if (d->h.kind == K_GROUP) {
+			WARN("%s: a memberUid value ignored: %s", dn, why);
+		}
+		free(s);
+	}
+out:
+	if (r == -EINVAL)
+		tsr_errs_add(errs, "%s: rejected: %s %s", dn, what, why ? why : "is invalid");
+	free(name);
+	return r;
+}
+
+static int
+parse_u32_attr(const struct tsr_ident_in *in, enum tsr_ident_attr a, uint32_t *ret)
+{
+	char buf[16];
+	uint32_t v;
+
+	*ret = TSR_CACHE_UNKNOWN;
+	if (in->a[a].n != 1 || in->a[a].v[0].len >= sizeof(buf))
+		return 0;
+	memcpy(buf, in->a[a].v[0].p, in->a[a].v[0].len);
+	buf[in->a[a].v[0].len] = '\0';
+	if (tsr_parse_u32(buf, 0, UINT32_MAX - 1, &v) == 0)
+		*ret = v;
+	return 0;
+}
+
+int
+tsr_ident_put(struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
+              const struct tsr_ident_in *in, struct tsr_errs *errs)
+{
+	struct draft d = {0};
+	struct tsr_dent *e = NULL;
+	size_t blen = strlen(rules->base), dlen = strlen(in->dn), size;
+	char dn[300];
+	int r;
+
+	(void)tsr_log_escape(in->dn, dn, sizeof(dn));
+	memcpy(d.h.uuid, in->uuid, 16);
+	d.h.dn_hash = fnv(in->dn, dlen);
+	d.h.lifetime = d.h.lockout = TSR_CACHE_UNKNOWN;
+	/* Only what lies below the base is ours (RELIABILITY A20). */
+	if (dlen < blen || strcasecmp(in->dn + dlen - blen, rules->base) != 0 ||
+	    (dlen > blen && in->dn[dlen - blen - 1] != ',')) {
+		tsr_errs_add(errs, "%s: rejected: outside the base %s", dn, rules->base);
+		r = -EINVAL;
+		goto drop;
+	}
+	if (has_value(in, TSR_A_OBJECTCLASS, "posixAccount")) {
+		r = parse_user(rules, in, dn, &d, errs);
+	} else if (has_value(in, TSR_A_OBJECTCLASS, "posixGroup") ||
+	           has_value(in, TSR_A_OBJECTCLASS, "groupOfNames") ||
+	           has_value(in, TSR_A_OBJECTCLASS, "groupOfUniqueNames")) {
+		r = parse_group(rules, in, dn, &d, errs);
+	} else if (has_value(in, TSR_A_OBJECTCLASS, "tesseraTenant") && dlen == blen) {
+		d.h.kind = K_TENANT;
+		r = parse_u32_attr(in, TSR_A_SESSION_LIFETIME, &d.h.lifetime);
+	} else if (has_value(in, TSR_A_OBJECTCLASS, "pwdPolicy") &&
+	           strncmp(in->dn, "cn=default,ou=policies,", 23) == 0 && dlen == blen + 23) {
+		d.h.kind = K_POLICY;
+		r = parse_u32_attr(in, TSR_A_LOCKOUT_DURATION, &d.h.lockout);
+	} else {
+		r = 0; /* not an identity entry */
+		goto drop;
+	}
+	if (!d.strs.len) /* tenant, policy: no strings, but the same shape */
+		for (int k = 0; r == 0 && k < S_FIXED; k++)
+			r = draft_str(&d, "");
+	if (r < 0)
+		goto drop;
+	size = sizeof(d.h) + 8 * (size_t)d.h.n_dn + d.strs.len;
+	r = -EFBIG;
+	if (size > UINT32_MAX)
+		goto drop;
+	r = -ENOMEM;
+	e = malloc(size);
+	if (!e)
+		goto drop;
+	d.h.size = (uint32_t)size;
+	memcpy(e, &d.h, sizeof(d.h));
+	if (d.h.n_dn)
+		memcpy(e + 1, d.dns, 8 * (size_t)d.h.n_dn);
+	memcpy((char *)(e + 1) + 8 * (size_t)d.h.n_dn, d.strs.p, d.strs.len);
+	r = store_put(s, e);
+	goto out;
+drop:
+	/* Not (or no longer) publishable: forget any previous version. */
+	(void)tsr_ident_delete(s, in->uuid);
+out:
+	tsr_buf_free(&d.strs);
+	free(d.dns);
+	return r;
+}
+
+/* ---- local accounts ---- */
+
+static int
+read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t *ret_n)
+{
+	char **names = NULL, *line = NULL, *c1, *c3, *end;
+	uint32_t *ids = NULL;
+	size_t n = 0, cap = 0, lcap = 0;
+	unsigned long v;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		c1 = strchr(line, ':');
+		if (!c1 || line[0] == '+' || line[0] == '-' || line[0] == '#')
+			continue;
+		c3 = strchr(c1 + 1, ':');
+		if (!c3)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = realloc(names, cap * sizeof(*names));
+			ids = realloc(ids, cap * sizeof(*ids));
+			if (!names || !ids) {
+				r = -ENOMEM;
+				break;
+			}
+		}
+		*c1 = '\0';
+		errno = 0;
+		v = strtoul(c3 + 1, &end, 10);
+		ids[n] = (errno || end == c3 + 1 || v > UINT32_MAX) ? 0 : (uint32_t)v;
+		names[n] = strdup(line);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	free(line);
+	fclose(f);
+	if (r < 0) {
+		while (n)
+			free(names[--n]);
+		free(names);
+		free(ids);
+		return r;
+	}
+	if (n) {
+		qsort(names, n, sizeof(*names), cmp_str_ptr);
+		qsort(ids, n, sizeof(*ids), cmp_u32);
+	}
+	*ret_names = names;
+	*ret_ids = ids;
+	*ret_n = n;
+	return 0;
+}
+
+int
+tsr_ident_local_load(const char *passwd, const char *group, struct tsr_ident_local **ret)
+{
+	struct tsr_ident_local *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	r = read_colon_file(passwd, &l->user_names, &l->uids, &l->n_users);
+	if (r == 0)
+		r = read_colon_file(group, &l->group_names, &l->gids, &l->n_groups);
+	if (r < 0) {
+		tsr_ident_local_free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+void
+tsr_ident_local_free(struct tsr_ident_local *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n_users; i++)
+		free(l->user_names[i]);
+	for (i = 0; i < l->n_groups; i++)
+		free(l->group_names[i]);
+	free(l->user_names);
+	free(l->group_names);
+	free(l->uids);
+	free(l->gids);
+	free(l);
+}
+
+int
+tsr_ident_shells_load(const char *path, char ***ret)
+{
+	struct tsr_buf b = {0};
+	char *line = NULL, *text = NULL;
+	size_t cap = 0, n;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "re");
+	if (f) {
+		while (r == 0 && getline(&line, &cap, f) > 0) {
+			n = strcspn(line, " \t\r\n#");
+			if (n && line[0] == '/') {
+				r = tsr_buf_append(&b, line, n);
+				if (r == 0)
+					r = tsr_buf_append(&b, " ", 1);
+			}
+		}
+		fclose(f);
+	}
+	free(line);
+	if (r == 0)
+		r = tsr_buf_steal(&b, &text);
+	tsr_buf_free(&b);
+	if (r == 0)
+		r = tsr_strv_split(text, ret, NULL);
+	free(text);
+	return r;
+}
+
+/* ---- building the image ---- */
+
+struct build {
+	const struct tsr_ident_store *s;
+	const struct tsr_ident_rules *rules;
+	struct tsr_dent **users, **groups, **all, **roles;
+	size_t nusers, ngroups, nall, nroles;
+	/* dn hash -> entry (users, groups, nesting groups) */
+	struct tsr_dent **dnmap;
+	size_t dncap;
+	/* user name -> published index */
+	uint32_t *namemap;
+	size_t namecap;
+	uint32_t *visit; /* per entry of all[]: last group it was visited for */
+	uint32_t *tmp;   /* member indexes being collected */
+	size_t ntmp, tmpcap;
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(dent_str(*(struct tsr_dent *const *)a, S_NAME),
+	              dent_str(*(struct tsr_dent *const *)b, S_NAME));
+}
+
+static int
+by_id_name(const void *a, const void *b)
+{
+	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
+	uint32_t ix = x->kind == K_USER ? x->uid : x->gid, iy = y->kind == K_USER ? y->uid : y->gid;
+
+	if (ix != iy)
+		return ix < iy ? -1 : 1;
+	return strcmp(dent_str(x, S_NAME), dent_str(y, S_NAME));
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
+	uint32_t ix = x->kind == K_USER ? x->uid : x->gid, iy = y->kind == K_USER ? y->uid : y->gid;
+
+	return ix < iy ? -1 : ix > iy;
+}
+
+/* Drop every party of a conflict under cmp (sorted by cmp first); NULLs the losers. */
+static void
+drop_duplicates(struct tsr_dent **v, size_t n, int (*cmp)(const void *, const void *),
+                const char *what, size_t *dropped, struct tsr_errs *errs)
+{
+	size_t i, j;
+
+	qsort(v, n, sizeof(*v), cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && cmp(&v[i], &v[j]) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		tsr_errs_add(errs, "%zu entries share the %s of '%s': none of them is published",
+		             j - i, what, dent_str(v[i], S_NAME));
+		for (size_t k = i; k < j; k++)
+			v[k]->mark |= 0x80; /* flagged: removed below */
+	}
+	for (i = j = 0; i < n; i++) {
+		if (v[i]->mark & 0x80) {
+			v[i]->mark &= 0x7f;
+			(*dropped)++;
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	for (i = j; i < n; i++)
+		v[i] = NULL;
+}
+
+static size_t
+compact(struct tsr_dent **v, size_t n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i])
+			v[j++] = v[i];
+	return j;
+}
+
+static uint32_t
+pow2_at_least(size_t n)
+{
+	uint32_t c = 16;
+
+	while (c < n * 2)
+		c *= 2;
+	return c;
+}
+
+static struct tsr_dent *
+dn_lookup(const struct build *b, uint64_t h)
+{
+	size_t i;
+
+	for (i = h & (b->dncap - 1); b->dnmap[i]; i = (i + 1) & (b->dncap - 1))
+		if (b->dnmap[i]->dn_hash == h)
+			return b->dnmap[i];
+	return NULL;
+}
+
+static int64_t
+user_index(const struct build *b, const char *name)
+{
+	size_t i;
+
+	for (i = fnv(name, strlen(name)) & (b->namecap - 1); b->namemap[i];
+	     i = (i + 1) & (b->namecap - 1))
+		if (strcmp(dent_str(b->users[b->namemap[i] - 1], S_NAME), name) == 0)
+			return b->namemap[i] - 1;
+	return -1;
+}
+
+static int
+tmp_add(struct build *b, uint32_t v)
+{
+	if (b->ntmp == b->tmpcap) {
+		size_t cap = b->tmpcap ? b->tmpcap * 2 : 256;
+		uint32_t *t = realloc(b->tmp, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		b->tmp = t;
+		b->tmpcap = cap;
+	}
+	b->tmp[b->ntmp++] = v;
+	return 0;
+}
+
+/* Index of an entry in all[] (entries know their dn hash; all[] is sorted by pointer). */
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t
+all_index(const struct build *b, const struct tsr_dent *d)
+{
+	struct tsr_dent **p = bsearch(&d, b->all, b->nall, sizeof(*b->all), cmp_ptr);
+
+	return (size_t)(p - b->all);
+}
+
+/* Collect the users reachable from group g through member DNs, depth-limited. */
+static int
+collect_dns(struct build *b, const struct tsr_dent *g, uint32_t stamp, uint32_t depth)
+{
+	const uint64_t *dns = dent_dns(g);
+	struct tsr_dent *m;
+	uint32_t i;
+	size_t k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < g->n_dn; i++) {
+		m = dn_lookup(b, dns[i]);
+		if (!m)
+			continue; /* dangling or outside the base */
+		k = all_index(b, m);
+		if (b->visit[k] == stamp)
+			continue; /* seen: duplicates and cycles end here */
+		b->visit[k] = stamp;
+		if (m->kind == K_USER) {
+			int64_t u = user_index(b, dent_str(m, S_NAME));
+
+			if (u >= 0 && b->users[u] == m)
+				r = tmp_add(b, (uint32_t)u);
+		} else if (depth < b->rules->nesting_depth) {
+			r = collect_dns(b, m, stamp, depth + 1);
+		}
+	}
+	return r;
+}
+
+struct mem {
+	struct tsr_cache_wuser *wu;
+	struct tsr_cache_wgroup *wg;
+	struct tsr_cache_waccount *wa;
+	uint32_t *members, *ugroups;
+	const char **sites;
+};
+
+void
+tsr_ident_result_free(struct tsr_ident_result *r)
+{
+	struct mem *m;
+
+	if (!r || !r->mem)
+		return;
+	m = r->mem;
+	free(m->wu);
+	free(m->wg);
+	free(m->wa);
+	free(m->members);
+	free(m->ugroups);
+	free(m->sites);
+	free(m);
+	r->mem = NULL;
+}
+
+static const struct tsr_dent *
+role_entry(const struct build *b, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < b->nroles; i++)
+		if (strcasecmp(dent_str(b->roles[i], S_NAME), role) == 0)
+			return b->roles[i];
+	return NULL;
+}
+
+int
+tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
+                const struct tsr_ident_local *local, struct tsr_ident_result *ret,
+                struct tsr_errs *errs)
+{
+	struct build b = {.s = s, .rules = rules};
+	struct mem *m = NULL;
+	struct tsr_ident_result res = {0};
+	size_t i, j, k, total = 0, nsites = 0, *mstart = NULL;
+	uint32_t *ucount = NULL, *ufill = NULL, lifetime = TSR_CACHE_UNKNOWN;
+	uint32_t lockout = TSR_CACHE_UNKNOWN;
+	int r = -ENOMEM;
+
+	b.all = calloc(s->n + 1, sizeof(*b.all));
+	b.users = calloc(s->n + 1, sizeof(*b.users));
+	b.groups = calloc(s->n + 1, sizeof(*b.groups));
+	b.roles = calloc(s->n + 1, sizeof(*b.roles));
+	m = calloc(1, sizeof(*m));
+	if (!b.all || !b.users || !b.groups || !b.roles || !m)
+		goto out;
+	for (i = 0; i < s->cap; i++) {
+		struct tsr_dent *d = s->slot[i];
+
+		if (!d)
+			continue;
+		b.all[b.nall++] = d;
+		if (d->kind == K_GROUP && (d->flags & F_ROLE))
+			b.roles[b.nroles++] = d;
+		if (d->kind == K_USER) {
+			if (in_sorted_str(local->user_names, local->n_users, dent_str(d, S_NAME)) ||
+			    in_sorted_u32(local->uids, local->n_users, d->uid)) {
+				tsr_errs_add(errs,
+				             "user '%s' (uid %u) is not published: a local account "
+				             "has that name or uid",
+				             dent_str(d, S_NAME), d->uid);
+				res.dropped++;
+				continue;
+			}
+			b.users[b.nusers++] = d;
+		} else if (d->kind == K_GROUP) {
+			if (in_sorted_str(local->group_names, local->n_groups,
+			                  dent_str(d, S_NAME)) ||
+			    in_sorted_u32(local->gids, local->n_groups, d->gid)) {
+				tsr_errs_add(
+				    errs,
+				    "group '%s' (gid %u) is not published: a local group has "
+				    "that name or gid",
+				    dent_str(d, S_NAME), d->gid);
+				res.dropped++;
+				continue;
+			}
+			b.groups[b.ngroups++] = d;
+		} else if (d->kind == K_TENANT) {
+			lifetime = d->lifetime;
+		} else if (d->kind == K_POLICY) {
+			lockout = d->lockout;
+		}
+	}
+	qsort(b.all, b.nall, sizeof(*b.all), cmp_ptr);
+	drop_duplicates(b.users, b.nusers, by_name, "login", &res.dropped, errs);
+	b.nusers = compact(b.users, b.nusers);
+	drop_duplicates(b.users, b.nusers, by_id, "uidNumber", &res.dropped, errs);
+	b.nusers = compact(b.users, b.nusers);
+	qsort(b.users, b.nusers, sizeof(*b.users), by_id_name);
+	drop_duplicates(b.groups, b.ngroups, by_name, "group name", &res.dropped, errs);
+	b.ngroups = compact(b.groups, b.ngroups);
+	drop_duplicates(b.groups, b.ngroups, by_id, "gidNumber", &res.dropped, errs);
+	b.ngroups = compact(b.groups, b.ngroups);
+	qsort(b.groups, b.ngroups, sizeof(*b.groups), by_id_name);
+
+	/* lookup tables: dn hash -> entry, login -> published user */
+	b.dncap = pow2_at_least(b.nall);
+	b.namecap = pow2_at_least(b.nusers);
+	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
+	b.namemap = calloc(b.namecap, sizeof(*b.namemap));
+	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
+	m->wu = calloc(b.nusers + 1, sizeof(*m->wu));
+	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
+	m->wa = calloc(b.nusers + 1, sizeof(*m->wa));
+	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
+	ucount = calloc(b.nusers + 1, sizeof(*ucount));
+	ufill = calloc(b.nusers + 1, sizeof(*ufill));
+	if (!b.dnmap || !b.namemap || !b.visit || !m->wu || !m->wg || !m->wa || !mstart ||
+	    !ucount || !ufill)
+		goto out;
+	for (i = 0; i < b.nall; i++) {
+		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
+		    b.all[i]->kind != K_NEST)
+			continue;
+		for (j = b.all[i]->dn_hash & (b.dncap - 1); b.dnmap[j]; j = (j + 1) & (b.dncap - 1))
+			;
+		b.dnmap[j] = b.all[i];
+	}
+	for (i = 0; i < b.nusers; i++) {
+		const char *n = dent_str(b.users[i], S_NAME);
+
+		for (j = fnv(n, strlen(n)) & (b.namecap - 1); b.namemap[j];
+		     j = (j + 1) & (b.namecap - 1))
+			;
+		b.namemap[j] = (uint32_t)i + 1;
+	}
+
+	/* members of each group: memberUid, member DNs (nested), role holders */
+	for (i = 0; i < b.ngroups; i++) {
+		const struct tsr_dent *g = b.groups[i];
+		size_t start = b.ntmp;
+		uint32_t stamp = (uint32_t)i + 1;
+
+		const char *mu = dent_str(g, S_FIXED + g->n_sites);
+
+		mstart[i] = start;
+		for (k = 0; k < g->n_memberuid; k++, mu += strlen(mu) + 1) {
+			int64_t u = user_index(&b, mu);
+
+			if (u >= 0 && tmp_add(&b, (uint32_t)u) < 0)
+				goto out;
+		}
+		if (collect_dns(&b, g, stamp, 0) < 0)
+			goto out;
+		if (g->flags & F_ROLE) {
+			for (k = 0; k < b.nusers; k++)
+				if ((b.users[k]->flags & F_TESSERA) &&
+				    strcasecmp(dent_str(b.users[k], S_ROLE), dent_str(g, S_NAME)) ==
+				        0 &&
+				    tmp_add(&b, (uint32_t)k) < 0)
+					goto out;
+		}
+		qsort(b.tmp + start, b.ntmp - start, sizeof(*b.tmp), cmp_u32);
+		for (j = k = start; j < b.ntmp; j++)
+			if (k == start || b.tmp[k - 1] != b.tmp[j])
+				b.tmp[k++] = b.tmp[j];
+		b.ntmp = k;
+		for (j = start; j < b.ntmp; j++)
+			if (b.users[b.tmp[j]]->gid != g->gid)
+				ucount[b.tmp[j]]++;
+	}
+	m->members = b.tmp;
+	b.tmp = NULL;
+	for (i = 0; i < b.nusers; i++)
+		total += ucount[i];
+	m->ugroups = calloc(total + 1, sizeof(*m->ugroups));
+	if (!m->ugroups)
+		goto out;
+	for (i = 0, k = 0; i < b.nusers; i++) {
+		ufill[i] = (uint32_t)k;
+		k += ucount[i];
+	}
+	for (i = 0; i < b.ngroups; i++) {
+		size_t end = i + 1 < b.ngroups ? mstart[i + 1] : b.ntmp;
+
+		m->wg[i] =
+		    (struct tsr_cache_wgroup){dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
+		                              (b.groups[i]->flags & F_ROLE) != 0,
+		                              m->members + mstart[i], (uint32_t)(end - mstart[i])};
+		for (j = mstart[i]; j < end; j++) {
+			uint32_t u = m->members[j];
+
+			if (b.users[u]->gid != b.groups[i]->gid)
+				m->ugroups[ufill[u]++] = b.groups[i]->gid;
+		}
+	}
+
+	/* users, their private groups and accounts */
+	for (i = 0; i < b.nusers; i++)
+		nsites += b.users[i]->n_sites;
+	m->sites = calloc(nsites + 1, sizeof(*m->sites));
+	if (!m->sites)
+		goto out;
+	nsites = 0;
+	for (i = 0, k = 0; i < b.nusers; i++) {
+		const struct tsr_dent *u = b.users[i];
+		struct tsr_cache_wuser *w = &m->wu[i];
+		struct tsr_dent key = {.gid = u->gid, .kind = K_GROUP};
+		const struct tsr_dent *kp = &key;
+		const char *name = dent_str(u, S_NAME);
+		uint32_t *gl = m->ugroups + (ufill[i] - ucount[i]);
+
+		qsort(gl, ucount[i], sizeof(*gl), cmp_u32);
+		w->name = name;
+		w->gecos = dent_str(u, S_GECOS);
+		w->home = dent_str(u, S_HOME);
+		w->shell = dent_str(u, S_SHELL);
+		w->uid = u->uid;
+		w->gid = u->gid;
+		w->groups = gl;
+		w->ngroups = ucount[i];
+		w->account = -1;
+		w->private_group = u->gid == u->uid &&
+		                   !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
+		                   !in_sorted_str(local->group_names, local->n_groups, name) &&
+		                   !in_sorted_u32(local->gids, local->n_groups, u->gid);
+		for (j = 0; w->private_group && j < b.ngroups; j++)
+			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
+				w->private_group = false;
+		if (u->flags & F_TESSERA) {
+			struct tsr_cache_waccount *a = &m->wa[k];
+			const char *role = dent_str(u, S_ROLE), *lang = dent_str(u, S_LANG);
+			const struct tsr_dent *re = *role ? role_entry(&b, role) : NULL;
+
+			a->status = (enum tsr_cache_status)u->status;
+			a->flags = (u->flags & F_LOCKED ? TSR_ACCOUNT_LOCKED : 0) |
+			           (u->flags & F_RESET ? TSR_ACCOUNT_MUST_CHANGE : 0) |
+			           (u->flags & F_STAY ? TSR_ACCOUNT_STAY_LOGGED_IN : 0) |
+			           (re ? TSR_ACCOUNT_ROLE_KNOWN : 0) |
+			           (re && (re->flags & F_SITES_ALL) ? TSR_ACCOUNT_SITES_ALL : 0);
+			a->locked_since = u->locked_since;
+			a->role = *role ? role : NULL;
+			a->language = *lang ? lang : NULL;
+			a->sites = m->sites + nsites;
+			a->nsites = u->n_sites;
+			const char *site = dent_str(u, S_FIXED);
+
+			for (j = 0; j < u->n_sites; j++, site += strlen(site) + 1)
+				m->sites[nsites++] = site;
+			w->account = (int32_t)k++;
+		}
+	}
+	res.img = (struct tsr_cache_wimage){
+	    .users = m->wu,
+	    .nusers = (uint32_t)b.nusers,
+	    .groups = m->wg,
+	    .ngroups = (uint32_t)b.ngroups,
+	    .accounts = m->wa,
+	    .naccounts = (uint32_t)k,
+	    .session_lifetime = lifetime,
+	    .lockout_duration = lockout,
+	};
+	res.mem = m;
+	m = NULL;
+	*ret = res;
+	r = 0;
+out:
+	if (m) {
+		res.mem = m;
+		tsr_ident_result_free(&res);
+	}
+	free(b.all);
+	free(b.users);
+	free(b.groups);
+	free(b.roles);
+	free(b.dnmap);
+	free(b.namemap);
+	free(b.visit);
+	free(b.tmp);
+	free(mstart);
+	free(ucount);
+	free(ufill);
+	return r;
+}
+
+/* ---- snapshot ---- */
+
+#define STATE_MAGIC "TSRSTATE"
+
+int
+tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cookie_len,
+               const char *path)
+{
+	struct tsr_buf b = {0};
+	uint64_t n = s->n, sum;
+	uint32_t clen = (uint32_t)cookie_len, version = 1;
+	size_t i;
+	int r;
+
+	r = tsr_buf_append(&b, STATE_MAGIC, 8);
+	if (r == 0)
+		r = tsr_buf_append(&b, &version, 4);
+	if (r == 0)
+		r = tsr_buf_append(&b, &clen, 4);
+	if (r == 0 && clen)
+		r = tsr_buf_append(&b, cookie, clen);
+	if (r == 0)
+		r = tsr_buf_append(&b, &n, 8);
+	for (i = 0; r == 0 && i < s->cap; i++) {
+		struct tsr_dent *d = s->slot[i];
+		uint8_t mark;
+
+		if (!d)
+			continue;
+		mark = d->mark;
+		d->mark = 0;
+		r = tsr_buf_append(&b, d, d->size);
+		d->mark = mark;
+	}
+	if (r < 0)
+		goto out;
+	sum = fnv(b.p, b.len);
+	r = tsr_buf_append(&b, &sum, 8);
+	if (r == 0)
+		r = tsr_write_file(path, b.p, b.len, 0600);
+out:
+	tsr_buf_free(&b);
+	return r;
+}
+
+/* A stored entry is only trusted if its parts fit inside it. */
+static bool
+dent_sane(const struct tsr_dent *d)
+{
+	const char *p, *end = (const char *)d + d->size;
+	uint64_t need = sizeof(*d) + 8 * (uint64_t)d->n_dn;
+	uint64_t strs = (uint64_t)S_FIXED + d->n_sites + d->n_memberuid, i;
+
+	if (d->size < need || d->kind < K_USER || d->kind > K_POLICY)
+		return false;
+	p = (const char *)(dent_dns(d) + d->n_dn);
+	for (i = 0; i < strs; i++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+
+		if (!z)
+			return false;
+		p = z + 1;
+	}
+	return p == end;
+}
+
+int
+tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie,
+               size_t *ret_cookie_len)
+{
+	struct tsr_ident_store *s = NULL;
+	uint64_t n, i, sum;
+	uint32_t version, clen, size;
+	char *cookie = NULL, *p = NULL;
+	size_t len, off;
+	struct stat st;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	r = -EBADMSG;
+	if (fstat(fileno(f), &st) < 0 || st.st_size < 40 || st.st_size > (1ll << 32))
+		goto out;
+	len = (size_t)st.st_size;
+	r = -ENOMEM;
+	p = malloc(len);
+	if (!p)
+		goto out;
+	r = -EBADMSG;
+	if (fread(p, 1, len, f) != len)
+		goto out;
+	memcpy(&sum, p + len - 8, 8);
+	if (memcmp(p, STATE_MAGIC, 8) != 0 || fnv(p, len - 8) != sum)
+		goto out;
+	memcpy(&version, p + 8, 4);
+	memcpy(&clen, p + 12, 4);
+	if (version != 1 || 16 + (uint64_t)clen + 8 > len - 8)
+		goto out;
+	r = -ENOMEM;
+	cookie = malloc((size_t)clen + 1);
+	if (!cookie)
+		goto out;
+	memcpy(cookie, p + 16, clen);
+	cookie[clen] = '\0';
+	off = 16 + clen;
+	memcpy(&n, p + off, 8);
+	off += 8;
+	r = tsr_ident_store_new(&s);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct tsr_dent *d;
+
+		r = -EBADMSG;
+		if (off + sizeof(*d) > len - 8)
+			goto out;
+		memcpy(&size, p + off + offsetof(struct tsr_dent, size), 4);
+		if (size < sizeof(*d) || size > len - 8 - off)
+			goto out;
+		r = -ENOMEM;
+		d = malloc(size);
+		if (!d)
+			goto out;
+		memcpy(d, p + off, size);
+		off += size;
+		if (!dent_sane(d)) {
+			free(d);
+			r = -EBADMSG;
+			goto out;
+		}
+		r = store_put(s, d);
+		if (r < 0)
+			goto out;
+	}
+	r = -EBADMSG;
+	if (off != len - 8)
+		goto out;
+	*ret = s;
+	s = NULL;
+	*ret_cookie = cookie;
+	cookie = NULL;
+	*ret_cookie_len = clen;
+	r = 0;
+out:
+	fclose(f);
+	free(p);
+	free(cookie);
+	tsr_ident_store_free(s);
+	return r;
+}

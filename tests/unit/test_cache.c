@@ -1,0 +1,298 @@
+/* Unit tests: lib/cache, the image format (docs/cache-format.md), RELIABILITY D2-D4. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "harness.h"
+
+static const uint32_t alice_groups[] = {200001, 200002};
+static const uint32_t bob_groups[] = {200002};
+static const uint32_t staff_members[] = {0, 1};
+static const uint32_t role_members[] = {0};
+static const char *const alice_sites[] = {"berlin", "paris"};
+
+/* Users alice (tessera, private group) and bob (plain), groups staff and member (role). */
+static void
+sample(struct tsr_cache_wimage *img)
+{
+	static struct tsr_cache_wuser users[2];
+	static struct tsr_cache_wgroup groups[2];
+	static struct tsr_cache_waccount accounts[1];
+
+	users[0] = (struct tsr_cache_wuser){"alice",
+	                                    "Alice Liddell",
+	                                    "/home/alice",
+	                                    "/bin/bash",
+	                                    100001,
+	                                    100001,
+	                                    true,
+	                                    alice_groups,
+	                                    2,
+	                                    0};
+	users[1] = (struct tsr_cache_wuser){"bob",  "",    "/home/bob", "/bin/sh", 100002,
+	                                    200001, false, bob_groups,  1,         -1};
+	groups[0] = (struct tsr_cache_wgroup){"staff", 200001, false, staff_members, 2};
+	groups[1] = (struct tsr_cache_wgroup){"member", 200002, true, role_members, 1};
+	accounts[0] = (struct tsr_cache_waccount){TSR_STATUS_ACTIVE,
+	                                          TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN,
+	                                          0,
+	                                          "member",
+	                                          "de",
+	                                          alice_sites,
+	                                          2};
+	*img =
+	    (struct tsr_cache_wimage){users, 2, groups, 2, accounts, 1, 7, 1700000000, 43200, 900};
+}
+
+static const char *
+write_sample(void)
+{
+	static char path[512];
+	struct tsr_cache_wimage img;
+
+	sample(&img);
+	snprintf(path, sizeof(path), "%s/cache.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	return path;
+}
+
+TEST(cache_roundtrip_users)
+{
+	struct tsr_cache_user u;
+	struct tsr_cache *c;
+	struct tsr_cache_info info;
+
+	ASSERT_OK(tsr_cache_open(write_sample(), &c));
+	ASSERT_OK(tsr_cache_user_by_name(c, "alice", &u));
+	ASSERT_STREQ(u.name, "alice");
+	ASSERT_STREQ(u.gecos, "Alice Liddell");
+	ASSERT_STREQ(u.home, "/home/alice");
+	ASSERT_STREQ(u.shell, "/bin/bash");
+	ASSERT_EQ(u.uid, 100001);
+	ASSERT_EQ(u.ngroups, 2);
+	ASSERT_EQ(u.groups[1], 200002);
+	ASSERT_OK(tsr_cache_user_by_uid(c, 100002, &u));
+	ASSERT_STREQ(u.name, "bob");
+	ASSERT_STREQ(u.gecos, "");
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "ALICE", &u));
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "alic", &u));
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_uid(c, 0, &u));
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_uid(c, 100003, &u));
+	tsr_cache_info(c, &info);
+	ASSERT_EQ(info.generation, 7);
+	ASSERT_EQ(info.n_users, 2);
+	ASSERT_EQ(info.n_private_groups, 1);
+	ASSERT_EQ(info.session_lifetime, 43200);
+	ASSERT_TRUE(!tsr_cache_stale(c));
+	tsr_cache_free(c);
+}
+
+TEST(cache_groups_and_private_groups)
+{
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	const char *m;
+	uint32_t pos = 0;
+	int n = 0;
+
+	ASSERT_OK(tsr_cache_open(write_sample(), &c));
+	ASSERT_OK(tsr_cache_group_by_name(c, "staff", &g));
+	ASSERT_EQ(g.gid, 200001);
+	ASSERT_EQ(g.nmembers, 2);
+	ASSERT_OK(tsr_cache_group_member(c, &g, 1, &m));
+	ASSERT_STREQ(m, "bob");
+	ASSERT_OK(tsr_cache_group_by_gid(c, 200002, &g));
+	ASSERT_STREQ(g.name, "member");
+	ASSERT_TRUE(g.role);
+	/* alice's private group exists by name and gid; bob has none */
+	ASSERT_OK(tsr_cache_group_by_name(c, "alice", &g));
+	ASSERT_EQ(g.gid, 100001);
+	ASSERT_TRUE(g.private_group);
+	ASSERT_EQ(g.nmembers, 0);
+	ASSERT_OK(tsr_cache_group_by_gid(c, 100001, &g));
+	ASSERT_STREQ(g.name, "alice");
+	ASSERT_ERR(-ENOENT, tsr_cache_group_by_name(c, "bob", &g));
+	ASSERT_ERR(-ENOENT, tsr_cache_group_by_gid(c, 100002, &g));
+	while (tsr_cache_group_next(c, &pos, &g) == 0)
+		n++;
+	ASSERT_EQ(n, 3);
+	tsr_cache_free(c);
+}
+
+TEST(cache_account_for_pam)
+{
+	struct tsr_cache_account a;
+	struct tsr_cache *c;
+	const char *s;
+
+	ASSERT_OK(tsr_cache_open(write_sample(), &c));
+	ASSERT_OK(tsr_cache_account(c, "alice", &a));
+	ASSERT_EQ(a.status, TSR_STATUS_ACTIVE);
+	ASSERT_TRUE(a.flags & TSR_ACCOUNT_MUST_CHANGE);
+	ASSERT_TRUE(!(a.flags & TSR_ACCOUNT_LOCKED));
+	ASSERT_STREQ(a.role, "member");
+	ASSERT_STREQ(a.language, "de");
+	ASSERT_EQ(a.nsites, 2);
+	ASSERT_OK(tsr_cache_account_site(c, &a, 1, &s));
+	ASSERT_STREQ(s, "paris");
+	ASSERT_ERR(-ENOENT, tsr_cache_account(c, "bob", &a));
+	ASSERT_ERR(-ENOENT, tsr_cache_account(c, "nobody", &a));
+	tsr_cache_free(c);
+}
+
+static void
+corrupt_at(const char *path, off_t off)
+{
+	unsigned char b;
+	int fd = open(path, O_RDWR);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pread(fd, &b, 1, off), 1);
+	b ^= 0x40;
+	ASSERT_EQ(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+TEST(cache_corruption_refused)
+{
+	const char *path = write_sample();
+	struct tsr_cache *c;
+	struct stat st;
+	off_t off;
+
+	ASSERT_OK(stat(path, &st));
+	/* a flipped bit anywhere (header, strings, records, indexes) is caught */
+	for (off = 0; off < st.st_size; off += 7) {
+		if (off >= 48 && off < 52)
+			continue; /* the stale word is not covered, by design */
+		corrupt_at(path, off);
+		if (tsr_cache_open(path, &c) != -EBADMSG)
+			harness_fail(__FILE__, __LINE__, "flip at %lld not detected",
+			             (long long)off);
+		corrupt_at(path, off);
+	}
+	ASSERT_OK(tsr_cache_open(path, &c));
+	tsr_cache_free(c);
+	ASSERT_OK(truncate(path, st.st_size - 32));
+	ASSERT_ERR(-EBADMSG, tsr_cache_open(path, &c));
+	ASSERT_OK(truncate(path, 10));
+	ASSERT_ERR(-EBADMSG, tsr_cache_open(path, &c));
+	ASSERT_OK(truncate(path, 0));
+	ASSERT_ERR(-EBADMSG, tsr_cache_open(path, &c));
+}
+
+TEST(cache_unsafe_files_refused)
+{
+	const char *path = write_sample();
+	char link[600];
+	struct tsr_cache *c;
+
+	ASSERT_OK(chmod(path, 0664));
+	ASSERT_ERR(-EPERM, tsr_cache_open(path, &c));
+	ASSERT_OK(chmod(path, 0646));
+	ASSERT_ERR(-EPERM, tsr_cache_open(path, &c));
+	ASSERT_OK(chmod(path, 0644));
+	snprintf(link, sizeof(link), "%s.link", path);
+	ASSERT_OK(symlink(path, link));
+	ASSERT_ERR(-EPERM, tsr_cache_open(link, &c));
+	if (geteuid() == 0) {
+		ASSERT_OK(chown(path, 65534, 0));
+		ASSERT_ERR(-EPERM, tsr_cache_open(path, &c));
+	}
+	ASSERT_ERR(-ENOENT, tsr_cache_open("/nonexistent/cache.img", &c));
+}
+
+TEST(cache_replacement_sets_stale)
+{
+	const char *path = write_sample();
+	struct tsr_cache_wimage img;
+	struct tsr_cache *old, *fresh;
+	struct tsr_cache_info info;
+
+	ASSERT_OK(tsr_cache_open(path, &old));
+	ASSERT_TRUE(!tsr_cache_stale(old));
+	ASSERT_TRUE(!tsr_cache_replaced(old, path));
+	sample(&img);
+	img.generation = 8;
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	ASSERT_TRUE(tsr_cache_stale(old));
+	ASSERT_TRUE(tsr_cache_replaced(old, path));
+	tsr_cache_info(old, &info);
+	ASSERT_EQ(info.generation, 7); /* the old mapping stays whole */
+	ASSERT_OK(tsr_cache_open(path, &fresh));
+	ASSERT_TRUE(!tsr_cache_stale(fresh));
+	tsr_cache_info(fresh, &info);
+	ASSERT_EQ(info.generation, 8);
+	tsr_cache_free(old);
+	tsr_cache_free(fresh);
+}
+
+TEST(cache_writer_refuses_duplicates)
+{
+	struct tsr_cache_wimage img;
+	struct tsr_cache_wuser users[2];
+	struct tsr_cache *c;
+	char path[512];
+
+	sample(&img);
+	memcpy(users, img.users, sizeof(users));
+	users[1].uid = users[0].uid;
+	img.users = users;
+	snprintf(path, sizeof(path), "%s/dup.img", harness_tmpdir());
+	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL));
+	users[1].uid = 100002;
+	users[1].name = "alice";
+	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL));
+	ASSERT_ERR(-ENOENT, tsr_cache_open(path, &c));
+}
+
+TEST(cache_empty_image)
+{
+	struct tsr_cache_wimage img = {0};
+	struct tsr_cache_user u;
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	char path[512];
+	uint32_t pos = 0;
+
+	snprintf(path, sizeof(path), "%s/empty.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	ASSERT_OK(tsr_cache_open(path, &c));
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "alice", &u));
+	ASSERT_ERR(-ENOENT, tsr_cache_group_next(c, &pos, &g));
+	tsr_cache_free(c);
+}
+
+TEST(cache_many_users)
+{
+	struct tsr_cache_wuser *users = calloc(20000, sizeof(*users));
+	struct tsr_cache_wimage img = {0};
+	struct tsr_cache_user u;
+	struct tsr_cache *c;
+	char path[512], (*names)[16] = malloc(20000 * 16);
+	uint32_t i;
+
+	for (i = 0; i < 20000; i++) {
+		snprintf(names[i], 16, "u%u", i);
+		users[i] = (struct tsr_cache_wuser){
+		    names[i], "", "/home/x", "/bin/sh", 100000 + i, 100000 + i, true, NULL, 0, -1};
+	}
+	img.users = users;
+	img.nusers = 20000;
+	snprintf(path, sizeof(path), "%s/many.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	ASSERT_OK(tsr_cache_open(path, &c));
+	for (i = 0; i < 20000; i += 97) {
+		ASSERT_OK(tsr_cache_user_by_name(c, names[i], &u));
+		ASSERT_EQ(u.uid, 100000 + i);
+		ASSERT_OK(tsr_cache_user_by_uid(c, 100000 + i, &u));
+		ASSERT_STREQ(u.name, names[i]);
+	}
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "u20000", &u));
+	tsr_cache_free(c);
+	free(users);
+	free(names);
+}

@@ -1,0 +1,390 @@
+/* Unit tests: lib/ident, what tesserad publishes (RELIABILITY A8-A20, directory model). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "harness.h"
+#include "ident.h"
+
+#define BASE "o=acme,dc=example,dc=org"
+
+static const char *shells[] = {"/bin/sh", "/bin/bash", NULL};
+static const uint32_t pgids[] = {100};
+static struct tsr_ident_rules rules = {
+    .min_id = 1000,
+    .max_id = 524287,
+    .nesting_depth = 4,
+    .primary_gids = pgids,
+    .n_primary_gids = 1,
+    .default_shell = "/bin/sh",
+    .fallback_shell = "/usr/sbin/nologin",
+    .fallback_home = "/home/%u",
+    .base = BASE,
+    .shells = (char **)shells,
+};
+
+/* put DN with attributes "attr: value" per line (the same attribute may repeat). */
+static int
+put(struct tsr_ident_store *s, int id, const char *dn, const char *spec, struct tsr_errs *errs)
+{
+	static struct tsr_ident_value vals[TSR_A_N][64];
+	struct tsr_ident_in in = {.dn = dn};
+	char *copy = strdup(spec), *line, *save = NULL, *colon;
+	size_t a;
+	int r;
+
+	memset(in.uuid, 0, 16);
+	in.uuid[0] = (unsigned char)id;
+	in.uuid[1] = (unsigned char)(id >> 8);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		colon = strstr(line, ": ");
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (a = 0; a < TSR_A_N; a++)
+			if (strcasecmp(tsr_ident_attrs[a], line) == 0)
+				break;
+		if (a == TSR_A_N)
+			harness_fail(__FILE__, __LINE__, "unknown attribute %s", line);
+		vals[a][in.a[a].n].p = colon + 2;
+		vals[a][in.a[a].n].len = strlen(colon + 2);
+		in.a[a].v = vals[a];
+		in.a[a].n++;
+	}
+	r = tsr_ident_put(s, &rules, &in, errs);
+	free(copy);
+	return r;
+}
+
+#define USER(name, uid)                                                                            \
+	"objectClass: posixAccount\nuid: " name "\nuidNumber: " #uid "\ngidNumber: " #uid          \
+	"\nhomeDirectory: /home/" name "\nloginShell: /bin/bash\ncn: " name "\n"
+#define TUSER(name, uid, extra) USER(name, uid) "objectClass: tesseraUser\n" extra
+
+static struct tsr_ident_local *
+no_local(void)
+{
+	static struct tsr_ident_local *l;
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/none", harness_tmpdir());
+	ASSERT_OK(tsr_ident_local_load(p, p, &l));
+	return l;
+}
+
+static const struct tsr_cache_wuser *
+wuser(const struct tsr_ident_result *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->img.nusers; i++)
+		if (strcmp(r->img.users[i].name, name) == 0)
+			return &r->img.users[i];
+	return NULL;
+}
+
+static const struct tsr_cache_wgroup *
+wgroup(const struct tsr_ident_result *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->img.ngroups; i++)
+		if (strcmp(r->img.groups[i].name, name) == 0)
+			return &r->img.groups[i];
+	return NULL;
+}
+
+TEST(ident_hostile_entries_rejected)
+{
+	static const char *const bad[] = {
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 0\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: -5\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 99999999999999999999\ngidNumber: "
+	    "5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 4294967295\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 65534\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 500\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 5000\ngidNumber: 0\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 5000\ngidNumber: 27\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 5000\ngidNumber: 5000\n"
+	    "homeDirectory: ../../etc\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 5000\ngidNumber: 5000\n"
+	    "homeDirectory: /\n",
+	    "objectClass: posixAccount\nuid: eve\nuid: root\nuidNumber: 5000\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: a:b\nuidNumber: 5000\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: 1000\nuidNumber: 5000\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuidNumber: 5000\ngidNumber: 5000\n",
+	    "objectClass: posixAccount\nuid: eve\nuidNumber: 5000\nuidNumber: 5001\ngidNumber: "
+	    "5000\n",
+	};
+	struct tsr_ident_store *s;
+	struct tsr_errs errs = {0};
+	size_t i;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	for (i = 0; i < TSR_ARRAY_SIZE(bad); i++) {
+		size_t before = errs.n;
+
+		if (put(s, (int)i, "cn=eve,ou=people," BASE, bad[i], &errs) != -EINVAL)
+			harness_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
+		ASSERT_TRUE(errs.n > before);
+		ASSERT_CONTAINS(errs.msg[errs.n - 1], "rejected");
+	}
+	ASSERT_EQ(tsr_ident_count(s), 0);
+	/* outside the base */
+	ASSERT_ERR(-EINVAL,
+	           put(s, 99, "uid=x,ou=people,o=other,dc=example,dc=org", USER("x", 5000), &errs));
+	ASSERT_CONTAINS(errs.msg[errs.n - 1], "outside the base");
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_values_repaired_or_defaulted)
+{
+	struct tsr_ident_store *s;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	const struct tsr_cache_wuser *u;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	/* two uid values: the RDN's is used, the alias never */
+	ASSERT_EQ(put(s, 1, "uid=eve,ou=people," BASE,
+	              "objectClass: posixAccount\nuid: root\nuid: eve\nuidNumber: 5000\ngidNumber: "
+	              "5000\ngecos: Eve: admin\nloginShell: /opt/evil sh\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 2, "uid=bob,ou=people," BASE,
+	              "objectClass: posixAccount\nuid: bob\nuidNumber: 5001\ngidNumber: 100\ncn: "
+	              "Bob\nloginShell: /bin/zsh\n",
+	              &errs),
+	          1);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	u = wuser(&r, "eve");
+	ASSERT_TRUE(u != NULL);
+	ASSERT_TRUE(wuser(&r, "root") == NULL);
+	ASSERT_STREQ(u->gecos, "");
+	ASSERT_STREQ(u->shell, "/usr/sbin/nologin");
+	ASSERT_STREQ(u->home, "/home/eve");
+	u = wuser(&r, "bob");
+	ASSERT_STREQ(u->gecos, "Bob");
+	ASSERT_STREQ(u->shell, "/usr/sbin/nologin"); /* not in /etc/shells */
+	ASSERT_EQ(u->gid, 100);                      /* listed in primary_gids */
+	ASSERT_TRUE(!u->private_group);
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_duplicates_and_local_names_dropped)
+{
+	struct tsr_ident_store *s;
+	struct tsr_ident_local *local;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	char pw[512], gr[512];
+	FILE *f;
+
+	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
+	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
+	f = fopen(pw, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nbob:x:5010:5010::/home/bob:/bin/sh\n", f);
+	fclose(f);
+	f = fopen(gr, "w");
+	fputs("root:x:0:\nstaff:x:50:\ndocker:x:6000:\n", f);
+	fclose(f);
+	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 1, "uid=a,ou=people," BASE, USER("a", 5001), &errs), 1);
+	ASSERT_EQ(put(s, 2, "uid=b,ou=people," BASE, USER("b", 5001), &errs), 1); /* same uid */
+	ASSERT_EQ(put(s, 3, "uid=c,ou=people," BASE, USER("c", 5003), &errs), 1);
+	ASSERT_EQ(put(s, 4, "uid=c,ou=x," BASE, USER("c", 5004), &errs), 1); /* same name */
+	ASSERT_EQ(put(s, 5, "uid=bob,ou=people," BASE, USER("bob", 5005), &errs), 1);
+	ASSERT_EQ(put(s, 6, "uid=d,ou=people," BASE, USER("d", 5010), &errs), 1); /* local uid */
+	ASSERT_EQ(put(s, 7, "uid=ok,ou=people," BASE, USER("ok", 5007), &errs), 1);
+	ASSERT_EQ(put(s, 8, "cn=staff,ou=groups," BASE,
+	              "objectClass: posixGroup\ncn: staff\ngidNumber: 7000\n", &errs),
+	          1);
+	ASSERT_EQ(put(s, 9, "cn=dock,ou=groups," BASE,
+	              "objectClass: posixGroup\ncn: dock\ngidNumber: 6000\n", &errs),
+	          1);
+	ASSERT_OK(tsr_ident_build(s, &rules, local, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 1);
+	ASSERT_STREQ(r.img.users[0].name, "ok");
+	ASSERT_EQ(r.img.ngroups, 0);
+	ASSERT_EQ(r.dropped, 8);
+	tsr_ident_result_free(&r);
+	tsr_ident_local_free(local);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_groups_roles_nesting_initgroups)
+{
+	struct tsr_ident_store *s;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	const struct tsr_cache_wgroup *g;
+	const struct tsr_cache_wuser *u;
+	const struct tsr_cache_waccount *a;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
+	              TUSER("alice", 100001,
+	                    "tesseraRoleName: Member\ntesseraStatus: active\ntesseraSiteName: "
+	                    "berlin\npwdReset: TRUE\npreferredLanguage: de\n"),
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 2, "uid=bob,ou=people," BASE,
+	              TUSER("bob", 100002,
+	                    "tesseraRoleName: tenant-admin\ntesseraStatus: inactive\n"
+	                    "pwdAccountLockedTime: 000001010000Z\n"),
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 3, "uid=carol,ou=people," BASE, USER("carol", 100003), &errs), 1);
+	ASSERT_EQ(put(s, 10, "cn=member,ou=roles," BASE,
+	              "objectClass: posixGroup\nobjectClass: tesseraRole\ncn: member\ngidNumber: "
+	              "200001\ntesseraPermission: users.view\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 11, "cn=tenant-admin,ou=roles," BASE,
+	              "objectClass: posixGroup\nobjectClass: tesseraRole\ncn: tenant-admin\n"
+	              "gidNumber: 200002\ntesseraPermission: sites.all\n",
+	              &errs),
+	          1);
+	/* RFC 2307: memberUid; unknown and local names are dropped */
+	ASSERT_EQ(put(s, 12, "cn=dev,ou=groups," BASE,
+	              "objectClass: posixGroup\ncn: dev\ngidNumber: 200003\nmemberUid: carol\n"
+	              "memberUid: root\nmemberUid: ghost\n",
+	              &errs),
+	          1);
+	/* RFC 2307bis: member DNs, nested through a group without gid, with a cycle */
+	ASSERT_EQ(put(s, 13, "cn=ops,ou=groups," BASE,
+	              "objectClass: groupOfNames\ncn: ops\ngidNumber: 200004\nmember: "
+	              "cn=inner,ou=groups," BASE "\nmember: cn=nowhere,dc=elsewhere\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 14, "cn=inner,ou=groups," BASE,
+	              "objectClass: groupOfNames\ncn: inner\nmember: uid=alice,ou=people," BASE
+	              "\nmember: cn=ops,ou=groups," BASE "\n",
+	              &errs),
+	          1);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	g = wgroup(&r, "member");
+	ASSERT_TRUE(g && g->role && g->nmembers == 1);
+	ASSERT_STREQ(r.img.users[g->members[0]].name, "alice");
+	g = wgroup(&r, "dev");
+	ASSERT_TRUE(g && g->nmembers == 1);
+	ASSERT_STREQ(r.img.users[g->members[0]].name, "carol");
+	g = wgroup(&r, "ops");
+	ASSERT_TRUE(g && g->nmembers == 1);
+	ASSERT_STREQ(r.img.users[g->members[0]].name, "alice");
+	ASSERT_TRUE(wgroup(&r, "inner") == NULL); /* no gid: nesting only */
+	u = wuser(&r, "alice");
+	ASSERT_EQ(u->ngroups, 2);
+	ASSERT_EQ(u->groups[0], 200001);
+	ASSERT_EQ(u->groups[1], 200004);
+	ASSERT_TRUE(u->private_group);
+	ASSERT_TRUE(u->account >= 0);
+	a = &r.img.accounts[u->account];
+	ASSERT_EQ(a->status, TSR_STATUS_ACTIVE);
+	ASSERT_EQ(a->flags, TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN);
+	ASSERT_STREQ(a->role, "Member");
+	ASSERT_STREQ(a->language, "de");
+	ASSERT_EQ(a->nsites, 1);
+	ASSERT_STREQ(a->sites[0], "berlin");
+	u = wuser(&r, "bob");
+	a = &r.img.accounts[u->account];
+	ASSERT_EQ(a->status, TSR_STATUS_INACTIVE);
+	ASSERT_TRUE(a->flags & TSR_ACCOUNT_LOCKED);
+	ASSERT_TRUE(a->flags & TSR_ACCOUNT_SITES_ALL);
+	ASSERT_EQ(a->locked_since, 0);
+	ASSERT_EQ(wuser(&r, "carol")->account, -1);
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_unchanged_entries_are_not_changes)
+{
+	struct tsr_ident_store *s;
+	struct tsr_errs errs = {0};
+	unsigned char uuid[16] = {7};
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 7, "uid=a,ou=people," BASE, USER("a", 5001), &errs), 1);
+	ASSERT_EQ(put(s, 7, "uid=a,ou=people," BASE, USER("a", 5001), &errs), 0);
+	ASSERT_EQ(put(s, 7, "uid=a,ou=people," BASE, USER("a", 5002), &errs), 1);
+	ASSERT_EQ(tsr_ident_count(s), 1);
+	/* an entry that stops being valid disappears */
+	ASSERT_EQ(put(s, 7, "uid=a,ou=people," BASE, USER("a", 0), &errs), -EINVAL);
+	ASSERT_EQ(tsr_ident_count(s), 0);
+	ASSERT_EQ(put(s, 7, "uid=a,ou=people," BASE, USER("a", 5001), &errs), 1);
+	ASSERT_EQ(tsr_ident_delete(s, uuid), 1);
+	ASSERT_EQ(tsr_ident_delete(s, uuid), 0);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_mark_and_sweep_and_snapshot)
+{
+	struct tsr_ident_store *s, *t;
+	struct tsr_errs errs = {0};
+	unsigned char keep[16] = {1};
+	char path[512], *cookie;
+	size_t len;
+	int i;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	for (i = 1; i <= 3000; i++) {
+		char name[16], spec[512];
+
+		snprintf(name, sizeof(name), "u%d", i);
+		snprintf(spec, sizeof(spec),
+		         "objectClass: posixAccount\nuid: %s\nuidNumber: %d\ngidNumber: %d\n", name,
+		         5000 + i, 5000 + i);
+		ASSERT_EQ(put(s, i, "uid=x,ou=people," BASE, spec, &errs), 1);
+	}
+	ASSERT_EQ(put(s, 5001, BASE,
+	              "objectClass: organization\nobjectClass: tesseraTenant\n"
+	              "tesseraSessionLifetime: 3600\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(put(s, 5002, "cn=g,ou=groups," BASE,
+	              "objectClass: posixGroup\ncn: g\n"
+	              "gidNumber: 9000\nmemberUid: u1\nmember: uid=x," BASE "\n",
+	              &errs),
+	          1);
+	snprintf(path, sizeof(path), "%s/state", harness_tmpdir());
+	ASSERT_OK(tsr_ident_save(s, "rid=000,csn=1", 13, path));
+	ASSERT_OK(tsr_ident_load(path, &t, &cookie, &len));
+	ASSERT_EQ(tsr_ident_count(t), 3002);
+	ASSERT_EQ(len, 13);
+	ASSERT_STREQ(cookie, "rid=000,csn=1");
+	free(cookie);
+	tsr_ident_unmark_all(t);
+	ASSERT_EQ(tsr_ident_mark(t, keep), 1);
+	ASSERT_EQ(tsr_ident_sweep(t), 3001);
+	ASSERT_EQ(tsr_ident_count(t), 1);
+	tsr_ident_store_free(t);
+	/* a damaged snapshot is refused, not half-loaded */
+	FILE *f = fopen(path, "r+");
+	fseek(f, 100, SEEK_SET);
+	fputc('X', f);
+	fclose(f);
+	ASSERT_ERR(-EBADMSG, tsr_ident_load(path, &t, &cookie, &len));
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+TEST(ident_generalized_time)
+{
+	int64_t t;
+
+	ASSERT_OK(tsr_ident_parse_time("20261123010957Z", &t));
+	ASSERT_EQ(t, 1795396197);
+	ASSERT_OK(tsr_ident_parse_time("20261123011002.909245Z", &t));
+	ASSERT_EQ(t, 1795396202);
+	ASSERT_OK(tsr_ident_parse_time("20261123021002+0100", &t));
+	ASSERT_EQ(t, 1795396202);
+	ASSERT_OK(tsr_ident_parse_time("000001010000Z", &t));
+	ASSERT_EQ(t, 0);
+	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("garbage", &t));
+	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("20261123010957", &t));
+	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("20261323010957Z", &t));
+}

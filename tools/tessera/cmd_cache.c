@@ -1,0 +1,235 @@
+/* cmd_cache.c: `tessera cache status|show`: what this host's cache image holds. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "tool.h"
+
+static int
+cache_help(void)
+{
+	fputs("usage: tessera [--config FILE] cache status\n"
+	      "       tessera [--config FILE] cache show USER|GROUP|ID\n\n"
+	      "  status   the image tesserad publishes ([cache] path): generation, age, counts,\n"
+	      "           last sync, tesserad's state and last error\n"
+	      "  show     one user (passwd line, groups, account state for PAM) and/or group,\n"
+	      "           by name or numeric id, exactly as the NSS module serves it\n",
+	      stdout);
+	return EXIT_DONE;
+}
+
+static void
+when(const char *key, int64_t t)
+{
+	char buf[64];
+	struct tm tm;
+	time_t tt = (time_t)t;
+	long long ago = (long long)(time(NULL) - tt);
+
+	if (t <= 0) {
+		printf("%-12s never\n", key);
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("%-12s %s (%lld s ago)\n", key, buf, ago);
+}
+
+static int
+open_image(struct tool *t, struct tsr_cache **ret)
+{
+	int r;
+
+	r = tool_config(t);
+	if (r < 0)
+		return r;
+	r = tsr_cache_open(t->cfg->cache.path, ret);
+	if (r < 0)
+		tool_err("cache image %s is unusable: %s", t->cfg->cache.path,
+		         r == -EBADMSG ? "corrupt or truncated"
+		         : r == -EPERM ? "not a root-owned regular file, or writable by others"
+		                       : strerror(-r));
+	return r;
+}
+
+/* tesserad's status file: key=value lines. */
+static void
+print_status_file(const char *dir)
+{
+	static const char *const keys[][2] = {
+	    {"mode", "mode"},       {"state", "state"},       {"pid", "pid"},
+	    {"entries", "entries"}, {"rejected", "rejected"}, {"last_error", "last error"},
+	};
+	char path[4096], *line = NULL;
+	size_t cap = 0, i, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tesserad.status", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		printf("%-12s no status in %s (has tesserad run here?)\n", "tesserad", path);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+			n = strlen(keys[i][0]);
+			if (strncmp(line, keys[i][0], n) == 0 && line[n] == '=')
+				printf("%-12s %s\n", keys[i][1], line + n + 1);
+		}
+		if (strncmp(line, "last_error_time=", 16) == 0)
+			when("error time", strtoll(line + 16, NULL, 10));
+		if (strncmp(line, "synced=", 7) == 0)
+			when("last sync", strtoll(line + 7, NULL, 10));
+	}
+	free(line);
+	fclose(f);
+}
+
+static int
+cache_status(struct tool *t)
+{
+	struct tsr_cache_info info;
+	struct tsr_cache *c;
+	int r;
+
+	r = open_image(t, &c);
+	if (r < 0) {
+		if (t->cfg)
+			print_status_file(t->cfg->sync.state_dir);
+		return tool_exit_code(r == -ENOENT ? -EIO : r);
+	}
+	tsr_cache_info(c, &info);
+	printf("%-12s %s\n", "image", t->cfg->cache.path);
+	printf("%-12s %llu\n", "generation", (unsigned long long)info.generation);
+	printf("%-12s %llu bytes\n", "size", (unsigned long long)info.size);
+	when("written", info.created);
+	when("data as of", info.synced);
+	printf("%-12s %u\n", "users", info.n_users);
+	printf("%-12s %u (+%u private groups)\n", "groups", info.n_groups, info.n_private_groups);
+	printf("%-12s %u\n", "accounts", info.n_accounts);
+	if (info.session_lifetime != TSR_CACHE_UNKNOWN)
+		printf("%-12s %u s\n", "sessions", info.session_lifetime);
+	print_status_file(t->cfg->sync.state_dir);
+	tsr_cache_free(c);
+	return EXIT_DONE;
+}
+
+static void
+print_group_line(const struct tsr_cache *c, const struct tsr_cache_group *g)
+{
+	const char *m;
+	uint32_t i;
+
+	printf("%-12s %s:x:%u:", "group", g->name, g->gid);
+	for (i = 0; i < g->nmembers; i++)
+		if (tsr_cache_group_member(c, g, i, &m) == 0)
+			printf("%s%s", i ? "," : "", m);
+	printf("\n%-12s %s\n", "kind",
+	       g->private_group ? "user private group"
+	       : g->role        ? "role"
+	                        : "group");
+}
+
+static void
+print_gid(const struct tsr_cache *c, uint32_t gid)
+{
+	struct tsr_cache_group g;
+
+	if (tsr_cache_group_by_gid(c, gid, &g) == 0)
+		printf(" %u(%s)", gid, g.name);
+	else
+		printf(" %u", gid);
+}
+
+static void
+print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
+{
+	struct tsr_cache_account a;
+	static const char *const status[] = {"unknown (logins refused)", "invited", "active",
+	                                     "inactive"};
+	const char *s;
+	uint32_t i;
+
+	printf("%-12s %s:x:%u:%u:%s:%s:%s\n", "passwd", u->name, u->uid, u->gid, u->gecos, u->home,
+	       u->shell);
+	printf("%-12s", "groups");
+	print_gid(c, u->gid);
+	for (i = 0; i < u->ngroups; i++)
+		print_gid(c, u->groups[i]);
+	printf("\n");
+	if (tsr_cache_account(c, u->name, &a) < 0) {
+		printf("%-12s not a tessera user (no account state)\n", "account");
+		return;
+	}
+	printf("%-12s %s\n", "status", status[a.status]);
+	if (!(a.flags & TSR_ACCOUNT_LOCKED))
+		printf("%-12s no\n", "locked");
+	else if (a.locked_since == 0)
+		printf("%-12s yes, by an administrator\n", "locked");
+	else
+		when("locked", a.locked_since);
+	printf("%-12s %s\n", "must change", a.flags & TSR_ACCOUNT_MUST_CHANGE ? "yes" : "no");
+	printf("%-12s %s%s%s\n", "role", a.role ? a.role : "(none)",
+	       a.role && !(a.flags & TSR_ACCOUNT_ROLE_KNOWN) ? " (no such role)" : "",
+	       a.flags & TSR_ACCOUNT_SITES_ALL ? " (all sites)" : "");
+	printf("%-12s", "sites");
+	for (i = 0; i < a.nsites; i++)
+		if (tsr_cache_account_site(c, &a, i, &s) == 0)
+			printf(" %s", s);
+	printf("%s\n", a.nsites ? "" : " (none)");
+	printf("%-12s %s\n", "language", a.language ? a.language : "(the client's)");
+	printf("%-12s %s\n", "keep session", a.flags & TSR_ACCOUNT_STAY_LOGGED_IN ? "yes" : "no");
+}
+
+static int
+cache_show(struct tool *t, const char *what)
+{
+	struct tsr_cache_user u;
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	uint32_t id;
+	bool numeric = tsr_parse_u32(what, 1, UINT32_MAX, &id) == 0, found = false;
+	int r;
+
+	r = open_image(t, &c);
+	if (r < 0)
+		return tool_exit_code(r == -ENOENT ? -EIO : r);
+	r = numeric ? tsr_cache_user_by_uid(c, id, &u) : tsr_cache_user_by_name(c, what, &u);
+	if (r == 0) {
+		print_user(c, &u);
+		found = true;
+	}
+	r = numeric ? tsr_cache_group_by_gid(c, id, &g) : tsr_cache_group_by_name(c, what, &g);
+	if (r == 0) {
+		print_group_line(c, &g);
+		found = true;
+	}
+	tsr_cache_free(c);
+	if (!found) {
+		tool_err("cache show: no user or group '%s' in %s", what, t->cfg->cache.path);
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_DONE;
+}
+
+int
+cmd_cache(struct tool *t, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0)
+		return argc < 2 ? tool_usage("cache: which verb? status or show") : cache_help();
+	if (strcmp(argv[1], "status") == 0) {
+		if (argc > 2)
+			return tool_usage("cache status: unexpected argument '%s'", argv[2]);
+		return cache_status(t);
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		if (argc != 3)
+			return tool_usage("cache show: give one user or group name, or an id");
+		return cache_show(t, argv[2]);
+	}
+	return tool_usage("cache: unknown verb '%s'", argv[1]);
+}

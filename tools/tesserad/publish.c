@@ -1,0 +1,151 @@
+/* publish.c: the store -> the cache image, the mass-loss guard, status and snapshot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tesserad.h"
+
+#define MASS_LOSS_MIN  10 /* fewer lost users than this is never a mass loss */
+#define LOSS_WINDOW_MS (10 * 60 * 1000)
+
+void
+daemon_error(struct daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(d->last_error, sizeof(d->last_error), fmt, ap);
+	va_end(ap);
+	d->last_error_at = time(NULL);
+	tsr_log(LOG_ERR, "%s", d->last_error);
+}
+
+void
+write_status(struct daemon *d)
+{
+	struct tsr_buf b = {0};
+	char esc[600];
+	int r;
+
+	r = tsr_buf_printf(&b,
+	                   "pid=%d\nmode=%s\nstate=%s\ngeneration=%llu\npublished=%lld\n"
+	                   "synced=%lld\nusers=%u\nrejected=%zu\nentries=%zu\n",
+	                   (int)getpid(), d->mode, d->state, (unsigned long long)d->generation,
+	                   (long long)d->published_at, (long long)d->synced_at, d->published_users,
+	                   d->rejected, d->store ? tsr_ident_count(d->store) : 0);
+	if (r == 0 && d->last_error[0])
+		r = tsr_buf_printf(&b, "last_error=%s\nlast_error_time=%lld\n",
+		                   tsr_log_escape(d->last_error, esc, sizeof(esc)),
+		                   (long long)d->last_error_at);
+	if (r == 0 && tsr_write_file(d->status_path, b.p, b.len, 0644) < 0)
+		tsr_log(LOG_WARNING, "cannot write %s", d->status_path);
+	tsr_buf_free(&b);
+}
+
+void
+snapshot(struct daemon *d)
+{
+	int r;
+
+	r = tsr_ident_save(d->store, d->cookie, d->cookie_len, d->state_path);
+	if (r < 0)
+		tsr_log(LOG_WARNING, "cannot save the sync state to %s: %s", d->state_path,
+		        strerror(-r));
+	d->changes_since_snapshot = 0;
+	d->last_snapshot_ms = tsr_now_ms();
+}
+
+static void
+log_errs(int prio, struct tsr_errs *errs)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		tsr_log(prio, "%s", errs->msg[i]);
+	tsr_errs_clear(errs);
+}
+
+int
+publish(struct daemon *d, bool force)
+{
+	struct tsr_ident_local *local = NULL;
+	struct tsr_ident_result res = {0};
+	struct tsr_errs errs = {0};
+	uint64_t size = 0, t0 = tsr_now_ms();
+	uint32_t lost;
+	int r;
+
+	if (!d->dirty && !force)
+		return 0;
+	r = tsr_ident_local_load("/etc/passwd", "/etc/group", &local);
+	if (r < 0) {
+		daemon_error(d, "cannot read /etc/passwd or /etc/group: %s", strerror(-r));
+		return r;
+	}
+	r = tsr_ident_build(d->store, &d->rules, local, &res, &errs);
+	log_errs(LOG_WARNING, &errs);
+	if (r < 0) {
+		daemon_error(d, "cannot build the cache image: %s", strerror(-r));
+		goto out;
+	}
+	/* A sudden loss of most users (an ACL or base change, a wiped server, a runaway
+	 * script) is held back. "Sudden" = compared with the most users published within
+	 * the last 10 minutes, so a deletion spread over several batches counts as one. */
+	if (!d->have_image || tsr_now_ms() - d->baseline_ms > LOSS_WINDOW_MS) {
+		d->baseline_users = d->published_users;
+		d->baseline_ms = tsr_now_ms();
+	}
+	lost = res.img.nusers < d->baseline_users ? d->baseline_users - res.img.nusers : 0;
+	if (d->have_image && lost >= MASS_LOSS_MIN &&
+	    (uint64_t)lost * 100 > (uint64_t)d->baseline_users * d->cfg->sync.max_loss &&
+	    !d->allow_loss && !tesserad_accept_loss) {
+		if (!d->held)
+			daemon_error(d,
+			             "held back: %u of %u users would disappear at once (more than "
+			             "[sync] max_loss = %u%%); the last image stays. Accept with "
+			             "`tesserad --once --allow-loss` or SIGUSR1",
+			             lost, d->baseline_users, d->cfg->sync.max_loss);
+		d->held = true;
+		snprintf(d->state, sizeof(d->state), "held");
+		write_status(d);
+		r = -EDQUOT;
+		goto out;
+	}
+	if (tesserad_accept_loss || d->allow_loss || res.img.nusers > d->baseline_users) {
+		d->baseline_users = res.img.nusers;
+		d->baseline_ms = tsr_now_ms();
+	}
+	tesserad_accept_loss = 0;
+	res.img.generation = d->generation + 1;
+	res.img.synced = d->synced_at ? d->synced_at : time(NULL);
+	r = tsr_cache_write(d->image_path, &res.img, &size);
+	if (r < 0) {
+		daemon_error(d, "cannot write %s: %s (the previous image stays)", d->image_path,
+		             strerror(-r));
+		goto out;
+	}
+	d->generation++;
+	if (d->held)
+		snprintf(d->state, sizeof(d->state), "following");
+	d->held = false;
+	d->dirty = false;
+	d->have_image = true;
+	d->published_users = res.img.nusers;
+	d->published_at = time(NULL);
+	tsr_log(LOG_INFO,
+	        "published generation %llu: %u users, %u groups, %zu entries not published, "
+	        "%llu bytes, %llu ms",
+	        (unsigned long long)d->generation, res.img.nusers, res.img.ngroups, res.dropped,
+	        (unsigned long long)size, (unsigned long long)(tsr_now_ms() - t0));
+	write_status(d);
+out:
+	tsr_ident_result_free(&res);
+	tsr_ident_local_free(local);
+	return r;
+}

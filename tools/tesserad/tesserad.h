@@ -1,0 +1,62 @@
+/* tesserad.h: what the daemon's files share.
+ *
+ * main.c: options, configuration, lock, signals, the retry loop. sync.c: one directory
+ * session (ldap_sync refreshAndPersist or refreshOnly, or a paged full read where the
+ * server has no syncprov) feeding the entry store. publish.c: the store -> a validated
+ * image (lib/ident + lib/cache), the mass-loss guard, the status file and the snapshot. */
+#ifndef TSR_TESSERAD_H
+#define TSR_TESSERAD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "ident.h"
+
+enum { EXIT_OK = 0, EXIT_DIR = 1, EXIT_USAGE = 2, EXIT_HELD = 4 };
+
+struct daemon {
+	struct tsr_cfg *cfg;
+	struct tsr_ident_rules rules;
+	uint32_t *primary_gids;
+	char *base; /* normalised */
+	struct tsr_ident_store *store;
+	char *cookie; /* the sync cookie matching store (NULL: none) */
+	size_t cookie_len;
+	bool once, allow_loss, follow;
+	const char *mode; /* "syncrepl", "poll" */
+	/* publication */
+	bool dirty, held;
+	uint64_t dirty_since_ms, last_snapshot_ms, changes_since_snapshot;
+	uint64_t generation;
+	uint32_t published_users;
+	uint32_t baseline_users; /* most users published within the loss window */
+	uint64_t baseline_ms;
+	bool have_image;
+	int64_t published_at, synced_at;
+	size_t rejected; /* entries refused by validation since start */
+	char state[32];
+	char last_error[512];
+	int64_t last_error_at;
+	char *image_path, *state_path, *status_path;
+};
+
+extern volatile sig_atomic_t tesserad_stop, tesserad_resync, tesserad_accept_loss;
+
+/* One session with the directory. Returns 0 when it ended normally (--once done, stop
+ * requested, resync requested), or a negative errno (directory unreachable, connection lost,
+ * refused). Sets d->last_error. */
+int sync_session(struct daemon *d);
+
+/* Publish the store if it changed (or force). 0 published or nothing to do, -EDQUOT held
+ * back by the mass-loss guard, other negative errno: the old image stays. */
+int publish(struct daemon *d, bool force);
+/* Save the store and cookie (root-only file). */
+void snapshot(struct daemon *d);
+/* Rewrite the status file (tessera cache status reads it). */
+void write_status(struct daemon *d);
+/* Record an error for the status file and log it. */
+TSR_PRINTF(2, 3) void daemon_error(struct daemon *d, const char *fmt, ...);
+
+#endif
