@@ -61,7 +61,7 @@ DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-
 # Components appear in `all` as their sources land.
 all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
      $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
-     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) unit-build
+     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) $(B)/tessera_pwcheck.so unit-build
 
 # ---- internal library (PIC, never installed) ----
 LIB_SRC  := $(wildcard lib/*.c)
@@ -108,6 +108,15 @@ NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o $(B)/lib/validate.o,$(L
 $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
 	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=nss_module/nss_tessera.map \
 	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)
+
+# ---- slapd password check module (ppolicy pwdCheckModule): lib/pwpolicy on libc alone.
+# `tessera server init` names it by absolute path: next to the tool (build tree) or in
+# $(SLAPD_MODULEDIR) (installed).
+PWCHECK_LIB_OBJ := $(filter $(B)/lib/pwpolicy.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
+$(B)/tessera_pwcheck.so: $(B)/ppolicy_module/tessera_pwcheck.o $(PWCHECK_LIB_OBJ) \
+    ppolicy_module/tessera_pwcheck.map
+	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=ppolicy_module/tessera_pwcheck.map -o $@ \
+	    $(B)/ppolicy_module/tessera_pwcheck.o $(PWCHECK_LIB_OBJ)
 
 # ---- tests ----
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -159,6 +168,7 @@ install: all
 	install -D -m 0755 $(B)/tesserad $(DESTDIR)$(SBINDIR)/tesserad
 	install -D -m 0644 $(B)/pam_tessera.so $(DESTDIR)$(PAMDIR)/pam_tessera.so
 	install -D -m 0644 $(B)/libnss_tessera.so.2 $(DESTDIR)$(NSSDIR)/libnss_tessera.so.2
+	install -D -m 0644 $(B)/tessera_pwcheck.so $(DESTDIR)$(SLAPD_MODULEDIR)/tessera_pwcheck.so
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tessera $(DESTDIR)$(STATEDIR)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf ] || \
 	    install -m 0644 etc/tessera/tessera.conf $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf

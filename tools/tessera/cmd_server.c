@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pwpolicy.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -45,6 +46,8 @@ struct server {
 	uint32_t port; /* 0: ldapi only */
 	uid_t uid;
 	gid_t gid;
+	char pwcheck[PATH_MAX]; /* the ppolicy check module (password policy) */
+	char *pwarg;            /* its argument: the default policy's text form */
 };
 
 struct var {
@@ -583,6 +586,8 @@ do_init(struct server *s, bool *created)
 		    {"GID_SITE_ADMIN", ids[1]},
 		    {"GID_MEMBER", ids[2]},
 		    {"NEXTID", ids[3]},
+		    {"CHECK_MODULE", s->pwcheck},
+		    {"CHECK_ARG", s->pwarg},
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
@@ -774,7 +779,25 @@ server_init(struct tool *t, int argc, char **argv)
 		tool_err("--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
 		return EXIT_FAILURE_SYS;
 	}
+	/* The password policy is enforced by slapd itself, through tessera's check module. */
+	if (tool_pwcheck_module(s.pwcheck, sizeof(s.pwcheck)) < 0) {
+		tool_err("tessera_pwcheck.so (the password check module) is neither next to this "
+		         "tool nor in %s; build it (make) or install it (make install)",
+		         TSR_SLAPD_MODULEDIR);
+		return EXIT_FAILURE_SYS;
+	}
+	{
+		struct tsr_pwpolicy pol;
+
+		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &pol);
+		if (r == 0)
+			r = tsr_pwpolicy_format(&pol, &s.pwarg);
+		tsr_pwpolicy_clear(&pol);
+		if (r < 0)
+			return EXIT_FAILURE_SYS;
+	}
 	r = do_init(&s, &created);
+	free(s.pwarg);
 	if (r < 0) {
 		/* Leave the place as it was. */
 		if (created)

@@ -12,6 +12,7 @@ static const struct {
 } objects[] = {
     {"server", cmd_server, "the embedded directory: init, start, stop, status"},
     {"config", cmd_config, "check the configuration, test the directory connection"},
+    {"policy", cmd_policy, "the password policy: show, set, check a password"},
 };
 
 static void
