@@ -135,6 +135,12 @@ $(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libtessera.a $(LIBS) -lpam -ldl
 
+# A PAM module for tests (a stand-in for a quality module stacked above pam_tessera).
+$(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
+unit-build: $(B)/tests/integration/pam_settok.so
+
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all

@@ -41,6 +41,12 @@ struct tsr_cfg {
 		char *suffix;
 		char *tenant;
 	} server;
+	/* pam_tessera's sessions (lib/session, lib/lang) */
+	struct {
+		char *dir;          /* session records, enforced by tesserad */
+		char *max_lifetime; /* seconds as text; NULL: the tenant's tesseraSessionLifetime */
+		char *languages;    /* preferredLanguage tag=locale words */
+	} session;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

@@ -1,6 +1,7 @@
 /* login.c: see login.h. */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,58 +295,28 @@ bind_pp(struct tsr_ldap *l, const char *dn, const char *pw, struct tsr_login_pp 
 	return rc;
 }
 
-/* Connect to the directory (no service bind) and bind as dn. */
-static int
-user_session(const struct tsr_cfg *cfg, const char *dn, const char *pw, struct tsr_ldap **ret,
-             struct tsr_login_pp *pp, struct tsr_ldap_err *err)
+int
+tsr_login_bind(struct tsr_ldap *l, const char *dn, const char *pw, struct tsr_login_pp *pp,
+               struct tsr_ldap_err *err)
 {
-	struct tsr_ldap *l = NULL;
-	int r, rc;
-
 	pp->error = pp->expire = pp->grace = -1;
 	/* An empty password is an unauthenticated bind that some servers accept. */
 	if (!pw || !*pw || !dn || !*dn)
 		return -EINVAL;
-	r = tsr_ldap_open(cfg, TSR_LDAP_NOBIND, &l, err);
-	if (r < 0)
-		return r;
-	rc = bind_pp(l, dn, pw, pp, err);
-	r = tsr_ldap_errno(rc);
-	if (r < 0) {
-		tsr_ldap_close(l);
-		return r;
-	}
-	*ret = l;
-	return 0;
+	return tsr_ldap_errno(bind_pp(l, dn, pw, pp, err));
 }
 
 int
-tsr_login_bind(const struct tsr_cfg *cfg, const char *dn, const char *pw, struct tsr_login_pp *pp,
-               struct tsr_ldap_err *err)
-{
-	struct tsr_ldap *l = NULL;
-	int r;
-
-	r = user_session(cfg, dn, pw, &l, pp, err);
-	/* Closed at once: libldap does not wipe its buffers (ITS#8474). */
-	tsr_ldap_close(l);
-	return r;
-}
-
-int
-tsr_login_change_password(const struct tsr_cfg *cfg, const char *dn, const char *old,
-                          const char *pw, struct tsr_login_pp *pp, struct tsr_ldap_err *err)
+tsr_login_change_password(struct tsr_ldap *l, const char *old, const char *pw,
+                          struct tsr_login_pp *pp, struct tsr_ldap_err *err)
 {
 	LDAPControl *ctrl = NULL, *sctrls[2] = {NULL, NULL};
 	struct berval oldbv, newbv;
-	struct tsr_ldap *l = NULL;
 	int r, rc, msgid = -1;
 
-	if (!pw || !*pw)
+	pp->error = pp->expire = pp->grace = -1;
+	if (!pw || !*pw || !old || !*old)
 		return -EINVAL;
-	r = user_session(cfg, dn, old, &l, pp, err);
-	if (r < 0)
-		return r;
 	rc = ldap_create_passwordpolicy_control(tsr_ldap_handle(l), &ctrl);
 	sctrls[0] = ctrl;
 	oldbv.bv_val = (char *)old;
@@ -360,12 +331,30 @@ tsr_login_change_password(const struct tsr_cfg *cfg, const char *dn, const char 
 	else
 		tsr_ldap_set_err(l, rc, err);
 	ldap_control_free(ctrl);
-	tsr_ldap_close(l);
 	r = tsr_ldap_errno(rc);
-	/* Refusals of the new password (quality, history, too young, not allowed). */
-	if (r == -EINVAL || r == -EACCES || r == -EPERM || r == -EIO)
-		r = -EPERM;
-	return r;
+	if (r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ENOMEM)
+		return r;
+	if (rc == LDAP_INVALID_CREDENTIALS)
+		return -EACCES;
+	/* Refusals of the new password: quality, history, too young, not allowed. */
+	return r < 0 ? -EPERM : 0;
+}
+
+bool
+tsr_login_is_local(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/etc/passwd", "re");
+	if (!f)
+		return false;
+	while (!found && fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
+		found = strcmp(pw.pw_name, name) == 0;
+	fclose(f);
+	return found;
 }
 
 /* ---- policy, role, tenant ---- */
@@ -420,7 +409,8 @@ found_policy(LDAP *ld, LDAPMessage *e, void *ctx)
 	if (p->has_quality_arg)
 		r = tsr_pwpolicy_parse(arg[0]->bv_val, arg[0]->bv_len, &p->quality,
 		                       c->errs ? c->errs : &scratch);
-	else
+	p->quality_ok = p->has_quality_arg && r == 0;
+	if (!p->quality_ok)
 		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &p->quality);
 	ldap_value_free_len(arg);
 	tsr_errs_clear(&scratch);
@@ -550,5 +540,43 @@ tsr_login_session_lifetime(struct tsr_ldap *l, const char *base, uint32_t *ret,
 	if (r < 0)
 		return r;
 	*ret = lifetime;
+	return 0;
+}
+
+int
+tsr_login_account(struct tsr_ldap *l, const char *base, const char *site, const char *name,
+                  struct tsr_login_user **ret_user, struct tsr_account_policy *ret_policy,
+                  struct tsr_ldap_err *err)
+{
+	struct tsr_account_policy none = {0};
+	struct tsr_login_policy p = {0};
+	struct tsr_login_user *u = NULL;
+	char **s;
+	bool listed = false;
+	int r;
+
+	r = tsr_login_find(l, base, name, &u, err);
+	if (r < 0)
+		return r;
+	for (s = u->acct.sites; site && s && *s; s++)
+		listed = listed || strcasecmp(*s, site) == 0;
+	/* Only a host with a site needs the role (sites.all). */
+	if (site && !listed)
+		r = tsr_login_role_sites_all(l, base, u->role, &u->acct.sites_all, err);
+	if (r == 0) {
+		r = tsr_login_policy_read(l, u->policy_dn, &p, NULL, err);
+		if (r == -ENOENT) {
+			p.acct = none;
+			r = 0;
+		}
+	}
+	if (r < 0) {
+		tsr_login_user_free(u);
+		tsr_login_policy_clear(&p);
+		return r;
+	}
+	*ret_policy = p.acct;
+	*ret_user = u;
+	tsr_login_policy_clear(&p);
 	return 0;
 }

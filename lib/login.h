@@ -42,25 +42,30 @@ struct tsr_login_pp {
 	int grace;  /* grace logins left, or -1 */
 };
 
-/* Bind as dn with pw on a connection of its own, closed before returning. 0: the
- * password is right (pp may still say "change after reset" or "grace"); -EACCES: wrong
- * password, locked, or expired without grace; -EINVAL: empty password (nothing sent);
- * -EHOSTUNREACH/-ETIMEDOUT: directory down. */
-TSR_MUST_USE int tsr_login_bind(const struct tsr_cfg *cfg, const char *dn, const char *pw,
+/* Bind as dn with pw on l, with the ppolicy control; l is then the user's session and
+ * must be closed (libldap does not wipe its buffers, ITS#8474) or used only for
+ * tsr_login_change_password. 0: the password is right (pp may still say "change after
+ * reset" or give grace logins); -EACCES: wrong password, locked, or expired without
+ * grace; -EINVAL: empty password (nothing sent); -EHOSTUNREACH/-ETIMEDOUT: down. */
+TSR_MUST_USE int tsr_login_bind(struct tsr_ldap *l, const char *dn, const char *pw,
                                 struct tsr_login_pp *pp, struct tsr_ldap_err *err);
 
-/* Change the password as the user: bind with old, then Password Modify with old and new,
- * both with the ppolicy control. -EACCES: old password wrong; -EPERM: the new one was
+/* Password Modify (RFC 3062) with old and new on l, which tsr_login_bind bound as the
+ * user, with the ppolicy control. -EACCES: old password wrong; -EPERM: the new one was
  * refused (err->msg carries the server's reason, pp->error the ppolicy code). */
-TSR_MUST_USE int tsr_login_change_password(const struct tsr_cfg *cfg, const char *dn,
-                                           const char *old, const char *pw, struct tsr_login_pp *pp,
-                                           struct tsr_ldap_err *err);
+TSR_MUST_USE int tsr_login_change_password(struct tsr_ldap *l, const char *old, const char *pw,
+                                           struct tsr_login_pp *pp, struct tsr_ldap_err *err);
+
+/* true when /etc/passwd itself (not NSS) names this user: such names are never
+ * authenticated against the directory. */
+bool tsr_login_is_local(const char *name);
 
 /* A password policy entry. */
 struct tsr_login_policy {
 	struct tsr_account_policy acct; /* max age, warning, grace, lockout */
 	struct tsr_pwpolicy quality;    /* from pwdCheckModuleArg (default preset if none) */
-	bool has_quality_arg;           /* pwdCheckModuleArg was present */
+	bool has_quality_arg;           /* pwdCheckModuleArg was present ... */
+	bool quality_ok;                /* ... and parsed (else quality is the default) */
 	char *check_module;             /* pwdCheckModule, or NULL */
 	uint32_t check_quality;         /* pwdCheckQuality */
 	uint32_t in_history;            /* pwdInHistory */
@@ -70,14 +75,22 @@ struct tsr_login_policy {
 	bool must_change;               /* pwdMustChange */
 };
 
-/* Read the policy entry at dn. -ENOENT when it does not exist; -EINVAL (with the
- * problems in errs, when given) when its pwdCheckModuleArg does not parse. */
+/* Read the policy entry at dn. -ENOENT when it does not exist; -EINVAL when a number in
+ * it is not one. A pwdCheckModuleArg that does not parse leaves quality_ok false, its
+ * problems in errs (when given). */
 TSR_MUST_USE int tsr_login_policy_read(struct tsr_ldap *l, const char *dn,
                                        struct tsr_login_policy *ret, struct tsr_errs *errs,
                                        struct tsr_ldap_err *err);
 void tsr_login_policy_clear(struct tsr_login_policy *p);
 /* "cn=default,ou=policies,<base>" (malloc'd). */
 TSR_MUST_USE int tsr_login_default_policy_dn(const char *base, char **ret);
+
+/* What the account phase decides on: the user called name (as tsr_login_find), with
+ * acct.sites_all filled in when site is set and the user's sites lack it, and the
+ * account settings of the user's password policy (all zero when the entry is missing). */
+TSR_MUST_USE int tsr_login_account(struct tsr_ldap *l, const char *base, const char *site,
+                                   const char *name, struct tsr_login_user **ret_user,
+                                   struct tsr_account_policy *ret_policy, struct tsr_ldap_err *err);
 
 /* Whether the role cn=role,ou=roles,<base> grants sites.all (false when it is absent). */
 TSR_MUST_USE int tsr_login_role_sites_all(struct tsr_ldap *l, const char *base, const char *role,

@@ -161,10 +161,14 @@ load(struct tool *t, struct policy *pol)
 	if (r == -ENOENT)
 		tool_err("no password policy at %s (made by `tessera server init`)", pol->dn);
 	else if (r == -EINVAL)
-		for (i = 0; i < errs.n; i++)
-			tool_err("%s: pwdCheckModuleArg: %s", pol->dn, errs.msg[i]);
+		tool_err("%s: a numeric pwd* attribute is not a whole number", pol->dn);
 	else if (r < 0)
 		tool_err("cannot read %s: %s", pol->dn, err.msg);
+	/* slapd's check module refuses every password until this is repaired. */
+	for (i = 0; r == 0 && i < errs.n; i++)
+		tool_err("%s: pwdCheckModuleArg is invalid, so no password can be set: %s "
+		         "(showing the default rules; `tessera policy set` rewrites it)",
+		         pol->dn, errs.msg[i]);
 	tsr_errs_clear(&errs);
 	return r;
 }
