@@ -141,6 +141,13 @@ $(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
 unit-build: $(B)/tests/integration/pam_settok.so
 
+# make bench: PAM login latency (tests/bench/bench_pam.sh)
+$(B)/tests/bench/pam_bench: tests/bench/pam_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpam -lldap -llber \
+	    -Wl,--no-as-needed -lsodium -liniparser
+unit-build: $(B)/tests/bench/pam_bench
+
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all

@@ -1,7 +1,6 @@
 /* login.c: see login.h. */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,19 +339,68 @@ tsr_login_change_password(struct tsr_ldap *l, const char *old, const char *pw,
 	return r < 0 ? -EPERM : 0;
 }
 
+static int
+found_any(LDAP *ld, LDAPMessage *e, void *ctx)
+{
+	(void)ld;
+	(void)e;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int
+tsr_login_decoy_find(struct tsr_ldap *l, const char *base, char **ret_dn)
+{
+	char *attrs[] = {"1.1", NULL}, *dn = NULL;
+	bool found = false;
+	int r;
+
+	if (asprintf(&dn, "cn=pam-decoy,ou=services,%s", base) < 0)
+		return -ENOMEM;
+	r = tsr_ldap_search(l, dn, LDAP_SCOPE_BASE, "(objectClass=simpleSecurityObject)", attrs,
+	                    found_any, &found, NULL);
+	if (r == -ENOENT || (r >= 0 && !found)) {
+		free(dn);
+		*ret_dn = NULL;
+		return 0;
+	}
+	if (r < 0) {
+		free(dn);
+		return r;
+	}
+	*ret_dn = dn;
+	return 0;
+}
+
+void
+tsr_login_decoy_verify(struct tsr_ldap *l, const char *dn, const char *pw)
+{
+	struct berval cred;
+
+	if (!pw || !*pw)
+		return;
+	cred.bv_val = (char *)pw;
+	cred.bv_len = strlen(pw);
+	/* The result is meaningless by construction (even a "success"): only the time. */
+	if (ldap_sasl_bind_s(tsr_ldap_handle(l), dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL) ==
+	    LDAP_SUCCESS)
+		return;
+}
+
 bool
 tsr_login_is_local(const char *name)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
+	size_t n = strlen(name);
+	char line[4096];
 	bool found = false;
 	FILE *f;
 
+	/* Plain reads (fgetpwent_r seeks around on every line). */
 	f = fopen("/etc/passwd", "re");
 	if (!f)
 		return false;
-	while (!found && fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
-		found = strcmp(pw.pw_name, name) == 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, name, n) == 0 && line[n] == ':';
 	fclose(f);
 	return found;
 }

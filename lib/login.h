@@ -56,6 +56,13 @@ TSR_MUST_USE int tsr_login_bind(struct tsr_ldap *l, const char *dn, const char *
 TSR_MUST_USE int tsr_login_change_password(struct tsr_ldap *l, const char *old, const char *pw,
                                            struct tsr_login_pp *pp, struct tsr_ldap_err *err);
 
+/* The decoy entry cn=pam-decoy,ou=services,<base> (made by `tessera server init`; its
+ * password nobody knows) as a malloc'd DN, or NULL when the directory has none. */
+TSR_MUST_USE int tsr_login_decoy_find(struct tsr_ldap *l, const char *base, char **ret_dn);
+/* Bind as the decoy with pw, so that the server spends one real verification, as for a
+ * known user. Never succeeds; l is then no longer bound as the service. */
+void tsr_login_decoy_verify(struct tsr_ldap *l, const char *dn, const char *pw);
+
 /* true when /etc/passwd itself (not NSS) names this user: such names are never
  * authenticated against the directory. */
 bool tsr_login_is_local(const char *name);

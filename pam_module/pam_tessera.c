@@ -227,6 +227,18 @@ connect_dir(const struct call *c, struct tsr_ldap **l)
 
 /* ---- auth ---- */
 
+/* Cost what a real verification costs, so that unknown and locked users cannot be told
+ * from known ones by timing: the server verifies pw against the decoy entry, or, in a
+ * directory without one, libsodium verifies it against a hash nobody can match. */
+static void
+dummy_verification(struct tsr_ldap *l, const char *decoy, const char *pw)
+{
+	if (l && decoy)
+		tsr_login_decoy_verify(l, decoy, pw);
+	else
+		tsr_hash_verify_dummy(pw);
+}
+
 /* Find the user and bind as them; the connection is closed before returning. */
 static int
 verify(const struct call *c, const char *pw)
@@ -235,6 +247,7 @@ verify(const struct call *c, const char *pw)
 	struct tsr_ldap_err err = {0};
 	struct tsr_login_pp pp;
 	struct tsr_ldap *l = NULL;
+	char *decoy = NULL;
 	int r, ret = PAM_AUTH_ERR;
 
 	r = connect_dir(c, &l);
@@ -243,9 +256,13 @@ verify(const struct call *c, const char *pw)
 		goto out;
 	}
 	r = tsr_login_find(l, c->cfg->dir.base, c->user, &u, &err);
+	/* Unknown and locked users pay for a verification on the decoy (looked up while
+	 * the connection is still the service's). */
+	if ((r == -ENOENT || (r == 0 && (u->acct.locked_forever || u->acct.locked_at))) &&
+	    tsr_login_decoy_find(l, c->cfg->dir.base, &decoy) < 0)
+		decoy = NULL;
 	if (r == -ENOENT) {
-		/* Cost what a real verification costs: no user enumeration by timing. */
-		tsr_hash_verify_dummy(pw);
+		dummy_verification(l, decoy, pw);
 		plog(c, LOG_NOTICE, "authentication failure; user='%s' reason=unknown-user",
 		     c->esc);
 		ret = PAM_USER_UNKNOWN;
@@ -268,7 +285,7 @@ verify(const struct call *c, const char *pw)
 	if (r == -EACCES) {
 		/* A locked account is refused without checking the password: as slow as one. */
 		if (u->acct.locked_forever || u->acct.locked_at)
-			tsr_hash_verify_dummy(pw);
+			dummy_verification(l, decoy, pw);
 		if (pp.error == PP_passwordExpired)
 			say(c, PAM_ERROR_MSG, tsr_account_message(TSR_ACCT_PW_EXPIRED));
 		plog(c, LOG_NOTICE, "authentication failure; user='%s' reason=%s", c->esc,
@@ -284,6 +301,7 @@ out:
 	/* Bound as the user (or failed): never reused. */
 	tsr_ldap_close(l);
 	tsr_login_user_free(u);
+	free(decoy);
 	return ret;
 }
 

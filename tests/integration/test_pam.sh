@@ -157,6 +157,17 @@ expect_pam pam_b4_sshd_fake_password PAM_AUTH_ERR -a "$(printf '\b\n\r\177INCORR
 # -- B6: the decoy for unknown users never succeeds, whatever the password
 expect_pam pam_b6_unknown_any_password PAM_USER_UNKNOWN -a "$PW" t zed auth
 expect_pam pam_b6_unknown_empty_password PAM_AUTH_ERR -a '' t zed auth
+# the decoy (cn=pam-decoy, made by server init) stands in for unknown users: even with a
+# password someone knows, it never lets anyone in
+DECOY="cn=pam-decoy,ou=services,$BASE"
+lsearch -b "$DECOY" -s base pwdPolicySubentry | grep -q "^pwdPolicySubentry: cn=decoy,ou=policies,$BASE" \
+	&& pass pam_b6_decoy_exists || fail pam_b6_decoy_exists
+printf 'dn: %s\nchangetype: modify\nreplace: userPassword\nuserPassword: %s\n' "$DECOY" "$PW" | lmodify >/dev/null
+expect_pam pam_b6_decoy_known_password PAM_USER_UNKNOWN -a "$PW" t zed auth
+expect_pam pam_b6_decoy_known_password_locked PAM_AUTH_ERR -a "$PW" t dave auth
+# ... and is never locked by the failures it collects
+lsearch -b "$DECOY" -s base pwdFailureTime pwdAccountLockedTime | grep -q '^pwd' \
+	&& fail pam_b6_decoy_never_locked || pass pam_b6_decoy_never_locked
 # -- B5 (timing) is measured by make bench (tests/bench/bench_pam.sh)
 
 # -- B7: locked after failures + right password: the same failure as a wrong one

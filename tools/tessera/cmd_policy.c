@@ -263,7 +263,10 @@ show(struct tool *t, const struct policy *pol)
 	else
 		printf("maximum age    none (passwords do not expire)\n");
 	printf("minimum age    %s\n", p->min_age ? duration(p->min_age, a, sizeof(a)) : "none");
-	if (p->acct.lockout && p->max_failure)
+	if (!p->acct.lockout)
+		printf("lockout        off, and slapd ignores every lock, deactivations included "
+		       "(pwdLockout FALSE): `tessera policy set --lockout N` repairs it\n");
+	else if (p->max_failure)
 		printf("lockout        after %u failed logins%s%s, %s%s\n", p->max_failure,
 		       p->failure_interval ? " within " : "",
 		       p->failure_interval ? duration(p->failure_interval, a, sizeof(a)) : "",
@@ -442,8 +445,11 @@ apply_numbers(struct tsr_login_policy *p, const struct change *c)
 		if (tsr_parse_u32(c->lockout, 0, 1000, &v) < 0)
 			return BAD("--lockout: '%s' is not a whole number from 0 (never) to 1000",
 			           c->lockout);
+		/* pwdLockout stays TRUE: without it slapd 2.5 ignores every
+		 * pwdAccountLockedTime, the one that deactivates users included.
+		 * pwdMaxFailure 0 then means "never lock after failures". */
 		p->max_failure = v;
-		p->acct.lockout = v > 0;
+		p->acct.lockout = true;
 	}
 	if ((c->max_age && parse_duration("--max-age", c->max_age, &p->acct.max_age) < 0) ||
 	    (c->expire_warning &&
@@ -507,7 +513,7 @@ write_policy(struct tool *t, const struct policy *pol, const char *module, bool 
 	NUM("pwdGraceAuthNLimit", pol->p.acct.grace_limit);
 	NUM("pwdMinAge", pol->p.min_age);
 	NUM("pwdMaxFailure", pol->p.max_failure);
-	MOD(LDAP_MOD_REPLACE, "pwdLockout", pol->p.acct.lockout ? "TRUE" : "FALSE");
+	MOD(LDAP_MOD_REPLACE, "pwdLockout", "TRUE");
 	NUM("pwdLockoutDuration", pol->p.acct.lockout_duration);
 	NUM("pwdFailureCountInterval", pol->p.failure_interval);
 #undef NUM

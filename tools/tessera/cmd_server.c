@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "pwpolicy.h"
+#include "secret.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -48,6 +50,7 @@ struct server {
 	gid_t gid;
 	char pwcheck[PATH_MAX]; /* the ppolicy check module (password policy) */
 	char *pwarg;            /* its argument: the default policy's text form */
+	char *decoy;            /* hash of a password nobody knows (cn=pam-decoy) */
 };
 
 struct var {
@@ -588,6 +591,7 @@ do_init(struct server *s, bool *created)
 		    {"NEXTID", ids[3]},
 		    {"CHECK_MODULE", s->pwcheck},
 		    {"CHECK_ARG", s->pwarg},
+		    {"DECOY_HASH", s->decoy},
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
@@ -789,15 +793,26 @@ server_init(struct tool *t, int argc, char **argv)
 	{
 		struct tsr_pwpolicy pol;
 
+		char *secret = NULL;
+
 		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &pol);
 		if (r == 0)
 			r = tsr_pwpolicy_format(&pol, &s.pwarg);
 		tsr_pwpolicy_clear(&pol);
-		if (r < 0)
+		/* PAM's decoy: a password made here, hashed, and forgotten. */
+		if (r == 0)
+			r = tsr_random_password(32, &secret);
+		if (r == 0)
+			r = tsr_hash_password(secret, NULL, &s.decoy);
+		tsr_secret_free(secret);
+		if (r < 0) {
+			free(s.pwarg);
 			return EXIT_FAILURE_SYS;
+		}
 	}
 	r = do_init(&s, &created);
 	free(s.pwarg);
+	free(s.decoy);
 	if (r < 0) {
 		/* Leave the place as it was. */
 		if (created)
