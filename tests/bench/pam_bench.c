@@ -2,6 +2,9 @@
  *
  *   pam_bench pam CONFDIR SERVICE USER PASSWORD N OPS   OPS: auth, acct or auth+acct
  *   pam_bench ldap URI CAFILE DN PASSWORD N             connect, simple bind, unbind
+ *   pam_bench mix CONFDIR SERVICE N OPS USER PASSWORD [USER PASSWORD]...
+ *       the cases in turn, round after round (load on the machine hits them alike);
+ *       one result line per case, in order
  *
  * Each of the N rounds is timed on its own (pam_start_confdir .. pam_end; or
  * ldap_initialize .. unbind), after one untimed warm-up round. The libraries
@@ -45,13 +48,13 @@ now_ms(void)
 }
 
 static int
-one_pam(char **argv, const char *ops)
+login(const char *confdir, const char *service, const char *user, const char *ops)
 {
 	struct pam_conv pc = {conv, NULL};
 	pam_handle_t *pamh = NULL;
 	int rc;
 
-	rc = pam_start_confdir(argv[3], argv[4], &pc, argv[2], &pamh);
+	rc = pam_start_confdir(service, user, &pc, confdir, &pamh);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	(void)pam_fail_delay(pamh, 0);
@@ -61,6 +64,12 @@ one_pam(char **argv, const char *ops)
 		rc = pam_acct_mgmt(pamh, 0);
 	pam_end(pamh, rc);
 	return rc;
+}
+
+static int
+one_pam(char **argv, const char *ops)
+{
+	return login(argv[2], argv[3], argv[4], ops);
 }
 
 static int
@@ -98,8 +107,47 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int
-main(int argc, char **argv)
+static void
+report(double *t, int n, int ok)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp);
+	printf("median_ms=%.3f p99_ms=%.3f n=%d ok=%d\n", t[n / 2],
+	       t[(size_t)((n - 1) * 0.99 + 0.5)], n, ok);
+}
+
+/* mix CONFDIR SERVICE N OPS (USER PASSWORD)... */
+static int
+mix(int argc, char **argv)
+{
+	int n = atoi(argv[4]), cases = (argc - 6) / 2, i, k, *ok;
+	double *t, t0;
+
+	if (n < 1 || cases < 1 || (argc - 6) % 2)
+		return 2;
+	t = calloc((size_t)(n * cases), sizeof(*t));
+	ok = calloc((size_t)cases, sizeof(*ok));
+	if (!t || !ok)
+		return 1;
+	for (i = -1; i < n; i++)
+		for (k = 0; k < cases; k++) {
+			password = argv[7 + 2 * k];
+			t0 = now_ms();
+			if (login(argv[2], argv[3], argv[6 + 2 * k], argv[5]) == PAM_SUCCESS &&
+			    i >= 0)
+				ok[k]++;
+			if (i >= 0) /* round -1 warms up */
+				t[k * n + i] = now_ms() - t0;
+		}
+	for (k = 0; k < cases; k++)
+		report(t + k * n, n, ok[k]);
+	free(t);
+	free(ok);
+	return 0;
+}
+
+/* pam ... or ldap ...: one case, N rounds */
+static int
+single(int argc, char **argv)
 {
 	int is_pam = argc == 8 && strcmp(argv[1], "pam") == 0;
 	int is_ldap = argc == 7 && strcmp(argv[1], "ldap") == 0;
@@ -108,7 +156,8 @@ main(int argc, char **argv)
 
 	if (!is_pam && !is_ldap) {
 		fprintf(stderr, "usage: pam_bench pam CONFDIR SERVICE USER PASSWORD N OPS\n"
-		                "       pam_bench ldap URI CAFILE DN PASSWORD N\n");
+		                "       pam_bench ldap URI CAFILE DN PASSWORD N\n"
+		                "       pam_bench mix CONFDIR SERVICE N OPS USER PASSWORD...\n");
 		return 2;
 	}
 	password = argv[5];
@@ -125,9 +174,15 @@ main(int argc, char **argv)
 			ok++;
 		t[i] = now_ms() - t0;
 	}
-	qsort(t, (size_t)n, sizeof(*t), cmp);
-	printf("median_ms=%.3f p99_ms=%.3f n=%d ok=%d\n", t[n / 2],
-	       t[(size_t)((n - 1) * 0.99 + 0.5)], n, ok);
+	report(t, n, ok);
 	free(t);
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 8 && strcmp(argv[1], "mix") == 0)
+		return mix(argc, argv);
+	return single(argc, argv);
 }
