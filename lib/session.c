@@ -124,23 +124,6 @@ format(const struct tsr_session *s, char **ret)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 new_id(char *id)
 {
 	unsigned char raw[TSR_SESSION_ID_LEN / 2];
@@ -163,8 +146,8 @@ new_id(char *id)
 int
 tsr_session_write(const char *dir, struct tsr_session *s)
 {
-	char *text = NULL, *path = NULL, *tmp = NULL;
-	int fd = -1, r;
+	char *text = NULL, *path = NULL;
+	int r;
 
 	if (!s->user || !*s->user)
 		return -EINVAL;
@@ -179,36 +162,15 @@ tsr_session_write(const char *dir, struct tsr_session *s)
 	if (!valid_id(s->id))
 		return -EINVAL;
 	r = format(s, &text);
-	if (r < 0)
-		return r;
-	r = -ENOMEM;
-	if (asprintf(&path, "%s/%s", dir, s->id) < 0) {
+	if (r == 0 && asprintf(&path, "%s/%s", dir, s->id) < 0) {
 		path = NULL;
-		goto out;
+		r = -ENOMEM;
 	}
-	if (asprintf(&tmp, "%s/.%s.tmp", dir, s->id) < 0) {
-		tmp = NULL;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = write_all(fd, text, strlen(text));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	fd = -1;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
-out:
+	/* The temporary name (id.tmp.PID) is no id: readers skip it. */
+	if (r == 0)
+		r = tsr_write_file(path, text, 0600);
 	free(text);
 	free(path);
-	free(tmp);
 	return r;
 }
 

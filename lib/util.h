@@ -55,6 +55,12 @@ TSR_MUST_USE int tsr_url_encode(const char *s, char **ret);
  * -EPERM with a reason in *why (static string) when refused. */
 TSR_MUST_USE int tsr_check_file_owner(int fd, uid_t expect_uid, bool private, const char **why);
 
+/* Write all n bytes to fd (retrying short writes and EINTR). */
+TSR_MUST_USE int tsr_write_all(int fd, const void *p, size_t n);
+/* Write text to path atomically: a temporary file beside it (path.tmp.PID, O_EXCL,
+ * O_NOFOLLOW), fsync, rename. Readers see the old file or the new one, never a part. */
+TSR_MUST_USE int tsr_write_file(const char *path, const char *text, mode_t mode);
+
 /* Monotonic clock in milliseconds (for timeouts and benchmarks). */
 uint64_t tsr_now_ms(void);
 

@@ -193,3 +193,24 @@ TEST(session_config_keys)
 	ASSERT_CONTAINS(errs.msg[1], "[session] languages: 'de': each word must be tag=locale");
 	tsr_errs_clear(&errs);
 }
+
+TEST(session_util_write_file_atomic)
+{
+	char path[600], tmp[620];
+	struct stat st;
+	FILE *f;
+	char buf[16] = "";
+
+	(void)snprintf(path, sizeof(path), "%s/f", harness_tmpdir());
+	ASSERT_OK(tsr_write_file(path, "one\n", 0600));
+	ASSERT_OK(tsr_write_file(path, "two\n", 0640)); /* replaces, with the new mode */
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(st.st_mode & 0777, 0640);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f && fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ASSERT_STREQ(buf, "two\n");
+	(void)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	ASSERT_TRUE(access(tmp, F_OK) < 0); /* nothing left behind */
+	ASSERT_ERR(-ENOENT, tsr_write_file("/nonexistent/dir/f", "x", 0600));
+}

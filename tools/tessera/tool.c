@@ -104,23 +104,6 @@ tool_cleanup(struct tool *t)
 	t->cfg = NULL;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 tool_run(const char *const argv[], const char *input, const char *log)
 {
@@ -151,7 +134,7 @@ tool_run(const char *const argv[], const char *input, const char *log)
 	if (input) {
 		close(in[0]);
 		in[0] = -1;
-		r = write_all(in[1], input, strlen(input));
+		r = tsr_write_all(in[1], input, strlen(input));
 		close(in[1]);
 		in[1] = -1;
 	}
@@ -173,29 +156,5 @@ out:
 int
 tool_write_file(const char *path, const char *text, mode_t mode)
 {
-	char *tmp = NULL;
-	int fd = -1, r;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = write_all(fd, text, strlen(text));
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	fd = -1;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
-out:
-	free(tmp);
-	return r;
+	return tsr_write_file(path, text, mode);
 }
