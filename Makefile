@@ -112,11 +112,15 @@ $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_modul
 # ---- slapd password check module (ppolicy pwdCheckModule): lib/pwpolicy on libc alone.
 # `tessera server init` names it by absolute path: next to the tool (build tree) or in
 # $(SLAPD_MODULEDIR) (installed).
-PWCHECK_LIB_OBJ := $(filter $(B)/lib/pwpolicy.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
-$(B)/tessera_pwcheck.so: $(B)/ppolicy_module/tessera_pwcheck.o $(PWCHECK_LIB_OBJ) \
-    ppolicy_module/tessera_pwcheck.map
-	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=ppolicy_module/tessera_pwcheck.map -o $@ \
-	    $(B)/ppolicy_module/tessera_pwcheck.o $(PWCHECK_LIB_OBJ)
+# Built without sanitizers even with SANITIZE=1: slapd (not instrumented) loads it.
+PWCHECK_SRC := ppolicy_module/tessera_pwcheck.c lib/pwpolicy.c lib/util.c lib/validate.c
+PWCHECK_OBJ := $(PWCHECK_SRC:%.c=$(B)/pwcheck/%.o)
+$(B)/pwcheck/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out $(SAN),$(ALL_CFLAGS)) -MMD -MP -c -o $@ $<
+$(B)/tessera_pwcheck.so: $(PWCHECK_OBJ) ppolicy_module/tessera_pwcheck.map
+	$(CC) $(filter-out $(SAN),$(MODULE_LDFLAGS)) \
+	    -Wl,--version-script=ppolicy_module/tessera_pwcheck.map -o $@ $(PWCHECK_OBJ)
 
 # ---- tests ----
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -432,8 +432,8 @@ found_policy(LDAP *ld, LDAPMessage *e, void *ctx)
 	struct policy_ctx *c = ctx;
 	struct tsr_login_policy *p = c->p;
 	struct tsr_errs scratch = {0};
-	struct berval **arg;
-	int r = 0;
+	struct berval **arg, **oc;
+	int r = 0, i;
 
 	c->found++;
 	if (u32_value(ld, e, "pwdMaxAge", &p->acct.max_age) < 0 ||
@@ -449,6 +449,11 @@ found_policy(LDAP *ld, LDAPMessage *e, void *ctx)
 		             "a numeric pwd* attribute is not a whole number");
 		c->r = -EINVAL;
 	}
+	oc = ldap_get_values_len(ld, e, "objectClass");
+	for (i = 0; oc && oc[i]; i++)
+		if (oc[i]->bv_len == 16 && strncasecmp(oc[i]->bv_val, "pwdPolicyChecker", 16) == 0)
+			p->checker_class = true;
+	ldap_value_free_len(oc);
 	p->acct.lockout = is_true(ld, e, "pwdLockout");
 	p->must_change = is_true(ld, e, "pwdMustChange");
 	p->check_module = value(ld, e, "pwdCheckModule", NULL);
@@ -484,6 +489,7 @@ tsr_login_policy_read(struct tsr_ldap *l, const char *dn, struct tsr_login_polic
 	                 "pwdFailureCountInterval",
 	                 "pwdCheckModule",
 	                 "pwdCheckModuleArg",
+	                 "objectClass",
 	                 NULL};
 	struct tsr_login_policy p = {0};
 	struct policy_ctx c = {.p = &p, .errs = errs};

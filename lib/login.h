@@ -80,6 +80,7 @@ struct tsr_login_policy {
 	uint32_t max_failure;           /* pwdMaxFailure */
 	uint32_t failure_interval;      /* pwdFailureCountInterval, seconds */
 	bool must_change;               /* pwdMustChange */
+	bool checker_class;             /* objectClass pwdPolicyChecker is present */
 };
 
 /* Read the policy entry at dn. -ENOENT when it does not exist; -EINVAL when a number in

@@ -212,6 +212,8 @@ end(struct call *c)
 	c->cfg = NULL;
 }
 
+/* The service's session. Any failure (no answer, refused TLS certificate, refused
+ * service credentials) means the directory cannot be used: -EHOSTUNREACH, or -ENOMEM. */
 static int
 connect_dir(const struct call *c, struct tsr_ldap **l)
 {
@@ -222,7 +224,7 @@ connect_dir(const struct call *c, struct tsr_ldap **l)
 	if (r < 0)
 		plog(c, LOG_ERR, "directory unavailable: %s%s%s", err.uri, err.uri[0] ? ": " : "",
 		     err.msg);
-	return r;
+	return r < 0 && r != -ENOMEM ? -EHOSTUNREACH : r;
 }
 
 /* ---- auth ---- */
@@ -252,7 +254,7 @@ verify(const struct call *c, const char *pw)
 
 	r = connect_dir(c, &l);
 	if (r < 0) {
-		ret = errno_to_pam(r) == PAM_SYSTEM_ERR ? PAM_AUTHINFO_UNAVAIL : errno_to_pam(r);
+		ret = errno_to_pam(r);
 		goto out;
 	}
 	r = tsr_login_find(l, c->cfg->dir.base, c->user, &u, &err);

@@ -16,6 +16,7 @@
  * ms, and for open the environment it set ("env: LANG=..."). Exit 0 when every
  * operation ran (whatever its result), 2 on usage errors. */
 #include <security/pam_appl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,17 +142,21 @@ main(int argc, char **argv)
 {
 	struct pam_conv pc = {conv, NULL};
 	const char *authtok = NULL, *oldtok = NULL, *rhost = NULL;
-	char *user = NULL, **env, **list;
+	char *user = NULL, *long_user = NULL, **env, **list;
+	bool slurped[MAX_ANSWERS] = {false};
 	pam_handle_t *pamh = NULL;
 	int opt, flags = 0, rc, i;
 	double t0;
 
+	/* Line by line: a sanitizer ending the process must not swallow the results. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "a:A:t:o:r:su:")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
 			if (nanswers >= MAX_ANSWERS)
 				return 2;
+			slurped[nanswers] = opt == 'A';
 			answers[nanswers++] = opt == 'a' ? optarg : slurp(optarg);
 			if (!answers[nanswers - 1])
 				return 2;
@@ -176,7 +181,7 @@ main(int argc, char **argv)
 				return 2;
 			*at = '\0';
 			len = strtoul(at + 1, NULL, 10);
-			user = malloc(len + 1);
+			user = long_user = malloc(len + 1);
 			if (!user || !*optarg)
 				return 2;
 			for (k = 0; k < len; k++)
@@ -240,5 +245,9 @@ main(int argc, char **argv)
 		}
 	}
 	pam_end(pamh, rc);
+	free(long_user);
+	for (i = 0; i < nanswers; i++)
+		if (slurped[i])
+			free(answers[i]);
 	return 0;
 }

@@ -141,6 +141,12 @@ tsr_pam_conf_uri dead "ldap://127.0.0.1:$DEAD/"
 SVC_CONF=$T/dead.conf tsr_pam_service dead
 expect_pam pam_c1_refused_auth PAM_AUTHINFO_UNAVAIL -a "$PW" dead alice auth
 expect_pam pam_c1_refused_acct PAM_AUTHINFO_UNAVAIL dead alice acct
+# C4: TLS to the real server, but trusting another CA: refused, "unavailable"
+tsr_pam_conf_uri wrongca "ldap://127.0.0.1:$SRV_PORT/"
+sed -i "s|^tls_ca_file = .*|tls_ca_file = /etc/ssl/certs/ca-certificates.crt|" "$T/wrongca.conf"
+SVC_CONF=$T/wrongca.conf tsr_pam_service wrongca
+expect_pam pam_c4_untrusted_certificate_auth PAM_AUTHINFO_UNAVAIL -a "$PW" wrongca alice auth
+expect_pam pam_c4_untrusted_certificate_acct PAM_AUTHINFO_UNAVAIL wrongca alice acct
 
 # -- B2: huge passwords fail the same way for known and unknown users, in bounded time
 head -c 65536 /dev/zero | tr '\0' x >"$T/64k.pw"

@@ -17,6 +17,10 @@ done
 for t in auth account password session; do
 	printf '%s required %s/pam_tessera.so config=%s\n' "$t" "$TSR_BUILD" "$PAM_CONF"
 done >"$T/etc-pam.d/tessera-smoke"
+# With SANITIZE=1 the module is instrumented: pamtester needs the runtime preloaded.
+if [ "${TSR_SANITIZE:-}" = 1 ]; then
+	export LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0
+fi
 # in_ns CMD...: run CMD with $T/etc-pam.d as /etc/pam.d
 in_ns() {
 	unshare -m --propagation private -- sh -c 'mount --bind "$1" /etc/pam.d && shift && exec "$@"' \

@@ -120,6 +120,37 @@ expect_rc 0 policy_broken_arg_repaired TS policy set --preset letter-digit-8
 passwd_as "$ALICE" 'Velvet-Canyon-71' 'Amber-forest-62'
 [ -z "$OUT" ] && pass policy_repaired_accepts || fail policy_repaired_accepts "$OUT"
 
+# -- a policy made elsewhere (no pwdPolicyChecker class yet) is completed by set
+lmodify >/dev/null <<EOF
+dn: $POL
+changetype: modify
+delete: pwdCheckModuleArg
+-
+delete: pwdCheckModule
+-
+replace: pwdCheckQuality
+pwdCheckQuality: 0
+-
+delete: objectClass
+objectClass: pwdPolicyChecker
+EOF
+expect_rc 0 policy_plain_entry_show TS policy show
+expect_out policy_plain_entry_not_enforced "enforced by    NOT the server"
+expect_rc 0 policy_plain_entry_set TS policy set --min-length 10
+expect_out policy_plain_entry_enforced "enforced by    slapd"
+lsearch -b "$POL" -s base objectClass | grep -q '^objectClass: pwdPolicyChecker$' \
+	&& pass policy_plain_entry_gets_class || fail policy_plain_entry_gets_class
+# ... and one that has the class but neither module nor rules
+lmodify >/dev/null <<EOF
+dn: $POL
+changetype: modify
+delete: pwdCheckModuleArg
+-
+delete: pwdCheckModule
+EOF
+expect_rc 0 policy_class_without_module_set TS policy set --min-length 11
+expect_out policy_class_without_module_enforced "enforced by    slapd"
+
 # -- the check module exports check_password alone and needs nothing but libc
 syms=$(nm -D --defined-only "$TSR_BUILD/tessera_pwcheck.so" | awk '{print $3}')
 [ "$syms" = check_password ] && pass policy_module_exports || fail policy_module_exports "$syms"

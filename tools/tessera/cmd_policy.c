@@ -676,7 +676,7 @@ policy_set(struct tool *t, int argc, char **argv)
 		}
 		use_module = module;
 	}
-	r = write_policy(t, &pol, use_module, !pol.p.has_quality_arg && !pol.p.check_module);
+	r = write_policy(t, &pol, use_module, !pol.p.checker_class);
 	if (r < 0) {
 		code = tool_exit_code(r) == EXIT_USAGE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 		goto out;
