@@ -59,7 +59,9 @@ tsr_pwpolicy_preset(const char *name, struct tsr_pwpolicy *ret)
 	struct tsr_pwpolicy p = {0};
 
 	common_rules(&p);
-	if (strcmp(name, "letter-digit-8") == 0) {
+	if (!name) {
+		return -ENOENT;
+	} else if (strcmp(name, "letter-digit-8") == 0) {
 		p.min_length = 8;
 		p.require = TSR_PW_LETTER | TSR_PW_DIGIT;
 	} else if (strcmp(name, "all-classes-12") == 0) {
@@ -75,6 +77,8 @@ tsr_pwpolicy_preset(const char *name, struct tsr_pwpolicy *ret)
 const char *
 tsr_pwpolicy_preset_doc(const char *name)
 {
+	if (!name)
+		return NULL;
 	if (strcmp(name, "letter-digit-8") == 0)
 		return "at least 8 characters with a letter and a digit";
 	if (strcmp(name, "all-classes-12") == 0)

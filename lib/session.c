@@ -177,8 +177,8 @@ tsr_session_write(const char *dir, struct tsr_session *s)
 static int
 unescape(const char *v, char **ret)
 {
+	unsigned int h, l;
 	char *out, *o;
-	int h, l;
 
 	if (strlen(v) > MAX_VALUE)
 		return -EBADMSG;

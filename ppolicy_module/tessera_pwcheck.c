@@ -86,7 +86,7 @@ collect_names(const Entry *e, const char **names, size_t *nn, const char **login
 				break;
 		if (k == TSR_ARRAY_SIZE(wanted))
 			continue;
-		for (i = 0; a->a_vals[i].bv_val && i < a->a_numvals && *nn < MAX_NAMES; i++) {
+		for (i = 0; i < a->a_numvals && a->a_vals[i].bv_val && *nn < MAX_NAMES; i++) {
 			if (!plain(&a->a_vals[i]))
 				continue;
 			if (k == 0 && !*login)

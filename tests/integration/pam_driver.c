@@ -113,10 +113,16 @@ slurp(const char *path)
 		return NULL;
 	while ((c = fgetc(f)) != EOF) {
 		if (n + 2 > cap) {
+			char *more;
+
 			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-			if (!buf)
-				break;
+			more = realloc(buf, cap);
+			if (!more) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = more;
 		}
 		buf[n++] = (char)c;
 	}

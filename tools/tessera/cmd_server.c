@@ -38,8 +38,8 @@
 
 /* Default tenant id range: clear of local accounts (< 60000), of systemd's dynamic and
  * container ranges, and of 2^31 and above (RELIABILITY A11). */
-#define ID_MIN 100000
-#define ID_MAX 199999
+#define ID_MIN 100000u
+#define ID_MAX 199999u
 
 struct server {
 	char dir[PATH_MAX];
