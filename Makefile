@@ -61,7 +61,7 @@ DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-
 # Components appear in `all` as their sources land.
 all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
      $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
-     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) unit-build
+     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) $(B)/tessera_pwcheck.so unit-build
 
 # ---- internal library (PIC, never installed) ----
 LIB_SRC  := $(wildcard lib/*.c)
@@ -108,6 +108,19 @@ NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o $(B)/lib/validate.o,$(L
 $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
 	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=nss_module/nss_tessera.map \
 	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)
+
+# ---- slapd password check module (ppolicy pwdCheckModule): lib/pwpolicy on libc alone.
+# `tessera server init` names it by absolute path: next to the tool (build tree) or in
+# $(SLAPD_MODULEDIR) (installed).
+# Built without sanitizers even with SANITIZE=1: slapd (not instrumented) loads it.
+PWCHECK_SRC := ppolicy_module/tessera_pwcheck.c lib/pwpolicy.c lib/util.c lib/validate.c
+PWCHECK_OBJ := $(PWCHECK_SRC:%.c=$(B)/pwcheck/%.o)
+$(B)/pwcheck/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out $(SAN),$(ALL_CFLAGS)) -MMD -MP -c -o $@ $<
+$(B)/tessera_pwcheck.so: $(PWCHECK_OBJ) ppolicy_module/tessera_pwcheck.map
+	$(CC) $(filter-out $(SAN),$(MODULE_LDFLAGS)) \
+	    -Wl,--version-script=ppolicy_module/tessera_pwcheck.map -o $@ $(PWCHECK_OBJ)
 
 # ---- tests ----
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -159,6 +172,18 @@ $(B)/tests/bench/nss_bench: tests/bench/nss_bench.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -ldl
 bench: $(BENCH_BIN)
+# A PAM module for tests (a stand-in for a quality module stacked above pam_tessera).
+$(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
+unit-build: $(B)/tests/integration/pam_settok.so
+
+# make bench: PAM login latency (tests/bench/bench_pam.sh)
+$(B)/tests/bench/pam_bench: tests/bench/pam_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpam -lldap -llber \
+	    -Wl,--no-as-needed -lsodium -liniparser
+unit-build: $(B)/tests/bench/pam_bench
 
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
@@ -193,6 +218,7 @@ install: all
 	install -D -m 0755 $(B)/tesserad $(DESTDIR)$(SBINDIR)/tesserad
 	install -D -m 0644 $(B)/pam_tessera.so $(DESTDIR)$(PAMDIR)/pam_tessera.so
 	install -D -m 0644 $(B)/libnss_tessera.so.2 $(DESTDIR)$(NSSDIR)/libnss_tessera.so.2
+	install -D -m 0644 $(B)/tessera_pwcheck.so $(DESTDIR)$(SLAPD_MODULEDIR)/tessera_pwcheck.so
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tessera $(DESTDIR)$(STATEDIR)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf ] || \
 	    install -m 0644 etc/tessera/tessera.conf $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf

@@ -11,6 +11,8 @@
 #include <iniparser.h>
 
 #include "cfg.h"
+#include "lang.h"
+#include "session.h"
 
 #define CFG_MAX_SIZE (1024 * 1024)
 #define CFG_MAX_LINE 1000 /* iniparser 4.1 refuses lines of 1024 bytes and more */
@@ -84,6 +86,22 @@ static const struct cfg_key keys[] = {
      "percent of users that may disappear at once before publishing is held"},
     {"sync", "state_dir", CFG_PATH, 0, 0, TSR_STATEDIR, OFF(sync.state_dir),
      "tesserad's sync state (cookie) and status"},
+    /* pam_tessera: session records, lifetime, language (lib/session, lib/lang) */
+    {"session", "dir", CFG_PATH, 0, 0, TSR_SESSION_DIR, OFF(session.dir),
+     "session records written by pam_tessera, enforced by tesserad"},
+    {"session", "max_lifetime", CFG_STR, 0, 0, NULL, OFF(session.max_lifetime),
+     "seconds (0: none); unset: the tenant's tesseraSessionLifetime"},
+    {"session", "languages", CFG_STR, 0, 0, TSR_LANG_DEFAULT_MAP, OFF(session.languages),
+     "preferredLanguage tag=locale map for LANG and LANGUAGE"},
+};
+
+/* Rules beyond a key's type: false with *why naming the rule. */
+static const struct {
+	const char *section, *key;
+	bool (*check)(const char *v, const char **why);
+} key_checks[] = {
+    {"session", "max_lifetime", tsr_session_lifetime_check},
+    {"session", "languages", tsr_lang_map_check},
 };
 
 static const struct cfg_key *
@@ -342,6 +360,7 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
           struct tsr_errs *errs)
 {
 	char *field = (char *)c + k->offset, **words = NULL, *dup;
+	const char *why = NULL;
 	uint32_t u;
 	size_t i;
 	bool b;
@@ -411,6 +430,13 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
 		}
 		break;
 	}
+	for (i = 0; i < TSR_ARRAY_SIZE(key_checks); i++)
+		if (strcmp(key_checks[i].section, k->section) == 0 &&
+		    strcmp(key_checks[i].key, k->key) == 0 && !key_checks[i].check(v, &why)) {
+			tsr_errs_add(errs, "%s: [%s] %s: '%s': %s", path, k->section, k->key, v,
+			             why);
+			return;
+		}
 	dup = strdup(v);
 	if (!dup) {
 		tsr_errs_add(errs, "%s: out of memory", path);

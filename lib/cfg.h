@@ -53,6 +53,12 @@ struct tsr_cfg {
 		uint32_t max_loss;         /* percent of users that may vanish at once */
 		char *state_dir;           /* sync state (cookie) and status */
 	} sync;
+	/* pam_tessera's sessions (lib/session, lib/lang) */
+	struct {
+		char *dir;          /* session records, enforced by tesserad */
+		char *max_lifetime; /* seconds as text; NULL: the tenant's tesseraSessionLifetime */
+		char *languages;    /* preferredLanguage tag=locale words */
+	} session;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

@@ -179,3 +179,83 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# ---- pam_tessera (issue 5): test users, a PAM service for pam_start_confdir, the driver ----
+TSR_NEXT_UID=100100
+# tsr_user LOGIN PASSWORD [LDIF LINE]...: add a user shaped as docs/directory-model.md says
+# (inetOrgPerson + posixAccount + tesseraUser, status $TSR_USER_STATUS or active, role
+# $TSR_USER_ROLE or member, site $TSR_USER_SITE or berlin; "" for none). PASSWORD is stored
+# as {SSHA} (cheap to verify), or as given when it starts with '{', or not at all when
+# empty. Extra LDIF lines are added to the entry (pwdReset: TRUE ...).
+tsr_user() {
+	local login=$1 pw=$2 line hash=
+	shift 2
+	TSR_NEXT_UID=$((TSR_NEXT_UID + 1))
+	case "$pw" in
+	"") ;;
+	"{"*) hash=$pw ;;
+	*) hash=$(slappasswd -h '{SSHA}' -s "$pw") ;;
+	esac
+	{
+		printf 'dn: uid=%s,ou=people,%s\n' "$login" "$BASE"
+		printf 'objectClass: %s\n' inetOrgPerson posixAccount tesseraUser
+		printf 'uid: %s\ncn: %s Example\ndisplayName: %s Example\n' "$login" "$login" "$login"
+		printf 'givenName: %s\nsn: Example\nmail: %s@example.org\n' "$login" "$login"
+		printf 'uidNumber: %s\ngidNumber: %s\n' "$TSR_NEXT_UID" "$TSR_NEXT_UID"
+		printf 'homeDirectory: /home/%s\nloginShell: /bin/bash\n' "$login"
+		printf 'tesseraStatus: %s\n' "${TSR_USER_STATUS:-active}"
+		[ -n "${TSR_USER_ROLE-member}" ] && printf 'tesseraRoleName: %s\n' "${TSR_USER_ROLE-member}"
+		[ -n "${TSR_USER_SITE-berlin}" ] && printf 'tesseraSiteName: %s\n' "${TSR_USER_SITE-berlin}"
+		[ -n "$hash" ] && printf 'userPassword: %s\n' "$hash"
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} | ladd >/dev/null
+}
+
+# tsr_pam_setup [INI TEXT]: $PAM_CONF (the directory's own configuration, site berlin,
+# sessions in $T/sessions, plus INI TEXT) and $PAMD, a directory for PAM service files.
+tsr_pam_setup() {
+	PAM_CONF=$T/pam.conf
+	PAMD=$T/pam.d
+	mkdir -p "$PAMD"
+	{ cat "$SRV_CONF"; printf '\n[host]\nsite = berlin\n\n[session]\ndir = %s/sessions\n%s\n' \
+		"$T" "${1:-}"; } >"$PAM_CONF"
+}
+
+# tsr_pam_conf_uri NAME URI: $T/NAME.conf, $PAM_CONF with another URI and a 1 s timeout.
+tsr_pam_conf_uri() {
+	sed "s|^uri = .*|uri = $2\ntimeout = 1|" "$PAM_CONF" >"$T/$1.conf"
+}
+
+# tsr_pam_service NAME [MODULE OPTIONS]: $PAMD/NAME runs pam_tessera alone in every phase,
+# with config=$SVC_CONF (default $PAM_CONF).
+tsr_pam_service() {
+	local name=$1 t
+	shift
+	for t in auth account password session; do
+		printf '%s required %s/pam_tessera.so config=%s %s\n' "$t" "$TSR_BUILD" \
+			"${SVC_CONF:-$PAM_CONF}" "$*"
+	done >"$PAMD/$name"
+}
+
+# pamd [driver options] SERVICE USER OP...: tests/integration/pam_driver with $PAMD.
+pamd() {
+	local args=()
+	while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do
+		case $1 in -s) args+=("$1"); shift ;; *) args+=("$1" "$2"); shift 2 ;; esac
+	done
+	"$TSR_BUILD/tests/integration/pam_driver" "${args[@]}" "$PAMD" "$@"
+}
+
+# expect_pam NAME WANT [driver options] SERVICE USER OP...: the last operation's result
+# must be WANT (PAM_SUCCESS ...); the driver's output is kept in $OUT.
+expect_pam() {
+	local name=$1 want=$2 got
+	shift 2
+	OUT=$(pamd "$@" 2>&1)
+	got=$(printf '%s\n' "$OUT" | awk '/^[a-z-]+: PAM_/ { r = $2 } END { print r }')
+	if [ "$got" = "$want" ]; then
+		pass "$name"
+	else
+		fail "$name" "got ${got:-nothing}, expected $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
+	fi
+}

@@ -129,7 +129,7 @@ lsearch -b cn=accesslog "(&(reqType=add)(reqDN=$ALICE))" reqResult | grep -q 're
 	&& pass server_accesslog_records_writes || fail server_accesslog_records_writes
 ldapsearch -Q -Y EXTERNAL -H "$SRV_LDAPI" -E sync=ro -b "ou=people,$BASE" uid=alice uid 2>&1 | grep -q '^uid: alice' \
 	&& pass server_syncprov_answers || fail server_syncprov_answers
-lsearch -b "$BASE" '(objectClass=pwdPolicy)' pwdMinLength | grep -q 'pwdMinLength: 8' \
+lsearch -b "$BASE" '(objectClass=pwdPolicy)' pwdCheckQuality pwdCheckModuleArg | grep -q 'pwdCheckModuleArg: tessera-pwpolicy/1 min_length=8 ' \
 	&& pass server_default_policy || fail server_default_policy
 for i in 1 2 3 4 5; do ldapwhoami -x -H "$SRV_LDAPI" -D "$ALICE" -w wrong >/dev/null 2>&1; done
 expect_rc 49 server_ppolicy_locks_after_5_failures ldapwhoami -x -H "$SRV_LDAPI" -D "$ALICE" -w 'Corr3ct horse!'

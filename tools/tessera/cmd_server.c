@@ -24,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "pwpolicy.h"
+#include "secret.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -35,8 +38,8 @@
 
 /* Default tenant id range: clear of local accounts (< 60000), of systemd's dynamic and
  * container ranges, and of 2^31 and above (RELIABILITY A11). */
-#define ID_MIN 100000
-#define ID_MAX 199999
+#define ID_MIN 100000u
+#define ID_MAX 199999u
 
 struct server {
 	char dir[PATH_MAX];
@@ -45,6 +48,9 @@ struct server {
 	uint32_t port; /* 0: ldapi only */
 	uid_t uid;
 	gid_t gid;
+	char pwcheck[PATH_MAX]; /* the ppolicy check module (password policy) */
+	char *pwarg;            /* its argument: the default policy's text form */
+	char *decoy;            /* hash of a password nobody knows (cn=pam-decoy) */
 };
 
 struct var {
@@ -583,6 +589,9 @@ do_init(struct server *s, bool *created)
 		    {"GID_SITE_ADMIN", ids[1]},
 		    {"GID_MEMBER", ids[2]},
 		    {"NEXTID", ids[3]},
+		    {"CHECK_MODULE", s->pwcheck},
+		    {"CHECK_ARG", s->pwarg},
+		    {"DECOY_HASH", s->decoy},
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
@@ -774,7 +783,36 @@ server_init(struct tool *t, int argc, char **argv)
 		tool_err("--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
 		return EXIT_FAILURE_SYS;
 	}
+	/* The password policy is enforced by slapd itself, through tessera's check module. */
+	if (tool_pwcheck_module(s.pwcheck, sizeof(s.pwcheck)) < 0) {
+		tool_err("tessera_pwcheck.so (the password check module) is neither next to this "
+		         "tool nor in %s; build it (make) or install it (make install)",
+		         TSR_SLAPD_MODULEDIR);
+		return EXIT_FAILURE_SYS;
+	}
+	{
+		struct tsr_pwpolicy pol;
+
+		char *secret = NULL;
+
+		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &pol);
+		if (r == 0)
+			r = tsr_pwpolicy_format(&pol, &s.pwarg);
+		tsr_pwpolicy_clear(&pol);
+		/* PAM's decoy: a password made here, hashed, and forgotten. */
+		if (r == 0)
+			r = tsr_random_password(32, &secret);
+		if (r == 0)
+			r = tsr_hash_password(secret, NULL, &s.decoy);
+		tsr_secret_free(secret);
+		if (r < 0) {
+			free(s.pwarg);
+			return EXIT_FAILURE_SYS;
+		}
+	}
 	r = do_init(&s, &created);
+	free(s.pwarg);
+	free(s.decoy);
 	if (r < 0) {
 		/* Leave the place as it was. */
 		if (created)

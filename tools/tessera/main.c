@@ -13,6 +13,7 @@ static const struct {
     {"server", cmd_server, "the embedded directory: init, start, stop, status"},
     {"config", cmd_config, "check the configuration, test the directory connection"},
     {"cache", cmd_cache, "this host's cache image (tesserad): status, show a user or group"},
+    {"policy", cmd_policy, "the password policy: show, set, check a password"},
 };
 
 static void

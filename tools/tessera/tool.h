@@ -38,6 +38,11 @@ typedef int (*tool_cmd_fn)(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_server(struct tool *t, int argc, char **argv);
 int cmd_cache(struct tool *t, int argc, char **argv);
+int cmd_policy(struct tool *t, int argc, char **argv);
+
+/* The ppolicy check module (tessera_pwcheck.so) as an absolute path: next to this tool
+ * (a build tree), else in the slapd module directory (installed). 0 or -ENOENT. */
+TSR_MUST_USE int tool_pwcheck_module(char *out, size_t n);
 
 /* "tessera: message" on stderr. */
 TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);

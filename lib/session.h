@@ -1,0 +1,51 @@
+/* session.h: records of login sessions, written by pam_tessera, enforced by tesserad.
+ *
+ * A record is the file DIR/<id> ([session] dir, default /run/tessera/sessions; root,
+ * 0600, in a 0700 directory): "key=value" lines, values with control characters, '\'
+ * and bytes >= 0x7f as \xHH. Written atomically (temporary file, fsync, rename), so a
+ * reader sees a whole record or none. The format is in docs/sessions.md. Hides the
+ * format, the id, and the checks on the directory (ours, not a symlink, not writable by
+ * others). libc only; never logs. */
+#ifndef TSR_SESSION_H
+#define TSR_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "attrs.h"
+
+#define TSR_SESSION_DIR    TSR_RUNDIR "/sessions"
+#define TSR_SESSION_ID_LEN 32 /* lower-case hex */
+
+struct tsr_session {
+	char id[TSR_SESSION_ID_LEN + 1]; /* empty: tsr_session_write makes one */
+	char *user;
+	pid_t pid;      /* the process that opened the session (sshd's session monitor, login) */
+	int64_t start;  /* seconds since the epoch */
+	int64_t expiry; /* when tesserad ends it; 0: never (no lifetime, or stay logged in) */
+	uint32_t lifetime;
+	bool stay_logged_in;
+	char *service, *tty, *rhost; /* PAM_SERVICE, PAM_TTY, PAM_RHOST (may be NULL) */
+};
+
+#define TSR_SESSION_MAX_LIFETIME 31536000 /* a year, in seconds */
+
+/* A lifetime as configured: whole seconds, 0 (no limit) to a year. For lib/cfg. */
+bool tsr_session_lifetime_check(const char *v, const char **why);
+/* start + lifetime, or 0 when lifetime is 0 or the user stays logged in. */
+int64_t tsr_session_expiry(int64_t start, uint32_t lifetime, bool stay_logged_in);
+
+/* Write s into dir (created 0700 if missing); fills s->id when it is empty. */
+TSR_MUST_USE int tsr_session_write(const char *dir, struct tsr_session *s);
+/* Read the record id. -ENOENT when there is none, -EBADMSG when it is malformed. */
+TSR_MUST_USE int tsr_session_read(const char *dir, const char *id, struct tsr_session *ret);
+/* Remove the record id; 0 also when it is already gone (closing is idempotent). */
+TSR_MUST_USE int tsr_session_remove(const char *dir, const char *id);
+/* Call fn for each well-formed record (malformed ones are skipped); a negative return
+ * from fn stops the walk and is returned. A missing dir has no records. */
+TSR_MUST_USE int tsr_session_list(const char *dir,
+                                  int (*fn)(const struct tsr_session *s, void *ctx), void *ctx);
+void tsr_session_clear(struct tsr_session *s);
+
+#endif

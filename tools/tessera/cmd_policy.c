@@ -1,0 +1,789 @@
+/* cmd_policy.c: `tessera policy show|set|check`: the tenant's one password policy.
+ *
+ * The policy is the ppolicy entry cn=default,ou=policies,<base>: ppolicy's own
+ * attributes (history, maximum and minimum age, warning, grace logins, lockout) plus
+ * pwdCheckModuleArg, the text form of lib/pwpolicy's rules, which both slapd's check
+ * module (pwdCheckModule, pwdCheckQuality 2) and pam_tessera's pre-check apply. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "login.h"
+#include "secret.h"
+#include "tool.h"
+
+#define PWCHECK_NAME "tessera_pwcheck.so"
+#define MAX_HISTORY  100
+
+int
+tool_pwcheck_module(char *out, size_t n)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t len;
+
+	/* A build tree: the module is built next to the tool. */
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (snprintf(out, n, "%s/%s", exe, PWCHECK_NAME) < (int)n &&
+			    access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	/* Installed: where Debian's slapd keeps its modules. */
+	if (snprintf(out, n, "%s/%s", TSR_SLAPD_MODULEDIR, PWCHECK_NAME) < (int)n &&
+	    access(out, R_OK) == 0)
+		return 0;
+	return -ENOENT;
+}
+
+static int
+policy_help(void)
+{
+	fputs("usage: tessera policy show|set|check [options]\n\n"
+	      "The tenant's password policy (cn=default,ou=policies,<base>), enforced by slapd\n"
+	      "(ppolicy with tessera's check module) and pre-checked by pam_tessera.\n\n"
+	      "  show               print the policy (--json for machines)\n"
+	      "  set OPTIONS        change it; nothing is written unless every option is valid\n"
+	      "  check [--user LOGIN]  test a password read from stdin against the rules\n\n"
+	      "Password rules (set):\n"
+	      "  --preset NAME         letter-digit-8: at least 8 characters with a letter and a\n"
+	      "                        digit; all-classes-12: at least 12 with upper-case,\n"
+	      "                        lower-case, digit and symbol (both also refuse names,\n"
+	      "                        runs, sequences and common passwords)\n"
+	      "  --min-length N, --max-length N   characters (1-1024)\n"
+	      "  --require LIST        upper,lower,letter,digit,symbol (or none)\n"
+	      "  --min-classes N       at least N of upper, lower, digit, symbol (0-4)\n"
+	      "  --names refuse|allow  parts of the login, name or mail (3+ characters)\n"
+	      "  --max-run N           identical characters in a row (0: no rule)\n"
+	      "  --max-sequence N      abcd, 4321, qwer in a row (0: no rule)\n"
+	      "  --dictionary builtin|none   the built-in list of common passwords\n"
+	      "  --ban WORD, --unban WORD, --banned-file FILE, --clear-banned\n"
+	      "Directory policy (set; durations take a unit: 90d, 12h, 15m, 30s):\n"
+	      "  --history N           previous passwords that may not be reused (0-100)\n"
+	      "  --max-age DUR         passwords expire after DUR (0: never)\n"
+	      "  --expire-warning DUR  warn this long before expiry\n"
+	      "  --grace N             logins allowed with an expired password, to change it\n"
+	      "  --min-age DUR         time before a password may be changed again\n"
+	      "  --lockout N           lock after N failed logins (0: never lock)\n"
+	      "  --lockout-duration DUR  how long (0: until an administrator unlocks)\n"
+	      "  --failure-window DUR  failures older than this are forgotten (0: never)\n"
+	      "  --check-module PATH   pwdCheckModule to write (default: the one this tool\n"
+	      "                        finds next to itself, else in " TSR_SLAPD_MODULEDIR ")\n",
+	      stdout);
+	return EXIT_DONE;
+}
+
+/* ---- durations ---- */
+
+static int
+parse_duration(const char *opt, const char *s, uint32_t *ret)
+{
+	uint32_t n, mult;
+	char num[16];
+	size_t len = strlen(s);
+
+	if (strcmp(s, "0") == 0) {
+		*ret = 0;
+		return 0;
+	}
+	switch (len > 1 ? s[len - 1] : '\0') {
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		tool_usage("%s: '%s' needs a unit: for example 90d, 12h, 15m or 30s", opt, s);
+		return -EINVAL;
+	}
+	if (len - 1 >= sizeof(num) || (memcpy(num, s, len - 1), num[len - 1] = '\0',
+	                               tsr_parse_u32(num, 0, UINT32_MAX / mult, &n) < 0)) {
+		tool_usage("%s: '%s' is not a duration such as 90d, 12h, 15m or 30s", opt, s);
+		return -EINVAL;
+	}
+	*ret = n * mult;
+	return 0;
+}
+
+static const char *
+duration(uint32_t s, char *buf, size_t n)
+{
+	if (s == 0)
+		(void)snprintf(buf, n, "0");
+	else if (s % 86400 == 0)
+		(void)snprintf(buf, n, "%u day%s", s / 86400, s == 86400 ? "" : "s");
+	else if (s % 3600 == 0)
+		(void)snprintf(buf, n, "%u h", s / 3600);
+	else if (s % 60 == 0)
+		(void)snprintf(buf, n, "%u min", s / 60);
+	else
+		(void)snprintf(buf, n, "%u s", s);
+	return buf;
+}
+
+/* ---- reading ---- */
+
+struct policy {
+	char *dn;
+	struct tsr_login_policy p;
+};
+
+static int
+load(struct tool *t, struct policy *pol)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_ldap_err err = {0};
+	size_t i;
+	int r;
+
+	r = tool_ldap(t);
+	if (r < 0)
+		return r;
+	r = tsr_login_default_policy_dn(t->cfg->dir.base, &pol->dn);
+	if (r < 0)
+		return r;
+	r = tsr_login_policy_read(t->ldap, pol->dn, &pol->p, &errs, &err);
+	if (r == -ENOENT)
+		tool_err("no password policy at %s (made by `tessera server init`)", pol->dn);
+	else if (r == -EINVAL)
+		tool_err("%s: a numeric pwd* attribute is not a whole number", pol->dn);
+	else if (r < 0)
+		tool_err("cannot read %s: %s", pol->dn, err.msg);
+	/* slapd's check module refuses every password until this is repaired. */
+	for (i = 0; r == 0 && i < errs.n; i++)
+		tool_err("%s: pwdCheckModuleArg is invalid, so no password can be set: %s "
+		         "(showing the default rules; `tessera policy set` rewrites it)",
+		         pol->dn, errs.msg[i]);
+	tsr_errs_clear(&errs);
+	return r;
+}
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void
+show_json(const struct policy *pol)
+{
+	static const char *const cls[] = {"upper", "lower", "digit", "symbol", "letter"};
+	const struct tsr_login_policy *p = &pol->p;
+	const struct tsr_pwpolicy *q = &p->quality;
+	char **w;
+	size_t i;
+	bool first = true;
+
+	printf("{\"dn\":");
+	json_str(pol->dn);
+	printf(",\"min_length\":%u,\"max_length\":%u,\"require\":[", q->min_length, q->max_length);
+	for (i = 0; i < TSR_ARRAY_SIZE(cls); i++)
+		if (q->require & (1u << i)) {
+			printf("%s", first ? "" : ",");
+			json_str(cls[i]);
+			first = false;
+		}
+	printf("],\"min_classes\":%u,\"names\":\"%s\",\"max_run\":%u,\"max_sequence\":%u,"
+	       "\"dictionary\":\"%s\",\"banned\":[",
+	       q->min_classes, q->refuse_names ? "refuse" : "allow", q->max_run, q->max_sequence,
+	       q->dictionary ? "builtin" : "none");
+	for (w = q->banned; w && *w; w++) {
+		printf("%s", w == q->banned ? "" : ",");
+		json_str(*w);
+	}
+	printf("],\"history\":%u,\"max_age\":%u,\"expire_warning\":%u,\"grace\":%u,"
+	       "\"min_age\":%u,\"lockout\":%u,\"lockout_duration\":%u,\"failure_window\":%u,"
+	       "\"must_change_after_reset\":%s,\"check_quality\":%u,\"check_module\":",
+	       p->in_history, p->acct.max_age, p->acct.expire_warning, p->acct.grace_limit,
+	       p->min_age, p->acct.lockout ? p->max_failure : 0, p->acct.lockout_duration,
+	       p->failure_interval, p->must_change ? "true" : "false", p->check_quality);
+	if (p->check_module)
+		json_str(p->check_module);
+	else
+		printf("null");
+	printf("}\n");
+}
+
+static int
+show(struct tool *t, const struct policy *pol)
+{
+	const struct tsr_login_policy *p = &pol->p;
+	struct tsr_errs rules = {0};
+	char a[32], b[32], *text = NULL;
+	size_t i;
+
+	if (t->json) {
+		show_json(pol);
+		return EXIT_DONE;
+	}
+	if (tsr_pwpolicy_describe(&p->quality, &rules) < 0 ||
+	    tsr_pwpolicy_format(&p->quality, &text) < 0) {
+		tsr_errs_clear(&rules);
+		return EXIT_FAILURE_SYS;
+	}
+	printf("policy         %s\npasswords need:\n", pol->dn);
+	for (i = 0; i < rules.n; i++)
+		printf("  - %s\n", rules.msg[i]);
+	if (p->in_history)
+		printf("history        the last %u passwords may not be used again\n",
+		       p->in_history);
+	else
+		printf("history        none (an old password may be used again)\n");
+	if (p->acct.max_age)
+		printf("maximum age    %s; warning %s before; %u grace login%s after expiry\n",
+		       duration(p->acct.max_age, a, sizeof(a)),
+		       duration(p->acct.expire_warning, b, sizeof(b)), p->acct.grace_limit,
+		       p->acct.grace_limit == 1 ? "" : "s");
+	else
+		printf("maximum age    none (passwords do not expire)\n");
+	printf("minimum age    %s\n", p->min_age ? duration(p->min_age, a, sizeof(a)) : "none");
+	if (!p->acct.lockout)
+		printf("lockout        off, and slapd ignores every lock, deactivations included "
+		       "(pwdLockout FALSE): `tessera policy set --lockout N` repairs it\n");
+	else if (p->max_failure)
+		printf("lockout        after %u failed logins%s%s, %s%s\n", p->max_failure,
+		       p->failure_interval ? " within " : "",
+		       p->failure_interval ? duration(p->failure_interval, a, sizeof(a)) : "",
+		       p->acct.lockout_duration ? "for " : "until an administrator unlocks",
+		       p->acct.lockout_duration ? duration(p->acct.lockout_duration, b, sizeof(b))
+		                                : "");
+	else
+		printf("lockout        off\n");
+	printf("must change    %s\n", p->must_change ? "after an administrator's reset" : "no");
+	if (p->check_quality == 2 && p->check_module)
+		printf("enforced by    slapd: %s (pwdCheckQuality 2)\n", p->check_module);
+	else
+		printf("enforced by    NOT the server (pwdCheckQuality %u%s): only pam_tessera "
+		       "checks; run `tessera policy set` to install the check module\n",
+		       p->check_quality, p->check_module ? "" : ", no pwdCheckModule");
+	printf("stored as      %s\n", text);
+	tsr_errs_clear(&rules);
+	free(text);
+	return EXIT_DONE;
+}
+
+/* ---- set ---- */
+
+struct change {
+	const char *preset, *require, *names, *dictionary, *banned_file, *check_module;
+	const char *min_length, *max_length, *min_classes, *max_run, *max_sequence;
+	const char *history, *grace, *lockout;
+	const char *max_age, *expire_warning, *min_age, *lockout_duration, *failure_window;
+	char **ban, **unban;
+	size_t nban, nunban;
+	bool clear_banned;
+};
+
+static int
+push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = (char *)s;
+	*v = nv;
+	return 0;
+}
+
+/* Apply the text settings through the parser, so that the tool accepts exactly what the
+ * check module accepts and names settings the same way. */
+static int
+apply_rules(struct tsr_pwpolicy *q, const struct change *c, struct tsr_errs *errs)
+{
+	struct tsr_buf b = {0};
+	struct tsr_pwpolicy next;
+	char *text = NULL, **w, **keep;
+	size_t i;
+	int r;
+
+	if (c->preset) {
+		struct tsr_pwpolicy p;
+
+		if (tsr_pwpolicy_preset(c->preset, &p) < 0) {
+			tsr_errs_add(errs, "--preset: '%s' is not letter-digit-8 or all-classes-12",
+			             c->preset);
+			return -EINVAL;
+		}
+		keep = q->banned;
+		q->banned = NULL;
+		tsr_pwpolicy_clear(q);
+		*q = p;
+		q->banned = keep;
+	}
+	r = tsr_pwpolicy_format(q, &text);
+	if (r < 0)
+		return r;
+	r = tsr_buf_puts(&b, text);
+#define OPT(field, key)                                                                            \
+	if (r == 0 && c->field)                                                                    \
+		r = tsr_buf_printf(&b, " %s=%s", key, c->field);
+	OPT(min_length, "min_length")
+	OPT(max_length, "max_length")
+	OPT(require, "require")
+	OPT(min_classes, "min_classes")
+	OPT(names, "names")
+	OPT(max_run, "max_run")
+	OPT(max_sequence, "max_sequence")
+	OPT(dictionary, "dictionary")
+#undef OPT
+	{
+		const char *const vals[] = {c->min_length,   c->max_length, c->require,
+		                            c->min_classes,  c->names,      c->max_run,
+		                            c->max_sequence, c->dictionary};
+		size_t k;
+
+		for (k = 0; r == 0 && k < TSR_ARRAY_SIZE(vals); k++)
+			if (vals[k] && (!*vals[k] || strpbrk(vals[k], " \t\r\n"))) {
+				tsr_errs_add(errs, "'%s': a setting is one word, without spaces",
+				             vals[k]);
+				r = -EINVAL;
+			}
+	}
+	if (r == 0)
+		r = tsr_pwpolicy_parse(b.p, b.len, &next, errs);
+	tsr_buf_free(&b);
+	free(text);
+	if (r < 0)
+		return r;
+	if (c->clear_banned) {
+		tsr_strv_free(next.banned);
+		next.banned = NULL;
+	}
+	for (i = 0; r == 0 && i < c->nunban; i++) {
+		for (w = next.banned; w && *w; w++)
+			if (strcasecmp(*w, c->unban[i]) == 0)
+				break;
+		if (!w || !*w) {
+			tsr_errs_add(errs, "--unban: '%s' is not banned", c->unban[i]);
+			r = -EINVAL;
+			break;
+		}
+		free(*w);
+		for (; *w; w++)
+			*w = w[1];
+	}
+	for (i = 0; r == 0 && i < c->nban; i++)
+		if (tsr_pwpolicy_ban(&next, c->ban[i]) < 0) {
+			tsr_errs_add(errs, "--ban: '%s' must be 1 to 256 bytes", c->ban[i]);
+			r = -EINVAL;
+		}
+	if (r == 0 && c->banned_file) {
+		FILE *f = fopen(c->banned_file, "re");
+		char line[1024];
+		size_t lineno = 0;
+
+		if (!f) {
+			tsr_errs_add(errs, "--banned-file %s: %s", c->banned_file, strerror(errno));
+			r = -EINVAL;
+		}
+		while (r == 0 && f && fgets(line, sizeof(line), f)) {
+			lineno++;
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[0] == '\0' || line[0] == '#')
+				continue;
+			if (tsr_pwpolicy_ban(&next, line) < 0) {
+				tsr_errs_add(errs,
+				             "--banned-file %s:%zu: a word must be 1 to 256 "
+				             "bytes (and there may be at most 100000)",
+				             c->banned_file, lineno);
+				r = -EINVAL;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (r < 0) {
+		tsr_pwpolicy_clear(&next);
+		return r;
+	}
+	tsr_pwpolicy_clear(q);
+	*q = next;
+	return 0;
+}
+
+/* A usage error as a negative errno. */
+#define BAD(...) (tool_usage(__VA_ARGS__), -EINVAL)
+
+static int
+apply_numbers(struct tsr_login_policy *p, const struct change *c)
+{
+	uint32_t v;
+
+	if (c->history && tsr_parse_u32(c->history, 0, MAX_HISTORY, &p->in_history) < 0)
+		return BAD("--history: '%s' is not a whole number from 0 to %d", c->history,
+		           MAX_HISTORY);
+	if (c->grace && tsr_parse_u32(c->grace, 0, 1000, &p->acct.grace_limit) < 0)
+		return BAD("--grace: '%s' is not a whole number from 0 to 1000", c->grace);
+	if (c->lockout) {
+		if (tsr_parse_u32(c->lockout, 0, 1000, &v) < 0)
+			return BAD("--lockout: '%s' is not a whole number from 0 (never) to 1000",
+			           c->lockout);
+		/* pwdLockout stays TRUE: without it slapd 2.5 ignores every
+		 * pwdAccountLockedTime, the one that deactivates users included.
+		 * pwdMaxFailure 0 then means "never lock after failures". */
+		p->max_failure = v;
+		p->acct.lockout = true;
+	}
+	if ((c->max_age && parse_duration("--max-age", c->max_age, &p->acct.max_age) < 0) ||
+	    (c->expire_warning &&
+	     parse_duration("--expire-warning", c->expire_warning, &p->acct.expire_warning) < 0) ||
+	    (c->min_age && parse_duration("--min-age", c->min_age, &p->min_age) < 0) ||
+	    (c->lockout_duration && parse_duration("--lockout-duration", c->lockout_duration,
+	                                           &p->acct.lockout_duration) < 0) ||
+	    (c->failure_window &&
+	     parse_duration("--failure-window", c->failure_window, &p->failure_interval) < 0))
+		return -EINVAL;
+	if (p->acct.max_age && p->acct.expire_warning >= p->acct.max_age)
+		return BAD("--expire-warning: must be shorter than --max-age");
+	if (p->acct.max_age && p->min_age >= p->acct.max_age)
+		return BAD("--min-age: must be shorter than --max-age");
+	return 0;
+}
+
+static int
+write_policy(struct tool *t, const struct policy *pol, const char *module, bool add_class)
+{
+	char num[10][16], *text = NULL;
+	struct tsr_ldap_err err;
+	LDAPMod mods[16], *list[17];
+	char *vals[16][2];
+	size_t n = 0;
+	int rc, r;
+
+	r = tsr_pwpolicy_format(&pol->p.quality, &text);
+	if (r < 0)
+		return r;
+#define MOD(op, attr, v)                                                                           \
+	do {                                                                                       \
+		vals[n][0] = (char *)(v);                                                          \
+		vals[n][1] = NULL;                                                                 \
+		mods[n].mod_op = (op);                                                             \
+		mods[n].mod_type = (char *)(attr);                                                 \
+		mods[n].mod_values = vals[n];                                                      \
+		list[n] = &mods[n];                                                                \
+		n++;                                                                               \
+	} while (0)
+#define NUM(attr, v)                                                                               \
+	do {                                                                                       \
+		(void)snprintf(num[n % 10], sizeof(num[0]), "%u", (unsigned)(v));                  \
+		MOD(LDAP_MOD_REPLACE, attr, num[n % 10]);                                          \
+	} while (0)
+	if (add_class)
+		MOD(LDAP_MOD_ADD, "objectClass", "pwdPolicyChecker");
+	MOD(LDAP_MOD_REPLACE, "pwdCheckModuleArg", text);
+	MOD(LDAP_MOD_REPLACE, "pwdCheckModule", module);
+	MOD(LDAP_MOD_REPLACE, "pwdCheckQuality", "2");
+	/* Length is the check module's rule: ppolicy's own pwdMinLength would answer first,
+	 * counting bytes, with a message that names no rule. */
+	mods[n].mod_op = LDAP_MOD_REPLACE;
+	mods[n].mod_type = (char *)"pwdMinLength";
+	mods[n].mod_values = NULL;
+	list[n] = &mods[n];
+	n++;
+	NUM("pwdInHistory", pol->p.in_history);
+	NUM("pwdMaxAge", pol->p.acct.max_age);
+	NUM("pwdExpireWarning", pol->p.acct.expire_warning);
+	NUM("pwdGraceAuthNLimit", pol->p.acct.grace_limit);
+	NUM("pwdMinAge", pol->p.min_age);
+	NUM("pwdMaxFailure", pol->p.max_failure);
+	MOD(LDAP_MOD_REPLACE, "pwdLockout", "TRUE");
+	NUM("pwdLockoutDuration", pol->p.acct.lockout_duration);
+	NUM("pwdFailureCountInterval", pol->p.failure_interval);
+#undef NUM
+#undef MOD
+	list[n] = NULL;
+	rc = ldap_modify_ext_s(tsr_ldap_handle(t->ldap), pol->dn, list, NULL, NULL);
+	free(text);
+	if (rc != LDAP_SUCCESS) {
+		tsr_ldap_set_err(t->ldap, rc, &err);
+		tool_err("cannot write %s: %s", pol->dn, err.msg);
+		return tsr_ldap_errno(rc);
+	}
+	return 0;
+}
+
+static int
+policy_set(struct tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {{"preset", required_argument, NULL, 'P'},
+	                                     {"min-length", required_argument, NULL, 'l'},
+	                                     {"max-length", required_argument, NULL, 'L'},
+	                                     {"require", required_argument, NULL, 'r'},
+	                                     {"min-classes", required_argument, NULL, 'c'},
+	                                     {"names", required_argument, NULL, 'n'},
+	                                     {"max-run", required_argument, NULL, 'u'},
+	                                     {"max-sequence", required_argument, NULL, 's'},
+	                                     {"dictionary", required_argument, NULL, 'd'},
+	                                     {"ban", required_argument, NULL, 'b'},
+	                                     {"unban", required_argument, NULL, 'U'},
+	                                     {"banned-file", required_argument, NULL, 'f'},
+	                                     {"clear-banned", no_argument, NULL, 'C'},
+	                                     {"history", required_argument, NULL, 'H'},
+	                                     {"max-age", required_argument, NULL, 'a'},
+	                                     {"expire-warning", required_argument, NULL, 'w'},
+	                                     {"grace", required_argument, NULL, 'g'},
+	                                     {"min-age", required_argument, NULL, 'm'},
+	                                     {"lockout", required_argument, NULL, 'k'},
+	                                     {"lockout-duration", required_argument, NULL, 'D'},
+	                                     {"failure-window", required_argument, NULL, 'W'},
+	                                     {"check-module", required_argument, NULL, 'M'},
+	                                     {NULL, 0, NULL, 0}};
+	struct change c = {0};
+	struct policy pol = {0};
+	struct tsr_errs errs = {0};
+	char module[PATH_MAX];
+	const char *use_module;
+	int ch, r, code = EXIT_USAGE;
+	size_t i;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'P':
+			c.preset = optarg;
+			break;
+		case 'l':
+			c.min_length = optarg;
+			break;
+		case 'L':
+			c.max_length = optarg;
+			break;
+		case 'r':
+			c.require = optarg;
+			break;
+		case 'c':
+			c.min_classes = optarg;
+			break;
+		case 'n':
+			c.names = optarg;
+			break;
+		case 'u':
+			c.max_run = optarg;
+			break;
+		case 's':
+			c.max_sequence = optarg;
+			break;
+		case 'd':
+			c.dictionary = optarg;
+			break;
+		case 'b':
+			r = push(&c.ban, &c.nban, optarg);
+			if (r < 0)
+				goto out;
+			break;
+		case 'U':
+			r = push(&c.unban, &c.nunban, optarg);
+			if (r < 0)
+				goto out;
+			break;
+		case 'f':
+			c.banned_file = optarg;
+			break;
+		case 'C':
+			c.clear_banned = true;
+			break;
+		case 'H':
+			c.history = optarg;
+			break;
+		case 'a':
+			c.max_age = optarg;
+			break;
+		case 'w':
+			c.expire_warning = optarg;
+			break;
+		case 'g':
+			c.grace = optarg;
+			break;
+		case 'm':
+			c.min_age = optarg;
+			break;
+		case 'k':
+			c.lockout = optarg;
+			break;
+		case 'D':
+			c.lockout_duration = optarg;
+			break;
+		case 'W':
+			c.failure_window = optarg;
+			break;
+		case 'M':
+			c.check_module = optarg;
+			break;
+		default:
+			tool_usage("policy set: unknown or incomplete option '%s'",
+			           argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		tool_usage("policy set: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (argc < 2) {
+		tool_usage("policy set: nothing to change (see tessera policy --help)");
+		goto out;
+	}
+	if (c.check_module && c.check_module[0] != '/') {
+		tool_usage("--check-module: '%s' is not an absolute path", c.check_module);
+		goto out;
+	}
+	r = load(t, &pol);
+	if (r < 0) {
+		code = tool_exit_code(r);
+		goto out;
+	}
+	r = apply_rules(&pol.p.quality, &c, &errs);
+	for (i = 0; i < errs.n; i++)
+		tool_usage("%s", errs.msg[i]);
+	if (r < 0 || apply_numbers(&pol.p, &c) < 0)
+		goto out;
+	use_module = c.check_module ? c.check_module : pol.p.check_module;
+	if (!use_module) {
+		if (tool_pwcheck_module(module, sizeof(module)) < 0) {
+			tool_err("%s not found next to this tool nor in %s; install it (make "
+			         "install) or name it with --check-module",
+			         PWCHECK_NAME, TSR_SLAPD_MODULEDIR);
+			code = EXIT_FAILURE_SYS;
+			goto out;
+		}
+		use_module = module;
+	}
+	r = write_policy(t, &pol, use_module, !pol.p.checker_class);
+	if (r < 0) {
+		code = tool_exit_code(r) == EXIT_USAGE ? EXIT_FAILURE_SYS : tool_exit_code(r);
+		goto out;
+	}
+	tsr_login_policy_clear(&pol.p);
+	free(pol.dn);
+	pol.dn = NULL;
+	r = load(t, &pol);
+	code = r < 0 ? tool_exit_code(r) : show(t, &pol);
+out:
+	tsr_errs_clear(&errs);
+	tsr_login_policy_clear(&pol.p);
+	free(pol.dn);
+	free(c.ban);
+	free(c.unban);
+	return code;
+}
+
+/* ---- check ---- */
+
+static int
+policy_check(struct tool *t, int argc, char **argv)
+{
+	const char *user = NULL;
+	struct tsr_login_user *u = NULL;
+	struct tsr_errs errs = {0};
+	struct tsr_ldap_err err;
+	struct policy pol = {0};
+	struct tsr_pw_user who = {0};
+	char *pw = NULL;
+	size_t cap = 0, i;
+	ssize_t n;
+	int r, code = EXIT_USAGE;
+
+	for (i = 2; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < (size_t)argc)
+			user = argv[++i];
+		else
+			return tool_usage("policy check: unexpected argument '%s'", argv[i]);
+	}
+	r = load(t, &pol);
+	if (r < 0) {
+		code = tool_exit_code(r);
+		goto out;
+	}
+	if (user) {
+		r = tsr_login_find(t->ldap, t->cfg->dir.base, user, &u, &err);
+		if (r < 0) {
+			tool_err("--user %s: %s", user, r == -ENOENT ? "no such user" : err.msg);
+			code = tool_exit_code(r);
+			goto out;
+		}
+		who.login = u->login;
+		who.names = (const char *const *)u->names;
+	}
+	n = getline(&pw, &cap, stdin);
+	if (n <= 0) {
+		tool_err("policy check: no password on stdin");
+		goto out;
+	}
+	if (pw[n - 1] == '\n')
+		pw[--n] = '\0';
+	r = tsr_pwpolicy_check(&pol.p.quality, pw, (size_t)n, &who, &errs);
+	if (r < 0) {
+		code = EXIT_FAILURE_SYS;
+		goto out;
+	}
+	if (r == 0) {
+		printf("acceptable\n");
+		code = EXIT_DONE;
+	} else {
+		printf("rejected:\n");
+		for (i = 0; i < errs.n; i++)
+			printf("  - %s\n", errs.msg[i]);
+	}
+out:
+	if (pw)
+		tsr_secret_wipe(pw, cap);
+	free(pw);
+	tsr_errs_clear(&errs);
+	tsr_login_user_free(u);
+	tsr_login_policy_clear(&pol.p);
+	free(pol.dn);
+	return code;
+}
+
+int
+cmd_policy(struct tool *t, int argc, char **argv)
+{
+	struct policy pol = {0};
+	int r;
+
+	if (argc < 2)
+		return tool_usage("policy: which verb? show, set or check");
+	if (strcmp(argv[1], "--help") == 0 || (argc > 2 && strcmp(argv[2], "--help") == 0))
+		return policy_help();
+	if (strcmp(argv[1], "set") == 0)
+		return policy_set(t, argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return policy_check(t, argc, argv);
+	if (strcmp(argv[1], "show") != 0)
+		return tool_usage("policy: unknown verb '%s'", argv[1]);
+	if (argc > 2)
+		return tool_usage("policy show: unexpected argument '%s'", argv[2]);
+	r = load(t, &pol);
+	r = r < 0 ? tool_exit_code(r) : show(t, &pol);
+	tsr_login_policy_clear(&pol.p);
+	free(pol.dn);
+	return r;
+}
