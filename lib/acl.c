@@ -303,6 +303,15 @@ gates(struct gen *g, const struct tsr_acl_role *roles, size_t nroles, const char
 	const char *t = g->t;
 	size_t i, known = 0;
 
+	/* Nobody changes their own role, sites, status, badge or email, or deletes
+	 * themselves, whatever their permissions. */
+	gen_add(g,
+	        "to " PEOPLE " attrs=entry,mail,tesseraRoleName,tesseraSiteName,tesseraStatus,"
+	        "tesseraStatusTime,tesseraBadgeId,pwdAccountLockedTime,pwdReset by self -wm break "
+	        "by * break",
+	        t);
+	gen_end(g);
+
 	/* Acting on a user of role R needs every permission of R. */
 	for (i = 0; i < nroles; i++) {
 		gen_add(g, "to " PEOPLE " filter=(tesseraRoleName=%s) by self break", t,

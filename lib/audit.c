@@ -45,16 +45,21 @@ tsr_audit_escape(const char *s, size_t max, char **ret)
 }
 
 int
-tsr_audit_init(struct tsr_audit *a, const char *action, time_t now, const char *nonce)
+tsr_audit_init(struct tsr_audit *a, const char *action, const struct timespec *now,
+               const char *nonce)
 {
+	char secs[16];
+	unsigned usec;
 	struct tm tm;
 
 	memset(a, 0, sizeof(*a));
-	if (!gmtime_r(&now, &tm))
+	if (!gmtime_r(&now->tv_sec, &tm))
 		return -EINVAL;
-	if (strftime(a->time, sizeof(a->time), "%Y%m%d%H%M%SZ", &tm) == 0)
+	if (strftime(secs, sizeof(secs), "%Y%m%d%H%M%S", &tm) != 14)
 		return -EINVAL;
-	(void)snprintf(a->id, sizeof(a->id), "%.8sT%.6sZ-%.20s", a->time, a->time + 8, nonce);
+	usec = (unsigned)((now->tv_nsec / 1000) % 1000000);
+	(void)snprintf(a->time, sizeof(a->time), "%.14s.%06uZ", secs, usec);
+	(void)snprintf(a->id, sizeof(a->id), "%.8sT%.6s.%06uZ-%.12s", secs, secs + 8, usec, nonce);
 	a->action = strdup(action);
 	a->changes = calloc(1, sizeof(char *));
 	if (!a->action || !a->changes) {

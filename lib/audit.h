@@ -16,16 +16,16 @@
 #define TSR_AUDIT_VALUE_MAX 256 /* bytes of one old or new value kept in a change line */
 
 struct tsr_audit {
-	char id[48];   /* "20261123T024704Z-4830192837": sorts by time */
-	char time[16]; /* GeneralizedTime, "20261123024704Z" */
+	char id[48];   /* "20261123T024704.123456Z-4830192837": sorts by time */
+	char time[24]; /* GeneralizedTime with microseconds, "20261123024704.123456Z" */
 	char *action;  /* "user.add" */
 	char *actor, *actor_name, *target, *target_name, *target_dn, *host, *result;
 	char **changes; /* NULL-terminated */
 	size_t nchanges;
 };
 
-/* Start a record for action at now; nonce (digits) makes the id unique. */
-TSR_MUST_USE int tsr_audit_init(struct tsr_audit *a, const char *action, time_t now,
+/* Start a record for action at now (CLOCK_REALTIME); nonce (digits) makes the id unique. */
+TSR_MUST_USE int tsr_audit_init(struct tsr_audit *a, const char *action, const struct timespec *now,
                                 const char *nonce);
 void tsr_audit_clear(struct tsr_audit *a);
 /* Set one descriptive field (actor, actor_name, target ...): the value is escaped. */

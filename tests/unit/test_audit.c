@@ -6,11 +6,12 @@
 
 TEST(audit_id_and_time)
 {
+	struct timespec t = {1795000000, 123456789};
 	struct tsr_audit a;
 
-	ASSERT_OK(tsr_audit_init(&a, "user.add", 1795000000, "0123456789"));
-	ASSERT_STREQ(a.time, "20261118110640Z");
-	ASSERT_STREQ(a.id, "20261118T110640Z-0123456789");
+	ASSERT_OK(tsr_audit_init(&a, "user.add", &t, "0123456789"));
+	ASSERT_STREQ(a.time, "20261118110640.123456Z");
+	ASSERT_STREQ(a.id, "20261118T110640.123456Z-0123456789");
 	ASSERT_STREQ(a.action, "user.add");
 	ASSERT_EQ(a.nchanges, 0);
 	tsr_audit_clear(&a);
@@ -20,7 +21,7 @@ TEST(audit_changes)
 {
 	struct tsr_audit a;
 
-	ASSERT_OK(tsr_audit_init(&a, "user.set", 0, "1"));
+	ASSERT_OK(tsr_audit_init(&a, "user.set", &(struct timespec){0, 0}, "1"));
 	ASSERT_OK(tsr_audit_change(&a, "title", "Engineer", "Lead"));
 	ASSERT_OK(tsr_audit_change(&a, "telephoneNumber", NULL, "+49301234567"));
 	ASSERT_OK(tsr_audit_change(&a, "preferredLanguage", "de", ""));
@@ -40,7 +41,7 @@ TEST(audit_escapes_control_characters)
 	struct tsr_audit a;
 	char *s;
 
-	ASSERT_OK(tsr_audit_init(&a, "user.set", 0, "1"));
+	ASSERT_OK(tsr_audit_init(&a, "user.set", &(struct timespec){0, 0}, "1"));
 	ASSERT_OK(tsr_audit_change(&a, "title", "x", "a\nchangetype: delete\r\\"));
 	ASSERT_STREQ(a.changes[0], "title: x -> a\\x0achangetype: delete\\x0d\\x5c");
 	ASSERT_OK(tsr_audit_set(&a, TSR_AUDIT_TARGET_NAME, "Bob\x1b[31m"));

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -533,6 +534,34 @@ load_server(struct tool *t, const char *dir, struct server *s)
 
 /* ---- init ---- */
 
+/* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
+ * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
+static int
+remove_warmup(struct tool *t, const struct server *s)
+{
+	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
+	char *warm = NULL, dn[1024];
+	const char *p;
+	size_t len;
+	int r, rc;
+
+	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), false, &warm);
+	for (p = warm; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "dn: ", 4) != 0)
+			continue;
+		len = strcspn(p + 4, "\n");
+		if (len >= sizeof(dn))
+			continue;
+		memcpy(dn, p + 4, len);
+		dn[len] = '\0';
+		rc = ldap_delete_ext_s(tsr_ldap_handle(t->ldap), dn, NULL, NULL);
+		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
+	}
+	free(warm);
+	return r;
+}
+
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
 static int
 absolute_dir(const char *dir, char *out)
@@ -561,7 +590,7 @@ static int
 do_init(struct server *s, bool *created)
 {
 	char ids[6][16], *schema = NULL, *config = NULL, *tenant = NULL, *top = NULL;
-	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX];
+	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX], *warm = NULL;
 	int r;
 
 	(void)snprintf(ids[0], sizeof(ids[0]), "%u", ID_MIN);
@@ -589,12 +618,15 @@ do_init(struct server *s, bool *created)
 		r = fill("slapd-config.ldif.in", vars, nv, s->port != 0, &config);
 		if (r == 0)
 			r = fill("tenant.ldif.in", vars, nv, false, &tenant);
+		if (r == 0)
+			r = fill("warmup.ldif.in", vars, nv, false, &warm);
+
 		if (r == 0 && !(schema = strdup(template_text("tessera.ldif"))))
 			r = -ENOMEM;
 	}
 	if (r == 0)
 		r = suffix_entry(s, &top);
-	if (r == 0 && asprintf(&base, "%s%s", top, tenant) < 0)
+	if (r == 0 && asprintf(&base, "%s%s\n%s", top, tenant, warm) < 0)
 		r = -ENOMEM;
 	if (r < 0)
 		goto out;
@@ -671,6 +703,7 @@ out:
 	free(tenant);
 	free(top);
 	free(base);
+	free(warm);
 	return r;
 }
 
@@ -984,6 +1017,20 @@ server_start(struct tool *t, const char *dir)
 		usleep(50 * 1000);
 	}
 	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
+	/* The access rules follow the roles and sites in the directory. */
+	r = admin_begin(t) == EXIT_DONE ? remove_warmup(t, &s) : -EIO;
+	if (r == 0)
+		r = admin_sync_acl(false);
+	admin_end();
+	if (r == 1)
+		printf("  access rules installed for the tenant's roles and sites\n");
+	if (r < 0) {
+		tool_err("slapd runs, but the access rules could not be installed (%s); only "
+		         "root can use the directory until `tessera server start` succeeds",
+		         dir_errmsg());
+		r = -EIO;
+		goto out;
+	}
 	r = 0;
 out:
 	free(ldapi);

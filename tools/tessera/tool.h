@@ -37,6 +37,15 @@ struct tool {
 typedef int (*tool_cmd_fn)(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_server(struct tool *t, int argc, char **argv);
+/* The admin tool (issue 3): admin.h. */
+int cmd_user(struct tool *t, int argc, char **argv);
+int cmd_role(struct tool *t, int argc, char **argv);
+int cmd_site(struct tool *t, int argc, char **argv);
+int cmd_group(struct tool *t, int argc, char **argv);
+int cmd_tenant(struct tool *t, int argc, char **argv);
+int cmd_audit(struct tool *t, int argc, char **argv);
+int cmd_import(struct tool *t, int argc, char **argv);
+int cmd_export(struct tool *t, int argc, char **argv);
 
 /* "tessera: message" on stderr. */
 TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);
