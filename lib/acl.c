@@ -239,10 +239,11 @@ grants(struct gen *g)
 	gen_end(g);
 
 	/* Passwords: bind, change one's own, reset as a password administrator ("m" makes
-	 * ppolicy treat a reset as an administrative one, which sets pwdReset). */
+	 * ppolicy treat a change as an administrative reset, which sets pwdReset: so never
+	 * for the person themselves, whose own change must clear it). */
 	gen_add(g,
 	        "to " PEOPLE " attrs=userPassword by * =0 continue by anonymous +x continue by "
-	        "self +wx continue by ",
+	        "self +wx break by ",
 	        t);
 	can(g, "users.manage");
 	gen_add(g, " +wm continue by * break");

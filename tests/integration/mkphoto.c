@@ -103,8 +103,8 @@ png(FILE *f, uint32_t w, uint32_t h)
 static int
 jpeg(FILE *f, uint32_t w, uint32_t h)
 {
-	const unsigned char head[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0,
-	                              1,    1,    0,    0,    1,    0,    1,   0,   0};
+	const unsigned char head[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F',
+	                              0,    1,    1,    0,    0,    1,    0,   1,   0,   0};
 	unsigned char sof[] = {0xff, 0xc0, 0x00, 0x0b, 8, 0, 0, 0, 0, 1, 1, 0x11, 0};
 	const unsigned char sos[] = {0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0x3f, 0};
 	const unsigned char tail[] = {0x12, 0x34, 0x56, 0xff, 0xd9};

@@ -127,8 +127,9 @@ bool user_has_site(const struct user *u, const char *site);
 
 /* ---- permission checks (the tool's mirror of lib/acl's rules) ---- */
 
-/* The actor holds perm and reaches u (sites.all or a shared site) and holds every
- * permission of u's role. u NULL: the permission alone. */
+/* The actor holds perm and reaches u (sites.all or a shared site) and, to change u
+ * (anything but users.view), holds every permission of u's role. u NULL: the
+ * permission alone. */
 bool may(unsigned perm, const struct user *u);
 bool is_self(const struct user *u);
 /* Print why the actor may not do what, return EXIT_DENIED. */

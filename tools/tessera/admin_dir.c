@@ -784,7 +784,9 @@ may(unsigned perm, const struct user *u)
 		return true;
 	if (!(a->perms & TSR_PERM_SITES_ALL) && !shares_site(u))
 		return false;
-	return (role_perms_of(u) & ~a->perms) == 0;
+	/* Changing a user needs every permission of their role; seeing them does not
+	 * (the directory's rules take away write only). */
+	return perm == TSR_PERM_USERS_VIEW || (role_perms_of(u) & ~a->perms) == 0;
 }
 
 bool
@@ -1302,7 +1304,7 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 	LDAPControl ctrl, *ctrls[2] = {&ctrl, NULL};
 	struct berval *txnid = NULL;
 	size_t i;
-	int rc, retid = 0;
+	int rc;
 
 	rc = ldap_txn_start_s(ld, NULL, NULL, &txnid);
 	if (rc != LDAP_SUCCESS) {
@@ -1323,7 +1325,9 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 		ber_bvfree(txnid);
 		return ldap_failure(rc);
 	}
-	rc = ldap_txn_end_s(ld, 1, txnid, NULL, NULL, &retid);
+	/* No retidp: libldap 2.5.13 then fails to decode the failed-update id a refused
+	 * transaction returns ("Decoding error") and loses the server's result code. */
+	rc = ldap_txn_end_s(ld, 1, txnid, NULL, NULL, NULL);
 	ber_bvfree(txnid);
 	if (rc != LDAP_SUCCESS) {
 		tsr_ldap_set_err(S.t->ldap, rc, &S.err);

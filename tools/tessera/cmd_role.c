@@ -45,6 +45,20 @@ parse_perms(const char *s, unsigned *mask)
 }
 
 /* Users per role (any status). */
+/* The permission names of mask, NULL-terminated, into vals (TSR_PERM_COUNT + 1). */
+static size_t
+perm_values(unsigned mask, const char **vals)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < TSR_PERM_COUNT; i++)
+		if (mask & (1u << i))
+			vals[n++] = tsr_perm_name(1u << i);
+	vals[n] = NULL;
+	return n;
+}
+
 static int
 role_counts(const struct role *roles, size_t n, uint32_t *counts)
 {
@@ -268,9 +282,12 @@ role_add(int argc, char **argv)
 		r = mods_one(&m, LDAP_MOD_ADD, "gidNumber", gid);
 	if (r == 0 && desc && *desc)
 		r = mods_one(&m, LDAP_MOD_ADD, "description", desc);
-	for (unsigned i = 0; r == 0 && i < TSR_PERM_COUNT; i++)
-		if (perms & (1u << i))
-			r = mods_one(&m, LDAP_MOD_ADD, "tesseraPermission", tsr_perm_name(1u << i));
+	if (r == 0 && perms) {
+		const char *vals[TSR_PERM_COUNT + 1];
+
+		(void)perm_values(perms, vals);
+		r = mods_str(&m, LDAP_MOD_ADD, "tesseraPermission", vals);
+	}
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "permissions", NULL, list);
 	if (r == 0)
@@ -361,14 +378,10 @@ role_set(int argc, char **argv)
 		r = wr_init(&w, "role.set", ro->name, ro->description, ro->dn);
 	if (r == 0 && perms != ro->perms) {
 		const char *vals[TSR_PERM_COUNT + 1];
-		size_t n = 0;
 
-		for (unsigned i = 0; i < TSR_PERM_COUNT; i++)
-			if (perms & (1u << i))
-				vals[n++] = tsr_perm_name(1u << i);
-		vals[n] = NULL;
-		r = n ? mods_str(&m, LDAP_MOD_REPLACE, "tesseraPermission", vals)
-		      : mods_str(&m, LDAP_MOD_DELETE, "tesseraPermission", NULL);
+		r = perm_values(perms, vals)
+		        ? mods_str(&m, LDAP_MOD_REPLACE, "tesseraPermission", vals)
+		        : mods_str(&m, LDAP_MOD_DELETE, "tesseraPermission", NULL);
 		if (r == 0)
 			r = tsr_audit_change(&w.audit, "permissions", before, after);
 	}
