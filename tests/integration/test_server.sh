@@ -70,7 +70,7 @@ OUT=$(lsearch -b cn=schema,cn=config '(cn=*tessera)' olcObjectClasses | grep -o 
 [ "$OUT" = "NAME 'tesseraTenant' NAME 'tesseraUser' NAME 'tesseraRole' NAME 'tesseraSite' NAME 'tesseraAuditEvent' " ] \
 	&& pass server_schema_loaded || fail server_schema_loaded "$OUT"
 OUT=$(lsearch -b cn=config '(objectClass=olcOverlayConfig)' olcOverlay | grep '^olcOverlay' | sort | tr '\n' ' ')
-[ "$OUT" = "olcOverlay: {0}syncprov olcOverlay: {1}accesslog olcOverlay: {2}ppolicy olcOverlay: {3}unique " ] \
+[ "$OUT" = "olcOverlay: {0}syncprov olcOverlay: {1}ppolicy olcOverlay: {2}unique " ] \
 	&& pass server_overlays || fail server_overlays "$OUT"
 OUT=$(lsearch -b cn=config '(olcDatabase={2}mdb)' olcLastBind | grep olcLastBind)
 [ "$OUT" = "olcLastBind: TRUE" ] && pass server_lastbind_on || fail server_lastbind_on "$OUT"
@@ -79,7 +79,7 @@ OUT=$(lsearch -b cn=config '(olcPasswordHash=*)' olcPasswordHash | grep olcPassw
 lsearch -b cn=config 'cn=module{0}' olcModuleLoad | grep -q 'argon2 m=65536 t=2 p=1' \
 	&& pass server_argon2_strong_parameters || fail server_argon2_strong_parameters
 
-# -- a user hashed by lib/ binds; unique, ppolicy, lastbind, accesslog, syncprov work
+# -- a user hashed by lib/ binds; unique, ppolicy, lastbind, syncprov work
 HASH=$("$PROBE" hash 'Corr3ct horse!')
 ladd >/dev/null <<EOF
 dn: uid=alice,ou=people,$BASE
@@ -125,8 +125,10 @@ dup_add uid alice 100010 x1@example.org
 dup_add uidnumber x2 100003 x2@example.org
 dup_add mail x3 100011 alice@example.org
 
-lsearch -b cn=accesslog "(&(reqType=add)(reqDN=$ALICE))" reqResult | grep -q 'reqResult: 0' \
-	&& pass server_accesslog_records_writes || fail server_accesslog_records_writes
+# No accesslog overlay: it deadlocks slapd 2.5.13 with LDAP transactions (see
+# etc/ldap/slapd-config.ldif.in); test_txn.sh runs logins and transactions together.
+lsearch -b cn=config '(olcOverlay=*accesslog)' dn | grep -q . \
+	&& fail server_no_accesslog_overlay || pass server_no_accesslog_overlay
 ldapsearch -Q -Y EXTERNAL -H "$SRV_LDAPI" -E sync=ro -b "ou=people,$BASE" uid=alice uid 2>&1 | grep -q '^uid: alice' \
 	&& pass server_syncprov_answers || fail server_syncprov_answers
 lsearch -b "$BASE" '(objectClass=pwdPolicy)' pwdMinLength | grep -q 'pwdMinLength: 8' \

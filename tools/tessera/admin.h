@@ -171,6 +171,11 @@ TSR_MUST_USE int wr_op(struct wr *w, enum wop_kind kind, const char *dn, struct 
  * the directory's message in dir_errmsg(). */
 TSR_MUST_USE int wr_commit(struct wr *w);
 void wr_free(struct wr *w);
+/* Batches (import): between begin and end, wr_commit() only queues; wr_batch_end(true)
+ * writes everything queued in one transaction (or nothing), wr_batch_end(false) drops
+ * it. 0 or a negative errno. */
+void wr_batch_begin(void);
+TSR_MUST_USE int wr_batch_end(bool commit);
 /* Allocate count consecutive ids from the tenant's tesseraNextId (atomic). */
 TSR_MUST_USE int dir_alloc_ids(uint32_t count, uint32_t *ret_first);
 /* The id is not used by any uidNumber or gidNumber in the tenant. */
@@ -178,6 +183,10 @@ TSR_MUST_USE int dir_id_free(uint32_t id);
 /* One id that nobody uses: allocated atomically, skipping ids taken by entries
  * tessera did not write. */
 TSR_MUST_USE int dir_new_id(uint32_t *ret);
+/* Make sure ou=people, groups, roles and sites each hold cn=tessera-keep, which is never
+ * deleted: slapd 2.5.13 fails (80, MDB_NOTFOUND) to delete a unit's last entry inside an
+ * LDAP transaction. Root only; 0 or a negative errno. */
+TSR_MUST_USE int admin_ensure_anchors(void);
 /* Rewrite the directory's access rules from the current roles and sites (root on the
  * server only). 1 rewritten, 0 already current, -EPERM when not root. */
 TSR_MUST_USE int admin_sync_acl(bool quiet);

@@ -3,6 +3,7 @@
  * carry their audit entry in the same LDAP transaction. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1298,16 +1299,72 @@ send_op(LDAP *ld, const struct wop *o, LDAPControl **ctrls)
 	return LDAP_PARAM_ERROR;
 }
 
+/* While a transaction is open the tool must not go away. slapd 2.5.13 crashes (a NULL
+ * walk of the connection's operation list) when an operation inside a transaction is
+ * abandoned or its connection closes before the transaction ends: what libldap does
+ * when its operation timeout expires, and what Ctrl-C does. So: signals that would
+ * end the process are held, and the operations wait up to TXN_WAIT seconds (a busy
+ * server, e.g. one hashing passwords for a storm of logins, answers late, not never). */
+#define TXN_WAIT 600
+
+struct txn_guard {
+	sigset_t old;
+	struct timeval timeout;
+};
+
+static void
+txn_guard_begin(LDAP *ld, struct txn_guard *g)
+{
+	struct timeval tv = {TXN_WAIT, 0};
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGPIPE);
+	(void)sigprocmask(SIG_BLOCK, &block, &g->old);
+	g->timeout = tsr_ldap_timeout(S.t->ldap);
+	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+}
+
+static void
+txn_guard_end(LDAP *ld, struct txn_guard *g)
+{
+	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &g->timeout);
+	(void)sigprocmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/* slapd 2.5.13 answers an operation inside a transaction before its worker thread is
+ * done with it; an End Transaction that arrives meanwhile frees the operation under
+ * that thread, and slapd crashes (seen under a storm of argon2 logins, which keeps
+ * worker threads waiting for a CPU). The client cannot see when the worker is done;
+ * giving it time before ending the transaction closes the window in practice. */
+#define TXN_SETTLE_MS 20
+
+static void
+settle_before_end(void)
+{
+	struct timespec ts = {0, TXN_SETTLE_MS * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static int
 commit_txn(LDAP *ld, struct wop *ops, size_t n)
 {
 	LDAPControl ctrl, *ctrls[2] = {&ctrl, NULL};
 	struct berval *txnid = NULL;
+	struct txn_guard g;
 	size_t i;
 	int rc;
 
+	txn_guard_begin(ld, &g);
 	rc = ldap_txn_start_s(ld, NULL, NULL, &txnid);
 	if (rc != LDAP_SUCCESS) {
+		txn_guard_end(ld, &g);
 		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
 		return ldap_failure(rc);
 	}
@@ -1319,21 +1376,97 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 		if (rc != LDAP_SUCCESS && rc != LDAP_TXN_SPECIFY_OKAY)
 			break;
 	}
+	settle_before_end();
 	if (i < n) {
 		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
 		(void)ldap_txn_end_s(ld, 0, txnid, NULL, NULL, NULL);
 		ber_bvfree(txnid);
+		txn_guard_end(ld, &g);
 		return ldap_failure(rc);
 	}
 	/* No retidp: libldap 2.5.13 then fails to decode the failed-update id a refused
 	 * transaction returns ("Decoding error") and loses the server's result code. */
 	rc = ldap_txn_end_s(ld, 1, txnid, NULL, NULL, NULL);
 	ber_bvfree(txnid);
+	txn_guard_end(ld, &g);
 	if (rc != LDAP_SUCCESS) {
 		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
 		return ldap_failure(rc);
 	}
 	return 0;
+}
+
+/* Write ops[0..n) (each change followed by its audit entry) atomically, or as the
+ * configuration accepts. */
+static int
+write_ops(struct wop *ops, size_t n)
+{
+	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	size_t i;
+	int rc;
+
+	if (txn_supported())
+		return commit_txn(ld, ops, n);
+	if (!S.t->cfg->admin.audit_non_atomic) {
+		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+		               "the directory does not offer LDAP transactions (RFC 5805), so the "
+		               "change and its audit entry cannot be written together; nothing "
+		               "was written ([audit] allow_non_atomic = yes accepts this)");
+		return -EOPNOTSUPP;
+	}
+	/* Accepted by the configuration: each change, then its audit entry. */
+	for (i = 0; i < n; i++) {
+		rc = send_op(ld, &ops[i], NULL);
+		if (rc != LDAP_SUCCESS) {
+			tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+			if (i > 0) {
+				size_t len = strlen(S.err.msg);
+
+				(void)snprintf(S.err.msg + len, sizeof(S.err.msg) - len,
+				               " (earlier operations of this change were written)");
+			}
+			return ldap_failure(rc);
+		}
+	}
+	return 0;
+}
+
+/* Changes held back by wr_batch_begin(), written by wr_batch_end(). */
+static struct {
+	bool on;
+	struct wop *ops;
+	size_t n;
+} batch;
+
+static void
+wops_free(struct wop *ops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ops[i].dn);
+		mods_free(&ops[i].mods);
+	}
+}
+
+void
+wr_batch_begin(void)
+{
+	batch.on = true;
+}
+
+int
+wr_batch_end(bool commit)
+{
+	int r = 0;
+
+	memset(&S.err, 0, sizeof(S.err));
+	if (commit && batch.n && !dry_run)
+		r = write_ops(batch.ops, batch.n);
+	wops_free(batch.ops, batch.n);
+	free(batch.ops);
+	memset(&batch, 0, sizeof(batch));
+	return r;
 }
 
 int
@@ -1342,9 +1475,8 @@ wr_commit(struct wr *w)
 	struct wop all[TSR_ARRAY_SIZE(w->op) + 1];
 	struct mods am = {0};
 	char *adn = NULL;
-	LDAP *ld = tsr_ldap_handle(S.t->ldap);
 	size_t i;
-	int r, rc;
+	int r;
 
 	memset(&S.err, 0, sizeof(S.err));
 	if (dry_run)
@@ -1355,35 +1487,23 @@ wr_commit(struct wr *w)
 	for (i = 0; i < w->n; i++)
 		all[i] = w->op[i];
 	all[w->n] = (struct wop){WOP_ADD, adn, am};
-	if (txn_supported()) {
-		r = commit_txn(ld, all, w->n + 1);
-		goto out;
-	}
-	if (!S.t->cfg->admin.audit_non_atomic) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg),
-		               "the directory does not offer LDAP transactions (RFC 5805), so the "
-		               "change and its audit entry cannot be written together; nothing "
-		               "was written ([audit] allow_non_atomic = yes accepts this)");
-		r = -EOPNOTSUPP;
-		goto out;
-	}
-	/* Accepted by the configuration: the change, then its audit entry. */
-	for (i = 0; i <= w->n; i++) {
-		rc = send_op(ld, &all[i], NULL);
-		if (rc != LDAP_SUCCESS) {
-			tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-			if (i == w->n) {
-				size_t len = strlen(S.err.msg);
+	if (batch.on) {
+		struct wop *v = realloc(batch.ops, (batch.n + w->n + 1) * sizeof(*v));
 
-				(void)snprintf(
-				    S.err.msg + len, sizeof(S.err.msg) - len,
-				    " (the change WAS made; its audit entry is missing)");
-			}
-			r = ldap_failure(rc);
+		r = -ENOMEM;
+		if (!v)
 			goto out;
-		}
+		batch.ops = v;
+		memcpy(v + batch.n, all, (w->n + 1) * sizeof(*v));
+		batch.n += w->n + 1;
+		/* The batch owns them now. */
+		w->n = 0;
+		adn = NULL;
+		memset(&am, 0, sizeof(am));
+		r = 0;
+		goto out;
 	}
-	r = 0;
+	r = write_ops(all, w->n + 1);
 out:
 	mods_free(&am);
 	free(adn);
@@ -1543,6 +1663,44 @@ dir_new_id(uint32_t *ret)
 	}
 	(void)snprintf(S.err.msg, sizeof(S.err.msg), "100 ids in a row are in use");
 	return -ERANGE;
+}
+
+/* ---- units that never become empty ---- */
+
+int
+admin_ensure_anchors(void)
+{
+	static const char *const units[] = {"people", "groups", "roles", "sites"};
+	struct mods m = {0};
+	char *dn = NULL;
+	size_t i;
+	int r = 0, rc;
+
+	if (S.actor.kind != ACTOR_ROOT)
+		return -EPERM;
+	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(units); i++) {
+		r = admin_dn("cn", "tessera-keep", units[i], &dn);
+		if (r == 0)
+			r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "applicationProcess");
+		if (r == 0)
+			r = mods_one(&m, LDAP_MOD_ADD, "cn", "tessera-keep");
+		if (r == 0)
+			r = mods_one(
+			    &m, LDAP_MOD_ADD, "description",
+			    "Keeps this unit from becoming empty: slapd 2.5 cannot delete a "
+			    "unit's last entry inside an LDAP transaction. Do not delete.");
+		if (r == 0) {
+			rc = ldap_add_ext_s(tsr_ldap_handle(S.t->ldap), dn, m.v, NULL, NULL);
+			if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS) {
+				tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+				r = ldap_failure(rc);
+			}
+		}
+		mods_free(&m);
+		free(dn);
+		dn = NULL;
+	}
+	return r;
 }
 
 /* ---- access rules ---- */

@@ -481,9 +481,23 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	if (r == 0 && in->stay)
 		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStayLoggedIn",
 		             in->stay_value ? "TRUE" : "FALSE");
-	for (i = 0; r == 0 && in->fields && in->fields[i]; i++)
-		if (strchr(in->fields[i], '=')[1])
-			r = mods_one(&m, LDAP_MOD_ADD, "tesseraProfileField", in->fields[i]);
+	if (r == 0 && in->fields) {
+		/* One modification per attribute: an add may not name one twice. */
+		const char **vals;
+		size_t n = 0;
+
+		for (i = 0; in->fields[i]; i++)
+			;
+		vals = calloc(i + 1, sizeof(*vals));
+		if (!vals)
+			r = -ENOMEM;
+		for (i = 0; vals && in->fields[i]; i++)
+			if (strchr(in->fields[i], '=')[1])
+				vals[n++] = in->fields[i];
+		if (r == 0 && n)
+			r = mods_str(&m, LDAP_MOD_ADD, "tesseraProfileField", vals);
+		free(vals);
+	}
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStatus", status);
 	if (r == 0)

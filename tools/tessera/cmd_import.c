@@ -20,7 +20,8 @@
 #include "csv.h"
 #include "validate.h"
 
-#define MAX_FILE (256u * 1024 * 1024)
+#define MAX_FILE     (256u * 1024 * 1024)
+#define IMPORT_BATCH 50 /* rows per transaction */
 
 static const char import_help_text[] =
     "usage: tessera [global options] import FILE.csv [--dry-run]\n"
@@ -177,6 +178,7 @@ struct import {
 	size_t nusers;
 	struct smap logins, emails, badges; /* → owner login */
 	struct smap ids;                    /* uid and gid numbers in use */
+	struct smap seen;                   /* logins of the rows read so far → "" */
 	uint32_t max_users, in_use;
 	size_t created, updated, unchanged, failed;
 	struct failure *fail;
@@ -486,8 +488,9 @@ create_row(struct import *im, const struct row *rw, struct uin *in, uint32_t id)
 	if (code != EXIT_DONE)
 		return fail_row(im, rw, in->login, code);
 	/* Later rows see this user. */
-	if (smap_put(&im->logins, in->login, NEW) < 0 || smap_put(&im->emails, in->email, "") < 0 ||
-	    (in->badge && smap_put(&im->badges, in->badge, "") < 0))
+	if (smap_put(&im->logins, in->login, NEW) < 0 ||
+	    smap_put(&im->emails, in->email, in->login) < 0 ||
+	    (in->badge && smap_put(&im->badges, in->badge, in->login) < 0))
 		return fail_row(im, rw, in->login, EXIT_FAILURE_SYS);
 	if (counts)
 		im->in_use++;
@@ -578,6 +581,89 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 	if (in->badge)
 		(void)smap_put(&im->badges, in->badge, u->login);
 	return any ? O_UPDATED : O_UNCHANGED;
+}
+
+/* Check and write one row (queued when a batch is open). */
+static int
+process_row(struct import *im, struct row *rw, const int *cols, char **header, size_t nh)
+{
+	struct tsr_errs errs = {0};
+	struct uin in = {0};
+	struct user *u;
+	char **sites = NULL, *sites_cell;
+	uint32_t id = 0;
+	int outcome, r;
+
+	in.login = cell(rw, cols, nh, C_LOGIN);
+	in.email = cell(rw, cols, nh, C_EMAIL);
+	in.name = cell(rw, cols, nh, C_NAME);
+	in.first = cell(rw, cols, nh, C_FIRST);
+	in.last = cell(rw, cols, nh, C_LAST);
+	in.title = cell(rw, cols, nh, C_TITLE);
+	in.phone = cell(rw, cols, nh, C_PHONE);
+	in.language = cell(rw, cols, nh, C_LANGUAGE);
+	in.badge = cell(rw, cols, nh, C_BADGE);
+	in.role = cell(rw, cols, nh, C_ROLE);
+	in.status = cell(rw, cols, nh, C_STATUS);
+	in.shell = cell(rw, cols, nh, C_SHELL);
+	in.stay = cell(rw, cols, nh, C_STAY);
+	sites_cell = cell(rw, cols, nh, C_SITES);
+	r = row_fields(rw, cols, header, nh, &in.fields);
+	if (r == 0 && sites_cell)
+		r = split_sites(sites_cell, &sites);
+	if (r < 0) {
+		report(EXIT_FAILURE_SYS, "out of memory");
+		outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		goto out;
+	}
+	u = in.login ? existing(im, in.login) : NULL;
+	if (in.login && smap_get(&im->seen, in.login)) {
+		report(EXIT_USAGE, "login '%s' appears on an earlier row of the file", in.login);
+		outcome = fail_row(im, rw, in.login, EXIT_USAGE);
+		goto out;
+	}
+	if (in.login && smap_put(&im->seen, in.login, "") < 0) {
+		report(EXIT_FAILURE_SYS, "out of memory");
+		outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		goto out;
+	}
+	if (!in.login) {
+		report(EXIT_USAGE, "login: is empty");
+		outcome = fail_row(im, rw, NULL, EXIT_USAGE);
+	} else if (uin_check(&in, !u, &errs) < 0) {
+		report_errs(&errs);
+		outcome = fail_row(im, rw, in.login, EXIT_USAGE);
+	} else if (u) {
+		outcome = update_row(im, rw, u, &in, sites);
+	} else {
+		in.sites = sites;
+		sites = NULL;
+		if (!im->dry && next_id(im, &id) < 0) {
+			report(EXIT_FAILURE_SYS, "cannot allocate a uidNumber: %s", dir_errmsg());
+			outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		} else {
+			outcome = create_row(im, rw, &in, id);
+		}
+	}
+out:
+	tsr_strv_free(sites);
+	tsr_strv_free(in.sites);
+	tsr_strv_free(in.fields);
+	return outcome;
+}
+
+/* A created row whose batch was not written: its login, email and badge are free. */
+static void
+forget_row(struct import *im, const struct row *rw, const int *cols, size_t nh)
+{
+	const char *v;
+
+	if ((v = cell(rw, cols, nh, C_LOGIN)))
+		(void)smap_put(&im->logins, v, NULL);
+	if ((v = cell(rw, cols, nh, C_EMAIL)))
+		(void)smap_put(&im->emails, v, NULL);
+	if ((v = cell(rw, cols, nh, C_BADGE)))
+		(void)smap_put(&im->badges, v, NULL);
 }
 
 /* ---- the file ---- */
@@ -678,8 +764,8 @@ import_file(const char *path, bool dry)
 	struct tsr_csv *csv = NULL;
 	struct row *rows = NULL;
 	char *text = NULL, **header = NULL;
-	size_t len = 0, nh = 0, nrows = 0, i, creates = 0;
-	int *cols = NULL, code, r, first_fail = EXIT_DONE;
+	size_t len = 0, nh = 0, nrows = 0, i, creates = 0, first;
+	int *cols = NULL, *outcomes = NULL, code, r, first_fail = EXIT_DONE;
 	bool bar = isatty(2) && !admin_tool()->json;
 
 	code = read_file(path, &text, &len);
@@ -753,72 +839,54 @@ import_file(const char *path, bool dry)
 	}
 	admin_quiet(true);
 	admin_dry_run(dry);
-	for (i = 0; i < nrows; i++) {
-		struct row *rw = &rows[i];
-		struct tsr_errs errs = {0};
-		struct uin in = {0};
-		struct user *u;
-		char **sites = NULL, *sites_cell;
-		uint32_t id = 0;
-		int outcome;
-
-		progress(i, nrows, bar);
-		in.login = cell(rw, cols, nh, C_LOGIN);
-		in.email = cell(rw, cols, nh, C_EMAIL);
-		in.name = cell(rw, cols, nh, C_NAME);
-		in.first = cell(rw, cols, nh, C_FIRST);
-		in.last = cell(rw, cols, nh, C_LAST);
-		in.title = cell(rw, cols, nh, C_TITLE);
-		in.phone = cell(rw, cols, nh, C_PHONE);
-		in.language = cell(rw, cols, nh, C_LANGUAGE);
-		in.badge = cell(rw, cols, nh, C_BADGE);
-		in.role = cell(rw, cols, nh, C_ROLE);
-		in.status = cell(rw, cols, nh, C_STATUS);
-		in.shell = cell(rw, cols, nh, C_SHELL);
-		in.stay = cell(rw, cols, nh, C_STAY);
-		sites_cell = cell(rw, cols, nh, C_SITES);
-		r = row_fields(rw, cols, header, nh, &in.fields);
-		if (r == 0 && sites_cell)
-			r = split_sites(sites_cell, &sites);
-		if (r < 0) {
-			outcome = O_FAILED;
-			report(EXIT_FAILURE_SYS, "out of memory");
-			(void)fail_row(&im, rw, in.login, EXIT_FAILURE_SYS);
-			goto next;
-		}
-		u = in.login ? existing(&im, in.login) : NULL;
-		if (!in.login) {
-			report(EXIT_USAGE, "login: is empty");
-			outcome = fail_row(&im, rw, NULL, EXIT_USAGE);
-		} else if (uin_check(&in, !u, &errs) < 0) {
-			report_errs(&errs);
-			outcome = fail_row(&im, rw, in.login, EXIT_USAGE);
-		} else if (u) {
-			outcome = update_row(&im, rw, u, &in, sites);
-		} else {
-			in.sites = sites;
-			sites = NULL;
-			if (!dry && next_id(&im, &id) < 0) {
-				report(EXIT_FAILURE_SYS, "cannot allocate a uidNumber: %s",
-				       dir_errmsg());
-				outcome = fail_row(&im, rw, in.login, EXIT_FAILURE_SYS);
-			} else {
-				outcome = create_row(&im, rw, &in, id);
-			}
-		}
-	next:
-		if (outcome == O_CREATED)
-			im.created++;
-		else if (outcome == O_UPDATED)
-			im.updated++;
-		else if (outcome == O_UNCHANGED)
-			im.unchanged++;
-		else if (first_fail == EXIT_DONE)
-			first_fail = im.fail[im.failed - 1].code;
-		tsr_strv_free(sites);
-		tsr_strv_free(in.sites);
-		tsr_strv_free(in.fields);
+	outcomes = calloc(nrows + 1, sizeof(*outcomes));
+	if (!outcomes) {
+		code = EXIT_FAILURE_SYS;
+		goto out;
 	}
+	/* Rows go to the directory in batches, one transaction each: the cost of a
+	 * transaction (see admin_dir.c) is paid once per batch. A batch the directory
+	 * refuses is written again row by row, so one bad row fails alone. */
+	for (first = 0; first < nrows; first += IMPORT_BATCH) {
+		size_t last = first + IMPORT_BATCH < nrows ? first + IMPORT_BATCH : nrows;
+		uint32_t in_use = im.in_use;
+		size_t failed = im.failed;
+
+		wr_batch_begin();
+		for (i = first; i < last; i++) {
+			progress(i, nrows, bar);
+			outcomes[i] = process_row(&im, &rows[i], cols, header, nh);
+		}
+		if (wr_batch_end(true) < 0) {
+			/* Nothing of the batch was written: forget what it claimed. */
+			for (i = first; i < last; i++) {
+				const char *login = cell(&rows[i], cols, nh, C_LOGIN);
+
+				if (outcomes[i] == O_CREATED)
+					forget_row(&im, &rows[i], cols, nh);
+				if (login)
+					(void)smap_put(&im.seen, login, NULL);
+			}
+			while (im.failed > failed) {
+				im.failed--;
+				free(im.fail[im.failed].login);
+				free(im.fail[im.failed].reason);
+			}
+			im.in_use = in_use;
+			for (i = first; i < last; i++)
+				outcomes[i] = process_row(&im, &rows[i], cols, header, nh);
+		}
+	}
+	for (i = 0; i < nrows; i++) {
+		if (outcomes[i] == O_CREATED)
+			im.created++;
+		else if (outcomes[i] == O_UPDATED)
+			im.updated++;
+		else if (outcomes[i] == O_UNCHANGED)
+			im.unchanged++;
+	}
+	if (im.failed)
+		first_fail = im.fail[0].code;
 	progress(nrows, nrows, bar && nrows);
 	admin_quiet(false);
 	admin_dry_run(false);
@@ -871,10 +939,12 @@ out:
 	smap_free(&im.emails);
 	smap_free(&im.badges);
 	smap_free(&im.ids);
+	smap_free(&im.seen);
 	for (i = 0; i < im.nusers; i++)
 		user_free(im.users[i]);
 	free(im.users);
 	free(im.idpool);
+	free(outcomes);
 	free(cols);
 	tsr_strv_free(header);
 	tsr_csv_free(csv);

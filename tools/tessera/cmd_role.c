@@ -509,7 +509,9 @@ role_sync(int argc, char **argv)
 	}
 	if (argc != 1)
 		return tool_usage("role sync-acl: [--print]");
-	r = admin_sync_acl(false);
+	r = admin_ensure_anchors();
+	if (r == 0 || r == -EPERM)
+		r = admin_sync_acl(false);
 	if (r == -EPERM)
 		return denied("only root on the directory server (the rootdn over ldapi) may "
 		              "rewrite the access rules; --print shows them");

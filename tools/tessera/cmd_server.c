@@ -57,7 +57,7 @@ server_help(void)
 {
 	fputs("usage: tessera server VERB --dir DIR [options]\n\n"
 	      "  init    create a directory in DIR (empty or missing): cn=config, schema,\n"
-	      "          overlays (ppolicy, unique, lastbind, accesslog, syncprov), the first\n"
+	      "          overlays (ppolicy, unique, lastbind, syncprov), the first\n"
 	      "          tenant with its units and default roles, and DIR/tessera.conf\n"
 	      "          --suffix DN      directory suffix (default dc=example,dc=org)\n"
 	      "          --tenant NAME    first tenant (default example)\n"
@@ -1020,13 +1020,15 @@ server_start(struct tool *t, const char *dir)
 	/* The access rules follow the roles and sites in the directory. */
 	r = admin_begin(t) == EXIT_DONE ? remove_warmup(t, &s) : -EIO;
 	if (r == 0)
+		r = admin_ensure_anchors();
+	if (r == 0)
 		r = admin_sync_acl(false);
 	admin_end();
 	if (r == 1)
 		printf("  access rules installed for the tenant's roles and sites\n");
 	if (r < 0) {
-		tool_err("slapd runs, but the access rules could not be installed (%s); only "
-		         "root can use the directory until `tessera server start` succeeds",
+		tool_err("slapd runs, but the tenant could not be prepared (%s); only root can "
+		         "use the directory until `tessera server start` succeeds",
 		         dir_errmsg());
 		r = -EIO;
 		goto out;
