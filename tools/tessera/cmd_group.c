@@ -207,7 +207,7 @@ group_add(int argc, char **argv)
 		code = report(EXIT_USAGE, "group name '%s': %s", name, why);
 		goto out;
 	}
-	if (desc && !tsr_text_check(desc, 256, &why)) {
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why)) {
 		code = report(EXIT_USAGE, "description: %s", why);
 		goto out;
 	}

@@ -253,7 +253,7 @@ role_add(int argc, char **argv)
 	name = argv[optind];
 	if (!tsr_name_check(name, TSR_NAME_NEW, &why))
 		return report(EXIT_USAGE, "role name '%s': %s", name, why);
-	if (desc && !tsr_text_check(desc, 256, &why))
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
 		return report(EXIT_USAGE, "description: %s", why);
 	if (!(admin_actor()->perms & TSR_PERM_ROLES_MANAGE))
 		return denied("adding a role needs roles.manage");
@@ -355,7 +355,7 @@ role_set(int argc, char **argv)
 	if (max && tsr_parse_u32(max, 0, 10000000, &maxv) < 0)
 		return report(EXIT_USAGE,
 		              "--max-users '%s': must be a whole number, 0 for no limit", max);
-	if (desc && !tsr_text_check(desc, 256, &why))
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
 		return report(EXIT_USAGE, "description: %s", why);
 	ro = admin_role(argv[optind]);
 	if (!ro)

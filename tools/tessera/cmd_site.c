@@ -196,9 +196,9 @@ site_add(int argc, char **argv)
 	name = argv[optind];
 	if (!tsr_name_check(name, TSR_NAME_NEW, &why))
 		return report(EXIT_USAGE, "site name '%s': %s", name, why);
-	if (desc && !tsr_text_check(desc, 256, &why))
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
 		return report(EXIT_USAGE, "description: %s", why);
-	if (loc && !tsr_text_check(loc, 128, &why))
+	if (loc && !tsr_profile_text_check(loc, 128, false, &why))
 		return report(EXIT_USAGE, "location: %s", why);
 	if (!(admin_actor()->perms & TSR_PERM_SITES_MANAGE))
 		return denied("adding a site needs sites.manage");
