@@ -84,6 +84,16 @@ struct actor {
 int admin_begin(struct tool *t);
 void admin_end(void);
 struct tool *admin_tool(void);
+/* An OBJECT's verbs: argv[0] the object, argv[1] the verb. Prints help, checks the
+ * verb, then admin_begin(), the verb's function (argv from the verb on), admin_end().
+ * A verb without takes_args refuses arguments. Returns the exit code. */
+struct admin_verb {
+	const char *verb;
+	int (*fn)(int argc, char **argv);
+	bool takes_args;
+};
+int admin_run(struct tool *t, int argc, char **argv, const char *help,
+              const struct admin_verb *verbs, size_t n);
 const struct actor *admin_actor(void);
 
 /* ---- roles and sites ---- */
@@ -170,6 +180,8 @@ TSR_MUST_USE int wr_op(struct wr *w, enum wop_kind kind, const char *dn, struct 
 /* Write every operation and the audit entry atomically. 0, or a negative errno with
  * the directory's message in dir_errmsg(). */
 TSR_MUST_USE int wr_commit(struct wr *w);
+/* wr_op() then wr_commit(): the usual single-operation change. */
+TSR_MUST_USE int wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m);
 void wr_free(struct wr *w);
 /* Batches (import): between begin and end, wr_commit() only queues; wr_batch_end(true)
  * writes everything queued in one transaction (or nothing), wr_batch_end(false) drops
@@ -190,6 +202,9 @@ TSR_MUST_USE int admin_ensure_anchors(void);
 /* Rewrite the directory's access rules from the current roles and sites (root on the
  * server only). 1 rewritten, 0 already current, -EPERM when not root. */
 TSR_MUST_USE int admin_sync_acl(bool quiet);
+/* After roles or sites changed: rewrite the access rules (root), or say on stderr
+ * that until root does, what_meanwhile. */
+void admin_rules_changed(const char *what_meanwhile);
 /* Active (not inactive) users in the tenant, or with role (NULL: all). */
 TSR_MUST_USE int count_active(const char *role, uint32_t *ret);
 /* Exit EXIT_LIMIT with a message when adding `more` active users with role would pass

@@ -356,6 +356,22 @@ dir_read(const char *dn, const char *const *attrs, struct ent **ret)
 	return r;
 }
 
+/* The result of the request msgid that ldap_*_ext() sent (rc its return): the LDAP
+ * result code, with the response controls in *ret_ctrls (ldap_controls_free). */
+static int
+await_result(LDAP *ld, int rc, int msgid, struct timeval tv, LDAPControl ***ret_ctrls,
+             LDAPMessage **ret_res)
+{
+	int err = 0;
+
+	if (rc == LDAP_SUCCESS)
+		rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, ret_res) > 0 ? LDAP_SUCCESS
+		                                                            : LDAP_TIMEOUT;
+	if (rc == LDAP_SUCCESS)
+		rc = ldap_parse_result(ld, *ret_res, &err, NULL, NULL, NULL, ret_ctrls, 0);
+	return rc == LDAP_SUCCESS ? err : rc;
+}
+
 /* ---- binding as a person (--as) ---- */
 
 static int
@@ -406,7 +422,7 @@ bind_as(struct tool *t)
 	const char *why = NULL;
 	char *pw = NULL, *dn = NULL;
 	LDAP *ld;
-	int r, rc, msgid, err = 0;
+	int r, rc, msgid = 0;
 
 	if (!tsr_name_check(t->as_login, TSR_NAME_NEW, &why)) {
 		tool_err("--as '%s': a login %s", t->as_login, why);
@@ -447,16 +463,7 @@ bind_as(struct tool *t)
 	cred.bv_val = pw;
 	cred.bv_len = strlen(pw);
 	rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, &cred, sctrls, NULL, &msgid);
-	if (rc == LDAP_SUCCESS) {
-		struct timeval tv = tsr_ldap_timeout(t->ldap);
-
-		rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res) > 0 ? LDAP_SUCCESS
-		                                                         : LDAP_TIMEOUT;
-	}
-	if (rc == LDAP_SUCCESS)
-		rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
-	if (rc == LDAP_SUCCESS)
-		rc = err;
+	rc = await_result(ld, rc, msgid, tsr_ldap_timeout(t->ldap), &rctrls, &res);
 	c = rctrls ? ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, rctrls, NULL) : NULL;
 	if (c)
 		(void)ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &pperr);
@@ -727,6 +734,33 @@ admin_begin(struct tool *t)
 		return EXIT_FAILURE_SYS;
 	}
 	return EXIT_DONE;
+}
+
+int
+admin_run(struct tool *t, int argc, char **argv, const char *help, const struct admin_verb *verbs,
+          size_t n)
+{
+	size_t i;
+	int code;
+
+	if (argc < 2)
+		return tool_usage("%s: which verb? (tessera %s --help)", argv[0], argv[0]);
+	if (has_help(argc, argv)) {
+		fputs(help, stdout);
+		return EXIT_DONE;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], verbs[i].verb) == 0)
+			break;
+	if (i == n)
+		return tool_usage("%s: unknown verb '%s'", argv[0], argv[1]);
+	if (!verbs[i].takes_args && argc > 2)
+		return tool_usage("%s %s: unexpected argument '%s'", argv[0], argv[1], argv[2]);
+	code = admin_begin(t);
+	if (code == EXIT_DONE)
+		code = verbs[i].fn(argc - 1, argv + 1);
+	admin_end();
+	return code;
 }
 
 void
@@ -1208,6 +1242,14 @@ wr_op(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m)
 	return 0;
 }
 
+int
+wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m)
+{
+	int r = wr_op(w, kind, dn, m);
+
+	return r < 0 ? r : wr_commit(w);
+}
+
 void
 wr_free(struct wr *w)
 {
@@ -1559,7 +1601,7 @@ dir_alloc_ids(uint32_t count, uint32_t *ret_first)
 	const char *attrs[] = {"tesseraNextId", NULL};
 	BerElement *ber = NULL;
 	LDAP *ld = tsr_ldap_handle(S.t->ldap);
-	int r, rc, msgid, err = 0;
+	int r, rc, msgid = 0;
 
 	memset(&S.err, 0, sizeof(S.err));
 	r = dir_read(admin_base(), (const char *const[]){"tesseraIdMin", "tesseraIdMax", NULL}, &t);
@@ -1584,16 +1626,7 @@ dir_alloc_ids(uint32_t count, uint32_t *ret_first)
 		goto out;
 	sctrls[0] = pre;
 	rc = ldap_modify_ext(ld, admin_base(), m.v, sctrls, NULL, &msgid);
-	if (rc == LDAP_SUCCESS) {
-		struct timeval tv = tsr_ldap_timeout(S.t->ldap);
-
-		rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res) > 0 ? LDAP_SUCCESS
-		                                                         : LDAP_TIMEOUT;
-	}
-	if (rc == LDAP_SUCCESS)
-		rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
-	if (rc == LDAP_SUCCESS)
-		rc = err;
+	rc = await_result(ld, rc, msgid, tsr_ldap_timeout(S.t->ldap), &rctrls, &res);
 	if (rc != LDAP_SUCCESS) {
 		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
 		r = ldap_failure(rc);
@@ -1663,6 +1696,22 @@ dir_new_id(uint32_t *ret)
 	}
 	(void)snprintf(S.err.msg, sizeof(S.err.msg), "100 ids in a row are in use");
 	return -ERANGE;
+}
+
+void
+admin_rules_changed(const char *what_meanwhile)
+{
+	int r = admin_sync_acl(true);
+
+	if (r == -EPERM)
+		fprintf(stderr,
+		        "tessera: note: the directory's access rules still describe the old roles "
+		        "and sites; until root on the directory server runs `tessera role "
+		        "sync-acl`, %s\n",
+		        what_meanwhile);
+	else if (r < 0)
+		fprintf(stderr, "tessera: warning: the access rules could not be rewritten: %s\n",
+		        dir_errmsg());
 }
 
 /* ---- units that never become empty ---- */

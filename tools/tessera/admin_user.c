@@ -535,9 +535,7 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	if (r == 0 && password)
 		r = tsr_audit_secret(&w.audit, "password");
 	if (r == 0)
-		r = wr_op(&w, WOP_ADD, dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_ADD, dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot add %s", in->login);
 		goto out;
@@ -714,9 +712,7 @@ user_update(struct user *u, struct uin *in, bool *changed)
 		code = EXIT_DONE;
 		goto out;
 	}
-	r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+	r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot change %s", u->login);
 		goto out;
@@ -772,9 +768,7 @@ user_set_active(struct user *u, bool active, bool *changed)
 	if (r == 0)
 		r = add_change(&w, "locked", u->locked ? "yes" : "no", active ? "no" : "yes");
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	code = EXIT_DONE;
 	if (r < 0)
 		code = dir_fail(r, "cannot %s %s", active ? "reactivate" : "deactivate", u->login);
@@ -815,9 +809,7 @@ user_change_role(struct user *u, const struct role *ro)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "role", u->role, ro->name);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	code = r < 0 ? dir_fail(r, "cannot change %s's role", u->login) : EXIT_DONE;
 	mods_free(&m);
 	wr_free(&w);
@@ -910,9 +902,7 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "sites", before, after);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
 		code = dir_fail(r, "cannot change %s's sites", u->login);
 	else

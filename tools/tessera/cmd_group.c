@@ -63,8 +63,10 @@ group_json(struct jw *j, const struct ent *e)
 }
 
 static int
-group_list(void)
+group_list(int argc, char **argv)
 {
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
 	struct ent **v = NULL;
 	char base[1100];
 	size_t n = 0, i;
@@ -254,9 +256,7 @@ group_add(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "members", NULL, list);
 	if (r == 0)
-		r = wr_op(&w, WOP_ADD, dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_ADD, dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot add group %s", name);
 	} else {
@@ -292,9 +292,7 @@ group_delete(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "gid", ent_str(e, "gidNumber"), NULL);
 	if (r == 0)
-		r = wr_op(&w, WOP_DELETE, e->dn, NULL);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
 	if (r < 0)
 		code = dir_fail(r, "cannot delete group %s", argv[1]);
 	else
@@ -361,9 +359,7 @@ group_members(int argc, char **argv, bool add)
 		r = tsr_audit_change(&w.audit, "member", add ? NULL : todo[i],
 		                     add ? todo[i] : NULL);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, e->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
 	if (r < 0)
 		code = dir_fail(r, "cannot change the members of %s", argv[1]);
 	else
@@ -377,35 +373,29 @@ out:
 	return code;
 }
 
+static int
+group_add_member(int argc, char **argv)
+{
+	return group_members(argc, argv, true);
+}
+
+static int
+group_remove_member(int argc, char **argv)
+{
+	return group_members(argc, argv, false);
+}
+
 int
 cmd_group(struct tool *t, int argc, char **argv)
 {
-	int code;
+	static const struct admin_verb verbs[] = {
+	    {"list", group_list, false},
+	    {"show", group_show, true},
+	    {"add", group_add, true},
+	    {"delete", group_delete, true},
+	    {"add-member", group_add_member, true},
+	    {"remove-member", group_remove_member, true},
+	};
 
-	if (argc < 2)
-		return tool_usage("group: which verb? (tessera group --help)");
-	if (has_help(argc, argv)) {
-		fputs(group_help_text, stdout);
-		return EXIT_DONE;
-	}
-	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") && strcmp(argv[1], "add") &&
-	    strcmp(argv[1], "delete") && strcmp(argv[1], "add-member") &&
-	    strcmp(argv[1], "remove-member"))
-		return tool_usage("group: unknown verb '%s'", argv[1]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE) {
-		if (strcmp(argv[1], "list") == 0)
-			code = argc == 2 ? group_list() : tool_usage("group list: no arguments");
-		else if (strcmp(argv[1], "show") == 0)
-			code = group_show(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "add") == 0)
-			code = group_add(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "delete") == 0)
-			code = group_delete(argc - 1, argv + 1);
-		else
-			code =
-			    group_members(argc - 1, argv + 1, strcmp(argv[1], "add-member") == 0);
-	}
-	admin_end();
-	return code;
+	return admin_run(t, argc, argv, group_help_text, verbs, TSR_ARRAY_SIZE(verbs));
 }

@@ -102,8 +102,10 @@ role_json(struct jw *j, const struct role *ro, uint32_t users)
 }
 
 static int
-role_list(void)
+role_list(int argc, char **argv)
 {
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
 	const struct role *roles;
 	uint32_t *counts;
 	size_t n, i;
@@ -204,23 +206,6 @@ role_show(int argc, char **argv)
 	return EXIT_DONE;
 }
 
-/* After a change of roles or sites: rewrite the access rules, or say who must. */
-static void
-after_change(void)
-{
-	int r = admin_sync_acl(true);
-
-	if (r == -EPERM)
-		fprintf(stderr,
-		        "tessera: note: the directory's access rules still describe the old "
-		        "roles and sites; until root on the directory server runs `tessera "
-		        "role sync-acl`, only holders of every permission may give the "
-		        "changed roles and sites\n");
-	else if (r < 0)
-		fprintf(stderr, "tessera: warning: the access rules could not be rewritten: %s\n",
-		        dir_errmsg());
-}
-
 static int
 role_add(int argc, char **argv)
 {
@@ -293,14 +278,12 @@ role_add(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "gid", NULL, gid);
 	if (r == 0)
-		r = wr_op(&w, WOP_ADD, dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_ADD, dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot add role %s", name);
 	} else {
 		printf("added role %s (gid %s): %s\n", name, gid, *list ? list : "no permissions");
-		after_change();
+		admin_rules_changed("only holders of every permission may give the changed role");
 		code = EXIT_DONE;
 	}
 	mods_free(&m);
@@ -402,15 +385,13 @@ role_set(int argc, char **argv)
 		goto out;
 	}
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, ro->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, ro->dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot change role %s", ro->name);
 		goto out;
 	}
 	printf("changed role %s: %s\n", argv[optind], *after ? after : "no permissions");
-	after_change();
+	admin_rules_changed("only holders of every permission may give the changed role");
 	code = EXIT_DONE;
 out:
 	free(before);
@@ -456,14 +437,12 @@ role_delete(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "permissions", perms, NULL);
 	if (r == 0)
-		r = wr_op(&w, WOP_DELETE, ro->dn, NULL);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_DELETE, ro->dn, NULL);
 	if (r < 0) {
 		code = dir_fail(r, "cannot delete role %s", ro->name);
 	} else {
 		printf("deleted role %s\n", argv[1]);
-		after_change();
+		admin_rules_changed("only holders of every permission may give the changed role");
 		code = EXIT_DONE;
 	}
 	free(perms);
@@ -525,32 +504,11 @@ role_sync(int argc, char **argv)
 int
 cmd_role(struct tool *t, int argc, char **argv)
 {
-	int code;
+	static const struct admin_verb verbs[] = {
+	    {"list", role_list, false},    {"show", role_show, true},
+	    {"add", role_add, true},       {"set", role_set, true},
+	    {"delete", role_delete, true}, {"sync-acl", role_sync, true},
+	};
 
-	if (argc < 2)
-		return tool_usage("role: which verb? (tessera role --help)");
-	if (has_help(argc, argv)) {
-		fputs(role_help_text, stdout);
-		return EXIT_DONE;
-	}
-	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") && strcmp(argv[1], "add") &&
-	    strcmp(argv[1], "set") && strcmp(argv[1], "delete") && strcmp(argv[1], "sync-acl"))
-		return tool_usage("role: unknown verb '%s'", argv[1]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE) {
-		if (strcmp(argv[1], "list") == 0)
-			code = argc == 2 ? role_list() : tool_usage("role list: no arguments");
-		else if (strcmp(argv[1], "show") == 0)
-			code = role_show(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "add") == 0)
-			code = role_add(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "set") == 0)
-			code = role_set(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "delete") == 0)
-			code = role_delete(argc - 1, argv + 1);
-		else
-			code = role_sync(argc - 1, argv + 1);
-	}
-	admin_end();
-	return code;
+	return admin_run(t, argc, argv, role_help_text, verbs, TSR_ARRAY_SIZE(verbs));
 }

@@ -58,8 +58,10 @@ read_site(const char *name, struct ent **ret)
 }
 
 static int
-site_list(void)
+site_list(int argc, char **argv)
 {
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
 	struct ent **v = NULL, **users = NULL;
 	char base[1100];
 	size_t n = 0, nu = 0, i;
@@ -154,20 +156,6 @@ site_show(int argc, char **argv)
 	return EXIT_DONE;
 }
 
-static void
-after_change(void)
-{
-	int r = admin_sync_acl(true);
-
-	if (r == -EPERM)
-		fprintf(stderr,
-		        "tessera: note: until root on the directory server runs `tessera role "
-		        "sync-acl`, only holders of sites.all may give or take this site\n");
-	else if (r < 0)
-		fprintf(stderr, "tessera: warning: the access rules could not be rewritten: %s\n",
-		        dir_errmsg());
-}
-
 static int
 site_add(int argc, char **argv)
 {
@@ -223,14 +211,12 @@ site_add(int argc, char **argv)
 	if (r == 0 && loc)
 		r = tsr_audit_change(&w.audit, "location", NULL, loc);
 	if (r == 0)
-		r = wr_op(&w, WOP_ADD, dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_ADD, dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot add site %s", name);
 	} else {
 		printf("added site %s\n", name);
-		after_change();
+		admin_rules_changed("only holders of sites.all may give or take this site");
 		code = EXIT_DONE;
 	}
 	mods_free(&m);
@@ -273,14 +259,12 @@ site_delete(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "site", argv[1], NULL);
 	if (r == 0)
-		r = wr_op(&w, WOP_DELETE, e->dn, NULL);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
 	if (r < 0) {
 		code = dir_fail(r, "cannot delete site %s", argv[1]);
 	} else {
 		printf("deleted site %s\n", argv[1]);
-		after_change();
+		admin_rules_changed("only holders of sites.all may give or take this site");
 	}
 out:
 	wr_free(&w);
@@ -291,28 +275,12 @@ out:
 int
 cmd_site(struct tool *t, int argc, char **argv)
 {
-	int code;
+	static const struct admin_verb verbs[] = {
+	    {"list", site_list, false},
+	    {"show", site_show, true},
+	    {"add", site_add, true},
+	    {"delete", site_delete, true},
+	};
 
-	if (argc < 2)
-		return tool_usage("site: which verb? (tessera site --help)");
-	if (has_help(argc, argv)) {
-		fputs(site_help_text, stdout);
-		return EXIT_DONE;
-	}
-	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") && strcmp(argv[1], "add") &&
-	    strcmp(argv[1], "delete"))
-		return tool_usage("site: unknown verb '%s'", argv[1]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE) {
-		if (strcmp(argv[1], "list") == 0)
-			code = argc == 2 ? site_list() : tool_usage("site list: no arguments");
-		else if (strcmp(argv[1], "show") == 0)
-			code = site_show(argc - 1, argv + 1);
-		else if (strcmp(argv[1], "add") == 0)
-			code = site_add(argc - 1, argv + 1);
-		else
-			code = site_delete(argc - 1, argv + 1);
-	}
-	admin_end();
-	return code;
+	return admin_run(t, argc, argv, site_help_text, verbs, TSR_ARRAY_SIZE(verbs));
 }

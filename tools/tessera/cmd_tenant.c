@@ -53,8 +53,10 @@ count(const char *unit, const char *filter)
 }
 
 static int
-tenant_show(void)
+tenant_show(int argc, char **argv)
 {
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
 	struct ent *e = NULL;
 	uint32_t active = 0;
 	size_t users, inactive, roles, sites, groups;
@@ -187,9 +189,7 @@ tenant_set(int argc, char **argv)
 		goto out;
 	}
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, e->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot change the tenant");
 		goto out;
@@ -206,23 +206,10 @@ out:
 int
 cmd_tenant(struct tool *t, int argc, char **argv)
 {
-	int code;
+	static const struct admin_verb verbs[] = {
+	    {"show", tenant_show, false},
+	    {"set", tenant_set, true},
+	};
 
-	if (argc < 2)
-		return tool_usage("tenant: which verb? show or set");
-	if (has_help(argc, argv)) {
-		fputs(tenant_help_text, stdout);
-		return EXIT_DONE;
-	}
-	if (strcmp(argv[1], "show") && strcmp(argv[1], "set"))
-		return tool_usage("tenant: unknown verb '%s'", argv[1]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE) {
-		if (strcmp(argv[1], "show") == 0)
-			code = argc == 2 ? tenant_show() : tool_usage("tenant show: no arguments");
-		else
-			code = tenant_set(argc - 1, argv + 1);
-	}
-	admin_end();
-	return code;
+	return admin_run(t, argc, argv, tenant_help_text, verbs, TSR_ARRAY_SIZE(verbs));
 }

@@ -48,13 +48,6 @@ static const char user_help_text[] =
     "A person may change their own profile and password, never their own role,\n"
     "sites, status, badge or email. With --json, show, list and add print JSON.\n";
 
-static int
-user_help(void)
-{
-	fputs(user_help_text, stdout);
-	return EXIT_DONE;
-}
-
 /* ---- small helpers ---- */
 
 static int
@@ -572,9 +565,7 @@ user_set_email(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "email", u->email, in.email);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
 		code = dir_fail(r, "cannot change %s's email", u->login);
 	else
@@ -783,9 +774,7 @@ user_photo(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
 		code = dir_fail(r, "cannot change %s's photo", u->login);
 	else if (remove)
@@ -858,9 +847,7 @@ user_phone(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_secret(&w.audit, "phone_code");
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot start verifying %s's phone", u->login);
 		goto out;
@@ -914,9 +901,7 @@ phone_cancel(struct user *u, const char *why)
 	if (r == 0)
 		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, why);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	mods_free(&m);
 	wr_free(&w);
 	return r;
@@ -992,9 +977,7 @@ user_verify_phone(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, "attempt counted");
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	wr_free(&w);
 	mods_free(&m);
 	if (r == -ENOENT || r == -EEXIST) {
@@ -1034,9 +1017,7 @@ user_verify_phone(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "phone", u->phone, u->pending_phone);
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
 		code = dir_fail(r, "cannot set %s's phone", u->login);
 	else
@@ -1131,9 +1112,7 @@ user_reset_password(int argc, char **argv)
 	if (r == 0 && u->locked && !inactive)
 		r = tsr_audit_change(&w.audit, "locked", "yes", "no");
 	if (r == 0)
-		r = wr_op(&w, WOP_MODIFY, u->dn, &m);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
 	if (r < 0) {
 		code = dir_fail(r, "cannot reset %s's password", u->login);
 		goto out;
@@ -1199,9 +1178,7 @@ user_delete(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "role", u->role, NULL);
 	if (r == 0)
-		r = wr_op(&w, WOP_DELETE, u->dn, NULL);
-	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_send(&w, WOP_DELETE, u->dn, NULL);
 	if (r < 0)
 		code = dir_fail(r, "cannot delete %s", u->login);
 	else
@@ -1213,46 +1190,37 @@ out:
 	return code;
 }
 
+static int
+user_deactivate(int argc, char **argv)
+{
+	return user_active(argc, argv, false);
+}
+
+static int
+user_reactivate(int argc, char **argv)
+{
+	return user_active(argc, argv, true);
+}
+
 int
 cmd_user(struct tool *t, int argc, char **argv)
 {
-	static const struct {
-		const char *verb;
-		int (*fn)(int argc, char **argv);
-	} verbs[] = {
-	    {"add", user_add},
-	    {"show", user_show},
-	    {"list", user_list},
-	    {"set", user_set},
-	    {"set-email", user_set_email},
-	    {"set-role", user_set_role},
-	    {"sites", user_sites},
-	    {"photo", user_photo},
-	    {"phone", user_phone},
-	    {"verify-phone", user_verify_phone},
-	    {"reset-password", user_reset_password},
-	    {"delete", user_delete},
+	static const struct admin_verb verbs[] = {
+	    {"add", user_add, true},
+	    {"show", user_show, true},
+	    {"list", user_list, true},
+	    {"set", user_set, true},
+	    {"set-email", user_set_email, true},
+	    {"set-role", user_set_role, true},
+	    {"sites", user_sites, true},
+	    {"photo", user_photo, true},
+	    {"phone", user_phone, true},
+	    {"verify-phone", user_verify_phone, true},
+	    {"deactivate", user_deactivate, true},
+	    {"reactivate", user_reactivate, true},
+	    {"reset-password", user_reset_password, true},
+	    {"delete", user_delete, true},
 	};
-	size_t i;
-	int code;
 
-	if (argc < 2)
-		return tool_usage("user: which verb? (tessera user --help)");
-	if (has_help(argc, argv) || strcmp(argv[1], "help") == 0)
-		return user_help();
-	for (i = 0; i < TSR_ARRAY_SIZE(verbs); i++)
-		if (strcmp(argv[1], verbs[i].verb) == 0)
-			break;
-	if (i == TSR_ARRAY_SIZE(verbs) && strcmp(argv[1], "deactivate") != 0 &&
-	    strcmp(argv[1], "reactivate") != 0)
-		return tool_usage("user: unknown verb '%s'", argv[1]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE) {
-		if (i < TSR_ARRAY_SIZE(verbs))
-			code = verbs[i].fn(argc - 1, argv + 1);
-		else
-			code = user_active(argc - 1, argv + 1, strcmp(argv[1], "reactivate") == 0);
-	}
-	admin_end();
-	return code;
+	return admin_run(t, argc, argv, user_help_text, verbs, TSR_ARRAY_SIZE(verbs));
 }
