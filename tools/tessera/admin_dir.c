@@ -743,8 +743,10 @@ admin_run(struct tool *t, int argc, char **argv, const char *help, const struct 
 	size_t i;
 	int code;
 
-	if (argc < 2)
-		return tool_usage("%s: which verb? (tessera %s --help)", argv[0], argv[0]);
+	if (argc < 2) {
+		tool_err("%s: which verb? (tessera %s --help)", argv[0], argv[0]);
+		return EXIT_USAGE;
+	}
 	if (has_help(argc, argv)) {
 		fputs(help, stdout);
 		return EXIT_DONE;
