@@ -374,7 +374,8 @@ tsr_ldap_escape(const char *value, size_t len, char **ret)
 	in.bv_len = len;
 	if (ldap_bv2escaped_filter_value(&in, &out) != 0)
 		return -ENOMEM;
-	s = strndup(out.bv_val, out.bv_len);
+	/* An empty value escapes to an empty berval with no buffer. */
+	s = strndup(out.bv_val ? out.bv_val : "", out.bv_len);
 	ber_memfree(out.bv_val);
 	if (!s)
 		return -ENOMEM;

@@ -41,10 +41,12 @@ chunk(FILE *f, const char *type, const unsigned char *data, uint32_t len)
 	be32(hdr, len);
 	memcpy(hdr + 4, type, 4);
 	c = crc32(hdr + 4, 4, 0);
-	c = crc32(data, len, c);
+	if (len)
+		c = crc32(data, len, c);
 	be32(crc, c);
 	fwrite(hdr, 1, 8, f);
-	fwrite(data, 1, len, f);
+	if (len)
+		fwrite(data, 1, len, f);
 	fwrite(crc, 1, 4, f);
 }
 

@@ -139,3 +139,30 @@ TEST(csv_put_round_trip)
 	ASSERT_STREQ(s, "plain|a,b|say \"hi\"|two\nlines| pad|\n");
 	tsr_buf_free(&b);
 }
+
+TEST(csv_random_bytes_never_crash)
+{
+	static const char alphabet[] = "ab,\"\r\n \xef\xbb\xbf";
+	char buf[512];
+	struct tsr_csv *c;
+	char **f;
+	size_t n, i, round, records = 0;
+	int r;
+
+	srand(11);
+	for (round = 0; round < 5000; round++) {
+		size_t len = (size_t)rand() % sizeof(buf);
+
+		for (i = 0; i < len; i++)
+			buf[i] = alphabet[(size_t)rand() % (sizeof(alphabet) - 1)];
+		ASSERT_OK(tsr_csv_open(buf, len, &c));
+		while ((r = tsr_csv_next(c, &f, &n)) == 1) {
+			ASSERT_TRUE(n >= 1 && f[n - 1] != NULL && f[n] == NULL);
+			tsr_strv_free(f);
+			records++;
+		}
+		ASSERT_TRUE(r == 0 || r == -EINVAL);
+		tsr_csv_free(c);
+	}
+	ASSERT_TRUE(records > 0);
+}

@@ -147,7 +147,8 @@ cmd_audit(struct tool *t, int argc, char **argv)
 		code = dir_fail(r, "cannot read the audit trail");
 		goto out;
 	}
-	qsort(v, n, sizeof(*v), by_id);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_id);
 	if (lim && n > lim)
 		first = n - lim;
 	if (admin_tool()->json) {

@@ -242,7 +242,8 @@ cmd_export(struct tool *t, int argc, char **argv)
 		}
 		users[nu++] = u;
 	}
-	qsort(users, nu, sizeof(*users), by_login);
+	if (nu > 1)
+		qsort(users, nu, sizeof(*users), by_login);
 	code = strcmp(format, "csv") == 0 ? export_csv(users, nu) : export_ldif(users, nu);
 	if (fflush(stdout) != 0)
 		code = report(EXIT_FAILURE_SYS, "cannot write: %s", strerror(errno));

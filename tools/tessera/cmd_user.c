@@ -411,7 +411,8 @@ user_list(int argc, char **argv)
 		users[nu++] = u;
 	}
 	ents_free(v, n);
-	qsort(users, nu, sizeof(*users), by_login);
+	if (nu > 1)
+		qsort(users, nu, sizeof(*users), by_login);
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
