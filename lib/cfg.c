@@ -25,6 +25,7 @@ enum cfg_type {
 	CFG_URIS, /* ldap URIs separated by spaces */
 	CFG_DN,   /* attr=value,... */
 	CFG_IDS,  /* numeric ids separated by spaces, each in 1..4294967294 */
+	CFG_MAP,  /* the row's key is "*": any key of the section, kept as a tsr_cfg_map */
 };
 
 struct cfg_key {
@@ -93,6 +94,33 @@ static const struct cfg_key keys[] = {
      "seconds (0: none); unset: the tenant's tesseraSessionLifetime"},
     {"session", "languages", CFG_STR, 0, 0, TSR_LANG_DEFAULT_MAP, OFF(session.languages),
      "preferredLanguage tag=locale map for LANG and LANGUAGE"},
+    /* The admin tool (issue 3): people, phone codes, photos, audit, profile fields. */
+    {"users", "default_role", CFG_STR, 0, 0, "member", OFF(admin.default_role),
+     "role of new users without --role"},
+    {"users", "default_shell", CFG_PATH, 0, 0, "/bin/bash", OFF(admin.default_shell),
+     "login shell of new users"},
+    {"users", "home_template", CFG_PATH, 0, 0, "/home/%u", OFF(admin.home_template),
+     "home directory of new users; %u is the login"},
+    {"users", "languages", CFG_STR, 0, 0, "default en-US en-GB de es fr it ja zh-CN pl",
+     OFF(admin.languages), "preferred languages users may choose"},
+    {"users", "badge_pattern", CFG_STR, 0, 0, NULL, OFF(admin.badge_pattern),
+     "extended regular expression badge IDs must match; unset: any"},
+    {"users", "photo_max_bytes", CFG_U32, 1024, 16777216, "1048576", OFF(admin.photo_max_bytes),
+     "largest profile photo accepted, bytes"},
+    {"users", "photo_min_side", CFG_U32, 1, 65535, "500", OFF(admin.photo_min_side),
+     "warn about photos narrower or lower than this"},
+    {"users", "notify_command", CFG_PATH, 0, 0, NULL, OFF(admin.notify_command),
+     "program run as COMMAND PHONE LOGIN with the code on stdin"},
+    {"users", "phone_code_lifetime", CFG_U32, 60, 86400, "600", OFF(admin.phone_code_lifetime),
+     "seconds a phone verification code stays valid"},
+    {"users", "phone_code_attempts", CFG_U32, 1, 100, "5", OFF(admin.phone_code_attempts),
+     "wrong codes allowed before the verification is cancelled"},
+    {"users", "password_length", CFG_U32, 12, 128, "16", OFF(admin.password_length),
+     "length of generated passwords"},
+    {"audit", "allow_non_atomic", CFG_BOOL, 0, 0, "no", OFF(admin.audit_non_atomic),
+     "write changes without transactions (audit entry separate)"},
+    {"profile_fields", "*", CFG_MAP, 0, 0, NULL, OFF(admin.profile_fields),
+     "declared profile fields, one line each (name, then its type)"},
 };
 
 /* Rules beyond a key's type: false with *why naming the rule. */
@@ -110,7 +138,8 @@ find_key(const char *section, const char *key)
 	size_t i;
 
 	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    (strcmp(keys[i].key, key) == 0 || keys[i].type == CFG_MAP))
 			return &keys[i];
 	return NULL;
 }
@@ -422,6 +451,8 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
 				             path, k->section, k->key, words[i]);
 		tsr_strv_free(words);
 		break;
+	case CFG_MAP:
+		return; /* load_map() */
 	case CFG_STR:
 		if (!printable(v)) {
 			tsr_errs_add(errs, "%s: [%s] %s: contains control characters", path,
@@ -444,6 +475,79 @@ set_value(struct tsr_cfg *c, const struct cfg_key *k, const char *v, const char 
 	}
 	free(*(char **)field);
 	*(char **)field = dup;
+}
+
+static int
+map_add(struct tsr_cfg_map *m, const char *key, const char *value)
+{
+	char **k, **v;
+
+	k = realloc(m->keys, (m->n + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	m->keys = k;
+	v = realloc(m->values, (m->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m->values = v;
+	k[m->n] = strdup(key);
+	v[m->n] = strdup(value);
+	if (!k[m->n] || !v[m->n]) {
+		free(k[m->n]);
+		free(v[m->n]);
+		return -ENOMEM;
+	}
+	m->n++;
+	return 0;
+}
+
+static void
+map_free(struct tsr_cfg_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->keys[i]);
+		free(m->values[i]);
+	}
+	free(m->keys);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Every key of a free-form section, in file order (iniparser keeps "section:key"). */
+static void
+load_map(struct tsr_cfg *c, const struct cfg_key *k, dictionary *d, const char *path,
+         struct tsr_errs *errs)
+{
+	struct tsr_cfg_map *m = (struct tsr_cfg_map *)((char *)c + k->offset);
+	const char **names = NULL, *v;
+	size_t len = strlen(k->section);
+	int n, i;
+
+	n = iniparser_getsecnkeys(d, k->section);
+	if (n <= 0)
+		return;
+	names = calloc((size_t)n, sizeof(*names));
+	if (!names || !iniparser_getseckeys(d, k->section, names)) {
+		tsr_errs_add(errs, "%s: [%s]: cannot read the section", path, k->section);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		v = iniparser_getstring(d, names[i], NULL);
+		if (strncmp(names[i], k->section, len) != 0 || names[i][len] != ':')
+			continue;
+		if (!v || !*v)
+			tsr_errs_add(errs, "%s: [%s] %s: empty value", path, k->section,
+			             names[i] + len + 1);
+		else if (!printable(v))
+			tsr_errs_add(errs, "%s: [%s] %s: contains control characters", path,
+			             k->section, names[i] + len + 1);
+		else if (map_add(m, names[i] + len + 1, v) < 0)
+			tsr_errs_add(errs, "%s: out of memory", path);
+	}
+out:
+	free(names);
 }
 
 static int
@@ -527,6 +631,10 @@ tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
 		goto out;
 	}
 	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type == CFG_MAP) {
+			load_map(c, &keys[i], d, path, errs);
+			continue;
+		}
 		(void)snprintf(full, sizeof(full), "%s:%s", keys[i].section, keys[i].key);
 		v = iniparser_getstring(d, full, NULL);
 		if (v && *v)
@@ -563,6 +671,9 @@ tsr_cfg_free(struct tsr_cfg *c)
 		case CFG_U32:
 		case CFG_BOOL:
 			break;
+		case CFG_MAP:
+			map_free((struct tsr_cfg_map *)((char *)c + keys[i].offset));
+			break;
 		default:
 			free(*(char **)((char *)c + keys[i].offset));
 		}
@@ -582,6 +693,20 @@ tsr_cfg_dump(const struct tsr_cfg *c, FILE *f)
 	fprintf(f, "# effective configuration from %s\n", c->path);
 	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
 		field = (const char *)c + keys[i].offset;
+		if (keys[i].type == CFG_MAP) {
+			const struct tsr_cfg_map *m = (const struct tsr_cfg_map *)field;
+			size_t j;
+
+			section = keys[i].section;
+			fprintf(f, "\n[%s]\n# %s\n", section, keys[i].doc);
+			for (j = 0; j < m->n; j++)
+				fprintf(f,
+				        strpbrk(m->values[j], ";#") ? "%s = \"%s\"\n" : "%s = %s\n",
+				        m->keys[j], m->values[j]);
+			if (m->n == 0)
+				fprintf(f, "# no keys\n");
+			continue;
+		}
 		switch (keys[i].type) {
 		case CFG_U32:
 			(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);

@@ -17,6 +17,12 @@
 
 #define TSR_CFG_DEFAULT_PATH TSR_SYSCONFDIR "/tessera/tessera.conf"
 
+/* A section whose keys are free-form (names chosen by the admin), in file order. */
+struct tsr_cfg_map {
+	char **keys, **values;
+	size_t n;
+};
+
 struct tsr_cfg {
 	char *path; /* the file this came from */
 	struct {
@@ -59,6 +65,22 @@ struct tsr_cfg {
 		char *max_lifetime; /* seconds as text; NULL: the tenant's tesseraSessionLifetime */
 		char *languages;    /* preferredLanguage tag=locale words */
 	} session;
+	/* The admin tool: [users], [audit] and [profile_fields]. */
+	struct {
+		char *default_role;       /* role of `user add` without --role */
+		char *default_shell;      /* loginShell of new users */
+		char *home_template;      /* homeDirectory; %u is the login */
+		char *languages;          /* allowed preferredLanguage tags, space-separated */
+		char *badge_pattern;      /* POSIX ERE a badge ID must match (NULL: any) */
+		uint32_t photo_max_bytes; /* largest accepted photo */
+		uint32_t photo_min_side;  /* warn below this width or height */
+		char *notify_command;     /* program that delivers phone codes (code on stdin) */
+		uint32_t phone_code_lifetime;      /* seconds */
+		uint32_t phone_code_attempts;      /* wrong codes allowed */
+		uint32_t password_length;          /* generated passwords */
+		bool audit_non_atomic;             /* write when the server has no transactions */
+		struct tsr_cfg_map profile_fields; /* key = type */
+	} admin;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

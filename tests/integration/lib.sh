@@ -259,3 +259,36 @@ expect_pam() {
 		fail "$name" "got ${got:-nothing}, expected $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
 	fi
 }
+# ---- the admin tool (issue 3): users, roles, permissions ----
+# tt ARGS...: tessera as root against the test directory (SASL EXTERNAL over ldapi).
+tt() { "$TESSERA" --config "$SRV_CONF" "$@"; }
+# tt_as LOGIN ARGS...: tessera as the person LOGIN (password from tsr_person).
+tt_as() { local who=$1; shift; "$TESSERA" --config "$SRV_CONF" --as "$who" --password-file "$T/pw.$who" "$@"; }
+# lmodify_as LOGIN: ldapmodify bound as LOGIN (simple bind), LDIF on stdin; output in $OUT.
+lmodify_as() { ldapmodify -x -H "$SRV_LDAPI" -D "uid=$1,ou=people,$BASE" -y "$T/pw.$1"; }
+# tsr_person LOGIN ROLE [SITE...]: a user made with `tessera user add`, who has then
+# changed the initial password and logged in; password in $T/pw.LOGIN.
+tsr_person() {
+	local login=$1 role=$2 s sites=()
+	shift 2
+	for s in "$@"; do sites+=(--site "$s"); done
+	printf 'Initial-%s-1\n' "$login" | tt user add "$login" --email "$login@example.org" \
+		--name "Person ${login^}" --role "$role" "${sites[@]}" --password-stdin >/dev/null \
+		|| { echo "FAIL tsr_person $login: user add"; return 1; }
+	# The new password must pass the tenant's policy (no part of the login or names).
+	printf 'Tq8#Vx2!m%s' "$RANDOM" >"$T/pw.$login"
+	chmod 600 "$T/pw.$login"
+	ldappasswd -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -w "Initial-$login-1" \
+		-a "Initial-$login-1" -s "$(cat "$T/pw.$login")" >/dev/null \
+		|| { echo "FAIL tsr_person $login: first password change"; return 1; }
+	# The first real login: last activity recorded (lastbind), the user is active.
+	ldapwhoami -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -y "$T/pw.$login" >/dev/null \
+		|| { echo "FAIL tsr_person $login: login"; return 1; }
+}
+# tsr_sites NAME...: add sites as root.
+tsr_sites() { local s; for s in "$@"; do tt site add "$s" >/dev/null || echo "FAIL site add $s"; done; }
+# attr DN ATTR: the values of ATTR on DN as root, one per line.
+attr() { lsearch -b "$1" -s base "$2" | sed -n "s/^$2: //p"; }
+# audit_count [FILTER]: number of audit entries (matching an LDAP filter).
+audit_count() { lsearch -b "ou=audit,$BASE" -s one "${1:-(objectClass=tesseraAuditEvent)}" 1.1 | grep -c '^dn:'; }
+MKPHOTO=$TSR_BUILD/tests/integration/mkphoto

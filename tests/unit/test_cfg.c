@@ -251,3 +251,68 @@ TEST(cfg_sync_section)
 	EXPECT_ERROR(BASE "[sync]\nmin_id = 0\n", -EINVAL, "out of range");
 	EXPECT_ERROR(BASE "[sync]\nmax_loss = 101\n", -EINVAL, "out of range");
 }
+
+TEST(cfg_admin_defaults)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_OK(load(BASE, &c, &errs));
+	ASSERT_STREQ(c->admin.default_role, "member");
+	ASSERT_STREQ(c->admin.home_template, "/home/%u");
+	ASSERT_STREQ(c->admin.languages, "default en-US en-GB de es fr it ja zh-CN pl");
+	ASSERT_EQ(c->admin.photo_max_bytes, 1048576);
+	ASSERT_EQ(c->admin.phone_code_lifetime, 600);
+	ASSERT_EQ(c->admin.phone_code_attempts, 5);
+	ASSERT_EQ(c->admin.audit_non_atomic, 0);
+	ASSERT_TRUE(c->admin.notify_command == NULL);
+	ASSERT_EQ(c->admin.profile_fields.n, 0);
+	tsr_cfg_free(c);
+}
+
+TEST(cfg_map_section_keeps_every_key_in_order)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+
+	ASSERT_OK(load(BASE "[profile_fields]\nhomepage = enum:dashboard,tickets\n"
+	                    "signature = text:2000\nweekly_summary = bool\n"
+	                    "motto = \"text; with a semicolon\"\n",
+	               &c, &errs));
+	ASSERT_EQ(c->admin.profile_fields.n, 4);
+	ASSERT_STREQ(c->admin.profile_fields.keys[0], "homepage");
+	ASSERT_STREQ(c->admin.profile_fields.values[0], "enum:dashboard,tickets");
+	ASSERT_STREQ(c->admin.profile_fields.keys[2], "weekly_summary");
+	ASSERT_STREQ(c->admin.profile_fields.values[3], "text; with a semicolon");
+	tsr_cfg_free(c);
+}
+
+TEST(cfg_map_section_rules)
+{
+	/* Free-form keys still follow the key rules, appear once, and have a value. */
+	EXPECT_ERROR(BASE "[profile_fields]\nHome Page = text\n", -EINVAL, "bad key");
+	EXPECT_ERROR(BASE "[profile_fields]\na = text\na = bool\n", -EINVAL,
+	             "[profile_fields] a: set twice");
+	EXPECT_ERROR(BASE "[profile_fields]\na =\n", -EINVAL, "[profile_fields] a: empty value");
+	EXPECT_ERROR(BASE "[profile_fields]\na = x;y\n", -EINVAL, "double quotes");
+	/* Other sections keep their fixed keys. */
+	EXPECT_ERROR(BASE "[users]\nhomepage = text\n", -EINVAL, "[users] homepage: unknown key");
+}
+
+TEST(cfg_map_section_dump)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+	char buf[8192] = "";
+	FILE *f;
+
+	ASSERT_OK(load(BASE "[profile_fields]\nhomepage = enum:a,b\n", &c, &errs));
+	f = fmemopen(buf, sizeof(buf) - 1, "w");
+	ASSERT_TRUE(f != NULL);
+	tsr_cfg_dump(c, f);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "[profile_fields]\n");
+	ASSERT_CONTAINS(buf, "\nhomepage = enum:a,b\n");
+	ASSERT_CONTAINS(buf, "default_role = member");
+	tsr_cfg_free(c);
+}

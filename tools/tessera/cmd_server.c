@@ -1,6 +1,6 @@
 /* cmd_server.c: `tessera server init|start|stop|status --dir DIR`: the embedded directory.
  *
- * DIR holds everything: slapd.d (cn=config), data and accesslog (mdb), tls/ (a private
+ * DIR holds everything: slapd.d (cn=config), data (mdb), audit.ldif (every write), tls/ (a private
  * CA and the server certificate, when a TCP listener is configured), tessera.conf (for
  * the tool, tesserad and the PAM module), slapd.log, slapd.pid and the ldapi socket.
  * slapd is Debian's own, run in the foreground under our control (-d none keeps its
@@ -27,6 +27,7 @@
 #include "hash.h"
 #include "pwpolicy.h"
 #include "secret.h"
+#include "admin.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -62,7 +63,7 @@ server_help(void)
 {
 	fputs("usage: tessera server VERB --dir DIR [options]\n\n"
 	      "  init    create a directory in DIR (empty or missing): cn=config, schema,\n"
-	      "          overlays (ppolicy, unique, lastbind, accesslog, syncprov), the first\n"
+	      "          overlays (ppolicy, unique, lastbind, syncprov), the first\n"
 	      "          tenant with its units and default roles, and DIR/tessera.conf\n"
 	      "          --suffix DN      directory suffix (default dc=example,dc=org)\n"
 	      "          --tenant NAME    first tenant (default example)\n"
@@ -539,6 +540,34 @@ load_server(struct tool *t, const char *dir, struct server *s)
 
 /* ---- init ---- */
 
+/* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
+ * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
+static int
+remove_warmup(struct tool *t, const struct server *s)
+{
+	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
+	char *warm = NULL, dn[1024];
+	const char *p;
+	size_t len;
+	int r, rc;
+
+	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), false, &warm);
+	for (p = warm; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "dn: ", 4) != 0)
+			continue;
+		len = strcspn(p + 4, "\n");
+		if (len >= sizeof(dn))
+			continue;
+		memcpy(dn, p + 4, len);
+		dn[len] = '\0';
+		rc = ldap_delete_ext_s(tsr_ldap_handle(t->ldap), dn, NULL, NULL);
+		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
+	}
+	free(warm);
+	return r;
+}
+
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
 static int
 absolute_dir(const char *dir, char *out)
@@ -567,7 +596,7 @@ static int
 do_init(struct server *s, bool *created)
 {
 	char ids[6][16], *schema = NULL, *config = NULL, *tenant = NULL, *top = NULL;
-	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX];
+	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX], *warm = NULL;
 	int r;
 
 	(void)snprintf(ids[0], sizeof(ids[0]), "%u", ID_MIN);
@@ -598,12 +627,15 @@ do_init(struct server *s, bool *created)
 		r = fill("slapd-config.ldif.in", vars, nv, s->port != 0, &config);
 		if (r == 0)
 			r = fill("tenant.ldif.in", vars, nv, false, &tenant);
+		if (r == 0)
+			r = fill("warmup.ldif.in", vars, nv, false, &warm);
+
 		if (r == 0 && !(schema = strdup(template_text("tessera.ldif"))))
 			r = -ENOMEM;
 	}
 	if (r == 0)
 		r = suffix_entry(s, &top);
-	if (r == 0 && asprintf(&base, "%s%s", top, tenant) < 0)
+	if (r == 0 && asprintf(&base, "%s%s\n%s", top, tenant, warm) < 0)
 		r = -ENOMEM;
 	if (r < 0)
 		goto out;
@@ -623,8 +655,6 @@ do_init(struct server *s, bool *created)
 		goto out;
 	r = mkdir(slapdd, 0700) < 0 ? -errno : 0;
 	if (r == 0 && (path_join(path, s->dir, "data") < 0 || mkdir(path, 0700) < 0))
-		r = -errno;
-	if (r == 0 && (path_join(path, s->dir, "accesslog") < 0 || mkdir(path, 0700) < 0))
 		r = -errno;
 	if (r < 0) {
 		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
@@ -661,6 +691,16 @@ do_init(struct server *s, bool *created)
 		if (r < 0)
 			goto out;
 	}
+	/* slapd's auditlog appends every write here, password hashes included: private. */
+	if (path_join(path, s->dir, "audit.ldif") == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		r = fd < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (r < 0)
+			goto out;
+	}
 	r = chown_tree(s->dir, s->uid, s->gid);
 	if (r == 0 && s->port) {
 		/* The CA key stays root's; slapd needs only its own key and certificate. */
@@ -680,6 +720,7 @@ out:
 	free(tenant);
 	free(top);
 	free(base);
+	free(warm);
 	return r;
 }
 
@@ -1022,6 +1063,22 @@ server_start(struct tool *t, const char *dir)
 		usleep(50 * 1000);
 	}
 	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
+	/* The access rules follow the roles and sites in the directory. */
+	r = admin_begin(t) == EXIT_DONE ? remove_warmup(t, &s) : -EIO;
+	if (r == 0)
+		r = admin_ensure_anchors();
+	if (r == 0)
+		r = admin_sync_acl(false);
+	admin_end();
+	if (r == 1)
+		printf("  access rules installed for the tenant's roles and sites\n");
+	if (r < 0) {
+		tool_err("slapd runs, but the tenant could not be prepared (%s); only root can "
+		         "use the directory until `tessera server start` succeeds",
+		         dir_errmsg());
+		r = -EIO;
+		goto out;
+	}
 	r = 0;
 out:
 	free(ldapi);

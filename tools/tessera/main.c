@@ -12,6 +12,16 @@ static const struct {
 } objects[] = {
     {"server", cmd_server, "the embedded directory: init, start, stop, status"},
     {"config", cmd_config, "check the configuration, test the directory connection"},
+    {"user", cmd_user,
+     "people: add, show, list, set, set-email, set-role, sites, photo, phone,\n"
+     "           verify-phone, deactivate, reactivate, reset-password, delete"},
+    {"role", cmd_role, "permission sets: list, show, add, set, delete, sync-acl"},
+    {"site", cmd_site, "places or host groups: list, show, add, delete"},
+    {"group", cmd_group, "POSIX groups: list, show, add, delete, add-member, remove-member"},
+    {"tenant", cmd_tenant, "the tenant: show, set (licence limits, tier, session lifetime)"},
+    {"audit", cmd_audit, "who changed what, when: --user, --actor, --action, --since"},
+    {"import", cmd_import, "create or update users from a CSV file (--dry-run)"},
+    {"export", cmd_export, "the users as CSV (what import reads) or LDIF"},
     {"cache", cmd_cache, "this host's cache image (tesserad): status, show a user or group"},
     {"policy", cmd_policy, "the password policy: show, set, check a password"},
 };

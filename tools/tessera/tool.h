@@ -43,6 +43,15 @@ int cmd_policy(struct tool *t, int argc, char **argv);
 /* The ppolicy check module (tessera_pwcheck.so) as an absolute path: next to this tool
  * (a build tree), else in the slapd module directory (installed). 0 or -ENOENT. */
 TSR_MUST_USE int tool_pwcheck_module(char *out, size_t n);
+/* The admin tool (issue 3): admin.h. */
+int cmd_user(struct tool *t, int argc, char **argv);
+int cmd_role(struct tool *t, int argc, char **argv);
+int cmd_site(struct tool *t, int argc, char **argv);
+int cmd_group(struct tool *t, int argc, char **argv);
+int cmd_tenant(struct tool *t, int argc, char **argv);
+int cmd_audit(struct tool *t, int argc, char **argv);
+int cmd_import(struct tool *t, int argc, char **argv);
+int cmd_export(struct tool *t, int argc, char **argv);
 
 /* "tessera: message" on stderr. */
 TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);

@@ -1,0 +1,471 @@
+/* acl.c: see acl.h.
+ *
+ * The rules come in two parts (slapd evaluates olcAccess in order):
+ *
+ * Grants add privileges with "+..." and "continue", then "break" on to the next rule,
+ * so every rule that applies contributes: self-service, viewers and editors and
+ * managers of a user (a permission plus a shared site, or sites.all), services.
+ *
+ * Gates come after the grants and only take write away ("-wm"):
+ *   - a user whose role is R may be changed only by someone holding every permission
+ *     of R (no site-admin resets a tenant-admin's password);
+ *   - the role value R may be given or taken only by someone holding users.manage and
+ *     every permission of R; replacing the whole attribute needs every permission;
+ *   - the site value S may be given or taken only by someone at S or with sites.all.
+ * A role that gained permissions since these rules were written is "stale": its gates
+ * then refuse everyone but holders of every permission, until the rules are
+ * rewritten (tessera does so whenever root changes roles, and at `server start`).
+ *
+ * Set expressions (slapd's undocumented "set=" language, servers/slapd/sets.c):
+ * "+" concatenates, so "A + B" is non-empty only when both are: a logical AND. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "util.h"
+#include "validate.h"
+
+static const char *const perm_names[TSR_PERM_COUNT] = {
+    "users.view",    "users.edit", "users.manage",    "roles.manage", "sites.manage",
+    "groups.manage", "audit.view", "sessions.manage", "sites.all",
+};
+
+const char *
+tsr_perm_name(unsigned bit)
+{
+	unsigned i;
+
+	for (i = 0; i < TSR_PERM_COUNT; i++)
+		if (bit == 1u << i)
+			return perm_names[i];
+	return NULL;
+}
+
+int
+tsr_perm_parse(const char *name, unsigned *ret)
+{
+	unsigned i;
+
+	for (i = 0; name && i < TSR_PERM_COUNT; i++)
+		if (strcmp(name, perm_names[i]) == 0) {
+			*ret = 1u << i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+tsr_perm_format(unsigned mask, const char *sep, char **ret)
+{
+	struct tsr_buf b = {0};
+	unsigned i;
+	int r = 0;
+
+	for (i = 0; i < TSR_PERM_COUNT && r == 0; i++)
+		if (mask & (1u << i))
+			r = tsr_buf_printf(&b, "%s%s", b.len ? sep : "", perm_names[i]);
+	if (r == 0)
+		r = tsr_buf_steal(&b, ret);
+	tsr_buf_free(&b);
+	return r;
+}
+
+/* Values written inside [..], "..." and filters must not contain their delimiters. */
+static bool
+safe_dn(const char *s)
+{
+	if (!*s || !strchr(s, '='))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || strchr("\"[]()*\\", *s))
+			return false;
+	return true;
+}
+
+struct gen {
+	struct tsr_buf b;
+	char **v;
+	size_t n;
+	int r;
+	const char *t; /* tenant DN */
+};
+
+static void
+gen_printf_ap(struct gen *g, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (g->r < 0)
+		return;
+	if (vasprintf(&s, fmt, ap) < 0) {
+		g->r = -ENOMEM;
+		return;
+	}
+	if (tsr_buf_puts(&g->b, s) < 0)
+		g->r = -ENOMEM;
+	free(s);
+}
+
+static TSR_PRINTF(2, 3) void gen_add(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gen_printf_ap(g, fmt, ap);
+	va_end(ap);
+}
+
+/* End the rule being built and append it to the vector. */
+static void
+gen_end(struct gen *g)
+{
+	char **v, *s = NULL;
+
+	if (g->r == 0)
+		g->r = tsr_buf_steal(&g->b, &s);
+	tsr_buf_free(&g->b);
+	g->b = (struct tsr_buf){0};
+	if (g->r < 0)
+		return;
+	v = realloc(g->v, (g->n + 2) * sizeof(*v));
+	if (!v) {
+		free(s);
+		g->r = -ENOMEM;
+		return;
+	}
+	g->v = v;
+	g->v[g->n++] = s;
+	g->v[g->n] = NULL;
+}
+
+/* ((role entry of the bound user)/tesseraPermission & [p]): non-empty if it holds p. */
+static void
+has(struct gen *g, const char *perm)
+{
+	gen_add(g, "(([cn=]+user/tesseraRoleName+[,ou=roles,%s])/tesseraPermission & [%s])", g->t,
+	        perm);
+}
+
+/* holds every permission in mask (AND through concatenation). */
+static void
+holds(struct gen *g, unsigned mask)
+{
+	unsigned i;
+	bool first = true;
+
+	if (mask == 0) {
+		gen_add(g, "[any]");
+		return;
+	}
+	for (i = 0; i < TSR_PERM_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (!first)
+			gen_add(g, " + ");
+		has(g, perm_names[i]);
+		first = false;
+	}
+}
+
+/* The bound user holds perm and reaches the target entry: sites.all or a shared site. */
+static void
+can(struct gen *g, const char *perm)
+{
+	gen_add(g, "set=\"");
+	has(g, perm);
+	gen_add(g, " + (");
+	has(g, "sites.all");
+	gen_add(g, " | (this/tesseraSiteName & user/tesseraSiteName))\"");
+}
+
+/* Role R now grants something outside perms: the rules for R are out of date. */
+static void
+stale(struct gen *g, const char *role, unsigned perms)
+{
+	unsigned i;
+	bool first = true;
+
+	gen_add(g, "set=\"[cn=%s,ou=roles,%s]/tesseraPermission & (", role, g->t);
+	for (i = 0; i < TSR_PERM_COUNT; i++) {
+		if (perms & (1u << i))
+			continue;
+		gen_add(g, "%s[%s]", first ? "" : " | ", perm_names[i]);
+		first = false;
+	}
+	gen_add(g, ")\"");
+}
+
+#define PEOPLE   "dn.children=\"ou=people,%s\""
+#define TENANT   "dn.subtree=\"%s\""
+#define SERVICES "dn.children=\"ou=services,%s\""
+#define READ     "+rscd"
+
+static void
+grants(struct gen *g)
+{
+	const char *t = g->t;
+
+	/* The tenant entry: id allocation by those who create users, roles and groups;
+	 * licence limits and the id range only by the directory's root. */
+	gen_add(g, "to dn.base=\"%s\" attrs=tesseraNextId by set=\"", t);
+	has(g, "users.manage");
+	gen_add(g, " | ");
+	has(g, "roles.manage");
+	gen_add(g, " | ");
+	has(g, "groups.manage");
+	gen_add(g, "\" write by " TENANT " read by * none", t);
+	gen_end(g);
+	gen_add(g, "to dn.base=\"%s\" by " TENANT " read by * none", t, t);
+	gen_end(g);
+
+	/* Creating and deleting people. */
+	gen_add(g, "to dn.base=\"ou=people,%s\" attrs=children by set=\"", t);
+	has(g, "users.manage");
+	gen_add(g, "\" write by " TENANT " read by * none", t);
+	gen_end(g);
+	gen_add(g, "to dn.base=\"ou=people,%s\" by " TENANT " read by * none", t, t);
+	gen_end(g);
+
+	/* Every attribute of a person: the person, services (tesserad) and viewers read. The
+	 * rules below add to this; those for secrets first take everything away ("=0"). */
+	gen_add(g, "to " PEOPLE " by self " READ " continue by " SERVICES " " READ " continue by ",
+	        t, t);
+	can(g, "users.view");
+	gen_add(g, " " READ " continue by * break");
+	gen_end(g);
+
+	/* Passwords: bind, change one's own, reset as a password administrator ("m" makes
+	 * ppolicy treat a change as an administrative reset, which sets pwdReset: so never
+	 * for the person themselves, whose own change must clear it). */
+	gen_add(g,
+	        "to " PEOPLE " attrs=userPassword by * =0 continue by anonymous +x continue by "
+	        "self +wx break by ",
+	        t);
+	can(g, "users.manage");
+	gen_add(g, " +wm continue by * break");
+	gen_end(g);
+
+	/* The phone code is for the person and for those who may set the phone. */
+	gen_add(g,
+	        "to " PEOPLE " attrs=tesseraPhoneCodeHash by * =0 continue by self +wrscd "
+	        "continue by ",
+	        t);
+	can(g, "users.edit");
+	gen_add(g, " +wrscd continue by * break");
+	gen_end(g);
+	gen_add(g, "to " PEOPLE " attrs=pwdHistory by * =0 break", t);
+	gen_end(g);
+
+	/* What every host shows anyway (passwd and group maps), plus status and role:
+	 * readable in the tenant; changed by managers. */
+	gen_add(g,
+	        "to " PEOPLE " attrs=entry,objectClass,uid,uidNumber,gidNumber,homeDirectory,"
+	        "tesseraStatus,tesseraStatusTime,tesseraRoleName,tesseraSiteName by " TENANT
+	        " " READ " continue by ",
+	        t, t);
+	can(g, "users.manage");
+	gen_add(g, " +w continue by * break");
+	gen_end(g);
+	gen_add(g,
+	        "to " PEOPLE " attrs=cn,displayName,loginShell by " TENANT " " READ
+	        " continue by self +w continue by ",
+	        t, t);
+	can(g, "users.edit");
+	gen_add(g, " +w continue by * break");
+	gen_end(g);
+
+	/* Private attributes: read as above; written by managers or editors. */
+	gen_add(g, "to " PEOPLE " attrs=mail,pwdReset,pwdAccountLockedTime by ", t);
+	can(g, "users.manage");
+	gen_add(g, " +w continue by * break");
+	gen_end(g);
+	gen_add(g, "to " PEOPLE " attrs=tesseraBadgeId by ", t);
+	can(g, "users.edit");
+	gen_add(g, " +w continue by * break");
+	gen_end(g);
+	gen_add(g,
+	        "to " PEOPLE " attrs=givenName,sn,title,telephoneNumber,preferredLanguage,"
+	        "jpegPhoto,tesseraProfileField,tesseraStayLoggedIn,tesseraPendingPhone,"
+	        "tesseraPhoneCodeExpires,tesseraPhoneCodeAttempts by self +w continue by ",
+	        t);
+	can(g, "users.edit");
+	gen_add(g, " +w continue by * break");
+	gen_end(g);
+}
+
+static void
+gates(struct gen *g, const struct tsr_acl_role *roles, size_t nroles, const char *const *sites,
+      size_t nsites)
+{
+	const char *t = g->t;
+	size_t i, known = 0;
+
+	/* Nobody changes their own role, sites, status, badge or email, or deletes
+	 * themselves, whatever their permissions. */
+	gen_add(g,
+	        "to " PEOPLE " attrs=entry,mail,tesseraRoleName,tesseraSiteName,tesseraStatus,"
+	        "tesseraStatusTime,tesseraBadgeId,pwdAccountLockedTime,pwdReset by self -wm break "
+	        "by * break",
+	        t);
+	gen_end(g);
+
+	/* Acting on a user of role R needs every permission of R. */
+	for (i = 0; i < nroles; i++) {
+		gen_add(g, "to " PEOPLE " filter=(tesseraRoleName=%s) by self break", t,
+		        roles[i].name);
+		if (roles[i].perms != TSR_PERM_ALL) {
+			gen_add(g, " by ");
+			stale(g, roles[i].name, roles[i].perms);
+			gen_add(g, " -wm break");
+		}
+		gen_add(g, " by set=\"");
+		holds(g, roles[i].perms);
+		gen_add(g, "\" break by * -wm break");
+		gen_end(g);
+		known++;
+	}
+	/* A user with no role, or a role these rules do not know yet. */
+	gen_add(g, "to " PEOPLE " filter=", t);
+	if (known) {
+		gen_add(g, "(!(|");
+		for (i = 0; i < nroles; i++)
+			gen_add(g, "(tesseraRoleName=%s)", roles[i].name);
+		gen_add(g, "))");
+	} else {
+		gen_add(g, "(objectClass=*)");
+	}
+	gen_add(g, " by self break by set=\"");
+	holds(g, TSR_PERM_ALL);
+	gen_add(g, "\" break by * -wm break");
+	gen_end(g);
+
+	/* Giving or taking site S. */
+	for (i = 0; i < nsites; i++) {
+		gen_add(g, "to " PEOPLE " attrs=tesseraSiteName val=\"%s\" by set=\"", t, sites[i]);
+		has(g, "sites.all");
+		gen_add(g, " | (user/tesseraSiteName & [%s])\" stop by * -wm stop", sites[i]);
+		gen_end(g);
+	}
+	gen_add(g, "to " PEOPLE " attrs=tesseraSiteName by set=\"", t);
+	has(g, "sites.all");
+	gen_add(g, "\" stop by * -wm stop");
+	gen_end(g);
+
+	/* Giving or taking role R. */
+	for (i = 0; i < nroles; i++) {
+		gen_add(g, "to " PEOPLE " attrs=tesseraRoleName val=\"%s\"", t, roles[i].name);
+		if (roles[i].perms != TSR_PERM_ALL) {
+			gen_add(g, " by ");
+			stale(g, roles[i].name, roles[i].perms);
+			gen_add(g, " -wm stop");
+		}
+		gen_add(g, " by set=\"");
+		holds(g, roles[i].perms | TSR_PERM_USERS_MANAGE);
+		gen_add(g, "\" stop by * -wm stop");
+		gen_end(g);
+	}
+	gen_add(g, "to " PEOPLE " attrs=tesseraRoleName by set=\"", t);
+	holds(g, TSR_PERM_ALL);
+	gen_add(g, "\" stop by * -wm stop");
+	gen_end(g);
+	gen_add(g, "to " PEOPLE " by * stop", t);
+	gen_end(g);
+}
+
+static void
+others(struct gen *g)
+{
+	static const struct {
+		const char *ou, *perm;
+	} units[] = {
+	    {"roles", "roles.manage"}, {"sites", "sites.manage"}, {"groups", "groups.manage"}};
+	const char *t = g->t;
+	size_t i;
+
+	/* A role's licence limit is the directory root's, like the tenant's. */
+	gen_add(g,
+	        "to dn.subtree=\"ou=roles,%s\" attrs=tesseraMaxUsers by " TENANT " read by * none",
+	        t, t);
+	gen_end(g);
+	for (i = 0; i < TSR_ARRAY_SIZE(units); i++) {
+		gen_add(g, "to dn.subtree=\"ou=%s,%s\" by set=\"", units[i].ou, t);
+		has(g, units[i].perm);
+		gen_add(g, "\" write by " TENANT " read by * none", t);
+		gen_end(g);
+	}
+
+	/* Audit: anyone in the tenant may add an event naming themselves as the actor (the
+	 * tool writes one with every change); audit.view reads; nobody changes one. */
+	gen_add(g, "to dn.base=\"ou=audit,%s\" attrs=children by " TENANT " =a by * none", t, t);
+	gen_end(g);
+	gen_add(g, "to dn.base=\"ou=audit,%s\" by " TENANT " read by * none", t, t);
+	gen_end(g);
+	gen_add(g,
+	        "to dn.children=\"ou=audit,%s\" by set=\"this/tesseraAuditActor & user/uid\" +a "
+	        "continue by set=\"",
+	        t);
+	has(g, "audit.view");
+	gen_add(g, "\" " READ " continue by * break");
+	gen_end(g);
+	gen_add(g, "to dn.children=\"ou=audit,%s\" by * stop", t);
+	gen_end(g);
+
+	gen_add(g,
+	        "to dn.subtree=\"ou=services,%s\" attrs=userPassword by self =xw by anonymous "
+	        "auth by * none",
+	        t);
+	gen_end(g);
+	gen_add(g, "to dn.subtree=\"ou=services,%s\" by " TENANT " read by * none", t, t);
+	gen_end(g);
+	gen_add(g, "to dn.subtree=\"ou=policies,%s\" by " TENANT " read by * none", t, t);
+	gen_end(g);
+	gen_add(g, "to attrs=userPassword by self =xw by anonymous auth by * none");
+	gen_end(g);
+	gen_add(g, "to attrs=tesseraPhoneCodeHash,pwdHistory by * none");
+	gen_end(g);
+	gen_add(g, "to * by users read by * none");
+	gen_end(g);
+}
+
+int
+tsr_acl_build(const char *tenant_dn, const struct tsr_acl_role *roles, size_t nroles,
+              const char *const *sites, size_t nsites, char ***ret)
+{
+	struct tsr_acl_role *ok_roles = NULL;
+	const char **ok_sites = NULL;
+	struct gen g = {.t = tenant_dn};
+	size_t i, nr = 0, ns = 0;
+
+	if (!tenant_dn || !safe_dn(tenant_dn))
+		return -EINVAL;
+	ok_roles = calloc(nroles + 1, sizeof(*ok_roles));
+	ok_sites = calloc(nsites + 1, sizeof(*ok_sites));
+	if (!ok_roles || !ok_sites) {
+		g.r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nroles; i++)
+		if (tsr_name_check(roles[i].name, TSR_NAME_NEW, NULL))
+			ok_roles[nr++] =
+			    (struct tsr_acl_role){roles[i].name, roles[i].perms & TSR_PERM_ALL};
+	for (i = 0; i < nsites; i++)
+		if (tsr_name_check(sites[i], TSR_NAME_NEW, NULL))
+			ok_sites[ns++] = sites[i];
+	grants(&g);
+	gates(&g, ok_roles, nr, ok_sites, ns);
+	others(&g);
+	if (g.r == 0) {
+		*ret = g.v;
+		g.v = NULL;
+	}
+out:
+	tsr_buf_free(&g.b);
+	tsr_strv_free(g.v);
+	free(ok_roles);
+	free(ok_sites);
+	return g.r;
+}

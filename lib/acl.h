@@ -1,0 +1,48 @@
+/* acl.h: role permissions, and the slapd access rules that enforce them.
+ *
+ * Hides the permission names (users.view ... sites.all) and how they become OpenLDAP
+ * olcAccess values: set-based rules that look up the bound user's role entry, compare
+ * sites, and refuse to let anyone act on a user (or hand out a role) whose permissions
+ * they do not hold themselves. Pure text generation: no I/O, no LDAP, never logs.
+ * docs/directory-model.md ("Who may do what") describes the rules in prose. */
+#ifndef TSR_ACL_H
+#define TSR_ACL_H
+
+#include <stddef.h>
+
+#include "attrs.h"
+
+enum tsr_perm {
+	TSR_PERM_USERS_VIEW = 1u << 0,
+	TSR_PERM_USERS_EDIT = 1u << 1,
+	TSR_PERM_USERS_MANAGE = 1u << 2,
+	TSR_PERM_ROLES_MANAGE = 1u << 3,
+	TSR_PERM_SITES_MANAGE = 1u << 4,
+	TSR_PERM_GROUPS_MANAGE = 1u << 5,
+	TSR_PERM_AUDIT_VIEW = 1u << 6,
+	TSR_PERM_SESSIONS_MANAGE = 1u << 7,
+	TSR_PERM_SITES_ALL = 1u << 8,
+};
+#define TSR_PERM_ALL   0x1ffu
+#define TSR_PERM_COUNT 9
+
+/* The name of one permission bit ("users.view"), or NULL. */
+const char *tsr_perm_name(unsigned bit);
+/* One permission name → its bit. -EINVAL for an unknown name. */
+TSR_MUST_USE int tsr_perm_parse(const char *name, unsigned *ret);
+/* "users.view,users.edit" (sep between names) for a mask, in table order; malloc'd. */
+TSR_MUST_USE int tsr_perm_format(unsigned mask, const char *sep, char **ret);
+
+struct tsr_acl_role {
+	const char *name; /* cn of the role: [a-z_][a-z0-9_.-]* (tsr_name_check) */
+	unsigned perms;
+};
+
+/* The olcAccess values (without "{n}" prefixes, in order) for the database holding
+ * tenant_dn, given its roles and sites. Names that are not portable names are
+ * skipped (they could not be quoted safely); their users then fall under the
+ * strictest rules. *ret is a NULL-terminated vector (tsr_strv_free). */
+TSR_MUST_USE int tsr_acl_build(const char *tenant_dn, const struct tsr_acl_role *roles,
+                               size_t nroles, const char *const *sites, size_t nsites, char ***ret);
+
+#endif

@@ -1,0 +1,146 @@
+/* mkphoto: write test images. `mkphoto png W H FILE` writes a real PNG (greyscale
+ * gradient, zlib stream of stored blocks: no compression library needed);
+ * `mkphoto jpeg W H FILE` writes a baseline JPEG's marker structure (SOI, APP0, SOF0
+ * with the size, SOS, EOI) around dummy scan data: enough for a header parser, not a
+ * picture. Used by test_user.sh and the demo. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t
+crc32(const unsigned char *p, size_t n, uint32_t c)
+{
+	size_t i;
+	int k;
+
+	c ^= 0xffffffffu;
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return c ^ 0xffffffffu;
+}
+
+static void
+be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static void
+chunk(FILE *f, const char *type, const unsigned char *data, uint32_t len)
+{
+	unsigned char hdr[8], crc[4];
+	uint32_t c;
+
+	be32(hdr, len);
+	memcpy(hdr + 4, type, 4);
+	c = crc32(hdr + 4, 4, 0);
+	if (len)
+		c = crc32(data, len, c);
+	be32(crc, c);
+	fwrite(hdr, 1, 8, f);
+	if (len)
+		fwrite(data, 1, len, f);
+	fwrite(crc, 1, 4, f);
+}
+
+static int
+png(FILE *f, uint32_t w, uint32_t h)
+{
+	size_t raw_len = (size_t)(w + 1) * h, i, off = 0, z = 0, nblocks;
+	unsigned char ihdr[13] = {0}, *raw, *zs;
+	uint32_t a = 1, b = 0, x, y;
+
+	raw = malloc(raw_len);
+	nblocks = raw_len / 65535 + 1;
+	zs = malloc(raw_len + nblocks * 5 + 6);
+	if (!raw || !zs)
+		return 1;
+	for (y = 0; y < h; y++) {
+		raw[off++] = 0; /* filter: none */
+		for (x = 0; x < w; x++)
+			raw[off++] = (unsigned char)((x + y) * 255 / (w + h));
+	}
+	zs[z++] = 0x78;
+	zs[z++] = 0x01;
+	for (i = 0; i < raw_len || i == 0;) {
+		size_t n = raw_len - i > 65535 ? 65535 : raw_len - i;
+
+		zs[z++] = i + n == raw_len ? 1 : 0;
+		zs[z++] = (unsigned char)n;
+		zs[z++] = (unsigned char)(n >> 8);
+		zs[z++] = (unsigned char)~n;
+		zs[z++] = (unsigned char)(~n >> 8);
+		memcpy(zs + z, raw + i, n);
+		z += n;
+		i += n;
+		if (n == 0)
+			break;
+	}
+	for (i = 0; i < raw_len; i++) {
+		a = (a + raw[i]) % 65521;
+		b = (b + a) % 65521;
+	}
+	be32(zs + z, (b << 16) | a);
+	z += 4;
+	be32(ihdr, w);
+	be32(ihdr + 4, h);
+	ihdr[8] = 8; /* bit depth */
+	ihdr[9] = 0; /* greyscale */
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+	chunk(f, "IHDR", ihdr, 13);
+	chunk(f, "IDAT", zs, (uint32_t)z);
+	chunk(f, "IEND", NULL, 0);
+	free(raw);
+	free(zs);
+	return 0;
+}
+
+static int
+jpeg(FILE *f, uint32_t w, uint32_t h)
+{
+	const unsigned char head[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F',
+	                              0,    1,    1,    0,    0,    1,    0,   1,   0,   0};
+	unsigned char sof[] = {0xff, 0xc0, 0x00, 0x0b, 8, 0, 0, 0, 0, 1, 1, 0x11, 0};
+	const unsigned char sos[] = {0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0x3f, 0};
+	const unsigned char tail[] = {0x12, 0x34, 0x56, 0xff, 0xd9};
+
+	sof[5] = (unsigned char)(h >> 8);
+	sof[6] = (unsigned char)h;
+	sof[7] = (unsigned char)(w >> 8);
+	sof[8] = (unsigned char)w;
+	fwrite(head, 1, sizeof(head), f);
+	fwrite(sof, 1, sizeof(sof), f);
+	fwrite(sos, 1, sizeof(sos), f);
+	fwrite(tail, 1, sizeof(tail), f);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long w, h;
+	FILE *f;
+	int r;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: mkphoto png|jpeg WIDTH HEIGHT FILE\n");
+		return 2;
+	}
+	w = strtoul(argv[2], NULL, 10);
+	h = strtoul(argv[3], NULL, 10);
+	if (!w || !h || w > 4096 || h > 4096)
+		return 2;
+	f = fopen(argv[4], "wb");
+	if (!f)
+		return 1;
+	r = strcmp(argv[1], "png") == 0 ? png(f, (uint32_t)w, (uint32_t)h)
+	                                : jpeg(f, (uint32_t)w, (uint32_t)h);
+	return fclose(f) != 0 || r;
+}

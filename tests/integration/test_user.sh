@@ -1,0 +1,298 @@
+# Integration: tessera user ... against the embedded directory, as root.
+. "$TSR_SRC/tests/integration/lib.sh"
+require_root
+tsr_server_start
+tsr_sites berlin paris
+P="ou=people,$BASE"
+
+# snapshot DN: the entry as root sees it, operational attributes included (to prove
+# that a refused command wrote nothing).
+snapshot() { lsearch -b "$1" -s base '*' '+' | grep -v '^\(modifyTimestamp\|entryCSN\|pwdLastSuccess\):' ; }
+same_as() { # same_as NAME FILE DN
+	if diff -u "$2" <(snapshot "$3") >"$T/sd" 2>&1; then pass "$1"; else fail "$1" "entry changed"; sed 's/^/#   /' "$T/sd"; fi
+}
+
+# -- add: an invited user whose generated password is shown once and must be changed
+expect_rc 0 user_add "$TESSERA" --config "$SRV_CONF" user add bob --email bob@example.org \
+	--name "Bob Builder" --first Bob --last Builder --role member --site berlin --badge B-1001 \
+	--title Engineer --phone "+49 30 1234-567" --language de --generate-password
+expect_out user_add_says_invited "added bob \(uid 1000[0-9]+\), invited"
+PW=$(printf '%s\n' "$OUT" | sed -n 's/^temporary password: //p')
+[ ${#PW} -ge 16 ] && pass user_add_password_shown_once || fail user_add_password_shown_once "$OUT"
+[ "$(attr "uid=bob,$P" pwdReset)" = TRUE ] && pass user_add_must_change || fail user_add_must_change
+[ "$(attr "uid=bob,$P" tesseraStatus)" = invited ] && pass user_add_status_invited || fail user_add_status_invited
+[ "$(attr "uid=bob,$P" telephoneNumber)" = "+49301234567" ] && pass user_add_phone_e164 || fail user_add_phone_e164
+[ "$(attr "uid=bob,$P" homeDirectory)" = /home/bob ] && [ "$(attr "uid=bob,$P" loginShell)" = /bin/bash ] \
+	&& pass user_add_home_and_shell || fail user_add_home_and_shell
+UIDN=$(attr "uid=bob,$P" uidNumber)
+[ "$UIDN" = "$(attr "uid=bob,$P" gidNumber)" ] && pass user_add_private_group_gid || fail user_add_private_group_gid
+# The generated password is not in the audit entry, nor in the directory in the clear.
+lsearch -b "ou=audit,$BASE" | grep -qF "$PW" && fail user_add_password_not_in_audit || pass user_add_password_not_in_audit
+attr "uid=bob,$P" userPassword | grep -q '^{ARGON2}' && fail user_add_password_hashed_base64 || true
+lsearch -b "uid=bob,$P" -s base userPassword | grep -q '^userPassword:: ' && pass user_add_password_hashed \
+	|| fail user_add_password_hashed
+
+# -- show: text and the exact JSON keys
+expect_rc 0 user_show "$TESSERA" --config "$SRV_CONF" user show bob
+expect_out user_show_text "badge +B-1001"
+OUT=$(tt --json user show bob)
+keys=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).keys()))')
+want="login email name first last title phone language badge role sites status last_activity since status_since uid gid shell home stay_logged_in fields pending_phone photo locked must_change_password dn"
+[ "$keys" = "$want" ] && pass user_show_json_keys || fail user_show_json_keys "$keys"
+printf '%s' "$OUT" | python3 -c '
+import json,sys; u=json.load(sys.stdin)
+assert u["sites"]==["berlin"] and u["status"]=="invited" and u["uid"]==u["gid"]
+assert u["stay_logged_in"] is False and u["last_activity"] is None and u["language"]=="de"
+assert u["fields"]=={} and u["must_change_password"] is True and u["photo"] is None' \
+	&& pass user_show_json_values || fail user_show_json_values "$OUT"
+ldapwhoami -x -H "$SRV_LDAPI" -D "uid=bob,$P" -w "$PW" -e ppolicy 2>&1 | grep -q "Password must be changed" \
+	&& pass user_add_first_login_forces_change || fail user_add_first_login_forces_change
+expect_rc 4 user_show_unknown "$TESSERA" --config "$SRV_CONF" user show nobody
+expect_out user_show_unknown_says "no user 'nobody'"
+expect_rc 4 user_show_case_exact "$TESSERA" --config "$SRV_CONF" user show BOB
+expect_rc 2 user_show_hostile_name "$TESSERA" --config "$SRV_CONF" user show 'b*)(uid=*'
+
+# -- invalid values: exit 2, the field and the rule named, nothing written
+n0=$(audit_count)
+bad() { # bad NAME PATTERN ARGS...: user add must refuse with PATTERN in the message
+	local name=$1 pat=$2
+	shift 2
+	expect_rc 2 "user_add_invalid_$name" "$TESSERA" --config "$SRV_CONF" user add "$@"
+	expect_out "user_add_invalid_${name}_says" "$pat"
+}
+bad login "login 'Carol': must start with a lower-case letter" Carol --email c@example.org --name C
+bad email "email 'carol\.example\.org': must contain exactly one '@'" carol --email carol.example.org --name C
+bad phone "phone '030 1234': must start with '\+'" carol --email c@example.org --name C --phone "030 1234"
+bad language "language 'klingon': must be one of" carol --email c@example.org --name C --language klingon
+bad badge "badge 'B 1': may contain only printable ASCII" carol --email c@example.org --name C --badge "B 1"
+bad name "name 'a:b': " carol --email c@example.org --name "a:b"
+bad shell "shell 'bash': " carol --email c@example.org --name C --shell bash
+bad field "field colour: not declared" carol --email c@example.org --name C --field colour=red
+bad missing "email: is required" carol --name C
+bad several "email.*; phone" carol --email nope --name C --phone 12
+bad newline "name .*control" carol --email c@example.org --name "$(printf 'C\nchangetype: delete')"
+expect_rc 2 user_add_short_password sh -c "echo short | '$TESSERA' --config '$SRV_CONF' user add carol --email c@example.org --name C --password-stdin"
+expect_out user_add_short_password_says "password: must have at least 8 characters"
+[ "$(audit_count)" = "$n0" ] && [ -z "$(lsearch -b "$P" '(uid=carol)' dn)" ] \
+	&& pass user_add_invalid_writes_nothing || fail user_add_invalid_writes_nothing
+
+# -- conflicts: exit 5; not found: exit 4
+expect_rc 5 user_add_duplicate_login "$TESSERA" --config "$SRV_CONF" user add bob --email x@example.org --name X
+expect_rc 5 user_add_duplicate_email "$TESSERA" --config "$SRV_CONF" user add carol --email BOB@example.org --name C
+expect_out user_add_duplicate_email_says "email 'BOB@example.org' is already used by bob"
+expect_rc 5 user_add_duplicate_badge "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --badge b-1001
+expect_out user_add_duplicate_badge_says "badge 'b-1001' is already used by bob"
+expect_rc 5 user_add_shadows_local_account "$TESSERA" --config "$SRV_CONF" user add daemon --email d@example.org --name D
+expect_out user_add_shadows_local_says "local account in /etc/passwd"
+expect_rc 5 user_add_role_name "$TESSERA" --config "$SRV_CONF" user add member --email m@example.org --name M
+expect_rc 4 user_add_unknown_role "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --role boss
+expect_rc 4 user_add_unknown_site "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --site mars
+[ "$(audit_count)" = "$n0" ] && pass user_add_conflicts_write_nothing || fail user_add_conflicts_write_nothing
+
+# -- set: profile values, old -> new in the audit; email refused
+snapshot "uid=bob,$P" >"$T/bob.0"
+expect_rc 2 user_set_email_refused "$TESSERA" --config "$SRV_CONF" user set bob --email new@example.org
+expect_out user_set_email_refused_says "email cannot be changed with user set"
+expect_rc 2 user_set_invalid_phone "$TESSERA" --config "$SRV_CONF" user set bob --title Lead --phone 12345
+same_as user_set_invalid_writes_nothing "$T/bob.0" "uid=bob,$P"
+expect_rc 0 user_set "$TESSERA" --config "$SRV_CONF" user set bob --title "Lead Engineer" --phone "+44 20 7946 0958" \
+	--language default --stay-logged-in yes --shell /bin/zsh
+[ "$(attr "uid=bob,$P" title)" = "Lead Engineer" ] && [ -z "$(attr "uid=bob,$P" preferredLanguage)" ] \
+	&& [ "$(attr "uid=bob,$P" tesseraStayLoggedIn)" = TRUE ] && pass user_set_written || fail user_set_written
+OUT=$(tt --json audit --user bob --action user.set)
+printf '%s' "$OUT" | python3 -c '
+import json,sys; e=json.load(sys.stdin)[-1]
+assert e["actor"].startswith("root@") and e["target_name"]=="Bob Builder", e
+assert "title: Engineer -> Lead Engineer" in e["changes"], e["changes"]
+assert "phone: +49301234567 -> +442079460958" in e["changes"]
+assert "language: de -> (none)" in e["changes"] and "stay_logged_in: no -> yes" in e["changes"]' \
+	&& pass user_set_audited_old_new || fail user_set_audited_old_new "$OUT"
+expect_rc 0 user_set_nothing "$TESSERA" --config "$SRV_CONF" user set bob --title "Lead Engineer"
+expect_out user_set_nothing_says "nothing to change"
+expect_rc 0 user_set_email_admin "$TESSERA" --config "$SRV_CONF" user set-email bob bob.builder@example.org
+[ "$(attr "uid=bob,$P" mail)" = bob.builder@example.org ] && pass user_set_email_written || fail user_set_email_written
+
+# -- declared profile fields (typed)
+cat >>"$SRV_CONF" <<EOF
+
+[profile_fields]
+homepage = enum:dashboard,tickets,customers,devices,alerts
+ticket_signature = text:500
+uptime_notifications = bool
+EOF
+expect_rc 0 user_set_fields "$TESSERA" --config "$SRV_CONF" user set bob --field homepage=tickets \
+	--field uptime_notifications=yes --field "ticket_signature=Bob, the builder"
+OUT=$(tt --json user show bob)
+printf '%s' "$OUT" | python3 -c '
+import json,sys; f=json.load(sys.stdin)["fields"]
+assert f=={"homepage":"tickets","uptime_notifications":True,"ticket_signature":"Bob, the builder"}, f' \
+	&& pass user_fields_typed_json || fail user_fields_typed_json "$OUT"
+expect_rc 2 user_set_field_bad_enum "$TESSERA" --config "$SRV_CONF" user set bob --field homepage=weather
+expect_out user_set_field_bad_enum_says "field homepage 'weather': is not one of the declared choices"
+expect_rc 0 user_set_field_remove "$TESSERA" --config "$SRV_CONF" user set bob --field homepage=
+attr "uid=bob,$P" tesseraProfileField | grep -q homepage && fail user_field_removed || pass user_field_removed
+
+# -- roles and sites
+expect_rc 0 user_set_role "$TESSERA" --config "$SRV_CONF" user set-role bob site-admin
+[ "$(attr "uid=bob,$P" tesseraRoleName)" = site-admin ] && pass user_set_role_written || fail user_set_role_written
+expect_rc 4 user_set_role_unknown "$TESSERA" --config "$SRV_CONF" user set-role bob boss
+expect_rc 0 user_sites_add "$TESSERA" --config "$SRV_CONF" user sites bob --add paris
+expect_rc 0 user_sites_remove "$TESSERA" --config "$SRV_CONF" user sites bob --remove berlin
+[ "$(attr "uid=bob,$P" tesseraSiteName)" = paris ] && pass user_sites_written || fail user_sites_written
+expect_rc 0 user_sites_show "$TESSERA" --config "$SRV_CONF" user sites bob
+[ "$OUT" = paris ] && pass user_sites_show_lists || fail user_sites_show_lists "$OUT"
+expect_rc 4 user_sites_unknown "$TESSERA" --config "$SRV_CONF" user sites bob --add mars
+OUT=$(tt audit --user bob --action user.sites)
+printf '%s' "$OUT" | grep -q "sites: berlin -> berlin, paris" && printf '%s' "$OUT" | grep -q "sites: berlin, paris -> paris" \
+	&& pass user_sites_audited || fail user_sites_audited "$OUT"
+tt user sites bob --add berlin >/dev/null
+
+# -- photo: judged by content, size limited, dimensions read, a warning below 500x500
+"$MKPHOTO" png 640 640 "$T/big.png"
+"$MKPHOTO" png 200 100 "$T/small.png"
+"$MKPHOTO" jpeg 800 600 "$T/p.jpg"
+printf 'GIF89a not a photo' >"$T/fake.png"
+expect_rc 0 user_photo_png "$TESSERA" --config "$SRV_CONF" user photo bob "$T/big.png"
+expect_out user_photo_png_says "PNG 640x640"
+printf '%s' "$OUT" | grep -q warning && fail user_photo_big_no_warning || pass user_photo_big_no_warning
+cmp -s <(lsearch -b "uid=bob,$P" -s base jpegPhoto | sed -n 's/^jpegPhoto:: //p' | base64 -d) "$T/big.png" \
+	&& pass user_photo_stored_bytes || fail user_photo_stored_bytes
+expect_rc 0 user_photo_small_warns "$TESSERA" --config "$SRV_CONF" user photo bob "$T/small.png"
+expect_out user_photo_small_warning "warning: the photo is 200x100; at least 500x500 is recommended"
+expect_rc 0 user_photo_jpeg "$TESSERA" --config "$SRV_CONF" user photo bob "$T/p.jpg"
+expect_out user_photo_jpeg_says "JPEG 800x600"
+snapshot "uid=bob,$P" >"$T/bob.1"
+expect_rc 2 user_photo_not_an_image "$TESSERA" --config "$SRV_CONF" user photo bob "$T/fake.png"
+expect_out user_photo_not_an_image_says "not a PNG or JPEG image"
+head -c 2000000 /dev/zero >"$T/huge.png"
+expect_rc 2 user_photo_too_large "$TESSERA" --config "$SRV_CONF" user photo bob "$T/huge.png"
+expect_out user_photo_too_large_says "larger than the limit of 1048576"
+same_as user_photo_refused_writes_nothing "$T/bob.1" "uid=bob,$P"
+OUT=$(tt --json user show bob)
+printf '%s' "$OUT" | python3 -c '
+import json,sys; p=json.load(sys.stdin)["photo"]
+assert p["type"]=="jpeg" and p["width"]==800 and p["height"]==600, p' \
+	&& pass user_photo_json || fail user_photo_json "$OUT"
+expect_rc 0 user_photo_remove "$TESSERA" --config "$SRV_CONF" user photo bob --remove
+[ -z "$(attr "uid=bob,$P" jpegPhoto)" ] && pass user_photo_removed || fail user_photo_removed
+
+# -- phone verification: code by the notify command (no shell, code on stdin), hashed,
+#    bounded attempts, expiry
+cat >"$T/notify" <<EOF
+#!/bin/sh
+# argv: PHONE LOGIN; the code on stdin
+read code
+printf '%s %s %s\n' "\$1" "\$2" "\$code" >"$T/sent"
+EOF
+chmod 755 "$T/notify"
+printf '\n[users]\nnotify_command = %s\nphone_code_attempts = 3\n' "$T/notify" >>"$SRV_CONF"
+expect_rc 0 user_phone_sends "$TESSERA" --config "$SRV_CONF" user phone bob "+33 1 23 45 67 89"
+read -r sent_phone sent_login code <"$T/sent"
+[ "$sent_phone" = "+33123456789" ] && [ "$sent_login" = bob ] && [ ${#code} = 6 ] \
+	&& pass user_phone_notify_argv_stdin || fail user_phone_notify_argv_stdin "$(cat "$T/sent")"
+[ "$(attr "uid=bob,$P" tesseraPendingPhone)" = "+33123456789" ] && pass user_phone_pending || fail user_phone_pending
+attr "uid=bob,$P" tesseraPhoneCodeHash | grep -q "$code" && fail user_phone_code_hashed || pass user_phone_code_hashed
+[ "$(attr "uid=bob,$P" telephoneNumber)" = "+442079460958" ] && pass user_phone_not_yet_changed || fail user_phone_not_yet_changed
+wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
+expect_rc 2 user_verify_phone_wrong "$TESSERA" --config "$SRV_CONF" user verify-phone bob "$wrong"
+expect_out user_verify_phone_wrong_says "wrong code \(2 attempts left\)"
+expect_rc 2 user_verify_phone_not_digits "$TESSERA" --config "$SRV_CONF" user verify-phone bob 12ab56
+expect_rc 0 user_verify_phone "$TESSERA" --config "$SRV_CONF" user verify-phone bob "$code"
+[ "$(attr "uid=bob,$P" telephoneNumber)" = "+33123456789" ] && [ -z "$(attr "uid=bob,$P" tesseraPendingPhone)" ] \
+	&& pass user_verify_phone_sets_number || fail user_verify_phone_sets_number
+expect_rc 4 user_verify_phone_none_pending "$TESSERA" --config "$SRV_CONF" user verify-phone bob "$code"
+tt user phone bob "+33 1 00 00 00 00" >/dev/null
+read -r _ _ code <"$T/sent"
+wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
+for i in 1 2 3; do tt user verify-phone bob "$wrong" >/dev/null 2>&1; done
+expect_rc 4 user_verify_phone_attempts_bounded "$TESSERA" --config "$SRV_CONF" user verify-phone bob "$code"
+[ "$(attr "uid=bob,$P" telephoneNumber)" = "+33123456789" ] && pass user_verify_phone_bounded_no_change \
+	|| fail user_verify_phone_bounded_no_change
+tt user phone bob "+33 1 00 00 00 00" >/dev/null
+read -r _ _ code <"$T/sent"
+printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: tesseraPhoneCodeExpires\ntesseraPhoneCodeExpires: 20200101000000Z\n' "$P" | lmodify >/dev/null
+expect_rc 5 user_verify_phone_expired "$TESSERA" --config "$SRV_CONF" user verify-phone bob "$code"
+expect_out user_verify_phone_expired_says "has expired"
+
+# -- deactivate / reactivate: role and sites kept; no bind while inactive
+tsr_person dora member berlin
+tt user set-role dora site-admin >/dev/null
+expect_rc 0 user_deactivate "$TESSERA" --config "$SRV_CONF" user deactivate dora
+[ "$(attr "uid=dora,$P" tesseraStatus)" = inactive ] && [ "$(attr "uid=dora,$P" pwdAccountLockedTime)" = 000001010000Z ] \
+	&& pass user_deactivate_locks || fail user_deactivate_locks
+expect_rc 49 user_inactive_cannot_bind ldapwhoami -x -H "$SRV_LDAPI" -D "uid=dora,$P" -y "$T/pw.dora"
+expect_rc 0 user_deactivate_again "$TESSERA" --config "$SRV_CONF" user deactivate dora
+expect_out user_deactivate_again_says "already inactive"
+expect_rc 0 user_reactivate "$TESSERA" --config "$SRV_CONF" user reactivate dora
+[ "$(attr "uid=dora,$P" tesseraRoleName)" = site-admin ] && [ "$(attr "uid=dora,$P" tesseraSiteName)" = berlin ] \
+	&& [ -z "$(attr "uid=dora,$P" pwdAccountLockedTime)" ] && pass user_reactivate_keeps_role_and_sites \
+	|| fail user_reactivate_keeps_role_and_sites
+[ "$(attr "uid=dora,$P" tesseraStatus)" = active ] && pass user_reactivate_active_after_login || fail user_reactivate_active_after_login
+expect_rc 0 user_reactivated_binds ldapwhoami -x -H "$SRV_LDAPI" -D "uid=dora,$P" -y "$T/pw.dora"
+OUT=$(tt audit --user dora)
+printf '%s' "$OUT" | grep -q "user.deactivate .*dora (Person Dora) .*status: active -> inactive; locked: no -> yes" \
+	&& printf '%s' "$OUT" | grep -q "user.reactivate .*dora (Person Dora) .*status: inactive -> active; locked: yes -> no" \
+	&& printf '%s' "$OUT" | grep -q "root@.* (root)" && pass user_lifecycle_audited_with_names \
+	|| fail user_lifecycle_audited_with_names "$OUT"
+expect_rc 0 user_list_shows_active "$TESSERA" --config "$SRV_CONF" user list --status active
+expect_out user_list_active_dora "^dora +Person Dora +dora@example.org +site-admin +berlin +Active +[0-9]"
+
+# -- reset-password: temporary, forced change; unlocks a failure lockout, not a deactivation
+for i in 1 2 3 4 5; do ldapwhoami -x -H "$SRV_LDAPI" -D "uid=dora,$P" -w wrong >/dev/null 2>&1; done
+[ -n "$(attr "uid=dora,$P" pwdAccountLockedTime)" ] && pass user_locked_after_failures || fail user_locked_after_failures
+echo 'Temporary-Pass-1' | tt user reset-password dora --password-stdin >"$T/out" 2>&1
+[ $? = 0 ] && pass user_reset_password || fail user_reset_password "$(cat "$T/out")"
+[ "$(attr "uid=dora,$P" pwdReset)" = TRUE ] && [ -z "$(attr "uid=dora,$P" pwdAccountLockedTime)" ] \
+	&& pass user_reset_forces_change_and_unlocks || fail user_reset_forces_change_and_unlocks
+ldapwhoami -x -H "$SRV_LDAPI" -D "uid=dora,$P" -w Temporary-Pass-1 -e ppolicy 2>&1 | grep -q "Password must be changed" \
+	&& pass user_reset_password_works_once || fail user_reset_password_works_once
+OUT=$(tt --json user reset-password dora)
+printf '%s' "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin)["password"]; assert len(p)>=16' \
+	&& pass user_reset_generated_json || fail user_reset_generated_json "$OUT"
+tt audit --user dora --action user.reset-password | grep -q "password: changed; must_change_password" \
+	&& pass user_reset_audited_as_changed || fail user_reset_audited_as_changed
+expect_rc 2 user_reset_short "sh" -c "echo abc | '$TESSERA' --config '$SRV_CONF' user reset-password dora --password-stdin"
+
+# -- licence limit: exit 6 with how many are used and what to do
+tt tenant set --max-users 3 >/dev/null
+used=$(tt --json tenant show | python3 -c 'import json,sys; print(json.load(sys.stdin)["users_in_use"])')
+[ "$used" = 2 ] && pass tenant_counts_users_in_use || fail tenant_counts_users_in_use "$used"
+expect_rc 0 user_add_within_limit "$TESSERA" --config "$SRV_CONF" user add erin --email erin@example.org --name Erin --no-password
+expect_rc 6 user_add_past_limit "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --name Fred --no-password
+expect_out user_add_past_limit_says "licence limit reached: 3 of 3 users are in use .*Deactivate"
+tt user deactivate erin >/dev/null
+expect_rc 0 user_add_after_deactivation "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --name Fred --no-password
+expect_rc 6 user_reactivate_past_limit "$TESSERA" --config "$SRV_CONF" user reactivate erin
+[ "$(attr "uid=erin,$P" tesseraStatus)" = inactive ] && pass user_limit_writes_nothing || fail user_limit_writes_nothing
+tt role set member --max-users 1 >/dev/null
+tt tenant set --max-users 0 >/dev/null
+expect_rc 6 user_add_past_role_limit "$TESSERA" --config "$SRV_CONF" user add gina --email g@example.org --name G --no-password
+expect_out user_add_past_role_limit_says "licence limit of role member reached"
+tt role set member --max-users 0 >/dev/null
+
+# -- list filters and JSON
+expect_rc 0 user_list_json "$TESSERA" --config "$SRV_CONF" --json user list --site berlin
+printf '%s' "$OUT" | python3 -c '
+import json,sys; l=[u["login"] for u in json.load(sys.stdin)]; assert l==["bob","dora"], l' \
+	&& pass user_list_site_filter || fail user_list_site_filter "$OUT"
+OUT=$(tt user list --status inactive)
+printf '%s\n' "$OUT" | awk 'NR>1 {print $1}' | tr '\n' ' ' | grep -qx "erin " && pass user_list_status_filter \
+	|| fail user_list_status_filter "$OUT"
+expect_rc 2 user_list_bad_status "$TESSERA" --config "$SRV_CONF" user list --status gone
+
+# -- delete: the audit trail survives, and the id is not reused
+n1=$(audit_count '(tesseraAuditTarget=fred)')
+expect_rc 0 user_delete "$TESSERA" --config "$SRV_CONF" user delete fred
+[ -z "$(lsearch -b "$P" '(uid=fred)' dn)" ] && pass user_delete_removes || fail user_delete_removes
+[ "$(audit_count '(tesseraAuditTarget=fred)')" = $((n1 + 1)) ] && pass user_delete_audit_kept || fail user_delete_audit_kept
+expect_rc 4 user_delete_unknown "$TESSERA" --config "$SRV_CONF" user delete fred
+tt user add fred --email fred@example.org --name Fred --no-password >/dev/null
+tt audit --user fred --action user.delete | grep -q "fred (Fred)" && pass user_delete_audit_names_then || fail user_delete_audit_names_then
+
+# -- help describes every verb
+OUT=$(tt user --help)
+for v in add show list set set-role sites photo phone verify-phone deactivate reactivate reset-password delete; do
+	printf '%s' "$OUT" | grep -q "^  $v " || missing="${missing:-} $v"
+done
+[ -z "${missing:-}" ] && pass user_help_every_verb || fail user_help_every_verb "$missing"
+finish

@@ -1,0 +1,311 @@
+/* admin.h: what the admin commands (user, role, site, group, tenant, audit, import,
+ * export) share.
+ *
+ * - who acts (root over ldapi, a service account, or a person with --as) and what
+ *   their role lets them do, mirroring the directory's access rules (lib/acl) so that
+ *   a refusal comes with a clear message before slapd refuses too;
+ * - entries read from the directory, and the people, roles and sites in them;
+ * - writes: every change goes to the directory in one LDAP transaction (RFC 5805)
+ *   together with its audit entry (lib/audit), or not at all;
+ * - output: aligned tables for people, exact JSON with --json.
+ * One process runs one command, so the state here is per process (admin_end()). */
+#ifndef TSR_ADMIN_H
+#define TSR_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "acl.h"
+#include "audit.h"
+#include "profile.h"
+#include "tool.h"
+
+/* ---- entries ---- */
+
+struct ent_attr {
+	char *name;
+	char **v;    /* values, each NUL-terminated (binary values may hold NULs) */
+	size_t *len; /* their lengths */
+	size_t n;
+};
+struct ent {
+	char *dn;
+	struct ent_attr *a;
+	size_t n;
+};
+void ent_free(struct ent *e);
+void ents_free(struct ent **v, size_t n);
+/* The first value of attr, or NULL. */
+const char *ent_str(const struct ent *e, const char *attr);
+const struct ent_attr *ent_attr(const struct ent *e, const char *attr);
+
+/* Search under base; *ret gets the entries (ents_free). Prints nothing. */
+TSR_MUST_USE int dir_search(const char *base, int scope, const char *filter,
+                            const char *const *attrs, struct ent ***ret, size_t *ret_n);
+/* One entry by DN (-ENOENT when absent). */
+TSR_MUST_USE int dir_read(const char *dn, const char *const *attrs, struct ent **ret);
+/* The last LDAP error's message ("Insufficient access (50): ..."). */
+const char *dir_errmsg(void);
+/* Report "what: <directory message>" and return the exit code for r. */
+int dir_fail(int r, const char *fmt, ...) TSR_PRINTF(2, 3);
+/* Report a problem: "tessera: message" on stderr (unless quiet), kept for
+ * admin_last_error(); returns code. Import runs quiet and collects the reasons. */
+int report(int code, const char *fmt, ...) TSR_PRINTF(2, 3);
+void admin_quiet(bool quiet);
+const char *admin_last_error(void);
+/* A filter "(attr=value)" with value escaped; malloc'd. */
+TSR_MUST_USE int dir_filter(const char *attr, const char *value, char **ret);
+
+/* ---- the tenant ---- */
+
+const char *admin_base(void);   /* o=<tenant>,<suffix> */
+const char *admin_people(void); /* ou=people,<base> */
+/* "<rdn>=<value>,ou=<unit>,<base>"; value must be a checked name. */
+TSR_MUST_USE int admin_dn(const char *rdn, const char *value, const char *unit, char **ret);
+
+/* ---- who acts ---- */
+
+enum actor_kind {
+	ACTOR_ROOT,    /* the directory's rootdn (root on the server over ldapi) */
+	ACTOR_SERVICE, /* a service account from [directory] bind_dn */
+	ACTOR_PERSON,  /* --as LOGIN */
+};
+struct actor {
+	enum actor_kind kind;
+	char *dn, *login, *name, *role;
+	char **sites;
+	unsigned perms;
+};
+
+/* Open the directory (as configured, or --as) and learn who acts. Prints errors;
+ * returns an exit code (EXIT_DONE on success). */
+int admin_begin(struct tool *t);
+void admin_end(void);
+struct tool *admin_tool(void);
+/* An OBJECT's verbs: argv[0] the object, argv[1] the verb. Prints help, checks the
+ * verb, then admin_begin(), the verb's function (argv from the verb on), admin_end().
+ * A verb without takes_args refuses arguments. Returns the exit code. */
+struct admin_verb {
+	const char *verb;
+	int (*fn)(int argc, char **argv);
+	bool takes_args;
+};
+int admin_run(struct tool *t, int argc, char **argv, const char *help,
+              const struct admin_verb *verbs, size_t n);
+const struct actor *admin_actor(void);
+
+/* ---- roles and sites ---- */
+
+struct role {
+	char *name, *dn, *description;
+	unsigned perms;
+	uint32_t gid, max_users; /* max_users 0: no limit of its own */
+	bool has_max;
+};
+/* All roles of the tenant (cached for the process). */
+TSR_MUST_USE int admin_roles(const struct role **ret, size_t *ret_n);
+const struct role *admin_role(const char *name);
+void admin_roles_forget(void);
+TSR_MUST_USE int admin_sites(char ***ret, size_t *ret_n); /* names, cached */
+bool admin_site_exists(const char *name);
+void admin_sites_forget(void);
+
+/* ---- people ---- */
+
+struct user {
+	struct ent *e;
+	const char *dn, *login, *name, *first, *last, *email, *title, *phone, *language;
+	const char *badge, *role, *status, *shell, *home, *pending_phone;
+	const char *last_activity, *since, *status_time; /* GeneralizedTime or NULL */
+	uint32_t uid, gid;
+	bool stay_logged_in, locked, must_change, has_photo;
+	const struct ent_attr *sites, *fields;
+	const void *photo;
+	size_t photo_len;
+};
+/* "invited", "active" or "inactive" as shown (docs/directory-model.md). */
+const char *user_status(const struct user *u);
+/* Look a user up by login (exact, escaped filter); -ENOENT when absent. */
+TSR_MUST_USE int user_get(const char *login, struct user **ret);
+void user_free(struct user *u);
+TSR_MUST_USE int user_from_ent(struct ent *e, struct user **ret); /* takes e */
+/* The attributes to request for people. */
+extern const char *const user_attrs[];
+bool user_has_site(const struct user *u, const char *site);
+
+/* ---- permission checks (the tool's mirror of lib/acl's rules) ---- */
+
+/* The actor holds perm and reaches u (sites.all or a shared site) and, to change u
+ * (anything but users.view), holds every permission of u's role. u NULL: the
+ * permission alone. */
+bool may(unsigned perm, const struct user *u);
+bool is_self(const struct user *u);
+/* Print why the actor may not do what, return EXIT_DENIED. */
+int denied(const char *fmt, ...) TSR_PRINTF(1, 2);
+/* The actor may give or take role r (users.manage + every permission of r). */
+bool may_grant_role(const struct role *r);
+/* The actor may give or take site s (holds s or sites.all). */
+bool may_grant_site(const char *site);
+
+/* ---- writes with their audit entry ---- */
+
+struct mods {
+	LDAPMod **v;
+	size_t n;
+};
+/* Append a modification of attr with string values (NULL-terminated; NULL = none). */
+TSR_MUST_USE int mods_str(struct mods *m, int op, const char *attr, const char *const *vals);
+TSR_MUST_USE int mods_one(struct mods *m, int op, const char *attr, const char *val);
+TSR_MUST_USE int mods_bin(struct mods *m, int op, const char *attr, const void *data, size_t len);
+void mods_free(struct mods *m);
+
+enum wop_kind { WOP_ADD, WOP_MODIFY, WOP_DELETE };
+struct wop {
+	enum wop_kind kind;
+	char *dn;
+	struct mods mods;
+};
+struct wr {
+	struct wop op[4];
+	size_t n;
+	struct tsr_audit audit;
+};
+/* Start a change: action "user.add", the target's login/name and its display name. */
+TSR_MUST_USE int wr_init(struct wr *w, const char *action, const char *target,
+                         const char *target_name, const char *target_dn);
+/* Queue an operation (takes the mods). */
+TSR_MUST_USE int wr_op(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m);
+/* Write every operation and the audit entry atomically. 0, or a negative errno with
+ * the directory's message in dir_errmsg(). */
+TSR_MUST_USE int wr_commit(struct wr *w);
+/* wr_op() then wr_commit(): the usual single-operation change. */
+TSR_MUST_USE int wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m);
+void wr_free(struct wr *w);
+/* Batches (import): between begin and end, wr_commit() only queues; wr_batch_end(true)
+ * writes everything queued in one transaction (or nothing), wr_batch_end(false) drops
+ * it. 0 or a negative errno. */
+void wr_batch_begin(void);
+TSR_MUST_USE int wr_batch_end(bool commit);
+/* Allocate count consecutive ids from the tenant's tesseraNextId (atomic). */
+TSR_MUST_USE int dir_alloc_ids(uint32_t count, uint32_t *ret_first);
+/* The id is not used by any uidNumber or gidNumber in the tenant. */
+TSR_MUST_USE int dir_id_free(uint32_t id);
+/* One id that nobody uses: allocated atomically, skipping ids taken by entries
+ * tessera did not write. */
+TSR_MUST_USE int dir_new_id(uint32_t *ret);
+/* Make sure ou=people, groups, roles and sites each hold cn=tessera-keep, which is never
+ * deleted: slapd 2.5.13 fails (80, MDB_NOTFOUND) to delete a unit's last entry inside an
+ * LDAP transaction. Root only; 0 or a negative errno. */
+TSR_MUST_USE int admin_ensure_anchors(void);
+/* Rewrite the directory's access rules from the current roles and sites (root on the
+ * server only). 1 rewritten, 0 already current, -EPERM when not root. */
+TSR_MUST_USE int admin_sync_acl(bool quiet);
+/* After roles or sites changed: rewrite the access rules (root), or say on stderr
+ * that until root does, what_meanwhile. */
+void admin_rules_changed(const char *what_meanwhile);
+/* Active (not inactive) users in the tenant, or with role (NULL: all). */
+TSR_MUST_USE int count_active(const char *role, uint32_t *ret);
+/* Exit EXIT_LIMIT with a message when adding `more` active users with role would pass
+ * the tenant's or the role's limit; EXIT_DONE otherwise. */
+int check_licence(const char *role, uint32_t more);
+
+struct jw;
+
+/* ---- what `user add`, `user set` and `import` are given ---- */
+
+struct uin {
+	const char *login, *email, *name, *first, *last, *title, *phone, *language, *badge;
+	const char *role, *shell, *stay, *status;
+	char **sites;  /* add: the sites (NULL: none) */
+	char **fields; /* "key=value" (value "" removes) */
+	/* filled by uin_check() */
+	char phone_norm[20];
+	bool stay_value;
+};
+/* Check every given value; each problem becomes "field: rule" in errs.
+ * adding: login, email and name are required. 0 or -EINVAL. */
+TSR_MUST_USE int uin_check(struct uin *in, bool adding, struct tsr_errs *errs);
+/* Report every message of errs (the first through report()); EXIT_USAGE. */
+int report_errs(struct tsr_errs *errs);
+/* For import: what the caller already did. */
+struct create_opts {
+	bool checked; /* conflicts (login, email, badge) and licence checked in bulk */
+	uint32_t id;  /* uidNumber to use; 0: allocate one */
+};
+/* Create a user (conflicts, permissions, licence, id, audit). password may be NULL
+ * (no password yet). Returns an exit code; *ret_uid gets the uidNumber. */
+int user_create(struct uin *in, const char *password, const struct create_opts *o,
+                uint32_t *ret_uid);
+/* Give u role ro (value by value, so the directory checks both roles). */
+int user_change_role(struct user *u, const struct role *ro);
+/* Give and take sites (NULL-terminated lists; either may be NULL). *changed. */
+int user_change_sites(struct user *u, char **add, char **del, bool *changed);
+/* Dry run: wr_commit() and id allocation write nothing (import --dry-run). */
+void admin_dry_run(bool dry);
+bool admin_is_dry_run(void);
+/* Change the given values of u. *changed: whether anything was written. */
+int user_update(struct user *u, struct uin *in, bool *changed);
+/* Set the status (inactive, or back to invited/active) keeping role and sites. */
+int user_set_active(struct user *u, bool active, bool *changed);
+/* Print u for people, or as one JSON object. */
+void user_print(const struct user *u);
+void user_json(struct jw *j, const char *key, const struct user *u);
+/* The declared type of profile field key (NULL: undeclared). */
+const struct tsr_field_decl *field_decl(const char *key);
+/* The login must not shadow a local account: 0, or -EEXIST with a message. */
+TSR_MUST_USE int check_local_name(const char *name);
+/* A new role or group name: no local account or group, no user, role, site or group
+ * of the tenant uses it. Returns an exit code (EXIT_CONFLICT with a message). */
+int check_group_name(const char *name);
+
+/* ---- output ---- */
+
+/* JSON writer on stdout: strings escaped, keys in call order. */
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma[16];
+};
+void jw_begin_obj(struct jw *j, const char *key);
+void jw_end_obj(struct jw *j);
+void jw_begin_arr(struct jw *j, const char *key);
+void jw_end_arr(struct jw *j);
+void jw_str(struct jw *j, const char *key, const char *v); /* NULL → null */
+void jw_int(struct jw *j, const char *key, long long v);
+void jw_bool(struct jw *j, const char *key, bool v);
+void jw_null(struct jw *j, const char *key);
+void jw_done(struct jw *j); /* final newline */
+
+/* A table for people: columns sized to their widest cell (UTF-8 aware). */
+struct table {
+	size_t ncols, nrows;
+	char **cells; /* row-major, header first */
+};
+TSR_MUST_USE int table_init(struct table *tb, const char *const *headers);
+TSR_MUST_USE int table_row(struct table *tb, const char *const *cells);
+void table_print(const struct table *tb, FILE *f);
+void table_free(struct table *tb);
+
+/* GeneralizedTime → "2026-11-23T02:57:04Z" (JSON) or a date for people in the
+ * user's locale. NULL in, "" or NULL out. */
+const char *time_iso(const char *gt, char *buf, size_t n);
+const char *time_human(const char *gt, char *buf, size_t n);
+TSR_MUST_USE int time_parse_gt(const char *gt, time_t *ret);
+/* "2026-11-01", "2026-11-01T10:00", "7d", "12h", "30m" → time. */
+TSR_MUST_USE int time_parse_since(const char *s, time_t *ret);
+/* Now as GeneralizedTime. */
+void time_now_gt(char *buf, size_t n);
+
+/* Read a password: one line from stdin (--password-stdin). Wiped by the caller
+ * (tsr_secret_free). */
+TSR_MUST_USE int read_password_stdin(char **ret);
+/* The temporary-password rule until lib/pwpolicy lands: 8 to 1024 bytes, no control
+ * characters. Prints the problem; EXIT_USAGE or EXIT_DONE. */
+int password_precheck(const char *pw);
+
+/* getopt_long over argv of a verb; every verb checks --help first. */
+bool has_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,390 @@
+/* admin_out.c: output of the admin commands (see admin.h): JSON, tables, dates;
+ * and the small input helpers they share. */
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "admin.h"
+#include "secret.h"
+
+/* ---- JSON ---- */
+
+static void
+json_string(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void
+jw_key(struct jw *j, const char *key)
+{
+	if (!j->f)
+		j->f = stdout;
+	if (j->depth > 0 && j->need_comma[j->depth])
+		fputc(',', j->f);
+	if (j->depth > 0)
+		j->need_comma[j->depth] = true;
+	if (key) {
+		json_string(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+static void
+jw_open(struct jw *j, const char *key, char c)
+{
+	jw_key(j, key);
+	fputc(c, j->f);
+	if (j->depth < 15)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+void
+jw_begin_obj(struct jw *j, const char *key)
+{
+	jw_open(j, key, '{');
+}
+
+void
+jw_begin_arr(struct jw *j, const char *key)
+{
+	jw_open(j, key, '[');
+}
+
+void
+jw_end_obj(struct jw *j)
+{
+	fputc('}', j->f);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void
+jw_end_arr(struct jw *j)
+{
+	fputc(']', j->f);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void
+jw_str(struct jw *j, const char *key, const char *v)
+{
+	jw_key(j, key);
+	if (v)
+		json_string(j->f, v);
+	else
+		fputs("null", j->f);
+}
+
+void
+jw_int(struct jw *j, const char *key, long long v)
+{
+	jw_key(j, key);
+	fprintf(j->f, "%lld", v);
+}
+
+void
+jw_bool(struct jw *j, const char *key, bool v)
+{
+	jw_key(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void
+jw_null(struct jw *j, const char *key)
+{
+	jw_key(j, key);
+	fputs("null", j->f);
+}
+
+void
+jw_done(struct jw *j)
+{
+	if (!j->f)
+		j->f = stdout;
+	fputc('\n', j->f);
+}
+
+/* ---- tables ---- */
+
+int
+table_init(struct table *tb, const char *const *headers)
+{
+	memset(tb, 0, sizeof(*tb));
+	while (headers[tb->ncols])
+		tb->ncols++;
+	return table_row(tb, headers);
+}
+
+int
+table_row(struct table *tb, const char *const *cells)
+{
+	char **v;
+	size_t i;
+
+	v = realloc(tb->cells, (tb->nrows + 1) * tb->ncols * sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	tb->cells = v;
+	for (i = 0; i < tb->ncols; i++) {
+		char *c = strdup(cells[i] ? cells[i] : "");
+		char *p;
+
+		if (!c) {
+			while (i-- > 0)
+				free(v[tb->nrows * tb->ncols + i]);
+			return -ENOMEM;
+		}
+		/* One line per row: control characters become spaces. */
+		for (p = c; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = ' ';
+		v[tb->nrows * tb->ncols + i] = c;
+	}
+	tb->nrows++;
+	return 0;
+}
+
+/* Display width: UTF-8 sequences count once (wide characters are rare here). */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+void
+table_print(const struct table *tb, FILE *f)
+{
+	size_t *w, r, c;
+
+	w = calloc(tb->ncols, sizeof(*w));
+	if (!w)
+		return;
+	for (r = 0; r < tb->nrows; r++)
+		for (c = 0; c < tb->ncols; c++)
+			if (width(tb->cells[r * tb->ncols + c]) > w[c])
+				w[c] = width(tb->cells[r * tb->ncols + c]);
+	for (r = 0; r < tb->nrows; r++) {
+		for (c = 0; c < tb->ncols; c++) {
+			const char *cell = tb->cells[r * tb->ncols + c];
+
+			fputs(cell, f);
+			if (c + 1 < tb->ncols)
+				fprintf(f, "%*s", (int)(w[c] - width(cell) + 2), "");
+		}
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+void
+table_free(struct table *tb)
+{
+	size_t i;
+
+	for (i = 0; i < tb->nrows * tb->ncols; i++)
+		free(tb->cells[i]);
+	free(tb->cells);
+	memset(tb, 0, sizeof(*tb));
+}
+
+/* ---- time ---- */
+
+int
+time_parse_gt(const char *gt, time_t *ret)
+{
+	struct tm tm = {0};
+	const char *p;
+
+	if (!gt || strlen(gt) < 15)
+		return -EINVAL;
+	p = strptime(gt, "%Y%m%d%H%M%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') /* fraction of a second */
+		p += 1 + strspn(p + 1, "0123456789");
+	if (strcmp(p, "Z") != 0)
+		return -EINVAL;
+	*ret = timegm(&tm);
+	return 0;
+}
+
+const char *
+time_iso(const char *gt, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t t;
+
+	if (time_parse_gt(gt, &t) < 0 || !gmtime_r(&t, &tm))
+		return NULL;
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+const char *
+time_human(const char *gt, char *buf, size_t n)
+{
+	const char *loc = setlocale(LC_TIME, NULL);
+	struct tm tm;
+	time_t t;
+
+	if (time_parse_gt(gt, &t) < 0 || !localtime_r(&t, &tm))
+		return "";
+	/* In the C locale %x is "11/23/26": ISO dates read better there. The locale's
+	 * own date format (D_FMT) otherwise, as `date +%x` shows it. */
+	if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0) {
+		strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
+	} else {
+		char fmt[64];
+
+		(void)snprintf(fmt, sizeof(fmt), "%s %%H:%%M", nl_langinfo(D_FMT));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		strftime(buf, n, fmt, &tm); /* the locale's date format */
+#pragma GCC diagnostic pop
+	}
+	return buf;
+}
+
+void
+time_now_gt(char *buf, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, n, "%Y%m%d%H%M%SZ", &tm);
+}
+
+int
+time_parse_since(const char *s, time_t *ret)
+{
+	struct tm tm = {0};
+	const char *p;
+	char *end;
+	unsigned long v;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		v = strtoul(s, &end, 10);
+		if (end != s && end[0] && !end[1] && v < 100000) {
+			switch (end[0]) {
+			case 'd':
+				*ret = time(NULL) - (time_t)v * 86400;
+				return 0;
+			case 'h':
+				*ret = time(NULL) - (time_t)v * 3600;
+				return 0;
+			case 'm':
+				*ret = time(NULL) - (time_t)v * 60;
+				return 0;
+			}
+		}
+	}
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p && *p == 'T')
+		p = strptime(p + 1, "%H:%M", &tm);
+	if (!p || *p)
+		return -EINVAL;
+	tm.tm_isdst = -1;
+	*ret = mktime(&tm); /* the user's own time zone */
+	return 0;
+}
+
+/* ---- input ---- */
+
+int
+read_password_stdin(char **ret)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		tool_err("--password-stdin: no password on standard input");
+		return -EINVAL;
+	}
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	*ret = line;
+	return 0;
+}
+
+int
+password_precheck(const char *pw)
+{
+	const unsigned char *p;
+	size_t n = strlen(pw);
+
+	/* lib/pwpolicy (the tenant's password rules) replaces this check when it lands. */
+	if (n < 8) {
+		tool_err("password: must have at least 8 characters");
+		return EXIT_USAGE;
+	}
+	if (n > 1024) {
+		tool_err("password: must have at most 1024 characters");
+		return EXIT_USAGE;
+	}
+	for (p = (const unsigned char *)pw; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			tool_err("password: may not contain control characters");
+			return EXIT_USAGE;
+		}
+	return EXIT_DONE;
+}
+
+bool
+has_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}

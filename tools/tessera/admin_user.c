@@ -1,0 +1,1059 @@
+/* admin_user.c: people: what a value must look like, creating and changing a user
+ * (shared by `user add|set` and `import`), and showing one (see admin.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin.h"
+#include "photo.h"
+#include "validate.h"
+
+/* ---- declared profile fields ---- */
+
+static struct tsr_field_decl **decls;
+static size_t ndecls;
+static bool decls_loaded;
+
+static int
+load_decls(void)
+{
+	const struct tsr_cfg_map *m = &admin_tool()->cfg->admin.profile_fields;
+	const char *why = NULL;
+	size_t i;
+	int r;
+
+	if (decls_loaded)
+		return 0;
+	decls = calloc(m->n + 1, sizeof(*decls));
+	if (!decls)
+		return -ENOMEM;
+	for (i = 0; i < m->n; i++) {
+		r = tsr_field_decl_parse(m->keys[i], m->values[i], &decls[ndecls], &why);
+		if (r < 0)
+			return report(EXIT_FAILURE_SYS, "%s: [profile_fields] %s: %s",
+			              admin_tool()->cfg->path, m->keys[i],
+			              why ? why : "out of memory"),
+			       -EINVAL;
+		ndecls++;
+	}
+	decls_loaded = true;
+	return 0;
+}
+
+const struct tsr_field_decl *
+field_decl(const char *key)
+{
+	size_t i;
+
+	if (load_decls() < 0)
+		return NULL;
+	for (i = 0; i < ndecls; i++)
+		if (strcmp(decls[i]->key, key) == 0)
+			return decls[i];
+	return NULL;
+}
+
+/* ---- local accounts ---- */
+
+static bool
+file_has_name(const char *path, const char *name)
+{
+	char line[4096];
+	size_t n = strlen(name);
+	bool found = false;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, name, n) == 0 && line[n] == ':';
+	fclose(f);
+	return found;
+}
+
+int
+check_local_name(const char *name)
+{
+	/* The files themselves, not NSS: tessera's own NSS module must not answer. */
+	if (file_has_name("/etc/passwd", name))
+		return report(-EEXIST,
+		              "login '%s' is a local account in /etc/passwd; choose another", name);
+	if (file_has_name("/etc/group", name))
+		return report(-EEXIST, "login '%s' is a local group in /etc/group; choose another",
+		              name);
+	return 0;
+}
+
+int
+check_group_name(const char *name)
+{
+	struct ent **v = NULL;
+	char *f1 = NULL, *f2 = NULL, *filter = NULL;
+	size_t n = 0;
+	int r;
+
+	if (check_local_name(name) < 0)
+		return EXIT_CONFLICT;
+	r = dir_filter("uid", name, &f1);
+	if (r == 0)
+		r = dir_filter("cn", name, &f2);
+	if (r == 0 &&
+	    asprintf(&filter, "(|%s(&(|(objectClass=posixGroup)(objectClass=tesseraSite))%s))", f1,
+	             f2) < 0) {
+		filter = NULL;
+		r = -ENOMEM;
+	}
+	if (r == 0)
+		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		               (const char *const[]){"1.1", NULL}, &v, &n);
+	free(f1);
+	free(f2);
+	free(filter);
+	ents_free(v, n);
+	if (r < 0)
+		return dir_fail(r, "cannot check the name '%s'", name);
+	if (n > 0)
+		return report(
+		    EXIT_CONFLICT,
+		    "'%s' is already the name of a user, role, site or group in the tenant", name);
+	return EXIT_DONE;
+}
+
+/* ---- checking what was given ---- */
+
+static void
+field_error(struct tsr_errs *errs, const char *field, const char *value, const char *why)
+{
+	char *esc = NULL;
+
+	if (value && tsr_audit_escape(value, 64, &esc) == 0)
+		tsr_errs_add(errs, "%s '%s': %s", field, esc, why);
+	else
+		tsr_errs_add(errs, "%s: %s", field, why);
+	free(esc);
+}
+
+int
+report_errs(struct tsr_errs *errs)
+{
+	struct tsr_buf b = {0};
+	size_t i;
+	int code;
+
+	for (i = 0; i < errs->n; i++)
+		if (tsr_buf_printf(&b, "%s%s", i ? "; " : "", errs->msg[i]) < 0)
+			break;
+	code = report(EXIT_USAGE, "%s", b.p && !b.failed ? b.p : "invalid value");
+	tsr_buf_free(&b);
+	tsr_errs_clear(errs);
+	return code;
+}
+
+int
+uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
+{
+	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const char *why = NULL;
+	size_t before = errs->n, i;
+	int r;
+
+	if (adding) {
+		if (!in->login || !tsr_name_check(in->login, TSR_NAME_NEW, &why))
+			field_error(errs, "login", in->login, why ? why : "is required");
+		if (!in->email)
+			tsr_errs_add(errs, "email: is required (--email)");
+		if (!in->name)
+			tsr_errs_add(errs, "name: is required (--name \"Display Name\")");
+	}
+	if (in->email && !tsr_email_check(in->email, &why))
+		field_error(errs, "email", in->email, why);
+	if (in->name && (!*in->name || !tsr_text_check(in->name, 128, &why)))
+		field_error(errs, "name", in->name,
+		            *in->name ? why : "may not be empty (the display name)");
+	if (in->first && !tsr_text_check(in->first, 64, &why))
+		field_error(errs, "first", in->first, why);
+	if (in->last && (!*in->last || !tsr_text_check(in->last, 64, &why)))
+		field_error(errs, "last", in->last,
+		            *in->last ? why : "may not be empty (it is required by the directory)");
+	if (in->title && !tsr_profile_text_check(in->title, 128, false, &why))
+		field_error(errs, "title", in->title, why);
+	if (in->phone && *in->phone &&
+	    tsr_phone_normalize(in->phone, in->phone_norm, sizeof(in->phone_norm), &why) < 0)
+		field_error(errs, "phone", in->phone, why);
+	if (in->language && *in->language && !tsr_word_in(in->language, cfg->admin.languages))
+		tsr_errs_add(errs, "language '%s': must be one of: %s", in->language,
+		             cfg->admin.languages);
+	if (in->badge && *in->badge) {
+		r = tsr_badge_check(in->badge, cfg->admin.badge_pattern, &why);
+		if (r == -EBADMSG)
+			tsr_errs_add(errs, "%s: [users] badge_pattern does not compile", cfg->path);
+		else if (r < 0)
+			field_error(errs, "badge", in->badge,
+			            cfg->admin.badge_pattern && strstr(why, "format")
+			                ? "does not match the badge format ([users] badge_pattern)"
+			                : why);
+	}
+	if (in->role && !tsr_name_check(in->role, TSR_NAME_NEW, &why))
+		field_error(errs, "role", in->role, why);
+	if (in->shell && !tsr_shell_check(in->shell, &why))
+		field_error(errs, "shell", in->shell, why);
+	if (in->stay && tsr_parse_bool(in->stay, &in->stay_value) < 0)
+		field_error(errs, "stay_logged_in", in->stay, "must be yes or no");
+	if (in->status && strcmp(in->status, "invited") != 0 && strcmp(in->status, "active") != 0 &&
+	    strcmp(in->status, "inactive") != 0)
+		field_error(errs, "status", in->status, "must be invited, active or inactive");
+	for (i = 0; in->sites && in->sites[i]; i++)
+		if (!tsr_name_check(in->sites[i], TSR_NAME_NEW, &why))
+			field_error(errs, "sites", in->sites[i], why);
+	for (i = 0; in->fields && in->fields[i]; i++) {
+		const char *eq = strchr(in->fields[i], '=');
+		const struct tsr_field_decl *d;
+		char key[128], *canon = NULL;
+
+		if (!eq || eq == in->fields[i] || (size_t)(eq - in->fields[i]) >= sizeof(key)) {
+			field_error(errs, "field", in->fields[i], "must be KEY=VALUE");
+			continue;
+		}
+		memcpy(key, in->fields[i], (size_t)(eq - in->fields[i]));
+		key[eq - in->fields[i]] = '\0';
+		if (load_decls() < 0) {
+			tsr_errs_add(errs,
+			             "field: the declarations in [profile_fields] are invalid");
+			break;
+		}
+		d = field_decl(key);
+		if (!d) {
+			tsr_errs_add(errs, "field %s: not declared in [profile_fields] of %s", key,
+			             cfg->path);
+			continue;
+		}
+		if (!eq[1])
+			continue; /* removes the field */
+		r = tsr_field_check(d, eq + 1, &canon, &why);
+		if (r < 0) {
+			char label[160];
+
+			(void)snprintf(label, sizeof(label), "field %s", key);
+			field_error(errs, label, eq + 1, why);
+		} else {
+			/* Keep the stored form (bool: true/false) in place of the input. */
+			char *kv = NULL;
+
+			if (asprintf(&kv, "%s=%s", key, canon) >= 0) {
+				free(in->fields[i]);
+				in->fields[i] = kv;
+			}
+		}
+		free(canon);
+	}
+	return errs->n > before || errs->lost ? -EINVAL : 0;
+}
+
+/* ---- conflicts ---- */
+
+/* Another user (not self_dn) already has attr=value in the tenant: -EEXIST. */
+static int
+taken(const char *attr, const char *value, const char *self_dn, const char *what)
+{
+	struct ent **v = NULL;
+	char *filter = NULL;
+	size_t n = 0, i;
+	int r;
+
+	r = dir_filter(attr, value, &filter);
+	if (r == 0)
+		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		               (const char *const[]){"uid", "cn", NULL}, &v, &n);
+	free(filter);
+	if (r < 0)
+		return dir_fail(r, "cannot check whether %s '%s' is in use", what, value), r;
+	for (i = 0; i < n; i++) {
+		const char *who = ent_str(v[i], "uid") ? ent_str(v[i], "uid") : ent_str(v[i], "cn");
+
+		if (self_dn && strcasecmp(v[i]->dn, self_dn) == 0)
+			continue;
+		r = report(-EEXIST, "%s '%s' is already used by %s", what, value,
+		           who ? who : v[i]->dn);
+		break;
+	}
+	ents_free(v, n);
+	return r;
+}
+
+static int
+check_name_free(const char *login)
+{
+	struct ent **v = NULL;
+	char *f1 = NULL, *f2 = NULL, *filter = NULL;
+	size_t n = 0;
+	int r;
+
+	r = check_local_name(login);
+	if (r < 0)
+		return r;
+	r = taken("uid", login, NULL, "login");
+	if (r < 0)
+		return r;
+	/* The user's private group is named like the user: no role or group may be. */
+	r = dir_filter("cn", login, &f1);
+	if (r == 0)
+		r = asprintf(&filter, "(&(objectClass=posixGroup)%s)", f1) < 0 ? -ENOMEM : 0;
+	if (r == 0)
+		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		               (const char *const[]){"1.1", NULL}, &v, &n);
+	if (r == 0 && n > 0)
+		r = report(-EEXIST, "login '%s' is the name of a role or group; choose another",
+		           login);
+	else if (r < 0)
+		(void)dir_fail(r, "cannot check the login '%s'", login);
+	ents_free(v, n);
+	free(f1);
+	free(f2);
+	free(filter);
+	return r;
+}
+
+/* ---- creating ---- */
+
+static int
+add_change(struct wr *w, const char *key, const char *old, const char *new_value)
+{
+	return tsr_audit_change(&w->audit, key, old, new_value);
+}
+
+static char *
+join(const char *const *v, size_t n, const char *sep)
+{
+	struct tsr_buf b = {0};
+	size_t i;
+	char *s = NULL;
+
+	int r = tsr_buf_puts(&b, "");
+
+	for (i = 0; r == 0 && v && i < n && v[i]; i++)
+		r = tsr_buf_printf(&b, "%s%s", i ? sep : "", v[i]);
+	if (r < 0 || tsr_buf_steal(&b, &s) < 0)
+		s = NULL;
+	tsr_buf_free(&b);
+	return s;
+}
+
+static int
+make_home(const char *tmpl, const char *login, char **ret)
+{
+	struct tsr_buf b = {0};
+	const char *p;
+	int r = 0;
+
+	for (p = tmpl; *p && r == 0; p++) {
+		if (p[0] == '%' && p[1] == 'u') {
+			r = tsr_buf_puts(&b, login);
+			p++;
+		} else {
+			r = tsr_buf_append(&b, p, 1);
+		}
+	}
+	if (r == 0)
+		r = tsr_buf_steal(&b, ret);
+	tsr_buf_free(&b);
+	return r;
+}
+
+static const char *
+last_word(const char *name)
+{
+	const char *sp = strrchr(name, ' ');
+
+	return sp && sp[1] ? sp + 1 : name;
+}
+
+int
+user_create(struct uin *in, const char *password, const struct create_opts *o, uint32_t *ret_uid)
+{
+	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const char *role = in->role ? in->role : cfg->admin.default_role, *why = NULL;
+	const struct role *ro;
+	struct ent_attr sites = {.name = (char *)"tesseraSiteName"};
+	struct user fake = {0};
+	struct mods m = {0};
+	struct wr w = {0};
+	char *dn = NULL, *home = NULL, *sitelist = NULL, uidnum[16], now[32];
+	const char *sn, *status = in->status ? in->status : "invited";
+	uint32_t id = 0;
+	size_t i, nsites = 0;
+	int r, code = EXIT_FAILURE_SYS;
+
+	ro = admin_role(role);
+	if (!ro)
+		return report(EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)", role);
+	while (in->sites && in->sites[nsites])
+		nsites++;
+	for (i = 0; i < nsites; i++)
+		if (!admin_site_exists(in->sites[i]))
+			return report(EXIT_NOTFOUND, "site '%s' does not exist (tessera site list)",
+			              in->sites[i]);
+	/* What the user will be, for the permission check. */
+	sites.v = in->sites;
+	sites.n = nsites;
+	fake.dn = "";
+	fake.role = ro->name;
+	fake.sites = &sites;
+	if (!may(TSR_PERM_USERS_MANAGE, &fake) || !may_grant_role(ro))
+		return denied("creating a user with role %s%s%s needs users.manage and every "
+		              "permission of that role, at one of the user's sites",
+		              ro->name, nsites ? " at " : "", nsites ? in->sites[0] : "");
+	for (i = 0; i < nsites; i++)
+		if (!may_grant_site(in->sites[i]))
+			return denied("you may not give access to site %s", in->sites[i]);
+	r = o && o->checked ? check_local_name(in->login) : check_name_free(in->login);
+	if (r == 0 && !(o && o->checked))
+		r = taken("mail", in->email, NULL, "email");
+	if (r == 0 && in->badge && *in->badge && !(o && o->checked))
+		r = taken("tesseraBadgeId", in->badge, NULL, "badge");
+	if (r < 0)
+		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
+	if (strcmp(status, "inactive") != 0 && !(o && o->checked)) {
+		code = check_licence(ro->name, 1);
+		if (code != EXIT_DONE)
+			return code;
+	}
+	r = make_home(cfg->admin.home_template, in->login, &home);
+	if (r == 0 && !tsr_home_check(home, &why)) {
+		code = report(EXIT_FAILURE_SYS, "%s: [users] home_template gives '%s', which %s",
+		              cfg->path, home, why);
+		goto out;
+	}
+	if (r == 0)
+		r = admin_dn("uid", in->login, "people", &dn);
+	if (r == 0 && o && o->id)
+		id = o->id;
+	else if (r == 0 && !admin_is_dry_run())
+		r = dir_new_id(&id);
+	if (r < 0) {
+		code = dir_fail(r, "cannot allocate a uidNumber for %s", in->login);
+		goto out;
+	}
+	(void)snprintf(uidnum, sizeof(uidnum), "%u", id);
+	time_now_gt(now, sizeof(now));
+	sn = in->last ? in->last : last_word(in->name);
+	sitelist = join((const char *const *)in->sites, nsites, ", ");
+	r = wr_init(&w, "user.add", in->login, in->name, dn);
+	if (r == 0)
+		r = mods_str(
+		    &m, LDAP_MOD_ADD, "objectClass",
+		    (const char *const[]){"inetOrgPerson", "posixAccount", "tesseraUser", NULL});
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "uid", in->login);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "cn", in->name);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "displayName", in->name);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "sn", sn);
+	if (r == 0 && in->first && *in->first)
+		r = mods_one(&m, LDAP_MOD_ADD, "givenName", in->first);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "mail", in->email);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "uidNumber", uidnum);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "gidNumber", uidnum);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "homeDirectory", home);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "loginShell",
+		             in->shell ? in->shell : cfg->admin.default_shell);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraRoleName", ro->name);
+	if (r == 0 && nsites)
+		r = mods_str(&m, LDAP_MOD_ADD, "tesseraSiteName", (const char *const *)in->sites);
+	if (r == 0 && in->badge && *in->badge)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraBadgeId", in->badge);
+	if (r == 0 && in->title && *in->title)
+		r = mods_one(&m, LDAP_MOD_ADD, "title", in->title);
+	if (r == 0 && in->phone && *in->phone)
+		r = mods_one(&m, LDAP_MOD_ADD, "telephoneNumber", in->phone_norm);
+	if (r == 0 && in->language && *in->language && strcmp(in->language, "default") != 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "preferredLanguage", in->language);
+	if (r == 0 && in->stay)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStayLoggedIn",
+		             in->stay_value ? "TRUE" : "FALSE");
+	if (r == 0 && in->fields) {
+		/* One modification per attribute: an add may not name one twice. */
+		const char **vals;
+		size_t n = 0;
+
+		for (i = 0; in->fields[i]; i++)
+			;
+		vals = calloc(i + 1, sizeof(*vals));
+		if (!vals)
+			r = -ENOMEM;
+		for (i = 0; vals && in->fields[i]; i++)
+			if (strchr(in->fields[i], '=')[1])
+				vals[n++] = in->fields[i];
+		if (r == 0 && n)
+			r = mods_str(&m, LDAP_MOD_ADD, "tesseraProfileField", vals);
+		free(vals);
+	}
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStatus", status);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStatusTime", now);
+	if (r == 0 && strcmp(status, "inactive") == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "pwdAccountLockedTime", "000001010000Z");
+	if (r == 0 && password) {
+		/* Sent in the clear over ldapi or TLS: slapd hashes it (argon2, ppolicy
+		 * olcPPolicyHashCleartext) and keeps its password history. */
+		r = mods_one(&m, LDAP_MOD_ADD, "userPassword", password);
+		if (r == 0)
+			r = mods_one(&m, LDAP_MOD_ADD, "pwdReset", "TRUE");
+	}
+	/* The audit entry lists what the new user got. */
+	if (r == 0)
+		r = add_change(&w, "login", NULL, in->login);
+	if (r == 0)
+		r = add_change(&w, "name", NULL, in->name);
+	if (r == 0)
+		r = add_change(&w, "email", NULL, in->email);
+	if (r == 0)
+		r = add_change(&w, "uid", NULL, uidnum);
+	if (r == 0)
+		r = add_change(&w, "role", NULL, ro->name);
+	if (r == 0)
+		r = add_change(&w, "sites", NULL, sitelist);
+	if (r == 0 && in->badge)
+		r = add_change(&w, "badge", NULL, in->badge);
+	if (r == 0 && in->title)
+		r = add_change(&w, "title", NULL, in->title);
+	if (r == 0 && in->phone)
+		r = add_change(&w, "phone", NULL, in->phone_norm);
+	if (r == 0)
+		r = add_change(&w, "status", NULL, status);
+	if (r == 0 && password)
+		r = tsr_audit_secret(&w.audit, "password");
+	if (r == 0)
+		r = wr_send(&w, WOP_ADD, dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot add %s", in->login);
+		goto out;
+	}
+	if (ret_uid)
+		*ret_uid = id;
+	code = EXIT_DONE;
+out:
+	mods_free(&m);
+	wr_free(&w);
+	free(dn);
+	free(home);
+	free(sitelist);
+	return code;
+}
+
+/* ---- changing ---- */
+
+/* One single-valued attribute: replace, or delete when the new value is empty. */
+static int
+set_attr(struct mods *m, struct wr *w, const char *attr, const char *key, const char *old,
+         const char *new_value)
+{
+	int r;
+
+	if (!new_value || strcmp(old ? old : "", new_value) == 0)
+		return 0;
+	if (!*new_value && !old)
+		return 0;
+	r = *new_value ? mods_one(m, LDAP_MOD_REPLACE, attr, new_value)
+	               : mods_str(m, LDAP_MOD_DELETE, attr, NULL);
+	if (r == 0)
+		r = add_change(w, key, old, new_value);
+	return r;
+}
+
+/* The profile fields after applying "key=value" changes; *changed if any. */
+static int
+merge_fields(const struct user *u, char **changes, struct wr *w, char ***ret, bool *changed)
+{
+	char **v = NULL;
+	size_t n = 0, i, j, klen;
+	int r = 0;
+
+	v = calloc((u->fields ? u->fields->n : 0) + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; u->fields && i < u->fields->n; i++)
+		if (!(v[n] = strdup(u->fields->v[i])))
+			r = -ENOMEM;
+		else
+			n++;
+	for (i = 0; r == 0 && changes && changes[i]; i++) {
+		const char *eq = strchr(changes[i], '=');
+		char label[160], *old = NULL;
+
+		klen = (size_t)(eq - changes[i]);
+		(void)snprintf(label, sizeof(label), "field.%.*s", (int)klen, changes[i]);
+		for (j = 0; j < n; j++)
+			if (strncmp(v[j], changes[i], klen + 1) == 0)
+				break;
+		if (j < n) {
+			old = v[j];
+			if (strcmp(old, changes[i]) == 0)
+				continue;
+			r = add_change(w, label, old + klen + 1, eq + 1);
+			free(old);
+			if (eq[1]) {
+				v[j] = strdup(changes[i]);
+				if (!v[j])
+					r = -ENOMEM;
+			} else {
+				memmove(&v[j], &v[j + 1], (n - j) * sizeof(char *));
+				n--;
+			}
+			*changed = true;
+		} else if (eq[1]) {
+			char **nv = realloc(v, (n + 2) * sizeof(char *));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			v[n] = strdup(changes[i]);
+			if (!v[n]) {
+				r = -ENOMEM;
+				break;
+			}
+			v[++n] = NULL;
+			r = add_change(w, label, NULL, eq + 1);
+			*changed = true;
+		}
+	}
+	if (r < 0) {
+		tsr_strv_free(v);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+int
+user_update(struct user *u, struct uin *in, bool *changed)
+{
+	struct mods m = {0};
+	struct wr w = {0};
+	char **fields = NULL;
+	bool self = is_self(u), fields_changed = false;
+	const char *lang;
+	int r, code = EXIT_FAILURE_SYS;
+
+	*changed = false;
+	if (in->email && strcmp(in->email, u->email ? u->email : "") != 0)
+		return report(
+		    EXIT_USAGE,
+		    "email cannot be changed with user set (it is the login identifier); an "
+		    "administrator with users.manage uses: tessera user set-email %s EMAIL",
+		    u->login);
+	if (!self && !may(TSR_PERM_USERS_EDIT, u))
+		return denied("changing %s's profile needs users.edit at one of their sites and "
+		              "every permission of their role (%s)",
+		              u->login, u->role ? u->role : "none");
+	if (self && in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0)
+		return denied("you may not change your own badge ID");
+	if (in->badge && *in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0) {
+		r = taken("tesseraBadgeId", in->badge, u->dn, "badge");
+		if (r < 0)
+			return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS
+			                                      : tool_exit_code(r);
+	}
+	r = wr_init(&w, "user.set", u->login, u->name, u->dn);
+	if (r == 0 && in->name && strcmp(in->name, u->name ? u->name : "") != 0) {
+		r = mods_one(&m, LDAP_MOD_REPLACE, "cn", in->name);
+		if (r == 0)
+			r = mods_one(&m, LDAP_MOD_REPLACE, "displayName", in->name);
+		if (r == 0)
+			r = add_change(&w, "name", u->name, in->name);
+	}
+	if (r == 0)
+		r = set_attr(&m, &w, "givenName", "first", u->first, in->first);
+	if (r == 0)
+		r = set_attr(&m, &w, "sn", "last", u->last, in->last);
+	if (r == 0)
+		r = set_attr(&m, &w, "title", "title", u->title, in->title);
+	if (r == 0 && in->phone)
+		r = set_attr(&m, &w, "telephoneNumber", "phone", u->phone,
+		             *in->phone ? in->phone_norm : "");
+	lang = in->language && strcmp(in->language, "default") == 0 ? "" : in->language;
+	if (r == 0)
+		r = set_attr(&m, &w, "preferredLanguage", "language", u->language, lang);
+	if (r == 0)
+		r = set_attr(&m, &w, "tesseraBadgeId", "badge", u->badge, in->badge);
+	if (r == 0)
+		r = set_attr(&m, &w, "loginShell", "shell", u->shell, in->shell);
+	if (r == 0 && in->stay && in->stay_value != u->stay_logged_in) {
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraStayLoggedIn",
+		             in->stay_value ? "TRUE" : "FALSE");
+		if (r == 0)
+			r = add_change(&w, "stay_logged_in", u->stay_logged_in ? "yes" : "no",
+			               in->stay_value ? "yes" : "no");
+	}
+	if (r == 0 && in->fields)
+		r = merge_fields(u, in->fields, &w, &fields, &fields_changed);
+	if (r == 0 && fields_changed)
+		r = fields[0] ? mods_str(&m, LDAP_MOD_REPLACE, "tesseraProfileField",
+		                         (const char *const *)fields)
+		              : mods_str(&m, LDAP_MOD_DELETE, "tesseraProfileField", NULL);
+	if (r < 0) {
+		code = dir_fail(r, "cannot change %s", u->login);
+		goto out;
+	}
+	if (m.n == 0) {
+		code = EXIT_DONE;
+		goto out;
+	}
+	r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot change %s", u->login);
+		goto out;
+	}
+	*changed = true;
+	code = EXIT_DONE;
+out:
+	tsr_strv_free(fields);
+	mods_free(&m);
+	wr_free(&w);
+	return code;
+}
+
+int
+user_set_active(struct user *u, bool active, bool *changed)
+{
+	struct mods m = {0};
+	struct wr w = {0};
+	const char *now_status, *old = user_status(u);
+	char now[32];
+	int r, code;
+
+	*changed = false;
+	if (is_self(u))
+		return denied("you may not change your own status");
+	if (!may(TSR_PERM_USERS_MANAGE, u))
+		return denied("%s %s needs users.manage at one of their sites and every "
+		              "permission of their role (%s)",
+		              active ? "reactivating" : "deactivating", u->login,
+		              u->role ? u->role : "none");
+	if (active == (strcmp(old, "inactive") != 0))
+		return EXIT_DONE;
+	if (active) {
+		code = check_licence(u->role, 1);
+		if (code != EXIT_DONE)
+			return code;
+	}
+	/* Back to what it was: active once they have logged in, invited before. */
+	now_status = !active ? "inactive" : u->last_activity ? "active" : "invited";
+	time_now_gt(now, sizeof(now));
+	r = wr_init(&w, active ? "user.reactivate" : "user.deactivate", u->login, u->name, u->dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraStatus", now_status);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraStatusTime", now);
+	/* ppolicy refuses every bind while this is set (000001010000Z: until removed). */
+	if (r == 0 && !active)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdAccountLockedTime", "000001010000Z");
+	if (r == 0 && active && u->locked)
+		r = mods_str(&m, LDAP_MOD_DELETE, "pwdAccountLockedTime", NULL);
+	if (r == 0)
+		r = add_change(&w, "status", old, now_status);
+	if (r == 0)
+		r = add_change(&w, "locked", u->locked ? "yes" : "no", active ? "no" : "yes");
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	code = EXIT_DONE;
+	if (r < 0)
+		code = dir_fail(r, "cannot %s %s", active ? "reactivate" : "deactivate", u->login);
+	else
+		*changed = true;
+	mods_free(&m);
+	wr_free(&w);
+	return code;
+}
+
+int
+user_change_role(struct user *u, const struct role *ro)
+{
+	struct mods m = {0};
+	struct wr w = {0};
+	int r, code;
+
+	if (is_self(u))
+		return denied("you may not change your own role");
+	if (!may(TSR_PERM_USERS_MANAGE, u) || !may_grant_role(ro))
+		return denied("giving %s the role %s needs users.manage at one of their sites and "
+		              "every permission of both roles",
+		              u->login, ro->name);
+	if (u->role && strcmp(u->role, ro->name) == 0)
+		return EXIT_DONE;
+	if (strcmp(user_status(u), "inactive") != 0 && ro->has_max && ro->max_users) {
+		code = check_licence(ro->name, 1);
+		if (code != EXIT_DONE)
+			return code;
+	}
+	/* Value by value (not a replace): the directory checks who may take the old role
+	 * and who may give the new one. */
+	r = wr_init(&w, "user.set-role", u->login, u->name, u->dn);
+	if (r == 0 && u->role)
+		r = mods_one(&m, LDAP_MOD_DELETE, "tesseraRoleName", u->role);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraRoleName", ro->name);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "role", u->role, ro->name);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	code = r < 0 ? dir_fail(r, "cannot change %s's role", u->login) : EXIT_DONE;
+	mods_free(&m);
+	wr_free(&w);
+	return code;
+}
+
+static int
+sites_text(const struct user *u, char **add, char **del, char **ret_before, char **ret_after)
+{
+	struct tsr_buf before = {0}, after = {0};
+	size_t i, k;
+	int r;
+
+	r = tsr_buf_puts(&before, "");
+	if (r == 0)
+		r = tsr_buf_puts(&after, "");
+	for (i = 0; r == 0 && u->sites && i < u->sites->n; i++) {
+		bool gone = false;
+
+		r = tsr_buf_printf(&before, "%s%s", i ? ", " : "", u->sites->v[i]);
+		for (k = 0; del && del[k]; k++)
+			gone |= strcmp(del[k], u->sites->v[i]) == 0;
+		if (r == 0 && !gone)
+			r = tsr_buf_printf(&after, "%s%s", after.len ? ", " : "", u->sites->v[i]);
+	}
+	for (k = 0; r == 0 && add && add[k]; k++)
+		r = tsr_buf_printf(&after, "%s%s", after.len ? ", " : "", add[k]);
+	if (r == 0)
+		r = tsr_buf_steal(&before, ret_before);
+	if (r == 0 && (r = tsr_buf_steal(&after, ret_after)) < 0)
+		free(*ret_before);
+	tsr_buf_free(&before);
+	tsr_buf_free(&after);
+	return r;
+}
+
+int
+user_change_sites(struct user *u, char **add, char **del, bool *changed)
+{
+	char **want_add = NULL, **want_del = NULL, *before = NULL, *after = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	size_t na = 0, nd = 0, i;
+	int r = 0, code = EXIT_DONE;
+
+	*changed = false;
+	if (is_self(u))
+		return denied("you may not change your own sites");
+	if (!may(TSR_PERM_USERS_MANAGE, u))
+		return denied("changing %s's sites needs users.manage at one of their sites",
+		              u->login);
+	for (i = 0; add && add[i]; i++)
+		if (!admin_site_exists(add[i]))
+			return report(EXIT_NOTFOUND, "site '%s' does not exist (tessera site list)",
+			              add[i]);
+	want_add = calloc(i + 1, sizeof(char *));
+	for (i = 0; del && del[i]; i++)
+		;
+	want_del = calloc(i + 1, sizeof(char *));
+	if (!want_add || !want_del) {
+		code = EXIT_FAILURE_SYS;
+		goto out;
+	}
+	for (i = 0; add && add[i]; i++) {
+		if (!may_grant_site(add[i])) {
+			code = denied("you may not give access to site %s", add[i]);
+			goto out;
+		}
+		if (!user_has_site(u, add[i]))
+			want_add[na++] = add[i];
+	}
+	for (i = 0; del && del[i]; i++) {
+		if (!user_has_site(u, del[i]))
+			continue;
+		if (!may_grant_site(del[i])) {
+			code = denied("you may not take away site %s", del[i]);
+			goto out;
+		}
+		want_del[nd++] = del[i];
+	}
+	if (!na && !nd)
+		goto out;
+	r = sites_text(u, want_add, want_del, &before, &after);
+	if (r == 0)
+		r = wr_init(&w, "user.sites", u->login, u->name, u->dn);
+	if (r == 0 && nd)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraSiteName", (const char *const *)want_del);
+	if (r == 0 && na)
+		r = mods_str(&m, LDAP_MOD_ADD, "tesseraSiteName", (const char *const *)want_add);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "sites", before, after);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0)
+		code = dir_fail(r, "cannot change %s's sites", u->login);
+	else
+		*changed = true;
+out:
+	free(want_add); /* the strings belong to the caller */
+	free(want_del);
+	free(before);
+	free(after);
+	mods_free(&m);
+	wr_free(&w);
+	return code;
+}
+
+/* ---- showing ---- */
+
+static void
+photo_summary(const struct user *u, char *buf, size_t n)
+{
+	struct tsr_photo_info info;
+
+	if (!u->has_photo)
+		(void)snprintf(buf, n, "none");
+	else if (tsr_photo_probe(u->photo, u->photo_len, &info, NULL) == 0)
+		(void)snprintf(buf, n, "%s %ux%u, %zu bytes", tsr_photo_type_name(info.type),
+		               info.width, info.height, u->photo_len);
+	else
+		(void)snprintf(buf, n, "%zu bytes, not a PNG or JPEG", u->photo_len);
+}
+
+void
+user_json(struct jw *j, const char *key, const struct user *u)
+{
+	struct tsr_photo_info info;
+	char t1[32], t2[32], t3[32];
+	size_t i;
+
+	jw_begin_obj(j, key);
+	jw_str(j, "login", u->login);
+	jw_str(j, "email", u->email);
+	jw_str(j, "name", u->name);
+	jw_str(j, "first", u->first);
+	jw_str(j, "last", u->last);
+	jw_str(j, "title", u->title);
+	jw_str(j, "phone", u->phone);
+	jw_str(j, "language", u->language ? u->language : "default");
+	jw_str(j, "badge", u->badge);
+	jw_str(j, "role", u->role);
+	jw_begin_arr(j, "sites");
+	for (i = 0; u->sites && i < u->sites->n; i++)
+		jw_str(j, NULL, u->sites->v[i]);
+	jw_end_arr(j);
+	jw_str(j, "status", user_status(u));
+	jw_str(j, "last_activity", time_iso(u->last_activity, t1, sizeof(t1)));
+	jw_str(j, "since", time_iso(u->since, t2, sizeof(t2)));
+	jw_str(j, "status_since", time_iso(u->status_time, t3, sizeof(t3)));
+	jw_int(j, "uid", u->uid);
+	jw_int(j, "gid", u->gid);
+	jw_str(j, "shell", u->shell);
+	jw_str(j, "home", u->home);
+	jw_bool(j, "stay_logged_in", u->stay_logged_in);
+	jw_begin_obj(j, "fields");
+	for (i = 0; u->fields && i < u->fields->n; i++) {
+		const char *eq = strchr(u->fields->v[i], '=');
+		const struct tsr_field_decl *d;
+		char k[128];
+
+		if (!eq || (size_t)(eq - u->fields->v[i]) >= sizeof(k))
+			continue;
+		memcpy(k, u->fields->v[i], (size_t)(eq - u->fields->v[i]));
+		k[eq - u->fields->v[i]] = '\0';
+		d = field_decl(k);
+		if (d && d->type == TSR_FIELD_BOOL)
+			jw_bool(j, k, strcmp(eq + 1, "true") == 0);
+		else if (d && d->type == TSR_FIELD_INT)
+			jw_int(j, k, strtoll(eq + 1, NULL, 10));
+		else
+			jw_str(j, k, eq + 1);
+	}
+	jw_end_obj(j);
+	jw_str(j, "pending_phone", u->pending_phone);
+	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL) == 0) {
+		jw_begin_obj(j, "photo");
+		jw_str(j, "type", info.type == TSR_PHOTO_PNG ? "png" : "jpeg");
+		jw_int(j, "width", info.width);
+		jw_int(j, "height", info.height);
+		jw_int(j, "bytes", (long long)u->photo_len);
+		jw_end_obj(j);
+	} else {
+		jw_null(j, "photo");
+	}
+	jw_bool(j, "locked", u->locked);
+	jw_bool(j, "must_change_password", u->must_change);
+	jw_str(j, "dn", u->dn);
+	jw_end_obj(j);
+}
+
+void
+user_print(const struct user *u)
+{
+	char t1[64], t2[64], photo[96], num[32], gid[32];
+	char *sites = NULL, *fields = NULL;
+	const char *status = user_status(u);
+	struct table tb;
+	size_t i;
+
+	sites = join(u->sites ? (const char *const *)u->sites->v : NULL, u->sites ? u->sites->n : 0,
+	             ", ");
+	fields = join(u->fields ? (const char *const *)u->fields->v : NULL,
+	              u->fields ? u->fields->n : 0, "; ");
+	photo_summary(u, photo, sizeof(photo));
+	(void)snprintf(num, sizeof(num), "%u", u->uid);
+	(void)snprintf(gid, sizeof(gid), "%u", u->gid);
+	if (table_init(&tb, (const char *const[]){"login", u->login, NULL}) < 0)
+		goto out;
+	{
+		const char *rows[][2] = {
+		    {"name", u->name},
+		    {"first", u->first},
+		    {"last", u->last},
+		    {"email", u->email},
+		    {"title", u->title},
+		    {"phone", u->phone},
+		    {"pending phone", u->pending_phone},
+		    {"language", u->language ? u->language : "default"},
+		    {"badge", u->badge},
+		    {"role", u->role},
+		    {"sites", sites && *sites ? sites : "(none)"},
+		    {"status", strcmp(status, "active") == 0    ? "Active"
+		               : strcmp(status, "invited") == 0 ? "Invited"
+		                                                : "Inactive"},
+		    {"last activity",
+		     u->last_activity ? time_human(u->last_activity, t1, sizeof(t1)) : "never"},
+		    {"since", time_human(u->since, t2, sizeof(t2))},
+		    {"uid", num},
+		    {"gid", gid},
+		    {"home", u->home},
+		    {"shell", u->shell},
+		    {"stay logged in", u->stay_logged_in ? "yes" : "no"},
+		    {"fields", fields && *fields ? fields : NULL},
+		    {"photo", photo},
+		    {"password", u->must_change ? "must be changed at the next login" : NULL},
+		    {"locked", u->locked ? "yes" : NULL},
+		};
+		for (i = 0; i < TSR_ARRAY_SIZE(rows); i++)
+			if (rows[i][1] && table_row(&tb, rows[i]) < 0)
+				break;
+	}
+	table_print(&tb, stdout);
+	table_free(&tb);
+out:
+	free(sites);
+	free(fields);
+}

@@ -1,0 +1,257 @@
+/* cmd_export.c: `tessera export [--format csv|ldif]`: the tenant's users, as the CSV
+ * that `tessera import` reads, or as LDIF (without passwords and codes). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "csv.h"
+
+static const char export_help_text[] =
+    "usage: tessera [global options] export [--format csv|ldif]\n"
+    "\n"
+    "Writes the users you may view to standard output:\n"
+    "  csv   (default) one row per user with the columns `tessera import` reads:\n"
+    "        login,email,name,first,last,title,phone,language,badge,role,sites,status,\n"
+    "        shell,stay_logged_in,uid,home,since,last_activity,fields.KEY...\n"
+    "        (sites separated by ';'; uid, home, since and last_activity are read-only)\n"
+    "  ldif  the user entries as stored, for ldapadd elsewhere; passwords, phone codes\n"
+    "        and operational attributes are left out, photos are base64\n";
+
+static const char *const csv_cols[] = {"login", "email",  "name",         "first",          "last",
+                                       "title", "phone",  "language",     "badge",          "role",
+                                       "sites", "status", "shell",        "stay_logged_in", "uid",
+                                       "home",  "since",  "last_activity"};
+
+static int
+put(struct tsr_buf *b, bool first, const char *v)
+{
+	int r = first ? 0 : tsr_buf_puts(b, ",");
+
+	return r == 0 ? tsr_csv_put(b, v ? v : "") : r;
+}
+
+/* The value of field key in u, or NULL. */
+static const char *
+field_value(const struct user *u, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; u->fields && i < u->fields->n; i++)
+		if (strncmp(u->fields->v[i], key, n) == 0 && u->fields->v[i][n] == '=')
+			return u->fields->v[i] + n + 1;
+	return NULL;
+}
+
+static int
+export_csv(struct user **users, size_t n)
+{
+	const struct tsr_cfg_map *decl = &admin_tool()->cfg->admin.profile_fields;
+	struct tsr_buf b = {0};
+	size_t i, k;
+	int r = 0;
+
+	for (k = 0; r == 0 && k < TSR_ARRAY_SIZE(csv_cols); k++)
+		r = put(&b, k == 0, csv_cols[k]);
+	for (k = 0; r == 0 && k < decl->n; k++) {
+		char col[160];
+
+		(void)snprintf(col, sizeof(col), "fields.%s", decl->keys[k]);
+		r = put(&b, false, col);
+	}
+	if (r == 0)
+		r = tsr_buf_puts(&b, "\r\n");
+	for (i = 0; r == 0 && i < n; i++) {
+		const struct user *u = users[i];
+		char uid[16], t1[32], t2[32];
+		struct tsr_buf sites = {0};
+
+		r = tsr_buf_puts(&sites, "");
+		for (k = 0; r == 0 && u->sites && k < u->sites->n; k++)
+			r = tsr_buf_printf(&sites, "%s%s", k ? ";" : "", u->sites->v[k]);
+		(void)snprintf(uid, sizeof(uid), "%u", u->uid);
+		{
+			const char *vals[] = {u->login,
+			                      u->email,
+			                      u->name,
+			                      u->first,
+			                      u->last,
+			                      u->title,
+			                      u->phone,
+			                      u->language ? u->language : "default",
+			                      u->badge,
+			                      u->role,
+			                      sites.p,
+			                      user_status(u),
+			                      u->shell,
+			                      u->stay_logged_in ? "yes" : "no",
+			                      uid,
+			                      u->home,
+			                      time_iso(u->since, t1, sizeof(t1)),
+			                      time_iso(u->last_activity, t2, sizeof(t2))};
+
+			for (k = 0; r == 0 && k < TSR_ARRAY_SIZE(vals); k++)
+				r = put(&b, k == 0, vals[k]);
+		}
+		for (k = 0; r == 0 && k < decl->n; k++) {
+			const struct tsr_field_decl *d = field_decl(decl->keys[k]);
+			const char *v = field_value(u, decl->keys[k]);
+
+			if (v && d && d->type == TSR_FIELD_BOOL)
+				v = strcmp(v, "true") == 0 ? "yes" : "no";
+			r = put(&b, false, v);
+		}
+		tsr_buf_free(&sites);
+		if (r == 0)
+			r = tsr_buf_puts(&b, "\r\n");
+		/* Flush as we go: exports of many users need not sit in memory. */
+		if (r == 0 && b.len > 65536) {
+			fwrite(b.p, 1, b.len, stdout);
+			b.len = 0;
+		}
+	}
+	if (r == 0 && b.len)
+		fwrite(b.p, 1, b.len, stdout);
+	tsr_buf_free(&b);
+	return r < 0 ? report(EXIT_FAILURE_SYS, "out of memory") : EXIT_DONE;
+}
+
+static bool
+ldif_safe(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len && (v[0] == ' ' || v[0] == ':' || v[0] == '<' || v[len - 1] == ' '))
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void
+base64(FILE *f, const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3)
+		fprintf(f, "%c%c%c%c", tab[p[i] >> 2], tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
+		        tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)], tab[p[i + 2] & 63]);
+	if (n - i == 1)
+		fprintf(f, "%c%c==", tab[p[i] >> 2], tab[(p[i] & 3) << 4]);
+	else if (n - i == 2)
+		fprintf(f, "%c%c%c=", tab[p[i] >> 2], tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
+		        tab[(p[i + 1] & 15) << 2]);
+}
+
+static void
+ldif_line(FILE *f, const char *attr, const char *v, size_t len)
+{
+	if (ldif_safe(v, len)) {
+		fprintf(f, "%s: %s\n", attr, v);
+	} else {
+		fprintf(f, "%s:: ", attr);
+		base64(f, (const unsigned char *)v, len);
+		fputc('\n', f);
+	}
+}
+
+static int
+export_ldif(struct user **users, size_t n)
+{
+	static const char *const secret[] = {"userPassword", "tesseraPhoneCodeHash", "pwdHistory"};
+	size_t i, k, a;
+
+	printf("# tessera export of %s\n\n", admin_base());
+	for (i = 0; i < n; i++) {
+		const struct ent *e = users[i]->e;
+
+		ldif_line(stdout, "dn", e->dn, strlen(e->dn));
+		for (a = 0; a < e->n; a++) {
+			bool skip = false;
+
+			for (k = 0; k < TSR_ARRAY_SIZE(secret); k++)
+				skip |= strcasecmp(e->a[a].name, secret[k]) == 0;
+			/* Operational attributes belong to the server that wrote them. */
+			skip |= strncmp(e->a[a].name, "pwd", 3) == 0 ||
+			        strcasecmp(e->a[a].name, "createTimestamp") == 0;
+			for (k = 0; !skip && k < e->a[a].n; k++)
+				ldif_line(stdout, e->a[a].name, e->a[a].v[k], e->a[a].len[k]);
+		}
+		putchar('\n');
+	}
+	return EXIT_DONE;
+}
+
+static int
+by_login(const void *a, const void *b)
+{
+	const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
+
+	return strcmp(x->login, y->login);
+}
+
+int
+cmd_export(struct tool *t, int argc, char **argv)
+{
+	struct ent **v = NULL;
+	struct user **users = NULL;
+	const char *format = "csv";
+	size_t n = 0, nu = 0, i;
+	int code, r;
+
+	if (has_help(argc, argv)) {
+		fputs(export_help_text, stdout);
+		return EXIT_DONE;
+	}
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < (size_t)argc)
+			format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			format = argv[i] + 9;
+		else
+			return tool_usage("export: unexpected argument '%s'", argv[i]);
+	}
+	if (strcmp(format, "csv") != 0 && strcmp(format, "ldif") != 0)
+		return tool_usage("export --format '%s': csv or ldif", format);
+	code = admin_begin(t);
+	if (code != EXIT_DONE)
+		goto out;
+	r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, "(objectClass=posixAccount)",
+	               user_attrs, &v, &n);
+	if (r < 0) {
+		code = dir_fail(r, "cannot read the users");
+		goto out;
+	}
+	users = calloc(n + 1, sizeof(*users));
+	if (!users) {
+		code = EXIT_FAILURE_SYS;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct user *u = NULL;
+
+		r = user_from_ent(v[i], &u);
+		v[i] = NULL;
+		if (r < 0 || !u->login || (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u))) {
+			user_free(u);
+			continue;
+		}
+		users[nu++] = u;
+	}
+	if (nu > 1)
+		qsort(users, nu, sizeof(*users), by_login);
+	code = strcmp(format, "csv") == 0 ? export_csv(users, nu) : export_ldif(users, nu);
+	if (fflush(stdout) != 0)
+		code = report(EXIT_FAILURE_SYS, "cannot write: %s", strerror(errno));
+out:
+	for (i = 0; i < nu; i++)
+		user_free(users[i]);
+	free(users);
+	ents_free(v, n);
+	admin_end();
+	return code;
+}

@@ -1,0 +1,401 @@
+/* cmd_group.c: `tessera group list|show|add|delete|add-member|remove-member`: plain
+ * POSIX groups (posixGroup with memberUid under ou=groups). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "validate.h"
+
+static const char group_help_text[] =
+    "usage: tessera [global options] group VERB ...\n"
+    "\n"
+    "  list                                    groups and their sizes\n"
+    "  show NAME                               one group and its members\n"
+    "  add NAME [--description D] [--member LOGIN]...\n"
+    "  delete NAME\n"
+    "  add-member NAME LOGIN...                members must be users of the tenant\n"
+    "  remove-member NAME LOGIN...\n"
+    "\n"
+    "Groups get a gidNumber from the tenant's range; hosts see them through the NSS\n"
+    "module. Roles are groups too (tessera role); their members are not stored.\n";
+
+enum { O_DESC = 1000, O_MEMBER };
+
+static const char *const group_attrs[] = {"cn", "gidNumber", "memberUid", "description", NULL};
+
+static int
+read_group(const char *name, struct ent **ret)
+{
+	char *dn = NULL;
+	int r;
+
+	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
+		return report(EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
+	r = admin_dn("cn", name, "groups", &dn);
+	if (r == 0)
+		r = dir_read(dn, group_attrs, ret);
+	free(dn);
+	if (r == -ENOENT)
+		return report(EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
+	if (r < 0)
+		return dir_fail(r, "cannot read group %s", name);
+	return EXIT_DONE;
+}
+
+static void
+group_json(struct jw *j, const struct ent *e)
+{
+	const struct ent_attr *m = ent_attr(e, "memberUid");
+	size_t i;
+
+	jw_begin_obj(j, NULL);
+	jw_str(j, "name", ent_str(e, "cn"));
+	jw_int(j, "gid", ent_str(e, "gidNumber") ? strtoll(ent_str(e, "gidNumber"), NULL, 10) : 0);
+	jw_str(j, "description", ent_str(e, "description"));
+	jw_begin_arr(j, "members");
+	for (i = 0; m && i < m->n; i++)
+		jw_str(j, NULL, m->v[i]);
+	jw_end_arr(j);
+	jw_end_obj(j);
+}
+
+static int
+group_list(int argc, char **argv)
+{
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
+	struct ent **v = NULL;
+	char base[1100];
+	size_t n = 0, i;
+	int r;
+
+	(void)snprintf(base, sizeof(base), "ou=groups,%s", admin_base());
+	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v, &n);
+	if (r < 0)
+		return dir_fail(r, "cannot read the groups");
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_arr(&j, NULL);
+		for (i = 0; i < n; i++)
+			group_json(&j, v[i]);
+		jw_end_arr(&j);
+		jw_done(&j);
+	} else {
+		struct table tb;
+
+		if (table_init(&tb, (const char *const[]){"GROUP", "GID", "MEMBERS", "DESCRIPTION",
+		                                          NULL}) == 0) {
+			for (i = 0; i < n; i++) {
+				const struct ent_attr *m = ent_attr(v[i], "memberUid");
+				char count[16];
+
+				(void)snprintf(count, sizeof(count), "%zu", m ? m->n : 0);
+				if (table_row(&tb,
+				              (const char *const[]){
+				                  ent_str(v[i], "cn"), ent_str(v[i], "gidNumber"),
+				                  count, ent_str(v[i], "description"), NULL}) < 0)
+					break;
+			}
+			table_print(&tb, stdout);
+			table_free(&tb);
+		}
+	}
+	ents_free(v, n);
+	return EXIT_DONE;
+}
+
+static int
+group_show(int argc, char **argv)
+{
+	struct ent *e = NULL;
+	const struct ent_attr *m;
+	size_t i;
+	int code;
+
+	if (argc != 2)
+		return tool_usage("group show: exactly one NAME");
+	code = read_group(argv[1], &e);
+	if (code != EXIT_DONE)
+		return code;
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		group_json(&j, e);
+		jw_done(&j);
+	} else {
+		m = ent_attr(e, "memberUid");
+		printf("group        %s\ngid          %s\ndescription  %s\nmembers      %zu\n",
+		       argv[1], ent_str(e, "gidNumber") ? ent_str(e, "gidNumber") : "",
+		       ent_str(e, "description") ? ent_str(e, "description") : "", m ? m->n : 0);
+		for (i = 0; m && i < m->n; i++)
+			printf("  %s\n", m->v[i]);
+	}
+	ent_free(e);
+	return EXIT_DONE;
+}
+
+/* Every login names an existing user of the tenant. */
+static int
+check_members(char **logins)
+{
+	struct user *u = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; logins && logins[i]; i++) {
+		if (!tsr_name_check(logins[i], TSR_NAME_SERVED, NULL))
+			return report(EXIT_NOTFOUND, "no user '%s'", logins[i]);
+		r = user_get(logins[i], &u);
+		if (r == -ENOENT)
+			return report(EXIT_NOTFOUND, "no user '%s' in %s", logins[i], admin_base());
+		if (r < 0)
+			return dir_fail(r, "cannot read user %s", logins[i]);
+		user_free(u);
+	}
+	return EXIT_DONE;
+}
+
+static int
+strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -ENOMEM;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+static int
+group_add(int argc, char **argv)
+{
+	static const struct option opts[] = {{"description", required_argument, NULL, O_DESC},
+	                                     {"member", required_argument, NULL, O_MEMBER},
+	                                     {NULL, 0, NULL, 0}};
+	const char *desc = NULL, *why = NULL, *name;
+	char **members = NULL, *dn = NULL, gid[16], *list = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	size_t nm = 0, i;
+	uint32_t id = 0;
+	int c, r = 0, code;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_DESC)
+			desc = optarg;
+		else if (c == O_MEMBER)
+			r = strv_add(&members, &nm, optarg);
+		else
+			return tool_usage("group add: unknown option '%s'", argv[optind - 1]);
+		if (r < 0)
+			return EXIT_FAILURE_SYS;
+	}
+	if (optind + 1 != argc) {
+		code = tool_usage("group add: exactly one NAME");
+		goto out;
+	}
+	name = argv[optind];
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why)) {
+		code = report(EXIT_USAGE, "group name '%s': %s", name, why);
+		goto out;
+	}
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why)) {
+		code = report(EXIT_USAGE, "description: %s", why);
+		goto out;
+	}
+	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied("adding a group needs groups.manage");
+		goto out;
+	}
+	code = check_group_name(name);
+	if (code == EXIT_DONE)
+		code = check_members(members);
+	if (code != EXIT_DONE)
+		goto out;
+	r = dir_new_id(&id);
+	if (r < 0) {
+		code = dir_fail(r, "cannot allocate a gidNumber for group %s", name);
+		goto out;
+	}
+	(void)snprintf(gid, sizeof(gid), "%u", id);
+	r = admin_dn("cn", name, "groups", &dn);
+	if (r == 0)
+		r = wr_init(&w, "group.add", name, desc, dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "posixGroup");
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "cn", name);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "gidNumber", gid);
+	if (r == 0 && desc && *desc)
+		r = mods_one(&m, LDAP_MOD_ADD, "description", desc);
+	if (r == 0 && nm)
+		r = mods_str(&m, LDAP_MOD_ADD, "memberUid", (const char *const *)members);
+	if (r == 0) {
+		struct tsr_buf b = {0};
+
+		r = tsr_buf_puts(&b, "");
+		for (i = 0; r == 0 && i < nm; i++)
+			r = tsr_buf_printf(&b, "%s%s", i ? ", " : "", members[i]);
+		if (r == 0)
+			r = tsr_buf_steal(&b, &list);
+		tsr_buf_free(&b);
+	}
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "gid", NULL, gid);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "members", NULL, list);
+	if (r == 0)
+		r = wr_send(&w, WOP_ADD, dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot add group %s", name);
+	} else {
+		printf("added group %s (gid %s)\n", name, gid);
+		code = EXIT_DONE;
+	}
+out:
+	tsr_strv_free(members);
+	mods_free(&m);
+	wr_free(&w);
+	free(dn);
+	free(list);
+	return code;
+}
+
+static int
+group_delete(int argc, char **argv)
+{
+	struct ent *e = NULL;
+	struct wr w = {0};
+	int r, code;
+
+	if (argc != 2)
+		return tool_usage("group delete: exactly one NAME");
+	code = read_group(argv[1], &e);
+	if (code != EXIT_DONE)
+		return code;
+	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied("deleting a group needs groups.manage");
+		goto out;
+	}
+	r = wr_init(&w, "group.delete", argv[1], ent_str(e, "description"), e->dn);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "gid", ent_str(e, "gidNumber"), NULL);
+	if (r == 0)
+		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
+	if (r < 0)
+		code = dir_fail(r, "cannot delete group %s", argv[1]);
+	else
+		printf("deleted group %s\n", argv[1]);
+out:
+	wr_free(&w);
+	ent_free(e);
+	return code;
+}
+
+static bool
+has_member(const struct ent *e, const char *login)
+{
+	const struct ent_attr *m = ent_attr(e, "memberUid");
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++)
+		if (strcmp(m->v[i], login) == 0)
+			return true;
+	return false;
+}
+
+static int
+group_members(int argc, char **argv, bool add)
+{
+	char **todo = NULL;
+	struct ent *e = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	size_t n = 0, i;
+	int r = 0, code;
+
+	if (argc < 3)
+		return tool_usage("group %s: NAME LOGIN...", argv[0]);
+	code = read_group(argv[1], &e);
+	if (code != EXIT_DONE)
+		return code;
+	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied("changing a group's members needs groups.manage");
+		goto out;
+	}
+	if (add) {
+		code = check_members(argv + 2);
+		if (code != EXIT_DONE)
+			goto out;
+	}
+	for (i = 2; r == 0 && i < (size_t)argc; i++)
+		if (has_member(e, argv[i]) != add)
+			r = strv_add(&todo, &n, argv[i]);
+	if (r < 0) {
+		code = EXIT_FAILURE_SYS;
+		goto out;
+	}
+	if (n == 0) {
+		printf("group %s: nothing to change\n", argv[1]);
+		goto out;
+	}
+	r = wr_init(&w, add ? "group.add-member" : "group.remove-member", argv[1],
+	            ent_str(e, "description"), e->dn);
+	if (r == 0)
+		r = mods_str(&m, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, "memberUid",
+		             (const char *const *)todo);
+	for (i = 0; r == 0 && i < n; i++)
+		r = tsr_audit_change(&w.audit, "member", add ? NULL : todo[i],
+		                     add ? todo[i] : NULL);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
+	if (r < 0)
+		code = dir_fail(r, "cannot change the members of %s", argv[1]);
+	else
+		printf("group %s: %s %zu member%s\n", argv[1], add ? "added" : "removed", n,
+		       n == 1 ? "" : "s");
+out:
+	tsr_strv_free(todo);
+	mods_free(&m);
+	wr_free(&w);
+	ent_free(e);
+	return code;
+}
+
+static int
+group_add_member(int argc, char **argv)
+{
+	return group_members(argc, argv, true);
+}
+
+static int
+group_remove_member(int argc, char **argv)
+{
+	return group_members(argc, argv, false);
+}
+
+int
+cmd_group(struct tool *t, int argc, char **argv)
+{
+	static const struct admin_verb verbs[] = {
+	    {"list", group_list, false},
+	    {"show", group_show, true},
+	    {"add", group_add, true},
+	    {"delete", group_delete, true},
+	    {"add-member", group_add_member, true},
+	    {"remove-member", group_remove_member, true},
+	};
+
+	return admin_run(t, argc, argv, group_help_text, verbs, TSR_ARRAY_SIZE(verbs));
+}

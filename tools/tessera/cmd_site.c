@@ -1,0 +1,286 @@
+/* cmd_site.c: `tessera site list|show|add|delete`: places or host groups. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "validate.h"
+
+static const char site_help_text[] =
+    "usage: tessera [global options] site VERB ...\n"
+    "\n"
+    "  list                                  sites and how many users may log in there\n"
+    "  show NAME                             one site and its users\n"
+    "  add NAME [--description D] [--location L]\n"
+    "  delete NAME                           only a site no user has\n"
+    "\n"
+    "A host belongs to a site with [host] site in its tessera.conf; users log in there\n"
+    "only if the site is one of theirs or their role has sites.all.\n";
+
+enum { O_DESC = 1000, O_LOC };
+
+static const char *const site_attrs[] = {"cn", "description", "l", NULL};
+
+/* Users per site name. */
+static int
+site_users(const char *site, struct ent ***ret, size_t *ret_n)
+{
+	char *filter = NULL;
+	int r;
+
+	r = dir_filter("tesseraSiteName", site, &filter);
+	if (r == 0)
+		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, filter,
+		               (const char *const[]){"uid", NULL}, ret, ret_n);
+	free(filter);
+	return r;
+}
+
+static int
+read_site(const char *name, struct ent **ret)
+{
+	char *dn = NULL;
+	int r;
+
+	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
+		return report(EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
+	r = admin_dn("cn", name, "sites", &dn);
+	if (r == 0)
+		r = dir_read(dn, site_attrs, ret);
+	free(dn);
+	if (r == -ENOENT)
+		return report(EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
+	if (r < 0)
+		return dir_fail(r, "cannot read site %s", name);
+	return EXIT_DONE;
+}
+
+static int
+site_list(int argc, char **argv)
+{
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
+	struct ent **v = NULL, **users = NULL;
+	char base[1100];
+	size_t n = 0, nu = 0, i;
+	struct jw j = {0};
+	struct table tb = {0};
+	int r;
+
+	(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base());
+	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v, &n);
+	if (r < 0)
+		return dir_fail(r, "cannot read the sites");
+	if (admin_tool()->json)
+		jw_begin_arr(&j, NULL);
+	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",
+	                                               NULL}) < 0)
+		r = -ENOMEM;
+	for (i = 0; r == 0 && i < n; i++) {
+		const char *name = ent_str(v[i], "cn");
+		char count[16];
+
+		if (!name)
+			continue;
+		r = site_users(name, &users, &nu);
+		if (r < 0)
+			break;
+		ents_free(users, nu);
+		if (admin_tool()->json) {
+			jw_begin_obj(&j, NULL);
+			jw_str(&j, "name", name);
+			jw_str(&j, "description", ent_str(v[i], "description"));
+			jw_str(&j, "location", ent_str(v[i], "l"));
+			jw_int(&j, "users", (long long)nu);
+			jw_end_obj(&j);
+		} else {
+			(void)snprintf(count, sizeof(count), "%zu", nu);
+			r = table_row(&tb,
+			              (const char *const[]){name, count, ent_str(v[i], "l"),
+			                                    ent_str(v[i], "description"), NULL});
+		}
+	}
+	if (admin_tool()->json) {
+		jw_end_arr(&j);
+		jw_done(&j);
+	} else if (r == 0) {
+		table_print(&tb, stdout);
+	}
+	table_free(&tb);
+	ents_free(v, n);
+	return r < 0 ? dir_fail(r, "cannot list the sites") : EXIT_DONE;
+}
+
+static int
+site_show(int argc, char **argv)
+{
+	struct ent *e = NULL, **users = NULL;
+	size_t nu = 0, i;
+	int code, r;
+
+	if (argc != 2)
+		return tool_usage("site show: exactly one NAME");
+	code = read_site(argv[1], &e);
+	if (code != EXIT_DONE)
+		return code;
+	r = site_users(argv[1], &users, &nu);
+	if (r < 0) {
+		ent_free(e);
+		return dir_fail(r, "cannot read the users of site %s", argv[1]);
+	}
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_obj(&j, NULL);
+		jw_str(&j, "name", argv[1]);
+		jw_str(&j, "description", ent_str(e, "description"));
+		jw_str(&j, "location", ent_str(e, "l"));
+		jw_begin_arr(&j, "users");
+		for (i = 0; i < nu; i++)
+			jw_str(&j, NULL, ent_str(users[i], "uid"));
+		jw_end_arr(&j);
+		jw_end_obj(&j);
+		jw_done(&j);
+	} else {
+		printf("site         %s\nlocation     %s\ndescription  %s\nusers        %zu\n",
+		       argv[1], ent_str(e, "l") ? ent_str(e, "l") : "",
+		       ent_str(e, "description") ? ent_str(e, "description") : "", nu);
+		for (i = 0; i < nu; i++)
+			if (ent_str(users[i], "uid"))
+				printf("  %s\n", ent_str(users[i], "uid"));
+	}
+	ents_free(users, nu);
+	ent_free(e);
+	return EXIT_DONE;
+}
+
+static int
+site_add(int argc, char **argv)
+{
+	static const struct option opts[] = {{"description", required_argument, NULL, O_DESC},
+	                                     {"location", required_argument, NULL, O_LOC},
+	                                     {NULL, 0, NULL, 0}};
+	const char *desc = NULL, *loc = NULL, *why = NULL, *name;
+	struct mods m = {0};
+	struct wr w = {0};
+	struct ent *e = NULL;
+	char *dn = NULL;
+	int c, r, code;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_DESC)
+			desc = optarg;
+		else if (c == O_LOC)
+			loc = optarg;
+		else
+			return tool_usage("site add: unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind + 1 != argc)
+		return tool_usage("site add: exactly one NAME");
+	name = argv[optind];
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why))
+		return report(EXIT_USAGE, "site name '%s': %s", name, why);
+	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
+		return report(EXIT_USAGE, "description: %s", why);
+	if (loc && !tsr_profile_text_check(loc, 128, false, &why))
+		return report(EXIT_USAGE, "location: %s", why);
+	if (!(admin_actor()->perms & TSR_PERM_SITES_MANAGE))
+		return denied("adding a site needs sites.manage");
+	r = admin_dn("cn", name, "sites", &dn);
+	if (r == 0 && dir_read(dn, site_attrs, &e) == 0) {
+		ent_free(e);
+		free(dn);
+		return report(EXIT_CONFLICT, "site '%s' already exists", name);
+	}
+	if (r == 0)
+		r = wr_init(&w, "site.add", name, desc, dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "tesseraSite");
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "cn", name);
+	if (r == 0 && desc && *desc)
+		r = mods_one(&m, LDAP_MOD_ADD, "description", desc);
+	if (r == 0 && loc && *loc)
+		r = mods_one(&m, LDAP_MOD_ADD, "l", loc);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "site", NULL, name);
+	if (r == 0 && loc)
+		r = tsr_audit_change(&w.audit, "location", NULL, loc);
+	if (r == 0)
+		r = wr_send(&w, WOP_ADD, dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot add site %s", name);
+	} else {
+		printf("added site %s\n", name);
+		admin_rules_changed("only holders of sites.all may give or take this site");
+		code = EXIT_DONE;
+	}
+	mods_free(&m);
+	wr_free(&w);
+	free(dn);
+	return code;
+}
+
+static int
+site_delete(int argc, char **argv)
+{
+	struct ent *e = NULL, **users = NULL;
+	struct wr w = {0};
+	size_t nu = 0;
+	int r, code;
+
+	if (argc != 2)
+		return tool_usage("site delete: exactly one NAME");
+	code = read_site(argv[1], &e);
+	if (code != EXIT_DONE)
+		return code;
+	if (!(admin_actor()->perms & TSR_PERM_SITES_MANAGE)) {
+		code = denied("deleting a site needs sites.manage");
+		goto out;
+	}
+	r = site_users(argv[1], &users, &nu);
+	ents_free(users, nu);
+	if (r < 0) {
+		code = dir_fail(r, "cannot read the users of site %s", argv[1]);
+		goto out;
+	}
+	if (nu) {
+		code = report(EXIT_CONFLICT,
+		              "%zu users may log in at %s; take the site from them "
+		              "first (tessera user sites LOGIN --remove %s)",
+		              nu, argv[1], argv[1]);
+		goto out;
+	}
+	r = wr_init(&w, "site.delete", argv[1], ent_str(e, "description"), e->dn);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "site", argv[1], NULL);
+	if (r == 0)
+		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
+	if (r < 0) {
+		code = dir_fail(r, "cannot delete site %s", argv[1]);
+	} else {
+		printf("deleted site %s\n", argv[1]);
+		admin_rules_changed("only holders of sites.all may give or take this site");
+	}
+out:
+	wr_free(&w);
+	ent_free(e);
+	return code;
+}
+
+int
+cmd_site(struct tool *t, int argc, char **argv)
+{
+	static const struct admin_verb verbs[] = {
+	    {"list", site_list, false},
+	    {"show", site_show, true},
+	    {"add", site_add, true},
+	    {"delete", site_delete, true},
+	};
+
+	return admin_run(t, argc, argv, site_help_text, verbs, TSR_ARRAY_SIZE(verbs));
+}

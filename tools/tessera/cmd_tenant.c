@@ -1,0 +1,215 @@
+/* cmd_tenant.c: `tessera tenant show | tenant set`: the tenant entry, its licence
+ * limits and id range. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "validate.h"
+
+static const char tenant_help_text[] =
+    "usage: tessera [global options] tenant show\n"
+    "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
+    "                                          [--session-lifetime SECONDS]\n"
+    "\n"
+    "  show   the tenant: licence tier and limit (users in use), id range, session\n"
+    "         lifetime, how many users, roles, sites and groups\n"
+    "  set    licence and session settings; root on the directory server only (a\n"
+    "         tenant's own administrators do not raise their licence). 0 users: no\n"
+    "         limit; 0 seconds: sessions never expire\n";
+
+static const char *const tenant_attrs[] = {"o",
+                                           "tesseraMaxUsers",
+                                           "tesseraLicenseTier",
+                                           "tesseraIdMin",
+                                           "tesseraIdMax",
+                                           "tesseraNextId",
+                                           "tesseraSessionLifetime",
+                                           NULL};
+
+static long long
+num(const struct ent *e, const char *attr)
+{
+	const char *s = ent_str(e, attr);
+
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static size_t
+count(const char *unit, const char *filter)
+{
+	struct ent **v = NULL;
+	char base[1100];
+	size_t n = 0;
+
+	(void)snprintf(base, sizeof(base), "ou=%s,%s", unit, admin_base());
+	if (dir_search(base, LDAP_SCOPE_ONELEVEL, filter, (const char *const[]){"1.1", NULL}, &v,
+	               &n) < 0)
+		n = 0;
+	ents_free(v, n);
+	return n;
+}
+
+static int
+tenant_show(int argc, char **argv)
+{
+	(void)argc; /* no arguments: admin_run() checked */
+	(void)argv;
+	struct ent *e = NULL;
+	uint32_t active = 0;
+	size_t users, inactive, roles, sites, groups;
+	int r;
+
+	r = dir_read(admin_base(), tenant_attrs, &e);
+	if (r < 0)
+		return dir_fail(r, "cannot read the tenant %s", admin_base());
+	r = count_active(NULL, &active);
+	if (r < 0) {
+		ent_free(e);
+		return dir_fail(r, "cannot count the tenant's users");
+	}
+	users = count("people", "(objectClass=tesseraUser)");
+	inactive = count("people", "(&(objectClass=tesseraUser)(tesseraStatus=inactive))");
+	roles = count("roles", "(objectClass=tesseraRole)");
+	sites = count("sites", "(objectClass=tesseraSite)");
+	groups = count("groups", "(objectClass=posixGroup)");
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_obj(&j, NULL);
+		jw_str(&j, "name", ent_str(e, "o"));
+		jw_str(&j, "dn", e->dn);
+		jw_str(&j, "tier", ent_str(e, "tesseraLicenseTier"));
+		jw_int(&j, "max_users", num(e, "tesseraMaxUsers"));
+		jw_int(&j, "users_in_use", active);
+		jw_int(&j, "users", (long long)users);
+		jw_int(&j, "users_inactive", (long long)inactive);
+		jw_int(&j, "id_min", num(e, "tesseraIdMin"));
+		jw_int(&j, "id_max", num(e, "tesseraIdMax"));
+		jw_int(&j, "next_id", num(e, "tesseraNextId"));
+		jw_int(&j, "session_lifetime", num(e, "tesseraSessionLifetime"));
+		jw_int(&j, "roles", (long long)roles);
+		jw_int(&j, "sites", (long long)sites);
+		jw_int(&j, "groups", (long long)groups);
+		jw_end_obj(&j);
+		jw_done(&j);
+	} else {
+		printf("tenant            %s\ndn                %s\nlicence tier      %s\n",
+		       ent_str(e, "o") ? ent_str(e, "o") : "", e->dn,
+		       ent_str(e, "tesseraLicenseTier") ? ent_str(e, "tesseraLicenseTier") : "-");
+		if (num(e, "tesseraMaxUsers"))
+			printf("users in use      %u of %lld (invited or active)\n", active,
+			       num(e, "tesseraMaxUsers"));
+		else
+			printf("users in use      %u (no licence limit)\n", active);
+		printf("users             %zu (%zu inactive)\nroles             %zu\n"
+		       "sites             %zu\ngroups            %zu\n"
+		       "id range          %lld-%lld (next %lld)\n",
+		       users, inactive, roles, sites, groups, num(e, "tesseraIdMin"),
+		       num(e, "tesseraIdMax"), num(e, "tesseraNextId"));
+		if (num(e, "tesseraSessionLifetime"))
+			printf("session lifetime  %lld s (%lld h)\n",
+			       num(e, "tesseraSessionLifetime"),
+			       num(e, "tesseraSessionLifetime") / 3600);
+		else
+			printf("session lifetime  unlimited\n");
+	}
+	ent_free(e);
+	return EXIT_DONE;
+}
+
+enum { O_MAX = 1000, O_TIER, O_LIFE };
+
+static int
+tenant_set(int argc, char **argv)
+{
+	static const struct option opts[] = {{"max-users", required_argument, NULL, O_MAX},
+	                                     {"tier", required_argument, NULL, O_TIER},
+	                                     {"session-lifetime", required_argument, NULL, O_LIFE},
+	                                     {NULL, 0, NULL, 0}};
+	const char *max = NULL, *tier = NULL, *life = NULL, *why = NULL;
+	struct ent *e = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	uint32_t v;
+	int c, r, code;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_MAX)
+			max = optarg;
+		else if (c == O_TIER)
+			tier = optarg;
+		else if (c == O_LIFE)
+			life = optarg;
+		else
+			return tool_usage("tenant set: unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind != argc || (!max && !tier && !life))
+		return tool_usage("tenant set: --max-users N, --tier NAME or --session-lifetime S");
+	if (max && tsr_parse_u32(max, 0, 10000000, &v) < 0)
+		return report(EXIT_USAGE, "--max-users '%s': a whole number, 0 for no limit", max);
+	if (life && tsr_parse_u32(life, 0, 31536000, &v) < 0)
+		return report(EXIT_USAGE,
+		              "--session-lifetime '%s': seconds, 0 to 31536000 (0: unlimited)",
+		              life);
+	if (tier && (!*tier || !tsr_text_check(tier, 64, &why)))
+		return report(EXIT_USAGE, "--tier: %s", *tier ? why : "may not be empty");
+	if (admin_actor()->kind != ACTOR_ROOT)
+		return denied("the tenant's licence and session settings are set by root on the "
+		              "directory server");
+	r = dir_read(admin_base(), tenant_attrs, &e);
+	if (r < 0)
+		return dir_fail(r, "cannot read the tenant %s", admin_base());
+	r = wr_init(&w, "tenant.set", ent_str(e, "o"), ent_str(e, "o"), e->dn);
+	if (r == 0 && max) {
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraMaxUsers", max);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, "max_users", ent_str(e, "tesseraMaxUsers"),
+			                     max);
+	}
+	if (r == 0 && tier) {
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraLicenseTier", tier);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, "tier", ent_str(e, "tesseraLicenseTier"),
+			                     tier);
+	}
+	if (r == 0 && life) {
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraSessionLifetime", life);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, "session_lifetime",
+			                     ent_str(e, "tesseraSessionLifetime"), life);
+	}
+	if (r == 0 && w.audit.nchanges == 0) {
+		printf("tenant: nothing to change\n");
+		code = EXIT_DONE;
+		goto out;
+	}
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot change the tenant");
+		goto out;
+	}
+	printf("changed the tenant %s\n", ent_str(e, "o") ? ent_str(e, "o") : e->dn);
+	code = EXIT_DONE;
+out:
+	mods_free(&m);
+	wr_free(&w);
+	ent_free(e);
+	return code;
+}
+
+int
+cmd_tenant(struct tool *t, int argc, char **argv)
+{
+	static const struct admin_verb verbs[] = {
+	    {"show", tenant_show, false},
+	    {"set", tenant_set, true},
+	};
+
+	return admin_run(t, argc, argv, tenant_help_text, verbs, TSR_ARRAY_SIZE(verbs));
+}

@@ -1,0 +1,1227 @@
+/* cmd_user.c: `tessera user VERB ...`: the people of the tenant. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "hash.h"
+#include "photo.h"
+#include "secret.h"
+#include "validate.h"
+
+static const char user_help_text[] =
+    "usage: tessera [global options] user VERB ...\n"
+    "\n"
+    "  add LOGIN --email E --name \"Display Name\" [--first F] [--last L] [--role R]\n"
+    "      [--site S]... [--badge B] [--title T] [--phone P] [--language L] [--shell SH]\n"
+    "      [--stay-logged-in yes|no] [--field KEY=VALUE]...\n"
+    "      [--password-stdin | --generate-password | --no-password]\n"
+    "          create an invited user; the initial password (generated unless given on\n"
+    "          stdin) must be changed at the first login\n"
+    "  show LOGIN                      everything about one user\n"
+    "  list [--status invited|active|inactive] [--role R] [--site S]\n"
+    "  set LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P]\n"
+    "      [--language L] [--badge B] [--shell SH] [--stay-logged-in yes|no]\n"
+    "      [--field KEY=VALUE]...      change profile values (\"\" removes one)\n"
+    "  set-email LOGIN EMAIL           change the email (users.manage; not your own)\n"
+    "  set-role LOGIN ROLE             give another role\n"
+    "  sites LOGIN [--add S]... [--remove S]...   show or change site access\n"
+    "  photo LOGIN FILE | --remove     set (PNG or JPEG) or remove the photo\n"
+    "  phone LOGIN NUMBER              send a 6-digit code to verify a new number\n"
+    "  verify-phone LOGIN CODE         make the verified number the user's phone\n"
+    "  deactivate LOGIN                no login anywhere; role and sites are kept\n"
+    "  reactivate LOGIN                give access back, as it was\n"
+    "  reset-password LOGIN [--password-stdin | --generate-password]\n"
+    "                                  temporary password, changed at the next login\n"
+    "  delete LOGIN                    remove the user (their audit trail stays)\n"
+    "\n"
+    "Logins are portable POSIX names ([a-z_][a-z0-9_.-]*, at most 32) that no local\n"
+    "account uses. Phone numbers are E.164 (+49 30 1234567). Languages come from\n"
+    "[users] languages; profile fields from [profile_fields] (tessera.conf(5)).\n"
+    "A person may change their own profile and password, never their own role,\n"
+    "sites, status, badge or email. With --json, show, list and add print JSON.\n";
+
+/* ---- small helpers ---- */
+
+static int
+need_user(const char *login, struct user **ret)
+{
+	const char *why = NULL;
+	int r;
+
+	if (!tsr_name_check(login, TSR_NAME_SERVED, &why))
+		return report(EXIT_USAGE, "login '%s': %s", login, why);
+	r = user_get(login, ret);
+	if (r == -ENOENT)
+		return report(EXIT_NOTFOUND, "no user '%s' in %s", login, admin_base());
+	if (r < 0)
+		return dir_fail(r, "cannot read user %s", login);
+	return EXIT_DONE;
+}
+
+static int
+strv_push(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **nv;
+
+	while (*v && (*v)[n])
+		n++;
+	nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -ENOMEM;
+}
+
+static int
+bad_option(const char *verb, char **argv)
+{
+	return tool_usage("user %s: unknown option or missing value '%s'", verb,
+	                  argv[optind - 1] ? argv[optind - 1] : "?");
+}
+
+enum {
+	O_EMAIL = 1000,
+	O_NAME,
+	O_FIRST,
+	O_LAST,
+	O_ROLE,
+	O_SITE,
+	O_BADGE,
+	O_TITLE,
+	O_PHONE,
+	O_LANG,
+	O_SHELL,
+	O_STAY,
+	O_FIELD,
+	O_PWSTDIN,
+	O_GENPW,
+	O_NOPW,
+	O_STATUS,
+	O_ADD,
+	O_REMOVE,
+};
+
+static const struct option profile_opts[] = {
+    {"email", required_argument, NULL, O_EMAIL},
+    {"name", required_argument, NULL, O_NAME},
+    {"first", required_argument, NULL, O_FIRST},
+    {"last", required_argument, NULL, O_LAST},
+    {"role", required_argument, NULL, O_ROLE},
+    {"site", required_argument, NULL, O_SITE},
+    {"badge", required_argument, NULL, O_BADGE},
+    {"title", required_argument, NULL, O_TITLE},
+    {"phone", required_argument, NULL, O_PHONE},
+    {"language", required_argument, NULL, O_LANG},
+    {"shell", required_argument, NULL, O_SHELL},
+    {"stay-logged-in", required_argument, NULL, O_STAY},
+    {"field", required_argument, NULL, O_FIELD},
+    {"password-stdin", no_argument, NULL, O_PWSTDIN},
+    {"generate-password", no_argument, NULL, O_GENPW},
+    {"no-password", no_argument, NULL, O_NOPW},
+    {NULL, 0, NULL, 0},
+};
+
+struct pw_choice {
+	bool stdin_, generate, none;
+};
+
+/* Parse profile options into in; sets pw. Returns EXIT_DONE or a usage exit. */
+static int
+parse_profile(const char *verb, int argc, char **argv, struct uin *in, struct pw_choice *pw)
+{
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", profile_opts, NULL)) != -1) {
+		switch (c) {
+		case O_EMAIL:
+			in->email = optarg;
+			break;
+		case O_NAME:
+			in->name = optarg;
+			break;
+		case O_FIRST:
+			in->first = optarg;
+			break;
+		case O_LAST:
+			in->last = optarg;
+			break;
+		case O_ROLE:
+			in->role = optarg;
+			break;
+		case O_SITE:
+			if (strv_push(&in->sites, optarg) < 0)
+				return EXIT_FAILURE_SYS;
+			break;
+		case O_BADGE:
+			in->badge = optarg;
+			break;
+		case O_TITLE:
+			in->title = optarg;
+			break;
+		case O_PHONE:
+			in->phone = optarg;
+			break;
+		case O_LANG:
+			in->language = optarg;
+			break;
+		case O_SHELL:
+			in->shell = optarg;
+			break;
+		case O_STAY:
+			in->stay = optarg;
+			break;
+		case O_FIELD:
+			if (strv_push(&in->fields, optarg) < 0)
+				return EXIT_FAILURE_SYS;
+			break;
+		case O_PWSTDIN:
+			pw->stdin_ = true;
+			break;
+		case O_GENPW:
+			pw->generate = true;
+			break;
+		case O_NOPW:
+			pw->none = true;
+			break;
+		default:
+			return bad_option(verb, argv);
+		}
+	}
+	if (pw->stdin_ + pw->generate + pw->none > 1)
+		return tool_usage("user %s: choose one of --password-stdin, --generate-password "
+		                  "and --no-password",
+		                  verb);
+	return EXIT_DONE;
+}
+
+/* A password from stdin (checked) or generated; NULL with EXIT_DONE for none. */
+static int
+get_password(const struct pw_choice *pw, bool default_generate, char **ret, bool *generated)
+{
+	int r, code;
+
+	*ret = NULL;
+	*generated = false;
+	if (pw->none || (!pw->stdin_ && !pw->generate && !default_generate))
+		return EXIT_DONE;
+	if (pw->stdin_) {
+		r = read_password_stdin(ret);
+		if (r < 0)
+			return EXIT_USAGE;
+		code = password_precheck(*ret);
+		if (code != EXIT_DONE) {
+			tsr_secret_free(*ret);
+			*ret = NULL;
+		}
+		return code;
+	}
+	r = tsr_random_password(admin_tool()->cfg->admin.password_length, ret);
+	if (r < 0)
+		return report(EXIT_FAILURE_SYS, "cannot generate a password: %s", strerror(-r));
+	*generated = true;
+	return EXIT_DONE;
+}
+
+static void
+uin_free(struct uin *in)
+{
+	tsr_strv_free(in->sites);
+	tsr_strv_free(in->fields);
+}
+
+/* ---- verbs ---- */
+
+static int
+user_add(int argc, char **argv)
+{
+	struct tsr_errs errs = {0};
+	struct pw_choice pw = {0};
+	struct uin in = {0};
+	char *password = NULL;
+	bool generated;
+	uint32_t uid = 0;
+	int code;
+
+	code = parse_profile("add", argc, argv, &in, &pw);
+	if (code != EXIT_DONE)
+		goto out;
+	if (optind >= argc) {
+		code = tool_usage("user add: which LOGIN?");
+		goto out;
+	}
+	in.login = argv[optind];
+	if (optind + 1 < argc) {
+		code = tool_usage("user add: unexpected argument '%s'", argv[optind + 1]);
+		goto out;
+	}
+	if (uin_check(&in, true, &errs) < 0) {
+		code = report_errs(&errs);
+		goto out;
+	}
+	code = get_password(&pw, true, &password, &generated);
+	if (code != EXIT_DONE)
+		goto out;
+	code = user_create(&in, password, NULL, &uid);
+	if (code != EXIT_DONE)
+		goto out;
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_obj(&j, NULL);
+		jw_str(&j, "login", in.login);
+		jw_int(&j, "uid", uid);
+		jw_str(&j, "status", "invited");
+		if (generated)
+			jw_str(&j, "password", password);
+		jw_end_obj(&j);
+		jw_done(&j);
+	} else {
+		printf("added %s (uid %u), invited\n", in.login, uid);
+		if (generated)
+			printf(
+			    "temporary password: %s\n(shown once; %s must change it at the first "
+			    "login)\n",
+			    password, in.login);
+		else if (!password)
+			printf("%s has no password yet: tessera user reset-password %s\n", in.login,
+			       in.login);
+	}
+out:
+	tsr_secret_free(password);
+	uin_free(&in);
+	return code;
+}
+
+static int
+user_show(int argc, char **argv)
+{
+	struct user *u = NULL;
+	int code;
+
+	if (argc != 2)
+		return tool_usage("user show: exactly one LOGIN");
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	if (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) {
+		code = denied("viewing %s needs users.view at one of their sites", u->login);
+		goto out;
+	}
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		user_json(&j, NULL, u);
+		jw_done(&j);
+	} else {
+		user_print(u);
+	}
+out:
+	user_free(u);
+	return code;
+}
+
+static int
+by_login(const void *a, const void *b)
+{
+	const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
+
+	return strcmp(x->login ? x->login : "", y->login ? y->login : "");
+}
+
+static int
+user_list(int argc, char **argv)
+{
+	static const struct option opts[] = {{"status", required_argument, NULL, O_STATUS},
+	                                     {"role", required_argument, NULL, O_ROLE},
+	                                     {"site", required_argument, NULL, O_SITE},
+	                                     {NULL, 0, NULL, 0}};
+	const char *status = NULL, *role = NULL, *site = NULL;
+	struct user **users = NULL;
+	struct ent **v = NULL;
+	struct tsr_buf f = {0};
+	char *esc = NULL;
+	size_t n = 0, nu = 0, i;
+	int c, r, code = EXIT_DONE;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_STATUS)
+			status = optarg;
+		else if (c == O_ROLE)
+			role = optarg;
+		else if (c == O_SITE)
+			site = optarg;
+		else
+			return bad_option("list", argv);
+	}
+	if (optind < argc)
+		return tool_usage("user list: unexpected argument '%s'", argv[optind]);
+	if (status && strcmp(status, "invited") && strcmp(status, "active") &&
+	    strcmp(status, "inactive"))
+		return report(EXIT_USAGE, "--status '%s': must be invited, active or inactive",
+		              status);
+	r = tsr_buf_puts(&f, "(&(objectClass=tesseraUser)");
+	if (r == 0 && role && (r = tsr_ldap_escape(role, strlen(role), &esc)) == 0)
+		r = tsr_buf_printf(&f, "(tesseraRoleName=%s)", esc);
+	free(esc);
+	esc = NULL;
+	if (r == 0 && site && (r = tsr_ldap_escape(site, strlen(site), &esc)) == 0)
+		r = tsr_buf_printf(&f, "(tesseraSiteName=%s)", esc);
+	free(esc);
+	if (r == 0)
+		r = tsr_buf_puts(&f, ")");
+	if (r == 0)
+		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, f.p, user_attrs, &v, &n);
+	tsr_buf_free(&f);
+	if (r < 0)
+		return dir_fail(r, "cannot list users");
+	users = calloc(n + 1, sizeof(*users));
+	if (!users) {
+		ents_free(v, n);
+		return EXIT_FAILURE_SYS;
+	}
+	for (i = 0; i < n; i++) {
+		struct user *u = NULL;
+
+		if (user_from_ent(v[i], &u) < 0) {
+			v[i] = NULL;
+			continue;
+		}
+		v[i] = NULL;
+		/* Only those the actor may see, and (computed) status as asked. */
+		if (!u->login || (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) ||
+		    (status && strcmp(user_status(u), status) != 0)) {
+			user_free(u);
+			continue;
+		}
+		users[nu++] = u;
+	}
+	ents_free(v, n);
+	if (nu > 1)
+		qsort(users, nu, sizeof(*users), by_login);
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_arr(&j, NULL);
+		for (i = 0; i < nu; i++)
+			user_json(&j, NULL, users[i]);
+		jw_end_arr(&j);
+		jw_done(&j);
+	} else {
+		struct table tb;
+
+		if (table_init(&tb, (const char *const[]){"LOGIN", "NAME", "EMAIL", "ROLE", "SITES",
+		                                          "BADGE", "STATUS", "LAST ACTIVITY",
+		                                          NULL}) == 0) {
+			for (i = 0; i < nu; i++) {
+				struct user *u = users[i];
+				struct tsr_buf s = {0};
+				char t[64];
+				size_t k;
+				const char *st = user_status(u);
+
+				int rr = tsr_buf_puts(&s, "");
+
+				for (k = 0; rr == 0 && u->sites && k < u->sites->n; k++)
+					rr = tsr_buf_printf(&s, "%s%s", k ? "," : "",
+					                    u->sites->v[k]);
+				if (rr < 0 ||
+				    table_row(&tb,
+				              (const char *const[]){
+				                  u->login, u->name, u->email, u->role, s.p,
+				                  u->badge,
+				                  strcmp(st, "active") == 0    ? "Active"
+				                  : strcmp(st, "invited") == 0 ? "Invited"
+				                                               : "Inactive",
+				                  u->last_activity
+				                      ? time_human(u->last_activity, t, sizeof(t))
+				                      : "-",
+				                  NULL}) < 0)
+					code = EXIT_FAILURE_SYS;
+				tsr_buf_free(&s);
+			}
+			table_print(&tb, stdout);
+			table_free(&tb);
+		}
+	}
+	for (i = 0; i < nu; i++)
+		user_free(users[i]);
+	free(users);
+	return code;
+}
+
+static int
+user_set(int argc, char **argv)
+{
+	struct tsr_errs errs = {0};
+	struct pw_choice pw = {0};
+	struct uin in = {0};
+	struct user *u = NULL;
+	bool changed = false;
+	int code;
+
+	code = parse_profile("set", argc, argv, &in, &pw);
+	if (code != EXIT_DONE)
+		goto out;
+	if (in.email) {
+		code = report(EXIT_USAGE,
+		              "user set --email: the email cannot be changed with user set (it is "
+		              "the login identifier and unique in the tenant); an administrator "
+		              "uses: tessera user set-email LOGIN EMAIL");
+		goto out;
+	}
+	if (in.role || in.sites || pw.stdin_ || pw.generate || pw.none) {
+		code = tool_usage("user set: role, sites and passwords have their own verbs "
+		                  "(set-role, sites, reset-password)");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		code = tool_usage("user set: exactly one LOGIN");
+		goto out;
+	}
+	if (uin_check(&in, false, &errs) < 0) {
+		code = report_errs(&errs);
+		goto out;
+	}
+	code = need_user(argv[optind], &u);
+	if (code != EXIT_DONE)
+		goto out;
+	code = user_update(u, &in, &changed);
+	if (code == EXIT_DONE)
+		printf(changed ? "changed %s\n" : "%s: nothing to change\n", u->login);
+out:
+	user_free(u);
+	uin_free(&in);
+	return code;
+}
+
+static int
+user_set_email(int argc, char **argv)
+{
+	struct tsr_errs errs = {0};
+	struct uin in = {0};
+	struct user *u = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	int r, code;
+
+	if (argc != 3)
+		return tool_usage("user set-email: LOGIN EMAIL");
+	in.email = argv[2];
+	if (uin_check(&in, false, &errs) < 0)
+		return report_errs(&errs);
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	if (is_self(u)) {
+		code = denied("you may not change your own email");
+		goto out;
+	}
+	if (!may(TSR_PERM_USERS_MANAGE, u)) {
+		code = denied("changing %s's email needs users.manage at one of their sites",
+		              u->login);
+		goto out;
+	}
+	if (u->email && strcmp(u->email, in.email) == 0) {
+		printf("%s: nothing to change\n", u->login);
+		goto out;
+	}
+	{
+		struct ent **v = NULL;
+		char *filter = NULL;
+		size_t n = 0, i;
+
+		r = dir_filter("mail", in.email, &filter);
+		if (r == 0)
+			r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+			               (const char *const[]){"uid", NULL}, &v, &n);
+		free(filter);
+		for (i = 0; r == 0 && i < n; i++)
+			if (strcasecmp(v[i]->dn, u->dn) != 0)
+				r = -EEXIST;
+		ents_free(v, n);
+		if (r == -EEXIST) {
+			code = report(EXIT_CONFLICT, "email '%s' is already used in the tenant",
+			              in.email);
+			goto out;
+		}
+	}
+	r = wr_init(&w, "user.set-email", u->login, u->name, u->dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "mail", in.email);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "email", u->email, in.email);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0)
+		code = dir_fail(r, "cannot change %s's email", u->login);
+	else
+		printf("changed %s's email to %s\n", u->login, in.email);
+out:
+	mods_free(&m);
+	wr_free(&w);
+	user_free(u);
+	return code;
+}
+
+static int
+user_set_role(int argc, char **argv)
+{
+	const struct role *ro;
+	struct user *u = NULL;
+	int code;
+
+	if (argc != 3)
+		return tool_usage("user set-role: LOGIN ROLE");
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	ro = admin_role(argv[2]);
+	if (!ro)
+		code =
+		    report(EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)", argv[2]);
+	else if (u->role && strcmp(u->role, ro->name) == 0 && !is_self(u))
+		printf("%s already has the role %s\n", u->login, ro->name);
+	else if ((code = user_change_role(u, ro)) == EXIT_DONE)
+		printf("%s now has the role %s\n", u->login, ro->name);
+	user_free(u);
+	return code;
+}
+
+static int
+user_sites(int argc, char **argv)
+{
+	static const struct option opts[] = {{"add", required_argument, NULL, O_ADD},
+	                                     {"remove", required_argument, NULL, O_REMOVE},
+	                                     {NULL, 0, NULL, 0}};
+	char **add = NULL, **del = NULL;
+	struct user *u = NULL;
+	const char *why = NULL;
+	bool changed = false;
+	size_t i;
+	int c, r = 0, code;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_ADD)
+			r = strv_push(&add, optarg);
+		else if (c == O_REMOVE)
+			r = strv_push(&del, optarg);
+		else
+			return bad_option("sites", argv);
+		if (r < 0)
+			return EXIT_FAILURE_SYS;
+	}
+	if (optind + 1 != argc) {
+		code = tool_usage("user sites: exactly one LOGIN");
+		goto out;
+	}
+	for (i = 0; add && add[i]; i++)
+		if (!tsr_name_check(add[i], TSR_NAME_NEW, &why)) {
+			code = report(EXIT_USAGE, "--add '%s': a site name %s", add[i], why);
+			goto out;
+		}
+	code = need_user(argv[optind], &u);
+	if (code != EXIT_DONE)
+		goto out;
+	if (!add && !del) {
+		if (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) {
+			code = denied("viewing %s needs users.view", u->login);
+			goto out;
+		}
+		for (i = 0; u->sites && i < u->sites->n; i++)
+			printf("%s\n", u->sites->v[i]);
+		goto out;
+	}
+	code = user_change_sites(u, add, del, &changed);
+	if (code == EXIT_DONE && !changed) {
+		printf("%s: nothing to change\n", u->login);
+	} else if (code == EXIT_DONE) {
+		user_free(u);
+		u = NULL;
+		if (user_get(argv[optind], &u) == 0) {
+			printf("%s: sites", u->login);
+			for (i = 0; u->sites && i < u->sites->n; i++)
+				printf("%s%s", i ? ", " : " ", u->sites->v[i]);
+			printf("%s\n", u->sites && u->sites->n ? "" : " (none)");
+		}
+	}
+out:
+	tsr_strv_free(add);
+	tsr_strv_free(del);
+	user_free(u);
+	return code;
+}
+
+static int
+read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return report(EXIT_USAGE, "photo %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return report(EXIT_USAGE, "photo %s: not a regular file", path);
+	}
+	if ((size_t)st.st_size > max) {
+		close(fd);
+		return report(EXIT_USAGE,
+		              "photo %s: %lld bytes, larger than the limit of %zu ([users] "
+		              "photo_max_bytes)",
+		              path, (long long)st.st_size, max);
+	}
+	buf = malloc(max + 1);
+	if (!buf) {
+		close(fd);
+		return EXIT_FAILURE_SYS;
+	}
+	while (got <= max && (n = read(fd, buf + got, max + 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got > max) {
+		free(buf);
+		return report(EXIT_USAGE, "photo %s: larger than the limit of %zu bytes", path,
+		              max);
+	}
+	*ret = buf;
+	*ret_len = got;
+	return EXIT_DONE;
+}
+
+static int
+user_photo(int argc, char **argv)
+{
+	struct tsr_photo_info info;
+	struct user *u = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const char *why = NULL;
+	char *data = NULL, old[96] = "", now[96] = "";
+	size_t len = 0;
+	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
+	int r, code;
+
+	if (argc != 3)
+		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
+	if (!remove) {
+		code = read_photo(argv[2], cfg->admin.photo_max_bytes, &data, &len);
+		if (code != EXIT_DONE)
+			return code;
+		if (tsr_photo_probe(data, len, &info, &why) < 0) {
+			free(data);
+			return report(EXIT_USAGE, "photo %s: %s; use a PNG or JPEG file", argv[2],
+			              why);
+		}
+	}
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		goto out;
+	if (!is_self(u) && !may(TSR_PERM_USERS_EDIT, u)) {
+		code =
+		    denied("changing %s's photo needs users.edit at one of their sites", u->login);
+		goto out;
+	}
+	if (u->has_photo) {
+		struct tsr_photo_info oi;
+
+		if (tsr_photo_probe(u->photo, u->photo_len, &oi, NULL) == 0)
+			(void)snprintf(old, sizeof(old), "%s %ux%u, %zu bytes",
+			               tsr_photo_type_name(oi.type), oi.width, oi.height,
+			               u->photo_len);
+		else
+			(void)snprintf(old, sizeof(old), "%zu bytes", u->photo_len);
+	}
+	if (remove && !u->has_photo) {
+		printf("%s has no photo\n", u->login);
+		goto out;
+	}
+	if (!remove) {
+		(void)snprintf(now, sizeof(now), "%s %ux%u, %zu bytes",
+		               tsr_photo_type_name(info.type), info.width, info.height, len);
+		if (info.width < cfg->admin.photo_min_side ||
+		    info.height < cfg->admin.photo_min_side)
+			fprintf(
+			    stderr,
+			    "tessera: warning: the photo is %ux%u; at least %ux%u is recommended\n",
+			    info.width, info.height, cfg->admin.photo_min_side,
+			    cfg->admin.photo_min_side);
+	}
+	r = wr_init(&w, "user.photo", u->login, u->name, u->dn);
+	if (r == 0)
+		r = remove ? mods_str(&m, LDAP_MOD_DELETE, "jpegPhoto", NULL)
+		           : mods_bin(&m, LDAP_MOD_REPLACE, "jpegPhoto", data, len);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "photo", old, now);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0)
+		code = dir_fail(r, "cannot change %s's photo", u->login);
+	else if (remove)
+		printf("removed %s's photo\n", u->login);
+	else
+		printf("%s's photo: %s\n", u->login, now);
+out:
+	free(data);
+	mods_free(&m);
+	wr_free(&w);
+	user_free(u);
+	return code;
+}
+
+static int
+user_phone(int argc, char **argv)
+{
+	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	struct tsr_errs errs = {0};
+	struct uin in = {0};
+	struct user *u = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	char code_digits[8], input[16], *hash = NULL, expires[32], attempts[4] = "0";
+	time_t t;
+	struct tm tm;
+	int r, code, rc;
+
+	if (argc != 3)
+		return tool_usage("user phone: LOGIN NUMBER");
+	in.phone = argv[2];
+	if (uin_check(&in, false, &errs) < 0)
+		return report_errs(&errs);
+	if (!cfg->admin.notify_command)
+		return report(
+		    EXIT_FAILURE_SYS,
+		    "no [users] notify_command is configured in %s: tessera has no way to "
+		    "send the verification code",
+		    cfg->path);
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	if (!is_self(u) && !may(TSR_PERM_USERS_EDIT, u)) {
+		code =
+		    denied("changing %s's phone needs users.edit at one of their sites", u->login);
+		goto out;
+	}
+	r = tsr_random_digits(6, code_digits);
+	if (r == 0)
+		r = tsr_hash_password(code_digits, NULL, &hash);
+	if (r < 0) {
+		code =
+		    report(EXIT_FAILURE_SYS, "cannot make a verification code: %s", strerror(-r));
+		goto out;
+	}
+	t = time(NULL) + (time_t)cfg->admin.phone_code_lifetime;
+	gmtime_r(&t, &tm);
+	strftime(expires, sizeof(expires), "%Y%m%d%H%M%SZ", &tm);
+	r = wr_init(&w, "user.phone", u->login, u->name, u->dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPendingPhone", in.phone_norm);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeHash", hash);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeExpires", expires);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeAttempts", attempts);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, in.phone_norm);
+	if (r == 0)
+		r = tsr_audit_secret(&w.audit, "phone_code");
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot start verifying %s's phone", u->login);
+		goto out;
+	}
+	/* No shell: the number and login are arguments, the code goes on stdin. */
+	(void)snprintf(input, sizeof(input), "%s\n", code_digits);
+	rc = tool_run(
+	    (const char *const[]){cfg->admin.notify_command, in.phone_norm, u->login, NULL}, input,
+	    NULL);
+	if (rc != 0) {
+		code = report(EXIT_FAILURE_SYS,
+		              "the code could not be sent: %s %s; run tessera user phone again",
+		              cfg->admin.notify_command,
+		              rc < 0      ? strerror(-rc)
+		              : rc == 127 ? "could not be run"
+		                          : "failed");
+		goto out;
+	}
+	printf("a 6-digit code was sent to %s; it is valid for %u minutes: tessera user "
+	       "verify-phone %s CODE\n",
+	       in.phone_norm, cfg->admin.phone_code_lifetime / 60, u->login);
+out:
+	tsr_secret_wipe(code_digits, sizeof(code_digits));
+	tsr_secret_wipe(input, sizeof(input));
+	free(hash);
+	mods_free(&m);
+	wr_free(&w);
+	user_free(u);
+	return code;
+}
+
+/* Cancel a verification (expired, or too many wrong codes). */
+static int
+phone_cancel(struct user *u, const char *why)
+{
+	struct mods m = {0};
+	struct wr w = {0};
+	int r;
+
+	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPendingPhone", NULL);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeHash", NULL);
+	if (r == 0 && ent_str(u->e, "tesseraPhoneCodeExpires"))
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeExpires", NULL);
+	if (r == 0 && ent_str(u->e, "tesseraPhoneCodeAttempts"))
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", NULL);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, NULL);
+	if (r == 0)
+		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, why);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	mods_free(&m);
+	wr_free(&w);
+	return r;
+}
+
+static int
+user_verify_phone(int argc, char **argv)
+{
+	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	struct user *u = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	const char *hash, *exp, *att, *code_in;
+	char now_n[16], old_n[16];
+	uint32_t attempts = 0;
+	time_t expires;
+	size_t i;
+	int r, code;
+
+	if (argc != 3)
+		return tool_usage("user verify-phone: LOGIN CODE");
+	code_in = argv[2];
+	for (i = 0; code_in[i]; i++)
+		if (code_in[i] < '0' || code_in[i] > '9')
+			break;
+	if (i != 6 || code_in[i])
+		return report(EXIT_USAGE, "code: must be the 6 digits that were sent");
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	if (!is_self(u) && !may(TSR_PERM_USERS_EDIT, u)) {
+		code =
+		    denied("verifying %s's phone needs users.edit at one of their sites", u->login);
+		goto out;
+	}
+	hash = ent_str(u->e, "tesseraPhoneCodeHash");
+	exp = ent_str(u->e, "tesseraPhoneCodeExpires");
+	att = ent_str(u->e, "tesseraPhoneCodeAttempts");
+	if (!u->pending_phone || !hash) {
+		code = report(EXIT_NOTFOUND,
+		              "no phone verification is in progress for %s (tessera user phone "
+		              "%s NUMBER starts one)",
+		              u->login, u->login);
+		goto out;
+	}
+	if (att && tsr_parse_u32(att, 0, 1000000, &attempts) < 0)
+		attempts = cfg->admin.phone_code_attempts;
+	if (!exp || time_parse_gt(exp, &expires) < 0 || expires < time(NULL)) {
+		(void)phone_cancel(u, "expired");
+		code = report(EXIT_CONFLICT,
+		              "the code for %s has expired; send a new one (tessera "
+		              "user phone %s %s)",
+		              u->login, u->login, u->pending_phone);
+		goto out;
+	}
+	if (attempts >= cfg->admin.phone_code_attempts) {
+		(void)phone_cancel(u, "too many wrong codes");
+		code =
+		    report(EXIT_CONFLICT, "too many wrong codes for %s; send a new one", u->login);
+		goto out;
+	}
+	/* Count this attempt before looking at the code, replacing the value we read: of
+	 * several attempts at once only one is counted, the others fail. */
+	(void)snprintf(old_n, sizeof(old_n), "%u", attempts);
+	(void)snprintf(now_n, sizeof(now_n), "%u", attempts + 1);
+	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
+	if (r == 0)
+		r = att ? mods_one(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", att) : 0;
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_ADD, "tesseraPhoneCodeAttempts", now_n);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "phone_code_attempts", old_n, now_n);
+	if (r == 0)
+		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, "attempt counted");
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	wr_free(&w);
+	mods_free(&m);
+	if (r == -ENOENT || r == -EEXIST) {
+		code = report(EXIT_CONFLICT,
+		              "another verification of %s's phone ran at the same "
+		              "time; try again",
+		              u->login);
+		goto out;
+	}
+	if (r < 0) {
+		code = dir_fail(r, "cannot verify %s's phone", u->login);
+		goto out;
+	}
+	if (tsr_hash_verify(hash, code_in) != 0) {
+		if (attempts + 1 >= cfg->admin.phone_code_attempts) {
+			(void)phone_cancel(u, "too many wrong codes");
+			code =
+			    report(EXIT_USAGE, "wrong code; that was the last attempt, send a new "
+			                       "one (tessera user phone)");
+		} else {
+			code = report(EXIT_USAGE, "wrong code (%u attempts left)",
+			              cfg->admin.phone_code_attempts - attempts - 1);
+		}
+		goto out;
+	}
+	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "telephoneNumber", u->pending_phone);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPendingPhone", NULL);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeHash", NULL);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeExpires", NULL);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", NULL);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "phone", u->phone, u->pending_phone);
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0)
+		code = dir_fail(r, "cannot set %s's phone", u->login);
+	else
+		printf("%s's phone is now %s (verified)\n", u->login, u->pending_phone);
+out:
+	mods_free(&m);
+	wr_free(&w);
+	user_free(u);
+	return code;
+}
+
+static int
+user_active(int argc, char **argv, bool active)
+{
+	struct user *u = NULL;
+	bool changed = false;
+	int code;
+
+	if (argc != 2)
+		return tool_usage("user %s: exactly one LOGIN", argv[0]);
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	code = user_set_active(u, active, &changed);
+	if (code == EXIT_DONE && !changed)
+		printf("%s is already %s; nothing changed\n", u->login,
+		       active ? "active" : "inactive");
+	else if (code == EXIT_DONE)
+		printf(active ? "reactivated %s (role %s, sites kept)\n"
+		              : "deactivated %s: no login anywhere; role %s and sites kept\n",
+		       u->login, u->role ? u->role : "none");
+	user_free(u);
+	return code;
+}
+
+static int
+user_reset_password(int argc, char **argv)
+{
+	struct pw_choice pw = {0};
+	struct uin in = {0};
+	struct user *u = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	char *password = NULL;
+	bool generated = false, inactive;
+	int r, code;
+
+	code = parse_profile("reset-password", argc, argv, &in, &pw);
+	if (code != EXIT_DONE)
+		goto out;
+	if (in.email || in.name || in.role || in.sites || in.fields || in.title || pw.none) {
+		code = tool_usage("user reset-password: LOGIN [--password-stdin | "
+		                  "--generate-password]");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		code = tool_usage("user reset-password: exactly one LOGIN");
+		goto out;
+	}
+	code = need_user(argv[optind], &u);
+	if (code != EXIT_DONE)
+		goto out;
+	if (is_self(u)) {
+		code = denied("change your own password with passwd (or ldappasswd), not a reset");
+		goto out;
+	}
+	if (!may(TSR_PERM_USERS_MANAGE, u)) {
+		code = denied("resetting %s's password needs users.manage at one of their sites "
+		              "and every permission of their role (%s)",
+		              u->login, u->role ? u->role : "none");
+		goto out;
+	}
+	code = get_password(&pw, true, &password, &generated);
+	if (code != EXIT_DONE)
+		goto out;
+	inactive = strcmp(user_status(u), "inactive") == 0;
+	r = wr_init(&w, "user.reset-password", u->login, u->name, u->dn);
+	/* Cleartext over ldapi or TLS: slapd hashes it and keeps the history. The rootdn
+	 * bypasses ppolicy, so the forced change is set here, not left to ppolicy. */
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "userPassword", password);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdReset", "TRUE");
+	/* A lockout after wrong passwords ends with the reset; a deactivation does not. */
+	if (r == 0 && u->locked && !inactive)
+		r = mods_str(&m, LDAP_MOD_DELETE, "pwdAccountLockedTime", NULL);
+	if (r == 0)
+		r = tsr_audit_secret(&w.audit, "password");
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "must_change_password",
+		                     u->must_change ? "yes" : "no", "yes");
+	if (r == 0 && u->locked && !inactive)
+		r = tsr_audit_change(&w.audit, "locked", "yes", "no");
+	if (r == 0)
+		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	if (r < 0) {
+		code = dir_fail(r, "cannot reset %s's password", u->login);
+		goto out;
+	}
+	if (admin_tool()->json) {
+		struct jw j = {0};
+
+		jw_begin_obj(&j, NULL);
+		jw_str(&j, "login", u->login);
+		if (generated)
+			jw_str(&j, "password", password);
+		jw_bool(&j, "must_change_password", true);
+		jw_end_obj(&j);
+		jw_done(&j);
+	} else if (generated) {
+		printf("temporary password for %s: %s\n(shown once; it must be changed at the next "
+		       "login)\n",
+		       u->login, password);
+	} else {
+		printf("password of %s reset; it must be changed at the next login\n", u->login);
+	}
+	if (inactive)
+		fprintf(stderr,
+		        "tessera: note: %s is inactive; the password works after tessera "
+		        "user reactivate %s\n",
+		        u->login, u->login);
+out:
+	tsr_secret_free(password);
+	mods_free(&m);
+	wr_free(&w);
+	uin_free(&in);
+	user_free(u);
+	return code;
+}
+
+static int
+user_delete(int argc, char **argv)
+{
+	struct user *u = NULL;
+	struct wr w = {0};
+	int r, code;
+
+	if (argc != 2)
+		return tool_usage("user delete: exactly one LOGIN");
+	code = need_user(argv[1], &u);
+	if (code != EXIT_DONE)
+		return code;
+	if (is_self(u)) {
+		code = denied("you may not delete yourself");
+		goto out;
+	}
+	if (!may(TSR_PERM_USERS_MANAGE, u)) {
+		code = denied("deleting %s needs users.manage at one of their sites and every "
+		              "permission of their role (%s)",
+		              u->login, u->role ? u->role : "none");
+		goto out;
+	}
+	r = wr_init(&w, "user.delete", u->login, u->name, u->dn);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "login", u->login, NULL);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "email", u->email, NULL);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "role", u->role, NULL);
+	if (r == 0)
+		r = wr_send(&w, WOP_DELETE, u->dn, NULL);
+	if (r < 0)
+		code = dir_fail(r, "cannot delete %s", u->login);
+	else
+		printf("deleted %s (uid %u; the id is not reused); the audit trail is kept\n",
+		       u->login, u->uid);
+out:
+	wr_free(&w);
+	user_free(u);
+	return code;
+}
+
+static int
+user_deactivate(int argc, char **argv)
+{
+	return user_active(argc, argv, false);
+}
+
+static int
+user_reactivate(int argc, char **argv)
+{
+	return user_active(argc, argv, true);
+}
+
+int
+cmd_user(struct tool *t, int argc, char **argv)
+{
+	static const struct admin_verb verbs[] = {
+	    {"add", user_add, true},
+	    {"show", user_show, true},
+	    {"list", user_list, true},
+	    {"set", user_set, true},
+	    {"set-email", user_set_email, true},
+	    {"set-role", user_set_role, true},
+	    {"sites", user_sites, true},
+	    {"photo", user_photo, true},
+	    {"phone", user_phone, true},
+	    {"verify-phone", user_verify_phone, true},
+	    {"deactivate", user_deactivate, true},
+	    {"reactivate", user_reactivate, true},
+	    {"reset-password", user_reset_password, true},
+	    {"delete", user_delete, true},
+	};
+
+	return admin_run(t, argc, argv, user_help_text, verbs, TSR_ARRAY_SIZE(verbs));
+}
