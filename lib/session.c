@@ -33,6 +33,21 @@ tsr_session_expiry(int64_t start, uint32_t lifetime, bool stay_logged_in)
 	return lifetime == 0 || stay_logged_in ? 0 : start + (int64_t)lifetime;
 }
 
+int64_t
+tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot, int64_t now)
+{
+	int64_t used;
+
+	if (s->lifetime == 0 || s->stay_logged_in)
+		return -1;
+	if (s->boot_id[0] && boot_id && strcmp(s->boot_id, boot_id) == 0 &&
+	    now_boot >= s->start_boot)
+		used = now_boot - s->start_boot;
+	else
+		used = now > s->start ? now - s->start : 0;
+	return used >= (int64_t)s->lifetime ? 0 : (int64_t)s->lifetime - used;
+}
+
 static bool
 valid_id(const char *id)
 {
@@ -117,6 +132,13 @@ format(const struct tsr_session *s, char **ret)
 		r = put(&b, "tty", s->tty);
 	if (r == 0)
 		r = put(&b, "rhost", s->rhost);
+	if (r == 0 && s->pid_start)
+		r = tsr_buf_printf(&b, "pid_start=%llu\n", (unsigned long long)s->pid_start);
+	if (r == 0 && s->audit)
+		r = tsr_buf_printf(&b, "audit_session=%u\n", s->audit);
+	if (r == 0 && s->boot_id[0])
+		r = tsr_buf_printf(&b, "boot_id=%s\nstart_boot=%lld\n", s->boot_id,
+		                   (long long)s->start_boot);
 	if (r == 0)
 		r = tsr_buf_steal(&b, ret);
 	tsr_buf_free(&b);
@@ -141,6 +163,12 @@ new_id(char *id)
 	for (i = 0; i < sizeof(raw); i++)
 		(void)snprintf(id + 2 * i, 3, "%02x", raw[i]);
 	return 0;
+}
+
+int
+tsr_session_dir_check(const char *dir)
+{
+	return check_dir(dir, false);
 }
 
 int
@@ -217,6 +245,20 @@ parse_i64(const char *v, int64_t *ret)
 	return 0;
 }
 
+/* 8-4-4-4-12 lower-case hex digits */
+static bool
+valid_boot_id(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23
+		        ? v[i] != '-'
+		        : !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return false;
+	return i == TSR_SESSION_BOOT_ID;
+}
+
 static int
 parse(char *text, struct tsr_session *s)
 {
@@ -254,6 +296,17 @@ parse(char *text, struct tsr_session *s)
 			r = tsr_parse_u32(eq, 0, UINT32_MAX, &s->lifetime) < 0 ? -EBADMSG : 0;
 		} else if (strcmp(line, "stay_logged_in") == 0) {
 			s->stay_logged_in = strcmp(eq, "yes") == 0;
+		} else if (strcmp(line, "pid_start") == 0) {
+			r = parse_i64(eq, &n);
+			s->pid_start = (uint64_t)n;
+		} else if (strcmp(line, "audit_session") == 0) {
+			r = tsr_parse_u32(eq, 0, UINT32_MAX - 1, &s->audit) < 0 ? -EBADMSG : 0;
+		} else if (strcmp(line, "boot_id") == 0) {
+			if (!valid_boot_id(eq))
+				return -EBADMSG;
+			strcpy(s->boot_id, eq);
+		} else if (strcmp(line, "start_boot") == 0) {
+			r = parse_i64(eq, &s->start_boot);
 		} else if (strcmp(line, "user") == 0) {
 			field = &s->user;
 			user = true;
