@@ -93,6 +93,11 @@ static const struct cfg_key keys[] = {
      "seconds (0: none); unset: the tenant's tesseraSessionLifetime"},
     {"session", "languages", CFG_STR, 0, 0, TSR_LANG_DEFAULT_MAP, OFF(session.languages),
      "preferredLanguage tag=locale map for LANG and LANGUAGE"},
+    /* logins: offline account decisions (pam_tessera), session enforcement (tesserad) */
+    {"session", "end_grace", CFG_U32, 0, 300, "5", OFF(logins.end_grace),
+     "seconds between SIGHUP, SIGTERM and SIGKILL when a session is ended"},
+    {"offline", "max_age", CFG_U32, 0, 31536000, "259200", OFF(logins.offline_max_age),
+     "seconds the cache image may be old for logins decided from it (0: any age)"},
 };
 
 /* Rules beyond a key's type: false with *why naming the rule. */
@@ -571,39 +576,52 @@ tsr_cfg_free(struct tsr_cfg *c)
 	free(c);
 }
 
+/* One key as "key = value  # doc". */
+static void
+dump_key(const struct tsr_cfg *c, const struct cfg_key *k, FILE *f)
+{
+	const char *field = (const char *)c + k->offset, *v;
+	char num[16];
+	bool dflt;
+
+	switch (k->type) {
+	case CFG_U32:
+		(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);
+		v = num;
+		break;
+	case CFG_BOOL:
+		v = *(const bool *)field ? "yes" : "no";
+		break;
+	default:
+		v = *(char *const *)field;
+	}
+	dflt = k->def && v && strcmp(v, k->def) == 0;
+	if (v && strpbrk(v, ";#"))
+		fprintf(f, "%s = \"%s\"", k->key, v);
+	else if (v)
+		fprintf(f, "%s = %s", k->key, v);
+	else
+		fprintf(f, "# %s is not set", k->key);
+	fprintf(f, "%*s# %s%s\n", 2, "", k->doc, dflt ? " (default)" : "");
+}
+
 void
 tsr_cfg_dump(const struct tsr_cfg *c, FILE *f)
 {
-	const char *section = "", *field, *v;
-	char num[16];
-	size_t i;
-	bool dflt;
+	size_t i, j;
 
 	fprintf(f, "# effective configuration from %s\n", c->path);
+	/* Each section once, in the order of its first key: rows of one section may be
+	 * spread over the table (capabilities append their own blocks). */
 	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
-		field = (const char *)c + keys[i].offset;
-		switch (keys[i].type) {
-		case CFG_U32:
-			(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);
-			v = num;
-			break;
-		case CFG_BOOL:
-			v = *(const bool *)field ? "yes" : "no";
-			break;
-		default:
-			v = *(char *const *)field;
-		}
-		if (strcmp(section, keys[i].section) != 0) {
-			section = keys[i].section;
-			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
-		}
-		dflt = keys[i].def && v && strcmp(v, keys[i].def) == 0;
-		if (v && strpbrk(v, ";#"))
-			fprintf(f, "%s = \"%s\"", keys[i].key, v);
-		else if (v)
-			fprintf(f, "%s = %s", keys[i].key, v);
-		else
-			fprintf(f, "# %s is not set", keys[i].key);
-		fprintf(f, "%*s# %s%s\n", 2, "", keys[i].doc, dflt ? " (default)" : "");
+		for (j = 0; j < i; j++)
+			if (strcmp(keys[j].section, keys[i].section) == 0)
+				break;
+		if (j < i)
+			continue;
+		fprintf(f, "%s[%s]\n", i ? "\n" : "", keys[i].section);
+		for (j = i; j < TSR_ARRAY_SIZE(keys); j++)
+			if (strcmp(keys[j].section, keys[i].section) == 0)
+				dump_key(c, &keys[j], f);
 	}
 }

@@ -59,6 +59,11 @@ struct tsr_cfg {
 		char *max_lifetime; /* seconds as text; NULL: the tenant's tesseraSessionLifetime */
 		char *languages;    /* preferredLanguage tag=locale words */
 	} session;
+	/* logins: offline account decisions (pam_tessera), session enforcement (tesserad) */
+	struct {
+		uint32_t end_grace;       /* [session] end_grace: s between SIGHUP, TERM, KILL */
+		uint32_t offline_max_age; /* [offline] max_age: s; 0 = any age */
+	} logins;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

@@ -127,13 +127,13 @@ tsr_proc_boot_id(char ret[TSR_PROC_BOOT_ID_LEN + 1])
 }
 
 int64_t
-tsr_proc_boottime(void)
+tsr_proc_boottime_ms(void)
 {
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
 		return 0;
-	return (int64_t)ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool
@@ -144,26 +144,38 @@ tsr_proc_alive(pid_t pid, uint64_t start)
 	return pid > 0 && read_stat(pid, &p) == 0 && p.start == start;
 }
 
+int
+tsr_proc_pidfd(pid_t pid, uint64_t start)
+{
+	int fd;
+
+	fd = (int)syscall(SYS_pidfd_open, pid, 0); /* pidfds are O_CLOEXEC */
+	if (fd < 0)
+		return errno == ENOSYS ? -ENOSYS : -ESRCH;
+	/* The pidfd pins the process: if it is the one that started then, it stays so. */
+	if (!tsr_proc_alive(pid, start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
 /* Signal p if it is still the process scanned: a pidfd pins it, then its start time is
  * checked again, so a pid reused in between is never hit. 1 sent, 0 gone. */
 static int
 send(const struct pinfo *p, int sig)
 {
-	int fd, r = 0;
+	int fd, r;
 
 	if (sig == 0)
 		return tsr_proc_alive(p->pid, p->start) ? 1 : 0;
-	fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (fd < 0 && errno != ENOSYS)
+	fd = tsr_proc_pidfd(p->pid, p->start);
+	if (fd == -ENOSYS) /* kernels before 5.3 */
+		return tsr_proc_alive(p->pid, p->start) && kill(p->pid, sig) == 0;
+	if (fd < 0)
 		return 0;
-	if (tsr_proc_alive(p->pid, p->start)) {
-		if (fd >= 0)
-			r = syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
-		else
-			r = kill(p->pid, sig) == 0; /* kernels before 5.3 */
-	}
-	if (fd >= 0)
-		close(fd);
+	r = syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0;
+	close(fd);
 	return r;
 }
 

@@ -31,10 +31,14 @@ struct tsr_proc_id {
 TSR_MUST_USE int tsr_proc_self(struct tsr_proc_id *ret);
 /* The kernel's boot id ("xxxxxxxx-xxxx-..."): records of another boot name other processes. */
 TSR_MUST_USE int tsr_proc_boot_id(char ret[TSR_PROC_BOOT_ID_LEN + 1]);
-/* Seconds since boot, suspend included (CLOCK_BOOTTIME); wall-clock steps do not move it. */
-int64_t tsr_proc_boottime(void);
+/* Milliseconds since boot, suspend included (CLOCK_BOOTTIME); wall-clock steps do not
+ * move it. */
+int64_t tsr_proc_boottime_ms(void);
 /* true when pid runs (a zombie does not) and started at start. */
 bool tsr_proc_alive(pid_t pid, uint64_t start);
+/* A pidfd (O_CLOEXEC; readable once the process exits) for pid, if it is still the process
+ * that started at start. -ESRCH when it is gone or another one; -ENOSYS before Linux 5.3. */
+TSR_MUST_USE int tsr_proc_pidfd(pid_t pid, uint64_t start);
 
 /* Send sig to every process of session s, its leader s->pid only when with_leader; sig 0
  * only counts. Returns how many processes there were (0: none is left), or -errno when /proc

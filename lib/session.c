@@ -34,18 +34,18 @@ tsr_session_expiry(int64_t start, uint32_t lifetime, bool stay_logged_in)
 }
 
 int64_t
-tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot, int64_t now)
+tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot_ms, int64_t now)
 {
-	int64_t used;
+	int64_t used, life = (int64_t)s->lifetime * 1000;
 
 	if (s->lifetime == 0 || s->stay_logged_in)
 		return -1;
 	if (s->boot_id[0] && boot_id && strcmp(s->boot_id, boot_id) == 0 &&
-	    now_boot >= s->start_boot)
-		used = now_boot - s->start_boot;
+	    now_boot_ms >= s->start_boot_ms)
+		used = now_boot_ms - s->start_boot_ms;
 	else
-		used = now > s->start ? now - s->start : 0;
-	return used >= (int64_t)s->lifetime ? 0 : (int64_t)s->lifetime - used;
+		used = now > s->start ? (now - s->start) * 1000 : 0;
+	return used >= life ? 0 : life - used;
 }
 
 static bool
@@ -137,8 +137,8 @@ format(const struct tsr_session *s, char **ret)
 	if (r == 0 && s->audit)
 		r = tsr_buf_printf(&b, "audit_session=%u\n", s->audit);
 	if (r == 0 && s->boot_id[0])
-		r = tsr_buf_printf(&b, "boot_id=%s\nstart_boot=%lld\n", s->boot_id,
-		                   (long long)s->start_boot);
+		r = tsr_buf_printf(&b, "boot_id=%s\nstart_boot_ms=%lld\n", s->boot_id,
+		                   (long long)s->start_boot_ms);
 	if (r == 0)
 		r = tsr_buf_steal(&b, ret);
 	tsr_buf_free(&b);
@@ -305,8 +305,8 @@ parse(char *text, struct tsr_session *s)
 			if (!valid_boot_id(eq))
 				return -EBADMSG;
 			strcpy(s->boot_id, eq);
-		} else if (strcmp(line, "start_boot") == 0) {
-			r = parse_i64(eq, &s->start_boot);
+		} else if (strcmp(line, "start_boot_ms") == 0) {
+			r = parse_i64(eq, &s->start_boot_ms);
 		} else if (strcmp(line, "user") == 0) {
 			field = &s->user;
 			user = true;

@@ -32,7 +32,7 @@ struct tsr_session {
 	uint64_t pid_start;                    /* pid's start, clock ticks since boot */
 	uint32_t audit;                        /* pid's own audit session, 0: none */
 	char boot_id[TSR_SESSION_BOOT_ID + 1]; /* the boot the session belongs to */
-	int64_t start_boot;                    /* CLOCK_BOOTTIME seconds at start */
+	int64_t start_boot_ms;                 /* CLOCK_BOOTTIME milliseconds at start */
 };
 
 #define TSR_SESSION_MAX_LIFETIME 31536000 /* a year, in seconds */
@@ -41,10 +41,11 @@ struct tsr_session {
 bool tsr_session_lifetime_check(const char *v, const char **why);
 /* start + lifetime, or 0 when lifetime is 0 or the user stays logged in. */
 int64_t tsr_session_expiry(int64_t start, uint32_t lifetime, bool stay_logged_in);
-/* Seconds s has left: -1 never ends, 0 its lifetime has passed. Counted on the boot clock
- * (now_boot, CLOCK_BOOTTIME) when s was opened in this boot (boot_id), so that wall-clock
- * steps neither end a session early nor keep it; else by its wall-clock expiry (now). */
-int64_t tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot,
+/* Milliseconds s has left: -1 never ends, 0 its lifetime has passed. Counted on the boot
+ * clock (now_boot_ms, CLOCK_BOOTTIME) when s was opened in this boot (boot_id), so that
+ * wall-clock steps neither end a session early nor keep it; else from its wall-clock start
+ * (now, seconds). */
+int64_t tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot_ms,
                          int64_t now);
 
 /* Write s into dir (created 0700 if missing); fills s->id when it is empty. */

@@ -259,3 +259,45 @@ expect_pam() {
 		fail "$name" "got ${got:-nothing}, expected $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
 	fi
 }
+
+# ---- logins (issue 5 part B): a host with tesserad, sessions held open, a real sshd ----
+# tsr_host_setup [SESSION INI...]: $HOST_CONF, the running directory's configuration for a host
+# at site berlin with its image and state in $T/state, sessions in $T/sessions and the INI
+# lines given appended to [session]; and $PAMD/login, pam_tessera alone in every phase with it.
+tsr_host_setup() {
+	HOST_CONF=$T/host.conf
+	PAMD=$T/pam.d
+	mkdir -p "$PAMD" "$T/state"
+	{ sed -n '/^\[server\]/q;p' "$SRV_CONF"
+	  printf '[host]\nsite = berlin\n\n[cache]\npath = %s/state/cache.img\n\n' "$T"
+	  printf '[sync]\nstate_dir = %s/state\n\n[session]\ndir = %s/sessions\n' "$T" "$T"
+	  printf '%s\n' "$@"; } >"$HOST_CONF"
+	SVC_CONF=$HOST_CONF tsr_pam_service login
+}
+
+# hold NAME USER [SHELL] [SERVICE]: a login session of USER held open in the background,
+# as login(1) holds one: pam_driver opens it, runs SHELL (default "exec sleep 600") in a
+# session of its own, waits for it, then closes the session. Its output goes to
+# $T/hold.NAME, its pid to HOLD_PID and BG_PIDS; returns once the record exists.
+hold() {
+	local name=$1 user=$2 cmd=${3:-exec sleep 600} svc=${4:-login} before
+	before=$(grep -l "^user=$user\$" "$T"/sessions/* 2>/dev/null | wc -l)
+	pamd "$svc" "$user" open "shell=$cmd" close >"$T/hold.$name" 2>&1 &
+	HOLD_PID=$!
+	BG_PIDS+=("$HOLD_PID")
+	wait_for 10 bash -c '[ "$(grep -l "^user=$1\$" "$2"/* 2>/dev/null | wc -l)" -gt "$3" ]' \
+		_ "$user" "$T/sessions" "$before" >/dev/null
+}
+
+# gone SECONDS PID...: every PID has exited (or is a zombie) within SECONDS; prints the ms.
+gone() {
+	local s=$1
+	shift
+	wait_for "$s" bash -c 'for p; do
+		st=$(sed "s/.*) //" "/proc/$p/stat" 2>/dev/null | cut -c1)
+		[ -n "$st" ] && [ "$st" != Z ] && exit 1
+	done; exit 0' _ "$@"
+}
+
+# record_of USER: the path of USER's (first) session record.
+record_of() { grep -l "^user=$1\$" "$T"/sessions/* 2>/dev/null | head -1; }

@@ -106,7 +106,7 @@ TEST(proc_self_identity)
 	ASSERT_OK(tsr_proc_boot_id(boot));
 	ASSERT_EQ(strlen(boot), 36);
 	ASSERT_EQ(boot[8], '-');
-	ASSERT_TRUE(tsr_proc_boottime() > 0);
+	ASSERT_TRUE(tsr_proc_boottime_ms() > 0);
 }
 
 /* Without an audit session: the leader's descendants (also one that setsid()'d, and its

@@ -74,7 +74,7 @@ TEST(session_process_identity_round_trip)
 	                        .pid_start = 123456789,
 	                        .audit = 17,
 	                        .boot_id = "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a",
-	                        .start_boot = 5000};
+	                        .start_boot_ms = 5000};
 	struct tsr_session t = {0};
 	char path[600];
 	int fd;
@@ -84,7 +84,7 @@ TEST(session_process_identity_round_trip)
 	ASSERT_EQ(t.pid_start, 123456789);
 	ASSERT_EQ(t.audit, 17);
 	ASSERT_STREQ(t.boot_id, "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a");
-	ASSERT_EQ(t.start_boot, 5000);
+	ASSERT_EQ(t.start_boot_ms, 5000);
 	tsr_session_clear(&t);
 	/* a boot id that is not one makes the record malformed */
 	(void)snprintf(path, sizeof(path), "%s/%s", sessions_dir(),
@@ -110,22 +110,22 @@ TEST(session_process_identity_round_trip)
 TEST(session_left_on_the_boot_clock)
 {
 	static const char boot[] = "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a";
-	struct tsr_session s = {.start = 1000000, .lifetime = 600, .start_boot = 50};
+	struct tsr_session s = {.start = 1000000, .lifetime = 600, .start_boot_ms = 50000};
 
 	memcpy(s.boot_id, boot, sizeof(boot));
 	s.expiry = tsr_session_expiry(s.start, s.lifetime, false);
-	ASSERT_EQ(tsr_session_left(&s, boot, 50, 1000000), 600);
-	ASSERT_EQ(tsr_session_left(&s, boot, 650, 1000600), 0);
-	ASSERT_EQ(tsr_session_left(&s, boot, 649, 1000599), 1);
+	ASSERT_EQ(tsr_session_left(&s, boot, 50000, 1000000), 600000);
+	ASSERT_EQ(tsr_session_left(&s, boot, 650000, 1000600), 0);
+	ASSERT_EQ(tsr_session_left(&s, boot, 649999, 1000599), 1); /* not a millisecond early */
 	/* the wall clock jumps a day ahead: 100 s used, 500 left */
-	ASSERT_EQ(tsr_session_left(&s, boot, 150, 1000000 + 86400), 500);
+	ASSERT_EQ(tsr_session_left(&s, boot, 150000, 1000000 + 86400), 500000);
 	/* ... or a day back: the lifetime still runs out on time */
-	ASSERT_EQ(tsr_session_left(&s, boot, 700, 1000000 - 86400), 0);
+	ASSERT_EQ(tsr_session_left(&s, boot, 650000, 1000000 - 86400), 0);
 	/* another boot (or none recorded): the wall clock is all there is */
-	ASSERT_EQ(tsr_session_left(&s, "00000000-0000-0000-0000-000000000000", 5, 1000100), 500);
+	ASSERT_EQ(tsr_session_left(&s, "00000000-0000-0000-0000-000000000000", 5, 1000100), 500000);
 	s.boot_id[0] = '\0';
 	ASSERT_EQ(tsr_session_left(&s, boot, 5, 1000700), 0);
-	ASSERT_EQ(tsr_session_left(&s, boot, 5, 900000), 600); /* before its start: unused */
+	ASSERT_EQ(tsr_session_left(&s, boot, 5, 900000), 600000); /* before its start: unused */
 	/* stay logged in, or no lifetime: never */
 	s.stay_logged_in = true;
 	ASSERT_EQ(tsr_session_left(&s, boot, 99999, 99999999), -1);

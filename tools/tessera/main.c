@@ -14,6 +14,7 @@ static const struct {
     {"config", cmd_config, "check the configuration, test the directory connection"},
     {"cache", cmd_cache, "this host's cache image (tesserad): status, show a user or group"},
     {"policy", cmd_policy, "the password policy: show, set, check a password"},
+    {"session", cmd_session, "login sessions on this host: list, end"},
 };
 
 static void
