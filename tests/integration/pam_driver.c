@@ -2,7 +2,8 @@
  *
  *   pam_driver [options] CONFDIR SERVICE USER OP...
  *     OP: auth, acct, chauthtok, chauthtok-expired, open, close, setcred,
- *         shell=CMD (as login does after open: run /bin/sh -c CMD in a new session, wait)
+ *         shell=CMD (as login does after open: run /bin/sh -c CMD in a new session, wait;
+ *         the shell is killed if the driver dies first)
  *   options:
  *     -a ANSWER    next answer to a prompt (repeatable; prompts beyond them fail)
  *     -A FILE      next answer read from FILE (bytes, no trailing newline removed)
@@ -20,7 +21,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,6 +150,10 @@ shell(const char *cmd)
 	if (pid < 0)
 		return PAM_SYSTEM_ERR;
 	if (pid == 0) {
+		/* A test that is killed must not leave the shell behind. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
 		(void)setsid();
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);

@@ -11,6 +11,8 @@ tsr_server_start
 tsr_host_setup 'end_grace = 1'
 PW='Mango7-river'
 PEOPLE=ou=people,$BASE
+RUN=$((RANDOM % 9000 + 1000)) # tells this run's processes from any other's
+nap() { printf 'sleep 300.%s%s' "$RUN" "$1"; } # nap N: a command line unique to this run
 has() { # has NAME FILE PATTERN
 	if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1" "$2 lacks /$3/"; sed 's/^/#   /' "$2"; fi
 }
@@ -28,7 +30,7 @@ deactivate() {
 }
 # A shell whose session has a stubborn background job (ignores SIGHUP and SIGTERM, sits in a
 # session of its own): only SIGKILL, sent to every process of the session, ends it.
-stubborn() { printf "setsid sh -c 'trap \"\" HUP TERM; exec sleep %s' </dev/null >/dev/null 2>&1 & exec sleep %s" "$1" "$2"; }
+stubborn() { printf "setsid sh -c 'trap \"\" HUP TERM; exec %s' </dev/null >/dev/null 2>&1 & exec %s" "$(nap "$1")" "$(nap "$2")"; }
 
 for u in ann ben bea cal dan eve gus ida; do tsr_user "$u" "$PW"; done
 tsr_user sam "$PW" "tesseraStayLoggedIn: TRUE"
@@ -46,7 +48,7 @@ ANN=$HOLD_PID
 rec=$(record_of ann)
 [ -n "$rec" ] && grep -q '^pid_start=' "$rec" && pass sessions_record_identity \
 	|| fail sessions_record_identity "$(cat "$rec" 2>&1)"
-alive 'sleep 3101' && alive 'sleep 3102' && pass sessions_ann_running || fail sessions_ann_running
+alive "$(nap 3101)" && alive "$(nap 3102)" && pass sessions_ann_running || fail sessions_ann_running
 t0=$(date +%s%3N)
 deactivate ann
 if gone 15 "$ANN" >/dev/null; then
@@ -57,43 +59,46 @@ else
 fi
 has sessions_deactivated_shell_hung_up "$T/hold.ann" '^shell: killed by signal 1$'
 has sessions_deactivated_closed "$T/hold.ann" '^close: PAM_SUCCESS'
-wait_for 5 bash -c '! pgrep -fx "sleep 3101" && ! pgrep -fx "sleep 3102"' >/dev/null \
-	&& pass sessions_deactivated_no_process_left || fail sessions_deactivated_no_process_left "$(pgrep -fa 'sleep 310')"
+wait_for 5 bash -c '! pgrep -fx "$1" && ! pgrep -fx "$2"' _ "$(nap 3101)" "$(nap 3102)" >/dev/null \
+	&& pass sessions_deactivated_no_process_left || fail sessions_deactivated_no_process_left "$(pgrep -fa "300.$RUN")"
 wait_for 5 test -z "$(record_of ann)" >/dev/null && pass sessions_deactivated_record_removed \
 	|| fail sessions_deactivated_record_removed
 has sessions_deactivated_logged "$T/tesserad.log" "ending session [0-9a-f]{32} of user='ann' .*: the user was deactivated"
 
 # -- several sessions of one user, and a restarted tesserad: it re-reads the records
-hold ben1 ben 'exec sleep 3201'
+hold ben1 ben "exec $(nap 3201)"
 B1=$HOLD_PID
-hold ben2 ben 'exec sleep 3202'
+hold ben2 ben "exec $(nap 3202)"
 B2=$HOLD_PID
-hold bea bea 'exec sleep 3203'
+hold bea bea "exec $(nap 3203)"
 kill "$TESSERAD_PID"
 wait "$TESSERAD_PID" 2>/dev/null
 tesserad_start "$HOST_CONF"
 sleep 1
-alive 'sleep 3201' && alive 'sleep 3202' && pass sessions_restart_ends_nothing || fail sessions_restart_ends_nothing
+alive "$(nap 3201)" && alive "$(nap 3202)" && pass sessions_restart_ends_nothing || fail sessions_restart_ends_nothing
 deactivate ben
 gone 15 "$B1" "$B2" >/dev/null && pass sessions_every_session_of_user_ended \
 	|| fail sessions_every_session_of_user_ended "$(cat "$T"/hold.ben*; tail "$T/tesserad.log")"
-alive 'sleep 3203' && pass sessions_other_user_untouched || fail sessions_other_user_untouched
+alive "$(nap 3203)" && pass sessions_other_user_untouched || fail sessions_other_user_untouched
 
 # -- an administrator's lock ends sessions; a lock after failed logins does not
-hold cal cal 'exec sleep 3301'
+hold cal cal "exec $(nap 3301)"
 CAL=$HOLD_PID
-hold gus gus 'exec sleep 3302'
+hold gus gus "exec $(nap 3302)"
 GUS=$HOLD_PID
 modify gus pwdAccountLockedTime "$(date -u +%Y%m%d%H%M%SZ)"
 modify cal pwdAccountLockedTime 000001010000Z
 gone 15 "$CAL" >/dev/null && pass sessions_admin_lock_ends || fail sessions_admin_lock_ends "$(tail "$T/tesserad.log")"
+# once the host's image knows gus is locked, tesserad has had its chance to act
+wait_for 10 bash -c '"$1" --config "$2" cache show gus | grep -q "^locked  *2"' _ "$TESSERA" "$HOST_CONF" >/dev/null \
+	|| fail sessions_failure_lock_published
 sleep 2
-alive 'sleep 3302' && pass sessions_failure_lock_does_not_end || fail sessions_failure_lock_does_not_end
+alive "$(nap 3302)" && pass sessions_failure_lock_does_not_end || fail sessions_failure_lock_does_not_end
 
 # -- a lost site, and a user removed from the directory
-hold dan dan 'exec sleep 3401'
+hold dan dan "exec $(nap 3401)"
 DAN=$HOLD_PID
-hold eve eve 'exec sleep 3402'
+hold eve eve "exec $(nap 3402)"
 EVE=$HOLD_PID
 modify dan tesseraSiteName paris
 gone 15 "$DAN" >/dev/null && pass sessions_site_lost_ends || fail sessions_site_lost_ends "$(tail "$T/tesserad.log")"
@@ -102,9 +107,9 @@ ldapdelete -Q -Y EXTERNAL -H "$SRV_LDAPI" "uid=eve,$PEOPLE"
 gone 15 "$EVE" >/dev/null && pass sessions_removed_user_ends || fail sessions_removed_user_ends "$(tail "$T/tesserad.log")"
 
 # -- lifetimes: a 3 s session ends; stay logged in does not; counted from each start
-hold ida ida 'exec sleep 3501' short
+hold ida ida "exec $(nap 3501)" short
 IDA=$HOLD_PID
-hold sam sam 'exec sleep 3502' short
+hold sam sam "exec $(nap 3502)" short
 rec=$(record_of ida)
 [ "$(sed -n 's/^lifetime=//p' "$rec")" = 3 ] && pass sessions_short_lifetime_recorded || fail sessions_short_lifetime_recorded
 start=$(sed -n 's/^start_boot_ms=//p' "$rec")
@@ -118,7 +123,7 @@ else
 	fail sessions_lifetime_ended "$(cat "$T/hold.ida"; tail "$T/tesserad.log")"
 fi
 has sessions_lifetime_logged "$T/tesserad.log" "user='ida' .*its lifetime has passed"
-alive 'sleep 3502' && pass sessions_stay_logged_in_kept || fail sessions_stay_logged_in_kept
+alive "$(nap 3502)" && pass sessions_stay_logged_in_kept || fail sessions_stay_logged_in_kept
 
 # -- stale records: a process that is gone, a pid reused by another process, another boot
 pamd login bea open >/dev/null # opens and exits without closing
@@ -158,10 +163,10 @@ expect_rc 0 sessions_list_json "$TESSERA" --config "$HOST_CONF" --json session l
 expect_out sessions_list_json_fields '^\[\{"id":"[0-9a-f]{32}","user":"sam","pid":[0-9]+,"running":true,"start":[0-9]+,"expiry":0,"lifetime":3,"stay_logged_in":true,"service":"short","tty":"","rhost":""\}\]$'
 expect_rc 0 sessions_end_user $S end sam
 expect_out sessions_end_user_says "^ended session [0-9a-f]{32} of sam \(pid [0-9]+\)$"
-alive 'sleep 3502' && fail sessions_end_user_shell_gone || pass sessions_end_user_shell_gone
+alive "$(nap 3502)" && fail sessions_end_user_shell_gone || pass sessions_end_user_shell_gone
 id=$(basename "$(record_of bea)")
 expect_rc 0 sessions_end_id $S end "$id"
-alive 'sleep 3203' && fail sessions_end_id_shell_gone || pass sessions_end_id_shell_gone
+alive "$(nap 3203)" && fail sessions_end_id_shell_gone || pass sessions_end_id_shell_gone
 expect_rc 4 sessions_end_none $S end nobody
 expect_rc 4 sessions_end_unknown_id $S end 00000000000000000000000000000000
 expect_rc 2 sessions_end_bad_argument $S end '../x'
