@@ -303,54 +303,14 @@ gone() {
 # record_of USER: the path of USER's (first) session record.
 record_of() { grep -l "^user=$1\$" "$T"/sessions/* 2>/dev/null | head -1; }
 
-# tsr_sshd_start: a real sshd on 127.0.0.1:$SSHD_PORT for this host ($HOST_CONF), in a private
-# mount namespace where nsswitch.conf says "files tessera", /etc/pam.d/sshd is the shipped
-# stack (etc/pam.d/sshd) with pam_tessera named by its build path and config=$HOST_CONF,
-# libnss_tessera.so.2 is overlaid into the library directory (so the users' own programs find
-# it too), /var/lib/tessera is $T/state, and tmpfs cover /run (with /run/sshd; no nscd) and
-# /var/log (the host's utmp, wtmp and lastlog stay untouched). Its config and host key are in
-# $T/ssh, authorized keys in $T/ssh/keys/USER, its log in $T/sshd.log; $SSHD_PID is killed
-# when the script exits. A client key pair is made in $T/ssh/id(.pub).
+# tsr_sshd_start: a real sshd on 127.0.0.1:$SSHD_PORT for this host ($HOST_CONF), sandboxed by
+# sshd_sandbox.sh (a private mount namespace: NSS and the shipped /etc/pam.d/sshd pointed at
+# tessera, the host's own files untouched). Its files are in $T/ssh (authorized keys in
+# $T/ssh/keys/USER, a client key pair in $T/ssh/id), its log in $T/sshd.log; $SSHD_PID is
+# killed when the script exits.
 tsr_sshd_start() {
-	local libdir
-	libdir=/usr/lib/$(gcc -print-multiarch)
-	mkdir -p "$T/ssh/keys" "$T/ssh/pam.d" "$T/ssh/nsslib"
-	chmod 755 "$T/ssh" "$T/ssh/keys"
-	sed "s|pam_tessera.so|$TSR_BUILD/pam_tessera.so config=$HOST_CONF|" "$TSR_SRC/etc/pam.d/sshd" \
-		>"$T/ssh/pam.d/sshd"
-	cp "$TSR_BUILD/libnss_tessera.so.2" "$T/ssh/nsslib/"
-	printf 'passwd: files tessera\ngroup: files tessera\nshadow: files\nhosts: files\n' \
-		>"$T/ssh/nsswitch.conf"
-	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/hostkey"
-	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id"
 	SSHD_PORT=$(free_port)
-	cat >"$T/ssh/sshd_config" <<CFG
-Port $SSHD_PORT
-ListenAddress 127.0.0.1
-HostKey $T/ssh/hostkey
-PidFile $T/ssh/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication yes
-AuthorizedKeysFile $T/ssh/keys/%u
-StrictModes no
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-LogLevel VERBOSE
-CFG
-	unshare -m --propagation private bash -c '
-		set -e
-		mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/tessera
-		mount --bind "$1/state" /var/lib/tessera
-		mount --bind "$1/ssh/nsswitch.conf" /etc/nsswitch.conf
-		mount --bind "$1/ssh/pam.d" /etc/pam.d
-		mount -t tmpfs tmpfs /run && mkdir -m 755 /run/sshd
-		mount -t tmpfs tmpfs /var/log
-		mount -t overlay overlay -o lowerdir="$1/ssh/nsslib:$2" "$2"
-		exec /usr/sbin/sshd -D -e -f "$1/ssh/sshd_config"' _ "$T" "$libdir" >>"$T/sshd.log" 2>&1 &
+	"$TSR_SRC/tests/integration/sshd_sandbox.sh" "$T/ssh" "$HOST_CONF" "$SSHD_PORT" >>"$T/sshd.log" 2>&1 &
 	SSHD_PID=$!
 	BG_PIDS+=("$SSHD_PID")
 	wait_for 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$SSHD_PORT" >/dev/null
