@@ -303,6 +303,10 @@ step_endings(struct enforcer *e)
 static void
 watch(struct enforcer *e)
 {
+	if (e->ino < 0) {
+		e->rescan = true; /* no inotify: look every time */
+		return;
+	}
 	if (e->wd_sessions < 0 && tsr_session_dir_check(e->cfg->session.dir) == 0) {
 		e->wd_sessions =
 		    inotify_add_watch(e->ino, e->cfg->session.dir,
@@ -404,46 +408,38 @@ int
 sessions_start(struct daemon *d)
 {
 	struct enforcer *e = &enforcer;
-	char *a = NULL, *b = NULL;
+	char *a, *b;
 	int r;
 
-	*e = (struct enforcer){.cfg = d->cfg, .wd_sessions = -1, .wd_image = -1};
-	r = tsr_proc_boot_id(e->boot_id);
-	if (r < 0) {
-		tsr_log(LOG_ERR, "sessions are not enforced: no boot id (%s)", strerror(-r));
-		return r;
-	}
+	*e = (struct enforcer){
+	    .cfg = d->cfg, .ino = -1, .wd_sessions = -1, .wd_image = -1, .rescan = true};
 	a = strdup(d->cfg->cache.path);
 	b = strdup(d->cfg->cache.path);
-	e->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!a || !b || e->ino < 0) {
-		r = !a || !b ? -ENOMEM : -errno;
-		goto fail;
+	r = a && b ? tsr_proc_boot_id(e->boot_id) : -ENOMEM;
+	if (r == 0) {
+		e->image_dir = strdup(dirname(a));
+		e->image_name = strdup(basename(b));
+		r = e->image_dir && e->image_name ? 0 : -ENOMEM;
 	}
-	e->image_dir = strdup(dirname(a));
-	e->image_name = strdup(basename(b));
-	if (!e->image_dir || !e->image_name) {
-		r = -ENOMEM;
-		goto fail;
+	if (r == 0) {
+		e->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (e->ino < 0) /* e.g. fs.inotify.max_user_instances reached */
+			tsr_log(LOG_WARNING, "no inotify (%s): sessions are looked at every second",
+			        strerror(errno));
+		r = -pthread_create(&thread, NULL, run, e);
 	}
 	free(a);
 	free(b);
-	e->rescan = true;
-	r = -pthread_create(&thread, NULL, run, e);
-	if (r < 0)
-		goto fail_late;
+	if (r < 0) {
+		tsr_log(LOG_ERR, "sessions are not enforced: %s", strerror(-r));
+		if (e->ino >= 0)
+			close(e->ino);
+		free(e->image_dir);
+		free(e->image_name);
+		return r;
+	}
 	running = true;
 	return 0;
-fail:
-	free(a);
-	free(b);
-fail_late:
-	tsr_log(LOG_ERR, "sessions are not enforced: %s", strerror(-r));
-	if (e->ino >= 0)
-		close(e->ino);
-	free(e->image_dir);
-	free(e->image_name);
-	return r;
 }
 
 void
@@ -466,5 +462,6 @@ sessions_stop(void)
 	tsr_cache_free(e->img);
 	free(e->image_dir);
 	free(e->image_name);
-	close(e->ino);
+	if (e->ino >= 0)
+		close(e->ino);
 }
