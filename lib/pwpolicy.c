@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "pwpolicy.h"
+#include "util.h"
 #include "validate.h"
 
 #define MAGIC        "tessera-pwpolicy/1"
@@ -105,18 +106,6 @@ static const struct {
     {"digit", TSR_PW_DIGIT}, {"symbol", TSR_PW_SYMBOL},
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 tsr_pwpolicy_ban(struct tsr_pwpolicy *p, const char *w)
 {
@@ -162,8 +151,8 @@ decode_word(const char *s, size_t len, char *out)
 		}
 		if (i + 2 >= len)
 			return -EINVAL;
-		h = hexval(s[i + 1]);
-		l = hexval(s[i + 2]);
+		h = tsr_hexval(s[i + 1]);
+		l = tsr_hexval(s[i + 2]);
 		if (h < 0 || l < 0 || (h == 0 && l == 0))
 			return -EINVAL;
 		out[o++] = (char)(h * 16 + l);

@@ -288,6 +288,18 @@ tsr_check_file_owner(int fd, uid_t expect_uid, bool private, const char **why)
 	return 0;
 }
 
+int
+tsr_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 uint64_t
 tsr_now_ms(void)
 {

@@ -61,6 +61,9 @@ TSR_MUST_USE int tsr_write_all(int fd, const void *p, size_t n);
  * On failure the old file is untouched and the temporary file removed. */
 TSR_MUST_USE int tsr_write_file(const char *path, const void *data, size_t n, mode_t mode);
 
+/* The value of one hexadecimal digit, or -1. */
+int tsr_hexval(char c);
+
 /* Monotonic clock in milliseconds (for timeouts and benchmarks). */
 uint64_t tsr_now_ms(void);
 

@@ -342,18 +342,6 @@ on_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
 /* ---- poll mode: a paged full read ---- */
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 poll_entry(LDAP *ld, LDAPMessage *e, void *ctx)
 {
 	struct session *s = ctx;
@@ -367,7 +355,7 @@ poll_entry(LDAP *ld, LDAPMessage *e, void *ctx)
 		return 0; /* cannot be tracked without an entryUUID */
 	}
 	for (i = 0; i < u[0]->bv_len && k < 32; i++) {
-		int h = hexval(u[0]->bv_val[i]);
+		int h = tsr_hexval(u[0]->bv_val[i]);
 
 		if (h < 0)
 			continue;
