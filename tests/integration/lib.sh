@@ -327,6 +327,18 @@ ssh_pw() {
 	timeout 60 sshpass -p "$pw" ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
 		-o PreferredAuthentications=keyboard-interactive -p "$SSHD_PORT" "$user@127.0.0.1" "$@"
 }
+# ssh_pw_bg OUT PASSWORD USER [SSH ARGS] CMD...: ssh_pw in the background, stdin /dev/null,
+# output to OUT; the client's pid (timeout's, which ends sshpass and ssh with it) in
+# SSH_BG_PID and BG_PIDS.
+ssh_pw_bg() {
+	local out=$1 pw=$2 user=$3
+	shift 3
+	timeout -k 2 60 sshpass -p "$pw" ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -p "$SSHD_PORT" "$user@127.0.0.1" \
+		"$@" </dev/null >"$out" 2>&1 &
+	SSH_BG_PID=$!
+	BG_PIDS+=("$SSH_BG_PID")
+}
 # ssh_key USER [SSH ARGS] CMD...: a public-key login with $T/ssh/id, never a password.
 ssh_key() {
 	local user=$1

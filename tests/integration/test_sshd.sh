@@ -26,6 +26,8 @@ TSR_USER_SITE=paris tsr_user frank "$PW"
 TSR_USER_STATUS=invited tsr_user carol 'Temp-pass-4831' "pwdReset: TRUE"
 tsr_user liv "$PW"
 LIV=$TSR_NEXT_UID
+tsr_user ola "$PW"
+OLA=$TSR_NEXT_UID
 tsr_user sam "$PW" "tesseraStayLoggedIn: TRUE"
 SAM=$TSR_NEXT_UID
 tesserad_start "$HOST_CONF"
@@ -94,26 +96,34 @@ OUT=$(ssh_pw 'carol1234' carol true 2>&1)
 # behind that ignores SIGHUP and SIGTERM and was double-forked away from it (only its audit
 # session ties it to the login); sam stays logged in (two sessions) until deactivated
 ESCAPE="(setsid sh -c 'trap \"\" HUP TERM; exec sleep 120.${RUN}1' </dev/null >/dev/null 2>&1 &); exec sleep 120.${RUN}2"
-ssh_pw "$PW" liv -tt "$ESCAPE" </dev/null >"$T/liv.out" 2>&1 &
-LIV_SSH=$!
-BG_PIDS+=("$LIV_SSH")
-ssh_pw "$PW" sam -tt "exec sleep 120.${RUN}3" </dev/null >"$T/sam1.out" 2>&1 &
-SAM1=$!
-BG_PIDS+=("$SAM1")
-ssh_pw "$PW" sam -tt "exec sleep 120.${RUN}4" </dev/null >"$T/sam2.out" 2>&1 &
-SAM2=$!
-BG_PIDS+=("$SAM2")
-wait_for 20 bash -c '[ "$(grep -l "^user=\(liv\|sam\)$" "$1"/* 2>/dev/null | wc -l)" = 3 ]' _ "$T/sessions" >/dev/null \
+ssh_pw_bg "$T/liv.out" "$PW" liv -tt "$ESCAPE"
+LIV_SSH=$SSH_BG_PID
+ssh_pw_bg "$T/sam1.out" "$PW" sam -tt "exec sleep 120.${RUN}3"
+SAM1=$SSH_BG_PID
+ssh_pw_bg "$T/sam2.out" "$PW" sam -tt "exec sleep 120.${RUN}4"
+SAM2=$SSH_BG_PID
+ssh_pw_bg "$T/ola.out" "$PW" ola -tt "${ESCAPE//120.$RUN/121.$RUN}"
+wait_for 20 bash -c '[ "$(grep -l "^user=\(liv\|sam\|ola\)$" "$1"/* 2>/dev/null | wc -l)" = 4 ]' _ "$T/sessions" >/dev/null \
 	&& pass sshd_sessions_recorded || fail sshd_sessions_recorded "$(ls "$T/sessions"; tail "$T/sshd.log")"
 wait_for 10 pgrep -u "$LIV" -fx "sleep 120.${RUN}1" >/dev/null && pass sshd_liv_job_running || fail sshd_liv_job_running
 rec=$(record_of liv)
 grep -q '^audit_session=[1-9]' "$rec" && pass sshd_record_has_audit_session || fail sshd_record_has_audit_session "$(cat "$rec")"
+# ola's sshd monitor (the process that opened the session) is killed: the session is not
+# closed, its job lives on in the login's audit session; the record stays and is enforced
+wait_for 10 pgrep -u "$OLA" -fx "sleep 121.${RUN}1" >/dev/null
+OLA_REC=$(record_of ola)
+kill -9 "$(sed -n 's/^pid=//p' "$OLA_REC")"
+sleep 1
+[ -e "$OLA_REC" ] && pgrep -u "$OLA" -fx "sleep 121.${RUN}1" >/dev/null && pass sshd_orphaned_session_kept \
+	|| fail sshd_orphaned_session_kept "$(ls "$T/sessions"; ps -o pid,args -u "$OLA")"
 if gone 20 "$LIV_SSH" >/dev/null; then pass sshd_lifetime_session_ended; else
 	fail sshd_lifetime_session_ended "$(tail "$T/tesserad.log")"; fi
 wait_for 10 nobody_left "$LIV" >/dev/null && pass sshd_lifetime_shell_and_job_gone \
 	|| fail sshd_lifetime_shell_and_job_gone "$(ps -o pid,sid,stat,args -u "$LIV")"
 wait_for 5 test -z "$(record_of liv)" >/dev/null && pass sshd_lifetime_record_removed || fail sshd_lifetime_record_removed
 has sshd_lifetime_logged "$T/tesserad.log" "user='liv' .*its lifetime has passed"
+wait_for 10 nobody_left "$OLA" >/dev/null && wait_for 5 test ! -e "$OLA_REC" >/dev/null \
+	&& pass sshd_orphaned_session_ended || fail sshd_orphaned_session_ended "$(ps -o pid,args -u "$OLA")"
 # stay logged in: past the lifetime, still there, also across a tesserad restart
 kill -0 "$SAM1" && kill -0 "$SAM2" && pass sshd_stay_logged_in_kept || fail sshd_stay_logged_in_kept
 kill "$TESSERAD_PID"

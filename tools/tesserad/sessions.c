@@ -197,6 +197,17 @@ unwatch_unseen(struct enforcer *e)
 	}
 }
 
+/* The process that opened the session died without closing it (killed), but processes of
+ * its audit session live on: the session is not over, and is still enforced. Audit session
+ * ids are not reused within a boot, so this never mistakes another login for it. */
+static bool
+orphans(const struct tsr_session *rec)
+{
+	struct tsr_proc_id who = {.pid = rec->pid, .start = rec->pid_start, .audit = rec->audit};
+
+	return rec->audit && tsr_proc_signal(&who, 0, true) > 0;
+}
+
 static int
 visit(const struct tsr_session *rec, void *ctx)
 {
@@ -218,7 +229,7 @@ visit(const struct tsr_session *rec, void *ctx)
 			remove_record(e, rec, "its process is gone");
 		return 0;
 	}
-	if (!tsr_proc_alive(rec->pid, rec->pid_start)) {
+	if (!tsr_proc_alive(rec->pid, rec->pid_start) && !orphans(rec)) {
 		remove_record(e, rec, "its process is gone");
 		return 0;
 	}
