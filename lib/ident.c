@@ -1350,7 +1350,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 				    tmp_add(&b, (uint32_t)k) < 0)
 					goto out;
 		}
-		qsort(b.tmp + start, b.ntmp - start, sizeof(*b.tmp), cmp_u32);
+		if (b.ntmp > start) /* b.tmp is still NULL when nothing was added */
+			qsort(b.tmp + start, b.ntmp - start, sizeof(*b.tmp), cmp_u32);
 		for (j = k = start; j < b.ntmp; j++)
 			if (k == start || b.tmp[k - 1] != b.tmp[j])
 				b.tmp[k++] = b.tmp[j];

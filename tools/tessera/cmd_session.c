@@ -110,7 +110,8 @@ load(struct tool *t, struct sessions *all)
 		tool_err("cannot read the sessions in %s: %s", t->cfg->session.dir, strerror(-r));
 		return r;
 	}
-	qsort(all->v, all->n, sizeof(*all->v), by_start);
+	if (all->n)
+		qsort(all->v, all->n, sizeof(*all->v), by_start);
 	return 0;
 }
 
