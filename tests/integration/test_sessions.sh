@@ -125,6 +125,20 @@ fi
 has sessions_lifetime_logged "$T/tesserad.log" "user='ida' .*its lifetime has passed"
 alive "$(nap 3502)" && pass sessions_stay_logged_in_kept || fail sessions_stay_logged_in_kept
 
+# -- G2: an image from before a login does not judge it. ann (deactivated above) is
+# reactivated while tesserad is stopped, logs in (the directory says yes), and tesserad
+# starts with the old image that still says "inactive": the session stays
+kill "$TESSERAD_PID"
+wait "$TESSERAD_PID" 2>/dev/null
+printf 'dn: uid=ann,%s\nchangetype: modify\nreplace: tesseraStatus\ntesseraStatus: active\n-\ndelete: pwdAccountLockedTime\n' \
+	"$PEOPLE" | lmodify >/dev/null
+sleep 1 # the login starts after the image's data
+hold ann2 ann "exec $(nap 3601)"
+tesserad_start "$HOST_CONF"
+wait_for 10 bash -c '"$1" --config "$2" cache show ann | grep -q "^status  *active"' _ "$TESSERA" "$HOST_CONF" >/dev/null
+sleep 1
+alive "$(nap 3601)" && pass sessions_g2_older_image_does_not_judge || fail sessions_g2_older_image_does_not_judge "$(tail "$T/tesserad.log")"
+
 # -- stale records: a process that is gone, a pid reused by another process, another boot
 pamd login bea open >/dev/null # opens and exits without closing
 wait_for 5 bash -c '[ $(grep -l "^user=bea$" "$1"/* | wc -l) = 1 ]' _ "$T/sessions" >/dev/null \
