@@ -6,7 +6,6 @@
 #    session closed by the process that opened it). Run by `make bench` (root).
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
-B=$TSR_BUILD/tests/bench/pam_bench
 N=${BENCH_N:-300}
 K=${BENCH_K:-15}
 tsr_server_start
@@ -21,16 +20,8 @@ SVC_CONF=$T/off.conf tsr_pam_service off
 tesserad_start "$HOST_CONF"
 wait_for 20 test -s "$T/state/cache.img" >/dev/null || { echo "no image"; cat "$T/tesserad.log"; exit 1; }
 
-row() { # row LABEL pam_bench ARGS...
-	local label=$1 out
-	shift
-	out=$("$B" "$@")
-	printf '  %-52s %9.3f ms %9.3f ms %5s  %s\n' "$label" \
-		"$(printf '%s' "$out" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')" \
-		"$(printf '%s' "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')" \
-		"$(printf '%s' "$out" | sed -n 's/.*n=\([0-9]*\).*/\1/p')" \
-		"$(printf '%s' "$out" | sed -n 's/.*ok=\([0-9]*\).*/ok=\1/p')"
-}
+. "$TSR_SRC/tests/bench/common.sh"
+row() { bench_row 52 "$@"; } # row LABEL pam_bench ARGS...
 echo "PAM account phase: one pam_start_confdir .. pam_end per login"
 printf '  %-52s %12s %12s %5s\n' "" median p99 n
 row "pam_tessera, directory down: from the cache image" pam "$PAMD" off u0 "$PW" "$N" acct

@@ -66,31 +66,15 @@ expect_out sshd_other_site_says "no access to this host's site"
 
 # -- an invited user: the forced change, a new password breaking the policy refused with the
 # rule named, then a good one; the next login uses it
-cat >"$T/carol.exp" <<'EXP'
-set timeout 30
-log_user 1
-spawn {*}$env(SSH_CMD) carol@127.0.0.1 {echo LOGGED-IN-AS-$(id -un)}
-set round 0
-expect {
-	"Password: " { send "Temp-pass-4831\r"; exp_continue }
-	"Current password: " { send "Temp-pass-4831\r"; exp_continue }
-	"New password: " { if {$round == 0} { send "carol1234\r" } else { send "Quiet-harbor-58\r" }; exp_continue }
-	"Retype new password: " { if {$round == 0} { send "carol1234\r" } else { send "Quiet-harbor-58\r" }; incr round; exp_continue }
-	"LOGGED-IN-AS-carol" { puts "\n== logged in"; exp_continue }
-	timeout { puts "\n== timeout"; exit 2 }
-	eof
-}
-catch wait result
-exit [lindex $result 3]
-EXP
 SSH_CMD="ssh ${SSH_OPTS[*]} -o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive -p $SSHD_PORT" \
-	timeout 90 expect -f "$T/carol.exp" >"$T/carol.log" 2>&1
+	timeout 90 expect -f "$TSR_SRC/tests/integration/forced_change.exp" carol Temp-pass-4831 carol1234 \
+	Quiet-harbor-58 >"$T/carol.log" 2>&1
 rc=$?
 [ $rc = 0 ] && pass sshd_forced_change_login || fail sshd_forced_change_login "rc=$rc"
 has sshd_forced_change_asked "$T/carol.log" 'You are required to change your password'
 has sshd_forced_change_rule_named "$T/carol.log" "it must not contain the user's name or a part of it \('carol'\)"
 has sshd_forced_change_second_rule "$T/carol.log" 'in sequence'
-has sshd_forced_change_logged_in "$T/carol.log" '^== logged in'
+has sshd_forced_change_logged_in "$T/carol.log" '^LOGGED-IN-AS-carol'
 OUT=$(ssh_pw 'Quiet-harbor-58' carol 'id -un' 2>&1)
 [ $? = 0 ] && pass sshd_next_login_new_password || fail sshd_next_login_new_password "$OUT"
 OUT=$(ssh_pw 'Temp-pass-4831' carol true 2>&1)

@@ -53,21 +53,10 @@ login_pw 'Lantern-47-sky' lena 'id; echo "LANG=$LANG"'
 login_pw 'wrong-password-1' lena true || echo "(refused: wrong password)"
 
 step "otto's first login walks him through the forced change; the policy names what it refuses"
-cat >"$L/otto.exp" <<'EXP'
-set timeout 30
-spawn {*}$env(SSH_CMD) otto@127.0.0.1 {echo "hello from $(id -un)"}
-set round 0
-expect {
-	"Password: " { send "Welcome-2931\r"; exp_continue }
-	"Current password: " { send "Welcome-2931\r"; exp_continue }
-	"New password: " { if {$round == 0} { send "otto1234\r" } else { send "Harbor-lights-62\r" }; exp_continue }
-	"Retype new password: " { if {$round == 0} { send "otto1234\r" } else { send "Harbor-lights-62\r" }; incr round; exp_continue }
-	eof
-}
-EXP
 echo "(expect types: Welcome-2931, then otto1234, then Harbor-lights-62)"
 SSH_CMD="${SSH[*]} -o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive" \
-	timeout 90 expect -f "$L/otto.exp" | grep -v '^Warning: Permanently added\|^Could not chdir'
+	timeout 90 expect -f "$TSR_SRC/tests/integration/forced_change.exp" otto Welcome-2931 otto1234 \
+	Harbor-lights-62 | grep -v '^Warning: Permanently added\|^Could not chdir'
 login_pw 'Harbor-lights-62' otto 'echo "the new password works for $(id -un)"'
 
 step "rita is logged in; an administrator deactivates her; tesserad ends her session"
