@@ -163,7 +163,7 @@ tsr_proc_pidfd(pid_t pid, uint64_t start)
 /* Signal p if it is still the process scanned: a pidfd pins it, then its start time is
  * checked again, so a pid reused in between is never hit. 1 sent, 0 gone. */
 static int
-send(const struct pinfo *p, int sig)
+signal_one(const struct pinfo *p, int sig)
 {
 	int fd, r;
 
@@ -308,7 +308,7 @@ scan(const struct tsr_proc_id *s, struct tsr_proc_end *k, int sig, bool with_lea
 	for (i = 0; i < n; i++) {
 		if (!v[i].member || (v[i].pid == s->pid && !with_leader))
 			continue;
-		count += send(&v[i], sig);
+		count += signal_one(&v[i], sig);
 	}
 out:
 	closedir(dh);

@@ -48,8 +48,8 @@ tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_b
 	return used >= life ? 0 : life - used;
 }
 
-static bool
-valid_id(const char *id)
+bool
+tsr_session_id_check(const char *id)
 {
 	size_t i;
 
@@ -187,7 +187,7 @@ tsr_session_write(const char *dir, struct tsr_session *s)
 		if (r < 0)
 			return r;
 	}
-	if (!valid_id(s->id))
+	if (!tsr_session_id_check(s->id))
 		return -EINVAL;
 	r = format(s, &text);
 	if (r == 0 && asprintf(&path, "%s/%s", dir, s->id) < 0) {
@@ -280,7 +280,7 @@ parse(char *text, struct tsr_session *s)
 		if (strcmp(line, "version") == 0) {
 			version = strcmp(eq, "1") == 0;
 		} else if (strcmp(line, "id") == 0) {
-			if (!valid_id(eq) || (s->id[0] && strcmp(s->id, eq) != 0))
+			if (!tsr_session_id_check(eq) || (s->id[0] && strcmp(s->id, eq) != 0))
 				return -EBADMSG;
 			strcpy(s->id, eq);
 		} else if (strcmp(line, "pid") == 0) {
@@ -337,7 +337,7 @@ tsr_session_read(const char *dir, const char *id, struct tsr_session *ret)
 	ssize_t n;
 	int fd = -1, r;
 
-	if (!id || !valid_id(id))
+	if (!id || !tsr_session_id_check(id))
 		return -ENOENT;
 	r = check_dir(dir, false);
 	if (r < 0)
@@ -374,7 +374,7 @@ tsr_session_remove(const char *dir, const char *id)
 	char *path = NULL;
 	int r;
 
-	if (!id || !valid_id(id))
+	if (!id || !tsr_session_id_check(id))
 		return -EINVAL;
 	r = check_dir(dir, false);
 	if (r == -ENOENT)
@@ -405,7 +405,7 @@ tsr_session_list(const char *dir, int (*fn)(const struct tsr_session *s, void *c
 	if (!dh)
 		return -errno;
 	while ((d = readdir(dh))) {
-		if (!valid_id(d->d_name))
+		if (!tsr_session_id_check(d->d_name))
 			continue;
 		memset(&s, 0, sizeof(s));
 		if (tsr_session_read(dir, d->d_name, &s) < 0)

@@ -54,6 +54,8 @@ TSR_MUST_USE int tsr_session_write(const char *dir, struct tsr_session *s);
 TSR_MUST_USE int tsr_session_read(const char *dir, const char *id, struct tsr_session *ret);
 /* Remove the record id; 0 also when it is already gone (closing is idempotent). */
 TSR_MUST_USE int tsr_session_remove(const char *dir, const char *id);
+/* true for a well-formed session id (TSR_SESSION_ID_LEN lower-case hex digits). */
+bool tsr_session_id_check(const char *id);
 /* 0 when dir exists and is safe (ours, not a symlink, writable by nobody else); -ENOENT,
  * -EPERM otherwise. */
 TSR_MUST_USE int tsr_session_dir_check(const char *dir);

@@ -233,17 +233,6 @@ end_one(struct tool *t, const struct tsr_session *s)
 	return r;
 }
 
-static bool
-is_id(const char *v)
-{
-	size_t i;
-
-	for (i = 0; v[i]; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-			return false;
-	return i == TSR_SESSION_ID_LEN;
-}
-
 static int
 end(struct tool *t, const char *what)
 {
@@ -252,7 +241,7 @@ end(struct tool *t, const char *what)
 	size_t i;
 	int r, failed = 0;
 
-	if (is_id(what))
+	if (tsr_session_id_check(what))
 		all.id = what;
 	else if (tsr_name_check(what, TSR_NAME_SERVED, &why))
 		all.user = what;
