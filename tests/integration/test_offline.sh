@@ -121,5 +121,5 @@ else
 fi
 expect_pam offline_fresh_again PAM_SUCCESS off ann acct
 expect_rc 0 offline_cache_status "$TESSERA" --config "$HOST_CONF" cache status
-expect_out offline_cache_status_confirmed '^confirmed +[0-9-]+ [0-9:]+ UTC \([0-9] s ago\)$'
+expect_out offline_cache_status_confirmed '^confirmed +[0-9-]+ [0-9:]+ UTC \([0-9]{1,2} s ago\)$'
 finish
