@@ -149,6 +149,18 @@ tsr_account_decide(const struct tsr_account *a, const struct tsr_account_policy 
 	*ret = d;
 }
 
+enum tsr_verdict
+tsr_account_revoked(const struct tsr_account *a, const char *site)
+{
+	if (a->status == TSR_STATUS_INACTIVE || a->status == TSR_STATUS_INVALID)
+		return TSR_ACCT_INACTIVE;
+	if (a->locked_forever)
+		return TSR_ACCT_LOCKED;
+	if (!at_site(a, site))
+		return TSR_ACCT_NO_SITE;
+	return TSR_ACCT_OK;
+}
+
 const char *
 tsr_account_message(enum tsr_verdict v)
 {

@@ -66,6 +66,12 @@ struct tsr_account_decision {
 /* Decide for this host (site NULL: no site check) at time now. */
 void tsr_account_decide(const struct tsr_account *a, const struct tsr_account_policy *p,
                         const char *site, int64_t now, struct tsr_account_decision *ret);
+/* Whether these facts end the account's running sessions at site (tesserad): TSR_ACCT_INACTIVE
+ * (deactivated, or a status tessera does not know), TSR_ACCT_LOCKED (locked by an
+ * administrator only: a lock after failed logins must not let anyone who mistypes a
+ * password on purpose log the user out), TSR_ACCT_NO_SITE (no longer allowed at site), else
+ * TSR_ACCT_OK. */
+enum tsr_verdict tsr_account_revoked(const struct tsr_account *a, const char *site);
 /* A sentence for the user ("Your account has been deactivated."); static. */
 const char *tsr_account_message(enum tsr_verdict v);
 void tsr_account_clear(struct tsr_account *a);

@@ -44,10 +44,10 @@ struct tsr_cache_group {
 };
 
 enum tsr_cache_status {
-	TSR_STATUS_UNKNOWN = 0, /* a value tessera does not know: refuse logins */
-	TSR_STATUS_INVITED = 1,
-	TSR_STATUS_ACTIVE = 2,
-	TSR_STATUS_INACTIVE = 3,
+	TSR_CACHE_STATUS_UNKNOWN = 0, /* a value tessera does not know: refuse logins */
+	TSR_CACHE_STATUS_INVITED = 1,
+	TSR_CACHE_STATUS_ACTIVE = 2,
+	TSR_CACHE_STATUS_INACTIVE = 3,
 };
 
 enum tsr_cache_account_flags {

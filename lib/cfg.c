@@ -121,6 +121,11 @@ static const struct cfg_key keys[] = {
      "write changes without transactions (audit entry separate)"},
     {"profile_fields", "*", CFG_MAP, 0, 0, NULL, OFF(admin.profile_fields),
      "declared profile fields, one line each (name, then its type)"},
+    /* logins: offline account decisions (pam_tessera), session enforcement (tesserad) */
+    {"session", "end_grace", CFG_U32, 0, 300, "5", OFF(logins.end_grace),
+     "seconds between SIGHUP, SIGTERM and SIGKILL when a session is ended"},
+    {"offline", "max_age", CFG_U32, 0, 31536000, "259200", OFF(logins.offline_max_age),
+     "seconds the cache image may be old for logins decided from it (0: any age)"},
 };
 
 /* Rules beyond a key's type: false with *why naming the rule. */
@@ -682,53 +687,64 @@ tsr_cfg_free(struct tsr_cfg *c)
 	free(c);
 }
 
-void
-tsr_cfg_dump(const struct tsr_cfg *c, FILE *f)
+/* One key as "key = value  # doc". */
+static void
+dump_key(const struct tsr_cfg *c, const struct cfg_key *k, FILE *f)
 {
-	const char *section = "", *field, *v;
+	const char *field = (const char *)c + k->offset, *v;
+	const struct tsr_cfg_map *m;
 	char num[16];
 	size_t i;
 	bool dflt;
 
-	fprintf(f, "# effective configuration from %s\n", c->path);
-	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
-		field = (const char *)c + keys[i].offset;
-		if (keys[i].type == CFG_MAP) {
-			const struct tsr_cfg_map *m = (const struct tsr_cfg_map *)field;
-			size_t j;
+	if (k->type == CFG_MAP) { /* a free-form section: every key it holds */
+		m = (const struct tsr_cfg_map *)field;
+		fprintf(f, "# %s\n", k->doc);
+		for (i = 0; i < m->n; i++)
+			fprintf(f, strpbrk(m->values[i], ";#") ? "%s = \"%s\"\n" : "%s = %s\n",
+			        m->keys[i], m->values[i]);
+		if (m->n == 0)
+			fprintf(f, "# no keys\n");
+		return;
+	}
+	switch (k->type) {
+	case CFG_U32:
+		(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);
+		v = num;
+		break;
+	case CFG_BOOL:
+		v = *(const bool *)field ? "yes" : "no";
+		break;
+	default:
+		v = *(char *const *)field;
+	}
+	dflt = k->def && v && strcmp(v, k->def) == 0;
+	if (v && strpbrk(v, ";#"))
+		fprintf(f, "%s = \"%s\"", k->key, v);
+	else if (v)
+		fprintf(f, "%s = %s", k->key, v);
+	else
+		fprintf(f, "# %s is not set", k->key);
+	fprintf(f, "%*s# %s%s\n", 2, "", k->doc, dflt ? " (default)" : "");
+}
 
-			section = keys[i].section;
-			fprintf(f, "\n[%s]\n# %s\n", section, keys[i].doc);
-			for (j = 0; j < m->n; j++)
-				fprintf(f,
-				        strpbrk(m->values[j], ";#") ? "%s = \"%s\"\n" : "%s = %s\n",
-				        m->keys[j], m->values[j]);
-			if (m->n == 0)
-				fprintf(f, "# no keys\n");
+void
+tsr_cfg_dump(const struct tsr_cfg *c, FILE *f)
+{
+	size_t i, j;
+
+	fprintf(f, "# effective configuration from %s\n", c->path);
+	/* Each section once, in the order of its first key: rows of one section may be
+	 * spread over the table (capabilities append their own blocks). */
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(keys[j].section, keys[i].section) == 0)
+				break;
+		if (j < i)
 			continue;
-		}
-		switch (keys[i].type) {
-		case CFG_U32:
-			(void)snprintf(num, sizeof(num), "%u", *(const uint32_t *)field);
-			v = num;
-			break;
-		case CFG_BOOL:
-			v = *(const bool *)field ? "yes" : "no";
-			break;
-		default:
-			v = *(char *const *)field;
-		}
-		if (strcmp(section, keys[i].section) != 0) {
-			section = keys[i].section;
-			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
-		}
-		dflt = keys[i].def && v && strcmp(v, keys[i].def) == 0;
-		if (v && strpbrk(v, ";#"))
-			fprintf(f, "%s = \"%s\"", keys[i].key, v);
-		else if (v)
-			fprintf(f, "%s = %s", keys[i].key, v);
-		else
-			fprintf(f, "# %s is not set", keys[i].key);
-		fprintf(f, "%*s# %s%s\n", 2, "", keys[i].doc, dflt ? " (default)" : "");
+		fprintf(f, "%s[%s]\n", i ? "\n" : "", keys[i].section);
+		for (j = i; j < TSR_ARRAY_SIZE(keys); j++)
+			if (strcmp(keys[j].section, keys[i].section) == 0)
+				dump_key(c, &keys[j], f);
 	}
 }

@@ -81,6 +81,11 @@ struct tsr_cfg {
 		bool audit_non_atomic;             /* write when the server has no transactions */
 		struct tsr_cfg_map profile_fields; /* key = type */
 	} admin;
+	/* logins: offline account decisions (pam_tessera), session enforcement (tesserad) */
+	struct {
+		uint32_t end_grace;       /* [session] end_grace: s between SIGHUP, TERM, KILL */
+		uint32_t offline_max_age; /* [offline] max_age: s; 0 = any age */
+	} logins;
 };
 
 /* Read path. 0 on success. On failure *ret is untouched and errs holds every problem:

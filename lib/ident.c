@@ -675,14 +675,14 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 			free(lang);
 			lang = NULL;
 		}
-		d->h.status = TSR_STATUS_UNKNOWN;
+		d->h.status = TSR_CACHE_STATUS_UNKNOWN;
 		if (has_value(in, TSR_A_STATUS, "invited"))
-			d->h.status = TSR_STATUS_INVITED;
+			d->h.status = TSR_CACHE_STATUS_INVITED;
 		else if (has_value(in, TSR_A_STATUS, "active"))
-			d->h.status = TSR_STATUS_ACTIVE;
+			d->h.status = TSR_CACHE_STATUS_ACTIVE;
 		else if (has_value(in, TSR_A_STATUS, "inactive"))
-			d->h.status = TSR_STATUS_INACTIVE;
-		if (in->a[TSR_A_STATUS].n != 1 || d->h.status == TSR_STATUS_UNKNOWN)
+			d->h.status = TSR_CACHE_STATUS_INACTIVE;
+		if (in->a[TSR_A_STATUS].n != 1 || d->h.status == TSR_CACHE_STATUS_UNKNOWN)
 			WARN("%s: tesseraStatus missing or unknown: PAM will refuse this user", dn);
 		if (has_value(in, TSR_A_STAY, "TRUE"))
 			d->h.flags |= F_STAY;
@@ -1350,7 +1350,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 				    tmp_add(&b, (uint32_t)k) < 0)
 					goto out;
 		}
-		qsort(b.tmp + start, b.ntmp - start, sizeof(*b.tmp), cmp_u32);
+		if (b.ntmp > start) /* b.tmp is still NULL when nothing was added */
+			qsort(b.tmp + start, b.ntmp - start, sizeof(*b.tmp), cmp_u32);
 		for (j = k = start; j < b.ntmp; j++)
 			if (k == start || b.tmp[k - 1] != b.tmp[j])
 				b.tmp[k++] = b.tmp[j];

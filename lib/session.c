@@ -33,8 +33,23 @@ tsr_session_expiry(int64_t start, uint32_t lifetime, bool stay_logged_in)
 	return lifetime == 0 || stay_logged_in ? 0 : start + (int64_t)lifetime;
 }
 
-static bool
-valid_id(const char *id)
+int64_t
+tsr_session_left(const struct tsr_session *s, const char *boot_id, int64_t now_boot_ms, int64_t now)
+{
+	int64_t used, life = (int64_t)s->lifetime * 1000;
+
+	if (s->lifetime == 0 || s->stay_logged_in)
+		return -1;
+	if (s->boot_id[0] && boot_id && strcmp(s->boot_id, boot_id) == 0 &&
+	    now_boot_ms >= s->start_boot_ms)
+		used = now_boot_ms - s->start_boot_ms;
+	else
+		used = now > s->start ? (now - s->start) * 1000 : 0;
+	return used >= life ? 0 : life - used;
+}
+
+bool
+tsr_session_id_check(const char *id)
 {
 	size_t i;
 
@@ -117,6 +132,13 @@ format(const struct tsr_session *s, char **ret)
 		r = put(&b, "tty", s->tty);
 	if (r == 0)
 		r = put(&b, "rhost", s->rhost);
+	if (r == 0 && s->pid_start)
+		r = tsr_buf_printf(&b, "pid_start=%llu\n", (unsigned long long)s->pid_start);
+	if (r == 0 && s->audit)
+		r = tsr_buf_printf(&b, "audit_session=%u\n", s->audit);
+	if (r == 0 && s->boot_id[0])
+		r = tsr_buf_printf(&b, "boot_id=%s\nstart_boot_ms=%lld\n", s->boot_id,
+		                   (long long)s->start_boot_ms);
 	if (r == 0)
 		r = tsr_buf_steal(&b, ret);
 	tsr_buf_free(&b);
@@ -144,6 +166,12 @@ new_id(char *id)
 }
 
 int
+tsr_session_dir_check(const char *dir)
+{
+	return check_dir(dir, false);
+}
+
+int
 tsr_session_write(const char *dir, struct tsr_session *s)
 {
 	char *text = NULL, *path = NULL;
@@ -159,7 +187,7 @@ tsr_session_write(const char *dir, struct tsr_session *s)
 		if (r < 0)
 			return r;
 	}
-	if (!valid_id(s->id))
+	if (!tsr_session_id_check(s->id))
 		return -EINVAL;
 	r = format(s, &text);
 	if (r == 0 && asprintf(&path, "%s/%s", dir, s->id) < 0) {
@@ -217,6 +245,20 @@ parse_i64(const char *v, int64_t *ret)
 	return 0;
 }
 
+/* 8-4-4-4-12 lower-case hex digits */
+static bool
+valid_boot_id(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23
+		        ? v[i] != '-'
+		        : !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return false;
+	return i == TSR_SESSION_BOOT_ID;
+}
+
 static int
 parse(char *text, struct tsr_session *s)
 {
@@ -238,7 +280,7 @@ parse(char *text, struct tsr_session *s)
 		if (strcmp(line, "version") == 0) {
 			version = strcmp(eq, "1") == 0;
 		} else if (strcmp(line, "id") == 0) {
-			if (!valid_id(eq) || (s->id[0] && strcmp(s->id, eq) != 0))
+			if (!tsr_session_id_check(eq) || (s->id[0] && strcmp(s->id, eq) != 0))
 				return -EBADMSG;
 			strcpy(s->id, eq);
 		} else if (strcmp(line, "pid") == 0) {
@@ -254,6 +296,17 @@ parse(char *text, struct tsr_session *s)
 			r = tsr_parse_u32(eq, 0, UINT32_MAX, &s->lifetime) < 0 ? -EBADMSG : 0;
 		} else if (strcmp(line, "stay_logged_in") == 0) {
 			s->stay_logged_in = strcmp(eq, "yes") == 0;
+		} else if (strcmp(line, "pid_start") == 0) {
+			r = parse_i64(eq, &n);
+			s->pid_start = (uint64_t)n;
+		} else if (strcmp(line, "audit_session") == 0) {
+			r = tsr_parse_u32(eq, 0, UINT32_MAX - 1, &s->audit) < 0 ? -EBADMSG : 0;
+		} else if (strcmp(line, "boot_id") == 0) {
+			if (!valid_boot_id(eq))
+				return -EBADMSG;
+			strcpy(s->boot_id, eq);
+		} else if (strcmp(line, "start_boot_ms") == 0) {
+			r = parse_i64(eq, &s->start_boot_ms);
 		} else if (strcmp(line, "user") == 0) {
 			field = &s->user;
 			user = true;
@@ -284,7 +337,7 @@ tsr_session_read(const char *dir, const char *id, struct tsr_session *ret)
 	ssize_t n;
 	int fd = -1, r;
 
-	if (!id || !valid_id(id))
+	if (!id || !tsr_session_id_check(id))
 		return -ENOENT;
 	r = check_dir(dir, false);
 	if (r < 0)
@@ -321,7 +374,7 @@ tsr_session_remove(const char *dir, const char *id)
 	char *path = NULL;
 	int r;
 
-	if (!id || !valid_id(id))
+	if (!id || !tsr_session_id_check(id))
 		return -EINVAL;
 	r = check_dir(dir, false);
 	if (r == -ENOENT)
@@ -352,7 +405,7 @@ tsr_session_list(const char *dir, int (*fn)(const struct tsr_session *s, void *c
 	if (!dh)
 		return -errno;
 	while ((d = readdir(dh))) {
-		if (!valid_id(d->d_name))
+		if (!tsr_session_id_check(d->d_name))
 			continue;
 		memset(&s, 0, sizeof(s));
 		if (tsr_session_read(dir, d->d_name, &s) < 0)

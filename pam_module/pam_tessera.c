@@ -3,9 +3,10 @@
  * Only PAM lives here: options, items, the conversation, pam_syslog and the mapping of
  * lib/ results to PAM codes. Who the user is and what the directory says come from
  * lib/login, the account decision from lib/account, the password rules from
- * lib/pwpolicy, session records from lib/session and LANG from lib/lang. Every path
- * starts from a failure code. Hosted code: never prints, never exits, installs no
- * signal handler; the only state is per handle (pam_set_data). */
+ * lib/pwpolicy, session records from lib/session and LANG from lib/lang; with the
+ * directory unreachable, the account and session phases read tesserad's cache image
+ * (lib/offline). Every path starts from a failure code. Hosted code: never prints, never exits,
+ * installs no signal handler; the only state is per handle (pam_set_data). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,12 +21,15 @@
 #include <security/pam_modules.h>
 
 #include "account.h"
+#include "cache.h"
 #include "cfg.h"
 #include "hash.h"
 #include "lang.h"
 #include "ldapc.h"
 #include "log.h"
 #include "login.h"
+#include "offline.h"
+#include "proc.h"
 #include "pwpolicy.h"
 #include "secret.h"
 #include "session.h"
@@ -401,11 +405,63 @@ account_verdict(struct call *c, const struct tsr_account_decision *d)
 	return PAM_PERM_DENIED;
 }
 
+static const char *const verdict_names[] = {"ok",      "inactive",    "expired",   "locked",
+                                            "no-site", "must-change", "pw-expired"};
+
+/* The directory does not answer: decide from tesserad's cache image. Its refusals hold
+ * whatever its age; it lets a user in only while it is at most [offline] max_age old. */
+static int
+offline_account(struct call *c)
+{
+	struct tsr_account_decision d;
+	struct tsr_offline_user u;
+	struct tsr_cache *img = NULL;
+	const char *path = c->cfg->cache.path;
+	int64_t now = (int64_t)time(NULL), age;
+	uint32_t max_age = c->cfg->logins.offline_max_age;
+	int r, ret = PAM_AUTHINFO_UNAVAIL;
+
+	r = tsr_cache_open(path, &img);
+	if (r < 0) {
+		plog(c, LOG_ERR,
+		     "account of user='%s': directory unavailable, and no usable cache "
+		     "image %s (%s)",
+		     c->esc, path, strerror(-r));
+		goto out;
+	}
+	r = tsr_offline_user(img, c->user, &u);
+	if (r < 0) {
+		if (r != -ENOENT)
+			plog(c, LOG_ERR, "account of user='%s': cache image %s: %s", c->esc, path,
+			     strerror(-r));
+		ret = r == -ENOENT ? PAM_USER_UNKNOWN : PAM_AUTHINFO_UNAVAIL;
+		goto out;
+	}
+	if (tsr_offline_age(path, now, &age) < 0)
+		age = INT64_MAX;
+	tsr_account_decide(&u.acct, &u.policy, c->cfg->host.site, now, &d);
+	tsr_offline_user_clear(&u);
+	if (d.verdict == TSR_ACCT_OK && max_age && age > (int64_t)max_age) {
+		plog(c, LOG_WARNING,
+		     "account of user='%s': directory unavailable and the cache "
+		     "image is %lld s old (more than [offline] max_age = %u): nobody is let in "
+		     "from it",
+		     c->esc, (long long)age, max_age);
+		goto out;
+	}
+	ret = account_verdict(c, &d);
+	plog(c, d.verdict == TSR_ACCT_OK ? LOG_INFO : LOG_NOTICE,
+	     "account user='%s' verdict=%s (directory unavailable: from the cache image, %lld s "
+	     "old)",
+	     c->esc, verdict_names[d.verdict], (long long)age);
+out:
+	tsr_cache_free(img);
+	return ret;
+}
+
 TSR_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	static const char *const names[] = {"ok",      "inactive",    "expired",   "locked",
-	                                    "no-site", "must-change", "pw-expired"};
 	struct tsr_account_decision d;
 	struct tsr_account_policy pol;
 	struct tsr_login_user *u = NULL;
@@ -417,11 +473,15 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = begin(&c, pamh, flags, argc, argv, NULL);
 	if (ret != PAM_SUCCESS)
 		goto out;
-	/* Decided from the live directory. Part B plugs the cache image in here for when
-	 * it is unreachable (the same tsr_account_decide over the image's facts). */
+	/* Decided from the live directory, else from the cache image (the same
+	 * tsr_account_decide over the image's facts). */
 	r = connect_dir(&c, &l);
 	if (r == 0)
 		r = tsr_login_account(l, c.cfg->dir.base, c.cfg->host.site, c.user, &u, &pol, &err);
+	if (errno_to_pam(r) == PAM_AUTHINFO_UNAVAIL) {
+		ret = offline_account(&c);
+		goto out;
+	}
 	if (r < 0) {
 		if (r != -ENOENT && err.msg[0])
 			plog(&c, LOG_ERR, "account of user='%s': %s", c.esc, err.msg);
@@ -431,7 +491,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	tsr_account_decide(&u->acct, &pol, c.cfg->host.site, (int64_t)time(NULL), &d);
 	ret = account_verdict(&c, &d);
 	plog(&c, d.verdict == TSR_ACCT_OK ? LOG_DEBUG : LOG_NOTICE, "account user='%s' verdict=%s",
-	     c.esc, names[d.verdict]);
+	     c.esc, verdict_names[d.verdict]);
 out:
 	tsr_ldap_close(l);
 	tsr_login_user_free(u);
@@ -663,6 +723,48 @@ set_language(struct call *c, const char *tag)
 	}
 }
 
+/* The directory does not answer: the tenant's lifetime, the user's stay-logged-in and
+ * language from the cache image, when it knows them. */
+static bool
+offline_session(struct call *c, uint32_t *lifetime, bool *stay)
+{
+	struct tsr_offline_user u;
+	struct tsr_cache *img = NULL;
+	bool found = false;
+
+	if (tsr_cache_open(c->cfg->cache.path, &img) == 0 &&
+	    tsr_offline_user(img, c->user, &u) == 0) {
+		*lifetime = tsr_offline_lifetime(img);
+		*stay = u.stay_logged_in;
+		set_language(c, u.language);
+		tsr_offline_user_clear(&u);
+		found = true;
+	}
+	tsr_cache_free(img);
+	return found;
+}
+
+/* Who opened the session, beyond its pid: its start time and audit session (so that
+ * tesserad never signals a reused pid, and finds every process of the login), and the
+ * boot and boot-clock time the lifetime is counted on. */
+static int
+identify(struct tsr_session *rec)
+{
+	struct tsr_proc_id me;
+	int r;
+
+	r = tsr_proc_self(&me);
+	if (r == 0)
+		r = tsr_proc_boot_id(rec->boot_id);
+	if (r < 0)
+		return r;
+	rec->pid = me.pid;
+	rec->pid_start = me.start;
+	rec->audit = me.audit;
+	rec->start_boot_ms = tsr_proc_boottime_ms();
+	return 0;
+}
+
 TSR_EXPORT int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -672,8 +774,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct tsr_ldap *l = NULL;
 	struct call c = {0};
 	struct state *s;
-	uint32_t lifetime = 43200;
-	bool stay = false, from_dir = false;
+	uint32_t lifetime = TSR_OFFLINE_DEFAULT_LIFETIME;
+	bool stay = false, from_dir = false, from_image = false;
 	int r, ret;
 
 	ret = begin(&c, pamh, flags, argc, argv, NULL);
@@ -698,17 +800,23 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		set_language(&c, u->language);
 	} else {
 		/* The account phase already decided; the session still gets its record, with
-		 * the host's or the default lifetime. Part B: language etc. from the cache. */
-		plog(&c, LOG_WARNING,
-		     "session of user='%s': directory unavailable (%s); default "
-		     "lifetime",
-		     c.esc, err.msg);
+		 * what the cache image knows (else the host's or the default lifetime). */
+		from_image = offline_session(&c, &lifetime, &stay);
+		plog(&c, LOG_WARNING, "session of user='%s': directory unavailable (%s); %s", c.esc,
+		     err.msg,
+		     from_image ? "lifetime, stay logged in and language from the cache image"
+		                : "the default lifetime");
 	}
 	if (c.cfg->session.max_lifetime &&
 	    tsr_parse_u32(c.cfg->session.max_lifetime, 0, TSR_SESSION_MAX_LIFETIME, &lifetime) < 0)
 		goto out;
 	rec.user = (char *)c.user;
-	rec.pid = getpid();
+	r = identify(&rec);
+	if (r < 0) {
+		plog(&c, LOG_ERR, "session of user='%s': cannot identify this process: %s", c.esc,
+		     strerror(-r));
+		goto out;
+	}
 	rec.start = (int64_t)time(NULL);
 	rec.lifetime = lifetime;
 	rec.stay_logged_in = stay;
@@ -725,7 +833,10 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	memcpy(s->session, rec.id, sizeof(s->session));
 	plog(&c, LOG_INFO, "session %s opened for user='%s' expiry=%lld%s", rec.id, c.esc,
-	     (long long)rec.expiry, from_dir ? "" : " (directory unavailable)");
+	     (long long)rec.expiry,
+	     from_dir     ? ""
+	     : from_image ? " (from the cache image)"
+	                  : " (directory unavailable)");
 	ret = PAM_SUCCESS;
 out:
 	tsr_ldap_close(l);

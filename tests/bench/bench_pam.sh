@@ -36,16 +36,8 @@ tsr_user dear "$ARGON"
 tsr_user held "$ARGON" "pwdAccountLockedTime: 000001010000Z"
 PEOPLE=ou=people,$BASE
 
-row() { # row LABEL pam_bench ARGS...
-	local label=$1 out
-	shift
-	out=$("$B" "$@")
-	med=$(printf '%s' "$out" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
-	p99=$(printf '%s' "$out" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
-	printf '  %-46s %9.3f ms %9.3f ms %5s  %s\n' "$label" "$med" "$p99" \
-		"$(printf '%s' "$out" | sed -n 's/.*n=\([0-9]*\).*/\1/p')" \
-		"$(printf '%s' "$out" | sed -n 's/.*ok=\([0-9]*\).*/ok=\1/p')"
-}
+. "$TSR_SRC/tests/bench/common.sh"
+row() { bench_row 46 "$@"; } # row LABEL pam_bench ARGS...
 
 echo "PAM auth+account: one pam_start_confdir .. pam_end per login (this host's directory)"
 printf '  %-46s %12s %12s %5s\n' "" median p99 n

@@ -292,3 +292,90 @@ attr() { lsearch -b "$1" -s base "$2" | sed -n "s/^$2: //p"; }
 # audit_count [FILTER]: number of audit entries (matching an LDAP filter).
 audit_count() { lsearch -b "ou=audit,$BASE" -s one "${1:-(objectClass=tesseraAuditEvent)}" 1.1 | grep -c '^dn:'; }
 MKPHOTO=$TSR_BUILD/tests/integration/mkphoto
+
+# ---- logins (issue 5 part B): a host with tesserad, sessions held open, a real sshd ----
+# tsr_host_setup [SESSION INI...]: $HOST_CONF, the running directory's configuration for a host
+# at site berlin with its image and state in $T/state, sessions in $T/sessions and the INI
+# lines given appended to [session]; and $PAMD/login, pam_tessera alone in every phase with it.
+tsr_host_setup() {
+	HOST_CONF=$T/host.conf
+	PAMD=$T/pam.d
+	mkdir -p "$PAMD" "$T/state"
+	{ sed -n '/^\[server\]/q;p' "$SRV_CONF"
+	  printf '[host]\nsite = berlin\n\n[cache]\npath = %s/state/cache.img\n\n' "$T"
+	  printf '[sync]\nstate_dir = %s/state\n\n[session]\ndir = %s/sessions\n' "$T" "$T"
+	  printf '%s\n' "$@"; } >"$HOST_CONF"
+	SVC_CONF=$HOST_CONF tsr_pam_service login
+}
+
+# hold NAME USER [SHELL] [SERVICE]: a login session of USER held open in the background,
+# as login(1) holds one: pam_driver opens it, runs SHELL (default "exec sleep 600") in a
+# session of its own, waits for it, then closes the session. Its output goes to
+# $T/hold.NAME, its pid to HOLD_PID and BG_PIDS; returns once the record exists.
+hold() {
+	local name=$1 user=$2 cmd=${3:-exec sleep 600} svc=${4:-login} before
+	before=$(grep -l "^user=$user\$" "$T"/sessions/* 2>/dev/null | wc -l)
+	"$TSR_BUILD/tests/integration/pam_driver" "$PAMD" "$svc" "$user" open "shell=$cmd" close \
+		>"$T/hold.$name" 2>&1 &
+	HOLD_PID=$!
+	BG_PIDS+=("$HOLD_PID")
+	wait_for 10 bash -c '[ "$(grep -l "^user=$1\$" "$2"/* 2>/dev/null | wc -l)" -gt "$3" ]' \
+		_ "$user" "$T/sessions" "$before" >/dev/null
+}
+
+# gone SECONDS PID...: every PID has exited (or is a zombie) within SECONDS; prints the ms.
+gone() {
+	local s=$1
+	shift
+	wait_for "$s" bash -c 'for p; do
+		st=$(sed "s/.*) //" "/proc/$p/stat" 2>/dev/null | cut -c1)
+		[ -n "$st" ] && [ "$st" != Z ] && exit 1
+	done; exit 0' _ "$@"
+}
+
+# record_of USER: the path of USER's (first) session record.
+record_of() { grep -l "^user=$1\$" "$T"/sessions/* 2>/dev/null | head -1; }
+
+# tsr_sshd_start: a real sshd on 127.0.0.1:$SSHD_PORT for this host ($HOST_CONF), sandboxed by
+# sshd_sandbox.sh (a private mount namespace: NSS and the shipped /etc/pam.d/sshd pointed at
+# tessera, the host's own files untouched). Its files are in $T/ssh (authorized keys in
+# $T/ssh/keys/USER, a client key pair in $T/ssh/id), its log in $T/sshd.log; $SSHD_PID is
+# killed when the script exits.
+tsr_sshd_start() {
+	SSHD_PORT=$(free_port)
+	"$TSR_SRC/tests/integration/sshd_sandbox.sh" "$T/ssh" "$HOST_CONF" "$SSHD_PORT" >>"$T/sshd.log" 2>&1 &
+	SSHD_PID=$!
+	BG_PIDS+=("$SSHD_PID")
+	wait_for 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$SSHD_PORT" >/dev/null
+}
+
+# ssh client options: no user or system configuration, no agent, no known hosts; INFO shows
+# the server's messages (a password change refused, an account refused).
+SSH_OPTS=(-F /dev/null -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+	-o StrictHostKeyChecking=no -o LogLevel=INFO -o ConnectTimeout=10 -o IdentityAgent=none)
+# ssh_pw PASSWORD USER [SSH ARGS] CMD...: a password login (keyboard-interactive) through sshpass.
+ssh_pw() {
+	local pw=$1 user=$2
+	shift 2
+	timeout 60 sshpass -p "$pw" ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -p "$SSHD_PORT" "$user@127.0.0.1" "$@"
+}
+# ssh_pw_bg OUT PASSWORD USER [SSH ARGS] CMD...: ssh_pw in the background, stdin /dev/null,
+# output to OUT; the client's pid (timeout's, which ends sshpass and ssh with it) in
+# SSH_BG_PID and BG_PIDS.
+ssh_pw_bg() {
+	local out=$1 pw=$2 user=$3
+	shift 3
+	timeout -k 2 60 sshpass -p "$pw" ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -p "$SSHD_PORT" "$user@127.0.0.1" \
+		"$@" </dev/null >"$out" 2>&1 &
+	SSH_BG_PID=$!
+	BG_PIDS+=("$SSH_BG_PID")
+}
+# ssh_key USER [SSH ARGS] CMD...: a public-key login with $T/ssh/id, never a password.
+ssh_key() {
+	local user=$1
+	shift
+	timeout 60 ssh "${SSH_OPTS[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
+		-o IdentitiesOnly=yes -i "$T/ssh/id" -p "$SSHD_PORT" "$user@127.0.0.1" "$@"
+}

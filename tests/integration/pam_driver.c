@@ -1,7 +1,9 @@
 /* pam_driver: run PAM operations through pam_start_confdir() with a scripted conversation.
  *
  *   pam_driver [options] CONFDIR SERVICE USER OP...
- *     OP: auth, acct, chauthtok, chauthtok-expired, open, close, setcred
+ *     OP: auth, acct, chauthtok, chauthtok-expired, open, close, setcred,
+ *         shell=CMD (as login does after open: run /bin/sh -c CMD in a new session, wait;
+ *         the shell is killed if the driver dies first)
  *   options:
  *     -a ANSWER    next answer to a prompt (repeatable; prompts beyond them fail)
  *     -A FILE      next answer read from FILE (bytes, no trailing newline removed)
@@ -19,7 +21,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +139,34 @@ slurp(const char *path)
 	return buf;
 }
 
+/* The user's shell, as login runs it: a child in a session of its own, waited for. */
+static int
+shell(const char *cmd)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0)
+		return PAM_SYSTEM_ERR;
+	if (pid == 0) {
+		/* A test that is killed must not leave the shell behind. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		(void)setsid();
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	if (WIFSIGNALED(status))
+		printf("shell: killed by signal %d\n", WTERMSIG(status));
+	else
+		printf("shell: exit %d\n", WEXITSTATUS(status));
+	return PAM_SUCCESS;
+}
+
 static double
 now_ms(void)
 {
@@ -236,6 +269,8 @@ main(int argc, char **argv)
 			rc = pam_close_session(pamh, flags);
 		else if (strcmp(op, "setcred") == 0)
 			rc = pam_setcred(pamh, PAM_ESTABLISH_CRED | flags);
+		else if (strncmp(op, "shell=", 6) == 0)
+			rc = shell(op + 6);
 		else {
 			fprintf(stderr, "pam_driver: unknown operation '%s'\n", op);
 			return 2;

@@ -124,6 +124,34 @@ TEST(account_must_change_and_expiry)
 	ASSERT_EQ(decide(&a, &p, NULL, &d), TSR_ACCT_OK);
 }
 
+/* What ends running sessions: deactivation, an administrator's lock, a lost site; not a
+ * lock after failed logins, a reset password or an expired one. */
+TEST(account_revoked)
+{
+	char *berlin[] = {(char *)"berlin", NULL};
+	struct tsr_account a = {.status = TSR_STATUS_ACTIVE, .sites = berlin};
+
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_OK);
+	ASSERT_EQ(tsr_account_revoked(&a, NULL), TSR_ACCT_OK);
+	a.must_change = true;
+	a.locked_at = NOW - 10;
+	a.changed_at = 1;
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_OK);
+	ASSERT_EQ(tsr_account_revoked(&a, "paris"), TSR_ACCT_NO_SITE);
+	a.sites_all = true;
+	ASSERT_EQ(tsr_account_revoked(&a, "paris"), TSR_ACCT_OK);
+	a.locked_forever = true;
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_LOCKED);
+	a.status = TSR_STATUS_INACTIVE;
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_INACTIVE);
+	a.status = TSR_STATUS_INVALID;
+	a.locked_forever = false;
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_INACTIVE);
+	a.status = TSR_STATUS_NONE; /* plain RFC 2307: only the site counts */
+	a.sites_all = false;
+	ASSERT_EQ(tsr_account_revoked(&a, "berlin"), TSR_ACCT_OK);
+}
+
 TEST(account_gentime_variants)
 {
 	int64_t t;

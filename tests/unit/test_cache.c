@@ -36,7 +36,7 @@ sample(struct tsr_cache_wimage *img)
 	                                    200001, false, bob_groups,  1,         -1};
 	groups[0] = (struct tsr_cache_wgroup){"staff", 200001, false, staff_members, 2};
 	groups[1] = (struct tsr_cache_wgroup){"member", 200002, true, role_members, 1};
-	accounts[0] = (struct tsr_cache_waccount){TSR_STATUS_ACTIVE,
+	accounts[0] = (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE,
 	                                          TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN,
 	                                          0,
 	                                          "member",
@@ -130,7 +130,7 @@ TEST(cache_account_for_pam)
 
 	ASSERT_OK(tsr_cache_open(write_sample(), &c));
 	ASSERT_OK(tsr_cache_account(c, "alice", &a));
-	ASSERT_EQ(a.status, TSR_STATUS_ACTIVE);
+	ASSERT_EQ(a.status, TSR_CACHE_STATUS_ACTIVE);
 	ASSERT_TRUE(a.flags & TSR_ACCOUNT_MUST_CHANGE);
 	ASSERT_TRUE(!(a.flags & TSR_ACCOUNT_LOCKED));
 	ASSERT_STREQ(a.role, "member");

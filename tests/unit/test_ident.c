@@ -282,7 +282,7 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_TRUE(u->private_group);
 	ASSERT_TRUE(u->account >= 0);
 	a = &r.img.accounts[u->account];
-	ASSERT_EQ(a->status, TSR_STATUS_ACTIVE);
+	ASSERT_EQ(a->status, TSR_CACHE_STATUS_ACTIVE);
 	ASSERT_EQ(a->flags, TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN);
 	ASSERT_STREQ(a->role, "Member");
 	ASSERT_STREQ(a->language, "de");
@@ -290,7 +290,7 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_STREQ(a->sites[0], "berlin");
 	u = wuser(&r, "bob");
 	a = &r.img.accounts[u->account];
-	ASSERT_EQ(a->status, TSR_STATUS_INACTIVE);
+	ASSERT_EQ(a->status, TSR_CACHE_STATUS_INACTIVE);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_LOCKED);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_SITES_ALL);
 	ASSERT_EQ(a->locked_since, 0);

@@ -65,6 +65,75 @@ TEST(session_write_read_remove)
 	ASSERT_ERR(-ENOENT, tsr_session_read(sessions_dir(), "../x", &t));
 }
 
+TEST(session_process_identity_round_trip)
+{
+	struct tsr_session s = {.user = (char *)"alice",
+	                        .pid = 4242,
+	                        .start = 1795396197,
+	                        .lifetime = 60,
+	                        .pid_start = 123456789,
+	                        .audit = 17,
+	                        .boot_id = "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a",
+	                        .start_boot_ms = 5000};
+	struct tsr_session t = {0};
+	char path[600];
+	int fd;
+
+	ASSERT_OK(tsr_session_write(sessions_dir(), &s));
+	ASSERT_OK(tsr_session_read(sessions_dir(), s.id, &t));
+	ASSERT_EQ(t.pid_start, 123456789);
+	ASSERT_EQ(t.audit, 17);
+	ASSERT_STREQ(t.boot_id, "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a");
+	ASSERT_EQ(t.start_boot_ms, 5000);
+	tsr_session_clear(&t);
+	/* a boot id that is not one makes the record malformed */
+	(void)snprintf(path, sizeof(path), "%s/%s", sessions_dir(),
+	               "0123456789abcdef0123456789abcdef");
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_TRUE(dprintf(fd, "version=1\nuser=bob\npid=9\nstart=100\nboot_id=../../x\n") > 0);
+	close(fd);
+	ASSERT_ERR(-EBADMSG,
+	           tsr_session_read(sessions_dir(), "0123456789abcdef0123456789abcdef", &t));
+	/* older records without these keys still read */
+	fd = open(path, O_TRUNC | O_WRONLY);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_TRUE(dprintf(fd, "version=1\nuser=bob\npid=9\nstart=100\n") > 0);
+	close(fd);
+	ASSERT_OK(tsr_session_read(sessions_dir(), "0123456789abcdef0123456789abcdef", &t));
+	ASSERT_EQ(t.pid_start, 0);
+	ASSERT_STREQ(t.boot_id, "");
+	tsr_session_clear(&t);
+}
+
+/* G2, C12: the lifetime is counted on the boot clock, so wall-clock steps change nothing. */
+TEST(session_left_on_the_boot_clock)
+{
+	static const char boot[] = "7a2a54fe-43b5-4c3e-8a19-8fb551d9b33a";
+	struct tsr_session s = {.start = 1000000, .lifetime = 600, .start_boot_ms = 50000};
+
+	memcpy(s.boot_id, boot, sizeof(boot));
+	s.expiry = tsr_session_expiry(s.start, s.lifetime, false);
+	ASSERT_EQ(tsr_session_left(&s, boot, 50000, 1000000), 600000);
+	ASSERT_EQ(tsr_session_left(&s, boot, 650000, 1000600), 0);
+	ASSERT_EQ(tsr_session_left(&s, boot, 649999, 1000599), 1); /* not a millisecond early */
+	/* the wall clock jumps a day ahead: 100 s used, 500 left */
+	ASSERT_EQ(tsr_session_left(&s, boot, 150000, 1000000 + 86400), 500000);
+	/* ... or a day back: the lifetime still runs out on time */
+	ASSERT_EQ(tsr_session_left(&s, boot, 650000, 1000000 - 86400), 0);
+	/* another boot (or none recorded): the wall clock is all there is */
+	ASSERT_EQ(tsr_session_left(&s, "00000000-0000-0000-0000-000000000000", 5, 1000100), 500000);
+	s.boot_id[0] = '\0';
+	ASSERT_EQ(tsr_session_left(&s, boot, 5, 1000700), 0);
+	ASSERT_EQ(tsr_session_left(&s, boot, 5, 900000), 600000); /* before its start: unused */
+	/* stay logged in, or no lifetime: never */
+	s.stay_logged_in = true;
+	ASSERT_EQ(tsr_session_left(&s, boot, 99999, 99999999), -1);
+	s.stay_logged_in = false;
+	s.lifetime = 0;
+	ASSERT_EQ(tsr_session_left(&s, boot, 99999, 99999999), -1);
+}
+
 static int
 count(const struct tsr_session *s, void *ctx)
 {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cache.h"
@@ -94,6 +95,7 @@ cache_status(struct tool *t)
 {
 	struct tsr_cache_info info;
 	struct tsr_cache *c;
+	struct stat st;
 	int r;
 
 	r = open_image(t, &c);
@@ -108,6 +110,9 @@ cache_status(struct tool *t)
 	printf("%-12s %llu bytes\n", "size", (unsigned long long)info.size);
 	when("written", info.created);
 	when("data as of", info.synced);
+	/* its age for pam_tessera's offline decisions (tesserad renews it while in step) */
+	if (stat(t->cfg->cache.path, &st) == 0)
+		when("confirmed", (int64_t)st.st_mtime);
 	printf("%-12s %u\n", "users", info.n_users);
 	printf("%-12s %u (+%u private groups)\n", "groups", info.n_groups, info.n_private_groups);
 	printf("%-12s %u\n", "accounts", info.n_accounts);

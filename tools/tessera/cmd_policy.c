@@ -174,23 +174,6 @@ load(struct tool *t, struct policy *pol)
 }
 
 static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void
 show_json(const struct policy *pol)
 {
 	static const char *const cls[] = {"upper", "lower", "digit", "symbol", "letter"};
@@ -201,12 +184,12 @@ show_json(const struct policy *pol)
 	bool first = true;
 
 	printf("{\"dn\":");
-	json_str(pol->dn);
+	tool_json_str(pol->dn);
 	printf(",\"min_length\":%u,\"max_length\":%u,\"require\":[", q->min_length, q->max_length);
 	for (i = 0; i < TSR_ARRAY_SIZE(cls); i++)
 		if (q->require & (1u << i)) {
 			printf("%s", first ? "" : ",");
-			json_str(cls[i]);
+			tool_json_str(cls[i]);
 			first = false;
 		}
 	printf("],\"min_classes\":%u,\"names\":\"%s\",\"max_run\":%u,\"max_sequence\":%u,"
@@ -215,7 +198,7 @@ show_json(const struct policy *pol)
 	       q->dictionary ? "builtin" : "none");
 	for (w = q->banned; w && *w; w++) {
 		printf("%s", w == q->banned ? "" : ",");
-		json_str(*w);
+		tool_json_str(*w);
 	}
 	printf("],\"history\":%u,\"max_age\":%u,\"expire_warning\":%u,\"grace\":%u,"
 	       "\"min_age\":%u,\"lockout\":%u,\"lockout_duration\":%u,\"failure_window\":%u,"
@@ -224,7 +207,7 @@ show_json(const struct policy *pol)
 	       p->min_age, p->acct.lockout ? p->max_failure : 0, p->acct.lockout_duration,
 	       p->failure_interval, p->must_change ? "true" : "false", p->check_quality);
 	if (p->check_module)
-		json_str(p->check_module);
+		tool_json_str(p->check_module);
 	else
 		printf("null");
 	printf("}\n");

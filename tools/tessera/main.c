@@ -24,6 +24,7 @@ static const struct {
     {"export", cmd_export, "the users as CSV (what import reads) or LDIF"},
     {"cache", cmd_cache, "this host's cache image (tesserad): status, show a user or group"},
     {"policy", cmd_policy, "the password policy: show, set, check a password"},
+    {"session", cmd_session, "login sessions on this host: list, end"},
 };
 
 static void

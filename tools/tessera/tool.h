@@ -39,6 +39,7 @@ int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_server(struct tool *t, int argc, char **argv);
 int cmd_cache(struct tool *t, int argc, char **argv);
 int cmd_policy(struct tool *t, int argc, char **argv);
+int cmd_session(struct tool *t, int argc, char **argv);
 
 /* The ppolicy check module (tessera_pwcheck.so) as an absolute path: next to this tool
  * (a build tree), else in the slapd module directory (installed). 0 or -ENOENT. */
@@ -71,6 +72,9 @@ void tool_cleanup(struct tool *t);
  * input is given, stdout and stderr appended to log (or inherited when NULL).
  * Returns the exit status (0..255), or a negative errno if it could not run. */
 TSR_MUST_USE int tool_run(const char *const argv[], const char *input, const char *log);
+
+/* s as a JSON string on stdout (quoted, escaped; bytes of invalid UTF-8 as \u00XX). */
+void tool_json_str(const char *s);
 
 /* Write text to path atomically (temporary file, fsync, rename) with mode. */
 TSR_MUST_USE int tool_write_file(const char *path, const char *text, mode_t mode);

@@ -1,6 +1,7 @@
 /* main.c: `tesserad [--config FILE] [--once] [--allow-loss] [--debug]`.
  *
- * Keeps the host's cache image in step with the directory (tesserad(8)). Never looks up
+ * Keeps the host's cache image in step with the directory and enforces login sessions
+ * (tesserad(8)). Never looks up
  * users through NSS itself (no recursion into tessera): local accounts are read from
  * /etc/passwd and /etc/group directly. */
 #include <errno.h>
@@ -41,9 +42,12 @@ usage(FILE *f)
 	      "Keep this host's users and groups in step with the directory: read it (syncrepl,\n"
 	      "or a full read every [sync] refresh_interval where the server has no syncprov),\n"
 	      "validate every entry, and publish the cache image that libnss_tessera.so.2 and\n"
-	      "pam_tessera.so read.\n\n"
+	      "pam_tessera.so read. End the login sessions pam_tessera records ([session] dir)\n"
+	      "whose lifetime has passed, and every session of a user who is deactivated,\n"
+	      "locked by an administrator, removed, or no longer allowed at this host's site.\n\n"
 	      "  --config FILE   configuration (default " TSR_CFG_DEFAULT_PATH ")\n"
-	      "  --once          one full sync, publish, save the sync state, exit\n"
+	      "  --once          one full sync, publish, save the sync state, exit (no session\n"
+	      "                  enforcement)\n"
 	      "  --allow-loss    publish even if most users would disappear at once\n"
 	      "  --debug         log debug messages too\n"
 	      "  --help, --version\n\n"
@@ -211,6 +215,8 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (!d.once)
+		(void)sessions_start(&d);
 
 	for (;;) {
 		r = sync_session(&d);
@@ -241,6 +247,7 @@ main(int argc, char **argv)
 			failures = 0;
 		}
 	}
+	sessions_stop();
 	if (!d.held || d.once)
 		snapshot(&d);
 	snprintf(d.state, sizeof(d.state), "stopped");

@@ -1,6 +1,7 @@
 /* publish.c: the store -> the cache image, the mass-loss guard, status and snapshot. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #define MASS_LOSS_MIN  10 /* fewer lost users than this is never a mass loss */
 #define LOSS_WINDOW_MS (10 * 60 * 1000)
+#define HEARTBEAT_MS   60000
 
 void
 daemon_error(struct daemon *d, const char *fmt, ...)
@@ -59,6 +61,19 @@ snapshot(struct daemon *d)
 		        strerror(-r));
 	d->changes_since_snapshot = 0;
 	d->last_snapshot_ms = tsr_now_ms();
+}
+
+void
+heartbeat(struct daemon *d, bool due)
+{
+	uint64_t now = tsr_now_ms();
+
+	if (!d->have_image || d->held || (due && now - d->heartbeat_ms < HEARTBEAT_MS))
+		return;
+	if (utimensat(AT_FDCWD, d->image_path, NULL, 0) < 0)
+		tsr_log(LOG_WARNING, "cannot renew the age of %s: %s", d->image_path,
+		        strerror(errno));
+	d->heartbeat_ms = now;
 }
 
 static void
@@ -138,6 +153,7 @@ publish(struct daemon *d, bool force)
 	d->have_image = true;
 	d->published_users = res.img.nusers;
 	d->published_at = time(NULL);
+	d->heartbeat_ms = tsr_now_ms(); /* a new file: its time is now */
 	tsr_log(LOG_INFO,
 	        "published generation %llu: %u users, %u groups, %zu entries not published, "
 	        "%llu bytes, %llu ms",

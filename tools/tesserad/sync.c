@@ -466,6 +466,8 @@ follow(struct daemon *d, ldap_sync_t *ls, struct session *s)
 			keep_cookie(d, ls);
 			snapshot(d);
 		}
+		if (!d->dirty)
+			heartbeat(d, true); /* following, in step: the image is current */
 		wait_ms = 1000;
 		if (d->dirty) {
 			uint64_t due = d->dirty_since_ms + d->cfg->sync.batch_delay;
@@ -545,6 +547,8 @@ sync_session(struct daemon *d)
 		r = poll_refresh(&s, l);
 		if (r == 0 && (d->dirty || !d->have_image))
 			r = publish(d, true);
+		if (r == 0)
+			heartbeat(d, false);
 		goto done;
 	}
 	d->mode = "syncrepl";
@@ -568,6 +572,8 @@ sync_session(struct daemon *d)
 	r = 0;
 	if (d->dirty || !d->have_image)
 		r = publish(d, true);
+	if (r == 0)
+		heartbeat(d, false); /* the refresh found the image current */
 	snapshot(d);
 	if (!d->once)
 		r = follow(d, &ls, &s);

@@ -3,7 +3,8 @@
  * main.c: options, configuration, lock, signals, the retry loop. sync.c: one directory
  * session (ldap_sync refreshAndPersist or refreshOnly, or a paged full read where the
  * server has no syncprov) feeding the entry store. publish.c: the store -> a validated
- * image (lib/ident + lib/cache), the mass-loss guard, the status file and the snapshot. */
+ * image (lib/ident + lib/cache), the mass-loss guard, the status file and the snapshot.
+ * sessions.c: session enforcement, in a thread of its own (records, lifetimes, revocation). */
 #ifndef TSR_TESSERAD_H
 #define TSR_TESSERAD_H
 
@@ -40,6 +41,7 @@ struct daemon {
 	char last_error[512];
 	int64_t last_error_at;
 	char *image_path, *state_path, *status_path;
+	uint64_t heartbeat_ms; /* when the image's age was last renewed */
 };
 
 extern volatile sig_atomic_t tesserad_stop, tesserad_resync, tesserad_accept_loss;
@@ -58,5 +60,13 @@ void snapshot(struct daemon *d);
 void write_status(struct daemon *d);
 /* Record an error for the status file and log it. */
 TSR_PRINTF(2, 3) void daemon_error(struct daemon *d, const char *fmt, ...);
+/* The image matches the directory now: renew its age (its modification time, which
+ * pam_tessera's offline decisions read), unless it is held back. With due, only when the
+ * last renewal is a minute old. */
+void heartbeat(struct daemon *d, bool due);
+
+/* Session enforcement: start the thread (it stops with tesserad_stop), wait for it. */
+int sessions_start(struct daemon *d);
+void sessions_stop(void);
 
 #endif
