@@ -13,7 +13,7 @@ run $T role list
 
 step "People: invited users with roles, sites, badges; a generated first password"
 run $T user add ada --email ada@example.org --name "Ada Lovelace" --role tenant-admin --badge A-0001
-echo 'Sam-Initial-2026' | run $T user add sam --email sam@example.org --name "Sam Carter" \
+echo 'Lantern-Initial-2026' | run $T user add sam --email sam@example.org --name "Sam Carter" \
 	--role site-admin --site berlin --badge B-0042 --title "Site manager" --password-stdin
 run $T user add mia --email mia@example.org --name "Mia Wong" --first Mia --last Wong \
 	--site berlin --badge B-0043 --title Technician --phone "+49 30 1234 5678" --language de --no-password
@@ -25,8 +25,8 @@ run $T user list
 run $T user show mia
 
 step "Sam logs in once (the first password must be changed), then acts as himself"
-run ldappasswd -x -H "$LDAPI" -D "uid=sam,$P" -w Sam-Initial-2026 -a Sam-Initial-2026 -s Sam-Chosen-2026
-printf 'Sam-Chosen-2026' >"$D/sam.pw"
+run ldappasswd -x -H "$LDAPI" -D "uid=sam,$P" -w Lantern-Initial-2026 -a Lantern-Initial-2026 -s Harbour-Chosen-2026
+printf 'Harbour-Chosen-2026' >"$D/sam.pw"
 chmod 600 "$D/sam.pw"
 run $T --as sam --password-file "$D/sam.pw" user set mia --title "Senior technician"
 echo "# Paul works in Paris; Sam's powers end at Berlin (exit 3):"
