@@ -272,14 +272,14 @@ tsr_person() {
 	local login=$1 role=$2 s sites=()
 	shift 2
 	for s in "$@"; do sites+=(--site "$s"); done
-	printf 'Initial-%s-1\n' "$login" | tt user add "$login" --email "$login@example.org" \
+	printf 'Kz4#Wm7!Qp2\n' | tt user add "$login" --email "$login@example.org" \
 		--name "Person ${login^}" --role "$role" "${sites[@]}" --password-stdin >/dev/null \
 		|| { echo "FAIL tsr_person $login: user add"; return 1; }
 	# The new password must pass the tenant's policy (no part of the login or names).
 	printf 'Tq8#Vx2!m%s' "$RANDOM" >"$T/pw.$login"
 	chmod 600 "$T/pw.$login"
-	ldappasswd -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -w "Initial-$login-1" \
-		-a "Initial-$login-1" -s "$(cat "$T/pw.$login")" >/dev/null \
+	ldappasswd -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -w 'Kz4#Wm7!Qp2' \
+		-a 'Kz4#Wm7!Qp2' -s "$(cat "$T/pw.$login")" >/dev/null \
 		|| { echo "FAIL tsr_person $login: first password change"; return 1; }
 	# The first real login: last activity recorded (lastbind), the user is active.
 	ldapwhoami -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -y "$T/pw.$login" >/dev/null \

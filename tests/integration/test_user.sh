@@ -73,6 +73,10 @@ bad several "email.*; phone" carol --email nope --name C --phone 12
 bad newline "name .*control" carol --email c@example.org --name "$(printf 'C\nchangetype: delete')"
 expect_rc 2 user_add_short_password sh -c "echo short | '$TESSERA' --config '$SRV_CONF' user add carol --email c@example.org --name C --password-stdin"
 expect_out user_add_short_password_says "password: must have at least 8 characters"
+# The tenant's policy applies to passwords an admin sets (the rootdn bypasses slapd's check).
+expect_rc 2 user_add_policy_password sh -c "echo 'Carol-Winter-2026' | '$TESSERA' --config '$SRV_CONF' user add carol --email c@example.org --name 'C Lee' --password-stdin"
+expect_out user_add_policy_password_says "password rejected: .*name"
+expect_rc 2 user_add_policy_password_names sh -c "echo 'Harbour-Winter-2026' | '$TESSERA' --config '$SRV_CONF' user add carol --email c@example.org --name 'Harbour Lee' --password-stdin"
 [ "$(audit_count)" = "$n0" ] && [ -z "$(lsearch -b "$P" '(uid=carol)' dn)" ] \
 	&& pass user_add_invalid_writes_nothing || fail user_add_invalid_writes_nothing
 
@@ -252,6 +256,8 @@ printf '%s' "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin)["passwo
 tt audit --user dora --action user.reset-password | grep -q "password: changed; must_change_password" \
 	&& pass user_reset_audited_as_changed || fail user_reset_audited_as_changed
 expect_rc 2 user_reset_short "sh" -c "echo abc | '$TESSERA' --config '$SRV_CONF' user reset-password dora --password-stdin"
+expect_rc 2 user_reset_policy "sh" -c "echo 'Dora-Summer-2026' | '$TESSERA' --config '$SRV_CONF' user reset-password dora --password-stdin"
+expect_out user_reset_policy_says "password rejected: .*name"
 
 # -- licence limit: exit 6 with how many are used and what to do
 tt tenant set --max-users 3 >/dev/null

@@ -358,7 +358,6 @@ password_precheck(const char *pw)
 	const unsigned char *p;
 	size_t n = strlen(pw);
 
-	/* lib/pwpolicy (the tenant's password rules) replaces this check when it lands. */
 	if (n < 8) {
 		tool_err("password: must have at least 8 characters");
 		return EXIT_USAGE;

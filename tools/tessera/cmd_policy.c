@@ -680,6 +680,50 @@ out:
 
 /* ---- check ---- */
 
+int
+policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_ldap_err err = {0};
+	struct policy pol = {0};
+	char *msg = NULL;
+	int r, code = EXIT_USAGE;
+
+	r = tool_ldap(t);
+	if (r == 0)
+		r = tsr_login_default_policy_dn(t->cfg->dir.base, &pol.dn);
+	if (r == 0)
+		r = tsr_login_policy_read(t->ldap, pol.dn, &pol.p, &errs, &err);
+	/* No policy entry (a directory not made by `tessera server init`, or one the
+	 * actor may not read): the default rules, never none. An invalid
+	 * pwdCheckModuleArg already left the default rules in pol.p. */
+	if (r == -ENOENT) {
+		tsr_login_policy_clear(&pol.p);
+		memset(&pol.p, 0, sizeof(pol.p));
+		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &pol.p.quality);
+	}
+	if (r < 0) {
+		tool_err("password: cannot read the password policy: %s",
+		         err.msg[0] ? err.msg : strerror(-r));
+		code = tool_exit_code(r);
+		goto out;
+	}
+	tsr_errs_clear(&errs);
+	r = tsr_pwpolicy_check(&pol.p.quality, pw, strlen(pw), who, &errs);
+	if (r == 0)
+		code = EXIT_DONE;
+	else if (r < 0 || tsr_pwpolicy_join(&errs, "password rejected: ", &msg) < 0)
+		code = EXIT_FAILURE_SYS;
+	else
+		tool_err("%s", msg);
+out:
+	free(msg);
+	tsr_errs_clear(&errs);
+	tsr_login_policy_clear(&pol.p);
+	free(pol.dn);
+	return code;
+}
+
 static int
 policy_check(struct tool *t, int argc, char **argv)
 {

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "hash.h"
 #include "photo.h"
+#include "pwpolicy.h"
 #include "secret.h"
 #include "validate.h"
 
@@ -207,11 +208,13 @@ parse_profile(const char *verb, int argc, char **argv, struct uin *in, struct pw
 	return EXIT_DONE;
 }
 
-/* A password from stdin (checked) or generated; NULL with EXIT_DONE for none. */
+/* A password from stdin or generated, either meeting the tenant's policy for who; NULL
+ * with EXIT_DONE for none. The rootdn bypasses slapd's check, so the tool applies it. */
 static int
-get_password(const struct pw_choice *pw, bool default_generate, char **ret, bool *generated)
+get_password(const struct pw_choice *pw, bool default_generate, const struct tsr_pw_user *who,
+             char **ret, bool *generated)
 {
-	int r, code;
+	int r, code, tries;
 
 	*ret = NULL;
 	*generated = false;
@@ -222,17 +225,34 @@ get_password(const struct pw_choice *pw, bool default_generate, char **ret, bool
 		if (r < 0)
 			return EXIT_USAGE;
 		code = password_precheck(*ret);
+		if (code == EXIT_DONE)
+			code = policy_admits(admin_tool(), *ret, who);
 		if (code != EXIT_DONE) {
 			tsr_secret_free(*ret);
 			*ret = NULL;
 		}
 		return code;
 	}
-	r = tsr_random_password(admin_tool()->cfg->admin.password_length, ret);
-	if (r < 0)
-		return report(EXIT_FAILURE_SYS, "cannot generate a password: %s", strerror(-r));
-	*generated = true;
-	return EXIT_DONE;
+	/* Random passwords hold every class; a rare run or sequence is drawn again. */
+	for (tries = 0; tries < 20; tries++) {
+		r = tsr_random_password(admin_tool()->cfg->admin.password_length, ret);
+		if (r < 0)
+			return report(EXIT_FAILURE_SYS, "cannot generate a password: %s",
+			              strerror(-r));
+		code = policy_admits(admin_tool(), *ret, who);
+		if (code == EXIT_DONE) {
+			*generated = true;
+			return EXIT_DONE;
+		}
+		tsr_secret_free(*ret);
+		*ret = NULL;
+		if (code != EXIT_USAGE)
+			return code;
+	}
+	return report(EXIT_USAGE,
+	              "[admin] password_length: generated passwords of %u "
+	              "characters do not meet the password policy",
+	              (unsigned)admin_tool()->cfg->admin.password_length);
 }
 
 static void
@@ -271,7 +291,12 @@ user_add(int argc, char **argv)
 		code = report_errs(&errs);
 		goto out;
 	}
-	code = get_password(&pw, true, &password, &generated);
+	{
+		const char *names[] = {in.name, in.first, in.last, in.email, NULL};
+		struct tsr_pw_user who = {in.login, names};
+
+		code = get_password(&pw, true, &who, &password, &generated);
+	}
 	if (code != EXIT_DONE)
 		goto out;
 	code = user_create(&in, password, NULL, &uid);
@@ -1091,7 +1116,12 @@ user_reset_password(int argc, char **argv)
 		              u->login, u->role ? u->role : "none");
 		goto out;
 	}
-	code = get_password(&pw, true, &password, &generated);
+	{
+		const char *names[] = {u->name, u->first, u->last, u->email, NULL};
+		struct tsr_pw_user who = {u->login, names};
+
+		code = get_password(&pw, true, &who, &password, &generated);
+	}
 	if (code != EXIT_DONE)
 		goto out;
 	inactive = strcmp(user_status(u), "inactive") == 0;

@@ -44,6 +44,11 @@ int cmd_session(struct tool *t, int argc, char **argv);
 /* The ppolicy check module (tessera_pwcheck.so) as an absolute path: next to this tool
  * (a build tree), else in the slapd module directory (installed). 0 or -ENOENT. */
 TSR_MUST_USE int tool_pwcheck_module(char *out, size_t n);
+/* Does pw meet the tenant's password policy (the default rules when the directory has
+ * none)? Prints "password rejected: <rules>" in slapd's words; an exit code. who may
+ * have NULL fields. */
+struct tsr_pw_user;
+int policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who);
 /* The admin tool (issue 3): admin.h. */
 int cmd_user(struct tool *t, int argc, char **argv);
 int cmd_role(struct tool *t, int argc, char **argv);
