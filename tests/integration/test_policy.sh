@@ -38,6 +38,11 @@ expect_rc 0 policy_set_strong TS policy set --preset all-classes-12 --history 10
 	--expire-warning 14d --grace 2 --lockout 3 --lockout-duration 30m --failure-window 10m --ban Acme
 expect_out policy_set_shows_result "from 12 to 128 characters"
 expect_out policy_set_shows_lockout "after 3 failed logins within 10 min, for 30 min"
+# Every change is in the audit trail, with the actor and what changed (F6).
+OUT=$(TS audit --action policy.set)
+expect_out policy_set_audited "root@.* policy.set +default \(password policy\)"
+expect_out policy_set_audit_rules "rules: .*min_length=8.* -> .*min_length=12"
+expect_out policy_set_audit_numbers "pwdMaxFailure: [0-9]+ -> 3"
 OUT=$(lsearch -b "$POL" -s base pwdInHistory pwdMaxAge pwdExpireWarning pwdGraceAuthNLimit pwdMaxFailure pwdLockoutDuration pwdCheckModuleArg pwdMinLength)
 expect_out policy_set_history "^pwdInHistory: 10$"
 expect_out policy_set_max_age "^pwdMaxAge: 7776000$"
@@ -67,6 +72,7 @@ EOF
 
 # -- bad input: a message naming the option and the rule, exit 2, nothing written
 before=$(snapshot)
+n_audit=$(audit_count '(tesseraAuditAction=policy.set)')
 bad() { # bad NAME PATTERN ARGS...: exit 2, message, policy unchanged
 	local name=$1 pat=$2
 	shift 2
@@ -85,6 +91,8 @@ bad spaces "a setting is one word" --require "upper min_length=1"
 bad unknown "unknown or incomplete option '--colour'" --colour blue
 bad unban "--unban: 'nothing' is not banned" --unban nothing
 bad nothing "nothing to change"
+[ "$(audit_count '(tesseraAuditAction=policy.set)')" = "$n_audit" ] \
+	&& pass policy_bad_input_audits_nothing || fail policy_bad_input_audits_nothing
 [ "$(snapshot)" = "$before" ] && pass policy_bad_input_changes_nothing || fail policy_bad_input_changes_nothing
 
 # -- check: a password against the rules, without changing anything

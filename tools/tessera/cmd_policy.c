@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "login.h"
 #include "secret.h"
 #include "tool.h"
@@ -450,66 +451,73 @@ apply_numbers(struct tsr_login_policy *p, const struct change *c)
 	return 0;
 }
 
+/* The numbers of the policy entry, in the order they are written and audited. */
+#define POLICY_NUMBERS(p)                                                                          \
+	{                                                                                          \
+		{"pwdInHistory", (p)->in_history}, {"pwdMaxAge", (p)->acct.max_age},               \
+		    {"pwdExpireWarning", (p)->acct.expire_warning},                                \
+		    {"pwdGraceAuthNLimit", (p)->acct.grace_limit}, {"pwdMinAge", (p)->min_age},    \
+		    {"pwdMaxFailure", (p)->max_failure},                                           \
+		    {"pwdLockoutDuration", (p)->acct.lockout_duration},                            \
+		    {"pwdFailureCountInterval", (p)->failure_interval},                            \
+	}
+struct policy_number {
+	const char *attr;
+	uint32_t v;
+};
+#define N_NUMBERS 8
+
+/* Write pol (old: what the entry held) with its audit entry "policy.set": the rules'
+ * text form and every number that changed. */
 static int
-write_policy(struct tool *t, const struct policy *pol, const char *module, bool add_class)
+write_policy(const struct policy *old, const struct policy *pol, const char *module, bool add_class)
 {
-	char num[10][16], *text = NULL;
-	struct tsr_ldap_err err;
-	LDAPMod mods[16], *list[17];
-	char *vals[16][2];
-	size_t n = 0;
-	int rc, r;
+	const struct policy_number was[N_NUMBERS] = POLICY_NUMBERS(&old->p);
+	const struct policy_number now[N_NUMBERS] = POLICY_NUMBERS(&pol->p);
+	char a[16], b[16], *text = NULL, *old_text = NULL;
+	struct mods m = {0};
+	struct wr w = {0};
+	size_t i;
+	int r;
 
 	r = tsr_pwpolicy_format(&pol->p.quality, &text);
-	if (r < 0)
-		return r;
-#define MOD(op, attr, v)                                                                           \
-	do {                                                                                       \
-		vals[n][0] = (char *)(v);                                                          \
-		vals[n][1] = NULL;                                                                 \
-		mods[n].mod_op = (op);                                                             \
-		mods[n].mod_type = (char *)(attr);                                                 \
-		mods[n].mod_values = vals[n];                                                      \
-		list[n] = &mods[n];                                                                \
-		n++;                                                                               \
-	} while (0)
-#define NUM(attr, v)                                                                               \
-	do {                                                                                       \
-		(void)snprintf(num[n % 10], sizeof(num[0]), "%u", (unsigned)(v));                  \
-		MOD(LDAP_MOD_REPLACE, attr, num[n % 10]);                                          \
-	} while (0)
-	if (add_class)
-		MOD(LDAP_MOD_ADD, "objectClass", "pwdPolicyChecker");
-	MOD(LDAP_MOD_REPLACE, "pwdCheckModuleArg", text);
-	MOD(LDAP_MOD_REPLACE, "pwdCheckModule", module);
-	MOD(LDAP_MOD_REPLACE, "pwdCheckQuality", "2");
+	if (r == 0)
+		r = tsr_pwpolicy_format(&old->p.quality, &old_text);
+	if (r == 0)
+		r = wr_init(&w, "policy.set", "default", "password policy", pol->dn);
+	if (r == 0 && add_class)
+		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "pwdPolicyChecker");
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdCheckModuleArg", text);
+	if (r == 0)
+		r = tsr_audit_change(&w.audit, "rules", old_text, text);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdCheckModule", module);
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdCheckQuality", "2");
 	/* Length is the check module's rule: ppolicy's own pwdMinLength would answer first,
 	 * counting bytes, with a message that names no rule. */
-	mods[n].mod_op = LDAP_MOD_REPLACE;
-	mods[n].mod_type = (char *)"pwdMinLength";
-	mods[n].mod_values = NULL;
-	list[n] = &mods[n];
-	n++;
-	NUM("pwdInHistory", pol->p.in_history);
-	NUM("pwdMaxAge", pol->p.acct.max_age);
-	NUM("pwdExpireWarning", pol->p.acct.expire_warning);
-	NUM("pwdGraceAuthNLimit", pol->p.acct.grace_limit);
-	NUM("pwdMinAge", pol->p.min_age);
-	NUM("pwdMaxFailure", pol->p.max_failure);
-	MOD(LDAP_MOD_REPLACE, "pwdLockout", "TRUE");
-	NUM("pwdLockoutDuration", pol->p.acct.lockout_duration);
-	NUM("pwdFailureCountInterval", pol->p.failure_interval);
-#undef NUM
-#undef MOD
-	list[n] = NULL;
-	rc = ldap_modify_ext_s(tsr_ldap_handle(t->ldap), pol->dn, list, NULL, NULL);
-	free(text);
-	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(t->ldap, rc, &err);
-		tool_err("cannot write %s: %s", pol->dn, err.msg);
-		return tsr_ldap_errno(rc);
+	if (r == 0)
+		r = mods_str(&m, LDAP_MOD_REPLACE, "pwdMinLength", NULL);
+	for (i = 0; r == 0 && i < N_NUMBERS; i++) {
+		(void)snprintf(a, sizeof(a), "%u", (unsigned)was[i].v);
+		(void)snprintf(b, sizeof(b), "%u", (unsigned)now[i].v);
+		r = mods_one(&m, LDAP_MOD_REPLACE, now[i].attr, b);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, now[i].attr, a, b);
 	}
-	return 0;
+	if (r == 0)
+		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdLockout", "TRUE");
+	if (r == 0) {
+		r = wr_send(&w, WOP_MODIFY, pol->dn, &m);
+		if (r < 0)
+			tool_err("cannot write %s: %s", pol->dn, dir_errmsg());
+	}
+	mods_free(&m);
+	wr_free(&w);
+	free(text);
+	free(old_text);
+	return r;
 }
 
 static int
@@ -539,7 +547,7 @@ policy_set(struct tool *t, int argc, char **argv)
 	                                     {"check-module", required_argument, NULL, 'M'},
 	                                     {NULL, 0, NULL, 0}};
 	struct change c = {0};
-	struct policy pol = {0};
+	struct policy pol = {0}, old = {0};
 	struct tsr_errs errs = {0};
 	char module[PATH_MAX];
 	const char *use_module;
@@ -638,7 +646,14 @@ policy_set(struct tool *t, int argc, char **argv)
 		tool_usage("--check-module: '%s' is not an absolute path", c.check_module);
 		goto out;
 	}
-	r = load(t, &pol);
+	/* The actor for the audit entry; then the entry as it is (old) and as it will be. */
+	code = admin_begin(t);
+	if (code != EXIT_DONE)
+		goto out;
+	code = EXIT_USAGE;
+	r = load(t, &old);
+	if (r == 0)
+		r = load(t, &pol);
 	if (r < 0) {
 		code = tool_exit_code(r);
 		goto out;
@@ -659,7 +674,7 @@ policy_set(struct tool *t, int argc, char **argv)
 		}
 		use_module = module;
 	}
-	r = write_policy(t, &pol, use_module, !pol.p.checker_class);
+	r = write_policy(&old, &pol, use_module, !pol.p.checker_class);
 	if (r < 0) {
 		code = tool_exit_code(r) == EXIT_USAGE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 		goto out;
@@ -670,9 +685,12 @@ policy_set(struct tool *t, int argc, char **argv)
 	r = load(t, &pol);
 	code = r < 0 ? tool_exit_code(r) : show(t, &pol);
 out:
+	admin_end();
 	tsr_errs_clear(&errs);
 	tsr_login_policy_clear(&pol.p);
+	tsr_login_policy_clear(&old.p);
 	free(pol.dn);
+	free(old.dn);
 	free(c.ban);
 	free(c.unban);
 	return code;
