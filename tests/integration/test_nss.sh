@@ -94,6 +94,17 @@ expect_out cache_show_language "^language +de$"
 expect_rc 0 cache_show_group "$TESSERA" --config "$T/sync.conf" cache show developers
 expect_out cache_show_group_line "^group +developers:x:101100:alice,carol$"
 expect_rc 4 cache_show_unknown "$TESSERA" --config "$T/sync.conf" cache show ghost
+# --json: the same facts as one object, for scripts
+jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+"$TESSERA" --config "$T/sync.conf" --json cache status | jq_py \
+	'assert d["generation"]==1 and d["users"]==3 and d["tesserad"]["mode"].startswith("syncrepl") and d["data_as_of"]>0, d' \
+	&& pass cache_status_json || fail cache_status_json
+"$TESSERA" --config "$T/sync.conf" --json cache show alice | jq_py \
+	'u=d["user"]; assert u["uid"]==101001 and u["gecos"]=="Alice Tester" and u["account"]["status"]=="active" and u["account"]["sites"]==["berlin"] and u["account"]["language"]=="de", d' \
+	&& pass cache_show_json_user || fail cache_show_json_user
+"$TESSERA" --config "$T/sync.conf" --json cache show developers | jq_py \
+	'g=d["group"]; assert g["gid"]==101100 and g["members"]==["alice","carol"] and g["kind"]=="group", d' \
+	&& pass cache_show_json_group || fail cache_show_json_group
 
 # -- hostile directory data never reaches the image (RELIABILITY A)
 b64() { printf '%s' "$1" | base64 -w0; }

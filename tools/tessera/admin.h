@@ -19,6 +19,7 @@
 
 #include "acl.h"
 #include "audit.h"
+#include "json.h"
 #include "profile.h"
 #include "tool.h"
 
@@ -211,8 +212,6 @@ TSR_MUST_USE int count_active(const char *role, uint32_t *ret);
  * the tenant's or the role's limit; EXIT_DONE otherwise. */
 int check_licence(const char *role, uint32_t more);
 
-struct jw;
-
 /* ---- what `user add`, `user set` and `import` are given ---- */
 
 struct uin {
@@ -261,22 +260,6 @@ TSR_MUST_USE int check_local_name(const char *name);
 int check_group_name(const char *name);
 
 /* ---- output ---- */
-
-/* JSON writer on stdout: strings escaped, keys in call order. */
-struct jw {
-	FILE *f;
-	int depth;
-	bool need_comma[16];
-};
-void jw_begin_obj(struct jw *j, const char *key);
-void jw_end_obj(struct jw *j);
-void jw_begin_arr(struct jw *j, const char *key);
-void jw_end_arr(struct jw *j);
-void jw_str(struct jw *j, const char *key, const char *v); /* NULL → null */
-void jw_int(struct jw *j, const char *key, long long v);
-void jw_bool(struct jw *j, const char *key, bool v);
-void jw_null(struct jw *j, const char *key);
-void jw_done(struct jw *j); /* final newline */
 
 /* A table for people: columns sized to their widest cell (UTF-8 aware). */
 struct table {

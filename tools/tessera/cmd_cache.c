@@ -7,17 +7,19 @@
 #include <time.h>
 
 #include "cache.h"
+#include "json.h"
 #include "tool.h"
 
 static int
 cache_help(void)
 {
-	fputs("usage: tessera [--config FILE] cache status\n"
-	      "       tessera [--config FILE] cache show USER|GROUP|ID\n\n"
+	fputs("usage: tessera [--config FILE] [--json] cache status\n"
+	      "       tessera [--config FILE] [--json] cache show USER|GROUP|ID\n\n"
 	      "  status   the image tesserad publishes ([cache] path): generation, age, counts,\n"
 	      "           last sync, tesserad's state and last error\n"
 	      "  show     one user (passwd line, groups, account state for PAM) and/or group,\n"
-	      "           by name or numeric id, exactly as the NSS module serves it\n",
+	      "           by name or numeric id, exactly as the NSS module serves it\n\n"
+	      "--json prints one object (times as Unix seconds, null for never).\n",
 	      stdout);
 	return EXIT_DONE;
 }
@@ -90,6 +92,78 @@ print_status_file(const char *dir)
 	fclose(f);
 }
 
+/* --json: the same facts for scripts; times as Unix seconds (null: never). */
+static void
+jw_time(struct jw *j, const char *key, int64_t t)
+{
+	if (t > 0)
+		jw_int(j, key, t);
+	else
+		jw_null(j, key);
+}
+
+static void
+status_file_json(struct jw *j, const char *dir)
+{
+	static const char *const text_keys[] = {"mode", "state", "last_error"};
+	static const char *const num_keys[] = {"pid", "entries", "rejected", "last_error_time",
+	                                       "synced"};
+	char path[4096], *line = NULL, *eq;
+	size_t cap = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tesserad.status", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		jw_null(j, "tesserad");
+		return;
+	}
+	jw_begin_obj(j, "tesserad");
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (i = 0; i < TSR_ARRAY_SIZE(text_keys); i++)
+			if (strcmp(line, text_keys[i]) == 0)
+				jw_str(j, line, eq + 1);
+		for (i = 0; i < TSR_ARRAY_SIZE(num_keys); i++)
+			if (strcmp(line, num_keys[i]) == 0)
+				jw_time(j, line, strtoll(eq + 1, NULL, 10));
+	}
+	jw_end_obj(j);
+	free(line);
+	fclose(f);
+}
+
+static void
+status_json(struct tool *t, const struct tsr_cache_info *info)
+{
+	struct jw j = {0};
+	struct stat st;
+
+	jw_begin_obj(&j, NULL);
+	jw_str(&j, "image", t->cfg->cache.path);
+	jw_int(&j, "generation", (long long)info->generation);
+	jw_int(&j, "size", (long long)info->size);
+	jw_time(&j, "written", info->created);
+	jw_time(&j, "data_as_of", info->synced);
+	jw_time(&j, "confirmed",
+	        stat(t->cfg->cache.path, &st) == 0 ? (int64_t)st.st_mtime : (int64_t)0);
+	jw_int(&j, "users", info->n_users);
+	jw_int(&j, "groups", info->n_groups);
+	jw_int(&j, "private_groups", info->n_private_groups);
+	jw_int(&j, "accounts", info->n_accounts);
+	if (info->session_lifetime != TSR_CACHE_UNKNOWN)
+		jw_int(&j, "session_lifetime", info->session_lifetime);
+	else
+		jw_null(&j, "session_lifetime");
+	status_file_json(&j, t->cfg->sync.state_dir);
+	jw_end_obj(&j);
+	jw_done(&j);
+}
+
 static int
 cache_status(struct tool *t)
 {
@@ -105,6 +179,11 @@ cache_status(struct tool *t)
 		return tool_exit_code(r == -ENOENT ? -EIO : r);
 	}
 	tsr_cache_info(c, &info);
+	if (t->json) {
+		status_json(t, &info);
+		tsr_cache_free(c);
+		return EXIT_DONE;
+	}
 	printf("%-12s %s\n", "image", t->cfg->cache.path);
 	printf("%-12s %llu\n", "generation", (unsigned long long)info.generation);
 	printf("%-12s %llu bytes\n", "size", (unsigned long long)info.size);
@@ -190,12 +269,74 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 	printf("%-12s %s\n", "keep session", a.flags & TSR_ACCOUNT_STAY_LOGGED_IN ? "yes" : "no");
 }
 
+static void
+group_json(struct jw *j, const struct tsr_cache *c, const struct tsr_cache_group *g)
+{
+	const char *m;
+	uint32_t i;
+
+	jw_begin_obj(j, "group");
+	jw_str(j, "name", g->name);
+	jw_int(j, "gid", g->gid);
+	jw_str(j, "kind", g->private_group ? "private" : g->role ? "role" : "group");
+	jw_begin_arr(j, "members");
+	for (i = 0; i < g->nmembers; i++)
+		if (tsr_cache_group_member(c, g, i, &m) == 0)
+			jw_str(j, NULL, m);
+	jw_end_arr(j);
+	jw_end_obj(j);
+}
+
+static void
+user_json_cache(struct jw *j, const struct tsr_cache *c, const struct tsr_cache_user *u)
+{
+	static const char *const status[] = {"unknown", "invited", "active", "inactive"};
+	struct tsr_cache_account a;
+	const char *s;
+	uint32_t i;
+
+	jw_begin_obj(j, "user");
+	jw_str(j, "name", u->name);
+	jw_int(j, "uid", u->uid);
+	jw_int(j, "gid", u->gid);
+	jw_str(j, "gecos", u->gecos);
+	jw_str(j, "home", u->home);
+	jw_str(j, "shell", u->shell);
+	jw_begin_arr(j, "groups");
+	for (i = 0; i < u->ngroups; i++)
+		jw_int(j, NULL, u->groups[i]);
+	jw_end_arr(j);
+	if (tsr_cache_account(c, u->name, &a) < 0) {
+		jw_null(j, "account");
+		jw_end_obj(j);
+		return;
+	}
+	jw_begin_obj(j, "account");
+	jw_str(j, "status", status[a.status]);
+	jw_bool(j, "locked", a.flags & TSR_ACCOUNT_LOCKED);
+	jw_time(j, "locked_since", a.flags & TSR_ACCOUNT_LOCKED ? a.locked_since : 0);
+	jw_bool(j, "must_change", a.flags & TSR_ACCOUNT_MUST_CHANGE);
+	jw_str(j, "role", a.role);
+	jw_bool(j, "role_known", a.flags & TSR_ACCOUNT_ROLE_KNOWN);
+	jw_bool(j, "sites_all", a.flags & TSR_ACCOUNT_SITES_ALL);
+	jw_begin_arr(j, "sites");
+	for (i = 0; i < a.nsites; i++)
+		if (tsr_cache_account_site(c, &a, i, &s) == 0)
+			jw_str(j, NULL, s);
+	jw_end_arr(j);
+	jw_str(j, "language", a.language);
+	jw_bool(j, "stay_logged_in", a.flags & TSR_ACCOUNT_STAY_LOGGED_IN);
+	jw_end_obj(j);
+	jw_end_obj(j);
+}
+
 static int
 cache_show(struct tool *t, const char *what)
 {
 	struct tsr_cache_user u;
 	struct tsr_cache_group g;
 	struct tsr_cache *c;
+	struct jw j = {0};
 	uint32_t id;
 	bool numeric = tsr_parse_u32(what, 1, UINT32_MAX, &id) == 0, found = false;
 	int r;
@@ -203,17 +344,29 @@ cache_show(struct tool *t, const char *what)
 	r = open_image(t, &c);
 	if (r < 0)
 		return tool_exit_code(r == -ENOENT ? -EIO : r);
+	if (t->json)
+		jw_begin_obj(&j, NULL);
 	r = numeric ? tsr_cache_user_by_uid(c, id, &u) : tsr_cache_user_by_name(c, what, &u);
 	if (r == 0) {
-		print_user(c, &u);
+		if (t->json)
+			user_json_cache(&j, c, &u);
+		else
+			print_user(c, &u);
 		found = true;
 	}
 	r = numeric ? tsr_cache_group_by_gid(c, id, &g) : tsr_cache_group_by_name(c, what, &g);
 	if (r == 0) {
-		print_group_line(c, &g);
+		if (t->json)
+			group_json(&j, c, &g);
+		else
+			print_group_line(c, &g);
 		found = true;
 	}
 	tsr_cache_free(c);
+	if (t->json && found) {
+		jw_end_obj(&j);
+		jw_done(&j);
+	}
 	if (!found) {
 		tool_err("cache show: no user or group '%s' in %s", what, t->cfg->cache.path);
 		return EXIT_NOTFOUND;

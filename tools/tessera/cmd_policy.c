@@ -180,38 +180,41 @@ show_json(const struct policy *pol)
 	static const char *const cls[] = {"upper", "lower", "digit", "symbol", "letter"};
 	const struct tsr_login_policy *p = &pol->p;
 	const struct tsr_pwpolicy *q = &p->quality;
+	struct jw j = {0};
 	char **w;
 	size_t i;
-	bool first = true;
 
-	printf("{\"dn\":");
-	tool_json_str(pol->dn);
-	printf(",\"min_length\":%u,\"max_length\":%u,\"require\":[", q->min_length, q->max_length);
+	jw_begin_obj(&j, NULL);
+	jw_str(&j, "dn", pol->dn);
+	jw_int(&j, "min_length", q->min_length);
+	jw_int(&j, "max_length", q->max_length);
+	jw_begin_arr(&j, "require");
 	for (i = 0; i < TSR_ARRAY_SIZE(cls); i++)
-		if (q->require & (1u << i)) {
-			printf("%s", first ? "" : ",");
-			tool_json_str(cls[i]);
-			first = false;
-		}
-	printf("],\"min_classes\":%u,\"names\":\"%s\",\"max_run\":%u,\"max_sequence\":%u,"
-	       "\"dictionary\":\"%s\",\"banned\":[",
-	       q->min_classes, q->refuse_names ? "refuse" : "allow", q->max_run, q->max_sequence,
-	       q->dictionary ? "builtin" : "none");
-	for (w = q->banned; w && *w; w++) {
-		printf("%s", w == q->banned ? "" : ",");
-		tool_json_str(*w);
-	}
-	printf("],\"history\":%u,\"max_age\":%u,\"expire_warning\":%u,\"grace\":%u,"
-	       "\"min_age\":%u,\"lockout\":%u,\"lockout_duration\":%u,\"failure_window\":%u,"
-	       "\"must_change_after_reset\":%s,\"check_quality\":%u,\"check_module\":",
-	       p->in_history, p->acct.max_age, p->acct.expire_warning, p->acct.grace_limit,
-	       p->min_age, p->acct.lockout ? p->max_failure : 0, p->acct.lockout_duration,
-	       p->failure_interval, p->must_change ? "true" : "false", p->check_quality);
-	if (p->check_module)
-		tool_json_str(p->check_module);
-	else
-		printf("null");
-	printf("}\n");
+		if (q->require & (1u << i))
+			jw_str(&j, NULL, cls[i]);
+	jw_end_arr(&j);
+	jw_int(&j, "min_classes", q->min_classes);
+	jw_str(&j, "names", q->refuse_names ? "refuse" : "allow");
+	jw_int(&j, "max_run", q->max_run);
+	jw_int(&j, "max_sequence", q->max_sequence);
+	jw_str(&j, "dictionary", q->dictionary ? "builtin" : "none");
+	jw_begin_arr(&j, "banned");
+	for (w = q->banned; w && *w; w++)
+		jw_str(&j, NULL, *w);
+	jw_end_arr(&j);
+	jw_int(&j, "history", p->in_history);
+	jw_int(&j, "max_age", p->acct.max_age);
+	jw_int(&j, "expire_warning", p->acct.expire_warning);
+	jw_int(&j, "grace", p->acct.grace_limit);
+	jw_int(&j, "min_age", p->min_age);
+	jw_int(&j, "lockout", p->acct.lockout ? p->max_failure : 0);
+	jw_int(&j, "lockout_duration", p->acct.lockout_duration);
+	jw_int(&j, "failure_window", p->failure_interval);
+	jw_bool(&j, "must_change_after_reset", p->must_change);
+	jw_int(&j, "check_quality", p->check_quality);
+	jw_str(&j, "check_module", p->check_module);
+	jw_end_obj(&j);
+	jw_done(&j);
 }
 
 static int

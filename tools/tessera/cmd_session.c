@@ -15,6 +15,7 @@
 #include "log.h"
 #include "proc.h"
 #include "session.h"
+#include "json.h"
 #include "tool.h"
 #include "util.h"
 #include "validate.h"
@@ -145,25 +146,28 @@ static void
 list_json(const struct sessions *all)
 {
 	const struct tsr_session *s;
+	struct jw j = {0};
 	size_t i;
 
-	putchar('[');
+	jw_begin_arr(&j, NULL);
 	for (i = 0; i < all->n; i++) {
 		s = &all->v[i];
-		printf("%s{\"id\":\"%s\",\"user\":", i ? "," : "", s->id);
-		tool_json_str(s->user);
-		printf(",\"pid\":%d,\"running\":%s,\"start\":%lld,\"expiry\":%lld,\"lifetime\":%u,"
-		       "\"stay_logged_in\":%s,\"service\":",
-		       (int)s->pid, running(s) ? "true" : "false", (long long)s->start,
-		       (long long)s->expiry, s->lifetime, s->stay_logged_in ? "true" : "false");
-		tool_json_str(s->service);
-		printf(",\"tty\":");
-		tool_json_str(s->tty);
-		printf(",\"rhost\":");
-		tool_json_str(s->rhost);
-		putchar('}');
+		jw_begin_obj(&j, NULL);
+		jw_str(&j, "id", s->id);
+		jw_str(&j, "user", s->user);
+		jw_int(&j, "pid", s->pid);
+		jw_bool(&j, "running", running(s));
+		jw_int(&j, "start", s->start);
+		jw_int(&j, "expiry", s->expiry);
+		jw_int(&j, "lifetime", s->lifetime);
+		jw_bool(&j, "stay_logged_in", s->stay_logged_in);
+		jw_str(&j, "service", s->service);
+		jw_str(&j, "tty", s->tty);
+		jw_str(&j, "rhost", s->rhost);
+		jw_end_obj(&j);
 	}
-	printf("]\n");
+	jw_end_arr(&j);
+	jw_done(&j);
 }
 
 static int

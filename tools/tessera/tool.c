@@ -159,22 +159,3 @@ tool_write_file(const char *path, const char *text, mode_t mode)
 {
 	return tsr_write_file(path, text, strlen(text), mode);
 }
-
-void
-tool_json_str(const char *s)
-{
-	bool utf8 = s && tsr_utf8_valid(s, strlen(s));
-
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}

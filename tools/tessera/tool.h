@@ -78,9 +78,6 @@ void tool_cleanup(struct tool *t);
  * Returns the exit status (0..255), or a negative errno if it could not run. */
 TSR_MUST_USE int tool_run(const char *const argv[], const char *input, const char *log);
 
-/* s as a JSON string on stdout (quoted, escaped; bytes of invalid UTF-8 as \u00XX). */
-void tool_json_str(const char *s);
-
 /* Write text to path atomically (temporary file, fsync, rename) with mode. */
 TSR_MUST_USE int tool_write_file(const char *path, const char *text, mode_t mode);
 
