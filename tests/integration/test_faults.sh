@@ -5,6 +5,7 @@
 #              resets mid-search and one that cuts a BER element short
 #   D3 D5 D6   slapd SIGKILLed during a full sync and during persist; disk full and a
 #              read-only cache directory while publishing; tesserad SIGKILLed mid-write
+#              (kill_on_create: the moment its temporary image appears)
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 WATCH=$TSR_BUILD/tests/integration/image_watch
@@ -189,12 +190,13 @@ in_ns mount -t tmpfs tmpfs /var/lib && in_ns mkdir /var/lib/tessera &&
 mkdir -p "$T/s5"
 sed -e "s|^path = .*|path = /var/lib/tessera/cache.img|" -e "s|^state_dir = .*|state_dir = $T/s5|" \
 	"$T/sync.conf" >"$T/d5.conf"
-in_ns "$TSR_BUILD/tesserad" --config "$T/d5.conf" >>"$T/d5.log" 2>&1 &
+# (nsenter itself, not through in_ns: $! must be tesserad's pid, not a subshell's)
+nsenter -t "$NS_PID" -m "$TSR_BUILD/tesserad" --config "$T/d5.conf" >>"$T/d5.log" 2>&1 &
 D5_PID=$!
 BG_PIDS+=("$D5_PID")
 following5() { grep -q '^state=following' "$T/s5/tesserad.status" 2>/dev/null; }
 wait_for 30 following5 >/dev/null && ns_get b5 && pass faults_d5_published || fail faults_d5_published "$(tail -3 "$T/d5.log")"
-in_ns "$WATCH" "$NSSMOD" /var/lib/tessera/cache.img "$T/stop5" "all:b:$NB" seq:s >"$T/watch5.out" 2>&1 &
+nsenter -t "$NS_PID" -m "$WATCH" "$NSSMOD" /var/lib/tessera/cache.img "$T/stop5" "all:b:$NB" seq:s >"$T/watch5.out" 2>&1 &
 WATCH5_PID=$!
 BG_PIDS+=("$WATCH5_PID")
 in_ns dd if=/dev/zero of=/var/lib/tessera/filler bs=64k 2>/dev/null # until ENOSPC
@@ -230,22 +232,33 @@ sed 's/^/# watch (D5): /' "$T/watch5.out"
 kill "$D5_PID"; wait "$D5_PID" 2>/dev/null
 
 # -- D6: tesserad SIGKILLed again and again while it builds and writes an image (a full
-# refresh each time); the watcher sees whole images only; a restart cleans what was left
+# refresh each time): half the kills land the moment its temporary image is created
+# (kill_on_create, inotify: mid-write for certain), half after a random delay. The watcher
+# sees whole images only; a restart removes what the killed writers left
 section "D6"
 wait_for 5 grep -q 'state=stopped' "$T/state/tesserad.status" >/dev/null
+KOC=$TSR_BUILD/tests/integration/kill_on_create
 kills=0
+midwrite=0
+left=0 # temporary images found right after a kill mid-write (each start removes the last ones)
 for k in $(seq 1 8); do
 	rm -f "$T/state/tesserad.state"
 	"$TSR_BUILD/tesserad" --config "$T/sync.conf" >>"$T/kill.log" 2>&1 &
 	p=$!
-	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
-	kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
+	if [ $((k % 2)) = 0 ]; then
+		"$KOC" "$T/state" cache.img.tmp. "$p" 30 >>"$T/koc.out" 2>&1 && midwrite=$((midwrite + 1))
+	else
+		sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+	fi
+	kill -9 "$p" 2>/dev/null
+	kills=$((kills + 1))
 	wait "$p" 2>/dev/null
+	[ $((k % 2)) = 0 ] && ls "$T/state" | grep -q '^cache\.img\.tmp\.' && left=$((left + 1))
 done
-left=$(ls "$T/state" | grep -c '\.tmp\.')
-echo "# $kills kills; temporary files left behind: $left; generation now $(generation)"
-# a temporary file as a killed writer leaves it (the kills may or may not have left one)
-head -c 4096 /dev/zero >"$IMG.tmp.999999"
+echo "# $kills kills, $midwrite of them mid-write, which left $left temporary images; generation $(generation)"
+[ "$midwrite" -ge 3 ] && [ "$left" -ge 3 ] && pass faults_d6_killed_mid_write \
+	|| fail faults_d6_killed_mid_write "$midwrite kills mid-write, $left files left: $(cat "$T/koc.out")"
+nss_run getent passwd b1999 >/dev/null && pass faults_d6_image_intact_after_kills || fail faults_d6_image_intact_after_kills
 : >"$T/tesserad.log"
 tesserad_start "$T/sync.conf"
 wait_for 30 grep -q '^state=following' "$T/state/tesserad.status" >/dev/null \
