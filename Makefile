@@ -177,6 +177,11 @@ $(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
 unit-build: $(B)/tests/integration/pam_settok.so
+# faults (issue 6): an LD_PRELOAD shim that steps one process's wall clock (test_clock.sh)
+$(B)/tests/integration/clockshift.so: tests/integration/modules/clockshift.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -ldl
+unit-build: $(B)/tests/integration/clockshift.so
 
 # make bench: PAM login latency (tests/bench/bench_pam.sh)
 $(B)/tests/bench/pam_bench: tests/bench/pam_bench.c

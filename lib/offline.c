@@ -94,6 +94,10 @@ tsr_offline_age(const char *path, int64_t now, int64_t *ret)
 
 	if (stat(path, &st) < 0)
 		return -errno;
+	/* A time ahead of the clock: the wall clock was stepped back (or the file set ahead),
+	 * so the age is unknown; the caller fails closed. A little slack for skew. */
+	if ((int64_t)st.st_mtime > now + TSR_OFFLINE_FUTURE_SLACK)
+		return -ERANGE;
 	*ret = now > (int64_t)st.st_mtime ? now - (int64_t)st.st_mtime : 0;
 	return 0;
 }

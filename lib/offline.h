@@ -34,7 +34,10 @@ TSR_MUST_USE int tsr_offline_user(const struct tsr_cache *c, const char *name,
 void tsr_offline_user_clear(struct tsr_offline_user *u);
 /* The tenant's session lifetime the image holds (TSR_OFFLINE_DEFAULT_LIFETIME if none). */
 uint32_t tsr_offline_lifetime(const struct tsr_cache *c);
-/* Seconds since the image at path was last known current, at now (0 if in the future). */
+/* Seconds since the image at path was last known current, at now (0 if at most
+ * TSR_OFFLINE_FUTURE_SLACK seconds in the future). -ERANGE when the image's time is further
+ * ahead of now (the wall clock went back: the age is unknown, decide as if too old). */
+#define TSR_OFFLINE_FUTURE_SLACK 60
 TSR_MUST_USE int tsr_offline_age(const char *path, int64_t now, int64_t *ret);
 
 #endif

@@ -1,5 +1,7 @@
 /* util.c: see util.h. libc only. */
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -354,5 +356,48 @@ tsr_write_file(const char *path, const void *data, size_t n, mode_t mode)
 		(void)unlink(tmp);
 out:
 	free(tmp);
+	return r;
+}
+
+int
+tsr_remove_stale_temps(const char *path)
+{
+	char *dcopy = NULL, *bcopy = NULL, *end;
+	const char *base;
+	struct dirent *de;
+	size_t blen;
+	DIR *dir = NULL;
+	long pid;
+	int removed = 0, r = -ENOMEM;
+
+	dcopy = strdup(path);
+	bcopy = strdup(path);
+	if (!dcopy || !bcopy)
+		goto out;
+	base = basename(bcopy);
+	blen = strlen(base);
+	dir = opendir(dirname(dcopy));
+	if (!dir) {
+		r = -errno;
+		goto out;
+	}
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    strncmp(de->d_name + blen, ".tmp.", 5) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + blen + 5, &end, 10);
+		if (errno || *end || end == de->d_name + blen + 5 || pid <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) == 0)
+			removed++;
+	}
+	r = removed;
+out:
+	if (dir)
+		closedir(dir);
+	free(dcopy);
+	free(bcopy);
 	return r;
 }

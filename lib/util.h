@@ -60,6 +60,10 @@ TSR_MUST_USE int tsr_write_all(int fd, const void *p, size_t n);
 /* Replace path atomically with n bytes of data: PATH.tmp.PID, fsync, rename; mode as given.
  * On failure the old file is untouched and the temporary file removed. */
 TSR_MUST_USE int tsr_write_file(const char *path, const void *data, size_t n, mode_t mode);
+/* Remove the PATH.tmp.PID files that writers killed mid-write (SIGKILL, power loss) left
+ * behind, except this process's own. Only for the one process that owns path (holds its
+ * lock). Returns how many were removed, or a negative errno (directory unreadable). */
+TSR_MUST_USE int tsr_remove_stale_temps(const char *path);
 
 /* The value of one hexadecimal digit, or -1. */
 int tsr_hexval(char c);

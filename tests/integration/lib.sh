@@ -275,8 +275,9 @@ tsr_person() {
 	printf 'Kz4#Wm7!Qp2\n' | tt user add "$login" --email "$login@example.org" \
 		--name "Person ${login^}" --role "$role" "${sites[@]}" --password-stdin >/dev/null \
 		|| { echo "FAIL tsr_person $login: user add"; return 1; }
-	# The new password must pass the tenant's policy (no part of the login or names).
-	printf 'Tq8#Vx2!m%s' "$RANDOM" >"$T/pw.$login"
+	# The new password must pass the tenant's policy (no part of the login or names, no run
+	# or sequence of more than 3: random digits kept apart, as 12345 would be refused).
+	printf 'Tq8#Vx2!m%dk%dw%d' $((RANDOM % 10)) $((RANDOM % 10)) $((RANDOM % 10)) >"$T/pw.$login"
 	chmod 600 "$T/pw.$login"
 	ldappasswd -x -H "$SRV_LDAPI" -D "uid=$login,ou=people,$BASE" -w 'Kz4#Wm7!Qp2' \
 		-a 'Kz4#Wm7!Qp2' -s "$(cat "$T/pw.$login")" >/dev/null \

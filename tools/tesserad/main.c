@@ -186,6 +186,20 @@ main(int argc, char **argv)
 		return EXIT_DIR;
 	}
 	snprintf(d.state, sizeof(d.state), "starting");
+	/* A tesserad killed mid-write (SIGKILL, power loss) leaves its PATH.tmp.PID files:
+	 * the lock says no other writer runs here, so they are garbage (RELIABILITY D6). */
+	{
+		const char *own[] = {d.image_path, d.state_path, d.status_path};
+
+		for (k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
+			r = tsr_remove_stale_temps(own[k]);
+			if (r > 0)
+				tsr_log(LOG_INFO,
+				        "removed %d temporary file(s) of %s left by an "
+				        "interrupted write",
+				        r, own[k]);
+		}
+	}
 	/* What is published now: the mass-loss guard compares against it. */
 	if (tsr_cache_open(d.image_path, &img) == 0) {
 		tsr_cache_info(img, &info);
@@ -220,6 +234,9 @@ main(int argc, char **argv)
 
 	for (;;) {
 		r = sync_session(&d);
+		if (d.refreshed) /* the directory was reached: a later loss starts at 1 s */
+			failures = 0;
+		d.refreshed = false;
 		if (d.once) {
 			code = r == -EDQUOT ? EXIT_HELD : r < 0 ? EXIT_DIR : EXIT_OK;
 			break;

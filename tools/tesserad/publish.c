@@ -141,10 +141,19 @@ publish(struct daemon *d, bool force)
 	res.img.synced = d->synced_at ? d->synced_at : time(NULL);
 	r = tsr_cache_write(d->image_path, &res.img, &size);
 	if (r < 0) {
-		daemon_error(d, "cannot write %s: %s (the previous image stays)", d->image_path,
-		             strerror(-r));
+		/* Disk full, read-only, I/O error: back off 1 s .. 32 s, then retry. */
+		uint64_t wait = 1000ull << (d->write_failures < 5 ? d->write_failures : 5);
+
+		d->write_failures++;
+		d->write_retry_ms = tsr_now_ms() + wait;
+		daemon_error(d,
+		             "cannot write %s: %s (the previous image stays; retrying in %llu s)",
+		             d->image_path, strerror(-r), (unsigned long long)(wait / 1000));
+		write_status(d);
 		goto out;
 	}
+	d->write_failures = 0;
+	d->write_retry_ms = 0;
 	d->generation++;
 	if (d->held)
 		snprintf(d->state, sizeof(d->state), "following");

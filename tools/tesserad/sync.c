@@ -456,7 +456,8 @@ follow(struct daemon *d, ldap_sync_t *ls, struct session *s)
 		now = tsr_now_ms();
 		if (tesserad_accept_loss && d->held)
 			(void)publish(d, true);
-		if (d->dirty && now - d->dirty_since_ms >= d->cfg->sync.batch_delay) {
+		if (d->dirty && now - d->dirty_since_ms >= d->cfg->sync.batch_delay &&
+		    now >= d->write_retry_ms) {
 			keep_cookie(d, ls);
 			d->synced_at = time(NULL);
 			(void)publish(d, false);
@@ -471,6 +472,9 @@ follow(struct daemon *d, ldap_sync_t *ls, struct session *s)
 		wait_ms = 1000;
 		if (d->dirty) {
 			uint64_t due = d->dirty_since_ms + d->cfg->sync.batch_delay;
+
+			if (due < d->write_retry_ms)
+				due = d->write_retry_ms; /* the last write failed: back off */
 
 			wait_ms = due > now ? due - now : 0;
 		}
@@ -567,6 +571,7 @@ sync_session(struct daemon *d)
 	}
 	keep_cookie(d, &ls);
 	d->synced_at = time(NULL);
+	d->refreshed = true;
 	tsr_log(LOG_INFO, "refresh from %s complete: %zu entries", tsr_ldap_uri(l),
 	        tsr_ident_count(d->store));
 	r = 0;
