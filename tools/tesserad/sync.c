@@ -403,21 +403,36 @@ poll_refresh(struct session *s, struct tsr_ldap *l)
 
 /* ---- the session ---- */
 
+/* Keep only the cookie's "csn=" part. A provider with a server id writes its own into the
+ * cookies it sends ("rid=000,sid=001,csn=..."); presented to the other provider of a
+ * multi-provider pair, that sid makes tesserad look like server 1, and syncprov then
+ * withholds every change made on server 1 ("never send ops back to their originator"). */
 static void
 keep_cookie(struct daemon *d, const ldap_sync_t *ls)
 {
+	const char *p, *csn = NULL;
+	size_t len;
 	char *c;
 
 	if (!ls->ls_cookie.bv_val)
 		return;
-	c = malloc(ls->ls_cookie.bv_len + 1);
+	p = ls->ls_cookie.bv_val;
+	len = ls->ls_cookie.bv_len;
+	for (size_t i = 0; i + 4 <= len && !csn; i++)
+		if ((i == 0 || p[i - 1] == ',') && memcmp(p + i, "csn=", 4) == 0)
+			csn = p + i;
+	if (csn) {
+		len -= (size_t)(csn - p);
+		p = csn;
+	}
+	c = malloc(len + 1);
 	if (!c)
 		return;
-	memcpy(c, ls->ls_cookie.bv_val, ls->ls_cookie.bv_len);
-	c[ls->ls_cookie.bv_len] = '\0';
+	memcpy(c, p, len);
+	c[len] = '\0';
 	free(d->cookie);
 	d->cookie = c;
-	d->cookie_len = ls->ls_cookie.bv_len;
+	d->cookie_len = len;
 }
 
 /* Process what has arrived; false when the session is over (error or end). A call to
