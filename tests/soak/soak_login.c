@@ -203,7 +203,7 @@ quantile(const struct totals *t, double q)
 	for (i = 0; i <= LAT_BUCKETS; i++) {
 		seen += t->lat[i];
 		if (seen > want)
-			return i * 100 + 99;
+			return i * 100 + 99 < t->lat_ms_max ? i * 100 + 99 : t->lat_ms_max;
 	}
 	return t->lat_ms_max;
 }
