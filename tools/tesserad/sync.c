@@ -403,32 +403,34 @@ poll_refresh(struct session *s, struct tsr_ldap *l)
 
 /* ---- the session ---- */
 
-/* Keep only the cookie's "csn=" part. A provider with a server id writes its own into the
- * cookies it sends ("rid=000,sid=001,csn=..."); presented to the other provider of a
- * multi-provider pair, that sid makes tesserad look like server 1, and syncprov then
- * withholds every change made on server 1 ("never send ops back to their originator"). */
+/* Where the "csn=" part of a cookie starts (0 when it has none). A provider with a server
+ * id writes its own into the cookies it sends ("rid=000,sid=001,csn=..."); presented to
+ * the other provider of a multi-provider pair, that sid makes tesserad look like server 1,
+ * and syncprov then withholds every change made on server 1 ("never send ops back to
+ * their originator"). So tesserad keeps and presents the csn part only. */
+static size_t
+csn_part(const char *p, size_t len)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if ((i == 0 || p[i - 1] == ',') && memcmp(p + i, "csn=", 4) == 0)
+			return i;
+	return 0;
+}
+
 static void
 keep_cookie(struct daemon *d, const ldap_sync_t *ls)
 {
-	const char *p, *csn = NULL;
-	size_t len;
+	size_t off, len;
 	char *c;
 
 	if (!ls->ls_cookie.bv_val)
 		return;
-	p = ls->ls_cookie.bv_val;
-	len = ls->ls_cookie.bv_len;
-	for (size_t i = 0; i + 4 <= len && !csn; i++)
-		if ((i == 0 || p[i - 1] == ',') && memcmp(p + i, "csn=", 4) == 0)
-			csn = p + i;
-	if (csn) {
-		len -= (size_t)(csn - p);
-		p = csn;
-	}
+	off = csn_part(ls->ls_cookie.bv_val, ls->ls_cookie.bv_len);
+	len = ls->ls_cookie.bv_len - off;
 	c = malloc(len + 1);
 	if (!c)
 		return;
-	memcpy(c, p, len);
+	memcpy(c, ls->ls_cookie.bv_val + off, len);
 	c[len] = '\0';
 	free(d->cookie);
 	d->cookie = c;
@@ -550,8 +552,11 @@ sync_session(struct daemon *d)
 	ls.ls_search_result = on_result;
 	ls.ls_private = &s;
 	ls.ls_ld = s.ld;
-	if (d->cookie)
-		(void)ber_str2bv(d->cookie, d->cookie_len, 1, &ls.ls_cookie);
+	if (d->cookie) { /* one saved by an older tesserad may still carry a sid */
+		size_t off = csn_part(d->cookie, d->cookie_len);
+
+		(void)ber_str2bv(d->cookie + off, d->cookie_len - off, 1, &ls.ls_cookie);
+	}
 	(void)ldap_get_option(s.ld, LDAP_OPT_DESC, &fd);
 	__atomic_store_n(&watch_fd, fd, __ATOMIC_SEQ_CST);
 	rc = ldap_sync_init(&ls, d->once ? LDAP_SYNC_REFRESH_ONLY : LDAP_SYNC_REFRESH_AND_PERSIST);
