@@ -770,7 +770,7 @@ do_init(struct server *s, bool *created)
 		(void)unlink(path);
 out:
 	free(schema);
-	free(config);
+	tsr_secret_free(config); /* a replica's holds the replication secret */
 	free(tenant);
 	free(top);
 	free(base);
