@@ -9,13 +9,16 @@
  *                 one of the refusals of an inactive user; anything else is wrong
  *
  * WORKERS processes each log in with the cases in random order until SECONDS have passed
- * (a fresh pam_start_confdir .. pam_end per login, as sshd does per connection). Any other
+ * (a fresh process and pam_start_confdir .. pam_end per login, as sshd does per connection;
+ * a churn user's login process ended by tesserad, for a deactivation during the session,
+ * counts as refused as expected). Any other
  * answer is a failure and is printed ("FAILURE kind user phase result"). At the end one line:
  * "logins=N ok=N refused_as_expected=N failures=N seconds=S per_second=R p50_ms=M
  * p99_ms=M max_ms=M". Exit 1 on any failure. */
 #include <errno.h>
 #include <stdbool.h>
 #include <security/pam_appl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +38,7 @@ struct tcase {
 };
 
 struct totals { /* in shared memory, updated with atomics */
-	unsigned long logins, ok, refused, failures;
+	unsigned long logins, ok, refused, failures, ended;
 	unsigned long lat[LAT_BUCKETS + 1];
 	unsigned long lat_ms_max;
 	unsigned long hist_ms[1000]; /* per ms below 1 s, for the median */
@@ -161,14 +164,34 @@ worker(const char *confdir, const char *service, double end, struct totals *t, u
 {
 	double start, ms;
 	unsigned long ums;
-	int v;
+	int v, status;
+	pid_t pid;
 
 	srand(seed);
 	while (now_ms() < end) {
 		const struct tcase *c = &cases[rand() % ncases];
 
+		/* Each login in a process of its own, as sshd does: tesserad ends the sessions
+		 * of a user deactivated meanwhile by signalling the process that opened them. */
 		start = now_ms();
-		v = login(confdir, service, c);
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(login(confdir, service, c));
+		v = 0;
+		if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+			if (WIFEXITED(status))
+				v = WEXITSTATUS(status);
+			else if (c->kind == CHURN && WIFSIGNALED(status) &&
+			         (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL)) {
+				v = 2; /* the session ended by tesserad: the user was deactivated */
+				__atomic_add_fetch(&t->ended, 1, __ATOMIC_RELAXED);
+			} else {
+				printf("FAILURE %s login process %d: %s %d\n", c->user, (int)pid,
+				       WIFSIGNALED(status) ? "killed by signal" : "status",
+				       WIFSIGNALED(status) ? WTERMSIG(status) : status);
+			}
+		}
 		ms = now_ms() - start;
 		ums = (unsigned long)ms;
 		__atomic_add_fetch(&t->logins, 1, __ATOMIC_RELAXED);
@@ -246,13 +269,17 @@ main(int argc, char **argv)
 			_exit(0);
 		}
 	}
-	while (wait(&status) > 0)
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	for (pid_t pid; (pid = wait(&status)) > 0;)
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			printf("FAILURE worker %d %s %d\n", (int)pid,
+			       WIFSIGNALED(status) ? "killed by signal" : "exited with",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			t->failures++;
+		}
 	secs = (now_ms() - start) / 1e3;
-	printf("logins=%lu ok=%lu refused_as_expected=%lu failures=%lu seconds=%.1f "
-	       "per_second=%.1f p50_ms=%lu p99_ms=%lu max_ms=%lu\n",
-	       t->logins, t->ok, t->refused, t->failures, secs, (double)t->logins / secs,
+	printf("logins=%lu ok=%lu refused_as_expected=%lu (sessions_ended_by_deactivation=%lu) "
+	       "failures=%lu seconds=%.1f per_second=%.1f p50_ms=%lu p99_ms=%lu max_ms=%lu\n",
+	       t->logins, t->ok, t->refused, t->ended, t->failures, secs, (double)t->logins / secs,
 	       quantile(t, 0.5), quantile(t, 0.99), t->lat_ms_max);
 	return t->failures ? 1 : 0;
 }
