@@ -119,6 +119,7 @@ reaches repl_host_first_image ann
 login repl_login_both_up ann
 wait_for 10 on_port "$A_PORT" >/dev/null && pass repl_tesserad_follows_first_uri \
 	|| fail repl_tesserad_follows_first_uri "$(ss -tnp | grep "pid=$TESSERAD_PID,")"
+wait_for 15 bash -c '"$1" server status --dir "$2" | grep -q ": current"' _ "$TESSERA" "$B" >/dev/null
 expect_rc 0 repl_status_current "$TESSERA" server status --dir "$B"
 expect_out repl_status_names_peer "peer ldap://127.0.0.1:$A_PORT/: current"
 
