@@ -190,6 +190,14 @@ $(B)/tests/bench/pam_bench: tests/bench/pam_bench.c
 	    -Wl,--no-as-needed -lsodium -liniparser
 unit-build: $(B)/tests/bench/pam_bench
 
+# make soak: the load tier (tests/soak/soak.sh; SOAK_SECONDS, default 600). Its login
+# driver is built with the tests, since make check runs 20 s of it (test_soak.sh).
+$(B)/tests/soak/soak_login: tests/soak/soak_login.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpam -lldap -llber \
+	    -Wl,--no-as-needed -lsodium -liniparser
+unit-build: $(B)/tests/soak/soak_login
+
 TEST_ENV := TSR_SRC=$(CURDIR) TSR_BUILD=$(abspath $(B)) TSR_SANITIZE=$(SANITIZE)
 
 check: deps all
@@ -206,6 +214,11 @@ demo: deps all
 
 bench: deps all
 	@$(TEST_ENV) bash tests/bench/run.sh
+
+.PHONY: soak
+SOAK_SECONDS ?= 600
+soak: deps all
+	@$(TEST_ENV) SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/soak.sh
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -455,6 +455,10 @@ tsr_acl_build(const char *tenant_dn, const struct tsr_acl_role *roles, size_t nr
 	for (i = 0; i < nsites; i++)
 		if (tsr_name_check(sites[i], TSR_NAME_NEW, NULL))
 			ok_sites[ns++] = sites[i];
+	/* Replication: the peer provider's replicator reads every entry and attribute
+	 * (secrets and ppolicy state included) and writes nothing; everyone else goes on. */
+	gen_add(&g, "to * by dn.exact=\"" TSR_ACL_REPLICATOR_RDN "%s\" read by * break", tenant_dn);
+	gen_end(&g);
 	grants(&g);
 	gates(&g, ok_roles, nr, ok_sites, ns);
 	others(&g);

@@ -33,6 +33,11 @@ TSR_MUST_USE int tsr_perm_parse(const char *name, unsigned *ret);
 /* "users.view,users.edit" (sep between names) for a mask, in table order; malloc'd. */
 TSR_MUST_USE int tsr_perm_format(unsigned mask, const char *sep, char **ret);
 
+/* The identity one provider of a replicated pair binds as to read the other (tessera
+ * server init --from): "cn=replicator,ou=services," + the tenant DN. The rules give it read
+ * on everything, secrets included, and nothing else; only root can create the entry. */
+#define TSR_ACL_REPLICATOR_RDN "cn=replicator,ou=services,"
+
 struct tsr_acl_role {
 	const char *name; /* cn of the role: [a-z_][a-z0-9_.-]* (tsr_name_check) */
 	unsigned perms;

@@ -65,6 +65,8 @@ TEST(acl_rules_per_role_and_site)
 	/* Names that cannot be quoted safely are left out, not pasted in. */
 	ASSERT_TRUE(!strstr(all, "Bad Name"));
 	ASSERT_TRUE(!strstr(all, "x\"y"));
+	/* The replicator (a replicated pair) reads everything, first, and only that. */
+	ASSERT_STREQ(v[0], "to * by dn.exact=\"cn=replicator,ou=services," T "\" read by * break");
 	/* Secrets are reset before the grants add to them. */
 	ASSERT_CONTAINS(all, "attrs=userPassword by * =0 continue by anonymous +x");
 	free(all);

@@ -28,6 +28,7 @@
 #include "pwpolicy.h"
 #include "secret.h"
 #include "admin.h"
+#include "server_repl.h"
 #include "templates.h"
 #include "tool.h"
 
@@ -52,6 +53,11 @@ struct server {
 	char pwcheck[PATH_MAX]; /* the ppolicy check module (password policy) */
 	char *pwarg;            /* its argument: the default policy's text form */
 	char *decoy;            /* hash of a password nobody knows (cn=pam-decoy) */
+	/* The second provider of a replicated pair (--from): the first one's DIR, the URI
+	 * this one reaches it at, and the replication settings (server_repl.h). */
+	char from[PATH_MAX];
+	const char *peer;
+	struct repl repl;
 };
 
 struct var {
@@ -70,10 +76,17 @@ server_help(void)
 	      "          --port PORT      also listen on ldap://127.0.0.1:PORT (StartTLS, with a\n"
 	      "                           CA and certificate made in DIR/tls)\n"
 	      "          --run-as USER    account slapd runs as (default openldap)\n"
+	      "          --from DIR1      make this the second provider of a replicated pair\n"
+	      "                           with the running directory in DIR1 (needs --port;\n"
+	      "                           DIR1 must have one): same suffix, tenant, data and\n"
+	      "                           CA, multi-provider syncrepl both ways\n"
+	      "          --peer URI       how this server reaches DIR1 (default DIR1's\n"
+	      "                           [server] listen)\n"
 	      "  start   start slapd and wait until it answers\n"
 	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
 	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"
-	      "          4 DIR holds no directory\n\n"
+	      "          4 DIR holds no directory; for a replicated pair it also says\n"
+	      "          whether each peer is current (same contextCSN)\n\n"
 	      "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n",
 	      stdout);
 	return EXIT_DONE;
@@ -92,9 +105,15 @@ template_text(const char *name)
 	return NULL;
 }
 
-/* Fill @NAME@ placeholders; lines starting with @TLS@ are kept only when tls is set. */
+enum keep {
+	KEEP_TLS = 1u << 0,  /* lines marked @TLS@: a TCP listener */
+	KEEP_REPL = 1u << 1, /* lines marked @REPL@: the second provider of a pair */
+};
+
+/* Fill @NAME@ placeholders; lines starting with @TLS@ or @REPL@ are kept only when keep
+ * says so. */
 static int
-fill(const char *name, const struct var *vars, size_t nvars, bool tls, char **ret)
+fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char **ret)
 {
 	const char *p = template_text(name), *at, *end, *eol;
 	struct tsr_buf b = {0};
@@ -108,7 +127,14 @@ fill(const char *name, const struct var *vars, size_t nvars, bool tls, char **re
 		eol = eol ? eol + 1 : p + strlen(p);
 		if (strncmp(p, "@TLS@", 5) == 0) {
 			p += 5;
-			if (!tls) {
+			if (!(keep & KEEP_TLS)) {
+				p = eol;
+				continue;
+			}
+		}
+		if (strncmp(p, "@REPL@", 6) == 0) {
+			p += 6;
+			if (!(keep & KEEP_REPL)) {
 				p = eol;
 				continue;
 			}
@@ -343,9 +369,11 @@ write_in(const char *dir, const char *name, const char *text, mode_t mode)
 	return r;
 }
 
-/* A private CA and a server certificate for localhost, 127.0.0.1 and this host name. */
+/* A private CA and a server certificate for localhost, 127.0.0.1 and this host name.
+ * With ca_dir (a replicated pair), the certificate is signed by ca_dir's CA instead, and
+ * only its certificate is copied: its key stays where it is. */
 static int
-make_tls(const char *dir)
+make_tls(const char *dir, const char *ca_dir)
 {
 	char tls[PATH_MAX], ca[PATH_MAX], cakey[PATH_MAX], key[PATH_MAX], csr[PATH_MAX];
 	char crt[PATH_MAX], ext[PATH_MAX], host[256] = "localhost", *exttext = NULL;
@@ -369,6 +397,17 @@ make_tls(const char *dir)
 	free(exttext);
 	if (r < 0)
 		return r;
+	if (ca_dir) {
+		char from_ca[PATH_MAX];
+		const char *const cp_argv[] = {"/bin/cp", from_ca, ca, NULL};
+
+		if (path_join(from_ca, ca_dir, "tls/ca.pem") < 0 ||
+		    path_join(cakey, ca_dir, "tls/ca.key") < 0)
+			return -ENAMETOOLONG;
+		r = run_logged(cp_argv, dir, "copying the pair's CA certificate");
+		if (r < 0)
+			return r;
+	}
 	{
 		const char *const ca_argv[] = {OPENSSL,
 		                               "req",
@@ -412,7 +451,7 @@ make_tls(const char *dir)
 		    "-days", "825",  "-extfile", ext,   "-out",
 		    crt,     NULL};
 
-		r = run_logged(ca_argv, dir, "creating the CA");
+		r = ca_dir ? 0 : run_logged(ca_argv, dir, "creating the CA");
 		if (r == 0)
 			r = run_logged(csr_argv, dir, "creating the server key");
 		if (r == 0)
@@ -420,7 +459,7 @@ make_tls(const char *dir)
 	}
 	(void)unlink(csr);
 	(void)unlink(ext);
-	if (r == 0 && (chmod(cakey, 0600) < 0 || chmod(key, 0600) < 0))
+	if (r == 0 && ((!ca_dir && chmod(cakey, 0600) < 0) || chmod(key, 0600) < 0))
 		r = -errno;
 	return r;
 }
@@ -551,7 +590,7 @@ remove_warmup(struct tool *t, const struct server *s)
 	size_t len;
 	int r, rc;
 
-	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), false, &warm);
+	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
 	for (p = warm; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		if (strncmp(p, "dn: ", 4) != 0)
 			continue;
@@ -596,9 +635,10 @@ static int
 do_init(struct server *s, bool *created)
 {
 	char ids[6][16], *schema = NULL, *config = NULL, *tenant = NULL, *top = NULL;
-	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX], *warm = NULL;
+	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX], *warm = NULL, sid[16];
 	int r;
 
+	(void)snprintf(sid, sizeof(sid), "%u", s->repl.my_id);
 	(void)snprintf(ids[0], sizeof(ids[0]), "%u", ID_MIN);
 	(void)snprintf(ids[1], sizeof(ids[1]), "%u", ID_MIN + 1);
 	(void)snprintf(ids[2], sizeof(ids[2]), "%u", ID_MIN + 2);
@@ -621,14 +661,17 @@ do_init(struct server *s, bool *created)
 		    {"CHECK_MODULE", s->pwcheck},
 		    {"CHECK_ARG", s->pwarg},
 		    {"DECOY_HASH", s->decoy},
+		    {"SERVER_ID", sid},
+		    {"SYNCREPL", s->repl.syncrepl ? s->repl.syncrepl : ""},
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
-		r = fill("slapd-config.ldif.in", vars, nv, s->port != 0, &config);
+		r = fill("slapd-config.ldif.in", vars, nv,
+		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_REPL : 0u), &config);
 		if (r == 0)
-			r = fill("tenant.ldif.in", vars, nv, false, &tenant);
+			r = fill("tenant.ldif.in", vars, nv, 0, &tenant);
 		if (r == 0)
-			r = fill("warmup.ldif.in", vars, nv, false, &warm);
+			r = fill("warmup.ldif.in", vars, nv, 0, &warm);
 
 		if (r == 0 && !(schema = strdup(template_text("tessera.ldif"))))
 			r = -ENOMEM;
@@ -663,12 +706,15 @@ do_init(struct server *s, bool *created)
 	r = write_in(s->dir, "tessera.ldif", schema, 0644);
 	if (r == 0)
 		r = write_in(s->dir, "config.ldif", config, 0600);
-	if (r == 0)
+	/* The second provider of a pair starts from the first one's data, as it is now. */
+	if (r == 0 && !s->from[0])
 		r = write_in(s->dir, "base.ldif", base, 0600);
+	else if (r == 0 && path_join(path, s->dir, "base.ldif") == 0)
+		r = repl_dump(s->from, s->suffix, path);
 	if (r < 0)
 		goto out;
 	if (s->port) {
-		r = make_tls(s->dir);
+		r = make_tls(s->dir, s->from[0] ? s->from : NULL);
 		if (r < 0)
 			goto out;
 	}
@@ -702,7 +748,7 @@ do_init(struct server *s, bool *created)
 			goto out;
 	}
 	r = chown_tree(s->dir, s->uid, s->gid);
-	if (r == 0 && s->port) {
+	if (r == 0 && s->port && !s->from[0]) {
 		/* The CA key stays root's; slapd needs only its own key and certificate. */
 		if (path_join(path, s->dir, "tls/ca.key") < 0 || chown(path, 0, 0) < 0)
 			r = -errno;
@@ -712,16 +758,67 @@ do_init(struct server *s, bool *created)
 		goto out;
 	}
 	r = write_conf(s);
+	if (r == 0 && s->from[0]) {
+		char uri[64];
+
+		(void)snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%u/", s->port);
+		r = repl_save_secret(s->dir, &s->repl);
+		if (r == 0)
+			r = repl_link(s->from, s->suffix, s->tenant_dn, uri, &s->repl);
+	}
 	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
 		(void)unlink(path);
 out:
 	free(schema);
-	free(config);
+	tsr_secret_free(config); /* a replica's holds the replication secret */
 	free(tenant);
 	free(top);
 	free(base);
 	free(warm);
 	return r;
+}
+
+static pid_t running_pid(const char *dir);
+
+/* --from DIR1: this server joins the running directory in DIR1 as a second provider. */
+static int
+init_from(struct tool *t, const char *from, bool had_names, struct server *s)
+{
+	struct server f = {0};
+	pid_t pid;
+
+	if (!s->port)
+		return tool_usage("--from needs --port: providers replicate over TLS");
+	if (load_server(t, from, &f) < 0)
+		return EXIT_USAGE;
+	if (had_names && (strcmp(f.suffix, s->suffix) != 0 || strcmp(f.tenant, s->tenant) != 0))
+		return tool_usage("--from %s: a replica has its suffix and tenant (%s, %s); leave "
+		                  "out --suffix and --tenant",
+		                  from, f.suffix, f.tenant);
+	if (!t->cfg->server.listen) {
+		tool_err("%s has no TCP listener to replicate over; make it with --port", f.dir);
+		return EXIT_USAGE;
+	}
+	if (strpbrk(f.dir, "\"\\ ") || strpbrk(s->dir, "\"\\ "))
+		return tool_usage("--from: directories of a replicated pair may not contain "
+		                  "spaces, quotes or backslashes (they go into cn=config)");
+	pid = running_pid(f.dir);
+	if (pid <= 0) {
+		tool_err("%s: its slapd is not running; start it first (tessera server start "
+		         "--dir %s)",
+		         f.dir, f.dir);
+		return EXIT_FAILURE_SYS;
+	}
+	s->suffix = f.suffix;
+	s->tenant = f.tenant;
+	(void)snprintf(s->tenant_dn, sizeof(s->tenant_dn), "o=%s,%s", s->tenant, s->suffix);
+	if (!s->peer)
+		s->peer = t->cfg->server.listen;
+	if (strncmp(s->peer, "ldap://", 7) != 0 || strpbrk(s->peer, "\" \\"))
+		return tool_usage("--peer: '%s' must be an ldap:// URL (StartTLS is required)",
+		                  s->peer);
+	memcpy(s->from, f.dir, sizeof(s->from));
+	return EXIT_DONE;
 }
 
 static int
@@ -730,12 +827,13 @@ server_init(struct tool *t, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"suffix", required_argument, NULL, 's'}, {"tenant", required_argument, NULL, 't'},
 	    {"port", required_argument, NULL, 'p'},   {"run-as", required_argument, NULL, 'u'},
-	    {"dir", required_argument, NULL, 'd'},    {NULL, 0, NULL, 0}};
+	    {"dir", required_argument, NULL, 'd'},    {"from", required_argument, NULL, 'f'},
+	    {"peer", required_argument, NULL, 'P'},   {NULL, 0, NULL, 0}};
 	struct server s = {
 	    .suffix = "dc=example,dc=org", .tenant = "example", .run_as = "openldap"};
 	char attr[16], value[256], want[64];
-	bool created = false, had_port = false;
-	const char *dir = NULL;
+	bool created = false, had_port = false, had_names = false;
+	const char *dir = NULL, *from = NULL;
 	int c, r;
 
 	optind = 1;
@@ -743,9 +841,17 @@ server_init(struct tool *t, int argc, char **argv)
 		switch (c) {
 		case 's':
 			s.suffix = optarg;
+			had_names = true;
 			break;
 		case 't':
 			s.tenant = optarg;
+			had_names = true;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'P':
+			s.peer = optarg;
 			break;
 		case 'p':
 			had_port = true;
@@ -812,6 +918,13 @@ server_init(struct tool *t, int argc, char **argv)
 		         s.dir);
 		return EXIT_CONFLICT;
 	}
+	if (from) {
+		r = init_from(t, from, had_names, &s);
+		if (r != EXIT_DONE)
+			return r;
+	} else if (s.peer) {
+		return tool_usage("--peer needs --from DIR1");
+	}
 	if (access(SLAPD, X_OK) < 0 || access(SLAPADD, X_OK) < 0) {
 		tool_err("%s not found: install Debian's slapd package (make deps)", SLAPD);
 		return EXIT_FAILURE_SYS;
@@ -851,9 +964,24 @@ server_init(struct tool *t, int argc, char **argv)
 			return EXIT_FAILURE_SYS;
 		}
 	}
+	if (from) {
+		char ca[PATH_MAX];
+
+		r = path_join(ca, s.dir, "tls/ca.pem");
+		if (r == 0)
+			r = repl_prepare(s.from, s.suffix, s.tenant_dn, s.peer, ca, &s.repl);
+		if (r < 0) {
+			free(s.pwarg);
+			free(s.decoy);
+			repl_clear(&s.repl);
+			return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS
+			                                      : tool_exit_code(r);
+		}
+	}
 	r = do_init(&s, &created);
 	free(s.pwarg);
 	free(s.decoy);
+	repl_clear(&s.repl);
 	if (r < 0) {
 		/* Leave the place as it was. */
 		if (created)
@@ -876,6 +1004,9 @@ server_init(struct tool *t, int argc, char **argv)
 	       "member)\n  configuration %s/tessera.conf\n  start it with: tessera server start "
 	       "--dir %s\n",
 	       s.dir, s.suffix, s.tenant_dn, s.dir, s.dir);
+	if (from)
+		printf("  replicates with %s (%s) in both directions (multi-provider)\n", s.from,
+		       s.peer);
 	return EXIT_DONE;
 }
 
@@ -1136,6 +1267,8 @@ server_status(struct tool *t, const char *dir)
 		printf("running (pid %d)\n  directory %s, tenant %s\n  %s %s\n", (int)pid, s.suffix,
 		       s.tenant_dn, t->cfg->dir.uri,
 		       t->cfg->server.listen ? t->cfg->server.listen : "");
+		/* A replicated pair: is every peer current? (Still exit 0: slapd runs.) */
+		(void)repl_status(s.dir, s.suffix, s.tenant_dn);
 		return 0;
 	}
 	if (pid < 0) {

@@ -403,21 +403,38 @@ poll_refresh(struct session *s, struct tsr_ldap *l)
 
 /* ---- the session ---- */
 
+/* Where the "csn=" part of a cookie starts (0 when it has none). A provider with a server
+ * id writes its own into the cookies it sends ("rid=000,sid=001,csn=..."); presented to
+ * the other provider of a multi-provider pair, that sid makes tesserad look like server 1,
+ * and syncprov then withholds every change made on server 1 ("never send ops back to
+ * their originator"). So tesserad keeps and presents the csn part only. */
+static size_t
+csn_part(const char *p, size_t len)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if ((i == 0 || p[i - 1] == ',') && memcmp(p + i, "csn=", 4) == 0)
+			return i;
+	return 0;
+}
+
 static void
 keep_cookie(struct daemon *d, const ldap_sync_t *ls)
 {
+	size_t off, len;
 	char *c;
 
 	if (!ls->ls_cookie.bv_val)
 		return;
-	c = malloc(ls->ls_cookie.bv_len + 1);
+	off = csn_part(ls->ls_cookie.bv_val, ls->ls_cookie.bv_len);
+	len = ls->ls_cookie.bv_len - off;
+	c = malloc(len + 1);
 	if (!c)
 		return;
-	memcpy(c, ls->ls_cookie.bv_val, ls->ls_cookie.bv_len);
-	c[ls->ls_cookie.bv_len] = '\0';
+	memcpy(c, ls->ls_cookie.bv_val + off, len);
+	c[len] = '\0';
 	free(d->cookie);
 	d->cookie = c;
-	d->cookie_len = ls->ls_cookie.bv_len;
+	d->cookie_len = len;
 }
 
 /* Process what has arrived; false when the session is over (error or end). A call to
@@ -539,8 +556,11 @@ sync_session(struct daemon *d)
 	ls.ls_search_result = on_result;
 	ls.ls_private = &s;
 	ls.ls_ld = s.ld;
-	if (d->cookie)
-		(void)ber_str2bv(d->cookie, d->cookie_len, 1, &ls.ls_cookie);
+	if (d->cookie) { /* one saved by an older tesserad may still carry a sid */
+		size_t off = csn_part(d->cookie, d->cookie_len);
+
+		(void)ber_str2bv(d->cookie + off, d->cookie_len - off, 1, &ls.ls_cookie);
+	}
 	(void)ldap_get_option(s.ld, LDAP_OPT_DESC, &fd);
 	__atomic_store_n(&watch_fd, fd, __ATOMIC_SEQ_CST);
 	rc = ldap_sync_init(&ls, d->once ? LDAP_SYNC_REFRESH_ONLY : LDAP_SYNC_REFRESH_AND_PERSIST);

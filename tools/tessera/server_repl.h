@@ -1,0 +1,40 @@
+/* server_repl.h: a multi-provider pair of embedded directories (tessera server init --from).
+ *
+ * Hides the replication identity (cn=replicator,ou=services,<tenant>, a random secret kept
+ * 0600 in each DIR/replicator.secret and in cn=config), server ids, the olcSyncrepl text
+ * (refreshAndPersist, retry, StartTLS verified against the pair's shared CA), the online
+ * changes to the first provider, and the contextCSN comparison `server status` prints.
+ * Talks to the first provider over its ldapi socket as root; prints errors with tool_err. */
+#ifndef TSR_SERVER_REPL_H
+#define TSR_SERVER_REPL_H
+
+#include <stdbool.h>
+
+#include "attrs.h"
+
+struct repl {
+	char *secret;     /* the replicator's password (wiped by repl_clear) */
+	unsigned from_id; /* olcServerID of the first provider */
+	unsigned my_id;   /* the new provider's */
+	char *syncrepl;   /* the new provider's olcSyncrepl value (holds the secret) */
+};
+
+/* On the running first provider in from_dir (suffix, tenant_dn): make sure it has a server
+ * id and the replicator entry (creating the secret on first use), choose the new server's id
+ * and build its olcSyncrepl towards peer_uri with ca_file. 0 or a negative errno. */
+TSR_MUST_USE int repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn,
+                              const char *peer_uri, const char *ca_file, struct repl *rp);
+/* Write the first provider's data (slapcat, online) to out_ldif, mode 0600. */
+TSR_MUST_USE int repl_dump(const char *from_dir, const char *suffix, const char *out_ldif);
+/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider). */
+TSR_MUST_USE int repl_link(const char *from_dir, const char *suffix, const char *tenant_dn,
+                           const char *new_uri, const struct repl *rp);
+/* Store the secret as DIR/replicator.secret (root, 0600). */
+TSR_MUST_USE int repl_save_secret(const char *dir, const struct repl *rp);
+void repl_clear(struct repl *rp);
+/* For `server status` of a running server in dir: its id and, per peer, whether the
+ * peer's contextCSN equals this one's. Prints lines; returns the number of peers that are
+ * not current (0 when there are none or all are), or a negative errno. */
+int repl_status(const char *dir, const char *suffix, const char *tenant_dn);
+
+#endif
