@@ -20,10 +20,11 @@ tsr_user bob "$PW"
 ALICE_UID=$(attr "uid=alice,ou=people,$BASE" uidNumber)
 BOB_UID=$(attr "uid=bob,ou=people,$BASE" uidNumber)
 
-# probe_conf FILE URI [INI LINES]: a client configuration for ldapc_probe (1 s timeout).
+# probe_conf FILE URI [INI LINES]: a client configuration for ldapc_probe (timeout
+# $PROBE_TIMEOUT, default 1 s).
 probe_conf() {
-	printf '[directory]\nuri = %s\nbase = %s\ntls_ca_file = %s/tls/ca.pem\ntimeout = 1\n%s\n' \
-		"$2" "$BASE" "$SRV" "${3:-}" >"$1"
+	printf '[directory]\nuri = %s\nbase = %s\ntls_ca_file = %s/tls/ca.pem\ntimeout = %s\n%s\n' \
+		"$2" "$BASE" "$SRV" "${PROBE_TIMEOUT:-1}" "${3:-}" >"$1"
 }
 # pam_conf NAME URI [INI LINE]: $T/NAME.conf, the PAM configuration pointed at URI; and the
 # PAM service NAME using it.
@@ -300,7 +301,7 @@ olcLimits: {0}users size.soft=5 size.hard=5 size.prtotal=$1 time.soft=60 time.ha
 EOF
 }
 limits unlimited || fail matrix_c7_setup
-probe_conf "$T/c7.conf" "ldap://127.0.0.1:$SRV_PORT/" "bind_dn = uid=svc,ou=people,$BASE
+PROBE_TIMEOUT=30 probe_conf "$T/c7.conf" "ldap://127.0.0.1:$SRV_PORT/" "bind_dn = uid=svc,ou=people,$BASE
 bind_password_file = $T/pw.svc"
 LDAPTLS_CACERT=$SRV/tls/ca.pem ldapsearch -x -ZZ -H "ldap://127.0.0.1:$SRV_PORT/" \
 	-D "uid=svc,ou=people,$BASE" -y "$T/pw.svc" -b "ou=people,$BASE" '(uid=pg*)' 1.1 >/dev/null 2>&1
