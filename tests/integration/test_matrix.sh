@@ -318,4 +318,61 @@ pg_search
 rc=$?
 [ $rc != 0 ] && pass matrix_c7_capped_paging_fails || fail matrix_c7_capped_paging_fails "rc=$rc: $(printf '%s' "$OUT" | tail -1)"
 limits unlimited
+# -- D8: a directory group hidden by a local group of the same name is served once the
+# local group is deleted (tesserad reads /etc/passwd and /etc/group at every publish); here
+# /etc/group is a private copy, bind-mounted in a mount namespace
+printf 'dn: cn=localgrp,ou=groups,%s\nobjectClass: posixGroup\ncn: localgrp\ngidNumber: 101700\nmemberUid: alice\n\n' "$BASE" \
+	| ladd >/dev/null || fail matrix_d8_setup
+cp /etc/group "$T/group.local"
+printf 'localgrp:x:4242:\n' >>"$T/group.local"
+tesserad_with_group() {
+	unshare -m --propagation private bash -c 'mount --bind "$1" /etc/group && shift && exec "$@"' \
+		_ "$1" "$TSR_BUILD/tesserad" --config "$T/sync.conf" --once
+}
+localgrp() { NSS_CONF="$T/tessera-only.conf" nss_run getent group localgrp; }
+OUT=$(tesserad_with_group "$T/group.local" 2>&1)
+! localgrp >/dev/null && printf '%s' "$OUT" | grep -q 'localgrp' && pass matrix_d8_local_group_shadows \
+	|| fail matrix_d8_local_group_shadows "$OUT"
+OUT=$(tesserad_with_group /etc/group 2>&1)
+[ "$(localgrp | cut -d: -f1,3)" = "localgrp:101700" ] && pass matrix_d8_local_group_gone_served \
+	|| fail matrix_d8_local_group_gone_served "$OUT"
+
+# -- C11: a bind flood against argon2id hashes (64 MiB each). slapd verifies one hash per
+# worker thread: with olcThreads 4, 12 binds at once all succeed and slapd's peak memory
+# grows by less than (4 + 2) x 64 MiB (12 at once would need 768 MiB). pam_tessera keeps no
+# connection pool: each login is one bind, so the server's threads are the bound.
+"$PROBE" hash 'Flood-gate-42' >"$T/flood.hash"
+tsr_user flood "$(cat "$T/flood.hash")"
+SLAPD_PID=$(cat "$SRV/slapd.pid")
+printf 'dn: cn=config\nchangetype: modify\nreplace: olcThreads\nolcThreads: 4\n' | lmodify >/dev/null \
+	|| fail matrix_c11_setup
+echo 5 >"/proc/$SLAPD_PID/clear_refs"
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$SLAPD_PID/status")
+pids=()
+for n in $(seq 12); do
+	ldapwhoami -x -H "$SRV_LDAPI" -D "uid=flood,ou=people,$BASE" -w 'Flood-gate-42' >"$T/flood.$n" 2>&1 &
+	pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$SLAPD_PID/status")
+echo "# slapd: rss before ${rss0} kB, peak during 12 argon2id binds ${hwm} kB"
+[ "$ok" = 12 ] && pass matrix_c11_parallel_argon2_binds_all_answered \
+	|| fail matrix_c11_parallel_argon2_binds_all_answered "$ok of 12: $(cat "$T"/flood.* | sort | uniq -c)"
+[ $((hwm - rss0)) -lt $((6 * 65536)) ] && pass matrix_c11_slapd_memory_bounded \
+	|| fail matrix_c11_slapd_memory_bounded "grew by $(((hwm - rss0) / 1024)) MiB"
+
+# -- A17: a group with 10,000 members (~60 kB as a group line): glibc's ERANGE retries
+# converge, getent group and id are complete
+for n in $(seq 1 10000); do
+	printf 'dn: uid=m%d,ou=extra,%s\nobjectClass: account\nobjectClass: posixAccount\nuid: m%d\ncn: m%d\nuidNumber: %d\ngidNumber: %d\nhomeDirectory: /home/m%d\n\n' \
+		"$n" "$BASE" "$n" "$n" $((110000 + n)) $((110000 + n)) "$n"
+done >"$T/many.ldif"
+{ printf 'dn: cn=crowd,ou=groups,%s\nobjectClass: posixGroup\ncn: crowd\ngidNumber: 109999\n' "$BASE"
+  for n in $(seq 1 10000); do printf 'memberUid: m%d\n' "$n"; done; echo; } >>"$T/many.ldif"
+ladd -f "$T/many.ldif" >/dev/null || fail matrix_a17_setup
+expect_rc 0 matrix_a17_tesserad_once "$TSR_BUILD/tesserad" --config "$T/sync.conf" --once
+n=$(nss_run getent group crowd | cut -d: -f4 | tr ',' '\n' | grep -c '^m')
+[ "$n" = 10000 ] && pass matrix_a17_getent_group_10000_members || fail matrix_a17_getent_group_10000_members "$n members"
+nss_run id -Gn m9999 | grep -qw crowd && pass matrix_a17_id_of_a_member || fail matrix_a17_id_of_a_member
 finish
