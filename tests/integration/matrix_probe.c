@@ -4,16 +4,13 @@
  *
  *   matrix_probe hygiene CONFDIR SERVICE USER PASSWORD
  *       E7/E8: looks USER up (getpwnam, getgrouplist, an enumeration), then runs PAM auth
- *       and account with PASSWORD; afterwards SIGPIPE is still SIG_DFL (as the caller set
- *       it), and every fd the modules opened and kept is FD_CLOEXEC (no exec inherits it).
- *       Prints "pam: CODE".
- *   matrix_probe interleave USER...
- *       E13: getpwent from the start, with getpwnam/getpwuid of the other USERs between
- *       every two entries: each USER is enumerated exactly once.
- *   matrix_probe forks USER:UID...
- *       E3: after a lookup in the parent, 8 children and the parent look up different
- *       users 2000 times each; every answer's name and uid belong together.
- * Prints "ok NAME" / "FAIL NAME: why"; exit 1 on any failure. */
+ *       and account with PASSWORD; afterwards
+ * SIGPIPE is still SIG_DFL (as the caller set it), and every fd the modules opened and kept is
+ * FD_CLOEXEC (no exec inherits it). Prints "pam: CODE". matrix_probe interleave USER... E13:
+ * getpwent from the start, with getpwnam/getpwuid of the other USERs between every two entries:
+ * each USER is enumerated exactly once. matrix_probe forks USER:UID... E3: after a lookup in the
+ * parent, 8 children and the parent look up different users 2000 times each; every answer's name
+ * and uid belong together. Prints "ok NAME" / "FAIL NAME: why"; exit 1 on any failure. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,22 +24,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
+#include "check.h"
 
-#define CHECK(name, cond, ...)                                                                     \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAIL %s: ", name);                                                 \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+static int failures;
 
 static const char *password;
 
+/* The conversation: PASSWORD for every hidden prompt. */
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -91,7 +79,6 @@ hygiene(const char *confdir, const char *service, const char *user, const char *
 
 	signal(SIGPIPE, SIG_DFL);
 	open_fds(before);
-	password = pw;
 	p = getpwnam(user);
 	CHECK("hygiene_lookup", p != NULL, "getpwnam(%s) found nothing", user);
 	if (p)
@@ -100,6 +87,7 @@ hygiene(const char *confdir, const char *service, const char *user, const char *
 	while (getpwent() != NULL)
 		;
 	endpwent();
+	password = pw;
 	rc = pam_start_confdir(service, user, &c, confdir, &pamh);
 	if (rc == PAM_SUCCESS)
 		rc = pam_authenticate(pamh, 0);

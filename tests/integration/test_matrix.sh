@@ -26,11 +26,11 @@ probe_conf() {
 	printf '[directory]\nuri = %s\nbase = %s\ntls_ca_file = %s/tls/ca.pem\ntimeout = %s\n%s\n' \
 		"$2" "$BASE" "$SRV" "${PROBE_TIMEOUT:-1}" "${3:-}" >"$1"
 }
-# pam_conf NAME URI [INI LINE]: $T/NAME.conf, the PAM configuration pointed at URI; and the
-# PAM service NAME using it.
+# pam_conf NAME URI [INI LINE [MODULE OPTIONS]]: $T/NAME.conf, the PAM configuration pointed
+# at URI; and the PAM service NAME using it.
 pam_conf() {
 	sed "s|^uri = .*|uri = $2\ntimeout = 1${3:+\\n$3}|" "$PAM_CONF" >"$T/$1.conf"
-	SVC_CONF=$T/$1.conf tsr_pam_service "$1"
+	SVC_CONF=$T/$1.conf tsr_pam_service "$1" "${4:-}"
 }
 # hostile MODE [REFERRAL-URI]: start ldap_hostile.py in MODE; its port in HP[MODE], the
 # operations it received in $T/hostile.MODE.log.
