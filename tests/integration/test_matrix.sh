@@ -9,6 +9,11 @@
 # tool (F1, F2). The hostile servers are tests/integration/ldap_hostile.py.
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
+# With SANITIZE=1 the modules are instrumented: uninstrumented hosts (getent, python3) need
+# the runtime preloaded.
+if [ "${TSR_SANITIZE:-}" = 1 ]; then
+	export LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0
+fi
 PROBE=$TSR_BUILD/tests/integration/ldapc_probe
 MPROBE=$TSR_BUILD/tests/integration/matrix_probe
 tsr_server_start
@@ -286,6 +291,11 @@ expect_out matrix_f3_right_directory "fay@example.org"
 OUT=$(hostile_env "$TESSERA" config check 2>&1)
 printf '%s' "$OUT" | grep -q 'evil' && fail matrix_f3_tessera_config_env_ignored "$OUT" \
 	|| pass matrix_f3_tessera_config_env_ignored
+# ... and a configuration of the operator's own (owned by them) is refused to root
+sed -n '/^\[server\]/q;p' "$SRV_CONF" >"$T/op/own.conf"
+chown nobody "$T/op/own.conf"
+expect_rc 3 matrix_f3_operator_config_refused "$TESSERA" --config "$T/op/own.conf" user show fay
+expect_out matrix_f3_operator_config_says "not owned by root"
 
 # -- C7: a server that caps every search by an ordinary user at 5 entries (olcLimits on the
 # tenant database; root over ldapi is the rootdn, without limits): the paged search returns
