@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "check.h"
 
 typedef enum nss_status (*getpwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*getpwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
@@ -52,18 +53,6 @@ static struct {
 	setpath_fn setpath;
 } m;
 static int failures;
-
-#define CHECK(name, cond, ...)                                                                     \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAIL %s: ", name);                                                 \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 static void *
 sym(void *h, const char *name)
