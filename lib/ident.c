@@ -1374,11 +1374,10 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	for (i = 0; i < b.ngroups; i++) {
 		size_t end = i + 1 < b.ngroups ? mstart[i + 1] : b.ntmp;
 
-		m->wg[i] =
-		    (struct tsr_cache_wgroup){dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
-		                              (b.groups[i]->flags & F_ROLE) != 0,
-		                              m->members ? m->members + mstart[i] : NULL,
-		                              (uint32_t)(end - mstart[i])};
+		m->wg[i] = (struct tsr_cache_wgroup){
+		    dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
+		    (b.groups[i]->flags & F_ROLE) != 0, m->members ? m->members + mstart[i] : NULL,
+		    (uint32_t)(end - mstart[i])};
 		for (j = mstart[i]; j < end; j++) {
 			uint32_t u = m->members[j];
 

@@ -83,7 +83,8 @@ check_result(const struct tsr_cache_wimage *img)
 		if (!tsr_name_check(u->name, TSR_NAME_SERVED, &why) ||
 		    !tsr_text_check(u->gecos, 1024, &why) || !tsr_home_check(u->home, &why) ||
 		    !tsr_shell_check(u->shell, &why) || !id_ok(u->uid, false) ||
-		    !id_ok(u->gid, true) || strcmp(u->name, "root") == 0 || strcmp(u->name, "bob") == 0)
+		    !id_ok(u->gid, true) || strcmp(u->name, "root") == 0 ||
+		    strcmp(u->name, "bob") == 0)
 			abort();
 		for (j = 0; j < u->ngroups; j++)
 			if (u->groups[j] == 0 || (j && u->groups[j] <= u->groups[j - 1]))
@@ -104,7 +105,8 @@ check_result(const struct tsr_cache_wimage *img)
 			if (g->members[j] >= img->nusers)
 				abort();
 		for (j = 0; j < i; j++)
-			if (strcmp(g->name, img->groups[j].name) == 0 || g->gid == img->groups[j].gid)
+			if (strcmp(g->name, img->groups[j].name) == 0 ||
+			    g->gid == img->groups[j].gid)
 				abort();
 	}
 }
@@ -140,11 +142,12 @@ run(const uint8_t *data, size_t size, struct tsr_ident_store *s)
 			if (nl == end || n >= MAX_ENTRIES)
 				break;
 			memset(&in, 0, sizeof(in));
-			(void)snprintf(dn[n], sizeof(dn[n]), "%.*s," BASE, (int)(len - 4 > 200 ? 200 : len - 4),
-			               (const char *)p + 4);
+			(void)snprintf(dn[n], sizeof(dn[n]), "%.*s," BASE,
+			               (int)(len - 4 > 200 ? 200 : len - 4), (const char *)p + 4);
 			in.dn = dn[n];
 			in.uuid[0] = (unsigned char)n;
-			in.uuid[1] = len > 4 ? p[4] : 0; /* entries with one first letter may collide */
+			in.uuid[1] =
+			    len > 4 ? p[4] : 0; /* entries with one first letter may collide */
 			open = true;
 			continue;
 		}
@@ -158,7 +161,8 @@ run(const uint8_t *data, size_t size, struct tsr_ident_store *s)
 			continue;
 		for (a = 0; a < TSR_A_N; a++)
 			if (strlen(tsr_ident_attrs[a]) == (size_t)(colon - p) &&
-			    strncasecmp(tsr_ident_attrs[a], (const char *)p, (size_t)(colon - p)) == 0)
+			    strncasecmp(tsr_ident_attrs[a], (const char *)p, (size_t)(colon - p)) ==
+			        0)
 				break;
 		if (a == TSR_A_N || in.a[a].n >= MAX_VALUES)
 			continue;

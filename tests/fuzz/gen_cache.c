@@ -56,8 +56,8 @@ main(int argc, char **argv)
 	}
 	users[0] = (struct tsr_cache_wuser){
 	    "alice", "Alice Liddell", "/home/alice", "/bin/bash", 100001, 100001, true, g1, 2, 0};
-	users[1] = (struct tsr_cache_wuser){"bob", "", "/home/bob", "/bin/sh", 100002, 200001,
-	                                    false, g2, 1, 1};
+	users[1] = (struct tsr_cache_wuser){"bob",  "",    "/home/bob", "/bin/sh", 100002,
+	                                    200001, false, g2,          1,         1};
 	groups[0] = (struct tsr_cache_wgroup){"staff", 200001, false, m1, 2};
 	groups[1] = (struct tsr_cache_wgroup){"member", 200002, true, m2, 1};
 	acc[0] = (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE,
@@ -67,21 +67,22 @@ main(int argc, char **argv)
 	                                     "de",
 	                                     sites,
 	                                     3};
-	acc[1] = (struct tsr_cache_waccount){TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED,
-	                                     1700000000, NULL, NULL, NULL, 0};
+	acc[1] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 1700000000, NULL, NULL, NULL, 0};
 	img = (struct tsr_cache_wimage){users, 2, groups, 2, acc, 2, 7, 1700000000, 43200, 900};
 	r |= emit(argv[1], "two-users", &img);
 
-	img = (struct tsr_cache_wimage){NULL, 0, NULL, 0, NULL, 0, 1, 0, TSR_CACHE_UNKNOWN,
-	                                TSR_CACHE_UNKNOWN};
+	img = (struct tsr_cache_wimage){
+	    NULL, 0, NULL, 0, NULL, 0, 1, 0, TSR_CACHE_UNKNOWN, TSR_CACHE_UNKNOWN};
 	r |= emit(argv[1], "empty", &img);
 
 	/* 40 users with private groups: longer index chains and a bigger strings section */
 	for (i = 0; i < 40; i++) {
 		(void)snprintf(names[i], sizeof(names[i]), "u%02u", i);
 		(void)snprintf(gecos[i], sizeof(gecos[i]), "G %u", i);
-		users[i] = (struct tsr_cache_wuser){names[i], gecos[i],   "/home/u", "/bin/sh",
-		                                    300000 + i, 300000 + i, i % 2 == 0, NULL, 0, -1};
+		users[i] = (struct tsr_cache_wuser){names[i],   gecos[i],   "/home/u",  "/bin/sh",
+		                                    300000 + i, 300000 + i, i % 2 == 0, NULL,
+		                                    0,          -1};
 	}
 	img = (struct tsr_cache_wimage){users, 40, NULL, 0, NULL, 0, 3, 1700000000, 60, 60};
 	r |= emit(argv[1], "forty-users", &img);
