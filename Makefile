@@ -243,7 +243,7 @@ format:
 
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
-	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr --library=tools/cppcheck.cfg \
 	    -I lib -I /usr/include/iniparser $(filter %.c,$(C_FILES))
 
 clean:

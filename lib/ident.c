@@ -898,10 +898,18 @@ read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t 
 		if (!c3)
 			continue;
 		if (n == cap) {
+			char **nn;
+			uint32_t *ni;
+
+			/* on failure the old arrays stay valid: the error path frees them */
 			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof(*names));
-			ids = realloc(ids, cap * sizeof(*ids));
-			if (!names || !ids) {
+			nn = realloc(names, cap * sizeof(*names));
+			if (nn)
+				names = nn;
+			ni = nn ? realloc(ids, cap * sizeof(*ids)) : NULL;
+			if (ni)
+				ids = ni;
+			if (!nn || !ni) {
 				r = -ENOMEM;
 				break;
 			}

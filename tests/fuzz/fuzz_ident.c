@@ -63,12 +63,17 @@ load_local(void)
 	unlink(gr);
 }
 
+/* In range (or a listed primary gid) and not an id of the local files: local uids 0 and
+ * 5010 for users, local gids 0, 50 and 6000 for groups (a user's primary gid may be any
+ * id in range). */
 static bool
-id_ok(uint32_t id, bool primary)
+id_ok(uint32_t id, char kind)
 {
-	if (primary && id == pgids[0])
+	if (kind == 'p' && id == pgids[0])
 		return true;
-	return id >= rules.min_id && id <= rules.max_id && id != 5010 && id != 6000;
+	if (id < rules.min_id || id > rules.max_id)
+		return false;
+	return kind == 'u' ? id != 5010 : kind == 'g' ? id != 6000 : true;
 }
 
 static void
@@ -82,8 +87,8 @@ check_result(const struct tsr_cache_wimage *img)
 
 		if (!tsr_name_check(u->name, TSR_NAME_SERVED, &why) ||
 		    !tsr_text_check(u->gecos, 1024, &why) || !tsr_home_check(u->home, &why) ||
-		    !tsr_shell_check(u->shell, &why) || !id_ok(u->uid, false) ||
-		    !id_ok(u->gid, true) || strcmp(u->name, "root") == 0 ||
+		    !tsr_shell_check(u->shell, &why) || !id_ok(u->uid, 'u') ||
+		    !id_ok(u->gid, 'p') || strcmp(u->name, "root") == 0 ||
 		    strcmp(u->name, "bob") == 0)
 			abort();
 		for (j = 0; j < u->ngroups; j++)
@@ -98,9 +103,11 @@ check_result(const struct tsr_cache_wimage *img)
 	for (i = 0; i < img->ngroups; i++) {
 		const struct tsr_cache_wgroup *g = &img->groups[i];
 
-		if (!tsr_name_check(g->name, TSR_NAME_SERVED, &why) || !id_ok(g->gid, false) ||
-		    strcmp(g->name, "root") == 0 || strcmp(g->name, "staff") == 0)
+		if (!tsr_name_check(g->name, TSR_NAME_SERVED, &why) || !id_ok(g->gid, 'g') ||
+		    strcmp(g->name, "root") == 0 || strcmp(g->name, "staff") == 0) {
+			fprintf(stderr, "published group '%s' gid %u\n", g->name, g->gid);
 			abort();
+		}
 		for (j = 0; j < g->nmembers; j++)
 			if (g->members[j] >= img->nusers)
 				abort();
