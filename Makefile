@@ -267,3 +267,10 @@ $(B)/tests/fuzz/gen_cache: tests/fuzz/gen_cache.c $(B)/libtessera.a
 .PHONY: fuzz-corpus-cache
 fuzz-corpus-cache: $(B)/tests/fuzz/gen_cache
 	mkdir -p tests/fuzz/corpus/cache && $< tests/fuzz/corpus/cache
+# make leakcheck: test_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
+# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. README "Long tiers" has the figures.
+LEAK_ITERS ?= 100000
+.PHONY: leakcheck
+leakcheck: deps all
+	@$(TEST_ENV) LEAK_NSS_ITERS=$(LEAK_ITERS) LEAK_PAM_ITERS=$(or $(LEAK_PAM_ITERS),$(LEAK_ITERS)) \
+	    bash tests/run.sh integration test_leaks
