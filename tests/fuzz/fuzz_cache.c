@@ -157,34 +157,36 @@ drive_group(const char *name, gid_t gid)
 
 /* What PAM reads from the cache: the account record and its sites. */
 static void
-drive_account(const char *name)
+drive_account(const struct tsr_cache *c, const char *name)
 {
 	struct tsr_cache_account a;
-	struct tsr_cache_info info;
-	struct tsr_cache *c;
 	const char *s;
 	uint32_t i;
 
-	if (tsr_cache_open(path, &c) < 0)
+	if (!c)
 		return;
-	tsr_cache_info(c, &info);
-	(void)tsr_cache_stale(c);
 	if (tsr_cache_account(c, name, &a) == 0)
 		for (i = 0; i <= a.nsites && i < MAX_ENTRIES; i++)
 			if (tsr_cache_account_site(c, &a, i, &s) == 0 && (i >= a.nsites || !s))
 				abort();
-	tsr_cache_free(c);
 }
 
 static void
 drive_all(void)
 {
 	static char buf[4096];
+	struct tsr_cache_info info;
+	struct tsr_cache *c = NULL;
 	char name[256];
 	struct passwd pw;
 	struct group gr;
 	int e, n;
 
+	/* lib/cache opened as PAM and `tessera cache` open it */
+	if (tsr_cache_open(path, &c) == 0) {
+		tsr_cache_info(c, &info);
+		(void)tsr_cache_stale(c);
+	}
 	/* the names and ids the enumerations find, then a few that are never there */
 	(void)_nss_tessera_setpwent(0);
 	for (n = 0; n < MAX_ENTRIES; n++) {
@@ -192,7 +194,7 @@ drive_all(void)
 			break;
 		(void)snprintf(name, sizeof(name), "%s", pw.pw_name);
 		drive_user(name, pw.pw_uid);
-		drive_account(name);
+		drive_account(c, name);
 	}
 	(void)_nss_tessera_endpwent();
 	/* getpwent_r without setpwent, and retried after ERANGE with a small buffer */
@@ -216,7 +218,8 @@ drive_all(void)
 	drive_user("nobody-here", 4294967295u);
 	drive_group("root", 0);
 	drive_group("nobody-here", 4294967295u);
-	drive_account("nobody-here");
+	drive_account(c, "nobody-here");
+	tsr_cache_free(c);
 }
 
 int

@@ -7,11 +7,11 @@
 # a real slapd (right password + account + session, wrong password, unknown user). Plain pass:
 # under valgrind memcheck, any definite or indirect leak or memory error fails. SANITIZE=1:
 # the instrumented driver and modules, LeakSanitizer at exit. Iterations: LEAK_NSS_ITERS
-# (default 2000) and LEAK_PAM_ITERS (default 30); `make leakcheck` sets both to LEAK_ITERS.
+# (default 10000) and LEAK_PAM_ITERS (default 30); `make leakcheck` sets both to LEAK_ITERS.
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 DRIVER=$TSR_BUILD/tests/integration/leak_driver
-NSS_ITERS=${LEAK_NSS_ITERS:-2000}
+NSS_ITERS=${LEAK_NSS_ITERS:-10000}
 PAM_ITERS=${LEAK_PAM_ITERS:-30}
 if [ "${TSR_SANITIZE:-}" = 1 ]; then
 	RUNNER=(env ASAN_OPTIONS=detect_leaks=1:halt_on_error=1)
