@@ -251,7 +251,7 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# ---- issue 6: sanitizers, fuzzing, leaks (tests/fuzz, tests/leak) ----
+# ---- issue 6: sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/test_leaks.sh) ----
 # fuzz_cache drives the NSS module's own entry points: it links nss_tessera.o as well.
 $(B)/tests/fuzz/replay_cache: tests/fuzz/fuzz_cache.c tests/fuzz/fuzz_main.c \
     $(B)/nss_module/nss_tessera.o $(B)/libtessera.a
@@ -268,7 +268,8 @@ $(B)/tests/fuzz/gen_cache: tests/fuzz/gen_cache.c $(B)/libtessera.a
 fuzz-corpus-cache: $(B)/tests/fuzz/gen_cache
 	mkdir -p tests/fuzz/corpus/cache && $< tests/fuzz/corpus/cache
 # make leakcheck: test_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
-# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. README "Long tiers" has the figures.
+# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. Figures: README, "Sanitizers,
+# fuzzing and leaks".
 LEAK_ITERS ?= 100000
 .PHONY: leakcheck
 leakcheck: deps all

@@ -1,4 +1,5 @@
-/* fuzz_cache.c: the cache reader on arbitrary and mutated images (RELIABILITY D3, D4, A*).
+/* fuzz_cache.c: the cache reader on arbitrary and mutated images (RELIABILITY D2, D3, E13, E14,
+ * A17, A18).
  *
  * The input is one byte of mode and then the image. Mode bit 0 set: the harness repairs the
  * image's file_size and both checksums (docs/cache-format.md, "Checksum tsr64") before

@@ -1,4 +1,4 @@
-/* fuzz_csv.c: the CSV reader behind `tessera import` on arbitrary files (RELIABILITY F*).
+/* fuzz_csv.c: the CSV reader behind `tessera import` on arbitrary files (RELIABILITY F1).
  * Reads every record to the end or the first error; an error must name its reason. Every
  * record read is then written back with tsr_csv_put and read again: it must come back
  * field for field (what `tessera export` writes, `tessera import` reads). */

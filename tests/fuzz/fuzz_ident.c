@@ -1,5 +1,5 @@
-/* fuzz_ident.c: the directory-entry validator, lib/ident (RELIABILITY A1-A20: what decides
- * whether directory data reaches the cache). Input: LDIF-like lines; "dn: X" starts an
+/* fuzz_ident.c: the directory-entry validator, lib/ident (RELIABILITY A4, A6-A16, A19, A20: what
+ * decides whether directory data reaches the cache). Input: LDIF-like lines; "dn: X" starts an
  * entry, "attr: value" adds a value (any bytes but a newline, NUL included), a line "-"
  * deletes the previous entry again. Every entry goes through tsr_ident_put, then
  * tsr_ident_build against local users root/bob and groups root/staff.

@@ -1,4 +1,4 @@
-/* fuzz_photo.c: the photo checker on arbitrary bytes (RELIABILITY F*: what `tessera user
+/* fuzz_photo.c: the photo checker on arbitrary bytes (RELIABILITY F1: what `tessera user
  * set --photo` accepts). An accepted image must name a type and non-zero dimensions, and the
  * same bytes must be judged the same way twice. */
 #include <stdint.h>

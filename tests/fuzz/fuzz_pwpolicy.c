@@ -1,4 +1,4 @@
-/* fuzz_pwpolicy.c: the password policy (RELIABILITY B*: what PAM, the tool and the slapd
+/* fuzz_pwpolicy.c: the password policy (RELIABILITY B3, B11: what PAM, the tool and the slapd
  * check module refuse). Input: the policy's text form, then NUL, the candidate password,
  * NUL, the login, then NUL-separated names (display name, cn, mail ...).
  * Properties: a parsed policy formats to a text that parses to the same text; a check

@@ -177,6 +177,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: leak_driver nss|pam ITERS ...\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress visible while it runs */
 	step = iters >= 10 ? iters / 10 : 1;
 	for (i = 0; i < iters; i++) {
 		if (nss)
