@@ -64,7 +64,7 @@ touch "$T/churn"
 ) &
 CHURN=$!
 BG_PIDS+=("$CHURN")
-"$PROBE" hammer "$TSR_BUILD/libnss_tessera.so.2" "$T/state/cache.img" 6 h "$N" 102000 >"$T/hammer.out" 2>&1
+"$PROBE" hammer "$TSR_BUILD/libnss_tessera.so.2" "$T/state/cache.img" 12 h "$N" 102000 >"$T/hammer.out" 2>&1
 rc=$?
 rm -f "$T/churn"
 wait "$CHURN" 2>/dev/null
