@@ -21,6 +21,17 @@ else
 		--show-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30)
 fi
 
+# SANITIZE=1 only: nss_probe's contract checks (every entry point, buffers from 0 bytes, bad
+# images; E12-E14) with the instrumented module (the plain pass runs them in test_nss.sh).
+if [ "${TSR_SANITIZE:-}" = 1 ]; then
+	"$TSR_BUILD/tests/integration/nss_probe" contract "$TSR_BUILD/libnss_tessera.so.2" \
+		>"$T/contract.out" 2>&1
+	rc=$?
+	cat "$T/contract.out"
+	[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/contract.out" && pass leak_nss_probe_contract_sanitized \
+		|| fail leak_nss_probe_contract_sanitized "exit $rc"
+fi
+
 tsr_server_start
 tsr_pam_setup
 tsr_pam_service leak
