@@ -15,7 +15,8 @@
 VERSION  := 0.1.0
 
 CC       ?= cc
-B        ?= build
+# SANITIZE=1 builds into build-san/: it never clobbers build/.
+B        ?= $(if $(filter 1,$(SANITIZE)),build-san,build)
 PREFIX   ?= /usr
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/tessera
@@ -99,8 +100,10 @@ $(B)/tesserad: $(DAEMON_OBJ) $(B)/libtessera.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(B)/libtessera.a $(LIBS)
 
 # ---- hosted modules: export only their entry points ----
+# -z nodelete: libldap and Cyrus SASL set up global state once per load and never free it;
+# unloaded at every pam_end(), the module leaked it once per transaction (E15, valgrind).
 $(B)/pam_tessera.so: $(B)/pam_module/pam_tessera.o $(B)/libtessera.a pam_module/pam_tessera.map
-	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=pam_module/pam_tessera.map -o $@ \
+	$(CC) $(MODULE_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_module/pam_tessera.map -o $@ \
 	    $(B)/pam_module/pam_tessera.o $(B)/libtessera.a $(LIBS) -lpam
 
 # The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash.
@@ -159,12 +162,15 @@ fuzz-targets: $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/fuzz/fuzz_%)
 .PHONY: fuzz fuzz-targets
 fuzz: deps
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=1 CFLAGS="-g -fsanitize=fuzzer-no-link" fuzz-targets
-	@for t in $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%); do \
-	    echo "== fuzz $$t for $(FUZZ_SECONDS) s"; mkdir -p build-fuzz/corpus/$$t; \
+	@for t in $(or $(FUZZ_TARGETS),$(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)); do \
+	    echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: build-fuzz/fuzz-$$t.log)"; \
+	    mkdir -p build-fuzz/corpus/$$t; \
 	    build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
-	        2>&1 | grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY)' \
-	        || exit 1; done
+	        >build-fuzz/fuzz-$$t.log 2>&1; rc=$$?; \
+	    grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY)' \
+	        build-fuzz/fuzz-$$t.log; \
+	    [ $$rc -eq 0 ] || { echo "FAIL fuzz $$t: see build-fuzz/crash-$$t-*"; exit 1; }; done
 
 # make bench: the NSS benchmark driver (tests/bench/bench_nss.sh)
 BENCH_BIN := $(B)/tests/bench/nss_bench
@@ -255,10 +261,35 @@ format:
 
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
-	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr --library=tools/cppcheck.cfg \
 	    -I lib -I /usr/include/iniparser $(filter %.c,$(C_FILES))
 
 clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- issue 6: sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/test_leaks.sh) ----
+# fuzz_cache drives the NSS module's own entry points: it links nss_tessera.o as well.
+$(B)/tests/fuzz/replay_cache: tests/fuzz/fuzz_cache.c tests/fuzz/fuzz_main.c \
+    $(B)/nss_module/nss_tessera.o $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LIBS)
+$(B)/tests/fuzz/fuzz_cache: tests/fuzz/fuzz_cache.c $(B)/nss_module/nss_tessera.o $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+# The cache seeds are valid images from the real writer: `make fuzz-corpus-cache`.
+$(B)/tests/fuzz/gen_cache: tests/fuzz/gen_cache.c $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+.PHONY: fuzz-corpus-cache
+fuzz-corpus-cache: $(B)/tests/fuzz/gen_cache
+	mkdir -p tests/fuzz/corpus/cache && $< tests/fuzz/corpus/cache
+# make leakcheck: test_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
+# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. Figures: README, "Sanitizers,
+# fuzzing and leaks".
+LEAK_ITERS ?= 100000
+.PHONY: leakcheck
+leakcheck: deps all
+	@$(TEST_ENV) LEAK_NSS_ITERS=$(LEAK_ITERS) LEAK_PAM_ITERS=$(or $(LEAK_PAM_ITERS),$(LEAK_ITERS)) \
+	    bash tests/run.sh integration test_leaks

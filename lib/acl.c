@@ -94,8 +94,7 @@ struct gen {
 	const char *t; /* tenant DN */
 };
 
-static void
-gen_printf_ap(struct gen *g, const char *fmt, va_list ap)
+static TSR_PRINTF(2, 0) void gen_printf_ap(struct gen *g, const char *fmt, va_list ap)
 {
 	char *s = NULL;
 

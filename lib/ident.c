@@ -898,10 +898,18 @@ read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t 
 		if (!c3)
 			continue;
 		if (n == cap) {
+			char **nn;
+			uint32_t *ni;
+
+			/* on failure the old arrays stay valid: the error path frees them */
 			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof(*names));
-			ids = realloc(ids, cap * sizeof(*ids));
-			if (!names || !ids) {
+			nn = realloc(names, cap * sizeof(*names));
+			if (nn)
+				names = nn;
+			ni = nn ? realloc(ids, cap * sizeof(*ids)) : NULL;
+			if (ni)
+				ids = ni;
+			if (!nn || !ni) {
 				r = -ENOMEM;
 				break;
 			}
@@ -1374,10 +1382,10 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	for (i = 0; i < b.ngroups; i++) {
 		size_t end = i + 1 < b.ngroups ? mstart[i + 1] : b.ntmp;
 
-		m->wg[i] =
-		    (struct tsr_cache_wgroup){dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
-		                              (b.groups[i]->flags & F_ROLE) != 0,
-		                              m->members + mstart[i], (uint32_t)(end - mstart[i])};
+		m->wg[i] = (struct tsr_cache_wgroup){
+		    dent_str(b.groups[i], S_NAME), b.groups[i]->gid,
+		    (b.groups[i]->flags & F_ROLE) != 0, m->members ? m->members + mstart[i] : NULL,
+		    (uint32_t)(end - mstart[i])};
 		for (j = mstart[i]; j < end; j++) {
 			uint32_t u = m->members[j];
 

@@ -662,9 +662,11 @@ tsr_pwpolicy_check(const struct tsr_pwpolicy *p, const char *pw, size_t len,
 		             "it must mix at least %u of upper-case letters, lower-case letters, "
 		             "digits and symbols (it has %zu)",
 		             p->min_classes, kinds);
+	/* The part is named, unless it is the whole password (never echo a password). */
 	if (p->refuse_names && has_name_part(u, pw, len, found, sizeof(found)))
-		tsr_errs_add(errs, "it must not contain the user's name or a part of it ('%s')",
-		             found);
+		tsr_errs_add(errs, "it must not contain the user's name or a part of it%s%s%s",
+		             strlen(found) < len ? " ('" : "", strlen(found) < len ? found : "",
+		             strlen(found) < len ? "')" : "");
 	if (p->max_run && longest_run(cp, n) > p->max_run)
 		tsr_errs_add(errs, "it must not repeat a character more than %u times in a row",
 		             p->max_run);

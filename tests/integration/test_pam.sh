@@ -1,6 +1,7 @@
 # Integration: pam_tessera.so through pam_start_confdir against a real slapd: every
 # entry point with unknown, empty and hostile user names, RELIABILITY section B (B1-B19),
 # directory faults (C1, C2), a missing module (E17), sessions (G1) and LANG.
+# sanitize: drivers  (pam_driver hosts the instrumented module in the SANITIZE=1 pass)
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 tsr_server_start

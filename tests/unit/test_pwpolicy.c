@@ -90,6 +90,17 @@ TEST(pwpolicy_user_names)
 	REFUSES("letter-digit-8", NULL, "aliddell-2024", &u, 1, "the user's name or a part of it");
 	REFUSES("letter-digit-8", NULL, "xALICEx-2468", &u, 1, "('Alice')");
 	REFUSES("letter-digit-8", NULL, "my-liddell-79", &u, 1, "('Liddell')");
+	/* a password that is a whole name part is refused without being echoed (fuzz_pwpolicy) */
+	{
+		const char *const pw_names[] = {"Mango7liddell", NULL};
+		const struct tsr_pw_user p = {.login = "al", .names = pw_names};
+		char *m = NULL;
+
+		ASSERT_EQ(run("letter-digit-8", NULL, "mango7liddell", &p, &m), 1);
+		ASSERT_CONTAINS(m, "the user's name or a part of it");
+		ASSERT_TRUE(strstr(m, "ango7liddell") == NULL);
+		free(m);
+	}
 	/* the mail domain is not a name part; two-letter parts are too short to count */
 	ACCEPTS("letter-digit-8", NULL, "example-2468-x", &u);
 	{

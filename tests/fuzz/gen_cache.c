@@ -1,0 +1,90 @@
+/* gen_cache.c: writes the seed corpus of fuzz_cache (tests/fuzz/corpus/cache/) with the
+ * real writer, lib/cache's tsr_cache_write(): each seed is a mode byte (1: the harness
+ * repairs checksums after mutation) followed by a valid image.
+ *   gen_cache DIR        (make fuzz-corpus-cache) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+static int
+emit(const char *dir, const char *name, const struct tsr_cache_wimage *img)
+{
+	char tmp[4096], out[4096];
+	FILE *in, *o;
+	int c, r;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s/.%s.img", dir, name);
+	(void)snprintf(out, sizeof(out), "%s/%s", dir, name);
+	r = tsr_cache_write(tmp, img, NULL);
+	if (r < 0) {
+		fprintf(stderr, "gen_cache: %s: %s\n", name, strerror(-r));
+		return r;
+	}
+	in = fopen(tmp, "rb");
+	o = fopen(out, "wb");
+	if (!in || !o)
+		return -EIO;
+	fputc(1, o);
+	while ((c = fgetc(in)) != EOF)
+		fputc(c, o);
+	fclose(in);
+	fclose(o);
+	unlink(tmp);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint32_t g1[] = {200001, 200002}, g2[] = {200002}, m1[] = {0, 1}, m2[] = {0};
+	static const char *const sites[] = {"berlin", "paris", "x"};
+	struct tsr_cache_wuser users[40];
+	struct tsr_cache_wgroup groups[2];
+	struct tsr_cache_waccount acc[2];
+	struct tsr_cache_wimage img;
+	static char names[40][16], gecos[40][8];
+	uint32_t i;
+	int r = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_cache DIR\n");
+		return 2;
+	}
+	users[0] = (struct tsr_cache_wuser){
+	    "alice", "Alice Liddell", "/home/alice", "/bin/bash", 100001, 100001, true, g1, 2, 0};
+	users[1] = (struct tsr_cache_wuser){"bob",  "",    "/home/bob", "/bin/sh", 100002,
+	                                    200001, false, g2,          1,         1};
+	groups[0] = (struct tsr_cache_wgroup){"staff", 200001, false, m1, 2};
+	groups[1] = (struct tsr_cache_wgroup){"member", 200002, true, m2, 1};
+	acc[0] = (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE,
+	                                     TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN,
+	                                     0,
+	                                     "member",
+	                                     "de",
+	                                     sites,
+	                                     3};
+	acc[1] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 1700000000, NULL, NULL, NULL, 0};
+	img = (struct tsr_cache_wimage){users, 2, groups, 2, acc, 2, 7, 1700000000, 43200, 900};
+	r |= emit(argv[1], "two-users", &img);
+
+	img = (struct tsr_cache_wimage){
+	    NULL, 0, NULL, 0, NULL, 0, 1, 0, TSR_CACHE_UNKNOWN, TSR_CACHE_UNKNOWN};
+	r |= emit(argv[1], "empty", &img);
+
+	/* 40 users with private groups: longer index chains and a bigger strings section */
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "u%02u", i);
+		(void)snprintf(gecos[i], sizeof(gecos[i]), "G %u", i);
+		users[i] = (struct tsr_cache_wuser){names[i],   gecos[i],   "/home/u",  "/bin/sh",
+		                                    300000 + i, 300000 + i, i % 2 == 0, NULL,
+		                                    0,          -1};
+	}
+	img = (struct tsr_cache_wimage){users, 40, NULL, 0, NULL, 0, 3, 1700000000, 60, 60};
+	r |= emit(argv[1], "forty-users", &img);
+	return r ? 1 : 0;
+}
