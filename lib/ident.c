@@ -78,14 +78,19 @@ struct tsr_ident_local {
 /* ---- small helpers ---- */
 
 static uint64_t
-fnv(const void *p, size_t n)
+fnv_more(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	while (n--)
 		h = (h ^ *s++) * 0x100000001b3ull;
 	return h;
+}
+
+static uint64_t
+fnv(const void *p, size_t n)
+{
+	return fnv_more(0xcbf29ce484222325ull, p, n);
 }
 
 static const uint64_t *
@@ -1301,7 +1306,9 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
 	m->wu = calloc(b.nusers + 1, sizeof(*m->wu));
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
-	m->wa = calloc(b.nusers + 1, sizeof(*m->wa));
+	for (i = 0, k = 0; i < b.nusers; i++)
+		k += (b.users[i]->flags & F_TESSERA) != 0;
+	m->wa = calloc(k + 1, sizeof(*m->wa)); /* accounts: tessera users only */
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
 	ucount = calloc(b.nusers + 1, sizeof(*ucount));
 	ufill = calloc(b.nusers + 1, sizeof(*ufill));
@@ -1478,26 +1485,56 @@ out:
 
 #define STATE_MAGIC "TSRSTATE"
 
+/* The snapshot is streamed through stdio (never a copy of the store in memory), its
+ * checksum computed on the way. */
+struct state_io {
+	FILE *f;
+	uint64_t sum;
+	bool bad;
+};
+
+static void
+state_put(struct state_io *io, const void *p, size_t n)
+{
+	io->sum = fnv_more(io->sum, p, n);
+	if (!io->bad && fwrite(p, 1, n, io->f) != n)
+		io->bad = true;
+}
+
+static bool
+state_get(struct state_io *io, void *p, size_t n)
+{
+	if (io->bad || fread(p, 1, n, io->f) != n) {
+		io->bad = true;
+		return false;
+	}
+	io->sum = fnv_more(io->sum, p, n);
+	return true;
+}
+
 int
 tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cookie_len,
                const char *path)
 {
-	struct tsr_buf b = {0};
+	struct state_io io = {.sum = 0xcbf29ce484222325ull};
 	uint64_t n = s->n, sum;
 	uint32_t clen = (uint32_t)cookie_len, version = 1;
+	char *tmp = NULL;
 	size_t i;
-	int r;
+	int fd, r;
 
-	r = tsr_buf_append(&b, STATE_MAGIC, 8);
-	if (r == 0)
-		r = tsr_buf_append(&b, &version, 4);
-	if (r == 0)
-		r = tsr_buf_append(&b, &clen, 4);
-	if (r == 0 && clen)
-		r = tsr_buf_append(&b, cookie, clen);
-	if (r == 0)
-		r = tsr_buf_append(&b, &n, 8);
-	for (i = 0; r == 0 && i < s->cap; i++) {
+	r = tsr_tmp_create(path, 0600, &tmp, &fd);
+	if (r < 0)
+		return r;
+	io.f = fdopen(fd, "w");
+	if (!io.f)
+		return tsr_tmp_finish(fd, tmp, path, 0600, -ENOMEM);
+	state_put(&io, STATE_MAGIC, 8);
+	state_put(&io, &version, 4);
+	state_put(&io, &clen, 4);
+	state_put(&io, cookie, clen);
+	state_put(&io, &n, 8);
+	for (i = 0; i < s->cap; i++) {
 		struct tsr_dent *d = s->slot[i];
 		uint8_t mark;
 
@@ -1505,17 +1542,22 @@ tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cooki
 			continue;
 		mark = d->mark;
 		d->mark = 0;
-		r = tsr_buf_append(&b, d, d->size);
+		state_put(&io, d, d->size);
 		d->mark = mark;
 	}
-	if (r < 0)
-		goto out;
-	sum = fnv(b.p, b.len);
-	r = tsr_buf_append(&b, &sum, 8);
-	if (r == 0)
-		r = tsr_write_file(path, b.p, b.len, 0600);
-out:
-	tsr_buf_free(&b);
+	sum = io.sum;
+	state_put(&io, &sum, 8);
+	r = io.bad || fflush(io.f) != 0 ? -EIO : 0;
+	fd = dup(fileno(io.f)); /* tsr_tmp_finish() closes it, after fsync */
+	if (fclose(io.f) != 0 && r == 0)
+		r = -EIO;
+	if (fd < 0) {
+		r = -errno;
+		(void)unlink(tmp);
+	} else {
+		r = tsr_tmp_finish(fd, tmp, path, 0600, r);
+	}
+	free(tmp);
 	return r;
 }
 
@@ -1544,74 +1586,62 @@ int
 tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie,
                size_t *ret_cookie_len)
 {
+	struct state_io io = {.sum = 0xcbf29ce484222325ull};
 	struct tsr_ident_store *s = NULL;
-	uint64_t n, i, sum;
-	uint32_t version, clen, size;
-	char *cookie = NULL, *p = NULL;
-	size_t len, off;
+	struct tsr_dent head, *d = NULL;
+	uint64_t n, i, sum, left;
+	uint32_t version, clen;
+	char magic[8], *cookie = NULL;
 	struct stat st;
-	FILE *f;
 	int r;
 
-	f = fopen(path, "re");
-	if (!f)
+	io.f = fopen(path, "re");
+	if (!io.f)
 		return -errno;
 	r = -EBADMSG;
-	if (fstat(fileno(f), &st) < 0 || st.st_size < 40 || st.st_size > (1ll << 32))
+	if (fstat(fileno(io.f), &st) < 0 || st.st_size < 40 || st.st_size > (1ll << 32))
 		goto out;
-	len = (size_t)st.st_size;
-	r = -ENOMEM;
-	p = malloc(len);
-	if (!p)
-		goto out;
-	r = -EBADMSG;
-	if (fread(p, 1, len, f) != len)
-		goto out;
-	memcpy(&sum, p + len - 8, 8);
-	if (memcmp(p, STATE_MAGIC, 8) != 0 || fnv(p, len - 8) != sum)
-		goto out;
-	memcpy(&version, p + 8, 4);
-	memcpy(&clen, p + 12, 4);
-	if (version != 1 || 16 + (uint64_t)clen + 8 > len - 8)
+	/* bytes left before the checksum */
+	left = (uint64_t)st.st_size - 8;
+	if (!state_get(&io, magic, 8) || memcmp(magic, STATE_MAGIC, 8) != 0 ||
+	    !state_get(&io, &version, 4) || !state_get(&io, &clen, 4) || version != 1 ||
+	    16 + (uint64_t)clen + 8 > left)
 		goto out;
 	r = -ENOMEM;
 	cookie = malloc((size_t)clen + 1);
 	if (!cookie)
 		goto out;
-	memcpy(cookie, p + 16, clen);
+	r = -EBADMSG;
+	if (!state_get(&io, cookie, clen) || !state_get(&io, &n, 8))
+		goto out;
 	cookie[clen] = '\0';
-	off = 16 + clen;
-	memcpy(&n, p + off, 8);
-	off += 8;
+	left -= 16 + (uint64_t)clen + 8;
 	r = tsr_ident_store_new(&s);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct tsr_dent *d;
-
 		r = -EBADMSG;
-		if (off + sizeof(*d) > len - 8)
-			goto out;
-		memcpy(&size, p + off + offsetof(struct tsr_dent, size), 4);
-		if (size < sizeof(*d) || size > len - 8 - off)
+		if (left < sizeof(head) || !state_get(&io, &head, sizeof(head)) ||
+		    head.size < sizeof(head) || head.size > left)
 			goto out;
 		r = -ENOMEM;
-		d = malloc(size);
+		d = malloc(head.size);
 		if (!d)
 			goto out;
-		memcpy(d, p + off, size);
-		off += size;
-		if (!dent_sane(d)) {
-			free(d);
-			r = -EBADMSG;
+		memcpy(d, &head, sizeof(head));
+		r = -EBADMSG;
+		if (!state_get(&io, (char *)d + sizeof(head), head.size - sizeof(head)) ||
+		    !dent_sane(d))
 			goto out;
-		}
-		r = store_put(s, d);
+		left -= head.size;
+		r = store_put(s, d); /* takes d, even on failure */
+		d = NULL;
 		if (r < 0)
 			goto out;
 	}
 	r = -EBADMSG;
-	if (off != len - 8)
+	sum = io.sum;
+	if (left != 0 || fread(&n, 1, 8, io.f) != 8 || n != sum || fgetc(io.f) != EOF)
 		goto out;
 	*ret = s;
 	s = NULL;
@@ -1620,8 +1650,8 @@ tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie
 	*ret_cookie_len = clen;
 	r = 0;
 out:
-	fclose(f);
-	free(p);
+	fclose(io.f);
+	free(d);
 	free(cookie);
 	tsr_ident_store_free(s);
 	return r;

@@ -1,6 +1,7 @@
 /* publish.c: the store -> the cache image, the mass-loss guard, status and snapshot. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +62,7 @@ snapshot(struct daemon *d)
 		        strerror(-r));
 	d->changes_since_snapshot = 0;
 	d->last_snapshot_ms = tsr_now_ms();
+	(void)malloc_trim(0);
 }
 
 void
@@ -163,5 +165,9 @@ publish(struct daemon *d, bool force)
 out:
 	tsr_ident_result_free(&res);
 	tsr_ident_local_free(local);
+	/* The build's temporary tables are gone: give their pages back (glibc keeps freed
+	 * memory in the middle of the heap otherwise), so the resident size after a
+	 * publication is the store's. */
+	(void)malloc_trim(0);
 	return r;
 }
