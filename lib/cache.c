@@ -838,6 +838,25 @@ intern(struct intern *t, const char *s, bool add, uint32_t *ret)
 	return 0;
 }
 
+/* What is written: the image, and where its users come from. */
+struct src {
+	const struct tsr_cache_wimage *img;
+	tsr_cache_user_fn *user_at; /* NULL: img->users */
+	const void *ctx;
+};
+
+/* User i, from the array or the callback. */
+static struct tsr_cache_wuser
+wuser(const struct src *src, uint32_t i)
+{
+	struct tsr_cache_wuser u;
+
+	if (!src->user_at)
+		return src->img->users[i];
+	src->user_at(src->ctx, i, &u);
+	return u;
+}
+
 static uint32_t
 slots_for(uint32_t n)
 {
@@ -862,14 +881,17 @@ struct layout {
 };
 
 static int
-layout(const struct tsr_cache_wimage *img, struct layout *l)
+layout(const struct src *src, struct layout *l)
 {
+	const struct tsr_cache_wimage *img = src->img;
 	uint32_t i, k, off;
 	int r = 0;
 
+	if (img->nusers && !img->users && !src->user_at)
+		return -EINVAL;
 	l->vocab.base = HEADER_SIZE + 1; /* after the empty string at strings_off */
 	for (i = 0; r == 0 && i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 
 		if (!u->name || !u->gecos || !u->home || !u->shell || u->uid == 0 || u->gid == 0 ||
 		    (u->account >= 0 && (uint32_t)u->account >= img->naccounts))
@@ -888,7 +910,7 @@ layout(const struct tsr_cache_wimage *img, struct layout *l)
 		for (k = 0; k < g->nmembers; k++) {
 			if (g->members[k] >= img->nusers)
 				return -EINVAL;
-			l->member_names += strlen(img->users[g->members[k]].name) + 1;
+			l->member_names += strlen(wuser(src, g->members[k]).name) + 1;
 		}
 		l->group_names += strlen(g->name) + 1;
 		l->group_lists += 4 + 4 * (uint64_t)g->nmembers;
@@ -908,16 +930,18 @@ layout(const struct tsr_cache_wimage *img, struct layout *l)
 
 /* Fill one hash table over n records; -EINVAL when two records share a key. */
 static int
-put_index(struct out *o, struct slot *t, uint32_t slots, const struct tsr_cache_wimage *img,
-          int which)
+put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, int which)
 {
+	const struct tsr_cache_wimage *img = src->img;
 	uint32_t i, n = which < 2 ? img->nusers : img->ngroups, mask = slots - 1, p;
 	uint64_t h;
 	bool dup;
 
 	memset(t, 0, (size_t)slots * sizeof(*t));
 	for (i = 0; i < n; i++) {
-		const struct tsr_cache_wuser *u = which < 2 ? &img->users[i] : NULL;
+		const struct tsr_cache_wuser uv =
+		    which < 2 ? wuser(src, i) : (struct tsr_cache_wuser){0};
+		const struct tsr_cache_wuser *u = &uv;
 		const struct tsr_cache_wgroup *g = which < 2 ? NULL : &img->groups[i];
 
 		switch (which) {
@@ -941,10 +965,10 @@ put_index(struct out *o, struct slot *t, uint32_t slots, const struct tsr_cache_
 				continue;
 			switch (which) {
 			case 0:
-				dup = strcmp(img->users[j].name, u->name) == 0;
+				dup = strcmp(wuser(src, j).name, u->name) == 0;
 				break;
 			case 1:
-				dup = img->users[j].uid == u->uid;
+				dup = wuser(src, j).uid == u->uid;
 				break;
 			case 2:
 				dup = strcmp(img->groups[j].name, g->name) == 0;
@@ -965,9 +989,9 @@ put_index(struct out *o, struct slot *t, uint32_t slots, const struct tsr_cache_
 
 /* Pass 2: everything after the header, in file order. */
 static int
-stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct disk_header *h,
-            struct out *o)
+stream_body(const struct src *src, struct layout *l, const struct disk_header *h, struct out *o)
 {
+	const struct tsr_cache_wimage *img = src->img;
 	uint64_t us = l->vocab.base + l->vocab.size; /* next user string */
 	uint64_t gs = us + l->user_strings;          /* next group name */
 	uint64_t ms = gs + l->group_names;           /* next member name */
@@ -981,7 +1005,7 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 	for (i = 0; i < l->vocab.n; i++)
 		out_put(o, l->vocab.order[i], strlen(l->vocab.order[i]) + 1);
 	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 
 		out_put(o, u->name, strlen(u->name) + 1);
 		if (u->gecos[0])
@@ -992,14 +1016,14 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 		out_put(o, img->groups[i].name, strlen(img->groups[i].name) + 1);
 	for (i = 0; i < img->ngroups; i++)
 		for (k = 0; k < img->groups[i].nmembers; k++) {
-			const char *m = img->users[img->groups[i].members[k]].name;
+			const char *m = wuser(src, img->groups[i].members[k]).name;
 
 			out_put(o, m, strlen(m) + 1);
 		}
 	out_align(o, 8);
 	/* records */
 	for (i = 0; r == 0 && i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 		struct disk_user d = {
 		    .uid = u->uid,
 		    .gid = u->gid,
@@ -1055,8 +1079,10 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 	out_align(o, 8);
 	/* lists */
 	for (i = 0; i < img->nusers; i++) {
-		out_u32(o, img->users[i].ngroups);
-		out_put(o, img->users[i].groups, 4 * (size_t)img->users[i].ngroups);
+		const struct tsr_cache_wuser u = wuser(src, i);
+
+		out_u32(o, u.ngroups);
+		out_put(o, u.groups, 4 * (size_t)u.ngroups);
 	}
 	for (i = 0; i < img->ngroups; i++) {
 		const struct tsr_cache_wgroup *g = &img->groups[i];
@@ -1064,7 +1090,7 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 		out_u32(o, g->nmembers);
 		for (k = 0; k < g->nmembers; k++) {
 			out_u32(o, (uint32_t)ms);
-			ms += strlen(img->users[g->members[k]].name) + 1;
+			ms += strlen(wuser(src, g->members[k]).name) + 1;
 		}
 	}
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
@@ -1084,13 +1110,13 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 	           sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	r = put_index(o, t, h->user_slots, img, 0);
+	r = put_index(o, t, h->user_slots, src, 0);
 	if (r == 0)
-		r = put_index(o, t, h->user_slots, img, 1);
+		r = put_index(o, t, h->user_slots, src, 1);
 	if (r == 0)
-		r = put_index(o, t, h->group_slots, img, 2);
+		r = put_index(o, t, h->group_slots, src, 2);
 	if (r == 0)
-		r = put_index(o, t, h->group_slots, img, 3);
+		r = put_index(o, t, h->group_slots, src, 3);
 	free(t);
 	if (r == 0)
 		out_align(o, 32);
@@ -1099,13 +1125,14 @@ stream_body(const struct tsr_cache_wimage *img, struct layout *l, const struct d
 
 /* The header for img (pass 1 sizes); -EFBIG when the image would not fit 32-bit offsets. */
 static int
-plan(const struct tsr_cache_wimage *img, const struct layout *l, struct disk_header *h)
+plan(const struct src *src, const struct layout *l, struct disk_header *h)
 {
+	const struct tsr_cache_wimage *img = src->img;
 	uint64_t pos, strings, lists;
 	uint32_t i, upg = 0;
 
 	for (i = 0; i < img->nusers; i++)
-		upg += img->users[i].private_group;
+		upg += wuser(src, i).private_group;
 	memcpy(h->magic, MAGIC, 8);
 	h->read_version = READ_VERSION;
 	h->write_version = WRITE_VERSION;
@@ -1177,8 +1204,8 @@ commit(const char *path, const char *tmp)
 	return 0;
 }
 
-int
-tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *ret_size)
+static int
+write_image(const char *path, const struct src *src, uint64_t *ret_size)
 {
 	struct layout l = {0};
 	struct disk_header h = {0};
@@ -1186,9 +1213,9 @@ tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *
 	char *tmp = NULL;
 	int fd, r;
 
-	r = layout(img, &l);
+	r = layout(src, &l);
 	if (r == 0)
-		r = plan(img, &l, &h);
+		r = plan(src, &l, &h);
 	if (r < 0)
 		goto out;
 	r = -ENOMEM;
@@ -1202,7 +1229,7 @@ tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *
 	sum_init(&o->sum);
 	r = lseek(fd, HEADER_SIZE, SEEK_SET) < 0 ? -errno : 0;
 	if (r == 0)
-		r = stream_body(img, &l, &h, o);
+		r = stream_body(src, &l, &h, o);
 	out_flush(o);
 	if (r == 0)
 		r = o->err;
@@ -1229,4 +1256,23 @@ out:
 	free(l.vocab.v);
 	free(l.vocab.order);
 	return r;
+}
+
+int
+tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *ret_size)
+{
+	struct src src = {.img = img};
+
+	return write_image(path, &src, ret_size);
+}
+
+int
+tsr_cache_write_users(const char *path, const struct tsr_cache_wimage *img,
+                      tsr_cache_user_fn *user_at, const void *ctx, uint64_t *ret_size)
+{
+	struct src src = {.img = img, .user_at = user_at, .ctx = ctx};
+
+	if (!user_at)
+		return -EINVAL;
+	return write_image(path, &src, ret_size);
 }

@@ -158,5 +158,12 @@ struct tsr_cache_wimage {
  * is untouched). *ret_size (optional): bytes written. */
 TSR_MUST_USE int tsr_cache_write(const char *path, const struct tsr_cache_wimage *img,
                                  uint64_t *ret_size);
+/* The same with img->users ignored: user i comes from user_at(ctx, i, &u), its pointers
+ * valid until the call returns (the writer asks several times per user). Large images
+ * then need no array of struct tsr_cache_wuser (6 MiB at 100,000 users). */
+typedef void tsr_cache_user_fn(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret);
+TSR_MUST_USE int tsr_cache_write_users(const char *path, const struct tsr_cache_wimage *img,
+                                       tsr_cache_user_fn *user_at, const void *ctx,
+                                       uint64_t *ret_size);
 
 #endif

@@ -1191,13 +1191,33 @@ collect_dns(struct build *b, const struct tsr_dent *g, uint32_t stamp, uint32_t 
 	return r;
 }
 
+/* What the image is written from. Users are handed to the writer one at a time
+ * (user_at()), not as an array of struct tsr_cache_wuser: at 100,000 users that array
+ * alone was 6 MiB of tesserad's peak. */
+static void user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret);
+
 struct mem {
-	struct tsr_cache_wuser *wu;
+	struct tsr_dent **users;
+	uint32_t *gstart, *gcount; /* each user's slice of ugroups */
+	int32_t *account;          /* each user's account index, or -1 */
+	uint8_t *upg;              /* each user has a private group */
 	struct tsr_cache_wgroup *wg;
 	struct tsr_cache_waccount *wa;
 	uint32_t *members, *ugroups;
 	const char **sites;
 };
+
+void
+tsr_ident_user(const struct tsr_ident_result *r, uint32_t i, struct tsr_cache_wuser *ret)
+{
+	user_at(r->mem, i, ret);
+}
+
+int
+tsr_ident_write(const struct tsr_ident_result *r, const char *path, uint64_t *ret_size)
+{
+	return tsr_cache_write_users(path, &r->img, user_at, r->mem, ret_size);
+}
 
 void
 tsr_ident_result_free(struct tsr_ident_result *r)
@@ -1207,7 +1227,11 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	if (!r || !r->mem)
 		return;
 	m = r->mem;
-	free(m->wu);
+	free(m->users);
+	free(m->gstart);
+	free(m->gcount);
+	free(m->account);
+	free(m->upg);
 	free(m->wg);
 	free(m->wa);
 	free(m->members);
@@ -1215,6 +1239,28 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	free(m->sites);
 	free(m);
 	r->mem = NULL;
+}
+
+static void
+user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
+{
+	const struct mem *m = ctx;
+	const struct tsr_dent *u = m->users[i];
+	const char *name = dent_str(u, S_NAME), *gecos = name + strlen(name) + 1;
+	const char *home = gecos + strlen(gecos) + 1, *shell = home + strlen(home) + 1;
+
+	*ret = (struct tsr_cache_wuser){
+	    .name = name,
+	    .gecos = gecos,
+	    .home = home,
+	    .shell = shell,
+	    .uid = u->uid,
+	    .gid = u->gid,
+	    .private_group = m->upg[i] != 0,
+	    .groups = m->ugroups + m->gstart[i],
+	    .ngroups = m->gcount[i],
+	    .account = m->account[i],
+	};
 }
 
 static const struct tsr_dent *
@@ -1236,15 +1282,21 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	struct build b = {.s = s, .rules = rules};
 	struct mem *m = NULL;
 	struct tsr_ident_result res = {0};
-	size_t i, j, k, total = 0, nsites = 0, *mstart = NULL;
+	size_t i, j = 0, k = 0, total = 0, nsites = 0, *mstart = NULL;
 	uint32_t *ucount = NULL, *ufill = NULL, lifetime = TSR_CACHE_UNKNOWN;
 	uint32_t lockout = TSR_CACHE_UNKNOWN;
 	int r = -ENOMEM;
 
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slot[i])
+			continue;
+		j += s->slot[i]->kind == K_USER;
+		k += s->slot[i]->kind == K_GROUP;
+	}
 	b.all = calloc(s->n + 1, sizeof(*b.all));
-	b.users = calloc(s->n + 1, sizeof(*b.users));
-	b.groups = calloc(s->n + 1, sizeof(*b.groups));
-	b.roles = calloc(s->n + 1, sizeof(*b.roles));
+	b.users = calloc(j + 1, sizeof(*b.users));
+	b.groups = calloc(k + 1, sizeof(*b.groups));
+	b.roles = calloc(k + 1, sizeof(*b.roles));
 	m = calloc(1, sizeof(*m));
 	if (!b.all || !b.users || !b.groups || !b.roles || !m)
 		goto out;
@@ -1304,16 +1356,13 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
 	b.namemap = calloc(b.namecap, sizeof(*b.namemap));
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
-	m->wu = calloc(b.nusers + 1, sizeof(*m->wu));
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
 	for (i = 0, k = 0; i < b.nusers; i++)
 		k += (b.users[i]->flags & F_TESSERA) != 0;
 	m->wa = calloc(k + 1, sizeof(*m->wa)); /* accounts: tessera users only */
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
 	ucount = calloc(b.nusers + 1, sizeof(*ucount));
-	ufill = calloc(b.nusers + 1, sizeof(*ufill));
-	if (!b.dnmap || !b.namemap || !b.visit || !m->wu || !m->wg || !m->wa || !mstart ||
-	    !ucount || !ufill)
+	if (!b.dnmap || !b.namemap || !b.visit || !m->wg || !m->wa || !mstart || !ucount)
 		goto out;
 	for (i = 0; i < b.nall; i++) {
 		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
@@ -1369,13 +1418,26 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	}
 	m->members = b.tmp;
 	b.tmp = NULL;
+	/* the lookup tables are done with: their memory goes before the next allocations */
+	free(b.dnmap);
+	free(b.namemap);
+	free(b.visit);
+	free(b.all);
+	b.dnmap = NULL;
+	b.namemap = NULL;
+	b.visit = NULL;
+	b.all = NULL;
 	for (i = 0; i < b.nusers; i++)
 		total += ucount[i];
 	m->ugroups = calloc(total + 1, sizeof(*m->ugroups));
-	if (!m->ugroups)
+	ufill = calloc(b.nusers + 1, sizeof(*ufill));
+	m->gstart = calloc(b.nusers + 1, sizeof(*m->gstart));
+	m->account = calloc(b.nusers + 1, sizeof(*m->account));
+	m->upg = calloc(b.nusers + 1, sizeof(*m->upg));
+	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->upg)
 		goto out;
 	for (i = 0, k = 0; i < b.nusers; i++) {
-		ufill[i] = (uint32_t)k;
+		ufill[i] = m->gstart[i] = (uint32_t)k;
 		k += ucount[i];
 	}
 	for (i = 0; i < b.ngroups; i++) {
@@ -1402,29 +1464,22 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	nsites = 0;
 	for (i = 0, k = 0; i < b.nusers; i++) {
 		const struct tsr_dent *u = b.users[i];
-		struct tsr_cache_wuser *w = &m->wu[i];
 		struct tsr_dent key = {.gid = u->gid, .kind = K_GROUP};
 		const struct tsr_dent *kp = &key;
 		const char *name = dent_str(u, S_NAME);
-		uint32_t *gl = m->ugroups + (ufill[i] - ucount[i]);
+		uint32_t *gl = m->ugroups + m->gstart[i];
+		bool upg;
 
 		qsort(gl, ucount[i], sizeof(*gl), cmp_u32);
-		w->name = name;
-		w->gecos = dent_str(u, S_GECOS);
-		w->home = dent_str(u, S_HOME);
-		w->shell = dent_str(u, S_SHELL);
-		w->uid = u->uid;
-		w->gid = u->gid;
-		w->groups = gl;
-		w->ngroups = ucount[i];
-		w->account = -1;
-		w->private_group = u->gid == u->uid &&
-		                   !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
-		                   !in_sorted_str(local->group_names, local->n_groups, name) &&
-		                   !in_sorted_u32(local->gids, local->n_groups, u->gid);
-		for (j = 0; w->private_group && j < b.ngroups; j++)
+		m->account[i] = -1;
+		upg = u->gid == u->uid &&
+		      !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
+		      !in_sorted_str(local->group_names, local->n_groups, name) &&
+		      !in_sorted_u32(local->gids, local->n_groups, u->gid);
+		for (j = 0; upg && j < b.ngroups; j++)
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
-				w->private_group = false;
+				upg = false;
+		m->upg[i] = upg;
 		if (u->flags & F_TESSERA) {
 			struct tsr_cache_waccount *a = &m->wa[k];
 			const char *role = dent_str(u, S_ROLE), *lang = dent_str(u, S_LANG);
@@ -1445,11 +1500,14 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 
 			for (j = 0; j < u->n_sites; j++, site += strlen(site) + 1)
 				m->sites[nsites++] = site;
-			w->account = (int32_t)k++;
+			m->account[i] = (int32_t)k++;
 		}
 	}
+	m->gcount = ucount;
+	ucount = NULL;
+	m->users = b.users;
+	b.users = NULL;
 	res.img = (struct tsr_cache_wimage){
-	    .users = m->wu,
 	    .nusers = (uint32_t)b.nusers,
 	    .groups = m->wg,
 	    .ngroups = (uint32_t)b.ngroups,

@@ -141,7 +141,7 @@ publish(struct daemon *d, bool force)
 	tesserad_accept_loss = 0;
 	res.img.generation = d->generation + 1;
 	res.img.synced = d->synced_at ? d->synced_at : time(NULL);
-	r = tsr_cache_write(d->image_path, &res.img, &size);
+	r = tsr_ident_write(&res, d->image_path, &size);
 	if (r < 0) {
 		daemon_error(d, "cannot write %s: %s (the previous image stays)", d->image_path,
 		             strerror(-r));
