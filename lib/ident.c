@@ -1035,17 +1035,6 @@ by_name(const void *a, const void *b)
 }
 
 static int
-by_id_name(const void *a, const void *b)
-{
-	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
-	uint32_t ix = x->kind == K_USER ? x->uid : x->gid, iy = y->kind == K_USER ? y->uid : y->gid;
-
-	if (ix != iy)
-		return ix < iy ? -1 : 1;
-	return strcmp(dent_str(x, S_NAME), dent_str(y, S_NAME));
-}
-
-static int
 by_id(const void *a, const void *b)
 {
 	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
@@ -1341,14 +1330,13 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	qsort(b.all, b.nall, sizeof(*b.all), cmp_ptr);
 	drop_duplicates(b.users, b.nusers, by_name, "login", &res.dropped, errs);
 	b.nusers = compact(b.users, b.nusers);
+	/* Sorted by id with every shared id dropped: that is already the (id, name) order. */
 	drop_duplicates(b.users, b.nusers, by_id, "uidNumber", &res.dropped, errs);
 	b.nusers = compact(b.users, b.nusers);
-	qsort(b.users, b.nusers, sizeof(*b.users), by_id_name);
 	drop_duplicates(b.groups, b.ngroups, by_name, "group name", &res.dropped, errs);
 	b.ngroups = compact(b.groups, b.ngroups);
 	drop_duplicates(b.groups, b.ngroups, by_id, "gidNumber", &res.dropped, errs);
 	b.ngroups = compact(b.groups, b.ngroups);
-	qsort(b.groups, b.ngroups, sizeof(*b.groups), by_id_name);
 
 	/* lookup tables: dn hash -> entry, login -> published user */
 	b.dncap = pow2_at_least(b.nall);
