@@ -841,8 +841,7 @@ intern(struct intern *t, const char *s, bool add, uint32_t *ret)
 /* What is written: the image, and where its users come from. */
 struct src {
 	const struct tsr_cache_wimage *img;
-	tsr_cache_user_fn *user_at; /* NULL: img->users */
-	const void *ctx;
+	const struct tsr_cache_wsource *from; /* NULL: img->users and img->accounts */
 };
 
 /* User i, from the array or the callback. */
@@ -851,10 +850,22 @@ wuser(const struct src *src, uint32_t i)
 {
 	struct tsr_cache_wuser u;
 
-	if (!src->user_at)
+	if (!src->from)
 		return src->img->users[i];
-	src->user_at(src->ctx, i, &u);
+	src->from->user_at(src->from->ctx, i, &u);
 	return u;
+}
+
+/* Account k, likewise. */
+static struct tsr_cache_waccount
+waccount(const struct src *src, uint32_t k)
+{
+	struct tsr_cache_waccount a;
+
+	if (!src->from)
+		return src->img->accounts[k];
+	src->from->account_at(src->from->ctx, k, &a);
+	return a;
 }
 
 static uint32_t
@@ -887,7 +898,8 @@ layout(const struct src *src, struct layout *l)
 	uint32_t i, k, off;
 	int r = 0;
 
-	if (img->nusers && !img->users && !src->user_at)
+	if ((img->nusers && !img->users && !src->from) ||
+	    (img->naccounts && !img->accounts && !src->from))
 		return -EINVAL;
 	l->vocab.base = HEADER_SIZE + 1; /* after the empty string at strings_off */
 	for (i = 0; r == 0 && i < img->nusers; i++) {
@@ -916,7 +928,7 @@ layout(const struct src *src, struct layout *l)
 		l->group_lists += 4 + 4 * (uint64_t)g->nmembers;
 	}
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
-		const struct tsr_cache_waccount *a = &img->accounts[i];
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
 
 		r = intern(&l->vocab, a->role, true, &off);
 		if (r == 0)
@@ -1062,7 +1074,7 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 	}
 	out_align(o, 8);
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
-		const struct tsr_cache_waccount *a = &img->accounts[i];
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
 		struct disk_account d = {
 		    .status = (uint8_t)a->status,
 		    .flags = (uint8_t)a->flags,
@@ -1094,7 +1106,7 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 		}
 	}
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
-		const struct tsr_cache_waccount *a = &img->accounts[i];
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
 
 		out_u32(o, a->nsites);
 		for (k = 0; r == 0 && k < a->nsites; k++) {
@@ -1267,12 +1279,12 @@ tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *
 }
 
 int
-tsr_cache_write_users(const char *path, const struct tsr_cache_wimage *img,
-                      tsr_cache_user_fn *user_at, const void *ctx, uint64_t *ret_size)
+tsr_cache_write_from(const char *path, const struct tsr_cache_wimage *img,
+                     const struct tsr_cache_wsource *from, uint64_t *ret_size)
 {
-	struct src src = {.img = img, .user_at = user_at, .ctx = ctx};
+	struct src src = {.img = img, .from = from};
 
-	if (!user_at)
+	if (!from || !from->user_at || !from->account_at)
 		return -EINVAL;
 	return write_image(path, &src, ret_size);
 }

@@ -1184,14 +1184,17 @@ collect_dns(struct build *b, const struct tsr_dent *g, uint32_t stamp, uint32_t 
  * (user_at()), not as an array of struct tsr_cache_wuser: at 100,000 users that array
  * alone was 6 MiB of tesserad's peak. */
 static void user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret);
+static void account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret);
 
 struct mem {
 	struct tsr_dent **users;
 	uint32_t *gstart, *gcount; /* each user's slice of ugroups */
 	int32_t *account;          /* each user's account index, or -1 */
 	uint8_t *upg;              /* each user has a private group */
+	uint32_t *acct_user;       /* each account's user */
+	uint32_t *acct_sites;      /* each account's slice of sites */
+	uint8_t *acct_flags;       /* enum tsr_cache_account_flags */
 	struct tsr_cache_wgroup *wg;
-	struct tsr_cache_waccount *wa;
 	uint32_t *members, *ugroups;
 	const char **sites;
 };
@@ -1202,10 +1205,18 @@ tsr_ident_user(const struct tsr_ident_result *r, uint32_t i, struct tsr_cache_wu
 	user_at(r->mem, i, ret);
 }
 
+void
+tsr_ident_account(const struct tsr_ident_result *r, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	account_at(r->mem, k, ret);
+}
+
 int
 tsr_ident_write(const struct tsr_ident_result *r, const char *path, uint64_t *ret_size)
 {
-	return tsr_cache_write_users(path, &r->img, user_at, r->mem, ret_size);
+	struct tsr_cache_wsource from = {user_at, account_at, r->mem};
+
+	return tsr_cache_write_from(path, &r->img, &from, ret_size);
 }
 
 void
@@ -1222,7 +1233,9 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	free(m->account);
 	free(m->upg);
 	free(m->wg);
-	free(m->wa);
+	free(m->acct_user);
+	free(m->acct_sites);
+	free(m->acct_flags);
 	free(m->members);
 	free(m->ugroups);
 	free(m->sites);
@@ -1249,6 +1262,24 @@ user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 	    .groups = m->ugroups + m->gstart[i],
 	    .ngroups = m->gcount[i],
 	    .account = m->account[i],
+	};
+}
+
+static void
+account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	const struct mem *m = ctx;
+	const struct tsr_dent *u = m->users[m->acct_user[k]];
+	const char *role = dent_str(u, S_ROLE), *lang = role + strlen(role) + 1;
+
+	*ret = (struct tsr_cache_waccount){
+	    .status = (enum tsr_cache_status)u->status,
+	    .flags = m->acct_flags[k],
+	    .locked_since = u->locked_since,
+	    .role = *role ? role : NULL,
+	    .language = *lang ? lang : NULL,
+	    .sites = m->sites + m->acct_sites[k],
+	    .nsites = u->n_sites,
 	};
 }
 
@@ -1347,10 +1378,13 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
 	for (i = 0, k = 0; i < b.nusers; i++)
 		k += (b.users[i]->flags & F_TESSERA) != 0;
-	m->wa = calloc(k + 1, sizeof(*m->wa)); /* accounts: tessera users only */
+	m->acct_user = calloc(k + 1, sizeof(*m->acct_user)); /* accounts: tessera users only */
+	m->acct_sites = calloc(k + 1, sizeof(*m->acct_sites));
+	m->acct_flags = calloc(k + 1, sizeof(*m->acct_flags));
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
 	ucount = calloc(b.nusers + 1, sizeof(*ucount));
-	if (!b.dnmap || !b.namemap || !b.visit || !m->wg || !m->wa || !mstart || !ucount)
+	if (!b.dnmap || !b.namemap || !b.visit || !m->wg || !m->acct_user || !m->acct_sites ||
+	    !m->acct_flags || !mstart || !ucount)
 		goto out;
 	for (i = 0; i < b.nall; i++) {
 		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
@@ -1469,21 +1503,18 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 				upg = false;
 		m->upg[i] = upg;
 		if (u->flags & F_TESSERA) {
-			struct tsr_cache_waccount *a = &m->wa[k];
-			const char *role = dent_str(u, S_ROLE), *lang = dent_str(u, S_LANG);
+			const char *role = dent_str(u, S_ROLE);
 			const struct tsr_dent *re = *role ? role_entry(&b, role) : NULL;
 
-			a->status = (enum tsr_cache_status)u->status;
-			a->flags = (u->flags & F_LOCKED ? TSR_ACCOUNT_LOCKED : 0) |
-			           (u->flags & F_RESET ? TSR_ACCOUNT_MUST_CHANGE : 0) |
-			           (u->flags & F_STAY ? TSR_ACCOUNT_STAY_LOGGED_IN : 0) |
-			           (re ? TSR_ACCOUNT_ROLE_KNOWN : 0) |
-			           (re && (re->flags & F_SITES_ALL) ? TSR_ACCOUNT_SITES_ALL : 0);
-			a->locked_since = u->locked_since;
-			a->role = *role ? role : NULL;
-			a->language = *lang ? lang : NULL;
-			a->sites = m->sites + nsites;
-			a->nsites = u->n_sites;
+			m->acct_user[k] = (uint32_t)i;
+			m->acct_flags[k] =
+			    (uint8_t)((u->flags & F_LOCKED ? TSR_ACCOUNT_LOCKED : 0) |
+			              (u->flags & F_RESET ? TSR_ACCOUNT_MUST_CHANGE : 0) |
+			              (u->flags & F_STAY ? TSR_ACCOUNT_STAY_LOGGED_IN : 0) |
+			              (re ? TSR_ACCOUNT_ROLE_KNOWN : 0) |
+			              (re && (re->flags & F_SITES_ALL) ? TSR_ACCOUNT_SITES_ALL
+			                                               : 0));
+			m->acct_sites[k] = (uint32_t)nsites;
 			const char *site = dent_str(u, S_FIXED);
 
 			for (j = 0; j < u->n_sites; j++, site += strlen(site) + 1)
@@ -1499,7 +1530,6 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	    .nusers = (uint32_t)b.nusers,
 	    .groups = m->wg,
 	    .ngroups = (uint32_t)b.ngroups,
-	    .accounts = m->wa,
 	    .naccounts = (uint32_t)k,
 	    .session_lifetime = lifetime,
 	    .lockout_duration = lockout,

@@ -324,24 +324,36 @@ TEST(cache_group_members_in_one_copy)
 	tsr_cache_free(c);
 }
 
-struct user_src {
+struct record_src {
 	const struct tsr_cache_wuser *users;
+	const struct tsr_cache_waccount *accounts;
 	unsigned calls;
 };
 
 static void
 user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 {
-	struct user_src *s = (struct user_src *)ctx;
+	struct record_src *s = (struct record_src *)ctx;
 
 	s->calls++;
 	*ret = s->users[i];
 }
 
-TEST(cache_writer_takes_users_one_at_a_time)
+static void
+account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	struct record_src *s = (struct record_src *)ctx;
+
+	s->calls++;
+	*ret = s->accounts[k];
+}
+
+TEST(cache_writer_takes_records_one_at_a_time)
 {
 	struct tsr_cache_wimage img;
-	struct user_src src;
+	struct record_src src;
+	struct tsr_cache_wsource from = {user_at, account_at, &src};
+	struct tsr_cache_account a;
 	struct tsr_cache_user u;
 	struct tsr_cache_info info;
 	struct tsr_cache_group g;
@@ -351,11 +363,12 @@ TEST(cache_writer_takes_users_one_at_a_time)
 	uint64_t size = 0;
 
 	sample(&img);
-	src = (struct user_src){img.users, 0};
-	img.users = NULL; /* ignored: the callback answers */
+	src = (struct record_src){img.users, img.accounts, 0};
+	img.users = NULL; /* the callbacks answer */
+	img.accounts = NULL;
 	snprintf(path, sizeof(path), "%s/cb.img", harness_tmpdir());
-	ASSERT_OK(tsr_cache_write_users(path, &img, user_at, &src, &size));
-	ASSERT_TRUE(src.calls >= 2 && size > 0);
+	ASSERT_OK(tsr_cache_write_from(path, &img, &from, &size));
+	ASSERT_TRUE(src.calls >= 3 && size > 0);
 	ASSERT_OK(tsr_cache_open_lazy(path, &c));
 	ASSERT_OK(tsr_cache_user_by_name(c, "alice", &u));
 	ASSERT_STREQ(u.home, "/home/alice");
@@ -367,6 +380,10 @@ TEST(cache_writer_takes_users_one_at_a_time)
 	tsr_cache_info(c, &info);
 	ASSERT_EQ(info.n_private_groups, 1);
 	ASSERT_EQ(info.size, size);
+	ASSERT_OK(tsr_cache_account(c, "alice", &a));
+	ASSERT_STREQ(a.role, "member");
+	ASSERT_STREQ(a.language, "de");
+	ASSERT_EQ(a.nsites, 2);
 	tsr_cache_free(c);
-	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL)); /* no users[], no callback */
+	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL)); /* no arrays, no callbacks */
 }

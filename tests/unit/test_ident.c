@@ -240,6 +240,7 @@ TEST(ident_groups_roles_nesting_initgroups)
 	const struct tsr_cache_wgroup *g;
 	const struct tsr_cache_wuser *u;
 	const struct tsr_cache_waccount *a;
+	struct tsr_cache_waccount acct;
 
 	ASSERT_OK(tsr_ident_store_new(&s));
 	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
@@ -299,7 +300,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(u->groups[1], 200004);
 	ASSERT_TRUE(u->private_group);
 	ASSERT_TRUE(u->account >= 0);
-	a = &r.img.accounts[u->account];
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	a = &acct;
 	ASSERT_EQ(a->status, TSR_CACHE_STATUS_ACTIVE);
 	ASSERT_EQ(a->flags, TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN);
 	ASSERT_STREQ(a->role, "Member");
@@ -307,7 +309,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(a->nsites, 1);
 	ASSERT_STREQ(a->sites[0], "berlin");
 	u = wuser(&r, "bob");
-	a = &r.img.accounts[u->account];
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	a = &acct;
 	ASSERT_EQ(a->status, TSR_CACHE_STATUS_INACTIVE);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_LOCKED);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_SITES_ALL);
