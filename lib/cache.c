@@ -20,13 +20,14 @@
 
 #define MAGIC         "TSRCACHE"
 #define READ_VERSION  1
-#define WRITE_VERSION 1
+#define WRITE_VERSION 2
 #define HEADER_SIZE   160
 #define USER_SIZE     40
 #define GROUP_SIZE    16
 #define ACCOUNT_SIZE  32
 #define UPG_FLAG      1u
 #define ROLE_FLAG     1u
+#define PACKED_FLAG   2u /* the group's member names lie back to back (write_version 2) */
 #define P1            0x9E3779B185EBCA87ull
 #define P2            0xC2B2AE3D27D4EB4Full
 
@@ -38,7 +39,7 @@ struct disk_header {
 	int64_t created, synced;
 	uint32_t stale, flags, n_users, n_groups, n_accounts, session_lifetime, lockout_duration;
 	uint32_t strings_off, strings_size, users_off, groups_off, accounts_off, lists_off,
-	    lists_size, idx_off, user_slots, group_slots, reserved0;
+	    lists_size, idx_off, user_slots, group_slots, n_private_groups;
 	uint64_t body_sum, header_sum;
 	uint8_t reserved[24];
 };
@@ -168,12 +169,43 @@ section_ok(const struct tsr_cache *c, uint64_t off, uint64_t len, uint64_t align
 	return off >= HEADER_SIZE && off % align == 0 && off <= c->size && len <= c->size - off;
 }
 
+/* The body checksum, read through the mapping (fd < 0: the pages stay mapped, which the
+ * NSS module wants) or through fd with a small buffer (the mapping stays unpopulated). */
 static int
-verify(struct tsr_cache *c)
+body_sum(const struct tsr_cache *c, int fd, uint64_t *ret)
+{
+	uint8_t buf[16384];
+	struct sum s;
+	size_t off, n;
+	ssize_t got;
+
+	sum_init(&s);
+	if (fd < 0) {
+		sum_update(&s, c->base + HEADER_SIZE, c->size - HEADER_SIZE);
+		*ret = sum_final(&s);
+		return 0;
+	}
+	for (off = HEADER_SIZE; off < c->size; off += n) {
+		n = c->size - off < sizeof(buf) ? c->size - off : sizeof(buf);
+		got = pread(fd, buf, n, (off_t)off);
+		if (got < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (got != (ssize_t)n)
+			return -EBADMSG;
+		sum_update(&s, buf, n);
+	}
+	*ret = sum_final(&s);
+	return 0;
+}
+
+static int
+verify(struct tsr_cache *c, int fd)
 {
 	const struct disk_header *h = c->h;
-	struct sum s;
-	uint64_t idx_len;
+	uint64_t idx_len, sum;
+	int r;
 
 	if (c->size < HEADER_SIZE || memcmp(h->magic, MAGIC, 8) != 0)
 		return -EBADMSG;
@@ -184,9 +216,10 @@ verify(struct tsr_cache *c)
 		return -EBADMSG;
 	if (header_sum(h) != h->header_sum)
 		return -EBADMSG;
-	sum_init(&s);
-	sum_update(&s, c->base + HEADER_SIZE, c->size - HEADER_SIZE);
-	if (sum_final(&s) != h->body_sum)
+	r = body_sum(c, fd, &sum);
+	if (r < 0)
+		return r;
+	if (sum != h->body_sum)
 		return -EBADMSG;
 	/* Every string offset followed later must lie in the section; its last byte is a NUL,
 	 * so every string ends inside it. */
@@ -215,8 +248,8 @@ verify(struct tsr_cache *c)
 	return 0;
 }
 
-int
-tsr_cache_open(const char *path, struct tsr_cache **ret)
+static int
+open_image(const char *path, bool lazy, struct tsr_cache **ret)
 {
 	struct tsr_cache *c = NULL;
 	const char *why;
@@ -241,7 +274,8 @@ tsr_cache_open(const char *path, struct tsr_cache **ret)
 	if (!c)
 		goto out;
 	/* MAP_POPULATE: page tables filled in one go, so no lookup pays a page fault. */
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | (lazy ? 0 : MAP_POPULATE), fd,
+	         0);
 	if (p == MAP_FAILED) {
 		r = -errno;
 		goto out;
@@ -251,7 +285,7 @@ tsr_cache_open(const char *path, struct tsr_cache **ret)
 	c->h = p;
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	r = verify(c);
+	r = verify(c, lazy ? fd : -1);
 	if (r < 0)
 		goto out;
 	*ret = c;
@@ -260,6 +294,18 @@ out:
 	tsr_cache_free(c);
 	close(fd);
 	return r;
+}
+
+int
+tsr_cache_open(const char *path, struct tsr_cache **ret)
+{
+	return open_image(path, false, ret);
+}
+
+int
+tsr_cache_open_lazy(const char *path, struct tsr_cache **ret)
+{
+	return open_image(path, true, ret);
 }
 
 void
@@ -292,9 +338,10 @@ void
 tsr_cache_info(const struct tsr_cache *c, struct tsr_cache_info *ret)
 {
 	const struct disk_header *h = c->h;
-	uint32_t i, upg = 0;
+	uint32_t i, upg = h->n_private_groups;
 
-	for (i = 0; i < h->n_users; i++)
+	/* Since write_version 2 the header counts them; older images are counted here. */
+	for (i = 0; h->write_version < 2 && i < h->n_users; i++)
 		upg += (c->users[i].flags & UPG_FLAG) != 0;
 	*ret = (struct tsr_cache_info){
 	    .generation = h->generation,
@@ -375,6 +422,7 @@ fill_group(const struct tsr_cache *c, uint32_t i, struct tsr_cache_group *ret)
 		return r;
 	v.gid = g->gid;
 	v.role = (g->flags & ROLE_FLAG) != 0;
+	v.packed = (g->flags & PACKED_FLAG) != 0;
 	v.private_group = false;
 	*ret = v;
 	return 0;
@@ -394,6 +442,7 @@ fill_upg(const struct tsr_cache *c, uint32_t i, struct tsr_cache_group *ret)
 	ret->gid = u->gid;
 	ret->role = false;
 	ret->private_group = true;
+	ret->packed = false;
 	ret->nmembers = 0;
 	ret->members = NULL;
 	return 0;
@@ -543,6 +592,38 @@ tsr_cache_group_next(const struct tsr_cache *c, uint32_t *pos, struct tsr_cache_
 }
 
 int
+tsr_cache_group_pack(const struct tsr_cache *c, const struct tsr_cache_group *g, char *buf,
+                     size_t buflen, char **mem, size_t *ret_used)
+{
+	const uint32_t *m = g->members;
+	const char *first, *last;
+	size_t size, i;
+	uint32_t o;
+
+	if (!g->packed || g->nmembers == 0)
+		return -ENOTSUP;
+	first = str(c, m[0]);
+	last = str(c, m[g->nmembers - 1]);
+	if (!first || !last || last < first)
+		return -EBADMSG;
+	/* The strings section ends with a NUL, so the last name ends inside it. */
+	size = (size_t)(last - first) + strlen(last) + 1;
+	if (size > buflen)
+		return -ERANGE;
+	memcpy(buf, first, size);
+	/* Every name starts inside the block, which ends with a NUL: each copied string ends
+	 * inside buf, even in an image whose offsets lie. */
+	for (i = 0; i < g->nmembers; i++) {
+		o = m[i] - m[0];
+		if (o >= size)
+			return -EBADMSG;
+		mem[i] = buf + o;
+	}
+	*ret_used = size;
+	return 0;
+}
+
+int
 tsr_cache_group_member(const struct tsr_cache *c, const struct tsr_cache_group *g, uint32_t i,
                        const char **ret)
 {
@@ -606,78 +687,185 @@ tsr_cache_account_site(const struct tsr_cache *c, const struct tsr_cache_account
 	return 0;
 }
 
-/* ---- writer ---- */
+/* ---- writer ----
+ *
+ * The image is streamed into PATH.tmp.PID through one small buffer, in file order, with the
+ * body checksum computed on the way; the header goes in last. Two passes over the input:
+ * the first checks it and sizes every section (so every offset is known before anything is
+ * written), the second writes. Memory: the vocabulary table and one hash table at a time,
+ * never a copy of the image. Strings, in order: the empty string, the interned vocabulary
+ * (shells, roles, languages, sites), per user name, gecos (unless empty) and home, the
+ * group names, then every group's member names again, back to back (PACKED_FLAG). */
 
-/* Interned strings for the small vocabularies (shells, roles, sites, languages). */
+#define WBUF_SIZE 65536 /* a multiple of 32: every flush is a whole number of sum blocks */
+
+struct out {
+	int fd, err;
+	uint64_t pos; /* file offset of buf[0] */
+	size_t len;
+	struct sum sum;
+	uint8_t buf[WBUF_SIZE];
+};
+
+static void
+out_flush(struct out *o)
+{
+	int r;
+
+	if (o->err || o->len == 0)
+		return;
+	sum_update(&o->sum, o->buf, o->len);
+	r = tsr_write_all(o->fd, o->buf, o->len);
+	if (r < 0)
+		o->err = r;
+	o->pos += o->len;
+	o->len = 0;
+}
+
+static void
+out_put(struct out *o, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	size_t k;
+
+	while (n > 0 && !o->err) {
+		k = WBUF_SIZE - o->len < n ? WBUF_SIZE - o->len : n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+		if (o->len == WBUF_SIZE)
+			out_flush(o);
+	}
+}
+
+static void
+out_u32(struct out *o, uint32_t v)
+{
+	out_put(o, &v, 4);
+}
+
+static uint64_t
+out_tell(const struct out *o)
+{
+	return o->pos + o->len;
+}
+
+/* Zero bytes up to the next multiple of a. */
+static void
+out_align(struct out *o, uint64_t a)
+{
+	static const uint8_t zero[32];
+
+	out_put(o, zero, (size_t)((a - out_tell(o) % a) % a));
+}
+
+/* The vocabulary: small sets of strings that repeat (shells, roles, languages, sites),
+ * stored once at the start of the strings section, in the order first seen. */
 struct intern {
 	struct {
 		const char *s;
 		uint32_t off;
 	} * v;
 	size_t n, cap;
+	const char **order;
+	uint64_t base, size; /* offset of the first vocabulary string; bytes so far */
 };
 
 static int
-strings_add(struct tsr_buf *b, const char *s, uint32_t *ret)
+intern_grow(struct intern *t)
 {
-	uint64_t off = HEADER_SIZE + b->len;
-	int r;
+	struct intern bigger = {.cap = t->cap ? t->cap * 2 : 64};
+	const char **order;
+	size_t i, j;
 
-	if (off + strlen(s) + 1 > UINT32_MAX)
-		return -EFBIG;
-	r = tsr_buf_append(b, s, strlen(s) + 1);
-	if (r < 0)
-		return r;
-	*ret = (uint32_t)off;
+	bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
+	order = realloc(t->order, bigger.cap / 2 * sizeof(*order));
+	if (!bigger.v || !order) {
+		free(bigger.v);
+		if (order)
+			t->order = order;
+		return -ENOMEM;
+	}
+	t->order = order;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->v[i].s)
+			continue;
+		for (j = hash_name(t->v[i].s) & (bigger.cap - 1); bigger.v[j].s;
+		     j = (j + 1) & (bigger.cap - 1))
+			;
+		bigger.v[j] = t->v[i];
+	}
+	free(t->v);
+	t->v = bigger.v;
+	t->cap = bigger.cap;
 	return 0;
 }
 
+/* The offset of s in the vocabulary, adding it when add is set (0 for NULL, the section's
+ * empty string for ""). -ENOENT: not there and not added. */
 static int
-intern_add(struct intern *t, struct tsr_buf *b, const char *s, uint32_t *ret)
+intern(struct intern *t, const char *s, bool add, uint32_t *ret)
 {
 	size_t i, mask;
-	void *nv;
 	int r;
 
-	if (!s) {
-		*ret = 0;
+	if (!s || !*s) {
+		*ret = s ? (uint32_t)t->base - 1 : 0;
 		return 0;
 	}
-	if (t->n * 2 >= t->cap) {
-		struct intern bigger = {.cap = t->cap ? t->cap * 2 : 64};
-
-		bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
-		if (!bigger.v)
-			return -ENOMEM;
-		for (i = 0; i < t->cap; i++) {
-			size_t j;
-
-			if (!t->v[i].s)
-				continue;
-			for (j = hash_name(t->v[i].s) & (bigger.cap - 1); bigger.v[j].s;
-			     j = (j + 1) & (bigger.cap - 1))
-				;
-			bigger.v[j] = t->v[i];
-		}
-		nv = bigger.v;
-		free(t->v);
-		t->v = nv;
-		t->cap = bigger.cap;
+	if (add && t->n * 2 >= t->cap) {
+		r = intern_grow(t);
+		if (r < 0)
+			return r;
 	}
-	mask = t->cap - 1;
-	for (i = hash_name(s) & mask; t->v[i].s; i = (i + 1) & mask) {
+	mask = t->cap ? t->cap - 1 : 0;
+	for (i = hash_name(s) & mask; t->cap && t->v[i].s; i = (i + 1) & mask) {
 		if (strcmp(t->v[i].s, s) == 0) {
 			*ret = t->v[i].off;
 			return 0;
 		}
 	}
-	r = strings_add(b, s, ret);
-	if (r < 0)
-		return r;
+	if (!add)
+		return -ENOENT;
+	if (t->base + t->size + strlen(s) + 1 > UINT32_MAX)
+		return -EFBIG;
 	t->v[i].s = s;
-	t->v[i].off = *ret;
-	t->n++;
+	t->v[i].off = (uint32_t)(t->base + t->size);
+	t->order[t->n++] = s;
+	t->size += strlen(s) + 1;
+	*ret = t->v[i].off;
 	return 0;
+}
+
+/* What is written: the image, and where its users come from. */
+struct src {
+	const struct tsr_cache_wimage *img;
+	const struct tsr_cache_wsource *from; /* NULL: img->users and img->accounts */
+};
+
+/* User i, from the array or the callback. */
+static struct tsr_cache_wuser
+wuser(const struct src *src, uint32_t i)
+{
+	struct tsr_cache_wuser u;
+
+	if (!src->from)
+		return src->img->users[i];
+	src->from->user_at(src->from->ctx, i, &u);
+	return u;
+}
+
+/* Account k, likewise. */
+static struct tsr_cache_waccount
+waccount(const struct src *src, uint32_t k)
+{
+	struct tsr_cache_waccount a;
+
+	if (!src->from)
+		return src->img->accounts[k];
+	src->from->account_at(src->from->ctx, k, &a);
+	return a;
 }
 
 static uint32_t
@@ -696,226 +884,321 @@ align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
-/* Insert record index i with hash h; dup(j) tells whether record j has the same key. */
-#define INSERT(tbl, slots, h, i, dup)                                                              \
-	do {                                                                                       \
-		uint32_t mask_ = (slots)-1, p_ = (uint32_t)(h)&mask_;                              \
-		for (; (tbl)[p_].ref; p_ = (p_ + 1) & mask_)                                       \
-			if ((tbl)[p_].tag == (uint32_t)((h) >> 32) && dup((tbl)[p_].ref - 1))      \
-				return -EINVAL;                                                    \
-		(tbl)[p_].tag = (uint32_t)((h) >> 32);                                             \
-		(tbl)[p_].ref = (i) + 1;                                                           \
-	} while (0)
-
-static int
-build_indexes(const struct tsr_cache_wimage *img, uint8_t *out, const struct disk_header *h)
-{
-	struct slot *un = (struct slot *)(out + h->idx_off), *ui = un + h->user_slots;
-	struct slot *gn = ui + h->user_slots, *gi = gn + h->group_slots;
-	uint32_t i;
-
-	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
-#define DN(j) (strcmp(img->users[j].name, u->name) == 0)
-#define DI(j) (img->users[j].uid == u->uid)
-		INSERT(un, h->user_slots, hash_name(u->name), i, DN);
-		INSERT(ui, h->user_slots, hash_id(u->uid), i, DI);
-#undef DN
-#undef DI
-	}
-	for (i = 0; i < img->ngroups; i++) {
-		const struct tsr_cache_wgroup *g = &img->groups[i];
-#define DN(j) (strcmp(img->groups[j].name, g->name) == 0)
-#define DI(j) (img->groups[j].gid == g->gid)
-		INSERT(gn, h->group_slots, hash_name(g->name), i, DN);
-		INSERT(gi, h->group_slots, hash_id(g->gid), i, DI);
-#undef DN
-#undef DI
-	}
-	return 0;
-}
-
+/* Section sizes (pass 1). */
 struct layout {
-	struct tsr_buf strings;
 	struct intern vocab;
-	uint32_t *uoff; /* 4 per user: name, gecos, home, shell */
-	uint32_t *goff; /* group names */
-	uint32_t *aoff; /* 2 per account: role, language */
-	uint64_t lists_size;
+	uint64_t user_strings, group_names, member_names;
+	uint64_t user_lists, group_lists, account_lists;
 };
 
 static int
-layout_strings(const struct tsr_cache_wimage *img, struct layout *l)
+layout(const struct src *src, struct layout *l)
 {
+	const struct tsr_cache_wimage *img = src->img;
 	uint32_t i, k, off;
 	int r = 0;
 
-	l->uoff = calloc((size_t)img->nusers * 4 + 1, sizeof(uint32_t));
-	l->goff = calloc((size_t)img->ngroups + 1, sizeof(uint32_t));
-	l->aoff = calloc((size_t)img->naccounts * 2 + 1, sizeof(uint32_t));
-	if (!l->uoff || !l->goff || !l->aoff)
-		return -ENOMEM;
-	r = tsr_buf_append(&l->strings, "", 1); /* offset strings_off: the empty string */
+	if ((img->nusers && !img->users && !src->from) ||
+	    (img->naccounts && !img->accounts && !src->from))
+		return -EINVAL;
+	l->vocab.base = HEADER_SIZE + 1; /* after the empty string at strings_off */
 	for (i = 0; r == 0 && i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 
 		if (!u->name || !u->gecos || !u->home || !u->shell || u->uid == 0 || u->gid == 0 ||
 		    (u->account >= 0 && (uint32_t)u->account >= img->naccounts))
 			return -EINVAL;
-		r = strings_add(&l->strings, u->name, &l->uoff[4 * i]);
-		if (r == 0)
-			r = u->gecos[0]
-			        ? strings_add(&l->strings, u->gecos, &l->uoff[4 * i + 1])
-			        : intern_add(&l->vocab, &l->strings, "", &l->uoff[4 * i + 1]);
-		if (r == 0)
-			r = strings_add(&l->strings, u->home, &l->uoff[4 * i + 2]);
-		if (r == 0)
-			r = intern_add(&l->vocab, &l->strings, u->shell, &l->uoff[4 * i + 3]);
-		l->lists_size += 4 + 4 * (uint64_t)u->ngroups;
+		l->user_strings += strlen(u->name) + 1 + strlen(u->home) + 1;
+		if (u->gecos[0])
+			l->user_strings += strlen(u->gecos) + 1;
+		l->user_lists += 4 + 4 * (uint64_t)u->ngroups;
+		r = intern(&l->vocab, u->shell, true, &off);
 	}
 	for (i = 0; r == 0 && i < img->ngroups; i++) {
 		const struct tsr_cache_wgroup *g = &img->groups[i];
 
 		if (!g->name || g->gid == 0)
 			return -EINVAL;
-		for (k = 0; k < g->nmembers; k++)
+		for (k = 0; k < g->nmembers; k++) {
 			if (g->members[k] >= img->nusers)
 				return -EINVAL;
-		r = strings_add(&l->strings, g->name, &l->goff[i]);
-		l->lists_size += 4 + 4 * (uint64_t)g->nmembers;
+			l->member_names += strlen(wuser(src, g->members[k]).name) + 1;
+		}
+		l->group_names += strlen(g->name) + 1;
+		l->group_lists += 4 + 4 * (uint64_t)g->nmembers;
 	}
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
-		const struct tsr_cache_waccount *a = &img->accounts[i];
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
 
-		r = intern_add(&l->vocab, &l->strings, a->role, &l->aoff[2 * i]);
+		r = intern(&l->vocab, a->role, true, &off);
 		if (r == 0)
-			r = intern_add(&l->vocab, &l->strings, a->language, &l->aoff[2 * i + 1]);
+			r = intern(&l->vocab, a->language, true, &off);
 		for (k = 0; r == 0 && k < a->nsites; k++)
-			r = intern_add(&l->vocab, &l->strings, a->sites[k], &off);
-		l->lists_size += 4 + 4 * (uint64_t)a->nsites;
+			r = a->sites[k] ? intern(&l->vocab, a->sites[k], true, &off) : -EINVAL;
+		l->account_lists += 4 + 4 * (uint64_t)a->nsites;
 	}
-	if (r == 0 && l->strings.failed)
-		r = -ENOMEM;
 	return r;
 }
 
-/* Append a list (count + values) at *cursor in out; returns its offset. */
-static uint32_t
-put_list(uint8_t *out, uint64_t *cursor, uint32_t n, const uint32_t *v)
+/* Fill one hash table over n records; -EINVAL when two records share a key. */
+static int
+put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, int which)
 {
-	uint32_t off = (uint32_t)*cursor;
+	const struct tsr_cache_wimage *img = src->img;
+	uint32_t i, n = which < 2 ? img->nusers : img->ngroups, mask = slots - 1, p;
+	uint64_t h;
+	bool dup;
 
-	memcpy(out + off, &n, 4);
-	if (n)
-		memcpy(out + off + 4, v, 4 * (size_t)n);
-	*cursor += 4 + 4 * (uint64_t)n;
-	return off;
+	memset(t, 0, (size_t)slots * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		const struct tsr_cache_wuser uv =
+		    which < 2 ? wuser(src, i) : (struct tsr_cache_wuser){0};
+		const struct tsr_cache_wuser *u = &uv;
+		const struct tsr_cache_wgroup *g = which < 2 ? NULL : &img->groups[i];
+
+		switch (which) {
+		case 0:
+			h = hash_name(u->name);
+			break;
+		case 1:
+			h = hash_id(u->uid);
+			break;
+		case 2:
+			h = hash_name(g->name);
+			break;
+		default:
+			h = hash_id(g->gid);
+			break;
+		}
+		for (p = (uint32_t)h & mask; t[p].ref; p = (p + 1) & mask) {
+			uint32_t j = t[p].ref - 1;
+
+			if (t[p].tag != (uint32_t)(h >> 32))
+				continue;
+			switch (which) {
+			case 0:
+				dup = strcmp(wuser(src, j).name, u->name) == 0;
+				break;
+			case 1:
+				dup = wuser(src, j).uid == u->uid;
+				break;
+			case 2:
+				dup = strcmp(img->groups[j].name, g->name) == 0;
+				break;
+			default:
+				dup = img->groups[j].gid == g->gid;
+				break;
+			}
+			if (dup)
+				return -EINVAL;
+		}
+		t[p].tag = (uint32_t)(h >> 32);
+		t[p].ref = i + 1;
+	}
+	out_put(o, t, (size_t)slots * sizeof(*t));
+	return 0;
 }
 
+/* Pass 2: everything after the header, in file order. */
 static int
-fill_image(const struct tsr_cache_wimage *img, struct layout *l, uint8_t *out,
-           struct disk_header *h)
+stream_body(const struct src *src, struct layout *l, const struct disk_header *h, struct out *o)
 {
-	uint64_t cursor = h->lists_off;
-	uint32_t i, k, *tmp = NULL, tmpcap = 0;
+	const struct tsr_cache_wimage *img = src->img;
+	uint64_t us = l->vocab.base + l->vocab.size; /* next user string */
+	uint64_t gs = us + l->user_strings;          /* next group name */
+	uint64_t ms = gs + l->group_names;           /* next member name */
+	uint64_t lu = h->lists_off, lg = lu + l->user_lists, la = lg + l->group_lists;
+	struct slot *t = NULL;
+	uint32_t i, k, off;
 	int r = 0;
 
-	memcpy(out + h->strings_off, l->strings.p, l->strings.len);
+	/* strings */
+	out_put(o, "", 1);
+	for (i = 0; i < l->vocab.n; i++)
+		out_put(o, l->vocab.order[i], strlen(l->vocab.order[i]) + 1);
 	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
+
+		out_put(o, u->name, strlen(u->name) + 1);
+		if (u->gecos[0])
+			out_put(o, u->gecos, strlen(u->gecos) + 1);
+		out_put(o, u->home, strlen(u->home) + 1);
+	}
+	for (i = 0; i < img->ngroups; i++)
+		out_put(o, img->groups[i].name, strlen(img->groups[i].name) + 1);
+	for (i = 0; i < img->ngroups; i++)
+		for (k = 0; k < img->groups[i].nmembers; k++) {
+			const char *m = wuser(src, img->groups[i].members[k]).name;
+
+			out_put(o, m, strlen(m) + 1);
+		}
+	out_align(o, 8);
+	/* records */
+	for (i = 0; r == 0 && i < img->nusers; i++) {
+		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 		struct disk_user d = {
-		    .name = l->uoff[4 * i],
 		    .uid = u->uid,
 		    .gid = u->gid,
-		    .gecos = l->uoff[4 * i + 1],
-		    .home = l->uoff[4 * i + 2],
-		    .shell = l->uoff[4 * i + 3],
+		    .groups = (uint32_t)lu,
 		    .account =
 		        u->account >= 0 ? h->accounts_off + ACCOUNT_SIZE * (uint32_t)u->account : 0,
 		    .flags = u->private_group ? UPG_FLAG : 0,
 		};
 
-		d.groups = put_list(out, &cursor, u->ngroups, u->groups);
-		memcpy(out + h->users_off + (uint64_t)USER_SIZE * i, &d, sizeof(d));
+		d.name = (uint32_t)us;
+		us += strlen(u->name) + 1;
+		d.gecos = h->strings_off;
+		if (u->gecos[0]) {
+			d.gecos = (uint32_t)us;
+			us += strlen(u->gecos) + 1;
+		}
+		d.home = (uint32_t)us;
+		us += strlen(u->home) + 1;
+		r = intern(&l->vocab, u->shell, false, &d.shell);
+		lu += 4 + 4 * (uint64_t)u->ngroups;
+		out_put(o, &d, sizeof(d));
 	}
+	out_align(o, 8);
 	for (i = 0; i < img->ngroups; i++) {
 		const struct tsr_cache_wgroup *g = &img->groups[i];
-		struct disk_group d = {.name = l->goff[i], .gid = g->gid, .flags = g->role ? 1 : 0};
+		struct disk_group d = {
+		    .name = (uint32_t)gs,
+		    .gid = g->gid,
+		    .members = (uint32_t)lg,
+		    .flags = (g->role ? ROLE_FLAG : 0) | PACKED_FLAG,
+		};
 
-		if (g->nmembers > tmpcap) {
-			free(tmp);
-			tmpcap = g->nmembers;
-			tmp = malloc(sizeof(*tmp) * tmpcap);
-			if (!tmp)
-				return -ENOMEM;
-		}
-		for (k = 0; k < g->nmembers; k++)
-			tmp[k] = l->uoff[4 * g->members[k]];
-		d.members = put_list(out, &cursor, g->nmembers, tmp);
-		memcpy(out + h->groups_off + (uint64_t)GROUP_SIZE * i, &d, sizeof(d));
+		gs += strlen(g->name) + 1;
+		lg += 4 + 4 * (uint64_t)g->nmembers;
+		out_put(o, &d, sizeof(d));
 	}
+	out_align(o, 8);
 	for (i = 0; r == 0 && i < img->naccounts; i++) {
-		const struct tsr_cache_waccount *a = &img->accounts[i];
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
 		struct disk_account d = {
 		    .status = (uint8_t)a->status,
 		    .flags = (uint8_t)a->flags,
-		    .role = l->aoff[2 * i],
-		    .language = l->aoff[2 * i + 1],
+		    .sites = (uint32_t)la,
 		    .locked_since = a->locked_since,
 		};
 
-		if (a->nsites > tmpcap) {
-			free(tmp);
-			tmpcap = a->nsites;
-			tmp = malloc(sizeof(*tmp) * tmpcap);
-			if (!tmp)
-				return -ENOMEM;
-		}
-		for (k = 0; r == 0 && k < a->nsites; k++)
-			r = intern_add(&l->vocab, &l->strings, a->sites[k], &tmp[k]);
-		d.sites = put_list(out, &cursor, a->nsites, tmp);
-		memcpy(out + h->accounts_off + (uint64_t)ACCOUNT_SIZE * i, &d, sizeof(d));
+		r = intern(&l->vocab, a->role, false, &d.role);
+		if (r == 0)
+			r = intern(&l->vocab, a->language, false, &d.language);
+		la += 4 + 4 * (uint64_t)a->nsites;
+		out_put(o, &d, sizeof(d));
 	}
-	free(tmp);
+	out_align(o, 8);
+	/* lists */
+	for (i = 0; i < img->nusers; i++) {
+		const struct tsr_cache_wuser u = wuser(src, i);
+
+		out_u32(o, u.ngroups);
+		out_put(o, u.groups, 4 * (size_t)u.ngroups);
+	}
+	for (i = 0; i < img->ngroups; i++) {
+		const struct tsr_cache_wgroup *g = &img->groups[i];
+
+		out_u32(o, g->nmembers);
+		for (k = 0; k < g->nmembers; k++) {
+			out_u32(o, (uint32_t)ms);
+			ms += strlen(wuser(src, g->members[k]).name) + 1;
+		}
+	}
+	for (i = 0; r == 0 && i < img->naccounts; i++) {
+		const struct tsr_cache_waccount av = waccount(src, i), *a = &av;
+
+		out_u32(o, a->nsites);
+		for (k = 0; r == 0 && k < a->nsites; k++) {
+			r = intern(&l->vocab, a->sites[k], false, &off);
+			out_u32(o, off);
+		}
+	}
+	out_align(o, 8);
 	if (r < 0)
 		return r;
-	return build_indexes(img, out, h);
+	/* indexes, one table at a time */
+	t = malloc((size_t)(h->user_slots > h->group_slots ? h->user_slots : h->group_slots) *
+	           sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	r = put_index(o, t, h->user_slots, src, 0);
+	if (r == 0)
+		r = put_index(o, t, h->user_slots, src, 1);
+	if (r == 0)
+		r = put_index(o, t, h->group_slots, src, 2);
+	if (r == 0)
+		r = put_index(o, t, h->group_slots, src, 3);
+	free(t);
+	if (r == 0)
+		out_align(o, 32);
+	return r;
 }
 
+/* The header for img (pass 1 sizes); -EFBIG when the image would not fit 32-bit offsets. */
 static int
-publish(const char *path, const uint8_t *data, size_t size)
+plan(const struct src *src, const struct layout *l, struct disk_header *h)
 {
-	char *tmp = NULL, *dircopy = NULL;
-	uint32_t one = 1;
-	int fd = -1, old, dfd, r;
+	const struct tsr_cache_wimage *img = src->img;
+	uint64_t pos, strings, lists;
+	uint32_t i, upg = 0;
 
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = tsr_write_all(fd, data, size);
-	if (r == 0 && fchmod(fd, 0644) < 0)
-		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r < 0) {
-		(void)unlink(tmp);
-		goto out;
-	}
+	for (i = 0; i < img->nusers; i++)
+		upg += wuser(src, i).private_group;
+	memcpy(h->magic, MAGIC, 8);
+	h->read_version = READ_VERSION;
+	h->write_version = WRITE_VERSION;
+	h->header_size = HEADER_SIZE;
+	h->generation = img->generation;
+	h->created = time(NULL);
+	h->synced = img->synced;
+	h->n_users = img->nusers;
+	h->n_groups = img->ngroups;
+	h->n_accounts = img->naccounts;
+	h->n_private_groups = upg;
+	h->session_lifetime = img->session_lifetime;
+	h->lockout_duration = img->lockout_duration;
+	h->user_slots = slots_for(img->nusers);
+	h->group_slots = slots_for(img->ngroups);
+	strings = 1 + l->vocab.size + l->user_strings + l->group_names + l->member_names;
+	lists = l->user_lists + l->group_lists + l->account_lists;
+	pos = HEADER_SIZE;
+	h->strings_off = (uint32_t)pos;
+	pos = align_up(pos + strings, 8);
+	h->users_off = (uint32_t)pos;
+	pos = align_up(pos + (uint64_t)USER_SIZE * img->nusers, 8);
+	h->groups_off = (uint32_t)pos;
+	pos = align_up(pos + (uint64_t)GROUP_SIZE * img->ngroups, 8);
+	h->accounts_off = (uint32_t)pos;
+	pos = align_up(pos + (uint64_t)ACCOUNT_SIZE * img->naccounts, 8);
+	h->lists_off = (uint32_t)pos;
+	pos = align_up(pos + lists, 8);
+	h->idx_off = (uint32_t)pos;
+	pos += ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
+	h->file_size = align_up(pos, 32);
+	if (h->file_size > UINT32_MAX)
+		return -EFBIG;
+	h->strings_size = (uint32_t)strings;
+	h->lists_size = (uint32_t)lists;
+	return 0;
+}
+
+/* The complete temporary file goes over path; then the replaced image is flagged stale. */
+static int
+commit(const char *path, const char *tmp)
+{
+	char *dircopy = NULL;
+	uint32_t one = 1;
+	int old, dfd;
+
 	/* Keep the image being replaced open, to tell its readers afterwards. */
 	old = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (rename(tmp, path) < 0) {
-		r = -errno;
-		(void)unlink(tmp);
+		int r = -errno;
+
 		if (old >= 0)
 			close(old);
-		goto out;
+		return r;
 	}
 	dircopy = strdup(path);
 	if (dircopy) {
@@ -929,80 +1212,79 @@ publish(const char *path, const uint8_t *data, size_t size)
 		(void)!pwrite(old, &one, sizeof(one), offsetof(struct disk_header, stale));
 		close(old);
 	}
-out:
 	free(dircopy);
+	return 0;
+}
+
+static int
+write_image(const char *path, const struct src *src, uint64_t *ret_size)
+{
+	struct layout l = {0};
+	struct disk_header h = {0};
+	struct out *o = NULL;
+	char *tmp = NULL;
+	int fd, r;
+
+	r = layout(src, &l);
+	if (r == 0)
+		r = plan(src, &l, &h);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
+	o = malloc(sizeof(*o));
+	if (!o)
+		goto out;
+	r = tsr_tmp_create(path, 0644, &tmp, &fd);
+	if (r < 0)
+		goto out;
+	*o = (struct out){.fd = fd, .pos = HEADER_SIZE};
+	sum_init(&o->sum);
+	r = lseek(fd, HEADER_SIZE, SEEK_SET) < 0 ? -errno : 0;
+	if (r == 0)
+		r = stream_body(src, &l, &h, o);
+	out_flush(o);
+	if (r == 0)
+		r = o->err;
+	if (r == 0 && o->pos != h.file_size)
+		r = -EIO; /* a bug: the sizes of pass 1 and pass 2 differ */
+	if (r == 0) {
+		ssize_t w;
+
+		h.body_sum = sum_final(&o->sum);
+		h.header_sum = header_sum(&h);
+		w = pwrite(fd, &h, sizeof(h), 0);
+		r = w < 0 ? -errno : w != (ssize_t)sizeof(h) ? -EIO : 0;
+	}
+	r = tsr_tmp_finish(fd, tmp, NULL, 0644, r);
+	if (r == 0)
+		r = commit(path, tmp);
+	if (r == 0 && ret_size)
+		*ret_size = h.file_size;
+	if (r < 0 && tmp)
+		(void)unlink(tmp);
+out:
 	free(tmp);
+	free(o);
+	free(l.vocab.v);
+	free(l.vocab.order);
 	return r;
 }
 
 int
 tsr_cache_write(const char *path, const struct tsr_cache_wimage *img, uint64_t *ret_size)
 {
-	struct layout l = {0};
-	struct disk_header h = {0};
-	uint8_t *out = NULL;
-	uint64_t pos, size;
-	struct sum s;
-	int r;
+	struct src src = {.img = img};
 
-	r = layout_strings(img, &l);
-	if (r < 0)
-		goto out;
-	memcpy(h.magic, MAGIC, 8);
-	h.read_version = READ_VERSION;
-	h.write_version = WRITE_VERSION;
-	h.header_size = HEADER_SIZE;
-	h.generation = img->generation;
-	h.created = time(NULL);
-	h.synced = img->synced;
-	h.n_users = img->nusers;
-	h.n_groups = img->ngroups;
-	h.n_accounts = img->naccounts;
-	h.session_lifetime = img->session_lifetime;
-	h.lockout_duration = img->lockout_duration;
-	h.user_slots = slots_for(img->nusers);
-	h.group_slots = slots_for(img->ngroups);
-	pos = HEADER_SIZE;
-	h.strings_off = (uint32_t)pos;
-	h.strings_size = (uint32_t)l.strings.len;
-	pos = align_up(pos + l.strings.len, 8);
-	h.users_off = (uint32_t)pos;
-	pos = align_up(pos + (uint64_t)USER_SIZE * img->nusers, 8);
-	h.groups_off = (uint32_t)pos;
-	pos = align_up(pos + (uint64_t)GROUP_SIZE * img->ngroups, 8);
-	h.accounts_off = (uint32_t)pos;
-	pos = align_up(pos + (uint64_t)ACCOUNT_SIZE * img->naccounts, 8);
-	h.lists_off = (uint32_t)pos;
-	h.lists_size = (uint32_t)l.lists_size;
-	pos = align_up(pos + l.lists_size, 8);
-	h.idx_off = (uint32_t)pos;
-	pos += ((uint64_t)h.user_slots * 2 + (uint64_t)h.group_slots * 2) * sizeof(struct slot);
-	size = align_up(pos, 32);
-	r = -EFBIG;
-	if (size > UINT32_MAX)
-		goto out;
-	h.file_size = size;
-	r = -ENOMEM;
-	out = calloc(1, size);
-	if (!out)
-		goto out;
-	r = fill_image(img, &l, out, &h);
-	if (r < 0)
-		goto out;
-	sum_init(&s);
-	sum_update(&s, out + HEADER_SIZE, size - HEADER_SIZE);
-	h.body_sum = sum_final(&s);
-	h.header_sum = header_sum(&h);
-	memcpy(out, &h, sizeof(h));
-	r = publish(path, out, size);
-	if (r == 0 && ret_size)
-		*ret_size = size;
-out:
-	free(out);
-	free(l.uoff);
-	free(l.goff);
-	free(l.aoff);
-	free(l.vocab.v);
-	tsr_buf_free(&l.strings);
-	return r;
+	return write_image(path, &src, ret_size);
+}
+
+int
+tsr_cache_write_from(const char *path, const struct tsr_cache_wimage *img,
+                     const struct tsr_cache_wsource *from, uint64_t *ret_size)
+{
+	struct src src = {.img = img, .from = from};
+
+	if (!from || !from->user_at || !from->account_at)
+		return -EINVAL;
+	return write_image(path, &src, ret_size);
 }

@@ -39,6 +39,7 @@ struct tsr_cache_group {
 	const char *name;
 	uint32_t gid;
 	bool role, private_group;
+	bool packed; /* internal: member names back to back (tsr_cache_group_pack()) */
 	uint32_t nmembers;
 	const uint32_t *members; /* internal: resolve with tsr_cache_group_member() */
 };
@@ -73,6 +74,10 @@ struct tsr_cache_account {
  * magic, version, size, checksums, section bounds). -ENOENT missing, -EPERM unsafe
  * owner/mode/type, -EBADMSG corrupt or truncated, -EPROTONOSUPPORT newer format. */
 TSR_MUST_USE int tsr_cache_open(const char *path, struct tsr_cache **ret);
+/* The same for long-lived processes that look up rarely (tesserad): the file is verified
+ * through a small buffer and pages are mapped only when a lookup touches them, so the
+ * image does not count in the process's resident memory. */
+TSR_MUST_USE int tsr_cache_open_lazy(const char *path, struct tsr_cache **ret);
 void tsr_cache_free(struct tsr_cache *c);
 /* True once the writer has published a newer image over this one (one memory load). */
 bool tsr_cache_stale(const struct tsr_cache *c);
@@ -98,6 +103,13 @@ TSR_MUST_USE int tsr_cache_group_next(const struct tsr_cache *c, uint32_t *pos,
 /* Member i of g (i < g->nmembers): its login name. 0 or -EBADMSG. */
 TSR_MUST_USE int tsr_cache_group_member(const struct tsr_cache *c, const struct tsr_cache_group *g,
                                         uint32_t i, const char **ret);
+/* All member names of g in one copy (the NSS fast path): the names, NUL-terminated, go to
+ * buf and mem[i] (i < g->nmembers) points at member i's copy; *ret_used bytes of buf used.
+ * -ENOTSUP: this image does not lay g's names out back to back (no members, or an image
+ * older than write_version 2): use tsr_cache_group_member(). -ERANGE buf too small,
+ * -EBADMSG corrupt. */
+TSR_MUST_USE int tsr_cache_group_pack(const struct tsr_cache *c, const struct tsr_cache_group *g,
+                                      char *buf, size_t buflen, char **mem, size_t *ret_used);
 /* The account state of a tessera user. -ENOENT: no such user, or not a tessera user. */
 TSR_MUST_USE int tsr_cache_account(const struct tsr_cache *c, const char *name,
                                    struct tsr_cache_account *ret);
@@ -146,5 +158,16 @@ struct tsr_cache_wimage {
  * is untouched). *ret_size (optional): bytes written. */
 TSR_MUST_USE int tsr_cache_write(const char *path, const struct tsr_cache_wimage *img,
                                  uint64_t *ret_size);
+/* The same with img->users and img->accounts ignored: user i and account k come from the
+ * callbacks, their pointers valid until the next call (the writer asks several times per
+ * record). Large images then need no arrays of records (at 100,000 users the arrays were
+ * 6 MiB for users and 4.8 MiB for tessera accounts). */
+struct tsr_cache_wsource {
+	void (*user_at)(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret);
+	void (*account_at)(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret);
+	const void *ctx;
+};
+TSR_MUST_USE int tsr_cache_write_from(const char *path, const struct tsr_cache_wimage *img,
+                                      const struct tsr_cache_wsource *src, uint64_t *ret_size);
 
 #endif

@@ -78,14 +78,19 @@ struct tsr_ident_local {
 /* ---- small helpers ---- */
 
 static uint64_t
-fnv(const void *p, size_t n)
+fnv_more(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	while (n--)
 		h = (h ^ *s++) * 0x100000001b3ull;
 	return h;
+}
+
+static uint64_t
+fnv(const void *p, size_t n)
+{
+	return fnv_more(0xcbf29ce484222325ull, p, n);
 }
 
 static const uint64_t *
@@ -1038,17 +1043,6 @@ by_name(const void *a, const void *b)
 }
 
 static int
-by_id_name(const void *a, const void *b)
-{
-	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
-	uint32_t ix = x->kind == K_USER ? x->uid : x->gid, iy = y->kind == K_USER ? y->uid : y->gid;
-
-	if (ix != iy)
-		return ix < iy ? -1 : 1;
-	return strcmp(dent_str(x, S_NAME), dent_str(y, S_NAME));
-}
-
-static int
 by_id(const void *a, const void *b)
 {
 	const struct tsr_dent *x = *(struct tsr_dent *const *)a, *y = *(struct tsr_dent *const *)b;
@@ -1194,13 +1188,44 @@ collect_dns(struct build *b, const struct tsr_dent *g, uint32_t stamp, uint32_t 
 	return r;
 }
 
+/* What the image is written from. Users are handed to the writer one at a time
+ * (user_at()), not as an array of struct tsr_cache_wuser: at 100,000 users that array
+ * alone was 6 MiB of tesserad's peak. */
+static void user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret);
+static void account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret);
+
 struct mem {
-	struct tsr_cache_wuser *wu;
+	struct tsr_dent **users;
+	uint32_t *gstart, *gcount; /* each user's slice of ugroups */
+	int32_t *account;          /* each user's account index, or -1 */
+	uint8_t *upg;              /* each user has a private group */
+	uint32_t *acct_user;       /* each account's user */
+	uint32_t *acct_sites;      /* each account's slice of sites */
+	uint8_t *acct_flags;       /* enum tsr_cache_account_flags */
 	struct tsr_cache_wgroup *wg;
-	struct tsr_cache_waccount *wa;
 	uint32_t *members, *ugroups;
 	const char **sites;
 };
+
+void
+tsr_ident_user(const struct tsr_ident_result *r, uint32_t i, struct tsr_cache_wuser *ret)
+{
+	user_at(r->mem, i, ret);
+}
+
+void
+tsr_ident_account(const struct tsr_ident_result *r, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	account_at(r->mem, k, ret);
+}
+
+int
+tsr_ident_write(const struct tsr_ident_result *r, const char *path, uint64_t *ret_size)
+{
+	struct tsr_cache_wsource from = {user_at, account_at, r->mem};
+
+	return tsr_cache_write_from(path, &r->img, &from, ret_size);
+}
 
 void
 tsr_ident_result_free(struct tsr_ident_result *r)
@@ -1210,14 +1235,60 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	if (!r || !r->mem)
 		return;
 	m = r->mem;
-	free(m->wu);
+	free(m->users);
+	free(m->gstart);
+	free(m->gcount);
+	free(m->account);
+	free(m->upg);
 	free(m->wg);
-	free(m->wa);
+	free(m->acct_user);
+	free(m->acct_sites);
+	free(m->acct_flags);
 	free(m->members);
 	free(m->ugroups);
 	free(m->sites);
 	free(m);
 	r->mem = NULL;
+}
+
+static void
+user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
+{
+	const struct mem *m = ctx;
+	const struct tsr_dent *u = m->users[i];
+	const char *name = dent_str(u, S_NAME), *gecos = name + strlen(name) + 1;
+	const char *home = gecos + strlen(gecos) + 1, *shell = home + strlen(home) + 1;
+
+	*ret = (struct tsr_cache_wuser){
+	    .name = name,
+	    .gecos = gecos,
+	    .home = home,
+	    .shell = shell,
+	    .uid = u->uid,
+	    .gid = u->gid,
+	    .private_group = m->upg[i] != 0,
+	    .groups = m->ugroups + m->gstart[i],
+	    .ngroups = m->gcount[i],
+	    .account = m->account[i],
+	};
+}
+
+static void
+account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	const struct mem *m = ctx;
+	const struct tsr_dent *u = m->users[m->acct_user[k]];
+	const char *role = dent_str(u, S_ROLE), *lang = role + strlen(role) + 1;
+
+	*ret = (struct tsr_cache_waccount){
+	    .status = (enum tsr_cache_status)u->status,
+	    .flags = m->acct_flags[k],
+	    .locked_since = u->locked_since,
+	    .role = *role ? role : NULL,
+	    .language = *lang ? lang : NULL,
+	    .sites = m->sites + m->acct_sites[k],
+	    .nsites = u->n_sites,
+	};
 }
 
 static const struct tsr_dent *
@@ -1239,15 +1310,21 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	struct build b = {.s = s, .rules = rules};
 	struct mem *m = NULL;
 	struct tsr_ident_result res = {0};
-	size_t i, j, k, total = 0, nsites = 0, *mstart = NULL;
+	size_t i, j = 0, k = 0, total = 0, nsites = 0, *mstart = NULL;
 	uint32_t *ucount = NULL, *ufill = NULL, lifetime = TSR_CACHE_UNKNOWN;
 	uint32_t lockout = TSR_CACHE_UNKNOWN;
 	int r = -ENOMEM;
 
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slot[i])
+			continue;
+		j += s->slot[i]->kind == K_USER;
+		k += s->slot[i]->kind == K_GROUP;
+	}
 	b.all = calloc(s->n + 1, sizeof(*b.all));
-	b.users = calloc(s->n + 1, sizeof(*b.users));
-	b.groups = calloc(s->n + 1, sizeof(*b.groups));
-	b.roles = calloc(s->n + 1, sizeof(*b.roles));
+	b.users = calloc(j + 1, sizeof(*b.users));
+	b.groups = calloc(k + 1, sizeof(*b.groups));
+	b.roles = calloc(k + 1, sizeof(*b.roles));
 	m = calloc(1, sizeof(*m));
 	if (!b.all || !b.users || !b.groups || !b.roles || !m)
 		goto out;
@@ -1292,14 +1369,13 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	qsort(b.all, b.nall, sizeof(*b.all), cmp_ptr);
 	drop_duplicates(b.users, b.nusers, by_name, "login", &res.dropped, errs);
 	b.nusers = compact(b.users, b.nusers);
+	/* Sorted by id with every shared id dropped: that is already the (id, name) order. */
 	drop_duplicates(b.users, b.nusers, by_id, "uidNumber", &res.dropped, errs);
 	b.nusers = compact(b.users, b.nusers);
-	qsort(b.users, b.nusers, sizeof(*b.users), by_id_name);
 	drop_duplicates(b.groups, b.ngroups, by_name, "group name", &res.dropped, errs);
 	b.ngroups = compact(b.groups, b.ngroups);
 	drop_duplicates(b.groups, b.ngroups, by_id, "gidNumber", &res.dropped, errs);
 	b.ngroups = compact(b.groups, b.ngroups);
-	qsort(b.groups, b.ngroups, sizeof(*b.groups), by_id_name);
 
 	/* lookup tables: dn hash -> entry, login -> published user */
 	b.dncap = pow2_at_least(b.nall);
@@ -1307,14 +1383,16 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
 	b.namemap = calloc(b.namecap, sizeof(*b.namemap));
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
-	m->wu = calloc(b.nusers + 1, sizeof(*m->wu));
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
-	m->wa = calloc(b.nusers + 1, sizeof(*m->wa));
+	for (i = 0, k = 0; i < b.nusers; i++)
+		k += (b.users[i]->flags & F_TESSERA) != 0;
+	m->acct_user = calloc(k + 1, sizeof(*m->acct_user)); /* accounts: tessera users only */
+	m->acct_sites = calloc(k + 1, sizeof(*m->acct_sites));
+	m->acct_flags = calloc(k + 1, sizeof(*m->acct_flags));
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
 	ucount = calloc(b.nusers + 1, sizeof(*ucount));
-	ufill = calloc(b.nusers + 1, sizeof(*ufill));
-	if (!b.dnmap || !b.namemap || !b.visit || !m->wu || !m->wg || !m->wa || !mstart ||
-	    !ucount || !ufill)
+	if (!b.dnmap || !b.namemap || !b.visit || !m->wg || !m->acct_user || !m->acct_sites ||
+	    !m->acct_flags || !mstart || !ucount)
 		goto out;
 	for (i = 0; i < b.nall; i++) {
 		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
@@ -1370,13 +1448,26 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	}
 	m->members = b.tmp;
 	b.tmp = NULL;
+	/* the lookup tables are done with: their memory goes before the next allocations */
+	free(b.dnmap);
+	free(b.namemap);
+	free(b.visit);
+	free(b.all);
+	b.dnmap = NULL;
+	b.namemap = NULL;
+	b.visit = NULL;
+	b.all = NULL;
 	for (i = 0; i < b.nusers; i++)
 		total += ucount[i];
 	m->ugroups = calloc(total + 1, sizeof(*m->ugroups));
-	if (!m->ugroups)
+	ufill = calloc(b.nusers + 1, sizeof(*ufill));
+	m->gstart = calloc(b.nusers + 1, sizeof(*m->gstart));
+	m->account = calloc(b.nusers + 1, sizeof(*m->account));
+	m->upg = calloc(b.nusers + 1, sizeof(*m->upg));
+	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->upg)
 		goto out;
 	for (i = 0, k = 0; i < b.nusers; i++) {
-		ufill[i] = (uint32_t)k;
+		ufill[i] = m->gstart[i] = (uint32_t)k;
 		k += ucount[i];
 	}
 	for (i = 0; i < b.ngroups; i++) {
@@ -1403,58 +1494,50 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	nsites = 0;
 	for (i = 0, k = 0; i < b.nusers; i++) {
 		const struct tsr_dent *u = b.users[i];
-		struct tsr_cache_wuser *w = &m->wu[i];
 		struct tsr_dent key = {.gid = u->gid, .kind = K_GROUP};
 		const struct tsr_dent *kp = &key;
 		const char *name = dent_str(u, S_NAME);
-		uint32_t *gl = m->ugroups + (ufill[i] - ucount[i]);
+		uint32_t *gl = m->ugroups + m->gstart[i];
+		bool upg;
 
 		qsort(gl, ucount[i], sizeof(*gl), cmp_u32);
-		w->name = name;
-		w->gecos = dent_str(u, S_GECOS);
-		w->home = dent_str(u, S_HOME);
-		w->shell = dent_str(u, S_SHELL);
-		w->uid = u->uid;
-		w->gid = u->gid;
-		w->groups = gl;
-		w->ngroups = ucount[i];
-		w->account = -1;
-		w->private_group = u->gid == u->uid &&
-		                   !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
-		                   !in_sorted_str(local->group_names, local->n_groups, name) &&
-		                   !in_sorted_u32(local->gids, local->n_groups, u->gid);
-		for (j = 0; w->private_group && j < b.ngroups; j++)
+		m->account[i] = -1;
+		upg = u->gid == u->uid &&
+		      !bsearch(&kp, b.groups, b.ngroups, sizeof(*b.groups), by_id) &&
+		      !in_sorted_str(local->group_names, local->n_groups, name) &&
+		      !in_sorted_u32(local->gids, local->n_groups, u->gid);
+		for (j = 0; upg && j < b.ngroups; j++)
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
-				w->private_group = false;
+				upg = false;
+		m->upg[i] = upg;
 		if (u->flags & F_TESSERA) {
-			struct tsr_cache_waccount *a = &m->wa[k];
-			const char *role = dent_str(u, S_ROLE), *lang = dent_str(u, S_LANG);
+			const char *role = dent_str(u, S_ROLE);
 			const struct tsr_dent *re = *role ? role_entry(&b, role) : NULL;
 
-			a->status = (enum tsr_cache_status)u->status;
-			a->flags = (u->flags & F_LOCKED ? TSR_ACCOUNT_LOCKED : 0) |
-			           (u->flags & F_RESET ? TSR_ACCOUNT_MUST_CHANGE : 0) |
-			           (u->flags & F_STAY ? TSR_ACCOUNT_STAY_LOGGED_IN : 0) |
-			           (re ? TSR_ACCOUNT_ROLE_KNOWN : 0) |
-			           (re && (re->flags & F_SITES_ALL) ? TSR_ACCOUNT_SITES_ALL : 0);
-			a->locked_since = u->locked_since;
-			a->role = *role ? role : NULL;
-			a->language = *lang ? lang : NULL;
-			a->sites = m->sites + nsites;
-			a->nsites = u->n_sites;
+			m->acct_user[k] = (uint32_t)i;
+			m->acct_flags[k] =
+			    (uint8_t)((u->flags & F_LOCKED ? TSR_ACCOUNT_LOCKED : 0) |
+			              (u->flags & F_RESET ? TSR_ACCOUNT_MUST_CHANGE : 0) |
+			              (u->flags & F_STAY ? TSR_ACCOUNT_STAY_LOGGED_IN : 0) |
+			              (re ? TSR_ACCOUNT_ROLE_KNOWN : 0) |
+			              (re && (re->flags & F_SITES_ALL) ? TSR_ACCOUNT_SITES_ALL
+			                                               : 0));
+			m->acct_sites[k] = (uint32_t)nsites;
 			const char *site = dent_str(u, S_FIXED);
 
 			for (j = 0; j < u->n_sites; j++, site += strlen(site) + 1)
 				m->sites[nsites++] = site;
-			w->account = (int32_t)k++;
+			m->account[i] = (int32_t)k++;
 		}
 	}
+	m->gcount = ucount;
+	ucount = NULL;
+	m->users = b.users;
+	b.users = NULL;
 	res.img = (struct tsr_cache_wimage){
-	    .users = m->wu,
 	    .nusers = (uint32_t)b.nusers,
 	    .groups = m->wg,
 	    .ngroups = (uint32_t)b.ngroups,
-	    .accounts = m->wa,
 	    .naccounts = (uint32_t)k,
 	    .session_lifetime = lifetime,
 	    .lockout_duration = lockout,
@@ -1486,26 +1569,56 @@ out:
 
 #define STATE_MAGIC "TSRSTATE"
 
+/* The snapshot is streamed through stdio (never a copy of the store in memory), its
+ * checksum computed on the way. */
+struct state_io {
+	FILE *f;
+	uint64_t sum;
+	bool bad;
+};
+
+static void
+state_put(struct state_io *io, const void *p, size_t n)
+{
+	io->sum = fnv_more(io->sum, p, n);
+	if (!io->bad && fwrite(p, 1, n, io->f) != n)
+		io->bad = true;
+}
+
+static bool
+state_get(struct state_io *io, void *p, size_t n)
+{
+	if (io->bad || fread(p, 1, n, io->f) != n) {
+		io->bad = true;
+		return false;
+	}
+	io->sum = fnv_more(io->sum, p, n);
+	return true;
+}
+
 int
 tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cookie_len,
                const char *path)
 {
-	struct tsr_buf b = {0};
+	struct state_io io = {.sum = 0xcbf29ce484222325ull};
 	uint64_t n = s->n, sum;
 	uint32_t clen = (uint32_t)cookie_len, version = 1;
+	char *tmp = NULL;
 	size_t i;
-	int r;
+	int fd, r;
 
-	r = tsr_buf_append(&b, STATE_MAGIC, 8);
-	if (r == 0)
-		r = tsr_buf_append(&b, &version, 4);
-	if (r == 0)
-		r = tsr_buf_append(&b, &clen, 4);
-	if (r == 0 && clen)
-		r = tsr_buf_append(&b, cookie, clen);
-	if (r == 0)
-		r = tsr_buf_append(&b, &n, 8);
-	for (i = 0; r == 0 && i < s->cap; i++) {
+	r = tsr_tmp_create(path, 0600, &tmp, &fd);
+	if (r < 0)
+		return r;
+	io.f = fdopen(fd, "w");
+	if (!io.f)
+		return tsr_tmp_finish(fd, tmp, path, 0600, -ENOMEM);
+	state_put(&io, STATE_MAGIC, 8);
+	state_put(&io, &version, 4);
+	state_put(&io, &clen, 4);
+	state_put(&io, cookie, clen);
+	state_put(&io, &n, 8);
+	for (i = 0; i < s->cap; i++) {
 		struct tsr_dent *d = s->slot[i];
 		uint8_t mark;
 
@@ -1513,17 +1626,22 @@ tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cooki
 			continue;
 		mark = d->mark;
 		d->mark = 0;
-		r = tsr_buf_append(&b, d, d->size);
+		state_put(&io, d, d->size);
 		d->mark = mark;
 	}
-	if (r < 0)
-		goto out;
-	sum = fnv(b.p, b.len);
-	r = tsr_buf_append(&b, &sum, 8);
-	if (r == 0)
-		r = tsr_write_file(path, b.p, b.len, 0600);
-out:
-	tsr_buf_free(&b);
+	sum = io.sum;
+	state_put(&io, &sum, 8);
+	r = io.bad || fflush(io.f) != 0 ? -EIO : 0;
+	fd = dup(fileno(io.f)); /* tsr_tmp_finish() closes it, after fsync */
+	if (fclose(io.f) != 0 && r == 0)
+		r = -EIO;
+	if (fd < 0) {
+		r = -errno;
+		(void)unlink(tmp);
+	} else {
+		r = tsr_tmp_finish(fd, tmp, path, 0600, r);
+	}
+	free(tmp);
 	return r;
 }
 
@@ -1552,74 +1670,62 @@ int
 tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie,
                size_t *ret_cookie_len)
 {
+	struct state_io io = {.sum = 0xcbf29ce484222325ull};
 	struct tsr_ident_store *s = NULL;
-	uint64_t n, i, sum;
-	uint32_t version, clen, size;
-	char *cookie = NULL, *p = NULL;
-	size_t len, off;
+	struct tsr_dent head, *d = NULL;
+	uint64_t n, i, sum, left;
+	uint32_t version, clen;
+	char magic[8], *cookie = NULL;
 	struct stat st;
-	FILE *f;
 	int r;
 
-	f = fopen(path, "re");
-	if (!f)
+	io.f = fopen(path, "re");
+	if (!io.f)
 		return -errno;
 	r = -EBADMSG;
-	if (fstat(fileno(f), &st) < 0 || st.st_size < 40 || st.st_size > (1ll << 32))
+	if (fstat(fileno(io.f), &st) < 0 || st.st_size < 40 || st.st_size > (1ll << 32))
 		goto out;
-	len = (size_t)st.st_size;
-	r = -ENOMEM;
-	p = malloc(len);
-	if (!p)
-		goto out;
-	r = -EBADMSG;
-	if (fread(p, 1, len, f) != len)
-		goto out;
-	memcpy(&sum, p + len - 8, 8);
-	if (memcmp(p, STATE_MAGIC, 8) != 0 || fnv(p, len - 8) != sum)
-		goto out;
-	memcpy(&version, p + 8, 4);
-	memcpy(&clen, p + 12, 4);
-	if (version != 1 || 16 + (uint64_t)clen + 8 > len - 8)
+	/* bytes left before the checksum */
+	left = (uint64_t)st.st_size - 8;
+	if (!state_get(&io, magic, 8) || memcmp(magic, STATE_MAGIC, 8) != 0 ||
+	    !state_get(&io, &version, 4) || !state_get(&io, &clen, 4) || version != 1 ||
+	    16 + (uint64_t)clen + 8 > left)
 		goto out;
 	r = -ENOMEM;
 	cookie = malloc((size_t)clen + 1);
 	if (!cookie)
 		goto out;
-	memcpy(cookie, p + 16, clen);
+	r = -EBADMSG;
+	if (!state_get(&io, cookie, clen) || !state_get(&io, &n, 8))
+		goto out;
 	cookie[clen] = '\0';
-	off = 16 + clen;
-	memcpy(&n, p + off, 8);
-	off += 8;
+	left -= 16 + (uint64_t)clen + 8;
 	r = tsr_ident_store_new(&s);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct tsr_dent *d;
-
 		r = -EBADMSG;
-		if (off + sizeof(*d) > len - 8)
-			goto out;
-		memcpy(&size, p + off + offsetof(struct tsr_dent, size), 4);
-		if (size < sizeof(*d) || size > len - 8 - off)
+		if (left < sizeof(head) || !state_get(&io, &head, sizeof(head)) ||
+		    head.size < sizeof(head) || head.size > left)
 			goto out;
 		r = -ENOMEM;
-		d = malloc(size);
+		d = malloc(head.size);
 		if (!d)
 			goto out;
-		memcpy(d, p + off, size);
-		off += size;
-		if (!dent_sane(d)) {
-			free(d);
-			r = -EBADMSG;
+		memcpy(d, &head, sizeof(head));
+		r = -EBADMSG;
+		if (!state_get(&io, (char *)d + sizeof(head), head.size - sizeof(head)) ||
+		    !dent_sane(d))
 			goto out;
-		}
-		r = store_put(s, d);
+		left -= head.size;
+		r = store_put(s, d); /* takes d, even on failure */
+		d = NULL;
 		if (r < 0)
 			goto out;
 	}
 	r = -EBADMSG;
-	if (off != len - 8)
+	sum = io.sum;
+	if (left != 0 || fread(&n, 1, 8, io.f) != 8 || n != sum || fgetc(io.f) != EOF)
 		goto out;
 	*ret = s;
 	s = NULL;
@@ -1628,8 +1734,8 @@ tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie
 	*ret_cookie_len = clen;
 	r = 0;
 out:
-	fclose(f);
-	free(p);
+	fclose(io.f);
+	free(d);
 	free(cookie);
 	tsr_ident_store_free(s);
 	return r;

@@ -109,6 +109,15 @@ TSR_MUST_USE int tsr_ident_build(const struct tsr_ident_store *s,
                                  const struct tsr_ident_local *local, struct tsr_ident_result *ret,
                                  struct tsr_errs *errs);
 void tsr_ident_result_free(struct tsr_ident_result *r);
+/* The result's users and accounts are not arrays (img.users and img.accounts are NULL:
+ * see tsr_cache_write_from()): user i and account k of the image, pointers valid until
+ * the result is freed. */
+void tsr_ident_user(const struct tsr_ident_result *r, uint32_t i, struct tsr_cache_wuser *ret);
+void tsr_ident_account(const struct tsr_ident_result *r, uint32_t k,
+                       struct tsr_cache_waccount *ret);
+/* tsr_cache_write() of the result (see there for the return values). */
+TSR_MUST_USE int tsr_ident_write(const struct tsr_ident_result *r, const char *path,
+                                 uint64_t *ret_size);
 
 /* Snapshot of the store plus the sync cookie (root-only file, atomic replace).
  * load: -ENOENT none, -EBADMSG corrupt (the caller starts from scratch). */

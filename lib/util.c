@@ -330,31 +330,52 @@ tsr_write_all(int fd, const void *p, size_t n)
 }
 
 int
-tsr_write_file(const char *path, const void *data, size_t n, mode_t mode)
+tsr_tmp_create(const char *path, mode_t mode, char **ret_tmp, int *ret_fd)
 {
 	char *tmp = NULL;
-	int fd, r;
+	int fd;
 
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENOMEM;
 	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
-		r = -errno;
-		goto out;
+		int r = -errno;
+
+		free(tmp);
+		return r;
 	}
-	r = tsr_write_all(fd, data, n);
+	*ret_tmp = tmp;
+	*ret_fd = fd;
+	return 0;
+}
+
+int
+tsr_tmp_finish(int fd, const char *tmp, const char *path, mode_t mode, int r)
+{
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && path && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)
 		(void)unlink(tmp);
-out:
+	return r;
+}
+
+int
+tsr_write_file(const char *path, const void *data, size_t n, mode_t mode)
+{
+	char *tmp = NULL;
+	int fd, r;
+
+	r = tsr_tmp_create(path, mode, &tmp, &fd);
+	if (r < 0)
+		return r;
+	r = tsr_tmp_finish(fd, tmp, path, mode, tsr_write_all(fd, data, n));
 	free(tmp);
 	return r;
 }

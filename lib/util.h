@@ -64,6 +64,12 @@ TSR_MUST_USE int tsr_write_file(const char *path, const void *data, size_t n, mo
  * behind, except this process's own. Only for the one process that owns path (holds its
  * lock). Returns how many were removed, or a negative errno (directory unreadable). */
 TSR_MUST_USE int tsr_remove_stale_temps(const char *path);
+/* The same in steps, for data written as it is made: tsr_tmp_create() opens PATH.tmp.PID
+ * (*ret_tmp: its name, to free); tsr_tmp_finish() takes the result r of the writes, then
+ * fchmod, fsync, close and (path not NULL) rename over path; on any failure the
+ * temporary file is removed. Both return 0 or a negative errno. */
+TSR_MUST_USE int tsr_tmp_create(const char *path, mode_t mode, char **ret_tmp, int *ret_fd);
+TSR_MUST_USE int tsr_tmp_finish(int fd, const char *tmp, const char *path, mode_t mode, int r);
 
 /* The value of one hexadecimal digit, or -1. */
 int tsr_hexval(char c);

@@ -213,7 +213,7 @@ static int
 pack_group(const struct tsr_cache *c, const struct tsr_cache_group *g, struct group *gr, char *buf,
            size_t buflen)
 {
-	size_t align = (uintptr_t)buf % sizeof(char *), used, i;
+	size_t align = (uintptr_t)buf % sizeof(char *), used, packed, i;
 	const char *m;
 	struct group v;
 	char **mem;
@@ -229,7 +229,11 @@ pack_group(const struct tsr_cache *c, const struct tsr_cache_group *g, struct gr
 	v.gr_passwd = put("x", buf, buflen, &used);
 	if (!v.gr_name || !v.gr_passwd)
 		return -ERANGE;
-	for (i = 0; i < g->nmembers; i++) {
+	/* Images lay each group's member names out back to back: one copy for all. */
+	r = tsr_cache_group_pack(c, g, buf + used, buflen - used, mem, &packed);
+	if (r < 0 && r != -ENOTSUP)
+		return r;
+	for (i = r == 0 ? g->nmembers : 0; i < g->nmembers; i++) {
 		r = tsr_cache_group_member(c, g, (uint32_t)i, &m);
 		if (r < 0)
 			return r;

@@ -172,12 +172,16 @@ TEST(cache_corruption_refused)
 		if (tsr_cache_open(path, &c) != -EBADMSG)
 			harness_fail(__FILE__, __LINE__, "flip at %lld not detected",
 			             (long long)off);
+		if (tsr_cache_open_lazy(path, &c) != -EBADMSG)
+			harness_fail(__FILE__, __LINE__, "flip at %lld not detected (lazy)",
+			             (long long)off);
 		corrupt_at(path, off);
 	}
 	ASSERT_OK(tsr_cache_open(path, &c));
 	tsr_cache_free(c);
 	ASSERT_OK(truncate(path, st.st_size - 32));
 	ASSERT_ERR(-EBADMSG, tsr_cache_open(path, &c));
+	ASSERT_ERR(-EBADMSG, tsr_cache_open_lazy(path, &c));
 	ASSERT_OK(truncate(path, 10));
 	ASSERT_ERR(-EBADMSG, tsr_cache_open(path, &c));
 	ASSERT_OK(truncate(path, 0));
@@ -295,4 +299,91 @@ TEST(cache_many_users)
 	tsr_cache_free(c);
 	free(users);
 	free(names);
+}
+
+TEST(cache_group_members_in_one_copy)
+{
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	char buf[64], *mem[3];
+	size_t used = 0;
+
+	ASSERT_OK(tsr_cache_open(write_sample(), &c));
+	ASSERT_OK(tsr_cache_group_by_name(c, "staff", &g));
+	ASSERT_TRUE(g.packed);
+	ASSERT_OK(tsr_cache_group_pack(c, &g, buf, sizeof(buf), mem, &used));
+	ASSERT_EQ(used, sizeof("alice") + sizeof("bob"));
+	ASSERT_STREQ(mem[0], "alice");
+	ASSERT_STREQ(mem[1], "bob");
+	ASSERT_TRUE(mem[0] == buf && mem[1] == buf + sizeof("alice"));
+	/* one byte short of the block: ERANGE, never a cut name */
+	ASSERT_ERR(-ERANGE, tsr_cache_group_pack(c, &g, buf, used - 1, mem, &used));
+	/* a private group has no members to pack */
+	ASSERT_OK(tsr_cache_group_by_name(c, "alice", &g));
+	ASSERT_ERR(-ENOTSUP, tsr_cache_group_pack(c, &g, buf, sizeof(buf), mem, &used));
+	tsr_cache_free(c);
+}
+
+struct record_src {
+	const struct tsr_cache_wuser *users;
+	const struct tsr_cache_waccount *accounts;
+	unsigned calls;
+};
+
+static void
+user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
+{
+	struct record_src *s = (struct record_src *)ctx;
+
+	s->calls++;
+	*ret = s->users[i];
+}
+
+static void
+account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
+{
+	struct record_src *s = (struct record_src *)ctx;
+
+	s->calls++;
+	*ret = s->accounts[k];
+}
+
+TEST(cache_writer_takes_records_one_at_a_time)
+{
+	struct tsr_cache_wimage img;
+	struct record_src src;
+	struct tsr_cache_wsource from = {user_at, account_at, &src};
+	struct tsr_cache_account a;
+	struct tsr_cache_user u;
+	struct tsr_cache_info info;
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	const char *m;
+	char path[512];
+	uint64_t size = 0;
+
+	sample(&img);
+	src = (struct record_src){img.users, img.accounts, 0};
+	img.users = NULL; /* the callbacks answer */
+	img.accounts = NULL;
+	snprintf(path, sizeof(path), "%s/cb.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write_from(path, &img, &from, &size));
+	ASSERT_TRUE(src.calls >= 3 && size > 0);
+	ASSERT_OK(tsr_cache_open_lazy(path, &c));
+	ASSERT_OK(tsr_cache_user_by_name(c, "alice", &u));
+	ASSERT_STREQ(u.home, "/home/alice");
+	ASSERT_OK(tsr_cache_user_by_uid(c, 100002, &u));
+	ASSERT_STREQ(u.name, "bob");
+	ASSERT_OK(tsr_cache_group_by_gid(c, 200001, &g));
+	ASSERT_OK(tsr_cache_group_member(c, &g, 1, &m));
+	ASSERT_STREQ(m, "bob");
+	tsr_cache_info(c, &info);
+	ASSERT_EQ(info.n_private_groups, 1);
+	ASSERT_EQ(info.size, size);
+	ASSERT_OK(tsr_cache_account(c, "alice", &a));
+	ASSERT_STREQ(a.role, "member");
+	ASSERT_STREQ(a.language, "de");
+	ASSERT_EQ(a.nsites, 2);
+	tsr_cache_free(c);
+	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL)); /* no arrays, no callbacks */
 }

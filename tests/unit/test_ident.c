@@ -72,12 +72,30 @@ no_local(void)
 	return l;
 }
 
+/* User i of the image (tsr_ident_build() hands them out one at a time). */
+static struct tsr_cache_wuser
+uat(const struct tsr_ident_result *r, uint32_t i)
+{
+	struct tsr_cache_wuser u;
+
+	tsr_ident_user(r, i, &u);
+	return u;
+}
+
 static const struct tsr_cache_wuser *
 wuser(const struct tsr_ident_result *r, const char *name)
 {
-	for (uint32_t i = 0; i < r->img.nusers; i++)
-		if (strcmp(r->img.users[i].name, name) == 0)
-			return &r->img.users[i];
+	static struct tsr_cache_wuser found[8];
+	static unsigned next;
+	struct tsr_cache_wuser u;
+
+	for (uint32_t i = 0; i < r->img.nusers; i++) {
+		u = uat(r, i);
+		if (strcmp(u.name, name) == 0) {
+			found[next % 8] = u; /* stays valid over a few more calls */
+			return &found[next++ % 8];
+		}
+	}
 	return NULL;
 }
 
@@ -205,7 +223,7 @@ TEST(ident_duplicates_and_local_names_dropped)
 	          1);
 	ASSERT_OK(tsr_ident_build(s, &rules, local, &r, &errs));
 	ASSERT_EQ(r.img.nusers, 1);
-	ASSERT_STREQ(r.img.users[0].name, "ok");
+	ASSERT_STREQ(uat(&r, 0).name, "ok");
 	ASSERT_EQ(r.img.ngroups, 0);
 	ASSERT_EQ(r.dropped, 8);
 	tsr_ident_result_free(&r);
@@ -222,6 +240,7 @@ TEST(ident_groups_roles_nesting_initgroups)
 	const struct tsr_cache_wgroup *g;
 	const struct tsr_cache_wuser *u;
 	const struct tsr_cache_waccount *a;
+	struct tsr_cache_waccount acct;
 
 	ASSERT_OK(tsr_ident_store_new(&s));
 	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
@@ -267,13 +286,13 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
 	g = wgroup(&r, "member");
 	ASSERT_TRUE(g && g->role && g->nmembers == 1);
-	ASSERT_STREQ(r.img.users[g->members[0]].name, "alice");
+	ASSERT_STREQ(uat(&r, g->members[0]).name, "alice");
 	g = wgroup(&r, "dev");
 	ASSERT_TRUE(g && g->nmembers == 1);
-	ASSERT_STREQ(r.img.users[g->members[0]].name, "carol");
+	ASSERT_STREQ(uat(&r, g->members[0]).name, "carol");
 	g = wgroup(&r, "ops");
 	ASSERT_TRUE(g && g->nmembers == 1);
-	ASSERT_STREQ(r.img.users[g->members[0]].name, "alice");
+	ASSERT_STREQ(uat(&r, g->members[0]).name, "alice");
 	ASSERT_TRUE(wgroup(&r, "inner") == NULL); /* no gid: nesting only */
 	u = wuser(&r, "alice");
 	ASSERT_EQ(u->ngroups, 2);
@@ -281,7 +300,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(u->groups[1], 200004);
 	ASSERT_TRUE(u->private_group);
 	ASSERT_TRUE(u->account >= 0);
-	a = &r.img.accounts[u->account];
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	a = &acct;
 	ASSERT_EQ(a->status, TSR_CACHE_STATUS_ACTIVE);
 	ASSERT_EQ(a->flags, TSR_ACCOUNT_MUST_CHANGE | TSR_ACCOUNT_ROLE_KNOWN);
 	ASSERT_STREQ(a->role, "Member");
@@ -289,7 +309,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(a->nsites, 1);
 	ASSERT_STREQ(a->sites[0], "berlin");
 	u = wuser(&r, "bob");
-	a = &r.img.accounts[u->account];
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	a = &acct;
 	ASSERT_EQ(a->status, TSR_CACHE_STATUS_INACTIVE);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_LOCKED);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_SITES_ALL);

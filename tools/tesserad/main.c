@@ -201,7 +201,7 @@ main(int argc, char **argv)
 		}
 	}
 	/* What is published now: the mass-loss guard compares against it. */
-	if (tsr_cache_open(d.image_path, &img) == 0) {
+	if (tsr_cache_open_lazy(d.image_path, &img) == 0) {
 		tsr_cache_info(img, &info);
 		d.generation = info.generation;
 		d.published_users = info.n_users;

@@ -1,6 +1,7 @@
 /* publish.c: the store -> the cache image, the mass-loss guard, status and snapshot. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +62,7 @@ snapshot(struct daemon *d)
 		        strerror(-r));
 	d->changes_since_snapshot = 0;
 	d->last_snapshot_ms = tsr_now_ms();
+	(void)malloc_trim(0);
 }
 
 void
@@ -139,7 +141,7 @@ publish(struct daemon *d, bool force)
 	tesserad_accept_loss = 0;
 	res.img.generation = d->generation + 1;
 	res.img.synced = d->synced_at ? d->synced_at : time(NULL);
-	r = tsr_cache_write(d->image_path, &res.img, &size);
+	r = tsr_ident_write(&res, d->image_path, &size);
 	if (r < 0) {
 		/* Disk full, read-only, I/O error: back off 1 s .. 32 s, then retry. */
 		uint64_t wait = 1000ull << (d->write_failures < 5 ? d->write_failures : 5);
@@ -172,5 +174,9 @@ publish(struct daemon *d, bool force)
 out:
 	tsr_ident_result_free(&res);
 	tsr_ident_local_free(local);
+	/* The build's temporary tables are gone: give their pages back (glibc keeps freed
+	 * memory in the middle of the heap otherwise), so the resident size after a
+	 * publication is the store's. */
+	(void)malloc_trim(0);
 	return r;
 }

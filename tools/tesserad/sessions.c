@@ -256,7 +256,7 @@ load_image(struct enforcer *e)
 		return;
 	tsr_cache_free(e->img);
 	e->img = NULL;
-	if (tsr_cache_open(path, &e->img) == 0)
+	if (tsr_cache_open_lazy(path, &e->img) == 0)
 		tsr_cache_info(e->img, &e->info);
 	else
 		e->img = NULL; /* no image: lifetimes only */
