@@ -47,7 +47,29 @@ static struct ent pwent = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 static struct ent grent = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* In a child of fork() only the forking thread exists: locks held by others are gone. */
+/* fork() while another thread is inside the module: the child has only the forking
+ * thread, so a lock held by another would never be released, and a mapping being
+ * replaced (old one unmapped, new one not yet current) would be a dangling pointer.
+ * Every lock is taken around fork() (in the module's order: enumeration, then the
+ * mapping), so the child starts from a consistent state with all of them free. */
+static void
+before_fork(void)
+{
+	pthread_mutex_lock(&pwent.lock);
+	pthread_mutex_lock(&grent.lock);
+	pthread_rwlock_wrlock(&lock);
+}
+
+static void
+after_fork_parent(void)
+{
+	pthread_rwlock_unlock(&lock);
+	pthread_mutex_unlock(&grent.lock);
+	pthread_mutex_unlock(&pwent.lock);
+}
+
+/* The child's thread has a new id, which glibc's rwlock would not recognise as the
+ * writer's: the locks are made anew (nothing else can hold them there). */
 static void
 after_fork_child(void)
 {
@@ -59,7 +81,7 @@ after_fork_child(void)
 static void
 setup(void)
 {
-	(void)pthread_atfork(NULL, NULL, after_fork_child);
+	(void)pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
 static uint64_t

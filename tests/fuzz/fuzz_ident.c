@@ -77,27 +77,29 @@ id_ok(uint32_t id, char kind)
 }
 
 static void
-check_result(const struct tsr_cache_wimage *img)
+check_result(const struct tsr_ident_result *res)
 {
+	const struct tsr_cache_wimage *img = &res->img;
+	struct tsr_cache_wuser u, o;
 	const char *why;
 	uint32_t i, j;
 
 	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser *u = &img->users[i];
-
-		if (!tsr_name_check(u->name, TSR_NAME_SERVED, &why) ||
-		    !tsr_text_check(u->gecos, 1024, &why) || !tsr_home_check(u->home, &why) ||
-		    !tsr_shell_check(u->shell, &why) || !id_ok(u->uid, 'u') ||
-		    !id_ok(u->gid, 'p') || strcmp(u->name, "root") == 0 ||
-		    strcmp(u->name, "bob") == 0)
+		tsr_ident_user(res, i, &u);
+		if (!tsr_name_check(u.name, TSR_NAME_SERVED, &why) ||
+		    !tsr_text_check(u.gecos, 1024, &why) || !tsr_home_check(u.home, &why) ||
+		    !tsr_shell_check(u.shell, &why) || !id_ok(u.uid, 'u') || !id_ok(u.gid, 'p') ||
+		    strcmp(u.name, "root") == 0 || strcmp(u.name, "bob") == 0)
 			abort();
-		for (j = 0; j < u->ngroups; j++)
-			if (u->groups[j] == 0 || (j && u->groups[j] <= u->groups[j - 1]))
+		for (j = 0; j < u.ngroups; j++)
+			if (u.groups[j] == 0 || (j && u.groups[j] <= u.groups[j - 1]))
 				abort();
-		for (j = 0; j < i; j++)
-			if (strcmp(u->name, img->users[j].name) == 0 || u->uid == img->users[j].uid)
+		for (j = 0; j < i; j++) {
+			tsr_ident_user(res, j, &o);
+			if (strcmp(u.name, o.name) == 0 || u.uid == o.uid)
 				abort();
-		if (u->account >= 0 && (uint32_t)u->account >= img->naccounts)
+		}
+		if (u.account >= 0 && (uint32_t)u.account >= img->naccounts)
 			abort();
 	}
 	for (i = 0; i < img->ngroups; i++) {
@@ -193,7 +195,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	run(data, size, s);
 	if (tsr_ident_build(s, &rules, local, &res, &errs) == 0) {
-		check_result(&res.img);
+		check_result(&res);
 		tsr_ident_result_free(&res);
 	}
 	tsr_errs_clear(&errs);
