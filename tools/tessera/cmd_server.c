@@ -50,9 +50,10 @@ struct server {
 	uint32_t port; /* 0: ldapi only */
 	uid_t uid;
 	gid_t gid;
-	char pwcheck[PATH_MAX]; /* the ppolicy check module (password policy) */
-	char *pwarg;            /* its argument: the default policy's text form */
-	char *decoy;            /* hash of a password nobody knows (cn=pam-decoy) */
+	char pwcheck[PATH_MAX];     /* the ppolicy check module (password policy) */
+	char pwcheck_src[PATH_MAX]; /* copied to pwcheck at init when not "" */
+	char *pwarg;                /* its argument: the default policy's text form */
+	char *decoy;                /* hash of a password nobody knows (cn=pam-decoy) */
 	/* The second provider of a replicated pair (--from): the first one's DIR, the URI
 	 * this one reaches it at, and the replication settings (server_repl.h). */
 	char from[PATH_MAX];
@@ -366,6 +367,40 @@ write_in(const char *dir, const char *name, const char *text, mode_t mode)
 		r = tool_write_file(path, text, mode);
 	if (r < 0)
 		tool_err("%s/%s: cannot write: %s", dir, name, strerror(-r));
+	return r;
+}
+
+/* Copy the file src to dst (mode), whole or not at all. */
+static int
+copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(src, "re");
+	if (!f)
+		return -errno;
+	{
+		FILE *m = open_memstream(&data, &len);
+		char buf[65536];
+		size_t n;
+
+		if (!m)
+			r = -errno;
+		while (r == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			if (fwrite(buf, 1, n, m) != n)
+				r = -ENOMEM;
+		if (r == 0 && ferror(f))
+			r = -EIO;
+		if (m && fclose(m) != 0 && r == 0)
+			r = -ENOMEM;
+	}
+	fclose(f);
+	if (r == 0)
+		r = tsr_write_file(dst, data, len, mode);
+	free(data);
 	return r;
 }
 
@@ -703,6 +738,15 @@ do_init(struct server *s, bool *created)
 		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
 		goto out;
 	}
+	/* slapd loads the check module as its own user, from DIR (see cmd_init). */
+	if (s->pwcheck_src[0]) {
+		r = copy_file(s->pwcheck_src, s->pwcheck, 0644);
+		if (r < 0) {
+			tool_err("%s: cannot copy to %s: %s", s->pwcheck_src, s->pwcheck,
+			         strerror(-r));
+			goto out;
+		}
+	}
 	r = write_in(s->dir, "tessera.ldif", schema, 0644);
 	if (r == 0)
 		r = write_in(s->dir, "config.ldif", config, 0600);
@@ -943,6 +987,15 @@ server_init(struct tool *t, int argc, char **argv)
 		         "tool nor in %s; build it (make) or install it (make install)",
 		         TSR_SLAPD_MODULEDIR);
 		return EXIT_FAILURE_SYS;
+	}
+	/* A module outside slapd's module directory (a build tree) is copied into DIR: slapd
+	 * loads it as its own user, who may not reach a private build tree (a clone in a
+	 * 0700 home or mktemp -d), and a password check it cannot load refuses every
+	 * password. DIR is reachable by that user (check_run_as). */
+	if (strncmp(s.pwcheck, TSR_SLAPD_MODULEDIR "/", strlen(TSR_SLAPD_MODULEDIR) + 1) != 0) {
+		memcpy(s.pwcheck_src, s.pwcheck, sizeof(s.pwcheck_src));
+		if (path_join(s.pwcheck, s.dir, "tessera_pwcheck.so") < 0)
+			return tool_usage("--dir: too long");
 	}
 	{
 		struct tsr_pwpolicy pol;
