@@ -390,19 +390,7 @@ tsr_login_decoy_verify(struct tsr_ldap *l, const char *dn, const char *pw)
 bool
 tsr_login_is_local(const char *name)
 {
-	size_t n = strlen(name);
-	char line[4096];
-	bool found = false;
-	FILE *f;
-
-	/* Plain reads (fgetpwent_r seeks around on every line). */
-	f = fopen("/etc/passwd", "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strncmp(line, name, n) == 0 && line[n] == ':';
-	fclose(f);
-	return found;
+	return tsr_file_names("/etc/passwd", name);
 }
 
 /* ---- policy, role, tenant ---- */

@@ -422,3 +422,20 @@ out:
 	free(bcopy);
 	return r;
 }
+
+bool
+tsr_file_names(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+	char line[4096];
+	bool found = false;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, name, n) == 0 && line[n] == ':';
+	fclose(f);
+	return found;
+}

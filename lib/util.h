@@ -64,6 +64,10 @@ TSR_MUST_USE int tsr_write_file(const char *path, const void *data, size_t n, mo
  * behind, except this process's own. Only for the one process that owns path (holds its
  * lock). Returns how many were removed, or a negative errno (directory unreadable). */
 TSR_MUST_USE int tsr_remove_stale_temps(const char *path);
+/* true when the colon-separated file at path (/etc/passwd, /etc/group) has a line whose
+ * first field is name. Plain reads of the file itself, never NSS (fgetpwent_r seeks around
+ * on every line; tessera's own NSS module must not answer). false when unreadable. */
+bool tsr_file_names(const char *path, const char *name);
 /* The same in steps, for data written as it is made: tsr_tmp_create() opens PATH.tmp.PID
  * (*ret_tmp: its name, to free); tsr_tmp_finish() takes the result r of the writes, then
  * fchmod, fsync, close and (path not NULL) rename over path; on any failure the

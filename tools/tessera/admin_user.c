@@ -57,31 +57,14 @@ field_decl(const char *key)
 
 /* ---- local accounts ---- */
 
-static bool
-file_has_name(const char *path, const char *name)
-{
-	char line[4096];
-	size_t n = strlen(name);
-	bool found = false;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strncmp(line, name, n) == 0 && line[n] == ':';
-	fclose(f);
-	return found;
-}
-
 int
 check_local_name(const char *name)
 {
 	/* The files themselves, not NSS: tessera's own NSS module must not answer. */
-	if (file_has_name("/etc/passwd", name))
+	if (tsr_file_names("/etc/passwd", name))
 		return report(-EEXIST,
 		              "login '%s' is a local account in /etc/passwd; choose another", name);
-	if (file_has_name("/etc/group", name))
+	if (tsr_file_names("/etc/group", name))
 		return report(-EEXIST, "login '%s' is a local group in /etc/group; choose another",
 		              name);
 	return 0;
