@@ -18,25 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "../integration/pam_conv.h"
 
 static const char *password;
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)data;
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(password);
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 static double
 now_ms(void)
@@ -50,7 +34,7 @@ now_ms(void)
 static int
 login(const char *confdir, const char *service, const char *user, const char *ops)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct pam_conv pc = {test_conv_password, (void *)password};
 	pam_handle_t *pamh = NULL;
 	int rc;
 

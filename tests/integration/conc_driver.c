@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pam_conv.h"
 
 #define NTHREADS   32
 #define MAX_USERS  1024
@@ -134,27 +135,11 @@ lookup(int i, int kind, char *why, size_t whylen)
 	}
 }
 
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup((const char *)data);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 /* One checked authentication; false when the code is wrong. */
 static bool
 auth(const char *user, const char *pw, int want, char *why, size_t whylen)
 {
-	struct pam_conv c = {conv, (void *)pw};
+	struct pam_conv c = {test_conv_password, (void *)pw};
 	pam_handle_t *h = NULL;
 	int rc;
 

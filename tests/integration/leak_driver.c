@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pam_conv.h"
 
 static int failures;
 
@@ -92,39 +93,16 @@ nss_once(long i, const char *user, const char *group, uid_t uid, gid_t gid)
 
 /* ---- PAM ---- */
 
-struct answer {
-	const char *password;
-};
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	const struct answer *a = data;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(a->password);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 static void
 pam_once(long i, const char *confdir, const char *service, const char *user, const char *pw,
          const char *other)
 {
-	struct answer a;
-	struct pam_conv c = {conv, &a};
+	int r, kind = (int)(i % 3);
+	struct pam_conv c = {test_conv_password, (void *)(kind == 0 ? pw : "Wrong-password-1")};
 	pam_handle_t *h = NULL;
 	const char *who;
-	int r, kind = (int)(i % 3);
 
 	who = kind == 0 ? user : kind == 1 ? other : "leak-ghost";
-	a.password = kind == 0 ? pw : "Wrong-password-1";
 	r = pam_start_confdir(service, who, &c, confdir, &h);
 	if (r != PAM_SUCCESS) {
 		fail("leak_pam_start", pam_strerror(h, r), i);

@@ -25,27 +25,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pam_conv.h"
 
 static int failures;
-
-static const char *password;
-
-/* The conversation: PASSWORD for every hidden prompt. */
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)data;
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
-			r[i].resp = strdup(password);
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 /* open_fds: a bitmap of the fds open now (up to 1024). */
 static void
@@ -70,7 +52,7 @@ static int
 hygiene(const char *confdir, const char *service, const char *user, const char *pw)
 {
 	static bool before[1024], after[1024];
-	struct pam_conv c = {conv, NULL};
+	struct pam_conv c = {test_conv_password, (void *)pw};
 	pam_handle_t *pamh = NULL;
 	struct sigaction sa;
 	struct passwd *p;
@@ -87,7 +69,6 @@ hygiene(const char *confdir, const char *service, const char *user, const char *
 	while (getpwent() != NULL)
 		;
 	endpwent();
-	password = pw;
 	rc = pam_start_confdir(service, user, &c, confdir, &pamh);
 	if (rc == PAM_SUCCESS)
 		rc = pam_authenticate(pamh, 0);

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../integration/pam_conv.h"
 
 #define MAX_CASES   64
 #define LAT_BUCKETS 600 /* 100 ms each: a histogram up to 60 s */
@@ -46,24 +47,6 @@ struct totals { /* in shared memory, updated with atomics */
 
 static struct tcase cases[MAX_CASES];
 static int ncases;
-static const char *cur_password;
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)data;
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(cur_password);
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 /* Failed logins are delayed by PAM (fail delay); the soak counts answers, not waits. */
 static void
@@ -87,12 +70,11 @@ now_ms(void)
 static int
 login(const char *confdir, const char *service, const struct tcase *c)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct pam_conv pc = {test_conv_password, (void *)c->password};
 	pam_handle_t *pamh = NULL;
 	const char *phase = "start";
 	int rc, verdict = 0;
 
-	cur_password = c->password;
 	rc = pam_start_confdir(service, c->user, &pc, confdir, &pamh);
 	if (rc == PAM_SUCCESS) {
 		(void)pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)no_delay);
