@@ -58,38 +58,64 @@ open_image(struct tool *t, struct tsr_cache **ret)
 	return r;
 }
 
-/* tesserad's status file: key=value lines. */
+/* tesserad's status file, DIR/tesserad.status (NULL when there is none). */
+static FILE *
+open_status(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tesserad.status", dir);
+	return fopen(path, "re");
+}
+
+/* Its key=value lines, each given to fn; closes f. */
 static void
-print_status_file(const char *dir)
+each_status(FILE *f, void (*fn)(const char *key, const char *value, void *ctx), void *ctx)
+{
+	char *line = NULL, *eq;
+	size_t cap = 0;
+
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		fn(line, eq + 1, ctx);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void
+print_status(const char *key, const char *value, void *ctx)
 {
 	static const char *const keys[][2] = {
 	    {"mode", "mode"},       {"state", "state"},       {"pid", "pid"},
 	    {"entries", "entries"}, {"rejected", "rejected"}, {"last_error", "last error"},
 	};
-	char path[4096], *line = NULL;
-	size_t cap = 0, i, n;
-	FILE *f;
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/tesserad.status", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		printf("%-12s no status in %s (has tesserad run here?)\n", "tesserad", path);
-		return;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		for (i = 0; i < TSR_ARRAY_SIZE(keys); i++) {
-			n = strlen(keys[i][0]);
-			if (strncmp(line, keys[i][0], n) == 0 && line[n] == '=')
-				printf("%-12s %s\n", keys[i][1], line + n + 1);
-		}
-		if (strncmp(line, "last_error_time=", 16) == 0)
-			when("error time", strtoll(line + 16, NULL, 10));
-		if (strncmp(line, "synced=", 7) == 0)
-			when("last sync", strtoll(line + 7, NULL, 10));
-	}
-	free(line);
-	fclose(f);
+	(void)ctx;
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
+		if (strcmp(key, keys[i][0]) == 0)
+			printf("%-12s %s\n", keys[i][1], value);
+	if (strcmp(key, "last_error_time") == 0)
+		when("error time", strtoll(value, NULL, 10));
+	if (strcmp(key, "synced") == 0)
+		when("last sync", strtoll(value, NULL, 10));
+}
+
+static void
+print_status_file(const char *dir)
+{
+	FILE *f = open_status(dir);
+
+	if (f)
+		each_status(f, print_status, NULL);
+	else
+		printf("%-12s no status in %s/tesserad.status (has tesserad run here?)\n",
+		       "tesserad", dir);
 }
 
 /* --json: the same facts for scripts; times as Unix seconds (null: never). */
@@ -103,38 +129,33 @@ jw_time(struct jw *j, const char *key, int64_t t)
 }
 
 static void
-status_file_json(struct jw *j, const char *dir)
+status_json_pair(const char *key, const char *value, void *ctx)
 {
 	static const char *const text_keys[] = {"mode", "state", "last_error"};
 	static const char *const num_keys[] = {"pid", "entries", "rejected", "last_error_time",
 	                                       "synced"};
-	char path[4096], *line = NULL, *eq;
-	size_t cap = 0, i;
-	FILE *f;
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/tesserad.status", dir);
-	f = fopen(path, "re");
+	for (i = 0; i < TSR_ARRAY_SIZE(text_keys); i++)
+		if (strcmp(key, text_keys[i]) == 0)
+			jw_str(ctx, key, value);
+	for (i = 0; i < TSR_ARRAY_SIZE(num_keys); i++)
+		if (strcmp(key, num_keys[i]) == 0)
+			jw_time(ctx, key, strtoll(value, NULL, 10));
+}
+
+static void
+status_file_json(struct jw *j, const char *dir)
+{
+	FILE *f = open_status(dir);
+
 	if (!f) {
 		jw_null(j, "tesserad");
 		return;
 	}
 	jw_begin_obj(j, "tesserad");
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		eq = strchr(line, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		for (i = 0; i < TSR_ARRAY_SIZE(text_keys); i++)
-			if (strcmp(line, text_keys[i]) == 0)
-				jw_str(j, line, eq + 1);
-		for (i = 0; i < TSR_ARRAY_SIZE(num_keys); i++)
-			if (strcmp(line, num_keys[i]) == 0)
-				jw_time(j, line, strtoll(eq + 1, NULL, 10));
-	}
+	each_status(f, status_json_pair, j);
 	jw_end_obj(j);
-	free(line);
-	fclose(f);
 }
 
 static void

@@ -144,6 +144,21 @@ struct policy {
 	struct tsr_login_policy p;
 };
 
+/* The tenant's policy entry into pol, quietly: tsr_login_policy_read's returns (the
+ * problems of an invalid pwdCheckModuleArg in errs, the directory's message in err). */
+static int
+read_policy(struct tool *t, struct policy *pol, struct tsr_errs *errs, struct tsr_ldap_err *err)
+{
+	int r;
+
+	r = tool_ldap(t);
+	if (r == 0)
+		r = tsr_login_default_policy_dn(t->cfg->dir.base, &pol->dn);
+	if (r == 0)
+		r = tsr_login_policy_read(t->ldap, pol->dn, &pol->p, errs, err);
+	return r;
+}
+
 static int
 load(struct tool *t, struct policy *pol)
 {
@@ -152,13 +167,9 @@ load(struct tool *t, struct policy *pol)
 	size_t i;
 	int r;
 
-	r = tool_ldap(t);
-	if (r < 0)
+	r = read_policy(t, pol, &errs, &err);
+	if (!pol->dn) /* no connection (tool_ldap said why), or no memory */
 		return r;
-	r = tsr_login_default_policy_dn(t->cfg->dir.base, &pol->dn);
-	if (r < 0)
-		return r;
-	r = tsr_login_policy_read(t->ldap, pol->dn, &pol->p, &errs, &err);
 	if (r == -ENOENT)
 		tool_err("no password policy at %s (made by `tessera server init`)", pol->dn);
 	else if (r == -EINVAL)
@@ -710,11 +721,7 @@ policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who)
 	char *msg = NULL;
 	int r, code = EXIT_USAGE;
 
-	r = tool_ldap(t);
-	if (r == 0)
-		r = tsr_login_default_policy_dn(t->cfg->dir.base, &pol.dn);
-	if (r == 0)
-		r = tsr_login_policy_read(t->ldap, pol.dn, &pol.p, &errs, &err);
+	r = read_policy(t, &pol, &errs, &err);
 	/* No policy entry (a directory not made by `tessera server init`, or one the
 	 * actor may not read): the default rules, never none. An invalid
 	 * pwdCheckModuleArg already left the default rules in pol.p. */
