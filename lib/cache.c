@@ -19,10 +19,12 @@
 #endif
 
 #define MAGIC         "TSRCACHE"
-#define READ_VERSION  1
-#define WRITE_VERSION 2
+#define READ_VERSION  2
+#define WRITE_VERSION 3
 #define HEADER_SIZE   160
-#define USER_SIZE     40
+#define ENTRY_HEAD    24 /* fixed part of a user entry */
+#define ENTRY_MIN     32 /* head, three empty strings, padding */
+#define LINE          64 /* an entry up to this long never straddles a multiple of it */
 #define GROUP_SIZE    16
 #define ACCOUNT_SIZE  32
 #define UPG_FLAG      1u
@@ -41,14 +43,18 @@ struct disk_header {
 	uint32_t strings_off, strings_size, users_off, groups_off, accounts_off, lists_off,
 	    lists_size, idx_off, user_slots, group_slots, n_private_groups;
 	uint64_t body_sum, header_sum;
-	uint8_t reserved[24];
+	uint32_t users_size;
+	uint8_t reserved[20];
 };
 _Static_assert(sizeof(struct disk_header) == HEADER_SIZE, "header layout");
 _Static_assert(offsetof(struct disk_header, stale) == 48, "stale offset");
 _Static_assert(offsetof(struct disk_header, body_sum) == 120, "body_sum offset");
 
-struct disk_user {
-	uint32_t name, uid, gid, gecos, home, shell, groups, account, flags, reserved;
+/* A user entry: this head, then name, gecos and home (NUL-terminated), zero bytes up to
+ * a multiple of 4, ngroups gids, zero bytes up to size. */
+struct disk_entry {
+	uint32_t uid, gid, shell, account, size;
+	uint16_t flags, ngroups;
 };
 struct disk_group {
 	uint32_t name, gid, members, flags;
@@ -63,7 +69,7 @@ struct disk_account {
 struct slot {
 	uint32_t tag, ref;
 };
-_Static_assert(sizeof(struct disk_user) == USER_SIZE, "user layout");
+_Static_assert(sizeof(struct disk_entry) == ENTRY_HEAD, "entry layout");
 _Static_assert(sizeof(struct disk_group) == GROUP_SIZE, "group layout");
 _Static_assert(sizeof(struct disk_account) == ACCOUNT_SIZE, "account layout");
 
@@ -71,7 +77,7 @@ struct tsr_cache {
 	const uint8_t *base;
 	size_t size;
 	const struct disk_header *h;
-	const struct disk_user *users;
+	const uint8_t *users;
 	const struct disk_group *groups;
 	const struct slot *idx_uname, *idx_uid, *idx_gname, *idx_gid;
 	dev_t dev;
@@ -142,6 +148,21 @@ header_sum(const struct disk_header *h)
 	return sum_final(&s);
 }
 
+/* MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so both the
+ * low half (the slot) and the high half (the tag) of a key's hash are well spread. */
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* FNV-1a 64 over the name's bytes, then mixed: plain FNV-1a leaves names that differ
+ * in their last byte close together in the bits the slot comes from. */
 static uint64_t
 hash_name(const char *s)
 {
@@ -149,15 +170,29 @@ hash_name(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
+	return mix64(h);
 }
 
 static uint64_t
 hash_id(uint32_t id)
 {
-	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+	return mix64(id);
+}
 
-	return h ^ (h >> 29);
+/* Slots of a table for n keys: at most 70 % full, at least 8. */
+static uint32_t
+slots_for(uint32_t n)
+{
+	uint64_t s = ((uint64_t)n * 10 + 6) / 7;
+
+	return s < 8 ? 8 : s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+/* The first slot probed for hash h: the low 32 bits scaled to the table (no division). */
+static uint32_t
+slot_start(uint64_t h, uint32_t slots)
+{
+	return (uint32_t)(((h & 0xFFFFFFFFull) * slots) >> 32);
 }
 
 /* ---- reader ---- */
@@ -209,7 +244,8 @@ verify(struct tsr_cache *c, int fd)
 
 	if (c->size < HEADER_SIZE || memcmp(h->magic, MAGIC, 8) != 0)
 		return -EBADMSG;
-	if (h->read_version > READ_VERSION)
+	/* Version 1 images (user records of 40 bytes) are not read: tesserad rewrites them. */
+	if (h->read_version != READ_VERSION)
 		return -EPROTONOSUPPORT;
 	if (h->header_size != HEADER_SIZE || h->file_size != c->size || c->size % 32 != 0 ||
 	    c->size > UINT32_MAX)
@@ -226,20 +262,19 @@ verify(struct tsr_cache *c, int fd)
 	if (!section_ok(c, h->strings_off, h->strings_size, 8) || h->strings_size == 0 ||
 	    c->base[h->strings_off] != 0 || c->base[h->strings_off + h->strings_size - 1] != 0)
 		return -EBADMSG;
-	if (!section_ok(c, h->users_off, (uint64_t)h->n_users * USER_SIZE, 8) ||
+	if (!section_ok(c, h->users_off, h->users_size, LINE) || h->users_size % 8 != 0 ||
+	    h->users_size / ENTRY_MIN < h->n_users ||
 	    !section_ok(c, h->groups_off, (uint64_t)h->n_groups * GROUP_SIZE, 8) ||
 	    !section_ok(c, h->accounts_off, (uint64_t)h->n_accounts * ACCOUNT_SIZE, 8) ||
 	    !section_ok(c, h->lists_off, h->lists_size, 8) || h->lists_size % 4 != 0)
 		return -EBADMSG;
-	if (h->user_slots < 8 || (h->user_slots & (h->user_slots - 1)) ||
-	    h->user_slots / 2 < h->n_users || h->group_slots < 8 ||
-	    (h->group_slots & (h->group_slots - 1)) || h->group_slots / 2 < h->n_groups)
+	if (h->user_slots != slots_for(h->n_users) || h->group_slots != slots_for(h->n_groups))
 		return -EBADMSG;
 	idx_len =
 	    ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
 	if (!section_ok(c, h->idx_off, idx_len, 8))
 		return -EBADMSG;
-	c->users = (const struct disk_user *)(c->base + h->users_off);
+	c->users = c->base + h->users_off;
 	c->groups = (const struct disk_group *)(c->base + h->groups_off);
 	c->idx_uname = (const struct slot *)(c->base + h->idx_off);
 	c->idx_uid = c->idx_uname + h->user_slots;
@@ -338,11 +373,8 @@ void
 tsr_cache_info(const struct tsr_cache *c, struct tsr_cache_info *ret)
 {
 	const struct disk_header *h = c->h;
-	uint32_t i, upg = h->n_private_groups;
+	uint32_t upg = h->n_private_groups;
 
-	/* Since write_version 2 the header counts them; older images are counted here. */
-	for (i = 0; h->write_version < 2 && i < h->n_users; i++)
-		upg += (c->users[i].flags & UPG_FLAG) != 0;
 	*ret = (struct tsr_cache_info){
 	    .generation = h->generation,
 	    .size = h->file_size,
@@ -383,27 +415,51 @@ list(const struct tsr_cache *c, uint32_t off, uint32_t *ret_n, const uint32_t **
 	return 0;
 }
 
+/* The user entry at byte off of the users section: *ret filled (account is the entry's
+ * account offset) and *ret_next the offset of the next entry. Every length is checked
+ * against the entry's size, which lies inside the section. */
 static int
-fill_user(const struct tsr_cache *c, uint32_t i, struct tsr_cache_user *ret)
+entry(const struct tsr_cache *c, uint32_t off, struct tsr_cache_user *ret, uint32_t *ret_next)
 {
-	const struct disk_user *u = &c->users[i];
+	const struct disk_entry *e;
+	const char *p, *end, *nul;
 	struct tsr_cache_user v;
-	int r;
+	size_t at;
 
-	v.name = str(c, u->name);
-	v.gecos = str(c, u->gecos);
-	v.home = str(c, u->home);
-	v.shell = str(c, u->shell);
-	if (!v.name || !v.gecos || !v.home || !v.shell || u->uid == 0 || u->gid == 0)
+	if (off % 8 != 0 || c->h->users_size < ENTRY_MIN || off > c->h->users_size - ENTRY_MIN)
 		return -EBADMSG;
-	r = list(c, u->groups, &v.ngroups, &v.groups);
-	if (r < 0)
-		return r;
-	v.uid = u->uid;
-	v.gid = u->gid;
-	v.private_group = (u->flags & UPG_FLAG) != 0;
-	v.account = u->account;
+	e = (const struct disk_entry *)(c->users + off);
+	if (e->size < ENTRY_MIN || e->size % 8 != 0 || e->size > c->h->users_size - off)
+		return -EBADMSG;
+	end = (const char *)e + e->size;
+	p = (const char *)e + ENTRY_HEAD;
+	v.name = p;
+	nul = memchr(p, 0, (size_t)(end - p));
+	if (!nul)
+		return -EBADMSG;
+	v.gecos = p = nul + 1;
+	nul = memchr(p, 0, (size_t)(end - p));
+	if (!nul)
+		return -EBADMSG;
+	v.home = p = nul + 1;
+	nul = memchr(p, 0, (size_t)(end - p));
+	if (!nul)
+		return -EBADMSG;
+	at = ((size_t)(nul + 1 - (const char *)e) + 3) & ~(size_t)3;
+	if (e->ngroups > (e->size - at) / 4)
+		return -EBADMSG;
+	v.shell = str(c, e->shell);
+	if (!v.shell || e->uid == 0 || e->gid == 0)
+		return -EBADMSG;
+	v.uid = e->uid;
+	v.gid = e->gid;
+	v.private_group = (e->flags & UPG_FLAG) != 0;
+	v.ngroups = e->ngroups;
+	v.groups = (const uint32_t *)(const void *)((const char *)e + at);
+	v.account = e->account;
 	*ret = v;
+	if (ret_next)
+		*ret_next = off + e->size;
 	return 0;
 }
 
@@ -428,150 +484,141 @@ fill_group(const struct tsr_cache *c, uint32_t i, struct tsr_cache_group *ret)
 	return 0;
 }
 
-/* The private group of user i, if it has one. */
+/* The private group of user u, if it has one. */
 static int
-fill_upg(const struct tsr_cache *c, uint32_t i, struct tsr_cache_group *ret)
+upg(const struct tsr_cache_user *u, struct tsr_cache_group *ret)
 {
-	const struct disk_user *u = &c->users[i];
-
-	if (!(u->flags & UPG_FLAG))
+	if (!u->private_group)
 		return -ENOENT;
-	ret->name = str(c, u->name);
-	if (!ret->name || u->gid == 0)
-		return -EBADMSG;
-	ret->gid = u->gid;
-	ret->role = false;
-	ret->private_group = true;
-	ret->packed = false;
-	ret->nmembers = 0;
-	ret->members = NULL;
+	*ret = (struct tsr_cache_group){.name = u->name, .gid = u->gid, .private_group = true};
 	return 0;
 }
 
-/* Probe table (slots entries) for key hash h; match(i) confirms record i-1.
- * Returns the record index, -ENOENT, or -EBADMSG. */
-#define PROBE(tbl, slots, n, h, match)                                                             \
-	do {                                                                                       \
-		uint32_t mask_ = (slots)-1, tag_ = (uint32_t)((h) >> 32), p_;                      \
-		for (p_ = 0; p_ < (slots); p_++) {                                                 \
-			const struct slot *s_ = &(tbl)[((uint32_t)(h) + p_) & mask_];              \
-			if (s_->ref == 0)                                                          \
-				return -ENOENT;                                                    \
-			if (s_->tag != tag_)                                                       \
-				continue;                                                          \
-			if (s_->ref > (n))                                                         \
-				return -EBADMSG;                                                   \
-			if (match(s_->ref - 1))                                                    \
-				return (int)(s_->ref - 1);                                         \
-		}                                                                                  \
-		return -ENOENT;                                                                    \
-	} while (0)
+/* Probing: a key starts at slot_start() and goes on linearly (wrapping) until an empty
+ * slot; a slot whose tag matches is confirmed against the entry or record. */
+#define NEXT_SLOT(p, slots) ((p) + 1 == (slots) ? 0 : (p) + 1)
 
+/* The user named name (or, name NULL, with uid) through table tbl. */
 static int
-find_user_name(const struct tsr_cache *c, const char *name)
+find_user(const struct tsr_cache *c, const struct slot *tbl, uint64_t h, const char *name,
+          uint32_t uid, struct tsr_cache_user *ret)
 {
-	uint64_t h = hash_name(name);
-#define M(i) (str(c, c->users[i].name) && strcmp(str(c, c->users[i].name), name) == 0)
-	PROBE(c->idx_uname, c->h->user_slots, c->h->n_users, h, M);
-#undef M
+	uint32_t slots = c->h->user_slots, p = slot_start(h, slots), tag = (uint32_t)(h >> 32), k;
+	uint64_t off;
+	int r;
+
+	for (k = 0; k < slots; k++, p = NEXT_SLOT(p, slots)) {
+		if (tbl[p].ref == 0)
+			return -ENOENT;
+		if (tbl[p].tag != tag)
+			continue;
+		off = (uint64_t)(tbl[p].ref - 1) * 8;
+		r = off > UINT32_MAX ? -EBADMSG : entry(c, (uint32_t)off, ret, NULL);
+		if (r < 0)
+			return r;
+		if (name ? strcmp(ret->name, name) == 0 : ret->uid == uid)
+			return 0;
+	}
+	return -ENOENT;
 }
 
+/* The index of the group named name (or, name NULL, with gid) through table tbl. */
 static int
-find_user_uid(const struct tsr_cache *c, uint32_t uid)
+find_group(const struct tsr_cache *c, const struct slot *tbl, uint64_t h, const char *name,
+           uint32_t gid)
 {
-	uint64_t h = hash_id(uid);
-#define M(i) (c->users[i].uid == uid)
-	PROBE(c->idx_uid, c->h->user_slots, c->h->n_users, h, M);
-#undef M
+	uint32_t slots = c->h->group_slots, p = slot_start(h, slots), tag = (uint32_t)(h >> 32), k;
+	const struct disk_group *g;
+	const char *s;
+
+	for (k = 0; k < slots; k++, p = NEXT_SLOT(p, slots)) {
+		if (tbl[p].ref == 0)
+			return -ENOENT;
+		if (tbl[p].tag != tag)
+			continue;
+		if (tbl[p].ref > c->h->n_groups)
+			return -EBADMSG;
+		g = &c->groups[tbl[p].ref - 1];
+		s = name ? str(c, g->name) : NULL;
+		if (name && !s)
+			return -EBADMSG;
+		if (name ? strcmp(s, name) == 0 : g->gid == gid)
+			return (int)(tbl[p].ref - 1);
+	}
+	return -ENOENT;
 }
 
-static int
-find_group_name(const struct tsr_cache *c, const char *name)
+void
+tsr_cache_prefetch_user(const struct tsr_cache *c, const char *name, uint32_t uid)
 {
-	uint64_t h = hash_name(name);
-#define M(i) (str(c, c->groups[i].name) && strcmp(str(c, c->groups[i].name), name) == 0)
-	PROBE(c->idx_gname, c->h->group_slots, c->h->n_groups, h, M);
-#undef M
-}
+	const struct slot *tbl = name ? c->idx_uname : c->idx_uid;
+	uint64_t h = name ? hash_name(name) : hash_id(uid);
 
-static int
-find_group_gid(const struct tsr_cache *c, uint32_t gid)
-{
-	uint64_t h = hash_id(gid);
-#define M(i) (c->groups[i].gid == gid)
-	PROBE(c->idx_gid, c->h->group_slots, c->h->n_groups, h, M);
-#undef M
+	__builtin_prefetch(&tbl[slot_start(h, c->h->user_slots)]);
 }
 
 int
 tsr_cache_user_by_name(const struct tsr_cache *c, const char *name, struct tsr_cache_user *ret)
 {
-	int i = find_user_name(c, name);
-
-	return i < 0 ? i : fill_user(c, (uint32_t)i, ret);
+	return find_user(c, c->idx_uname, hash_name(name), name, 0, ret);
 }
 
 int
 tsr_cache_user_by_uid(const struct tsr_cache *c, uint32_t uid, struct tsr_cache_user *ret)
 {
-	int i;
-
 	if (uid == 0)
 		return -ENOENT;
-	i = find_user_uid(c, uid);
-	return i < 0 ? i : fill_user(c, (uint32_t)i, ret);
+	return find_user(c, c->idx_uid, hash_id(uid), NULL, uid, ret);
 }
 
 int
 tsr_cache_group_by_name(const struct tsr_cache *c, const char *name, struct tsr_cache_group *ret)
 {
-	int i = find_group_name(c, name);
+	struct tsr_cache_user u;
+	int i = find_group(c, c->idx_gname, hash_name(name), name, 0);
 
 	if (i >= 0)
 		return fill_group(c, (uint32_t)i, ret);
 	if (i != -ENOENT)
 		return i;
-	i = find_user_name(c, name);
-	return i < 0 ? i : fill_upg(c, (uint32_t)i, ret);
+	i = tsr_cache_user_by_name(c, name, &u);
+	return i < 0 ? i : upg(&u, ret);
 }
 
 int
 tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid, struct tsr_cache_group *ret)
 {
+	struct tsr_cache_user u;
 	int i;
 
 	if (gid == 0)
 		return -ENOENT;
-	i = find_group_gid(c, gid);
+	i = find_group(c, c->idx_gid, hash_id(gid), NULL, gid);
 	if (i >= 0)
 		return fill_group(c, (uint32_t)i, ret);
 	if (i != -ENOENT)
 		return i;
-	i = find_user_uid(c, gid);
+	i = tsr_cache_user_by_uid(c, gid, &u);
 	if (i < 0)
 		return i;
-	if (c->users[i].gid != gid)
-		return -ENOENT;
-	return fill_upg(c, (uint32_t)i, ret);
+	return u.gid == gid ? upg(&u, ret) : -ENOENT;
 }
 
 int
 tsr_cache_user_next(const struct tsr_cache *c, uint32_t *pos, struct tsr_cache_user *ret)
 {
-	int r;
-
-	if (*pos >= c->h->n_users)
+	if (*pos >= c->h->users_size)
 		return -ENOENT;
-	r = fill_user(c, *pos, ret);
-	if (r == 0)
-		(*pos)++;
-	return r;
+	return entry(c, *pos, ret, pos);
 }
 
+/* Group records first (positions 0 .. n_groups - 1), then the private groups: position
+ * n_groups + the byte offset of their user's entry. */
 int
 tsr_cache_group_next(const struct tsr_cache *c, uint32_t *pos, struct tsr_cache_group *ret)
 {
-	uint32_t p = *pos, ng = c->h->n_groups;
+	uint32_t p = *pos, ng = c->h->n_groups, off, next;
+	struct tsr_cache_user u;
 	int r;
 
 	if (p < ng) {
@@ -580,13 +627,14 @@ tsr_cache_group_next(const struct tsr_cache *c, uint32_t *pos, struct tsr_cache_
 			*pos = p + 1;
 		return r;
 	}
-	for (; p - ng < c->h->n_users; p++) {
-		r = fill_upg(c, p - ng, ret);
-		if (r == -ENOENT)
-			continue;
-		if (r == 0)
-			*pos = p + 1;
-		return r;
+	for (off = p - ng; off < c->h->users_size; off = next) {
+		r = entry(c, off, &u, &next);
+		if (r < 0)
+			return r;
+		if (upg(&u, ret) == 0) {
+			*pos = ng + next;
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -644,13 +692,14 @@ tsr_cache_account(const struct tsr_cache *c, const char *name, struct tsr_cache_
 	const struct disk_header *h = c->h;
 	const struct disk_account *a;
 	struct tsr_cache_account v;
+	struct tsr_cache_user u;
 	uint32_t off;
-	int i, r;
+	int r;
 
-	i = find_user_name(c, name);
-	if (i < 0)
-		return i;
-	off = c->users[i].account;
+	r = tsr_cache_user_by_name(c, name, &u);
+	if (r < 0)
+		return r;
+	off = u.account;
 	if (off == 0)
 		return -ENOENT;
 	if (off < h->accounts_off || (off - h->accounts_off) % ACCOUNT_SIZE != 0 ||
@@ -868,16 +917,6 @@ waccount(const struct src *src, uint32_t k)
 	return a;
 }
 
-static uint32_t
-slots_for(uint32_t n)
-{
-	uint32_t s = 8;
-
-	while (s / 2 < n)
-		s *= 2;
-	return s;
-}
-
 static uint64_t
 align_up(uint64_t v, uint64_t a)
 {
@@ -887,9 +926,40 @@ align_up(uint64_t v, uint64_t a)
 /* Section sizes (pass 1). */
 struct layout {
 	struct intern vocab;
-	uint64_t user_strings, group_names, member_names;
-	uint64_t user_lists, group_lists, account_lists;
+	uint64_t users_size, group_names, member_names;
+	uint64_t group_lists, account_lists;
 };
+
+/* The bytes of u's entry, without the padding that may follow it. */
+static uint64_t
+entry_len(const struct tsr_cache_wuser *u)
+{
+	uint64_t strings = strlen(u->name) + strlen(u->gecos) + strlen(u->home) + 3;
+
+	return align_up(align_up(ENTRY_HEAD + strings, 4) + 4 * (uint64_t)u->ngroups, 8);
+}
+
+/* Where an entry of len bytes goes when the previous one ends at end (offsets in the
+ * section, which starts on a LINE boundary): one that fits in a cache line never
+ * straddles two. */
+static uint64_t
+entry_place(uint64_t end, uint64_t len)
+{
+	return len <= LINE && end % LINE + len > LINE ? align_up(end, LINE) : end;
+}
+
+/* The offset of the entry after user i's, which starts at off. */
+static uint64_t
+entry_after(const struct src *src, uint32_t i, uint64_t off)
+{
+	const struct tsr_cache_wuser u = wuser(src, i);
+	struct tsr_cache_wuser next;
+
+	if (i + 1 >= src->img->nusers)
+		return off + entry_len(&u);
+	next = wuser(src, i + 1);
+	return entry_place(off + entry_len(&u), entry_len(&next));
+}
 
 static int
 layout(const struct src *src, struct layout *l)
@@ -906,12 +976,10 @@ layout(const struct src *src, struct layout *l)
 		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
 
 		if (!u->name || !u->gecos || !u->home || !u->shell || u->uid == 0 || u->gid == 0 ||
-		    (u->account >= 0 && (uint32_t)u->account >= img->naccounts))
+		    (u->account >= 0 && (uint32_t)u->account >= img->naccounts) ||
+		    u->ngroups > TSR_CACHE_MAX_GROUPS || (u->ngroups && !u->groups))
 			return -EINVAL;
-		l->user_strings += strlen(u->name) + 1 + strlen(u->home) + 1;
-		if (u->gecos[0])
-			l->user_strings += strlen(u->gecos) + 1;
-		l->user_lists += 4 + 4 * (uint64_t)u->ngroups;
+		l->users_size = entry_place(l->users_size, entry_len(u)) + entry_len(u);
 		r = intern(&l->vocab, u->shell, true, &off);
 	}
 	for (i = 0; r == 0 && i < img->ngroups; i++) {
@@ -940,12 +1008,14 @@ layout(const struct src *src, struct layout *l)
 	return r;
 }
 
-/* Fill one hash table over n records; -EINVAL when two records share a key. */
+/* Fill one hash table over n records; -EINVAL when two records share a key. The user
+ * tables refer to entries: uoff[i] is user i's offset in the users section. */
 static int
-put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, int which)
+put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, int which,
+          const uint32_t *uoff)
 {
 	const struct tsr_cache_wimage *img = src->img;
-	uint32_t i, n = which < 2 ? img->nusers : img->ngroups, mask = slots - 1, p;
+	uint32_t i, n = which < 2 ? img->nusers : img->ngroups, p;
 	uint64_t h;
 	bool dup;
 
@@ -970,7 +1040,7 @@ put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, 
 			h = hash_id(g->gid);
 			break;
 		}
-		for (p = (uint32_t)h & mask; t[p].ref; p = (p + 1) & mask) {
+		for (p = slot_start(h, slots); t[p].ref; p = NEXT_SLOT(p, slots)) {
 			uint32_t j = t[p].ref - 1;
 
 			if (t[p].tag != (uint32_t)(h >> 32))
@@ -995,8 +1065,40 @@ put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, 
 		t[p].tag = (uint32_t)(h >> 32);
 		t[p].ref = i + 1;
 	}
+	for (p = 0; which < 2 && p < slots; p++)
+		if (t[p].ref)
+			t[p].ref = uoff[t[p].ref - 1] / 8 + 1;
 	out_put(o, t, (size_t)slots * sizeof(*t));
 	return 0;
+}
+
+/* User i's entry, at off in the users section, reaching to next. */
+static void
+put_entry(struct out *o, const struct src *src, struct intern *vocab, uint32_t i, uint64_t off,
+          uint64_t next, const struct disk_header *h)
+{
+	static const uint8_t zero[LINE];
+	const struct tsr_cache_wuser u = wuser(src, i);
+	struct disk_entry d = {
+	    .uid = u.uid,
+	    .gid = u.gid,
+	    .account = u.account >= 0 ? h->accounts_off + ACCOUNT_SIZE * (uint32_t)u.account : 0,
+	    .size = (uint32_t)(next - off),
+	    .flags = u.private_group ? UPG_FLAG : 0,
+	    .ngroups = (uint16_t)u.ngroups,
+	};
+	uint64_t end;
+
+	(void)intern(vocab, u.shell, false, &d.shell); /* interned in pass 1 */
+	out_put(o, &d, sizeof(d));
+	out_put(o, u.name, strlen(u.name) + 1);
+	out_put(o, u.gecos, strlen(u.gecos) + 1);
+	out_put(o, u.home, strlen(u.home) + 1);
+	out_align(o, 4);
+	out_put(o, u.groups, 4 * (size_t)u.ngroups);
+	end = h->users_off + next;
+	while (!o->err && out_tell(o) < end) /* (after an error out_put() appends nothing) */
+		out_put(o, zero, (size_t)(end - out_tell(o) < LINE ? end - out_tell(o) : LINE));
 }
 
 /* Pass 2: everything after the header, in file order. */
@@ -1004,26 +1106,18 @@ static int
 stream_body(const struct src *src, struct layout *l, const struct disk_header *h, struct out *o)
 {
 	const struct tsr_cache_wimage *img = src->img;
-	uint64_t us = l->vocab.base + l->vocab.size; /* next user string */
-	uint64_t gs = us + l->user_strings;          /* next group name */
+	uint64_t gs = l->vocab.base + l->vocab.size; /* next group name */
 	uint64_t ms = gs + l->group_names;           /* next member name */
-	uint64_t lu = h->lists_off, lg = lu + l->user_lists, la = lg + l->group_lists;
+	uint64_t lg = h->lists_off, la = lg + l->group_lists, off, next;
 	struct slot *t = NULL;
-	uint32_t i, k, off;
+	uint32_t *uoff = NULL;
+	uint32_t i, k, sl;
 	int r = 0;
 
 	/* strings */
 	out_put(o, "", 1);
 	for (i = 0; i < l->vocab.n; i++)
 		out_put(o, l->vocab.order[i], strlen(l->vocab.order[i]) + 1);
-	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
-
-		out_put(o, u->name, strlen(u->name) + 1);
-		if (u->gecos[0])
-			out_put(o, u->gecos, strlen(u->gecos) + 1);
-		out_put(o, u->home, strlen(u->home) + 1);
-	}
 	for (i = 0; i < img->ngroups; i++)
 		out_put(o, img->groups[i].name, strlen(img->groups[i].name) + 1);
 	for (i = 0; i < img->ngroups; i++)
@@ -1032,31 +1126,15 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 
 			out_put(o, m, strlen(m) + 1);
 		}
-	out_align(o, 8);
-	/* records */
-	for (i = 0; r == 0 && i < img->nusers; i++) {
-		const struct tsr_cache_wuser uv = wuser(src, i), *u = &uv;
-		struct disk_user d = {
-		    .uid = u->uid,
-		    .gid = u->gid,
-		    .groups = (uint32_t)lu,
-		    .account =
-		        u->account >= 0 ? h->accounts_off + ACCOUNT_SIZE * (uint32_t)u->account : 0,
-		    .flags = u->private_group ? UPG_FLAG : 0,
-		};
-
-		d.name = (uint32_t)us;
-		us += strlen(u->name) + 1;
-		d.gecos = h->strings_off;
-		if (u->gecos[0]) {
-			d.gecos = (uint32_t)us;
-			us += strlen(u->gecos) + 1;
-		}
-		d.home = (uint32_t)us;
-		us += strlen(u->home) + 1;
-		r = intern(&l->vocab, u->shell, false, &d.shell);
-		lu += 4 + 4 * (uint64_t)u->ngroups;
-		out_put(o, &d, sizeof(d));
+	out_align(o, LINE);
+	/* user entries */
+	uoff = malloc((img->nusers ? img->nusers : 1) * sizeof(*uoff));
+	if (!uoff)
+		return -ENOMEM;
+	for (i = 0, off = 0; i < img->nusers; i++, off = next) {
+		next = entry_after(src, i, off);
+		uoff[i] = (uint32_t)off;
+		put_entry(o, src, &l->vocab, i, off, next, h);
 	}
 	out_align(o, 8);
 	for (i = 0; i < img->ngroups; i++) {
@@ -1090,12 +1168,6 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 	}
 	out_align(o, 8);
 	/* lists */
-	for (i = 0; i < img->nusers; i++) {
-		const struct tsr_cache_wuser u = wuser(src, i);
-
-		out_u32(o, u.ngroups);
-		out_put(o, u.groups, 4 * (size_t)u.ngroups);
-	}
 	for (i = 0; i < img->ngroups; i++) {
 		const struct tsr_cache_wgroup *g = &img->groups[i];
 
@@ -1110,26 +1182,28 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 
 		out_u32(o, a->nsites);
 		for (k = 0; r == 0 && k < a->nsites; k++) {
-			r = intern(&l->vocab, a->sites[k], false, &off);
-			out_u32(o, off);
+			r = intern(&l->vocab, a->sites[k], false, &sl);
+			out_u32(o, sl);
 		}
 	}
 	out_align(o, 8);
-	if (r < 0)
-		return r;
 	/* indexes, one table at a time */
-	t = malloc((size_t)(h->user_slots > h->group_slots ? h->user_slots : h->group_slots) *
-	           sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	r = put_index(o, t, h->user_slots, src, 0);
 	if (r == 0)
-		r = put_index(o, t, h->user_slots, src, 1);
+		t = malloc(
+		    (size_t)(h->user_slots > h->group_slots ? h->user_slots : h->group_slots) *
+		    sizeof(*t));
+	if (r == 0 && !t)
+		r = -ENOMEM;
 	if (r == 0)
-		r = put_index(o, t, h->group_slots, src, 2);
+		r = put_index(o, t, h->user_slots, src, 0, uoff);
 	if (r == 0)
-		r = put_index(o, t, h->group_slots, src, 3);
+		r = put_index(o, t, h->user_slots, src, 1, uoff);
+	if (r == 0)
+		r = put_index(o, t, h->group_slots, src, 2, uoff);
+	if (r == 0)
+		r = put_index(o, t, h->group_slots, src, 3, uoff);
 	free(t);
+	free(uoff);
 	if (r == 0)
 		out_align(o, 32);
 	return r;
@@ -1160,13 +1234,13 @@ plan(const struct src *src, const struct layout *l, struct disk_header *h)
 	h->lockout_duration = img->lockout_duration;
 	h->user_slots = slots_for(img->nusers);
 	h->group_slots = slots_for(img->ngroups);
-	strings = 1 + l->vocab.size + l->user_strings + l->group_names + l->member_names;
-	lists = l->user_lists + l->group_lists + l->account_lists;
+	strings = 1 + l->vocab.size + l->group_names + l->member_names;
+	lists = l->group_lists + l->account_lists;
 	pos = HEADER_SIZE;
 	h->strings_off = (uint32_t)pos;
-	pos = align_up(pos + strings, 8);
+	pos = align_up(pos + strings, LINE);
 	h->users_off = (uint32_t)pos;
-	pos = align_up(pos + (uint64_t)USER_SIZE * img->nusers, 8);
+	pos = align_up(pos + l->users_size, 8);
 	h->groups_off = (uint32_t)pos;
 	pos = align_up(pos + (uint64_t)GROUP_SIZE * img->ngroups, 8);
 	h->accounts_off = (uint32_t)pos;
@@ -1179,6 +1253,7 @@ plan(const struct src *src, const struct layout *l, struct disk_header *h)
 	if (h->file_size > UINT32_MAX)
 		return -EFBIG;
 	h->strings_size = (uint32_t)strings;
+	h->users_size = (uint32_t)l->users_size;
 	h->lists_size = (uint32_t)lists;
 	return 0;
 }

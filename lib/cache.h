@@ -16,6 +16,7 @@
 
 #define TSR_CACHE_DEFAULT_PATH TSR_STATEDIR "/cache.img"
 #define TSR_CACHE_UNKNOWN      0xFFFFFFFFu /* session_lifetime / lockout_duration not known */
+#define TSR_CACHE_MAX_GROUPS   65535u      /* supplementary groups one user entry holds */
 
 struct tsr_cache;
 
@@ -94,6 +95,10 @@ TSR_MUST_USE int tsr_cache_group_by_name(const struct tsr_cache *c, const char *
                                          struct tsr_cache_group *ret);
 TSR_MUST_USE int tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid,
                                         struct tsr_cache_group *ret);
+/* A hint before tsr_cache_user_by_name() (name) or _by_uid() (name NULL): starts loading
+ * the hash slot the lookup will read, so that work done meanwhile (locking, checks) hides
+ * part of the memory latency. Never fails, never faults. */
+void tsr_cache_prefetch_user(const struct tsr_cache *c, const char *name, uint32_t uid);
 /* Enumeration: the first entry at position >= *pos; *pos then points past it.
  * -ENOENT at the end. Positions are stable for one mapping. */
 TSR_MUST_USE int tsr_cache_user_next(const struct tsr_cache *c, uint32_t *pos,
@@ -123,8 +128,8 @@ struct tsr_cache_wuser {
 	uint32_t uid, gid;
 	bool private_group;
 	const uint32_t *groups; /* ascending supplementary gids */
-	uint32_t ngroups;
-	int32_t account; /* index into the accounts array, or -1 */
+	uint32_t ngroups;       /* at most TSR_CACHE_MAX_GROUPS */
+	int32_t account;        /* index into the accounts array, or -1 */
 };
 struct tsr_cache_wgroup {
 	const char *name;

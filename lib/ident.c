@@ -1268,7 +1268,8 @@ user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 	    .gid = u->gid,
 	    .private_group = m->upg[i] != 0,
 	    .groups = m->ugroups + m->gstart[i],
-	    .ngroups = m->gcount[i],
+	    /* the kernel takes 65,536 groups with the primary one: keep the lowest gids */
+	    .ngroups = m->gcount[i] < TSR_CACHE_MAX_GROUPS ? m->gcount[i] : TSR_CACHE_MAX_GROUPS,
 	    .account = m->account[i],
 	};
 }

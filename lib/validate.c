@@ -18,7 +18,6 @@ in(char c, const char *set)
 }
 
 #define LOWER  "abcdefghijklmnopqrstuvwxyz"
-#define UPPER  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"
 
 static bool
@@ -38,6 +37,27 @@ check_new(const char *s, const char **why)
 	return true;
 }
 
+/* The characters of a served name: A-Z a-z 0-9 . _ @ $ ( ) space ~ -, tested without a
+ * scan of the set (the NSS module checks every name it is asked for). */
+static bool
+served_char(unsigned char c)
+{
+	switch (c) {
+	case '.':
+	case '_':
+	case '@':
+	case '$':
+	case '(':
+	case ')':
+	case ' ':
+	case '~':
+	case '-':
+		return true;
+	default:
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	}
+}
+
 static bool
 check_served(const char *s, const char **why)
 {
@@ -50,13 +70,13 @@ check_served(const char *s, const char **why)
 		return set_why(why, "is longer than 64 bytes");
 	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return set_why(why, "is '.' or '..'");
-	if (!in(s[0], LOWER UPPER DIGITS "._@$()"))
+	if (!served_char((unsigned char)s[0]) || s[0] == ' ' || s[0] == '~' || s[0] == '-')
 		return set_why(why, "starts with a character outside A-Z a-z 0-9 . _ @ $ ( )");
 	for (i = 0; i < n; i++) {
-		if (!in(s[i], LOWER UPPER DIGITS "._@$() ~-"))
+		if (!served_char((unsigned char)s[i]))
 			return set_why(why, "contains a character outside A-Z a-z 0-9 . _ @ $ ( ) "
 			                    "space ~ -");
-		if (!in(s[i], DIGITS))
+		if (s[i] < '0' || s[i] > '9')
 			digits = false;
 	}
 	if (s[n - 1] == ' ' || s[n - 1] == '-')

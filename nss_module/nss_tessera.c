@@ -149,14 +149,23 @@ refresh_locked(void)
 	return 0;
 }
 
+/* The user a lookup is for, when it is one: its hash slot is fetched from memory while
+ * acquire() checks the mapping. */
+struct user_key {
+	const char *name; /* NULL: by uid */
+	uint32_t uid;
+};
+
 /* Take the read lock on a fresh mapping; release with pthread_rwlock_unlock(). */
 static int
-acquire(const struct tsr_cache **ret)
+acquire(const struct tsr_cache **ret, const struct user_key *k)
 {
 	int r;
 
 	(void)pthread_once(&once, setup);
 	pthread_rwlock_rdlock(&lock);
+	if (k && cur)
+		tsr_cache_prefetch_user(cur->c, k->name, k->uid);
 	if (!needs_refresh(coarse_ms())) {
 		*ret = cur->c;
 		return 0;
@@ -279,7 +288,7 @@ _nss_tessera_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t b
 
 	if (!tsr_name_check(name, TSR_NAME_SERVED, NULL))
 		return status(-ENOENT, errnop);
-	r = acquire(&c);
+	r = acquire(&c, &(struct user_key){name, 0});
 	if (r == 0) {
 		r = tsr_cache_user_by_name(c, name, &u);
 		if (r == 0)
@@ -297,7 +306,7 @@ _nss_tessera_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen, 
 	struct tsr_cache_user u;
 	int saved = errno, r;
 
-	r = acquire(&c);
+	r = acquire(&c, &(struct user_key){NULL, uid});
 	if (r == 0) {
 		r = tsr_cache_user_by_uid(c, uid, &u);
 		if (r == 0)
@@ -317,7 +326,7 @@ _nss_tessera_getgrnam_r(const char *name, struct group *gr, char *buf, size_t bu
 
 	if (!tsr_name_check(name, TSR_NAME_SERVED, NULL))
 		return status(-ENOENT, errnop);
-	r = acquire(&c);
+	r = acquire(&c, NULL);
 	if (r == 0) {
 		r = tsr_cache_group_by_name(c, name, &g);
 		if (r == 0)
@@ -335,7 +344,7 @@ _nss_tessera_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen, i
 	struct tsr_cache_group g;
 	int saved = errno, r;
 
-	r = acquire(&c);
+	r = acquire(&c, NULL);
 	if (r == 0) {
 		r = tsr_cache_group_by_gid(c, gid, &g);
 		if (r == 0)
@@ -472,7 +481,7 @@ _nss_tessera_initgroups_dyn(const char *user, gid_t group, long int *start, long
 
 	if (!tsr_name_check(user, TSR_NAME_SERVED, NULL))
 		return status(-ENOENT, errnop);
-	r = acquire(&c);
+	r = acquire(&c, &(struct user_key){user, 0});
 	if (r < 0)
 		goto out;
 	r = tsr_cache_user_by_name(c, user, &u);

@@ -76,7 +76,8 @@ main(int argc, char **argv)
 	    NULL, 0, NULL, 0, NULL, 0, 1, 0, TSR_CACHE_UNKNOWN, TSR_CACHE_UNKNOWN};
 	r |= emit(argv[1], "empty", &img);
 
-	/* 40 users with private groups: longer index chains and a bigger strings section */
+	/* 40 users with private groups: longer index chains, and entries both within one
+	 * cache line and longer than one (user 7: a long gecos and supplementary groups) */
 	for (i = 0; i < 40; i++) {
 		(void)snprintf(names[i], sizeof(names[i]), "u%02u", i);
 		(void)snprintf(gecos[i], sizeof(gecos[i]), "G %u", i);
@@ -84,6 +85,9 @@ main(int argc, char **argv)
 		                                    300000 + i, 300000 + i, i % 2 == 0, NULL,
 		                                    0,          -1};
 	}
+	users[7].gecos = "Seventh User,Building 7 Room 707,+49 30 7777777,+49 30 7777778,seventh";
+	users[7].groups = g1;
+	users[7].ngroups = 2;
 	img = (struct tsr_cache_wimage){users, 40, NULL, 0, NULL, 0, 3, 1700000000, 60, 60};
 	r |= emit(argv[1], "forty-users", &img);
 	return r ? 1 : 0;

@@ -132,6 +132,19 @@ tesserad_start "$T/sync.conf"
 alice_there() { nss_run getent passwd alice; }
 wait_for 10 alice_there >/dev/null && pass tesserad_rebuilds_missing_image_offline \
 	|| fail tesserad_rebuilds_missing_image_offline "$(cat "$T/tesserad.log")"
+
+# -- an image of an older format version (left by an upgrade): the module answers UNAVAIL,
+#    never garbage, and tesserad rewrites it when it starts (docs/cache-format.md, Versions)
+kill "$TESSERAD_PID"
+wait "$TESSERAD_PID" 2>/dev/null
+printf '\001' | dd of="$T/state/cache.img" bs=1 seek=8 conv=notrunc status=none
+nss_run getent passwd alice >/dev/null && fail tesserad_old_format_not_served \
+	|| pass tesserad_old_format_not_served
+: >"$T/tesserad.log"
+tesserad_start "$T/sync.conf"
+wait_for 10 alice_there >/dev/null && grep -q "another format version" "$T/tesserad.log" \
+	&& pass tesserad_rewrites_old_format_image \
+	|| fail tesserad_rewrites_old_format_image "$(cat "$T/tesserad.log")"
 kill "$TESSERAD_PID"
 wait "$TESSERAD_PID" 2>/dev/null
 finish

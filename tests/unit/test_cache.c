@@ -1,7 +1,10 @@
 /* Unit tests: lib/cache, the image format (docs/cache-format.md), RELIABILITY D2-D4. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -386,4 +389,130 @@ TEST(cache_writer_takes_records_one_at_a_time)
 	ASSERT_EQ(a.nsites, 2);
 	tsr_cache_free(c);
 	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL)); /* no arrays, no callbacks */
+}
+
+/* docs/cache-format.md, "User entry": what an entry holds, the cache-line rule, and
+ * enumeration over entries of every length. */
+TEST(cache_user_entries)
+{
+	static uint32_t many[300];
+	static const char long_gecos[] = "Seventh User,Building 7 Room 707,+49 30 7777777,+49 30 "
+	                                 "7777778,seventh@example.org,Team Seven";
+	struct tsr_cache_wuser users[50];
+	struct tsr_cache_wimage img = {0};
+	struct tsr_cache_user u;
+	struct tsr_cache_group g;
+	struct tsr_cache *c;
+	char path[512], names[50][16];
+	uint32_t i, pos = 0, n = 0, upgs = 0;
+	size_t len;
+	int fd;
+
+	for (i = 0; i < 300; i++)
+		many[i] = 400000 + i;
+	for (i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "user%u", i);
+		users[i] = (struct tsr_cache_wuser){names[i],   "U",        "/home/u",  "/bin/sh",
+		                                    300000 + i, 300000 + i, i % 3 == 0, NULL,
+		                                    0,          -1};
+	}
+	users[7].gecos = long_gecos;
+	users[8].groups = many;
+	users[8].ngroups = 300;
+	users[9].gecos = "";
+	img.users = users;
+	img.nusers = 50;
+	snprintf(path, sizeof(path), "%s/entries.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	ASSERT_OK(tsr_cache_open(path, &c));
+	ASSERT_OK(tsr_cache_user_by_name(c, "user7", &u));
+	ASSERT_STREQ(u.gecos, long_gecos);
+	ASSERT_STREQ(u.home, "/home/u");
+	ASSERT_OK(tsr_cache_user_by_uid(c, 300008, &u));
+	ASSERT_EQ(u.ngroups, 300);
+	ASSERT_EQ(u.groups[0], 400000);
+	ASSERT_EQ(u.groups[299], 400299);
+	ASSERT_TRUE((uintptr_t)u.groups % 4 == 0);
+	ASSERT_OK(tsr_cache_user_by_name(c, "user9", &u));
+	ASSERT_STREQ(u.gecos, "");
+	ASSERT_STREQ(u.shell, "/bin/sh");
+	/* an entry of at most 64 bytes lies in one cache line (the mapping is page-aligned) */
+	for (i = 10; i < 50; i++) {
+		ASSERT_OK(tsr_cache_user_by_name(c, names[i], &u));
+		len = 24 + strlen(u.name) + strlen(u.gecos) + strlen(u.home) + 3;
+		ASSERT_TRUE(len <= 64);
+		ASSERT_TRUE(((uintptr_t)u.name - 24) % 64 + len <= 64);
+	}
+	/* enumeration: every user once, in order, then the private groups after the records */
+	while (tsr_cache_user_next(c, &pos, &u) == 0) {
+		ASSERT_EQ(u.uid, 300000 + n);
+		n++;
+	}
+	ASSERT_EQ(n, 50);
+	pos = 0;
+	while (tsr_cache_group_next(c, &pos, &g) == 0) {
+		ASSERT_TRUE(g.private_group);
+		ASSERT_EQ(g.gid, 300000 + 3 * upgs);
+		upgs++;
+	}
+	ASSERT_EQ(upgs, 17);
+	tsr_cache_free(c);
+	/* an image of read version 1 (records of 40 bytes) is an older format, not corrupt */
+	fd = open(path, O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pwrite(fd, "\1", 1, 8), 1);
+	close(fd);
+	ASSERT_ERR(-EPROTONOSUPPORT, tsr_cache_open(path, &c));
+	/* a user in more groups than an entry can count is refused; nothing is written */
+	users[8].ngroups = 65536;
+	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL));
+}
+
+/* A write that fails part-way (here the file size limit, as a full disk would) returns
+ * the error promptly, leaves no temporary file and keeps the old image (RELIABILITY D5). */
+TEST(cache_write_error_keeps_old_image)
+{
+	struct tsr_cache_wuser *users = calloc(3000, sizeof(*users));
+	struct tsr_cache_wimage img = {0};
+	struct rlimit old_lim, lim;
+	struct tsr_cache_user u;
+	struct tsr_cache *c;
+	char path[512], (*names)[16] = malloc(3000 * 16);
+	void (*old_sig)(int);
+	uint32_t i;
+	DIR *d;
+	struct dirent *de;
+
+	alarm(60); /* a writer that loops on the error fails here instead of hanging */
+	snprintf(path, sizeof(path), "%s/limited.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &(struct tsr_cache_wimage){0}, NULL));
+	for (i = 0; i < 3000; i++) {
+		snprintf(names[i], 16, "w%u", i);
+		users[i] = (struct tsr_cache_wuser){names[i],   "A gecos",  "/home/w", "/bin/sh",
+		                                    100000 + i, 100000 + i, true,      NULL,
+		                                    0,          -1};
+	}
+	img.users = users;
+	img.nusers = 3000;
+	ASSERT_OK(getrlimit(RLIMIT_FSIZE, &old_lim));
+	lim = old_lim;
+	lim.rlim_cur = 100000; /* the image is about 230 kB */
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	ASSERT_OK(setrlimit(RLIMIT_FSIZE, &lim));
+	ASSERT_ERR(-EFBIG, tsr_cache_write(path, &img, NULL));
+	ASSERT_OK(setrlimit(RLIMIT_FSIZE, &old_lim));
+	signal(SIGXFSZ, old_sig);
+	ASSERT_OK(tsr_cache_open(path, &c));
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "w1", &u));
+	tsr_cache_free(c);
+	d = opendir(harness_tmpdir());
+	ASSERT_TRUE(d != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, "limited.img.tmp."))
+			harness_fail(__FILE__, __LINE__, "temporary file %s left", de->d_name);
+	closedir(d);
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	alarm(0);
+	free(users);
+	free(names);
 }

@@ -201,7 +201,11 @@ main(int argc, char **argv)
 		}
 	}
 	/* What is published now: the mass-loss guard compares against it. */
-	if (tsr_cache_open_lazy(d.image_path, &img) == 0) {
+	r = tsr_cache_open_lazy(d.image_path, &img);
+	if (r == -EPROTONOSUPPORT)
+		tsr_log(LOG_NOTICE, "%s has another format version (an upgrade?): it is rewritten",
+		        d.image_path);
+	if (r == 0) {
 		tsr_cache_info(img, &info);
 		d.generation = info.generation;
 		d.published_users = info.n_users;
