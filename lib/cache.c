@@ -445,6 +445,7 @@ entry(const struct tsr_cache *c, uint32_t off, struct tsr_cache_user *ret, uint3
 	nul = memchr(p, 0, (size_t)(end - p));
 	if (!nul)
 		return -EBADMSG;
+	v.strings_len = (size_t)(nul + 1 - v.name);
 	at = ((size_t)(nul + 1 - (const char *)e) + 3) & ~(size_t)3;
 	if (e->ngroups > (e->size - at) / 4)
 		return -EBADMSG;

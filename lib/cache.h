@@ -29,6 +29,8 @@ struct tsr_cache_info {
 
 struct tsr_cache_user {
 	const char *name, *gecos, *home, *shell;
+	size_t strings_len; /* name, gecos and home lie back to back from name: this many bytes,
+	                       their NULs included (one copy for all three) */
 	uint32_t uid, gid;
 	bool private_group; /* owns a group named like it with gid = gid */
 	uint32_t ngroups;

@@ -225,14 +225,18 @@ static int
 pack_passwd(const struct tsr_cache_user *u, struct passwd *pw, char *buf, size_t buflen)
 {
 	struct passwd v;
-	size_t used = 0;
+	size_t used = u->strings_len;
 
-	v.pw_name = put(u->name, buf, buflen, &used);
+	/* name, gecos and home in one copy: they lie back to back in the image */
+	if (used > buflen)
+		return -ERANGE;
+	memcpy(buf, u->name, used);
+	v.pw_name = buf;
+	v.pw_gecos = buf + (u->gecos - u->name);
+	v.pw_dir = buf + (u->home - u->name);
 	v.pw_passwd = put("x", buf, buflen, &used);
-	v.pw_gecos = put(u->gecos, buf, buflen, &used);
-	v.pw_dir = put(u->home, buf, buflen, &used);
 	v.pw_shell = put(u->shell, buf, buflen, &used);
-	if (!v.pw_name || !v.pw_passwd || !v.pw_gecos || !v.pw_dir || !v.pw_shell)
+	if (!v.pw_passwd || !v.pw_shell)
 		return -ERANGE;
 	v.pw_uid = u->uid;
 	v.pw_gid = u->gid;
