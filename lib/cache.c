@@ -801,13 +801,21 @@ out_tell(const struct out *o)
 	return o->pos + o->len;
 }
 
+/* n zero bytes. */
+static void
+out_zero(struct out *o, uint64_t n)
+{
+	static const uint8_t zero[LINE];
+
+	for (; n > 0 && !o->err; n -= n < LINE ? n : LINE)
+		out_put(o, zero, (size_t)(n < LINE ? n : LINE));
+}
+
 /* Zero bytes up to the next multiple of a. */
 static void
 out_align(struct out *o, uint64_t a)
 {
-	static const uint8_t zero[32];
-
-	out_put(o, zero, (size_t)((a - out_tell(o) % a) % a));
+	out_zero(o, (a - out_tell(o) % a) % a);
 }
 
 /* The vocabulary: small sets of strings that repeat (shells, roles, languages, sites),
@@ -1078,7 +1086,6 @@ static void
 put_entry(struct out *o, const struct src *src, struct intern *vocab, uint32_t i, uint64_t off,
           uint64_t next, const struct disk_header *h)
 {
-	static const uint8_t zero[LINE];
 	const struct tsr_cache_wuser u = wuser(src, i);
 	struct disk_entry d = {
 	    .uid = u.uid,
@@ -1098,8 +1105,8 @@ put_entry(struct out *o, const struct src *src, struct intern *vocab, uint32_t i
 	out_align(o, 4);
 	out_put(o, u.groups, 4 * (size_t)u.ngroups);
 	end = h->users_off + next;
-	while (!o->err && out_tell(o) < end) /* (after an error out_put() appends nothing) */
-		out_put(o, zero, (size_t)(end - out_tell(o) < LINE ? end - out_tell(o) : LINE));
+	if (out_tell(o) < end)
+		out_zero(o, end - out_tell(o));
 }
 
 /* Pass 2: everything after the header, in file order. */
