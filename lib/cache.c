@@ -422,9 +422,10 @@ static int
 entry(const struct tsr_cache *c, uint32_t off, struct tsr_cache_user *ret, uint32_t *ret_next)
 {
 	const struct disk_entry *e;
-	const char *p, *end, *nul;
+	const char *p, *end, *nul = NULL;
 	struct tsr_cache_user v;
-	size_t at;
+	const char *field[3]; /* name, gecos, home */
+	size_t at, k;
 
 	if (off % 8 != 0 || c->h->users_size < ENTRY_MIN || off > c->h->users_size - ENTRY_MIN)
 		return -EBADMSG;
@@ -432,19 +433,16 @@ entry(const struct tsr_cache *c, uint32_t off, struct tsr_cache_user *ret, uint3
 	if (e->size < ENTRY_MIN || e->size % 8 != 0 || e->size > c->h->users_size - off)
 		return -EBADMSG;
 	end = (const char *)e + e->size;
-	p = (const char *)e + ENTRY_HEAD;
-	v.name = p;
-	nul = memchr(p, 0, (size_t)(end - p));
-	if (!nul)
-		return -EBADMSG;
-	v.gecos = p = nul + 1;
-	nul = memchr(p, 0, (size_t)(end - p));
-	if (!nul)
-		return -EBADMSG;
-	v.home = p = nul + 1;
-	nul = memchr(p, 0, (size_t)(end - p));
-	if (!nul)
-		return -EBADMSG;
+	/* name, gecos and home, each ending inside the entry */
+	for (k = 0, p = (const char *)e + ENTRY_HEAD; k < 3; k++, p = nul + 1) {
+		field[k] = p;
+		nul = memchr(p, 0, (size_t)(end - p));
+		if (!nul)
+			return -EBADMSG;
+	}
+	v.name = field[0];
+	v.gecos = field[1];
+	v.home = field[2];
 	v.strings_len = (size_t)(nul + 1 - v.name);
 	at = ((size_t)(nul + 1 - (const char *)e) + 3) & ~(size_t)3;
 	if (e->ngroups > (e->size - at) / 4)
@@ -743,9 +741,10 @@ tsr_cache_account_site(const struct tsr_cache *c, const struct tsr_cache_account
  * body checksum computed on the way; the header goes in last. Two passes over the input:
  * the first checks it and sizes every section (so every offset is known before anything is
  * written), the second writes. Memory: the vocabulary table and one hash table at a time,
- * never a copy of the image. Strings, in order: the empty string, the interned vocabulary
- * (shells, roles, languages, sites), per user name, gecos (unless empty) and home, the
- * group names, then every group's member names again, back to back (PACKED_FLAG). */
+ * never a copy of the image (plus 4 bytes per user: each entry's offset, for the user
+ * tables). Strings, in order: the empty string, the interned vocabulary (shells, roles,
+ * languages, sites), the group names, then every group's member names again, back to back
+ * (PACKED_FLAG). Users' names, gecos and homes are in their entries. */
 
 #define WBUF_SIZE 65536 /* a multiple of 32: every flush is a whole number of sum blocks */
 
@@ -957,17 +956,16 @@ entry_place(uint64_t end, uint64_t len)
 	return len <= LINE && end % LINE + len > LINE ? align_up(end, LINE) : end;
 }
 
-/* The offset of the entry after user i's, which starts at off. */
+/* entry_len() of user i (0 past the last user). */
 static uint64_t
-entry_after(const struct src *src, uint32_t i, uint64_t off)
+entry_len_of(const struct src *src, uint32_t i)
 {
-	const struct tsr_cache_wuser u = wuser(src, i);
-	struct tsr_cache_wuser next;
+	struct tsr_cache_wuser u;
 
-	if (i + 1 >= src->img->nusers)
-		return off + entry_len(&u);
-	next = wuser(src, i + 1);
-	return entry_place(off + entry_len(&u), entry_len(&next));
+	if (i >= src->img->nusers)
+		return 0;
+	u = wuser(src, i);
+	return entry_len(&u);
 }
 
 static int
@@ -975,6 +973,7 @@ layout(const struct src *src, struct layout *l)
 {
 	const struct tsr_cache_wimage *img = src->img;
 	uint32_t i, k, off;
+	uint64_t len;
 	int r = 0;
 
 	if ((img->nusers && !img->users && !src->from) ||
@@ -988,7 +987,8 @@ layout(const struct src *src, struct layout *l)
 		    (u->account >= 0 && (uint32_t)u->account >= img->naccounts) ||
 		    u->ngroups > TSR_CACHE_MAX_GROUPS || (u->ngroups && !u->groups))
 			return -EINVAL;
-		l->users_size = entry_place(l->users_size, entry_len(u)) + entry_len(u);
+		len = entry_len(u);
+		l->users_size = entry_place(l->users_size, len) + len;
 		r = intern(&l->vocab, u->shell, true, &off);
 	}
 	for (i = 0; r == 0 && i < img->ngroups; i++) {
@@ -1116,7 +1116,7 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 	const struct tsr_cache_wimage *img = src->img;
 	uint64_t gs = l->vocab.base + l->vocab.size; /* next group name */
 	uint64_t ms = gs + l->group_names;           /* next member name */
-	uint64_t lg = h->lists_off, la = lg + l->group_lists, off, next;
+	uint64_t lg = h->lists_off, la = lg + l->group_lists, off, len, next, next_len;
 	struct slot *t = NULL;
 	uint32_t *uoff = NULL;
 	uint32_t i, k, sl;
@@ -1139,8 +1139,11 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 	uoff = malloc((img->nusers ? img->nusers : 1) * sizeof(*uoff));
 	if (!uoff)
 		return -ENOMEM;
-	for (i = 0, off = 0; i < img->nusers; i++, off = next) {
-		next = entry_after(src, i, off);
+	/* entry i's size reaches to entry i + 1, whose place depends on its length */
+	for (i = 0, off = 0, len = entry_len_of(src, 0); i < img->nusers;
+	     i++, off = next, len = next_len) {
+		next_len = entry_len_of(src, i + 1);
+		next = next_len ? entry_place(off + len, next_len) : off + len;
 		uoff[i] = (uint32_t)off;
 		put_entry(o, src, &l->vocab, i, off, next, h);
 	}
