@@ -19,8 +19,8 @@
 #endif
 
 #define MAGIC         "TSRCACHE"
-#define READ_VERSION  2
-#define WRITE_VERSION 3
+#define READ_VERSION  3
+#define WRITE_VERSION 4
 #define HEADER_SIZE   160
 #define ENTRY_HEAD    24 /* fixed part of a user entry */
 #define ENTRY_MIN     32 /* head, three empty strings, padding */
@@ -29,7 +29,9 @@
 #define ACCOUNT_SIZE  32
 #define UPG_FLAG      1u
 #define ROLE_FLAG     1u
-#define PACKED_FLAG   2u /* the group's member names lie back to back (write_version 2) */
+#define PACKED_FLAG   2u  /* the group's member names lie back to back (write_version 2) */
+#define BUCKET        8u  /* slots of an index bucket: 32 bytes, inside one cache line */
+#define MAX_KICKS     500 /* a key moved this often goes to its table's stash */
 #define P1            0x9E3779B185EBCA87ull
 #define P2            0xC2B2AE3D27D4EB4Full
 
@@ -41,10 +43,11 @@ struct disk_header {
 	int64_t created, synced;
 	uint32_t stale, flags, n_users, n_groups, n_accounts, session_lifetime, lockout_duration;
 	uint32_t strings_off, strings_size, users_off, groups_off, accounts_off, lists_off,
-	    lists_size, idx_off, user_slots, group_slots, n_private_groups;
+	    lists_size, idx_off, user_buckets, group_buckets, n_private_groups;
 	uint64_t body_sum, header_sum;
 	uint32_t users_size;
-	uint8_t reserved[20];
+	uint32_t stash[4]; /* stash slots of each table, in table order */
+	uint8_t reserved[4];
 };
 _Static_assert(sizeof(struct disk_header) == HEADER_SIZE, "header layout");
 _Static_assert(offsetof(struct disk_header, stale) == 48, "stale offset");
@@ -66,12 +69,19 @@ struct disk_account {
 	int64_t locked_since;
 	uint64_t reserved1;
 };
-struct slot {
-	uint32_t tag, ref;
-};
 _Static_assert(sizeof(struct disk_entry) == ENTRY_HEAD, "entry layout");
 _Static_assert(sizeof(struct disk_group) == GROUP_SIZE, "group layout");
 _Static_assert(sizeof(struct disk_account) == ACCOUNT_SIZE, "account layout");
+
+/* The four indexes, in file order. */
+enum { IDX_UNAME, IDX_UID, IDX_GNAME, IDX_GID };
+
+/* An index as mapped: buckets of BUCKET slots, then the stash. A slot is a u32: the low
+ * ref_bits bits are the reference (0: empty slot), the rest are the key's tag. */
+struct table {
+	const uint32_t *slots, *stash;
+	uint32_t buckets, nstash, ref_mask;
+};
 
 struct tsr_cache {
 	const uint8_t *base;
@@ -79,7 +89,7 @@ struct tsr_cache {
 	const struct disk_header *h;
 	const uint8_t *users;
 	const struct disk_group *groups;
-	const struct slot *idx_uname, *idx_uid, *idx_gname, *idx_gid;
+	struct table idx[4];
 	dev_t dev;
 	ino_t ino;
 };
@@ -148,8 +158,9 @@ header_sum(const struct disk_header *h)
 	return sum_final(&s);
 }
 
-/* MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so both the
- * low half (the slot) and the high half (the tag) of a key's hash are well spread. */
+/* MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so both
+ * halves of a key's hash (one bucket each, and the tag from their low bits) are well
+ * spread. */
 static uint64_t
 mix64(uint64_t h)
 {
@@ -162,7 +173,7 @@ mix64(uint64_t h)
 }
 
 /* FNV-1a 64 over the name's bytes, then mixed: plain FNV-1a leaves names that differ
- * in their last byte close together in the bits the slot comes from. */
+ * in their last byte close together in the bits the buckets come from. */
 static uint64_t
 hash_name(const char *s)
 {
@@ -179,20 +190,47 @@ hash_id(uint32_t id)
 	return mix64(id);
 }
 
-/* Slots of a table for n keys: at most 70 % full, at least 8. */
-static uint32_t
-slots_for(uint32_t n)
+static uint64_t
+align_up(uint64_t v, uint64_t a)
 {
-	uint64_t s = ((uint64_t)n * 10 + 6) / 7;
-
-	return s < 8 ? 8 : s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+	return (v + a - 1) / a * a;
 }
 
-/* The first slot probed for hash h: the low 32 bits scaled to the table (no division). */
+/* Buckets of a table for n keys: at most 15/16 of its slots full, at least one bucket. */
 static uint32_t
-slot_start(uint64_t h, uint32_t slots)
+buckets_for(uint32_t n)
 {
-	return (uint32_t)(((h & 0xFFFFFFFFull) * slots) >> 32);
+	uint64_t b = ((uint64_t)n * 2 + 14) / 15; /* n / (BUCKET * 15 / 16), rounded up */
+
+	return b < 1 ? 1 : (uint32_t)b;
+}
+
+/* Bits of a reference up to max (at least one). */
+static uint32_t
+ref_mask_for(uint32_t max)
+{
+	uint32_t bits = max ? 32 - (uint32_t)__builtin_clz(max) : 1;
+
+	return bits >= 32 ? UINT32_MAX : (1u << bits) - 1;
+}
+
+/* A key's two buckets: the high bits of each half of its hash scaled to the table (no
+ * division), the second moved on by one when both are the same. */
+static void
+buckets_of(uint64_t h, uint32_t buckets, uint32_t b[2])
+{
+	b[0] = (uint32_t)(((h & 0xFFFFFFFFull) * buckets) >> 32);
+	b[1] = (uint32_t)(((h >> 32) * buckets) >> 32);
+	if (b[1] == b[0] && buckets > 1)
+		b[1] = b[0] + 1 == buckets ? 0 : b[0] + 1;
+}
+
+/* A key's tag, in the bits of a slot above its table's reference: taken from the low
+ * bits of both halves of the hash, which barely decide the buckets. */
+static uint32_t
+tag_of(uint64_t h, uint32_t ref_mask)
+{
+	return ((uint32_t)(h << 16) | (uint32_t)((h >> 32) & 0xFFFF)) & ~ref_mask;
 }
 
 /* ---- reader ---- */
@@ -239,7 +277,8 @@ static int
 verify(struct tsr_cache *c, int fd)
 {
 	const struct disk_header *h = c->h;
-	uint64_t idx_len, sum;
+	uint64_t pos, len, sum;
+	unsigned k;
 	int r;
 
 	if (c->size < HEADER_SIZE || memcmp(h->magic, MAGIC, 8) != 0)
@@ -268,18 +307,26 @@ verify(struct tsr_cache *c, int fd)
 	    !section_ok(c, h->accounts_off, (uint64_t)h->n_accounts * ACCOUNT_SIZE, 8) ||
 	    !section_ok(c, h->lists_off, h->lists_size, 8) || h->lists_size % 4 != 0)
 		return -EBADMSG;
-	if (h->user_slots != slots_for(h->n_users) || h->group_slots != slots_for(h->n_groups))
+	if (h->user_buckets != buckets_for(h->n_users) ||
+	    h->group_buckets != buckets_for(h->n_groups))
 		return -EBADMSG;
-	idx_len =
-	    ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
-	if (!section_ok(c, h->idx_off, idx_len, 8))
-		return -EBADMSG;
+	/* each table: its buckets, then its stash padded to a whole bucket */
+	for (k = 0, pos = h->idx_off; k < 4; k++) {
+		struct table *t = &c->idx[k];
+		uint32_t keys = k < IDX_GNAME ? h->n_users : h->n_groups;
+
+		t->buckets = k < IDX_GNAME ? h->user_buckets : h->group_buckets;
+		t->nstash = h->stash[k];
+		t->ref_mask = ref_mask_for(k < IDX_GNAME ? h->users_size / 8 : h->n_groups);
+		len = (uint64_t)t->buckets * BUCKET * 4 + align_up((uint64_t)t->nstash * 4, 32);
+		if (t->nstash > keys || !section_ok(c, pos, len, 32))
+			return -EBADMSG;
+		t->slots = (const uint32_t *)(c->base + pos);
+		t->stash = t->slots + (size_t)t->buckets * BUCKET;
+		pos += len;
+	}
 	c->users = c->base + h->users_off;
 	c->groups = (const struct disk_group *)(c->base + h->groups_off);
-	c->idx_uname = (const struct slot *)(c->base + h->idx_off);
-	c->idx_uid = c->idx_uname + h->user_slots;
-	c->idx_gname = c->idx_uid + h->user_slots;
-	c->idx_gid = c->idx_gname + h->group_slots;
 	return 0;
 }
 
@@ -493,26 +540,56 @@ upg(const struct tsr_cache_user *u, struct tsr_cache_group *ret)
 	return 0;
 }
 
-/* Probing: a key starts at slot_start() and goes on linearly (wrapping) until an empty
- * slot; a slot whose tag matches is confirmed against the entry or record. */
-#define NEXT_SLOT(p, slots) ((p) + 1 == (slots) ? 0 : (p) + 1)
+/* Probing: a key lies in one of its two buckets or in the stash. Buckets fill from their
+ * first slot, and a key goes to its second bucket or to the stash only when the buckets
+ * before were full: an empty slot ends the search. A slot whose tag matches is confirmed
+ * against the entry or record. */
+struct probe {
+	const struct table *t;
+	uint32_t b[2], tag, k;
+};
 
-/* The user named name (or, name NULL, with uid) through table tbl. */
+static void
+probe_start(struct probe *p, const struct table *t, uint64_t h)
+{
+	p->t = t;
+	buckets_of(h, t->buckets, p->b);
+	p->tag = tag_of(h, t->ref_mask);
+	p->k = 0;
+}
+
+/* The next candidate's reference (0 in a corrupt slot), or false: the key is not there. */
+static bool
+probe_next(struct probe *p, uint32_t *ref)
+{
+	const struct table *t = p->t;
+	uint32_t s, k;
+
+	while ((k = p->k++) < 2 * BUCKET + t->nstash) {
+		s = k < 2 * BUCKET ? t->slots[(size_t)p->b[k / BUCKET] * BUCKET + k % BUCKET]
+		                   : t->stash[k - 2 * BUCKET];
+		if (s == 0)
+			return false;
+		if ((s & ~t->ref_mask) == p->tag) {
+			*ref = s & t->ref_mask;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The user named name (or, name NULL, with uid) through index t. */
 static int
-find_user(const struct tsr_cache *c, const struct slot *tbl, uint64_t h, const char *name,
+find_user(const struct tsr_cache *c, const struct table *t, uint64_t h, const char *name,
           uint32_t uid, struct tsr_cache_user *ret)
 {
-	uint32_t slots = c->h->user_slots, p = slot_start(h, slots), tag = (uint32_t)(h >> 32), k;
-	uint64_t off;
+	struct probe p;
+	uint32_t ref;
 	int r;
 
-	for (k = 0; k < slots; k++, p = NEXT_SLOT(p, slots)) {
-		if (tbl[p].ref == 0)
-			return -ENOENT;
-		if (tbl[p].tag != tag)
-			continue;
-		off = (uint64_t)(tbl[p].ref - 1) * 8;
-		r = off > UINT32_MAX ? -EBADMSG : entry(c, (uint32_t)off, ret, NULL);
+	probe_start(&p, t, h);
+	while (probe_next(&p, &ref)) {
+		r = ref == 0 ? -EBADMSG : entry(c, (ref - 1) * 8, ret, NULL);
 		if (r < 0)
 			return r;
 		if (name ? strcmp(ret->name, name) == 0 : ret->uid == uid)
@@ -521,45 +598,51 @@ find_user(const struct tsr_cache *c, const struct slot *tbl, uint64_t h, const c
 	return -ENOENT;
 }
 
-/* The index of the group named name (or, name NULL, with gid) through table tbl. */
+/* The index of the group named name (or, name NULL, with gid) through index t. */
 static int
-find_group(const struct tsr_cache *c, const struct slot *tbl, uint64_t h, const char *name,
+find_group(const struct tsr_cache *c, const struct table *t, uint64_t h, const char *name,
            uint32_t gid)
 {
-	uint32_t slots = c->h->group_slots, p = slot_start(h, slots), tag = (uint32_t)(h >> 32), k;
 	const struct disk_group *g;
+	struct probe p;
 	const char *s;
+	uint32_t ref;
 
-	for (k = 0; k < slots; k++, p = NEXT_SLOT(p, slots)) {
-		if (tbl[p].ref == 0)
-			return -ENOENT;
-		if (tbl[p].tag != tag)
-			continue;
-		if (tbl[p].ref > c->h->n_groups)
+	probe_start(&p, t, h);
+	while (probe_next(&p, &ref)) {
+		if (ref == 0 || ref > c->h->n_groups)
 			return -EBADMSG;
-		g = &c->groups[tbl[p].ref - 1];
+		g = &c->groups[ref - 1];
 		s = name ? str(c, g->name) : NULL;
 		if (name && !s)
 			return -EBADMSG;
 		if (name ? strcmp(s, name) == 0 : g->gid == gid)
-			return (int)(tbl[p].ref - 1);
+			return (int)(ref - 1);
 	}
 	return -ENOENT;
 }
 
 void
+tsr_cache_id_buckets(uint32_t id, uint32_t buckets, uint32_t ret[2])
+{
+	buckets_of(hash_id(id), buckets, ret);
+}
+
+void
 tsr_cache_prefetch_user(const struct tsr_cache *c, const char *name, uint32_t uid)
 {
-	const struct slot *tbl = name ? c->idx_uname : c->idx_uid;
-	uint64_t h = name ? hash_name(name) : hash_id(uid);
+	const struct table *t = &c->idx[name ? IDX_UNAME : IDX_UID];
+	uint32_t b[2];
 
-	__builtin_prefetch(&tbl[slot_start(h, c->h->user_slots)]);
+	buckets_of(name ? hash_name(name) : hash_id(uid), t->buckets, b);
+	__builtin_prefetch(&t->slots[(size_t)b[0] * BUCKET]);
+	__builtin_prefetch(&t->slots[(size_t)b[1] * BUCKET]);
 }
 
 int
 tsr_cache_user_by_name(const struct tsr_cache *c, const char *name, struct tsr_cache_user *ret)
 {
-	return find_user(c, c->idx_uname, hash_name(name), name, 0, ret);
+	return find_user(c, &c->idx[IDX_UNAME], hash_name(name), name, 0, ret);
 }
 
 int
@@ -567,14 +650,14 @@ tsr_cache_user_by_uid(const struct tsr_cache *c, uint32_t uid, struct tsr_cache_
 {
 	if (uid == 0)
 		return -ENOENT;
-	return find_user(c, c->idx_uid, hash_id(uid), NULL, uid, ret);
+	return find_user(c, &c->idx[IDX_UID], hash_id(uid), NULL, uid, ret);
 }
 
 int
 tsr_cache_group_by_name(const struct tsr_cache *c, const char *name, struct tsr_cache_group *ret)
 {
 	struct tsr_cache_user u;
-	int i = find_group(c, c->idx_gname, hash_name(name), name, 0);
+	int i = find_group(c, &c->idx[IDX_GNAME], hash_name(name), name, 0);
 
 	if (i >= 0)
 		return fill_group(c, (uint32_t)i, ret);
@@ -592,7 +675,7 @@ tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid, struct tsr_cache
 
 	if (gid == 0)
 		return -ENOENT;
-	i = find_group(c, c->idx_gid, hash_id(gid), NULL, gid);
+	i = find_group(c, &c->idx[IDX_GID], hash_id(gid), NULL, gid);
 	if (i >= 0)
 		return fill_group(c, (uint32_t)i, ret);
 	if (i != -ENOENT)
@@ -925,12 +1008,6 @@ waccount(const struct src *src, uint32_t k)
 	return a;
 }
 
-static uint64_t
-align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) / a * a;
-}
-
 /* Section sizes (pass 1). */
 struct layout {
 	struct intern vocab;
@@ -1017,67 +1094,165 @@ layout(const struct src *src, struct layout *l)
 	return r;
 }
 
-/* Fill one hash table over n records; -EINVAL when two records share a key. The user
- * tables refer to entries: uoff[i] is user i's offset in the users section. */
-static int
-put_index(struct out *o, struct slot *t, uint32_t slots, const struct src *src, int which,
-          const uint32_t *uoff)
+/* An index being built: slots hold record index + 1 until the table is written. */
+struct build {
+	uint32_t *slots, *stash;
+	uint64_t *h; /* each record's key hash */
+	uint32_t buckets, nstash, cap, rng;
+};
+
+/* The hash of record i's key in index which. */
+static uint64_t
+key_hash(const struct src *src, int which, uint32_t i)
 {
-	const struct tsr_cache_wimage *img = src->img;
-	uint32_t i, n = which < 2 ? img->nusers : img->ngroups, p;
-	uint64_t h;
-	bool dup;
-
-	memset(t, 0, (size_t)slots * sizeof(*t));
-	for (i = 0; i < n; i++) {
-		const struct tsr_cache_wuser uv =
-		    which < 2 ? wuser(src, i) : (struct tsr_cache_wuser){0};
-		const struct tsr_cache_wuser *u = &uv;
-		const struct tsr_cache_wgroup *g = which < 2 ? NULL : &img->groups[i];
-
-		switch (which) {
-		case 0:
-			h = hash_name(u->name);
-			break;
-		case 1:
-			h = hash_id(u->uid);
-			break;
-		case 2:
-			h = hash_name(g->name);
-			break;
-		default:
-			h = hash_id(g->gid);
-			break;
-		}
-		for (p = slot_start(h, slots); t[p].ref; p = NEXT_SLOT(p, slots)) {
-			uint32_t j = t[p].ref - 1;
-
-			if (t[p].tag != (uint32_t)(h >> 32))
-				continue;
-			switch (which) {
-			case 0:
-				dup = strcmp(wuser(src, j).name, u->name) == 0;
-				break;
-			case 1:
-				dup = wuser(src, j).uid == u->uid;
-				break;
-			case 2:
-				dup = strcmp(img->groups[j].name, g->name) == 0;
-				break;
-			default:
-				dup = img->groups[j].gid == g->gid;
-				break;
-			}
-			if (dup)
-				return -EINVAL;
-		}
-		t[p].tag = (uint32_t)(h >> 32);
-		t[p].ref = i + 1;
+	switch (which) {
+	case IDX_UNAME:
+		return hash_name(wuser(src, i).name);
+	case IDX_UID:
+		return hash_id(wuser(src, i).uid);
+	case IDX_GNAME:
+		return hash_name(src->img->groups[i].name);
+	default:
+		return hash_id(src->img->groups[i].gid);
 	}
-	for (p = 0; which < 2 && p < slots; p++)
-		if (t[p].ref)
-			t[p].ref = uoff[t[p].ref - 1] / 8 + 1;
-	out_put(o, t, (size_t)slots * sizeof(*t));
+}
+
+/* Whether records i and j, whose hashes are equal, have the same key: 1, 0 or -ENOMEM.
+ * A user's name is copied first: the source's pointers live only until its next call. */
+static int
+same_key(const struct src *src, int which, uint32_t i, uint32_t j)
+{
+	const struct tsr_cache_wgroup *g = src->img->groups;
+	char *name;
+	int r;
+
+	switch (which) {
+	case IDX_UNAME:
+		name = strdup(wuser(src, i).name);
+		if (!name)
+			return -ENOMEM;
+		r = strcmp(name, wuser(src, j).name) == 0;
+		free(name);
+		return r;
+	case IDX_UID:
+		return wuser(src, i).uid == wuser(src, j).uid;
+	case IDX_GNAME:
+		return strcmp(g[i].name, g[j].name) == 0;
+	default:
+		return g[i].gid == g[j].gid;
+	}
+}
+
+/* Record i into the first empty slot of bucket b; false when the bucket is full. */
+static bool
+bucket_put(struct build *t, uint32_t b, uint32_t i)
+{
+	uint32_t *s = &t->slots[(size_t)b * BUCKET], k;
+
+	for (k = 0; k < BUCKET; k++)
+		if (s[k] == 0) {
+			s[k] = i + 1;
+			return true;
+		}
+	return false;
+}
+
+/* Whether the table already holds a record with record i's key: 1, 0 or -ENOMEM. */
+static int
+build_has(const struct src *src, int which, const struct build *t, uint32_t i)
+{
+	uint32_t b[2], k, ref;
+	int r;
+
+	buckets_of(t->h[i], t->buckets, b);
+	for (k = 0; k < 2 * BUCKET + t->nstash; k++) {
+		ref = k < 2 * BUCKET ? t->slots[(size_t)b[k / BUCKET] * BUCKET + k % BUCKET]
+		                     : t->stash[k - 2 * BUCKET];
+		if (ref && t->h[ref - 1] == t->h[i]) {
+			r = same_key(src, which, ref - 1, i);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Place record i in one of its buckets. When both are full it takes a random slot of one
+ * and the record there moves to its own other bucket, and so on (cuckoo hashing, a random
+ * walk from a fixed seed: the same records give the same table). After MAX_KICKS moves the
+ * record left over goes to the stash. Buckets never lose records, so a record lies in its
+ * second bucket, or in the stash, only when the buckets before are full. */
+static int
+build_place(struct build *t, uint32_t i)
+{
+	uint32_t b[2], *s, v, k;
+
+	for (k = 0; k < MAX_KICKS; k++) {
+		buckets_of(t->h[i], t->buckets, b);
+		if (bucket_put(t, b[0], i) || bucket_put(t, b[1], i))
+			return 0;
+		t->rng ^= t->rng << 13;
+		t->rng ^= t->rng >> 17;
+		t->rng ^= t->rng << 5;
+		s = &t->slots[(size_t)b[t->rng & 1] * BUCKET + (t->rng >> 1) % BUCKET];
+		v = *s - 1;
+		*s = i + 1;
+		i = v;
+	}
+	if (t->nstash == t->cap) {
+		uint32_t cap = t->cap ? 2 * t->cap : 8, *p = realloc(t->stash, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->stash = p;
+		t->cap = cap;
+	}
+	t->stash[t->nstash++] = i + 1;
+	return 0;
+}
+
+/* Build and write index which over its n records; -EINVAL when two records share a key.
+ * The user indexes refer to entries: uoff[i] is user i's offset in the users section.
+ * *ret_nstash: the slots of its stash. */
+static int
+put_index(struct out *o, struct build *t, const struct src *src, const struct disk_header *hd,
+          int which, const uint32_t *uoff, uint32_t *ret_nstash)
+{
+	const bool users = which < IDX_GNAME;
+	uint32_t i, n = users ? hd->n_users : hd->n_groups, ref, mask, *s, k;
+	uint64_t nslots;
+	int r = 0;
+
+	t->buckets = users ? hd->user_buckets : hd->group_buckets;
+	nslots = (uint64_t)t->buckets * BUCKET;
+	memset(t->slots, 0, nslots * sizeof(*t->slots));
+	t->nstash = 0;
+	t->rng = 0x9E3779B9u;
+	for (i = 0; i < n; i++)
+		t->h[i] = key_hash(src, which, i);
+	for (i = 0; r == 0 && i < n; i++) {
+		r = build_has(src, which, t, i);
+		if (r == 1)
+			r = -EINVAL;
+		if (r == 0)
+			r = build_place(t, i);
+	}
+	if (r < 0)
+		return r;
+	/* references and tags in place of record numbers */
+	mask = ref_mask_for(users ? hd->users_size / 8 : hd->n_groups);
+	for (k = 0; k < nslots + t->nstash; k++) {
+		s = k < nslots ? &t->slots[k] : &t->stash[k - nslots];
+		if (*s == 0)
+			continue;
+		i = *s - 1;
+		ref = users ? uoff[i] / 8 + 1 : i + 1;
+		*s = ref | tag_of(t->h[i], mask);
+	}
+	out_put(o, t->slots, nslots * sizeof(*t->slots));
+	out_put(o, t->stash, (size_t)t->nstash * sizeof(*t->stash));
+	out_align(o, 32);
+	*ret_nstash = t->nstash;
 	return 0;
 }
 
@@ -1111,13 +1286,13 @@ put_entry(struct out *o, const struct src *src, struct intern *vocab, uint32_t i
 
 /* Pass 2: everything after the header, in file order. */
 static int
-stream_body(const struct src *src, struct layout *l, const struct disk_header *h, struct out *o)
+stream_body(const struct src *src, struct layout *l, struct disk_header *h, struct out *o)
 {
 	const struct tsr_cache_wimage *img = src->img;
 	uint64_t gs = l->vocab.base + l->vocab.size; /* next group name */
 	uint64_t ms = gs + l->group_names;           /* next member name */
 	uint64_t lg = h->lists_off, la = lg + l->group_lists, off, len, next, next_len;
-	struct slot *t = NULL;
+	struct build t = {0};
 	uint32_t *uoff = NULL;
 	uint32_t i, k, sl;
 	int r = 0;
@@ -1197,26 +1372,26 @@ stream_body(const struct src *src, struct layout *l, const struct disk_header *h
 			out_u32(o, sl);
 		}
 	}
-	out_align(o, 8);
+	out_align(o, 32);
 	/* indexes, one table at a time */
-	if (r == 0)
-		t = malloc(
-		    (size_t)(h->user_slots > h->group_slots ? h->user_slots : h->group_slots) *
-		    sizeof(*t));
-	if (r == 0 && !t)
-		r = -ENOMEM;
-	if (r == 0)
-		r = put_index(o, t, h->user_slots, src, 0, uoff);
-	if (r == 0)
-		r = put_index(o, t, h->user_slots, src, 1, uoff);
-	if (r == 0)
-		r = put_index(o, t, h->group_slots, src, 2, uoff);
-	if (r == 0)
-		r = put_index(o, t, h->group_slots, src, 3, uoff);
-	free(t);
+	if (r == 0) {
+		size_t most =
+		    h->user_buckets > h->group_buckets ? h->user_buckets : h->group_buckets;
+		uint32_t nmax = img->nusers > img->ngroups ? img->nusers : img->ngroups;
+
+		t.slots = malloc(most * BUCKET * sizeof(*t.slots));
+		t.h = malloc((nmax ? nmax : 1) * sizeof(*t.h));
+		if (!t.slots || !t.h)
+			r = -ENOMEM;
+	}
+	for (k = 0; r == 0 && k < 4; k++) {
+		r = put_index(o, &t, src, h, (int)k, uoff, &h->stash[k]);
+		h->file_size += align_up((uint64_t)h->stash[k] * 4, 32);
+	}
+	free(t.slots);
+	free(t.stash);
+	free(t.h);
 	free(uoff);
-	if (r == 0)
-		out_align(o, 32);
 	return r;
 }
 
@@ -1243,8 +1418,8 @@ plan(const struct src *src, const struct layout *l, struct disk_header *h)
 	h->n_private_groups = upg;
 	h->session_lifetime = img->session_lifetime;
 	h->lockout_duration = img->lockout_duration;
-	h->user_slots = slots_for(img->nusers);
-	h->group_slots = slots_for(img->ngroups);
+	h->user_buckets = buckets_for(img->nusers);
+	h->group_buckets = buckets_for(img->ngroups);
 	strings = 1 + l->vocab.size + l->group_names + l->member_names;
 	lists = l->group_lists + l->account_lists;
 	pos = HEADER_SIZE;
@@ -1257,10 +1432,11 @@ plan(const struct src *src, const struct layout *l, struct disk_header *h)
 	h->accounts_off = (uint32_t)pos;
 	pos = align_up(pos + (uint64_t)ACCOUNT_SIZE * img->naccounts, 8);
 	h->lists_off = (uint32_t)pos;
-	pos = align_up(pos + lists, 8);
+	pos = align_up(pos + lists, 32);
 	h->idx_off = (uint32_t)pos;
-	pos += ((uint64_t)h->user_slots * 2 + (uint64_t)h->group_slots * 2) * sizeof(struct slot);
-	h->file_size = align_up(pos, 32);
+	/* without the stashes, which stream_body() adds once the tables are built */
+	pos += ((uint64_t)h->user_buckets * 2 + (uint64_t)h->group_buckets * 2) * BUCKET * 4;
+	h->file_size = pos;
 	if (h->file_size > UINT32_MAX)
 		return -EFBIG;
 	h->strings_size = (uint32_t)strings;
@@ -1331,6 +1507,8 @@ write_image(const char *path, const struct src *src, uint64_t *ret_size)
 	out_flush(o);
 	if (r == 0)
 		r = o->err;
+	if (r == 0 && h.file_size > UINT32_MAX)
+		r = -EFBIG; /* the stashes made it too large */
 	if (r == 0 && o->pos != h.file_size)
 		r = -EIO; /* a bug: the sizes of pass 1 and pass 2 differ */
 	if (r == 0) {

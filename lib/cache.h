@@ -98,9 +98,12 @@ TSR_MUST_USE int tsr_cache_group_by_name(const struct tsr_cache *c, const char *
 TSR_MUST_USE int tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid,
                                         struct tsr_cache_group *ret);
 /* A hint before tsr_cache_user_by_name() (name) or _by_uid() (name NULL): starts loading
- * the hash slot the lookup will read, so that work done meanwhile (locking, checks) hides
+ * the index buckets the lookup will read, so that work done meanwhile (locking, checks) hides
  * part of the memory latency. Never fails, never faults. */
 void tsr_cache_prefetch_user(const struct tsr_cache *c, const char *name, uint32_t uid);
+/* The two buckets (docs/cache-format.md, "Indexes") of uid or gid id in a table of buckets
+ * buckets: what tests and seed generators need to make keys that share their buckets. */
+void tsr_cache_id_buckets(uint32_t id, uint32_t buckets, uint32_t ret[2]);
 /* Enumeration: the first entry at position >= *pos; *pos then points past it.
  * -ENOENT at the end. Positions are stable for one mapping. */
 TSR_MUST_USE int tsr_cache_user_next(const struct tsr_cache *c, uint32_t *pos,

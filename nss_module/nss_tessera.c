@@ -149,7 +149,7 @@ refresh_locked(void)
 	return 0;
 }
 
-/* The user a lookup is for, when it is one: its hash slot is fetched from memory while
+/* The user a lookup is for, when it is one: its index buckets are fetched from memory while
  * acquire() checks the mapping. */
 struct user_key {
 	const char *name; /* NULL: by uid */

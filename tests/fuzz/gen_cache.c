@@ -1,6 +1,7 @@
 /* gen_cache.c: writes the seed corpus of fuzz_cache (tests/fuzz/corpus/cache/) with the
  * real writer, lib/cache's tsr_cache_write(): each seed is a mode byte (1: the harness
- * repairs checksums after mutation) followed by a valid image.
+ * repairs checksums after mutation; 0: it does not) followed by a valid image, or by its
+ * first bytes only.
  *   gen_cache DIR        (make fuzz-corpus-cache) */
 #include <errno.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@
 
 #include "cache.h"
 
+/* The seed name: mode byte, then the image written from img, cut after cut bytes (-1:
+ * whole). */
 static int
-emit(const char *dir, const char *name, const struct tsr_cache_wimage *img)
+emit(const char *dir, const char *name, const struct tsr_cache_wimage *img, int mode, long cut)
 {
 	char tmp[4096], out[4096];
 	FILE *in, *o;
@@ -28,8 +31,8 @@ emit(const char *dir, const char *name, const struct tsr_cache_wimage *img)
 	o = fopen(out, "wb");
 	if (!in || !o)
 		return -EIO;
-	fputc(1, o);
-	while ((c = fgetc(in)) != EOF)
+	fputc(mode, o);
+	while ((cut < 0 || cut-- > 0) && (c = fgetc(in)) != EOF)
 		fputc(c, o);
 	fclose(in);
 	fclose(o);
@@ -47,7 +50,7 @@ main(int argc, char **argv)
 	struct tsr_cache_waccount acc[2];
 	struct tsr_cache_wimage img;
 	static char names[40][16], gecos[40][8];
-	uint32_t i;
+	uint32_t i, uid, b[2];
 	int r = 0;
 
 	if (argc != 2) {
@@ -70,11 +73,13 @@ main(int argc, char **argv)
 	acc[1] = (struct tsr_cache_waccount){
 	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 1700000000, NULL, NULL, NULL, 0};
 	img = (struct tsr_cache_wimage){users, 2, groups, 2, acc, 2, 7, 1700000000, 43200, 900};
-	r |= emit(argv[1], "two-users", &img);
+	r |= emit(argv[1], "two-users", &img, 1, -1);
+	r |= emit(argv[1], "two-users-raw", &img, 0, -1);
+	r |= emit(argv[1], "header-only", &img, 1, 160);
 
 	img = (struct tsr_cache_wimage){
 	    NULL, 0, NULL, 0, NULL, 0, 1, 0, TSR_CACHE_UNKNOWN, TSR_CACHE_UNKNOWN};
-	r |= emit(argv[1], "empty", &img);
+	r |= emit(argv[1], "empty", &img, 1, -1);
 
 	/* 40 users with private groups: longer index chains, and entries both within one
 	 * cache line and longer than one (user 7: a long gecos and supplementary groups) */
@@ -89,6 +94,20 @@ main(int argc, char **argv)
 	users[7].groups = g1;
 	users[7].ngroups = 2;
 	img = (struct tsr_cache_wimage){users, 40, NULL, 0, NULL, 0, 3, 1700000000, 60, 60};
-	r |= emit(argv[1], "forty-users", &img);
+	r |= emit(argv[1], "forty-users", &img, 1, -1);
+
+	/* 20 users whose uids share their two buckets (of 3): the uid index's stash holds 4 */
+	for (i = 0, uid = 100000; i < 20; uid++) {
+		tsr_cache_id_buckets(uid, 3, b);
+		if (b[0] == 2 || b[1] == 2)
+			continue;
+		users[i].uid = users[i].gid = uid;
+		users[i].gecos = gecos[i];
+		users[i].groups = NULL;
+		users[i].ngroups = 0;
+		i++;
+	}
+	img = (struct tsr_cache_wimage){users, 20, NULL, 0, NULL, 0, 4, 1700000000, 60, 60};
+	r |= emit(argv[1], "stash", &img, 1, -1);
 	return r ? 1 : 0;
 }

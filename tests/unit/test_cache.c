@@ -292,16 +292,72 @@ TEST(cache_many_users)
 	snprintf(path, sizeof(path), "%s/many.img", harness_tmpdir());
 	ASSERT_OK(tsr_cache_write(path, &img, NULL));
 	ASSERT_OK(tsr_cache_open(path, &c));
-	for (i = 0; i < 20000; i += 97) {
+	/* every key found through its buckets (a fifth of them through the second one) */
+	for (i = 0; i < 20000; i++) {
 		ASSERT_OK(tsr_cache_user_by_name(c, names[i], &u));
 		ASSERT_EQ(u.uid, 100000 + i);
 		ASSERT_OK(tsr_cache_user_by_uid(c, 100000 + i, &u));
 		ASSERT_STREQ(u.name, names[i]);
 	}
-	ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, "u20000", &u));
+	for (i = 20000; i < 40000; i++) {
+		char miss[16];
+
+		snprintf(miss, sizeof(miss), "u%u", i);
+		ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, miss, &u));
+		ASSERT_ERR(-ENOENT, tsr_cache_user_by_uid(c, 100000 + i, &u));
+	}
 	tsr_cache_free(c);
 	free(users);
 	free(names);
+}
+
+/* Keys that all land in the same two buckets: the two fill up (16 slots), the rest go to
+ * the stash, and every key is still found; a duplicate of any of them is still refused
+ * (hostile data, e.g. names crafted to collide, must not break the writer). */
+TEST(cache_index_stash)
+{
+	struct tsr_cache_wuser users[21];
+	struct tsr_cache_wimage img = {0};
+	struct tsr_cache_user u;
+	struct tsr_cache *c;
+	char path[512], names[20][16];
+	uint32_t uid, n = 0, b[2], stash;
+	int fd;
+
+	/* 20 users: 3 buckets (ceil(2 * 20 / 15)); pick uids whose buckets are 0 and 1 */
+	for (uid = 100000; n < 20; uid++) {
+		tsr_cache_id_buckets(uid, 3, b);
+		if (b[0] == 2 || b[1] == 2)
+			continue;
+		snprintf(names[n], 16, "s%u", n);
+		users[n] = (struct tsr_cache_wuser){names[n], "",    "/home/s", "/bin/sh", uid,
+		                                    uid,      false, NULL,      0,         -1};
+		n++;
+	}
+	img.users = users;
+	img.nusers = 20;
+	snprintf(path, sizeof(path), "%s/stash.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	fd = open(path, O_RDONLY);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pread(fd, &stash, 4, 144), 4); /* the uid index's stash */
+	close(fd);
+	ASSERT_EQ(stash, 4);
+	ASSERT_OK(tsr_cache_open(path, &c));
+	for (n = 0; n < 20; n++) {
+		ASSERT_OK(tsr_cache_user_by_uid(c, users[n].uid, &u));
+		ASSERT_STREQ(u.name, names[n]);
+		ASSERT_OK(tsr_cache_user_by_name(c, names[n], &u));
+	}
+	ASSERT_ERR(-ENOENT, tsr_cache_user_by_uid(c, uid, &u));
+	tsr_cache_free(c);
+	/* a 21st user with the uid of each of them in turn (some of those lie in the stash) */
+	img.nusers = 21;
+	for (n = 0; n < 20; n++) {
+		users[20] = users[n];
+		users[20].name = "dup";
+		ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL));
+	}
 }
 
 TEST(cache_group_members_in_one_copy)
