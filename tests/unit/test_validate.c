@@ -62,6 +62,17 @@ TEST(validate_served_names)
 			harness_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
 	ASSERT_TRUE(!tsr_name_check("1000", TSR_NAME_SERVED, &why));
 	ASSERT_CONTAINS(why, "all digits");
+	/* every byte value in the middle of a name: served exactly when it is in the set */
+	for (i = 1; i < 256; i++) {
+		char name[4] = {'a', (char)i, 'b', 0};
+		bool in = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		                 "._@$() ~-",
+		                 (int)i) != NULL;
+
+		if (tsr_name_check(name, TSR_NAME_SERVED, &why) != in)
+			harness_fail(__FILE__, __LINE__, "byte %zu: %s", i,
+			             in ? "refused" : "accepted");
+	}
 }
 
 TEST(validate_text_for_gecos)
