@@ -155,6 +155,10 @@ shell(const char *cmd)
 		if (getppid() == 1)
 			_exit(127);
 		(void)setsid();
+		/* Default dispositions, as login gives its shell: a test run under nohup must
+		 * not hand its ignored SIGHUP on to the session. */
+		(void)signal(SIGHUP, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

@@ -50,6 +50,9 @@ spawn(void)
 	int fd;
 
 	if (pid == 0) {
+		/* default dispositions, even when the test runs under nohup */
+		(void)signal(SIGHUP, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
 		alarm(20);
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		(void)dup2(fd, 1);
