@@ -86,13 +86,18 @@ for N in $SIZES; do
 
 	NSS_CONF=$T/tessera.nsswitch nss_run "$BENCH" lookups "$N" b $UID0 bg20 >"$T/tessera.out" || exit 1
 	files_run "$T/files" "$BENCH" lookups "$N" b $UID0 bg20 >"$T/files.out" || exit 1
+	lat0=$("$BENCH" memlat 8 | awk '{ print $2 }')
 	"$BENCH" direct "$MOD" "$T/state/cache.img" "$N" b $UID0 bg20 >"$T/direct.out" || exit 1
+	lat1=$("$BENCH" memlat 8 | awk '{ print $2 }')
 
 	echo "# 'module called directly': libnss_tessera.so.2's own cost (dlopen + _nss_tessera_*)."
 	echo "# 'through glibc': getpwnam_r & co. as programs call them. glibc 2.36 adds a stat() of"
 	echo "# /etc/nsswitch.conf to every call (nss/nss_database.c, nss_database_check_reload_and_get:"
 	echo "# __file_change_detection_for_path(_PATH_NSSWITCH_CONF) unless reloading is disabled),"
 	echo "# ~1-2 us here: a floor no NSS module can go under; only nscd, asked before that, avoids it."
+	echo "# memory latency around the module's run: ${lat0} ns and ${lat1} ns per load of a chain of"
+	echo "# dependent loads over 8 MiB (nss_bench memlat; ~15-25 ns when the shared L3 holds it, ~90-145"
+	echo "# ns when neighbours crowd it out). Spread lookups, one entry from memory each, follow it."
 	printf '%-20s %21s %21s %21s  %s\n' "" "module called directly" "tessera through glibc" "files through glibc" "target@100k"
 	printf '%-20s %10s %10s %10s %10s %10s %10s\n' "metric (ns)" median p99 median p99 median p99
 	while read -r metric med p99 _; do

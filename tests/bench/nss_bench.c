@@ -7,6 +7,9 @@
  *                                                  directly
  *   nss_bench delay LDAPURI BASE LOGIN COUNT       ms from ldapmodify's return to NSS
  *   nss_bench rss CMD...                           wall ms and peak RSS (KiB) of CMD
+ *   nss_bench memlat MIB                           ns per load of a chain of dependent
+ *                                                  loads over MIB MiB (this minute's
+ *                                                  memory latency: spread lookups follow it)
  * Output lines: "metric median_ns p99_ns samples" (or "metric value unit"). */
 #include <dlfcn.h>
 #include <errno.h>
@@ -329,6 +332,49 @@ rss(int argc, char **argv)
 	return 0;
 }
 
+static volatile size_t memlat_sink; /* the chain's end: its loads are not optimised away */
+
+/* A random cyclic chain through one 8-byte word per 64-byte line of mib MiB: each load
+ * gives the next address, so the loads cannot overlap. Median of 9 rounds. */
+static int
+memlat(int argc, char **argv)
+{
+	size_t lines = (size_t)atoi(argv[2]) * 1024 * 1024 / 64, i, j, p, t, *perm;
+	uint64_t *a, round[9];
+	unsigned r, k, lseed = 7;
+
+	(void)argc;
+	a = calloc(lines, 64);
+	perm = malloc(lines * sizeof(*perm));
+	if (lines < 2 || !a || !perm)
+		return 1;
+	for (i = 0; i < lines; i++)
+		perm[i] = i;
+	for (i = lines - 1; i > 0; i--) {
+		j = (((size_t)rand_r(&lseed) << 16) ^ (size_t)rand_r(&lseed)) % (i + 1);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < lines; i++)
+		a[perm[i] * 8] = perm[(i + 1) % lines] * 8;
+	free(perm);
+	for (r = 0, p = 0; r < 9; r++) {
+		uint64_t t0 = now_ns();
+
+		for (k = 0; k < 200000; k++)
+			p = a[p];
+		samples[r] = (now_ns() - t0) / 200; /* picoseconds per load */
+	}
+	memcpy(round, samples, sizeof(round));
+	qsort(round, 9, sizeof(*round), cmp64);
+	memlat_sink = p;
+	printf("memory_latency_ns %llu.%llu\n", (unsigned long long)round[4] / 1000,
+	       (unsigned long long)round[4] % 1000 / 100);
+	free(a);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -341,6 +387,8 @@ main(int argc, char **argv)
 		return delay(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "rss") == 0)
 		return rss(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "memlat") == 0)
+		return memlat(argc, argv);
 	fprintf(stderr, "usage: see the comment at the top of nss_bench.c\n");
 	return 2;
 }
