@@ -540,6 +540,15 @@ upg(const struct tsr_cache_user *u, struct tsr_cache_group *ret)
 	return 0;
 }
 
+/* The k-th slot a key with buckets b can be in: the slots of b[0], of b[1], then the
+ * stash (k below 2 * BUCKET + its length). Reader and writer search alike. */
+static uint32_t
+candidate(const uint32_t *slots, const uint32_t *stash, const uint32_t b[2], uint32_t k)
+{
+	return k < 2 * BUCKET ? slots[(size_t)b[k / BUCKET] * BUCKET + k % BUCKET]
+	                      : stash[k - 2 * BUCKET];
+}
+
 /* Probing: a key lies in one of its two buckets or in the stash. Buckets fill from their
  * first slot, and a key goes to its second bucket or to the stash only when the buckets
  * before were full: an empty slot ends the search. A slot whose tag matches is confirmed
@@ -566,8 +575,7 @@ probe_next(struct probe *p, uint32_t *ref)
 	uint32_t s, k;
 
 	while ((k = p->k++) < 2 * BUCKET + t->nstash) {
-		s = k < 2 * BUCKET ? t->slots[(size_t)p->b[k / BUCKET] * BUCKET + k % BUCKET]
-		                   : t->stash[k - 2 * BUCKET];
+		s = candidate(t->slots, t->stash, p->b, k);
 		if (s == 0)
 			return false;
 		if ((s & ~t->ref_mask) == p->tag) {
@@ -1166,8 +1174,7 @@ build_has(const struct src *src, int which, const struct build *t, uint32_t i)
 
 	buckets_of(t->h[i], t->buckets, b);
 	for (k = 0; k < 2 * BUCKET + t->nstash; k++) {
-		ref = k < 2 * BUCKET ? t->slots[(size_t)b[k / BUCKET] * BUCKET + k % BUCKET]
-		                     : t->stash[k - 2 * BUCKET];
+		ref = candidate(t->slots, t->stash, b, k);
 		if (ref && t->h[ref - 1] == t->h[i]) {
 			r = same_key(src, which, ref - 1, i);
 			if (r != 0)
