@@ -97,9 +97,11 @@ TSR_MUST_USE int tsr_cache_group_by_name(const struct tsr_cache *c, const char *
                                          struct tsr_cache_group *ret);
 TSR_MUST_USE int tsr_cache_group_by_gid(const struct tsr_cache *c, uint32_t gid,
                                         struct tsr_cache_group *ret);
-/* A hint before tsr_cache_user_by_name() (name) or _by_uid() (name NULL): starts loading
- * the index buckets the lookup will read, so that work done meanwhile (locking, checks) hides
- * part of the memory latency. Never fails, never faults. */
+/* A hint before tsr_cache_user_by_name() (name) or _by_uid() (name NULL): reads the key's
+ * index slots and starts loading the entry of the first one whose tag matches, the one the
+ * lookup will almost always read, so that work done meanwhile (checks of the name and of the
+ * mapping) hides part of that trip to memory. Any string will do as name. Never fails,
+ * never faults. */
 void tsr_cache_prefetch_user(const struct tsr_cache *c, const char *name, uint32_t uid);
 /* The two buckets (docs/cache-format.md, "Indexes") of uid or gid id in a table of buckets
  * buckets: what tests and seed generators need to make keys that share their buckets. */

@@ -524,6 +524,64 @@ TEST(cache_user_entries)
 	ASSERT_ERR(-EINVAL, tsr_cache_write(path, &img, NULL));
 }
 
+/* The reader finds an entry's three strings eight bytes at a time: names, gecos and homes of
+ * every length from 1 to 24 bytes put each NUL at each position of a word, with and without
+ * gids after them, and every string comes back whole; a name that only starts or extends a
+ * stored one is not that user. */
+TEST(cache_entry_strings_at_every_offset)
+{
+	static const uint32_t gids[] = {500000, 500001, 500002};
+	static const char abc[] = "abcdefghijklmnopqrstuvwx";
+	struct tsr_cache_wuser users[72];
+	struct tsr_cache_wimage img = {0};
+	struct tsr_cache_user u;
+	struct tsr_cache *c;
+	char path[512], names[72][32], gecos[72][32], homes[72][32], probe[40];
+	uint32_t i, pos = 0, n = 0;
+
+	for (i = 0; i < 72; i++) {
+		/* (i % 26, i % 24) differs for every i below 312: names all distinct */
+		snprintf(names[i], sizeof(names[i]), "%c%.*s", 'a' + (char)(i % 26), (int)(i % 24),
+		         abc);
+		snprintf(gecos[i], sizeof(gecos[i]), "%.*s", (int)(i * 7 % 25), abc);
+		snprintf(homes[i], sizeof(homes[i]), "/%.*s", (int)(i * 5 % 24), abc);
+		users[i] = (struct tsr_cache_wuser){names[i],   gecos[i],   homes[i],   "/bin/sh",
+		                                    600000 + i, 600000 + i, i % 2 == 0, gids,
+		                                    i % 4,      -1};
+	}
+	img.users = users;
+	img.nusers = 72;
+	snprintf(path, sizeof(path), "%s/offsets.img", harness_tmpdir());
+	ASSERT_OK(tsr_cache_write(path, &img, NULL));
+	ASSERT_OK(tsr_cache_open(path, &c));
+	for (i = 0; i < 72; i++) {
+		ASSERT_OK(tsr_cache_user_by_name(c, names[i], &u));
+		ASSERT_EQ(u.uid, 600000 + i);
+		ASSERT_STREQ(u.name, names[i]);
+		ASSERT_STREQ(u.gecos, gecos[i]);
+		ASSERT_STREQ(u.home, homes[i]);
+		ASSERT_EQ(u.strings_len,
+		          strlen(names[i]) + strlen(gecos[i]) + strlen(homes[i]) + 3);
+		ASSERT_EQ(u.ngroups, i % 4);
+		if (u.ngroups)
+			ASSERT_EQ(u.groups[u.ngroups - 1], 500000 + u.ngroups - 1);
+		snprintf(probe, sizeof(probe), "%.30sq", names[i]);
+		ASSERT_ERR(-ENOENT, tsr_cache_user_by_name(c, probe, &u));
+		if (strlen(names[i]) > 1) {
+			snprintf(probe, sizeof(probe), "%.*s", (int)(strlen(names[i]) - 1) % 31,
+			         names[i]);
+			if (tsr_cache_user_by_name(c, probe, &u) == 0)
+				ASSERT_TRUE(strcmp(u.name, probe) == 0);
+		}
+	}
+	while (tsr_cache_user_next(c, &pos, &u) == 0) {
+		ASSERT_STREQ(u.home, homes[n]);
+		n++;
+	}
+	ASSERT_EQ(n, 72);
+	tsr_cache_free(c);
+}
+
 /* A write that fails part-way (here the file size limit, as a full disk would) returns
  * the error promptly, leaves no temporary file and keeps the old image (RELIABILITY D5). */
 TEST(cache_write_error_keeps_old_image)
