@@ -40,7 +40,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 FORTIFY  := $(if $(filter -O0,$(OPT)),,-D_FORTIFY_SOURCE=2)
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(CFLAGS) $(WARN) $(SAN) $(FORTIFY) -fPIC -fvisibility=hidden \
-              -fstack-protector-strong -Ilib -I/usr/include/iniparser \
+              -fstack-protector-strong -ffunction-sections -fdata-sections -Ilib -I/usr/include/iniparser \
               -DTSR_SYSCONFDIR='"$(SYSCONFDIR)"' -DTSR_STATEDIR='"$(STATEDIR)"' \
               -DTSR_RUNDIR='"$(RUNDIR)"' -DTSR_DATADIR='"$(DATADIR)"' \
               -DTSR_SLAPD_MODULEDIR='"$(SLAPD_MODULEDIR)"' -DTSR_VERSION='"$(VERSION)"'
@@ -106,10 +106,11 @@ $(B)/pam_tessera.so: $(B)/pam_module/pam_tessera.o $(B)/libtessera.a pam_module/
 	$(CC) $(MODULE_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_module/pam_tessera.map -o $@ \
 	    $(B)/pam_module/pam_tessera.o $(B)/libtessera.a $(LIBS) -lpam
 
-# The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash.
+# The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash; and of
+# those only the functions it calls (--gc-sections drops the image writer, among others).
 NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
 $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
-	$(CC) $(MODULE_LDFLAGS) -Wl,--version-script=nss_module/nss_tessera.map \
+	$(CC) $(MODULE_LDFLAGS) -Wl,--gc-sections -Wl,--version-script=nss_module/nss_tessera.map \
 	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)
 
 # ---- slapd password check module (ppolicy pwdCheckModule): lib/pwpolicy on libc alone.
