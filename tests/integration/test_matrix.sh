@@ -346,6 +346,27 @@ OUT=$(tesserad_with_group "$T/group.local" 2>&1)
 OUT=$(tesserad_with_group /etc/group 2>&1)
 [ "$(localgrp | cut -d: -f1,3)" = "localgrp:101700" ] && pass matrix_d8_local_group_gone_served \
 	|| fail matrix_d8_local_group_gone_served "$OUT"
+# ... and a following tesserad sees the local files change by themselves (it looks once a
+# second), with no directory change: the group is hidden as soon as a local one takes its
+# name, and served again once that is deleted. The copy is rewritten in place (cp keeps the
+# inode), so the bind mount shows every version.
+cp "$T/group.local" "$T/group.follow"
+unshare -m --propagation private bash -c 'mount --bind "$1" /etc/group && shift && exec "$@"' \
+	_ "$T/group.follow" "$TSR_BUILD/tesserad" --config "$T/sync.conf" >"$T/d8.log" 2>&1 &
+D8_PID=$!
+BG_PIDS+=("$D8_PID")
+served_localgrp() { [ "$(localgrp | cut -d: -f1,3)" = "localgrp:101700" ]; }
+hidden_localgrp() { grep -q '^state=following' "$T/state/tesserad.status" && ! localgrp; }
+wait_for 10 hidden_localgrp >/dev/null || fail matrix_d8_following_setup "$(cat "$T/d8.log")"
+cp /etc/group "$T/group.follow"
+ms=$(wait_for 5 served_localgrp) && pass matrix_d8_following_local_group_deleted \
+	|| fail matrix_d8_following_local_group_deleted "$(cat "$T/d8.log")"
+echo "# local group deleted -> directory group served: ${ms:-?} ms"
+cp "$T/group.local" "$T/group.follow"
+wait_for 5 hidden_localgrp >/dev/null && grep -q '/etc/passwd or /etc/group changed' "$T/d8.log" \
+	&& pass matrix_d8_following_local_group_added \
+	|| fail matrix_d8_following_local_group_added "$(cat "$T/d8.log")"
+kill "$D8_PID" && wait "$D8_PID"
 
 # -- C11: a bind flood against argon2id hashes (64 MiB each). slapd verifies one hash per
 # worker thread: with olcThreads 4, 12 binds at once all succeed and slapd's peak memory

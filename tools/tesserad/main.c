@@ -212,6 +212,7 @@ main(int argc, char **argv)
 		d.published_at = info.created;
 		d.synced_at = info.synced;
 		d.have_image = true;
+		local_files_since(&d, info.created);
 		tsr_cache_free(img);
 	}
 	if (!d.once && tsr_ident_load(d.state_path, &d.store, &cookie, &cookie_len) == 0) {

@@ -78,6 +78,51 @@ heartbeat(struct daemon *d, bool due)
 	d->heartbeat_ms = now;
 }
 
+static const char *const local_files[2] = {"/etc/passwd", "/etc/group"};
+
+/* The local files as they are now: device, inode, size and change times (an edit in place,
+ * a rename over them, a touch), or the error of stat(). */
+static void
+local_sigs(struct local_sig ret[2])
+{
+	struct stat st;
+	size_t i;
+
+	memset(ret, 0, 2 * sizeof(*ret)); /* padding too: the signatures are compared whole */
+	for (i = 0; i < 2; i++) {
+		if (stat(local_files[i], &st) < 0) {
+			ret[i].err = errno;
+			continue;
+		}
+		ret[i].dev = st.st_dev;
+		ret[i].ino = st.st_ino;
+		ret[i].size = st.st_size;
+		ret[i].mtim = st.st_mtim;
+		ret[i].ctim = st.st_ctim;
+	}
+}
+
+void
+local_files_since(struct daemon *d, int64_t published)
+{
+	size_t i;
+
+	local_sigs(d->local);
+	for (i = 0; i < 2; i++)
+		if (d->local[i].err || d->local[i].mtim.tv_sec >= published ||
+		    d->local[i].ctim.tv_sec >= published)
+			memset(d->local, 0, sizeof(d->local)); /* changed since: publish again */
+}
+
+bool
+local_files_changed(struct daemon *d)
+{
+	struct local_sig now[2];
+
+	local_sigs(now);
+	return memcmp(now, d->local, sizeof(now)) != 0;
+}
+
 static void
 log_errs(int prio, struct tsr_errs *errs)
 {
@@ -100,7 +145,8 @@ publish(struct daemon *d, bool force)
 
 	if (!d->dirty && !force)
 		return 0;
-	r = tsr_ident_local_load("/etc/passwd", "/etc/group", &local);
+	local_sigs(d->local); /* before reading: a change made meanwhile is seen next time */
+	r = tsr_ident_local_load(local_files[0], local_files[1], &local);
 	if (r < 0) {
 		daemon_error(d, "cannot read /etc/passwd or /etc/group: %s", strerror(-r));
 		return r;

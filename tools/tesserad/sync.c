@@ -470,6 +470,10 @@ follow(struct daemon *d, ldap_sync_t *ls, struct session *s)
 	while (!tesserad_stop && !tesserad_resync) {
 		if (!drain(ls, s, &rc))
 			break;
+		if (!d->dirty && local_files_changed(d)) { /* looked at once a second */
+			tsr_log(LOG_INFO, "/etc/passwd or /etc/group changed: publishing again");
+			mark_dirty(d);
+		}
 		now = tsr_now_ms();
 		if (tesserad_accept_loss && d->held)
 			(void)publish(d, true);
@@ -569,7 +573,7 @@ sync_session(struct daemon *d)
 		tsr_log(LOG_INFO, "%s offers no syncrepl: reading everything every %u s",
 		        tsr_ldap_uri(l), d->cfg->sync.refresh_interval);
 		r = poll_refresh(&s, l);
-		if (r == 0 && (d->dirty || !d->have_image))
+		if (r == 0 && (d->dirty || !d->have_image || local_files_changed(d)))
 			r = publish(d, true);
 		if (r == 0)
 			heartbeat(d, false);

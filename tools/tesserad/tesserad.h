@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "cfg.h"
 #include "ident.h"
@@ -46,6 +48,13 @@ struct daemon {
 	unsigned write_failures;
 	uint64_t write_retry_ms; /* no new attempt before (tsr_now_ms) */
 	bool refreshed;          /* this session completed a refresh: the back-off starts over */
+	struct local_sig {       /* /etc/passwd and /etc/group as the last publication read them */
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		struct timespec mtim, ctim;
+		int err;
+	} local[2];
 };
 
 extern volatile sig_atomic_t tesserad_stop, tesserad_resync, tesserad_accept_loss;
@@ -58,6 +67,12 @@ int sync_session(struct daemon *d);
 /* Publish the store if it changed (or force). 0 published or nothing to do, -EDQUOT held
  * back by the mass-loss guard, other negative errno: the old image stays. */
 int publish(struct daemon *d, bool force);
+/* Whether /etc/passwd or /etc/group changed since the last publication read them: a local
+ * name or id hides a directory one, so the image follows the local files too. */
+bool local_files_changed(struct daemon *d);
+/* At start: the image published at that time (Unix seconds) read the local files as they
+ * are now, unless they changed since (then the first chance publishes again). */
+void local_files_since(struct daemon *d, int64_t published);
 /* Save the store and cookie (root-only file). */
 void snapshot(struct daemon *d);
 /* Rewrite the status file (tessera cache status reads it). */
