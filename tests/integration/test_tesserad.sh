@@ -59,7 +59,7 @@ touch "$T/churn"
 	k=0
 	while [ -e "$T/churn" ]; do
 		k=$((k + 1))
-		i=$((RANDOM % N))
+		i=$((RANDOM % 179)) # never h179: the mass-loss check below expects its first gecos
 		set_gecos "h$i" "Hammer $i v$k" gecos
 		sleep 0.15
 	done
