@@ -21,6 +21,40 @@ tsr_account_status(const char *s)
 	return TSR_STATUS_INVALID;
 }
 
+void
+tsr_account_set_validity(struct tsr_account *a, const char *start, const char *end,
+                         const char *shadow_expire)
+{
+	long long days;
+	char *stop = NULL;
+
+	a->valid_from = 0;
+	a->valid_until = 0;
+	if (start && tsr_gentime_parse(start, &a->valid_from) < 0)
+		a->valid_from = INT64_MAX;
+	if (end && (tsr_gentime_parse(end, &a->valid_until) < 0 || a->valid_until <= 0))
+		a->valid_until = 1; /* 0 would read as "no end" */
+	if (!shadow_expire)
+		return;
+	errno = 0;
+	days = strtoll(shadow_expire, &stop, 10);
+	if (!*shadow_expire || *stop || errno || days < -1 || days > INT32_MAX)
+		a->valid_until = 1;
+	else if (days >= 0 && (!a->valid_until || days * 86400 < a->valid_until))
+		a->valid_until = days > 0 ? days * 86400 : 1;
+}
+
+const char *
+tsr_account_validity_value(size_t n, const char *p, size_t len, char buf[TSR_VALIDITY_MAX])
+{
+	buf[0] = '\0';
+	if (n == 1 && len < TSR_VALIDITY_MAX && !memchr(p, '\0', len)) {
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+	}
+	return n ? buf : NULL;
+}
+
 static int
 digits(const char *s, size_t n, int *ret)
 {

@@ -10,6 +10,7 @@
 #define TSR_ACCOUNT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -76,6 +77,17 @@ enum tsr_verdict tsr_account_revoked(const struct tsr_account *a, const char *si
 const char *tsr_account_message(enum tsr_verdict v);
 void tsr_account_clear(struct tsr_account *a);
 
+/* a->valid_from and a->valid_until from pwdStartTime, pwdEndTime and shadowExpire (days
+ * since the epoch; -1 none), each NULL when absent. The earlier of the two ends wins. A
+ * value that does not parse ("" included) fails closed: never valid, or already ended. */
+void tsr_account_set_validity(struct tsr_account *a, const char *start, const char *end,
+                              const char *shadow_expire);
+/* One of those attributes as tsr_account_set_validity() takes it, from its n values (the
+ * first is p, len bytes), copied into buf: NULL when n is 0; "" (fails closed) when there
+ * are several values or the first is too long or holds a NUL byte. */
+#define TSR_VALIDITY_MAX 64
+const char *tsr_account_validity_value(size_t n, const char *p, size_t len,
+                                       char buf[TSR_VALIDITY_MAX]);
 /* Parse tesseraStatus (case-insensitive); unknown values give TSR_STATUS_INVALID. */
 enum tsr_status tsr_account_status(const char *s);
 /* LDAP GeneralizedTime: YYYYMMDDHH[MM[SS[.fff]]] then Z or +hhmm/-hhmm (RFC 4517).

@@ -20,7 +20,7 @@
 
 #define MAGIC         "TSRCACHE"
 #define READ_VERSION  3
-#define WRITE_VERSION 4
+#define WRITE_VERSION 5
 #define HEADER_SIZE   160
 #define ENTRY_HEAD    24 /* fixed part of a user entry */
 #define ENTRY_MIN     32 /* head, three empty strings, padding */
@@ -67,7 +67,7 @@ struct disk_account {
 	uint16_t reserved0;
 	uint32_t role, language, sites;
 	int64_t locked_since;
-	uint64_t reserved1;
+	uint32_t valid_from, valid_until; /* write_version 5; 0 in older images: none */
 };
 _Static_assert(sizeof(struct disk_entry) == ENTRY_HEAD, "entry layout");
 _Static_assert(sizeof(struct disk_group) == GROUP_SIZE, "group layout");
@@ -799,6 +799,14 @@ tsr_cache_group_member(const struct tsr_cache *c, const struct tsr_cache_group *
 	return 0;
 }
 
+uint32_t
+tsr_cache_time32(int64_t t)
+{
+	if (t == 0)
+		return 0;
+	return t < 1 ? 1 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
 int
 tsr_cache_account(const struct tsr_cache *c, const char *name, struct tsr_cache_account *ret)
 {
@@ -823,6 +831,8 @@ tsr_cache_account(const struct tsr_cache *c, const char *name, struct tsr_cache_
 	                                                  : TSR_CACHE_STATUS_UNKNOWN;
 	v.flags = a->flags;
 	v.locked_since = a->locked_since;
+	v.valid_from = a->valid_from;
+	v.valid_until = a->valid_until;
 	v.role = a->role ? str(c, a->role) : NULL;
 	v.language = a->language ? str(c, a->language) : NULL;
 	if ((a->role && !v.role) || (a->language && !v.language))
@@ -1374,6 +1384,8 @@ stream_body(const struct src *src, struct layout *l, struct disk_header *h, stru
 		    .flags = (uint8_t)a->flags,
 		    .sites = (uint32_t)la,
 		    .locked_since = a->locked_since,
+		    .valid_from = a->valid_from,
+		    .valid_until = a->valid_until,
 		};
 
 		r = intern(&l->vocab, a->role, false, &d.role);

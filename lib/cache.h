@@ -67,6 +67,8 @@ struct tsr_cache_account {
 	enum tsr_cache_status status;
 	unsigned flags;       /* enum tsr_cache_account_flags */
 	int64_t locked_since; /* Unix seconds; 0 = locked by an administrator */
+	int64_t valid_from;   /* pwdStartTime, Unix seconds; 0 = none */
+	int64_t valid_until;  /* pwdEndTime or shadowExpire, the earlier; 0 = none */
 	const char *role;     /* NULL: none */
 	const char *language; /* NULL: the client's own */
 	uint32_t nsites;
@@ -152,6 +154,7 @@ struct tsr_cache_waccount {
 	const char *role, *language; /* NULL: none */
 	const char *const *sites;
 	uint32_t nsites;
+	uint32_t valid_from, valid_until; /* tsr_cache_time32() */
 };
 struct tsr_cache_wimage {
 	const struct tsr_cache_wuser *users; /* in enumeration order */
@@ -164,6 +167,9 @@ struct tsr_cache_wimage {
 	int64_t synced;
 	uint32_t session_lifetime, lockout_duration;
 };
+/* A time as an account record holds it: 0 stays 0 (none); any other is clamped to
+ * 1 .. 2^32-1 Unix seconds (an end before 1970 has passed; one after 2106 reads as 2106). */
+uint32_t tsr_cache_time32(int64_t t);
 /* Write img to path atomically (PATH.tmp.PID, fsync, rename, fsync of the directory), mode
  * 0644, then flag the replaced image stale. -EINVAL duplicate names or ids or bad
  * references (nothing written); other negative errno from the file system (the old image

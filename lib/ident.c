@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "ident.h"
 #include "log.h"
 #include "validate.h"
@@ -36,6 +37,9 @@ const char *const tsr_ident_attrs[TSR_A_N] = {
     "pwdLockoutDuration",
     "pwdAccountLockedTime",
     "pwdReset",
+    "pwdStartTime",
+    "pwdEndTime",
+    "shadowExpire",
 };
 
 enum kind { K_USER = 1, K_GROUP, K_NEST, K_TENANT, K_POLICY };
@@ -57,7 +61,14 @@ struct tsr_dent {
 	uint8_t kind, flags, status, mark;
 	uint32_t uid, gid; /* gid: a group's gidNumber or a user's primary gid */
 	int64_t locked_since;
-	uint32_t lifetime, lockout; /* tenant, policy */
+	union {
+		struct {
+			uint32_t lifetime, lockout; /* tenant, policy */
+		};
+		struct {
+			uint32_t valid_from, valid_until; /* tessera user: tsr_cache_time32() */
+		};
+	};
 	uint32_t n_dn, n_memberuid;
 	uint32_t n_sites, reserved;
 	/* uint64_t dn hashes[n_dn], then NUL-terminated strings */
@@ -572,6 +583,16 @@ optional(const struct tsr_ident_in *in, enum tsr_ident_attr a, const char *dn,
 	return s;
 }
 
+/* An account validity attribute for tsr_account_set_validity() (see there). */
+static const char *
+validity_value(const struct tsr_ident_in *in, enum tsr_ident_attr a, char buf[TSR_VALIDITY_MAX])
+{
+	size_t n = in->a[a].n;
+
+	return tsr_account_validity_value(n, n ? in->a[a].v[0].p : NULL, n ? in->a[a].v[0].len : 0,
+	                                  buf);
+}
+
 static int
 parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, const char *dn,
            struct draft *d, struct tsr_errs *errs)
@@ -579,6 +600,8 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 	const char *why = NULL, *what = NULL;
 	char *name = NULL, *gecos = NULL, *home = NULL, *shell = NULL, *s = NULL;
 	char *role = NULL, *lang = NULL;
+	char start[TSR_VALIDITY_MAX], end[TSR_VALIDITY_MAX], expire[TSR_VALIDITY_MAX];
+	struct tsr_account acct = {0};
 	enum tsr_ident_attr ga;
 	size_t i, k;
 	int r = -EINVAL;
@@ -665,6 +688,7 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 	r = -ENOMEM;
 	if (!shell)
 		goto out;
+	d->h.valid_from = d->h.valid_until = 0;
 	if (has_value(in, TSR_A_OBJECTCLASS, "tesseraUser")) {
 		d->h.flags |= F_TESSERA;
 		role = optional(in, TSR_A_ROLE, dn, errs);
@@ -700,6 +724,11 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 				d->h.locked_since = 0; /* unreadable: locked until unlocked */
 			free(s);
 		}
+		tsr_account_set_validity(&acct, validity_value(in, TSR_A_PWD_START, start),
+		                         validity_value(in, TSR_A_PWD_END, end),
+		                         validity_value(in, TSR_A_SHADOW_EXPIRE, expire));
+		d->h.valid_from = tsr_cache_time32(acct.valid_from);
+		d->h.valid_until = tsr_cache_time32(acct.valid_until);
 	}
 	r = draft_str(d, name);
 	if (r == 0)
@@ -1285,6 +1314,8 @@ account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
 	    .status = (enum tsr_cache_status)u->status,
 	    .flags = m->acct_flags[k],
 	    .locked_since = u->locked_since,
+	    .valid_from = u->valid_from,
+	    .valid_until = u->valid_until,
 	    .role = *role ? role : NULL,
 	    .language = *lang ? lang : NULL,
 	    .sites = m->sites + m->acct_sites[k],
@@ -1569,6 +1600,9 @@ out:
 /* ---- snapshot ---- */
 
 #define STATE_MAGIC "TSRSTATE"
+/* 2: a tessera user's entry holds its validity dates. Another version is not loaded, so
+ * tesserad refreshes everything, and publishes the dates, after an upgrade. */
+#define STATE_VERSION 2
 
 /* The snapshot is streamed through stdio (never a copy of the store in memory), its
  * checksum computed on the way. */
@@ -1603,7 +1637,7 @@ tsr_ident_save(const struct tsr_ident_store *s, const void *cookie, size_t cooki
 {
 	struct state_io io = {.sum = 0xcbf29ce484222325ull};
 	uint64_t n = s->n, sum;
-	uint32_t clen = (uint32_t)cookie_len, version = 1;
+	uint32_t clen = (uint32_t)cookie_len, version = STATE_VERSION;
 	char *tmp = NULL;
 	size_t i;
 	int fd, r;
@@ -1689,7 +1723,7 @@ tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie
 	/* bytes left before the checksum */
 	left = (uint64_t)st.st_size - 8;
 	if (!state_get(&io, magic, 8) || memcmp(magic, STATE_MAGIC, 8) != 0 ||
-	    !state_get(&io, &version, 4) || !state_get(&io, &clen, 4) || version != 1 ||
+	    !state_get(&io, &version, 4) || !state_get(&io, &clen, 4) || version != STATE_VERSION ||
 	    16 + (uint64_t)clen + 8 > left)
 		goto out;
 	r = -ENOMEM;

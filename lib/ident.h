@@ -44,6 +44,9 @@ enum tsr_ident_attr {
 	TSR_A_LOCKOUT_DURATION,
 	TSR_A_LOCKED_TIME,
 	TSR_A_PWDRESET,
+	TSR_A_PWD_START, /* account validity: pwdStartTime, pwdEndTime, shadowExpire */
+	TSR_A_PWD_END,
+	TSR_A_SHADOW_EXPIRE,
 	TSR_A_N
 };
 extern const char *const tsr_ident_attrs[TSR_A_N];

@@ -50,6 +50,19 @@ time_value(LDAP *ld, LDAPMessage *e, const char *attr, int64_t bad)
 	return t;
 }
 
+/* An account validity attribute for tsr_account_set_validity() (see there). */
+static const char *
+validity_value(LDAP *ld, LDAPMessage *e, const char *attr, char buf[TSR_VALIDITY_MAX])
+{
+	struct berval **v = ldap_get_values_len(ld, e, attr);
+	int n = v ? ldap_count_values_len(v) : 0;
+	const char *s = tsr_account_validity_value(
+	    (size_t)(n > 0 ? n : 0), n > 0 ? v[0]->bv_val : NULL, n > 0 ? v[0]->bv_len : 0, buf);
+
+	ldap_value_free_len(v);
+	return s;
+}
+
 /* ---- the user ---- */
 
 struct find_ctx {
@@ -64,8 +77,7 @@ fill_account(LDAP *ld, LDAPMessage *e, struct tsr_login_user *u)
 {
 	struct tsr_account *a = &u->acct;
 	struct berval **v;
-	char *s;
-	long long days;
+	char *s, start[TSR_VALIDITY_MAX], end[TSR_VALIDITY_MAX], expire[TSR_VALIDITY_MAX];
 	int n, i;
 
 	s = value(ld, e, "tesseraStatus", NULL);
@@ -77,21 +89,11 @@ fill_account(LDAP *ld, LDAPMessage *e, struct tsr_login_user *u)
 	free(s);
 	a->must_change = is_true(ld, e, "pwdReset");
 	a->changed_at = time_value(ld, e, "pwdChangedTime", 1); /* garbage: long expired */
-	a->valid_from = time_value(ld, e, "pwdStartTime", INT64_MAX);
-	a->valid_until = time_value(ld, e, "pwdEndTime", 1);
+	tsr_account_set_validity(a, validity_value(ld, e, "pwdStartTime", start),
+	                         validity_value(ld, e, "pwdEndTime", end),
+	                         validity_value(ld, e, "shadowExpire", expire));
 	free(value(ld, e, "pwdGraceUseTime", &n));
 	a->grace_used = (uint32_t)n;
-	s = value(ld, e, "shadowExpire", NULL);
-	if (s) {
-		char *end = NULL;
-
-		days = strtoll(s, &end, 10);
-		if (!*s || *end || days < -1 || days > INT32_MAX)
-			a->valid_until = 1;
-		else if (days >= 0 && (!a->valid_until || days * 86400 < a->valid_until))
-			a->valid_until = days > 0 ? days * 86400 : 1;
-		free(s);
-	}
 	v = ldap_get_values_len(ld, e, "tesseraSiteName");
 	n = v ? ldap_count_values_len(v) : 0;
 	a->sites = calloc((size_t)n + 1, sizeof(char *));

@@ -46,6 +46,8 @@ tsr_offline_user(const struct tsr_cache *c, const char *name, struct tsr_offline
 		u.acct.locked_forever = a.locked_since == 0;
 		u.acct.locked_at = a.locked_since;
 	}
+	u.acct.valid_from = a.valid_from;
+	u.acct.valid_until = a.valid_until;
 	u.acct.must_change = (a.flags & TSR_ACCOUNT_MUST_CHANGE) != 0;
 	u.acct.sites_all = (a.flags & TSR_ACCOUNT_SITES_ALL) != 0;
 	u.stay_logged_in = (a.flags & TSR_ACCOUNT_STAY_LOGGED_IN) != 0;

@@ -69,9 +69,18 @@ main(int argc, char **argv)
 	                                     "member",
 	                                     "de",
 	                                     sites,
-	                                     3};
-	acc[1] = (struct tsr_cache_waccount){
-	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 1700000000, NULL, NULL, NULL, 0};
+	                                     3,
+	                                     0,
+	                                     0};
+	acc[1] = (struct tsr_cache_waccount){TSR_CACHE_STATUS_INACTIVE,
+	                                     TSR_ACCOUNT_LOCKED,
+	                                     1700000000,
+	                                     NULL,
+	                                     NULL,
+	                                     NULL,
+	                                     0,
+	                                     1600000000,
+	                                     1800000000};
 	img = (struct tsr_cache_wimage){users, 2, groups, 2, acc, 2, 7, 1700000000, 43200, 900};
 	r |= emit(argv[1], "two-users", &img, 1, -1);
 	r |= emit(argv[1], "two-users-raw", &img, 0, -1);

@@ -1,9 +1,10 @@
 # Integration: pam_tessera with no directory server answering decides from tesserad's cache
-# image (RELIABILITY D1, D7; B7, B8, B10 offline). Deactivated, locked, out-of-site and
-# must-change users are refused from an image of any age; an image older than [offline]
-# max_age lets nobody in; without an image nothing is decided; auth stays unavailable (no
-# cached credentials); the session takes lifetime, stay-logged-in and language from the image;
-# tesserad renews the image's age while it follows the directory.
+# image (RELIABILITY D1, D7; B7, B8, B10 offline). Deactivated, locked, out-of-site,
+# must-change and expired (pwdStartTime, pwdEndTime, shadowExpire) users are refused from an
+# image of any age; an image older than [offline] max_age lets nobody in; without an image
+# nothing is decided; auth stays unavailable (no cached credentials); the session takes
+# lifetime, stay-logged-in and language from the image; tesserad renews the image's age
+# while it follows the directory.
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 tsr_server_start
@@ -28,6 +29,11 @@ TSR_USER_STATUS=invited tsr_user eva 'Temp-pass-4831' "pwdReset: TRUE"
 TSR_USER_SITE=paris tsr_user fay "$PW"
 TSR_USER_SITE=paris TSR_USER_ROLE=tenant-admin tsr_user gil "$PW" "tesseraStayLoggedIn: TRUE" \
 	"preferredLanguage: de"
+# account validity: ended (pwdEndTime, shadowExpire), not begun (pwdStartTime), ends later
+tsr_user hui "$PW" "pwdEndTime: 20200101000000Z"
+tsr_user ivo "$PW" "objectClass: shadowAccount" "shadowExpire: 1"
+tsr_user jan "$PW" "pwdStartTime: $(date -u -d '+1 day' +%Y%m%d%H%M%SZ)"
+tsr_user kit "$PW" "pwdEndTime: $(date -u -d '+1 day' +%Y%m%d%H%M%SZ)"
 "$TSR_BUILD/tesserad" --config "$HOST_CONF" --once >"$T/once.log" 2>&1 \
 	&& pass offline_image_published || fail offline_image_published "$(cat "$T/once.log")"
 IMG=$T/state/cache.img
@@ -56,6 +62,18 @@ has offline_must_change_says "You are required to change your password"
 expect_pam offline_other_site PAM_PERM_DENIED off fay acct
 has offline_other_site_says "no access to this host's site"
 expect_pam offline_sites_all_role PAM_SUCCESS off gil acct
+expect_pam offline_end_time_passed PAM_ACCT_EXPIRED off hui acct
+has offline_end_time_says "Your account is not valid at this time"
+expect_pam offline_shadow_expired PAM_ACCT_EXPIRED off ivo acct
+expect_pam offline_start_time_ahead PAM_ACCT_EXPIRED off jan acct
+expect_pam offline_end_time_ahead PAM_SUCCESS off kit acct
+expect_pam online_end_time_passed PAM_ACCT_EXPIRED login hui acct
+expect_pam online_start_time_ahead PAM_ACCT_EXPIRED login jan acct
+expect_rc 0 offline_cache_show_validity "$TESSERA" --config "$HOST_CONF" cache show ivo
+expect_out offline_cache_show_validity_line '^valid +until 1970-01-02 00:00:00 UTC$'
+"$TESSERA" --config "$HOST_CONF" --json cache show hui | python3 -c \
+	'import json,sys; a=json.load(sys.stdin)["user"]["account"]; assert a["valid_from"] is None and a["valid_until"]==1577836800, a' \
+	&& pass offline_cache_show_validity_json || fail offline_cache_show_validity_json
 expect_pam offline_unknown_user PAM_USER_UNKNOWN off zed acct
 for name in '*' 'ann)(uid=*' ANN ../x root; do
 	expect_pam "offline_name_${name//[^a-zA-Z]/_}" PAM_USER_UNKNOWN off "$name" acct

@@ -74,6 +74,46 @@ TEST(account_validity_window)
 	ASSERT_EQ(decide(&a, &p, NULL, &d), TSR_ACCT_EXPIRED);
 }
 
+/* pwdStartTime, pwdEndTime and shadowExpire as the directory gives them; what does not
+ * parse fails closed. */
+TEST(account_validity_from_attributes)
+{
+	static const char *const bad[] = {"", "x", "12x", "-2", "99999999999", "5 ", "0x10"};
+	struct tsr_account a = {0};
+	char buf[TSR_VALIDITY_MAX];
+
+	tsr_account_set_validity(&a, NULL, NULL, NULL);
+	ASSERT_TRUE(a.valid_from == 0 && a.valid_until == 0);
+	tsr_account_set_validity(&a, "20200913122640Z", "20330518033320Z", NULL);
+	ASSERT_TRUE(a.valid_from == 1600000000 && a.valid_until == 2000000000);
+	tsr_account_set_validity(&a, NULL, "20330518033320Z", "20000"); /* the earlier end */
+	ASSERT_EQ(a.valid_until, 20000 * 86400);
+	tsr_account_set_validity(&a, NULL, "20200913122640Z", "20000");
+	ASSERT_EQ(a.valid_until, 1600000000);
+	tsr_account_set_validity(&a, NULL, NULL, "-1"); /* shadow's "never" */
+	ASSERT_EQ(a.valid_until, 0);
+	tsr_account_set_validity(&a, NULL, NULL, "0");
+	ASSERT_EQ(a.valid_until, 1);
+	tsr_account_set_validity(&a, NULL, "19700101000000Z", NULL); /* not "none" */
+	ASSERT_EQ(a.valid_until, 1);
+	tsr_account_set_validity(&a, "", "", NULL);
+	ASSERT_TRUE(a.valid_from == INT64_MAX && a.valid_until == 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tsr_account_set_validity(&a, NULL, NULL, bad[i]);
+		ASSERT_EQ(a.valid_until, 1);
+	}
+	/* several values, NUL bytes and overlong values reach it as "" */
+	ASSERT_TRUE(tsr_account_validity_value(0, NULL, 0, buf) == NULL);
+	ASSERT_STREQ(tsr_account_validity_value(1, "20000", 5, buf), "20000");
+	ASSERT_STREQ(tsr_account_validity_value(2, "20000", 5, buf), "");
+	ASSERT_STREQ(tsr_account_validity_value(1, "200\0000", 6, buf), "");
+	ASSERT_STREQ(tsr_account_validity_value(1,
+	                                        "2000000000000000000000000000000000000000000000"
+	                                        "000000000000000000000Z",
+	                                        67, buf),
+	             "");
+}
+
 TEST(account_sites)
 {
 	char *sites[] = {(char *)"Berlin", (char *)"paris", NULL};

@@ -45,7 +45,9 @@ sample(struct tsr_cache_wimage *img)
 	                                          "member",
 	                                          "de",
 	                                          alice_sites,
-	                                          2};
+	                                          2,
+	                                          1600000000,
+	                                          UINT32_MAX};
 	*img =
 	    (struct tsr_cache_wimage){users, 2, groups, 2, accounts, 1, 7, 1700000000, 43200, 900};
 }
@@ -139,11 +141,24 @@ TEST(cache_account_for_pam)
 	ASSERT_STREQ(a.role, "member");
 	ASSERT_STREQ(a.language, "de");
 	ASSERT_EQ(a.nsites, 2);
+	ASSERT_EQ(a.valid_from, 1600000000);
+	ASSERT_EQ(a.valid_until, UINT32_MAX);
 	ASSERT_OK(tsr_cache_account_site(c, &a, 1, &s));
 	ASSERT_STREQ(s, "paris");
 	ASSERT_ERR(-ENOENT, tsr_cache_account(c, "bob", &a));
 	ASSERT_ERR(-ENOENT, tsr_cache_account(c, "nobody", &a));
 	tsr_cache_free(c);
+}
+
+/* Account times as records hold them: none stays none, the rest clamps to 32 bits. */
+TEST(cache_time32)
+{
+	ASSERT_EQ(tsr_cache_time32(0), 0);
+	ASSERT_EQ(tsr_cache_time32(1700000000), 1700000000);
+	ASSERT_EQ(tsr_cache_time32(-86400), 1); /* before 1970: has passed, never "none" */
+	ASSERT_EQ(tsr_cache_time32(INT64_MIN), 1);
+	ASSERT_EQ(tsr_cache_time32((int64_t)UINT32_MAX + 1), UINT32_MAX);
+	ASSERT_EQ(tsr_cache_time32(INT64_MAX), UINT32_MAX);
 }
 
 static void

@@ -246,13 +246,15 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
 	              TUSER("alice", 100001,
 	                    "tesseraRoleName: Member\ntesseraStatus: active\ntesseraSiteName: "
-	                    "berlin\npwdReset: TRUE\npreferredLanguage: de\n"),
+	                    "berlin\npwdReset: TRUE\npreferredLanguage: de\n"
+	                    "pwdStartTime: 20200913122640Z\npwdEndTime: 20330518033320Z\n"
+	                    "shadowExpire: 20000\n"),
 	              &errs),
 	          1);
 	ASSERT_EQ(put(s, 2, "uid=bob,ou=people," BASE,
 	              TUSER("bob", 100002,
 	                    "tesseraRoleName: tenant-admin\ntesseraStatus: inactive\n"
-	                    "pwdAccountLockedTime: 000001010000Z\n"),
+	                    "pwdAccountLockedTime: 000001010000Z\npwdEndTime: soon\n"),
 	              &errs),
 	          1);
 	ASSERT_EQ(put(s, 3, "uid=carol,ou=people," BASE, USER("carol", 100003), &errs), 1);
@@ -308,6 +310,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_STREQ(a->language, "de");
 	ASSERT_EQ(a->nsites, 1);
 	ASSERT_STREQ(a->sites[0], "berlin");
+	ASSERT_EQ(a->valid_from, 1600000000);
+	ASSERT_EQ(a->valid_until, 20000u * 86400); /* shadowExpire, before pwdEndTime */
 	u = wuser(&r, "bob");
 	tsr_ident_account(&r, (uint32_t)u->account, &acct);
 	a = &acct;
@@ -315,6 +319,8 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_LOCKED);
 	ASSERT_TRUE(a->flags & TSR_ACCOUNT_SITES_ALL);
 	ASSERT_EQ(a->locked_since, 0);
+	ASSERT_EQ(a->valid_from, 0);
+	ASSERT_EQ(a->valid_until, 1); /* a pwdEndTime that does not parse has passed */
 	ASSERT_EQ(wuser(&r, "carol")->account, -1);
 	tsr_ident_result_free(&r);
 	tsr_errs_clear(&errs);
@@ -340,6 +346,28 @@ TEST(ident_unchanged_entries_are_not_changes)
 	ASSERT_EQ(tsr_ident_delete(s, uuid), 0);
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);
+}
+
+/* Set the snapshot at path to version v and make its checksum (FNV-1a 64 of all bytes
+ * before it) right again. */
+static void
+resum_state(const char *path, uint32_t v)
+{
+	static unsigned char buf[1 << 20];
+	uint64_t h = 0xcbf29ce484222325ull;
+	FILE *f = fopen(path, "r+");
+	size_t n, i;
+
+	ASSERT_TRUE(f != NULL);
+	n = fread(buf, 1, sizeof(buf), f);
+	ASSERT_TRUE(n > 16 && n < sizeof(buf));
+	memcpy(buf + 8, &v, 4);
+	for (i = 0; i < n - 8; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ull;
+	memcpy(buf + n - 8, &h, 8);
+	rewind(f);
+	ASSERT_EQ(fwrite(buf, 1, n, f), n);
+	fclose(f);
 }
 
 TEST(ident_mark_and_sweep_and_snapshot)
@@ -382,6 +410,14 @@ TEST(ident_mark_and_sweep_and_snapshot)
 	ASSERT_EQ(tsr_ident_mark(t, keep), 1);
 	ASSERT_EQ(tsr_ident_sweep(t), 3001);
 	ASSERT_EQ(tsr_ident_count(t), 1);
+	tsr_ident_store_free(t);
+	/* one of another version (its checksum right) is refused: tesserad then refreshes */
+	ASSERT_OK(tsr_ident_save(s, "rid=000,csn=1", 13, path));
+	resum_state(path, 1);
+	ASSERT_ERR(-EBADMSG, tsr_ident_load(path, &t, &cookie, &len));
+	resum_state(path, 2);
+	ASSERT_OK(tsr_ident_load(path, &t, &cookie, &len)); /* the rewrite itself is right */
+	free(cookie);
 	tsr_ident_store_free(t);
 	/* a damaged snapshot is refused, not half-loaded */
 	FILE *f = fopen(path, "r+");

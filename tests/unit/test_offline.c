@@ -14,8 +14,9 @@ static const char *const berlin[] = {"berlin"};
 static const char *const paris[] = {"paris"};
 
 /* One image with a user for every case: the index in users[] is the case. */
-enum { ANN, BEN, CID, DOT, EVA, FAY, GIL, HAL, N_USERS };
-static const char *const names[N_USERS] = {"ann", "ben", "cid", "dot", "eva", "fay", "gil", "hal"};
+enum { ANN, BEN, CID, DOT, EVA, FAY, GIL, IDA, JON, HAL, N_USERS };
+static const char *const names[N_USERS] = {"ann", "ben", "cid", "dot", "eva",
+                                           "fay", "gil", "ida", "jon", "hal"};
 
 static const char *
 image(uint32_t lockout_duration, uint32_t lifetime)
@@ -32,19 +33,20 @@ image(uint32_t lockout_duration, uint32_t lifetime)
 		    100,      false, NULL,      0,         i == HAL ? -1 : i};
 	/* ann active at berlin, ben deactivated, cid locked by an administrator, dot locked
 	 * after failures (10 s ago), eva must change, fay at paris only, gil at paris with a
-	 * sites.all role, stay logged in, language de; hal a plain RFC 2307 account */
-	accounts[ANN] =
-	    (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1};
+	 * sites.all role, stay logged in, language de; ida valid until NOW (pwdEndTime or
+	 * shadowExpire), jon from NOW + 60 (pwdStartTime); hal a plain RFC 2307 account */
+	accounts[ANN] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, 0, 0};
 	accounts[BEN] = (struct tsr_cache_waccount){
-	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 0, "member", NULL, berlin, 1};
+	    TSR_CACHE_STATUS_INACTIVE, TSR_ACCOUNT_LOCKED, 0, "member", NULL, berlin, 1, 0, 0};
 	accounts[CID] = (struct tsr_cache_waccount){
-	    TSR_CACHE_STATUS_ACTIVE, TSR_ACCOUNT_LOCKED, 0, "member", NULL, berlin, 1};
+	    TSR_CACHE_STATUS_ACTIVE, TSR_ACCOUNT_LOCKED, 0, "member", NULL, berlin, 1, 0, 0};
 	accounts[DOT] = (struct tsr_cache_waccount){
-	    TSR_CACHE_STATUS_ACTIVE, TSR_ACCOUNT_LOCKED, NOW - 10, "member", NULL, berlin, 1};
+	    TSR_CACHE_STATUS_ACTIVE, TSR_ACCOUNT_LOCKED, NOW - 10, "member", NULL, berlin, 1, 0, 0};
 	accounts[EVA] = (struct tsr_cache_waccount){
-	    TSR_CACHE_STATUS_INVITED, TSR_ACCOUNT_MUST_CHANGE, 0, "member", NULL, berlin, 1};
-	accounts[FAY] =
-	    (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, paris, 1};
+	    TSR_CACHE_STATUS_INVITED, TSR_ACCOUNT_MUST_CHANGE, 0, "member", NULL, berlin, 1, 0, 0};
+	accounts[FAY] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, paris, 1, 0, 0};
 	accounts[GIL] =
 	    (struct tsr_cache_waccount){TSR_CACHE_STATUS_ACTIVE,
 	                                TSR_ACCOUNT_SITES_ALL | TSR_ACCOUNT_STAY_LOGGED_IN,
@@ -52,7 +54,13 @@ image(uint32_t lockout_duration, uint32_t lifetime)
 	                                "tenant-admin",
 	                                "de",
 	                                paris,
-	                                1};
+	                                1,
+	                                0,
+	                                0};
+	accounts[IDA] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, 0, NOW};
+	accounts[JON] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, NOW + 60, 0};
 	img = (struct tsr_cache_wimage){users,       N_USERS, NULL, 0,        accounts,
 	                                N_USERS - 1, 1,       NOW,  lifetime, lockout_duration};
 	snprintf(path, sizeof(path), "%s/cache.img", harness_tmpdir());
@@ -86,6 +94,10 @@ TEST(offline_decisions)
 	ASSERT_EQ(verdict(c, "eva", NOW), TSR_ACCT_MUST_CHANGE);
 	ASSERT_EQ(verdict(c, "fay", NOW), TSR_ACCT_NO_SITE);
 	ASSERT_EQ(verdict(c, "gil", NOW), TSR_ACCT_OK);
+	ASSERT_EQ(verdict(c, "ida", NOW - 1), TSR_ACCT_OK);
+	ASSERT_EQ(verdict(c, "ida", NOW), TSR_ACCT_EXPIRED); /* validity ended */
+	ASSERT_EQ(verdict(c, "jon", NOW), TSR_ACCT_EXPIRED); /* not valid yet */
+	ASSERT_EQ(verdict(c, "jon", NOW + 60), TSR_ACCT_OK);
 	ASSERT_EQ(verdict(c, "hal", NOW), TSR_ACCT_NO_SITE); /* no sites, like online */
 	ASSERT_ERR(-ENOENT, tsr_offline_user(c, "zed", &u));
 	ASSERT_OK(tsr_offline_user(c, "gil", &u));

@@ -24,21 +24,28 @@ cache_help(void)
 	return EXIT_DONE;
 }
 
+/* t (Unix seconds) as "YYYY-MM-DD HH:MM:SS UTC" in buf. */
+static const char *
+utc(int64_t t, char buf[64])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, 64, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return buf;
+}
+
 static void
 when(const char *key, int64_t t)
 {
 	char buf[64];
-	struct tm tm;
-	time_t tt = (time_t)t;
-	long long ago = (long long)(time(NULL) - tt);
 
 	if (t <= 0) {
 		printf("%-12s never\n", key);
 		return;
 	}
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("%-12s %s (%lld s ago)\n", key, buf, ago);
+	printf("%-12s %s (%lld s ago)\n", key, utc(t, buf), (long long)(time(NULL) - t));
 }
 
 static int
@@ -256,6 +263,7 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 	struct tsr_cache_account a;
 	static const char *const status[] = {"unknown (logins refused)", "invited", "active",
 	                                     "inactive"};
+	char buf[64];
 	const char *s;
 	uint32_t i;
 
@@ -277,6 +285,12 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 		printf("%-12s yes, by an administrator\n", "locked");
 	else
 		when("locked", a.locked_since);
+	printf("%-12s", "valid");
+	if (a.valid_from)
+		printf(" from %s", utc(a.valid_from, buf));
+	if (a.valid_until)
+		printf(" until %s", utc(a.valid_until, buf));
+	printf("%s\n", a.valid_from || a.valid_until ? "" : " always");
 	printf("%-12s %s\n", "must change", a.flags & TSR_ACCOUNT_MUST_CHANGE ? "yes" : "no");
 	printf("%-12s %s%s%s\n", "role", a.role ? a.role : "(none)",
 	       a.role && !(a.flags & TSR_ACCOUNT_ROLE_KNOWN) ? " (no such role)" : "",
@@ -336,6 +350,8 @@ user_json_cache(struct jw *j, const struct tsr_cache *c, const struct tsr_cache_
 	jw_str(j, "status", status[a.status]);
 	jw_bool(j, "locked", a.flags & TSR_ACCOUNT_LOCKED);
 	jw_time(j, "locked_since", a.flags & TSR_ACCOUNT_LOCKED ? a.locked_since : 0);
+	jw_time(j, "valid_from", a.valid_from);
+	jw_time(j, "valid_until", a.valid_until);
 	jw_bool(j, "must_change", a.flags & TSR_ACCOUNT_MUST_CHANGE);
 	jw_str(j, "role", a.role);
 	jw_bool(j, "role_known", a.flags & TSR_ACCOUNT_ROLE_KNOWN);
