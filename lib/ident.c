@@ -256,67 +256,6 @@ id_in_range(const struct tsr_ident_rules *r, uint32_t id)
 	return id >= r->min_id && id <= r->max_id;
 }
 
-int
-tsr_ident_parse_time(const char *s, int64_t *ret)
-{
-	int f[6] = {0, 0, 0, 0, 0, 0}, i, n = 0, off = 0;
-	const char *p = s;
-	struct tm tm = {0};
-	time_t t;
-
-	for (i = 0; i < 6; i++) {
-		int width = i == 0 ? 4 : 2, k;
-
-		if (!(p[0] >= '0' && p[0] <= '9')) {
-			if (i < 4)
-				return -EINVAL;
-			break;
-		}
-		for (k = 0; k < width; k++) {
-			if (p[k] < '0' || p[k] > '9')
-				return -EINVAL;
-			f[i] = f[i] * 10 + (p[k] - '0');
-		}
-		p += width;
-		n++;
-	}
-	if (*p == '.' || *p == ',') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
-
-		if (strlen(p) != 5 || sscanf(p + 1, "%2d%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
-			return -EINVAL;
-		off = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
-		p += 5;
-	} else {
-		return -EINVAL;
-	}
-	if (*p || n < 4 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
-	    f[4] > 59 || f[5] > 60)
-		return -EINVAL;
-	if (f[0] == 0) { /* 000001010000Z: "since the beginning of time" (admin lock) */
-		*ret = 0;
-		return 0;
-	}
-	tm.tm_year = f[0] - 1900;
-	tm.tm_mon = f[1] - 1;
-	tm.tm_mday = f[2];
-	tm.tm_hour = f[3];
-	tm.tm_min = f[4];
-	tm.tm_sec = f[5];
-	t = timegm(&tm);
-	*ret = (int64_t)t - off;
-	return 0;
-}
-
 /* ---- the store ---- */
 
 int
@@ -720,8 +659,10 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 		if (in->a[TSR_A_LOCKED_TIME].n) {
 			d->h.flags |= F_LOCKED;
 			s = value_str(&in->a[TSR_A_LOCKED_TIME].v[0], &why);
-			if (!s || tsr_ident_parse_time(s, &d->h.locked_since) < 0)
-				d->h.locked_since = 0; /* unreadable: locked until unlocked */
+			/* 000001010000Z (before 1970) and the unreadable: locked until unlocked */
+			if (!s || tsr_gentime_parse(s, &d->h.locked_since) < 0 ||
+			    d->h.locked_since < 0)
+				d->h.locked_since = 0;
 			free(s);
 		}
 		tsr_account_set_validity(&acct, validity_value(in, TSR_A_PWD_START, start),

@@ -129,7 +129,4 @@ TSR_MUST_USE int tsr_ident_save(const struct tsr_ident_store *s, const void *coo
 TSR_MUST_USE int tsr_ident_load(const char *path, struct tsr_ident_store **ret, char **ret_cookie,
                                 size_t *ret_cookie_len);
 
-/* GeneralizedTime (YYYYMMDDHH[MM[SS]][.frac](Z|+hhmm|-hhmm)) to Unix seconds. */
-TSR_MUST_USE int tsr_ident_parse_time(const char *s, int64_t *ret);
-
 #endif

@@ -429,19 +429,50 @@ TEST(ident_mark_and_sweep_and_snapshot)
 	tsr_ident_store_free(s);
 }
 
+/* pwdAccountLockedTime as tesserad reads it (lib/account's GeneralizedTime parser): a real
+ * time in any zone; "000001010000Z", and anything that does not parse, lock until an
+ * administrator unlocks (0). */
 TEST(ident_generalized_time)
 {
-	int64_t t;
+	static const struct {
+		const char *name, *stamp;
+		int64_t want;
+	} cases[] = {
+	    {"t1", "20261123010957Z", 1795396197},
+	    {"t2", "20261123011002.909245Z", 1795396202},
+	    {"t3", "20261123021002+0100", 1795396202},
+	    {"t4", "000001010000Z", 0},
+	    {"t5", "garbage", 0},
+	    {"t6", "20261123010957", 0},  /* no zone */
+	    {"t7", "20261323010957Z", 0}, /* month 13 */
+	};
+	struct tsr_ident_store *s;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	struct tsr_cache_waccount acct;
+	const struct tsr_cache_wuser *u;
+	char spec[512];
+	size_t i;
 
-	ASSERT_OK(tsr_ident_parse_time("20261123010957Z", &t));
-	ASSERT_EQ(t, 1795396197);
-	ASSERT_OK(tsr_ident_parse_time("20261123011002.909245Z", &t));
-	ASSERT_EQ(t, 1795396202);
-	ASSERT_OK(tsr_ident_parse_time("20261123021002+0100", &t));
-	ASSERT_EQ(t, 1795396202);
-	ASSERT_OK(tsr_ident_parse_time("000001010000Z", &t));
-	ASSERT_EQ(t, 0);
-	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("garbage", &t));
-	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("20261123010957", &t));
-	ASSERT_ERR(-EINVAL, tsr_ident_parse_time("20261323010957Z", &t));
+	ASSERT_OK(tsr_ident_store_new(&s));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(spec, sizeof(spec),
+		         "objectClass: posixAccount\nobjectClass: tesseraUser\nuid: %s\n"
+		         "uidNumber: %d\ngidNumber: %d\ncn: %s\ntesseraStatus: active\n"
+		         "pwdAccountLockedTime: %s\n",
+		         cases[i].name, 100001 + (int)i, 100001 + (int)i, cases[i].name,
+		         cases[i].stamp);
+		ASSERT_EQ(put(s, (int)i + 1, "uid=t,ou=people," BASE, spec, &errs), 1);
+	}
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		u = wuser(&r, cases[i].name);
+		ASSERT_TRUE(u && u->account >= 0);
+		tsr_ident_account(&r, (uint32_t)u->account, &acct);
+		ASSERT_TRUE(acct.flags & TSR_ACCOUNT_LOCKED);
+		ASSERT_EQ(acct.locked_since, cases[i].want);
+	}
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
 }
