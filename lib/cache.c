@@ -827,8 +827,8 @@ tsr_cache_account(const struct tsr_cache *c, const char *name, struct tsr_cache_
 	    (off - h->accounts_off) / ACCOUNT_SIZE >= h->n_accounts)
 		return -EBADMSG;
 	a = (const struct disk_account *)(c->base + off);
-	v.status = a->status <= TSR_CACHE_STATUS_INACTIVE ? (enum tsr_cache_status)a->status
-	                                                  : TSR_CACHE_STATUS_UNKNOWN;
+	v.status = a->status <= TSR_CACHE_STATUS_PLAIN ? (enum tsr_cache_status)a->status
+	                                               : TSR_CACHE_STATUS_UNKNOWN;
 	v.flags = a->flags;
 	v.locked_since = a->locked_since;
 	v.valid_from = a->valid_from;

@@ -52,6 +52,7 @@ enum tsr_cache_status {
 	TSR_CACHE_STATUS_INVITED = 1,
 	TSR_CACHE_STATUS_ACTIVE = 2,
 	TSR_CACHE_STATUS_INACTIVE = 3,
+	TSR_CACHE_STATUS_PLAIN = 4, /* no tesseraStatus: a plain RFC 2307 account */
 };
 
 enum tsr_cache_account_flags {

@@ -627,7 +627,24 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 	r = -ENOMEM;
 	if (!shell)
 		goto out;
-	d->h.valid_from = d->h.valid_until = 0;
+	/* What PAM decides on for every account (ppolicy and shadow apply to plain RFC 2307
+	 * accounts as well): a forced change, a lock, validity dates. */
+	if (has_value(in, TSR_A_PWDRESET, "TRUE"))
+		d->h.flags |= F_RESET;
+	if (in->a[TSR_A_LOCKED_TIME].n) {
+		d->h.flags |= F_LOCKED;
+		s = value_str(&in->a[TSR_A_LOCKED_TIME].v[0], &why);
+		/* 000001010000Z (before 1970) and the unreadable: locked until unlocked */
+		if (!s || tsr_gentime_parse(s, &d->h.locked_since) < 0 || d->h.locked_since < 0)
+			d->h.locked_since = 0;
+		free(s);
+		s = NULL;
+	}
+	tsr_account_set_validity(&acct, validity_value(in, TSR_A_PWD_START, start),
+	                         validity_value(in, TSR_A_PWD_END, end),
+	                         validity_value(in, TSR_A_SHADOW_EXPIRE, expire));
+	d->h.valid_from = tsr_cache_time32(acct.valid_from);
+	d->h.valid_until = tsr_cache_time32(acct.valid_until);
 	if (has_value(in, TSR_A_OBJECTCLASS, "tesseraUser")) {
 		d->h.flags |= F_TESSERA;
 		role = optional(in, TSR_A_ROLE, dn, errs);
@@ -654,22 +671,6 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 			WARN("%s: tesseraStatus missing or unknown: PAM will refuse this user", dn);
 		if (has_value(in, TSR_A_STAY, "TRUE"))
 			d->h.flags |= F_STAY;
-		if (has_value(in, TSR_A_PWDRESET, "TRUE"))
-			d->h.flags |= F_RESET;
-		if (in->a[TSR_A_LOCKED_TIME].n) {
-			d->h.flags |= F_LOCKED;
-			s = value_str(&in->a[TSR_A_LOCKED_TIME].v[0], &why);
-			/* 000001010000Z (before 1970) and the unreadable: locked until unlocked */
-			if (!s || tsr_gentime_parse(s, &d->h.locked_since) < 0 ||
-			    d->h.locked_since < 0)
-				d->h.locked_since = 0;
-			free(s);
-		}
-		tsr_account_set_validity(&acct, validity_value(in, TSR_A_PWD_START, start),
-		                         validity_value(in, TSR_A_PWD_END, end),
-		                         validity_value(in, TSR_A_SHADOW_EXPIRE, expire));
-		d->h.valid_from = tsr_cache_time32(acct.valid_from);
-		d->h.valid_until = tsr_cache_time32(acct.valid_until);
 	}
 	r = draft_str(d, name);
 	if (r == 0)
@@ -1244,6 +1245,14 @@ user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 	};
 }
 
+/* Whether user u gets an account record: every tessera user, and a plain RFC 2307 account
+ * that PAM has something to hold against (a lock, a forced change, validity dates). */
+static bool
+has_account(const struct tsr_dent *u)
+{
+	return (u->flags & (F_TESSERA | F_LOCKED | F_RESET)) || u->valid_from || u->valid_until;
+}
+
 static void
 account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
 {
@@ -1252,7 +1261,8 @@ account_at(const void *ctx, uint32_t k, struct tsr_cache_waccount *ret)
 	const char *role = dent_str(u, S_ROLE), *lang = role + strlen(role) + 1;
 
 	*ret = (struct tsr_cache_waccount){
-	    .status = (enum tsr_cache_status)u->status,
+	    .status =
+	        u->flags & F_TESSERA ? (enum tsr_cache_status)u->status : TSR_CACHE_STATUS_PLAIN,
 	    .flags = m->acct_flags[k],
 	    .locked_since = u->locked_since,
 	    .valid_from = u->valid_from,
@@ -1358,8 +1368,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
 	for (i = 0, k = 0; i < b.nusers; i++)
-		k += (b.users[i]->flags & F_TESSERA) != 0;
-	m->acct_user = calloc(k + 1, sizeof(*m->acct_user)); /* accounts: tessera users only */
+		k += has_account(b.users[i]);
+	m->acct_user = calloc(k + 1, sizeof(*m->acct_user));
 	m->acct_sites = calloc(k + 1, sizeof(*m->acct_sites));
 	m->acct_flags = calloc(k + 1, sizeof(*m->acct_flags));
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
@@ -1483,7 +1493,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
 				upg = false;
 		m->upg[i] = upg;
-		if (u->flags & F_TESSERA) {
+		if (has_account(u)) {
 			const char *role = dent_str(u, S_ROLE);
 			const struct tsr_dent *re = *role ? role_entry(&b, role) : NULL;
 

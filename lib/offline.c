@@ -15,6 +15,7 @@ tsr_offline_user(const struct tsr_cache *c, const char *name, struct tsr_offline
 	    [TSR_CACHE_STATUS_INVITED] = TSR_STATUS_INVITED,
 	    [TSR_CACHE_STATUS_ACTIVE] = TSR_STATUS_ACTIVE,
 	    [TSR_CACHE_STATUS_INACTIVE] = TSR_STATUS_INACTIVE,
+	    [TSR_CACHE_STATUS_PLAIN] = TSR_STATUS_NONE,
 	};
 	struct tsr_offline_user u = {0};
 	struct tsr_cache_account a;
@@ -33,15 +34,14 @@ tsr_offline_user(const struct tsr_cache *c, const char *name, struct tsr_offline
 	u.policy.lockout_duration =
 	    info.lockout_duration == TSR_CACHE_UNKNOWN ? 0 : info.lockout_duration;
 	r = tsr_cache_account(c, name, &a);
-	if (r == -ENOENT) { /* a plain RFC 2307 account: nothing to hold against it */
+	if (r == -ENOENT) { /* a plain RFC 2307 account with nothing to hold against it */
 		*ret = u;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	u.tessera = true;
-	u.acct.status =
-	    a.status <= TSR_CACHE_STATUS_INACTIVE ? status[a.status] : TSR_STATUS_INVALID;
+	u.tessera = a.status != TSR_CACHE_STATUS_PLAIN;
+	u.acct.status = a.status <= TSR_CACHE_STATUS_PLAIN ? status[a.status] : TSR_STATUS_INVALID;
 	if (a.flags & TSR_ACCOUNT_LOCKED) {
 		u.acct.locked_forever = a.locked_since == 0;
 		u.acct.locked_at = a.locked_since;

@@ -1,8 +1,8 @@
 /* offline.h: what the host knows of an account without the directory: the cache image.
  *
  * Hides how the image's account records (lib/cache) become the facts lib/account decides on
- * (status, locks, must-change, sites, sites.all; the image carries no validity dates and no
- * password age, so those stay unset), and how old the image is: the time since tesserad last
+ * (status, locks, must-change, validity dates, sites, sites.all; the image carries no
+ * password age, so that stays unset), and how old the image is: the time since tesserad last
  * knew it to match the directory, which is the file's modification time (tesserad sets it
  * when it publishes and, while it follows the directory, every minute). pam_tessera decides
  * from it when the directory does not answer; tesserad ends sessions by it. libc only; never
@@ -24,7 +24,7 @@ struct tsr_offline_user {
 	struct tsr_account_policy policy; /* lockout on, its duration from the image */
 	const char *language;             /* preferredLanguage or NULL; points into the image */
 	bool stay_logged_in;
-	bool tessera; /* has an account record (else a plain RFC 2307 account: status NONE) */
+	bool tessera; /* a tessera account (else a plain RFC 2307 one: status NONE) */
 };
 
 /* The facts image c holds about name. -ENOENT when the image has no such user; -ENOMEM;

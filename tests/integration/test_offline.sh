@@ -34,6 +34,20 @@ tsr_user hui "$PW" "pwdEndTime: 20200101000000Z"
 tsr_user ivo "$PW" "objectClass: shadowAccount" "shadowExpire: 1"
 tsr_user jan "$PW" "pwdStartTime: $(date -u -d '+1 day' +%Y%m%d%H%M%SZ)"
 tsr_user kit "$PW" "pwdEndTime: $(date -u -d '+1 day' +%Y%m%d%H%M%SZ)"
+plain_user() { # plain_user LOGIN [LINE...]: a plain RFC 2307 account (no tesseraUser)
+	local login=$1 line
+	shift
+	TSR_NEXT_UID=$((TSR_NEXT_UID + 1))
+	{
+		printf 'dn: uid=%s,ou=people,%s\n' "$login" "$BASE"
+		printf 'objectClass: %s\n' account posixAccount shadowAccount
+		printf 'uid: %s\ncn: %s\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\n' \
+			"$login" "$login" "$TSR_NEXT_UID" "$TSR_NEXT_UID" "$login"
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} | ladd >/dev/null
+}
+plain_user pia "shadowExpire: 1"
+plain_user pol "pwdAccountLockedTime: 000001010000Z"
 "$TSR_BUILD/tesserad" --config "$HOST_CONF" --once >"$T/once.log" 2>&1 \
 	&& pass offline_image_published || fail offline_image_published "$(cat "$T/once.log")"
 IMG=$T/state/cache.img
@@ -69,6 +83,14 @@ expect_pam offline_start_time_ahead PAM_ACCT_EXPIRED off jan acct
 expect_pam offline_end_time_ahead PAM_SUCCESS off kit acct
 expect_pam online_end_time_passed PAM_ACCT_EXPIRED login hui acct
 expect_pam online_start_time_ahead PAM_ACCT_EXPIRED login jan acct
+# plain RFC 2307 accounts: their shadowExpire and ppolicy lock hold offline too
+expect_pam offline_plain_shadow_expired PAM_ACCT_EXPIRED off pia acct
+has offline_plain_shadow_expired_says "Your account is not valid at this time"
+expect_pam online_plain_shadow_expired PAM_ACCT_EXPIRED login pia acct
+expect_pam offline_plain_admin_locked PAM_PERM_DENIED off pol acct
+has offline_plain_admin_locked_says "Your account is locked"
+expect_rc 0 offline_cache_show_plain "$TESSERA" --config "$HOST_CONF" cache show pia
+expect_out offline_cache_show_plain_status '^status +none \(a plain RFC 2307 account\)$'
 expect_rc 0 offline_cache_show_validity "$TESSERA" --config "$HOST_CONF" cache show ivo
 expect_out offline_cache_show_validity_line '^valid +until 1970-01-02 00:00:00 UTC$'
 "$TESSERA" --config "$HOST_CONF" --json cache show hui | python3 -c \

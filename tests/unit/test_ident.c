@@ -258,6 +258,14 @@ TEST(ident_groups_roles_nesting_initgroups)
 	              &errs),
 	          1);
 	ASSERT_EQ(put(s, 3, "uid=carol,ou=people," BASE, USER("carol", 100003), &errs), 1);
+	/* plain RFC 2307 accounts with something PAM holds against them get a record too */
+	ASSERT_EQ(put(s, 4, "uid=dave,ou=people," BASE,
+	              USER("dave", 100004) "objectClass: shadowAccount\nshadowExpire: 2\n", &errs),
+	          1);
+	ASSERT_EQ(put(s, 5, "uid=erin,ou=people," BASE,
+	              USER("erin", 100005) "pwdAccountLockedTime: 000001010000Z\npwdReset: TRUE\n",
+	              &errs),
+	          1);
 	ASSERT_EQ(put(s, 10, "cn=member,ou=roles," BASE,
 	              "objectClass: posixGroup\nobjectClass: tesseraRole\ncn: member\ngidNumber: "
 	              "200001\ntesseraPermission: users.view\n",
@@ -322,6 +330,18 @@ TEST(ident_groups_roles_nesting_initgroups)
 	ASSERT_EQ(a->valid_from, 0);
 	ASSERT_EQ(a->valid_until, 1); /* a pwdEndTime that does not parse has passed */
 	ASSERT_EQ(wuser(&r, "carol")->account, -1);
+	u = wuser(&r, "dave");
+	ASSERT_TRUE(u->account >= 0);
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	ASSERT_EQ(acct.status, TSR_CACHE_STATUS_PLAIN);
+	ASSERT_EQ(acct.flags, 0);
+	ASSERT_TRUE(acct.valid_from == 0 && acct.valid_until == 2 * 86400 && acct.nsites == 0);
+	u = wuser(&r, "erin");
+	ASSERT_TRUE(u->account >= 0);
+	tsr_ident_account(&r, (uint32_t)u->account, &acct);
+	ASSERT_EQ(acct.status, TSR_CACHE_STATUS_PLAIN);
+	ASSERT_EQ(acct.flags, TSR_ACCOUNT_LOCKED | TSR_ACCOUNT_MUST_CHANGE);
+	ASSERT_TRUE(acct.locked_since == 0 && acct.role == NULL && acct.valid_until == 0);
 	tsr_ident_result_free(&r);
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);

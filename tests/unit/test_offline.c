@@ -14,9 +14,9 @@ static const char *const berlin[] = {"berlin"};
 static const char *const paris[] = {"paris"};
 
 /* One image with a user for every case: the index in users[] is the case. */
-enum { ANN, BEN, CID, DOT, EVA, FAY, GIL, IDA, JON, HAL, N_USERS };
-static const char *const names[N_USERS] = {"ann", "ben", "cid", "dot", "eva",
-                                           "fay", "gil", "ida", "jon", "hal"};
+enum { ANN, BEN, CID, DOT, EVA, FAY, GIL, IDA, JON, KAI, LEO, HAL, N_USERS };
+static const char *const names[N_USERS] = {"ann", "ben", "cid", "dot", "eva", "fay",
+                                           "gil", "ida", "jon", "kai", "leo", "hal"};
 
 static const char *
 image(uint32_t lockout_duration, uint32_t lifetime)
@@ -34,7 +34,8 @@ image(uint32_t lockout_duration, uint32_t lifetime)
 	/* ann active at berlin, ben deactivated, cid locked by an administrator, dot locked
 	 * after failures (10 s ago), eva must change, fay at paris only, gil at paris with a
 	 * sites.all role, stay logged in, language de; ida valid until NOW (pwdEndTime or
-	 * shadowExpire), jon from NOW + 60 (pwdStartTime); hal a plain RFC 2307 account */
+	 * shadowExpire), jon from NOW + 60 (pwdStartTime); kai a plain RFC 2307 account valid
+	 * until NOW, leo one locked by an administrator; hal a plain one with no record */
 	accounts[ANN] = (struct tsr_cache_waccount){
 	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, 0, 0};
 	accounts[BEN] = (struct tsr_cache_waccount){
@@ -61,6 +62,10 @@ image(uint32_t lockout_duration, uint32_t lifetime)
 	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, 0, NOW};
 	accounts[JON] = (struct tsr_cache_waccount){
 	    TSR_CACHE_STATUS_ACTIVE, 0, 0, "member", NULL, berlin, 1, NOW + 60, 0};
+	accounts[KAI] =
+	    (struct tsr_cache_waccount){TSR_CACHE_STATUS_PLAIN, 0, 0, NULL, NULL, NULL, 0, 0, NOW};
+	accounts[LEO] = (struct tsr_cache_waccount){
+	    TSR_CACHE_STATUS_PLAIN, TSR_ACCOUNT_LOCKED, 0, NULL, NULL, NULL, 0, 0, 0};
 	img = (struct tsr_cache_wimage){users,       N_USERS, NULL, 0,        accounts,
 	                                N_USERS - 1, 1,       NOW,  lifetime, lockout_duration};
 	snprintf(path, sizeof(path), "%s/cache.img", harness_tmpdir());
@@ -98,6 +103,9 @@ TEST(offline_decisions)
 	ASSERT_EQ(verdict(c, "ida", NOW), TSR_ACCT_EXPIRED); /* validity ended */
 	ASSERT_EQ(verdict(c, "jon", NOW), TSR_ACCT_EXPIRED); /* not valid yet */
 	ASSERT_EQ(verdict(c, "jon", NOW + 60), TSR_ACCT_OK);
+	ASSERT_EQ(verdict(c, "kai", NOW - 1), TSR_ACCT_NO_SITE); /* no sites, like online */
+	ASSERT_EQ(verdict(c, "kai", NOW), TSR_ACCT_EXPIRED);
+	ASSERT_EQ(verdict(c, "leo", NOW), TSR_ACCT_LOCKED);
 	ASSERT_EQ(verdict(c, "hal", NOW), TSR_ACCT_NO_SITE); /* no sites, like online */
 	ASSERT_ERR(-ENOENT, tsr_offline_user(c, "zed", &u));
 	ASSERT_OK(tsr_offline_user(c, "gil", &u));
@@ -107,6 +115,9 @@ TEST(offline_decisions)
 	tsr_offline_user_clear(&u);
 	ASSERT_OK(tsr_offline_user(c, "hal", &u));
 	ASSERT_TRUE(!u.tessera && u.acct.status == TSR_STATUS_NONE);
+	tsr_offline_user_clear(&u);
+	ASSERT_OK(tsr_offline_user(c, "kai", &u));
+	ASSERT_TRUE(!u.tessera && u.acct.status == TSR_STATUS_NONE && u.acct.valid_until == NOW);
 	tsr_offline_user_clear(&u);
 	ASSERT_EQ(tsr_offline_lifetime(c), 3600);
 	tsr_cache_free(c);

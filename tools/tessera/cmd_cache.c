@@ -262,7 +262,7 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 {
 	struct tsr_cache_account a;
 	static const char *const status[] = {"unknown (logins refused)", "invited", "active",
-	                                     "inactive"};
+	                                     "inactive", "none (a plain RFC 2307 account)"};
 	char buf[64];
 	const char *s;
 	uint32_t i;
@@ -275,7 +275,8 @@ print_user(const struct tsr_cache *c, const struct tsr_cache_user *u)
 		print_gid(c, u->groups[i]);
 	printf("\n");
 	if (tsr_cache_account(c, u->name, &a) < 0) {
-		printf("%-12s not a tessera user (no account state)\n", "account");
+		printf("%-12s none (a plain RFC 2307 account, nothing to hold against it)\n",
+		       "account");
 		return;
 	}
 	printf("%-12s %s\n", "status", status[a.status]);
@@ -325,7 +326,7 @@ group_json(struct jw *j, const struct tsr_cache *c, const struct tsr_cache_group
 static void
 user_json_cache(struct jw *j, const struct tsr_cache *c, const struct tsr_cache_user *u)
 {
-	static const char *const status[] = {"unknown", "invited", "active", "inactive"};
+	static const char *const status[] = {"unknown", "invited", "active", "inactive", "none"};
 	struct tsr_cache_account a;
 	const char *s;
 	uint32_t i;
