@@ -66,7 +66,7 @@ struct tsr_dent {
 			uint32_t lifetime, lockout; /* tenant, policy */
 		};
 		struct {
-			uint32_t valid_from, valid_until; /* tessera user: tsr_cache_time32() */
+			uint32_t valid_from, valid_until; /* user: tsr_cache_time32() */
 		};
 	};
 	uint32_t n_dn, n_memberuid;
@@ -1551,8 +1551,8 @@ out:
 /* ---- snapshot ---- */
 
 #define STATE_MAGIC "TSRSTATE"
-/* 2: a tessera user's entry holds its validity dates. Another version is not loaded, so
- * tesserad refreshes everything, and publishes the dates, after an upgrade. */
+/* 2: a user's entry holds its validity dates. Another version is not loaded, so tesserad
+ * refreshes everything, and publishes the dates, after an upgrade. */
 #define STATE_VERSION 2
 
 /* The snapshot is streamed through stdio (never a copy of the store in memory), its

@@ -56,8 +56,8 @@ validity_value(LDAP *ld, LDAPMessage *e, const char *attr, char buf[TSR_VALIDITY
 {
 	struct berval **v = ldap_get_values_len(ld, e, attr);
 	int n = v ? ldap_count_values_len(v) : 0;
-	const char *s = tsr_account_validity_value(
-	    (size_t)(n > 0 ? n : 0), n > 0 ? v[0]->bv_val : NULL, n > 0 ? v[0]->bv_len : 0, buf);
+	const char *s = tsr_account_validity_value((size_t)n, n ? v[0]->bv_val : NULL,
+	                                           n ? v[0]->bv_len : 0, buf);
 
 	ldap_value_free_len(v);
 	return s;
