@@ -62,7 +62,7 @@ DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-
 # Components appear in `all` as their sources land.
 all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
      $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
-     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) $(B)/tessera_pwcheck.so unit-build
+     $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) $(B)/tessera_pwcheck.so $(B)/tessera_guard.so unit-build
 
 # ---- internal library (PIC, never installed) ----
 LIB_SRC  := $(wildcard lib/*.c)
@@ -125,6 +125,18 @@ $(B)/pwcheck/%.o: %.c
 $(B)/tessera_pwcheck.so: $(PWCHECK_OBJ) ppolicy_module/tessera_pwcheck.map
 	$(CC) $(filter-out $(SAN),$(MODULE_LDFLAGS)) \
 	    -Wl,--version-script=ppolicy_module/tessera_pwcheck.map -o $@ $(PWCHECK_OBJ)
+
+# ---- slapd guard (SLAPI pre-operation plugin): lib/perm's table for every write that
+# reaches the directory. slapd resolves the slapi_* symbols when it loads the plugin, so
+# no -z defs. Built without sanitizers, like the check module.
+GUARD_SRC := guard_module/tessera_guard.c lib/perm.c lib/account.c lib/util.c lib/validate.c
+GUARD_OBJ := $(GUARD_SRC:%.c=$(B)/guard/%.o)
+$(B)/guard/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out $(SAN),$(ALL_CFLAGS)) -MMD -MP -c -o $@ $<
+$(B)/tessera_guard.so: $(GUARD_OBJ) guard_module/tessera_guard.map
+	$(CC) -shared $(filter-out $(SAN),$(ALL_LDFLAGS)) -lpthread \
+	    -Wl,--version-script=guard_module/tessera_guard.map -o $@ $(GUARD_OBJ)
 
 # ---- tests ----
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -244,6 +256,7 @@ install: all
 	install -D -m 0644 $(B)/pam_tessera.so $(DESTDIR)$(PAMDIR)/pam_tessera.so
 	install -D -m 0644 $(B)/libnss_tessera.so.2 $(DESTDIR)$(NSSDIR)/libnss_tessera.so.2
 	install -D -m 0644 $(B)/tessera_pwcheck.so $(DESTDIR)$(SLAPD_MODULEDIR)/tessera_pwcheck.so
+	install -D -m 0644 $(B)/tessera_guard.so $(DESTDIR)$(SLAPD_MODULEDIR)/tessera_guard.so
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tessera $(DESTDIR)$(STATEDIR)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf ] || \
 	    install -m 0644 etc/tessera/tessera.conf $(DESTDIR)$(SYSCONFDIR)/tessera/tessera.conf

@@ -29,51 +29,6 @@
 #include "util.h"
 #include "validate.h"
 
-static const char *const perm_names[TSR_PERM_COUNT] = {
-    "users.view",    "users.edit", "users.manage",    "roles.manage", "sites.manage",
-    "groups.manage", "audit.view", "sessions.manage", "sites.all",
-};
-
-const char *
-tsr_perm_name(unsigned bit)
-{
-	unsigned i;
-
-	for (i = 0; i < TSR_PERM_COUNT; i++)
-		if (bit == 1u << i)
-			return perm_names[i];
-	return NULL;
-}
-
-int
-tsr_perm_parse(const char *name, unsigned *ret)
-{
-	unsigned i;
-
-	for (i = 0; name && i < TSR_PERM_COUNT; i++)
-		if (strcmp(name, perm_names[i]) == 0) {
-			*ret = 1u << i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int
-tsr_perm_format(unsigned mask, const char *sep, char **ret)
-{
-	struct tsr_buf b = {0};
-	unsigned i;
-	int r = 0;
-
-	for (i = 0; i < TSR_PERM_COUNT && r == 0; i++)
-		if (mask & (1u << i))
-			r = tsr_buf_printf(&b, "%s%s", b.len ? sep : "", perm_names[i]);
-	if (r == 0)
-		r = tsr_buf_steal(&b, ret);
-	tsr_buf_free(&b);
-	return r;
-}
-
 /* Values written inside [..], "..." and filters must not contain their delimiters. */
 static bool
 safe_dn(const char *s)
@@ -165,7 +120,7 @@ holds(struct gen *g, unsigned mask)
 			continue;
 		if (!first)
 			gen_add(g, " + ");
-		has(g, perm_names[i]);
+		has(g, tsr_perm_name(1u << i));
 		first = false;
 	}
 }
@@ -192,7 +147,7 @@ stale(struct gen *g, const char *role, unsigned perms)
 	for (i = 0; i < TSR_PERM_COUNT; i++) {
 		if (perms & (1u << i))
 			continue;
-		gen_add(g, "%s[%s]", first ? "" : " | ", perm_names[i]);
+		gen_add(g, "%s[%s]", first ? "" : " | ", tsr_perm_name(1u << i));
 		first = false;
 	}
 	gen_add(g, ")\"");

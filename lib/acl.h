@@ -11,27 +11,7 @@
 #include <stddef.h>
 
 #include "attrs.h"
-
-enum tsr_perm {
-	TSR_PERM_USERS_VIEW = 1u << 0,
-	TSR_PERM_USERS_EDIT = 1u << 1,
-	TSR_PERM_USERS_MANAGE = 1u << 2,
-	TSR_PERM_ROLES_MANAGE = 1u << 3,
-	TSR_PERM_SITES_MANAGE = 1u << 4,
-	TSR_PERM_GROUPS_MANAGE = 1u << 5,
-	TSR_PERM_AUDIT_VIEW = 1u << 6,
-	TSR_PERM_SESSIONS_MANAGE = 1u << 7,
-	TSR_PERM_SITES_ALL = 1u << 8,
-};
-#define TSR_PERM_ALL   0x1ffu
-#define TSR_PERM_COUNT 9
-
-/* The name of one permission bit ("users.view"), or NULL. */
-const char *tsr_perm_name(unsigned bit);
-/* One permission name → its bit. -EINVAL for an unknown name. */
-TSR_MUST_USE int tsr_perm_parse(const char *name, unsigned *ret);
-/* "users.view,users.edit" (sep between names) for a mask, in table order; malloc'd. */
-TSR_MUST_USE int tsr_perm_format(unsigned mask, const char *sep, char **ret);
+#include "perm.h"
 
 /* The identity one provider of a replicated pair binds as to read the other (tessera
  * server init --from): "cn=replicator,ou=services," + the tenant DN. The rules give it read

@@ -787,64 +787,56 @@ is_self(const struct user *u)
 	       strcasecmp(u->dn, S.actor.dn) == 0;
 }
 
-static bool
-shares_site(const struct user *u)
+/* The actor and u as lib/perm's decisions see them. */
+static struct tsr_perm_actor
+perm_actor(void)
 {
-	size_t i, j;
+	size_t n = 0;
 
-	for (i = 0; u->sites && i < u->sites->n; i++)
-		for (j = 0; S.actor.sites && S.actor.sites[j]; j++)
-			if (strcmp(u->sites->v[i], S.actor.sites[j]) == 0)
-				return true;
-	return false;
+	while (S.actor.sites && S.actor.sites[n])
+		n++;
+	return (struct tsr_perm_actor){S.actor.perms, (const char *const *)S.actor.sites, n};
 }
 
-/* The permissions of u's role; an unknown role counts as every permission. */
-static unsigned
-role_perms_of(const struct user *u)
+static struct tsr_perm_user
+perm_user(const struct user *u)
 {
+	/* An unknown role counts as every permission. */
 	const struct role *ro = admin_role(u->role);
 
-	return ro ? ro->perms : TSR_PERM_ALL;
+	return (struct tsr_perm_user){ro ? ro->perms : TSR_PERM_ALL,
+	                              u->sites ? (const char *const *)u->sites->v : NULL,
+	                              u->sites ? u->sites->n : 0, is_self(u)};
 }
 
 bool
 may(unsigned perm, const struct user *u)
 {
-	const struct actor *a = &S.actor;
+	struct tsr_perm_actor a = perm_actor();
+	struct tsr_perm_user pu;
 
-	if (a->kind == ACTOR_ROOT)
+	if (S.actor.kind == ACTOR_ROOT)
 		return true;
-	if ((a->perms & perm) != perm)
-		return false;
-	if (!u || is_self(u))
-		return true;
-	if (!(a->perms & TSR_PERM_SITES_ALL) && !shares_site(u))
-		return false;
-	/* Changing a user needs every permission of their role; seeing them does not
-	 * (the directory's rules take away write only). */
-	return perm == TSR_PERM_USERS_VIEW || (role_perms_of(u) & ~a->perms) == 0;
+	if (u)
+		pu = perm_user(u);
+	return tsr_perm_reach(&a, perm, u ? &pu : NULL) == 0;
 }
 
 bool
 may_grant_role(const struct role *r)
 {
-	unsigned need = (r ? r->perms : TSR_PERM_ALL) | TSR_PERM_USERS_MANAGE;
+	struct tsr_perm_actor a = perm_actor();
 
-	return S.actor.kind == ACTOR_ROOT || (S.actor.perms & need) == need;
+	return S.actor.kind == ACTOR_ROOT ||
+	       tsr_perm_grant_role(&a, r ? r->perms : TSR_PERM_ALL) == 0;
 }
 
 bool
 may_grant_site(const char *site)
 {
-	size_t i;
+	struct tsr_perm_actor a = perm_actor();
 
-	if (S.actor.kind == ACTOR_ROOT || (S.actor.perms & TSR_PERM_SITES_ALL))
-		return true;
-	for (i = 0; S.actor.sites && S.actor.sites[i]; i++)
-		if (strcmp(S.actor.sites[i], site) == 0)
-			return true;
-	return false;
+	return S.actor.kind == ACTOR_ROOT || tsr_perm_grant_site(&a, site) == 0;
 }
 
 int

@@ -21,7 +21,7 @@
 #define MAX_HISTORY  100
 
 int
-tool_pwcheck_module(char *out, size_t n)
+tool_slapd_module(const char *name, char *out, size_t n)
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t len;
@@ -33,14 +33,12 @@ tool_pwcheck_module(char *out, size_t n)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (snprintf(out, n, "%s/%s", exe, PWCHECK_NAME) < (int)n &&
-			    access(out, R_OK) == 0)
+			if (snprintf(out, n, "%s/%s", exe, name) < (int)n && access(out, R_OK) == 0)
 				return 0;
 		}
 	}
 	/* Installed: where Debian's slapd keeps its modules. */
-	if (snprintf(out, n, "%s/%s", TSR_SLAPD_MODULEDIR, PWCHECK_NAME) < (int)n &&
-	    access(out, R_OK) == 0)
+	if (snprintf(out, n, "%s/%s", TSR_SLAPD_MODULEDIR, name) < (int)n && access(out, R_OK) == 0)
 		return 0;
 	return -ENOENT;
 }
@@ -679,7 +677,7 @@ policy_set(struct tool *t, int argc, char **argv)
 		goto out;
 	use_module = c.check_module ? c.check_module : pol.p.check_module;
 	if (!use_module) {
-		if (tool_pwcheck_module(module, sizeof(module)) < 0) {
+		if (tool_slapd_module(PWCHECK_NAME, module, sizeof(module)) < 0) {
 			tool_err("%s not found next to this tool nor in %s; install it (make "
 			         "install) or name it with --check-module",
 			         PWCHECK_NAME, TSR_SLAPD_MODULEDIR);

@@ -50,15 +50,19 @@ struct server {
 	uint32_t port; /* 0: ldapi only */
 	uid_t uid;
 	gid_t gid;
-	char pwcheck[PATH_MAX];     /* the ppolicy check module (password policy) */
-	char pwcheck_src[PATH_MAX]; /* copied to pwcheck at init when not "" */
-	char *pwarg;                /* its argument: the default policy's text form */
-	char *decoy;                /* hash of a password nobody knows (cn=pam-decoy) */
+	/* Modules slapd loads: the ppolicy check module (password policy) and the guard
+	 * (every write against lib/perm's table); src: copied to path at init when not "". */
+	struct slapd_module {
+		char path[PATH_MAX], src[PATH_MAX];
+	} pwcheck, guard;
+	char *pwarg; /* its argument: the default policy's text form */
+	char *decoy; /* hash of a password nobody knows (cn=pam-decoy) */
 	/* The second provider of a replicated pair (--from): the first one's DIR, the URI
 	 * this one reaches it at, and the replication settings (server_repl.h). */
 	char from[PATH_MAX];
 	const char *peer;
 	struct repl repl;
+	bool restart_from; /* the first provider lost its guard: restart it */
 };
 
 struct var {
@@ -109,16 +113,22 @@ template_text(const char *name)
 enum keep {
 	KEEP_TLS = 1u << 0,  /* lines marked @TLS@: a TCP listener */
 	KEEP_REPL = 1u << 1, /* lines marked @REPL@: the second provider of a pair */
+	KEEP_SOLO = 1u << 2, /* lines marked @SOLO@: a directory that does not replicate */
 };
 
-/* Fill @NAME@ placeholders; lines starting with @TLS@ or @REPL@ are kept only when keep
- * says so. */
+/* Fill @NAME@ placeholders; lines starting with @TLS@, @REPL@ or @SOLO@ are kept only
+ * when keep says so. */
 static int
 fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char **ret)
 {
+	static const struct {
+		const char *mark;
+		unsigned keep;
+	} marks[] = {{"@TLS@", KEEP_TLS}, {"@REPL@", KEEP_REPL}, {"@SOLO@", KEEP_SOLO}};
 	const char *p = template_text(name), *at, *end, *eol;
 	struct tsr_buf b = {0};
 	size_t i, len;
+	bool drop;
 	int r = 0;
 
 	if (!p)
@@ -126,19 +136,15 @@ fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char
 	while (*p && r == 0) {
 		eol = strchr(p, '\n');
 		eol = eol ? eol + 1 : p + strlen(p);
-		if (strncmp(p, "@TLS@", 5) == 0) {
-			p += 5;
-			if (!(keep & KEEP_TLS)) {
-				p = eol;
-				continue;
+		drop = false;
+		for (i = 0; i < TSR_ARRAY_SIZE(marks); i++)
+			if (strncmp(p, marks[i].mark, strlen(marks[i].mark)) == 0) {
+				p += strlen(marks[i].mark);
+				drop = !(keep & marks[i].keep);
 			}
-		}
-		if (strncmp(p, "@REPL@", 6) == 0) {
-			p += 6;
-			if (!(keep & KEEP_REPL)) {
-				p = eol;
-				continue;
-			}
+		if (drop) {
+			p = eol;
+			continue;
 		}
 		while (p < eol && r == 0) {
 			at = memchr(p, '@', (size_t)(eol - p));
@@ -666,6 +672,43 @@ absolute_dir(const char *dir, char *out)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* A module slapd loads, found next to this tool or in slapd's module directory. One
+ * outside that directory (a build tree) is copied into DIR: slapd loads it as its own
+ * user, who may not reach a private build tree (a clone in a 0700 home or mktemp -d);
+ * DIR is reachable by that user (check_run_as). A password check slapd cannot load
+ * refuses every password; a guard it cannot load keeps slapd from starting. */
+static int
+find_module(struct server *s, const char *name, struct slapd_module *m)
+{
+	if (tool_slapd_module(name, m->path, sizeof(m->path)) < 0) {
+		tool_err("%s is neither next to this tool nor in %s; build it (make) or install "
+		         "it (make install)",
+		         name, TSR_SLAPD_MODULEDIR);
+		return -ENOENT;
+	}
+	if (strncmp(m->path, TSR_SLAPD_MODULEDIR "/", strlen(TSR_SLAPD_MODULEDIR) + 1) != 0) {
+		memcpy(m->src, m->path, sizeof(m->src));
+		if (path_join(m->path, s->dir, name) < 0) {
+			tool_usage("--dir: too long");
+			return -ENAMETOOLONG;
+		}
+	}
+	return 0;
+}
+
+static int
+copy_module(const struct slapd_module *m)
+{
+	int r;
+
+	if (!m->src[0])
+		return 0;
+	r = copy_file(m->src, m->path, 0644);
+	if (r < 0)
+		tool_err("%s: cannot copy to %s: %s", m->src, m->path, strerror(-r));
+	return r;
+}
+
 static int
 do_init(struct server *s, bool *created)
 {
@@ -693,7 +736,8 @@ do_init(struct server *s, bool *created)
 		    {"GID_SITE_ADMIN", ids[1]},
 		    {"GID_MEMBER", ids[2]},
 		    {"NEXTID", ids[3]},
-		    {"CHECK_MODULE", s->pwcheck},
+		    {"CHECK_MODULE", s->pwcheck.path},
+		    {"GUARD_MODULE", s->guard.path},
 		    {"CHECK_ARG", s->pwarg},
 		    {"DECOY_HASH", s->decoy},
 		    {"SERVER_ID", sid},
@@ -702,7 +746,7 @@ do_init(struct server *s, bool *created)
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
 		r = fill("slapd-config.ldif.in", vars, nv,
-		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_REPL : 0u), &config);
+		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_REPL : KEEP_SOLO), &config);
 		if (r == 0)
 			r = fill("tenant.ldif.in", vars, nv, 0, &tenant);
 		if (r == 0)
@@ -738,15 +782,12 @@ do_init(struct server *s, bool *created)
 		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
 		goto out;
 	}
-	/* slapd loads the check module as its own user, from DIR (see cmd_init). */
-	if (s->pwcheck_src[0]) {
-		r = copy_file(s->pwcheck_src, s->pwcheck, 0644);
-		if (r < 0) {
-			tool_err("%s: cannot copy to %s: %s", s->pwcheck_src, s->pwcheck,
-			         strerror(-r));
-			goto out;
-		}
-	}
+	/* slapd loads its modules as its own user, from DIR (see find_module). */
+	r = copy_module(&s->pwcheck);
+	if (r == 0)
+		r = copy_module(&s->guard);
+	if (r < 0)
+		goto out;
 	r = write_in(s->dir, "tessera.ldif", schema, 0644);
 	if (r == 0)
 		r = write_in(s->dir, "config.ldif", config, 0600);
@@ -809,6 +850,9 @@ do_init(struct server *s, bool *created)
 		r = repl_save_secret(s->dir, &s->repl);
 		if (r == 0)
 			r = repl_link(s->from, s->suffix, s->tenant_dn, uri, &s->repl);
+		s->restart_from = r == 1;
+		if (r == 1)
+			r = 0;
 	}
 	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
 		(void)unlink(path);
@@ -823,6 +867,8 @@ out:
 }
 
 static pid_t running_pid(const char *dir);
+static int server_start(struct tool *t, const char *dir);
+static int server_stop(struct tool *t, const char *dir);
 
 /* --from DIR1: this server joins the running directory in DIR1 as a second provider. */
 static int
@@ -981,22 +1027,11 @@ server_init(struct tool *t, int argc, char **argv)
 		tool_err("--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
 		return EXIT_FAILURE_SYS;
 	}
-	/* The password policy is enforced by slapd itself, through tessera's check module. */
-	if (tool_pwcheck_module(s.pwcheck, sizeof(s.pwcheck)) < 0) {
-		tool_err("tessera_pwcheck.so (the password check module) is neither next to this "
-		         "tool nor in %s; build it (make) or install it (make install)",
-		         TSR_SLAPD_MODULEDIR);
+	/* The password policy and the permission model are enforced by slapd itself,
+	 * through tessera's check module and guard. */
+	if (find_module(&s, "tessera_pwcheck.so", &s.pwcheck) < 0 ||
+	    find_module(&s, "tessera_guard.so", &s.guard) < 0)
 		return EXIT_FAILURE_SYS;
-	}
-	/* A module outside slapd's module directory (a build tree) is copied into DIR: slapd
-	 * loads it as its own user, who may not reach a private build tree (a clone in a
-	 * 0700 home or mktemp -d), and a password check it cannot load refuses every
-	 * password. DIR is reachable by that user (check_run_as). */
-	if (strncmp(s.pwcheck, TSR_SLAPD_MODULEDIR "/", strlen(TSR_SLAPD_MODULEDIR) + 1) != 0) {
-		memcpy(s.pwcheck_src, s.pwcheck, sizeof(s.pwcheck_src));
-		if (path_join(s.pwcheck, s.dir, "tessera_pwcheck.so") < 0)
-			return tool_usage("--dir: too long");
-	}
 	{
 		struct tsr_pwpolicy pol;
 
@@ -1060,6 +1095,16 @@ server_init(struct tool *t, int argc, char **argv)
 	if (from)
 		printf("  replicates with %s (%s) in both directions (multi-provider)\n", s.from,
 		       s.peer);
+	if (s.restart_from) {
+		/* slapd drops a SLAPI plugin only when it starts again. */
+		printf("  the guard (tessera_guard.so) cannot run beside replication in slapd "
+		       "2.5.13:\n  it is off on both providers, whose access rules still apply; "
+		       "restarting %s\n",
+		       s.from);
+		fflush(stdout);
+		if (server_stop(t, s.from) != EXIT_DONE || server_start(t, s.from) != EXIT_DONE)
+			return EXIT_FAILURE_SYS;
+	}
 	return EXIT_DONE;
 }
 

@@ -26,7 +26,9 @@ TSR_MUST_USE int repl_prepare(const char *from_dir, const char *suffix, const ch
                               const char *peer_uri, const char *ca_file, struct repl *rp);
 /* Write the first provider's data (slapcat, online) to out_ldif, mode 0600. */
 TSR_MUST_USE int repl_dump(const char *from_dir, const char *suffix, const char *out_ldif);
-/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider). */
+/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider), and
+ * take its guard out (tessera_guard.so cannot run beside replication in slapd 2.5.13).
+ * 1 when the first provider must be restarted for that, 0, or a negative errno. */
 TSR_MUST_USE int repl_link(const char *from_dir, const char *suffix, const char *tenant_dn,
                            const char *new_uri, const struct repl *rp);
 /* Store the secret as DIR/replicator.secret (root, 0600). */

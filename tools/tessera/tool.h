@@ -41,9 +41,10 @@ int cmd_cache(struct tool *t, int argc, char **argv);
 int cmd_policy(struct tool *t, int argc, char **argv);
 int cmd_session(struct tool *t, int argc, char **argv);
 
-/* The ppolicy check module (tessera_pwcheck.so) as an absolute path: next to this tool
- * (a build tree), else in the slapd module directory (installed). 0 or -ENOENT. */
-TSR_MUST_USE int tool_pwcheck_module(char *out, size_t n);
+/* A module slapd loads (tessera_pwcheck.so, tessera_guard.so) as an absolute path: next
+ * to this tool (a build tree), else in the slapd module directory (installed). 0 or
+ * -ENOENT. */
+TSR_MUST_USE int tool_slapd_module(const char *name, char *out, size_t n);
 /* Does pw meet the tenant's password policy (the default rules when the directory has
  * none)? Prints "password rejected: <rules>" in slapd's words; an exit code. who may
  * have NULL fields. */

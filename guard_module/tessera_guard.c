@@ -1,0 +1,1388 @@
+/* tessera_guard.so: the directory's side of tessera's permission model, as a SLAPI
+ * pre-operation plugin that slapd runs for every add, modify, delete and rename.
+ *
+ * It gathers the facts of a write (who binds, their role's permissions and sites, the
+ * entry as it is and as it would be) and asks lib/perm, the same table the admin tool
+ * asks, whether the write is allowed; then it checks what only the directory can check:
+ * ids come from the tenant's allocator and are never handed out twice, a group never
+ * takes the name or gid of a user, a private group or a role, the licence limit holds
+ * under concurrency, and an audit record is accepted only right after the write it
+ * describes, as its actor, dated now.
+ *
+ * Who is exempt: root on the directory (the rootdn over ldapi) and replication (syncrepl
+ * writes arrive as the rootdn): refusing those would make a consumer diverge. Root still
+ * never changes or deletes an audit record over a connection. Writes outside the tenants
+ * named in the plugin's arguments are not looked at.
+ *
+ * Inside an LDAP transaction slapd runs these hooks at End Transaction, one operation
+ * after the other in one database transaction; internal searches then see the directory
+ * as it was before the transaction, so what earlier operations of the same transaction
+ * did (ids taken, users added, the write an audit record describes) is remembered here,
+ * per connection. The hooks never write (an internal write inside a transaction hangs
+ * slapd 2.5.13). When a fact cannot be read the write is refused (fail closed); binds,
+ * searches and logins are never touched.
+ *
+ * Arguments (olcPlugin): the tenant DN, then the home base ("/home"). */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "slapi.h"
+#include "account.h"
+#include "perm.h"
+#include "util.h"
+#include "validate.h"
+
+#define EXPORT          __attribute__((visibility("default")))
+#define MAX_DN          512
+#define MAX_VALS        64
+#define ALLOC_MAX       10000 /* ids one Modify-Increment may take */
+#define ALLOC_OPEN      20000 /* ids allocated and not yet used, at most */
+#define RECENT          8     /* writes remembered per connection, for audit records */
+#define RECENT_SECONDS  30
+#define AUDIT_SKEW      300 /* seconds an audit record's time may differ from now */
+#define PENDING_SECONDS 30  /* an approved add not yet visible counts this long */
+
+static struct {
+	char tenant[MAX_DN]; /* normalised */
+	char home_base[256];
+} conf;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The result of this thread's last internal search that failed, for the message. */
+static __thread int search_rc;
+
+/* ---- small helpers ---- */
+
+/* DN → lower case without spaces around ',' and '='. A backslash (an escape) gives ""
+ * so the entry is never taken for one of the tenant's known kinds. */
+static void
+dn_norm(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (!in || strchr(in, '\\'))
+		return;
+	for (; *in && o + 1 < n; in++) {
+		if (*in == ' ' && (o == 0 || out[o - 1] == ',' || out[o - 1] == '=' ||
+		                   in[1] == ',' || in[1] == '=' || in[1] == ' ' || in[1] == '\0'))
+			continue;
+		out[o++] = (char)tolower((unsigned char)*in);
+	}
+	out[o] = '\0';
+	if (*in)
+		out[0] = '\0';
+}
+
+struct vals {
+	char *v[MAX_VALS];
+	size_t n;
+};
+
+static void
+vals_clear(struct vals *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		free(vs->v[i]);
+	vs->n = 0;
+}
+
+static int
+vals_add(struct vals *vs, const char *p, size_t len)
+{
+	if (vs->n >= MAX_VALS || memchr(p, '\0', len))
+		return -E2BIG;
+	vs->v[vs->n] = strndup(p, len);
+	if (!vs->v[vs->n])
+		return -ENOMEM;
+	vs->n++;
+	return 0;
+}
+
+static bool
+vals_has(const struct vals *vs, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (strcasecmp(vs->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The values of attr in e. */
+static int
+entry_vals(Slapi_Entry *e, const char *attr, struct vals *out)
+{
+	Slapi_Attr *a = NULL;
+	Slapi_Value *v = NULL;
+	const struct berval *bv;
+	int h, r = 0;
+
+	if (slapi_entry_attr_find(e, (char *)attr, &a) != 0 || !a)
+		return 0;
+	for (h = slapi_attr_first_value(a, &v); h >= 0 && v && r == 0;
+	     h = slapi_attr_next_value(a, h, &v)) {
+		bv = slapi_value_get_berval(v);
+		if (bv)
+			r = vals_add(out, bv->bv_val, bv->bv_len);
+	}
+	return r;
+}
+
+/* One entry by DN, read as the server: 0 and *ret (free with search_done), -ENOENT, or
+ * -EIO. */
+static int
+read_entry(const char *dn, char **attrs, Slapi_PBlock **ret_pb, Slapi_Entry **ret)
+{
+	Slapi_PBlock *pb;
+	Slapi_Entry **es = NULL;
+	int rc = -1;
+
+	pb = slapi_search_internal((char *)dn, LDAP_SCOPE_BASE, (char *)"(objectClass=*)", NULL,
+	                           attrs, 0);
+	if (!pb)
+		return -EIO;
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_INTOP_RESULT, &rc);
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_INTOP_SEARCH_ENTRIES, &es);
+	if (rc == LDAP_SUCCESS && es && es[0]) {
+		*ret_pb = pb;
+		*ret = es[0];
+		return 0;
+	}
+	slapi_free_search_results_internal(pb);
+	slapi_pblock_destroy(pb);
+	if (rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_SUCCESS)
+		return -ENOENT;
+	search_rc = rc;
+	return -EIO;
+}
+
+static void
+search_done(Slapi_PBlock *pb)
+{
+	if (pb) {
+		slapi_free_search_results_internal(pb);
+		slapi_pblock_destroy(pb);
+	}
+}
+
+/* How many entries under base match filter: >= 0, or -EIO. */
+static long
+count_entries(const char *base, const char *filter)
+{
+	char *attrs[] = {(char *)"1.1", NULL};
+	Slapi_PBlock *pb;
+	Slapi_Entry **es = NULL;
+	long n = 0;
+	int rc = -1;
+
+	pb =
+	    slapi_search_internal((char *)base, LDAP_SCOPE_SUBTREE, (char *)filter, NULL, attrs, 0);
+	if (!pb)
+		return -EIO;
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_INTOP_RESULT, &rc);
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_INTOP_SEARCH_ENTRIES, &es);
+	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+		search_rc = rc;
+		n = -EIO;
+	}
+	while (n >= 0 && es && es[n])
+		n++;
+	search_done(pb);
+	return n;
+}
+
+/* ---- what a write is about ---- */
+
+struct actor {
+	char dn[MAX_DN]; /* normalised */
+	struct vals uid, name, role, sites;
+	struct tsr_perm_actor p;
+};
+
+struct req {
+	Slapi_PBlock *pb;
+	enum tsr_wop op;
+	enum tsr_obj obj;
+	char dn[MAX_DN]; /* normalised target */
+	const char *rdn_value;
+	char rdn_buf[MAX_DN];
+	long connid;
+	bool in_txn;
+	struct actor a;
+};
+
+/* Which kind of entry dn is, and the value of its RDN. */
+static enum tsr_obj
+classify(const char *dn, char *rdn_value, size_t n)
+{
+	static const struct {
+		const char *attr, *unit;
+		enum tsr_obj obj;
+	} kinds[] = {
+	    {"uid=", ",ou=people,", TSR_OBJ_USER},
+	    {"cn=", ",ou=groups,", TSR_OBJ_GROUP},
+	    {"cn=", ",ou=roles,", TSR_OBJ_ROLE},
+	    {"cn=", ",ou=sites,", TSR_OBJ_SITE},
+	    {"tesseraauditid=", ",ou=audit,", TSR_OBJ_AUDIT},
+	};
+	size_t i, al, ul, tl = strlen(conf.tenant), len = strlen(dn);
+	const char *comma;
+
+	rdn_value[0] = '\0';
+	if (strcmp(dn, conf.tenant) == 0)
+		return TSR_OBJ_TENANT;
+	for (i = 0; i < TSR_ARRAY_SIZE(kinds); i++) {
+		al = strlen(kinds[i].attr);
+		ul = strlen(kinds[i].unit);
+		comma = strchr(dn, ',');
+		if (strncmp(dn, kinds[i].attr, al) != 0 || !comma ||
+		    len != (size_t)(comma - dn) + ul + tl ||
+		    strncmp(comma, kinds[i].unit, ul) != 0 || strcmp(comma + ul, conf.tenant) != 0)
+			continue;
+		if ((size_t)(comma - dn) - al + 1 > n || strchr(dn, '+') ||
+		    strncmp(dn + al, "tessera-keep", 12) == 0)
+			return TSR_OBJ_OTHER;
+		memcpy(rdn_value, dn + al, (size_t)(comma - dn) - al);
+		rdn_value[(size_t)(comma - dn) - al] = '\0';
+		return kinds[i].obj;
+	}
+	return TSR_OBJ_OTHER;
+}
+
+/* A service account: an entry right under ou=services (only root creates them); it acts
+ * through the role it names, like a person. */
+static bool
+is_service(const char *dn)
+{
+	const char *comma = strchr(dn, ',');
+	size_t tl = strlen(conf.tenant);
+
+	return comma && strncmp(comma, ",ou=services,", 13) == 0 && strlen(comma + 13) == tl &&
+	       strcmp(comma + 13, conf.tenant) == 0;
+}
+
+static bool
+in_tenant(const char *dn)
+{
+	size_t tl = strlen(conf.tenant), len = strlen(dn);
+
+	return conf.tenant[0] && len >= tl && strcmp(dn + len - tl, conf.tenant) == 0 &&
+	       (len == tl || dn[len - tl - 1] == ',');
+}
+
+static int refuse(struct req *q, int code, const char *fmt, ...) TSR_PRINTF(3, 4);
+static int
+refuse(struct req *q, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "tessera: ");
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	slapi_send_ldap_result(q->pb, code, NULL, msg, 0, NULL);
+	return -1;
+}
+
+static int
+denied(struct req *q, const char *what, const char *rule)
+{
+	return refuse(q, LDAP_INSUFFICIENT_ACCESS, "%s needs %s", what, rule);
+}
+
+static int
+undecided(struct req *q, const char *what)
+{
+	return refuse(q, LDAP_UNWILLING_TO_PERFORM,
+	              "cannot read %s to decide on this write (internal search: result %d), so "
+	              "it is refused",
+	              what, search_rc);
+}
+
+/* The permissions of role name (-ENOENT: no such role). */
+static int
+role_perms(const char *name, unsigned *ret)
+{
+	char dn[MAX_DN], *attrs[] = {(char *)"tesseraPermission", NULL};
+	Slapi_PBlock *pb = NULL;
+	Slapi_Entry *e;
+	struct vals v = {0};
+	unsigned perms = 0, bit;
+	size_t i;
+	int r;
+
+	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
+		return -ENOENT;
+	if (snprintf(dn, sizeof(dn), "cn=%s,ou=roles,%s", name, conf.tenant) >= (int)sizeof(dn))
+		return -ENOENT;
+	r = read_entry(dn, attrs, &pb, &e);
+	if (r == 0)
+		r = entry_vals(e, "tesseraPermission", &v);
+	for (i = 0; r == 0 && i < v.n; i++)
+		if (tsr_perm_parse(v.v[i], &bit) == 0)
+			perms |= bit;
+	vals_clear(&v);
+	search_done(pb);
+	if (r == 0)
+		*ret = perms;
+	return r;
+}
+
+/* Who binds, as lib/perm sees them. -EACCES: not a person of the tenant. */
+static int
+load_actor(struct req *q)
+{
+	char *rdn = NULL, dn[MAX_DN], rv[MAX_DN];
+	char *attrs[] = {(char *)"uid",
+	                 (char *)"cn",
+	                 (char *)"displayName",
+	                 (char *)"tesseraRoleName",
+	                 (char *)"tesseraSiteName",
+	                 NULL};
+	Slapi_PBlock *pb = NULL;
+	Slapi_Entry *e;
+	unsigned perms = 0;
+	int r;
+
+	(void)slapi_pblock_get(q->pb, SLAPI_REQUESTOR_DN, &rdn);
+	dn_norm(rdn, dn, sizeof(dn));
+	if (!dn[0] || (classify(dn, rv, sizeof(rv)) != TSR_OBJ_USER && !is_service(dn)))
+		return -EACCES;
+	memcpy(q->a.dn, dn, sizeof(dn));
+	r = read_entry(dn, attrs, &pb, &e);
+	if (r == 0)
+		r = entry_vals(e, "uid", &q->a.uid);
+	if (r == 0)
+		r = entry_vals(e, "displayName", &q->a.name);
+	if (r == 0 && q->a.name.n == 0)
+		r = entry_vals(e, "cn", &q->a.name);
+	/* Without a name, the login stands for it (as the tool's records have it). */
+	if (r == 0 && q->a.name.n == 0)
+		r = entry_vals(e, "uid", &q->a.name);
+	if (r == 0)
+		r = entry_vals(e, "tesseraRoleName", &q->a.role);
+	if (r == 0)
+		r = entry_vals(e, "tesseraSiteName", &q->a.sites);
+	search_done(pb);
+	if (r == -ENOENT)
+		return -EACCES;
+	if (r == 0 && q->a.role.n == 1) {
+		r = role_perms(q->a.role.v[0], &perms);
+		if (r == -ENOENT)
+			r = 0, perms = 0;
+	}
+	if (r < 0)
+		return r;
+	q->a.p = (struct tsr_perm_actor){perms, (const char *const *)q->a.sites.v, q->a.sites.n};
+	return 0;
+}
+
+static void
+actor_clear(struct actor *a)
+{
+	vals_clear(&a->uid);
+	vals_clear(&a->name);
+	vals_clear(&a->role);
+	vals_clear(&a->sites);
+}
+
+static bool
+in_transaction(Slapi_PBlock *pb)
+{
+	LDAPControl **c = NULL;
+	size_t i;
+
+	(void)slapi_pblock_get(pb, SLAPI_REQCONTROLS, &c);
+	for (i = 0; c && c[i]; i++)
+		if (c[i]->ldctl_oid && strcmp(c[i]->ldctl_oid, LDAP_CONTROL_TXN_SPEC) == 0)
+			return true;
+	return false;
+}
+
+/* ---- memory shared by the hooks (under lock) ---- */
+
+/* Ids the allocator handed out that no entry uses yet: [lo, hi) ranges. */
+static struct {
+	struct {
+		unsigned long lo, hi;
+	} r[256];
+	size_t n;
+	unsigned long open, next; /* ids open; the next id by this module's count */
+} ids;
+
+/* Take id out of the allocated ranges: 0, or -ENOENT when it was never handed out. */
+static int
+ids_take(unsigned long id)
+{
+	size_t i;
+
+	for (i = 0; i < ids.n; i++) {
+		if (id < ids.r[i].lo || id >= ids.r[i].hi)
+			continue;
+		if (id == ids.r[i].lo)
+			ids.r[i].lo++;
+		else if (id == ids.r[i].hi - 1)
+			ids.r[i].hi--;
+		else if (ids.n < TSR_ARRAY_SIZE(ids.r)) {
+			ids.r[ids.n].lo = id + 1;
+			ids.r[ids.n].hi = ids.r[i].hi;
+			ids.n++;
+			ids.r[i].hi = id;
+		} else {
+			ids.r[i].hi = id; /* no room: the ids above are given up */
+		}
+		if (ids.r[i].lo >= ids.r[i].hi)
+			ids.r[i] = ids.r[--ids.n];
+		ids.open--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The last writes of each connection, for the audit records that describe them. */
+static struct recent {
+	long connid;
+	enum tsr_obj obj;
+	enum tsr_wop op;
+	time_t at;
+	char dn[MAX_DN];
+} recent[64 * RECENT];
+static size_t recent_next;
+
+static void
+remember(const struct req *q)
+{
+	struct recent *w;
+
+	pthread_mutex_lock(&lock);
+	w = &recent[recent_next++ % TSR_ARRAY_SIZE(recent)];
+	w->connid = q->connid;
+	w->obj = q->obj;
+	w->op = q->op;
+	w->at = time(NULL);
+	memcpy(w->dn, q->dn, sizeof(w->dn));
+	pthread_mutex_unlock(&lock);
+}
+
+/* Users added and not yet visible to internal searches (in a transaction that has not
+ * committed, or a write still in progress): counted against the licence. */
+static struct {
+	char dn[MAX_DN];
+	char role[64];
+	time_t at;
+} pending[256];
+
+/* ---- licence ---- */
+
+static long
+tenant_number(Slapi_Entry *e, const char *attr)
+{
+	struct vals v = {0};
+	uint32_t n = 0;
+
+	if (entry_vals(e, attr, &v) < 0 || v.n != 1 || tsr_parse_u32(v.v[0], 0, UINT32_MAX, &n) < 0)
+		n = 0;
+	vals_clear(&v);
+	return (long)n;
+}
+
+/* Limits: the tenant's and the role's tesseraMaxUsers (0: none). */
+static int
+licence_limits(const char *role, long *ret_tenant, long *ret_role)
+{
+	char *attrs[] = {(char *)"tesseraMaxUsers", NULL}, dn[MAX_DN];
+	Slapi_PBlock *pb = NULL;
+	Slapi_Entry *e;
+	int r;
+
+	*ret_tenant = *ret_role = 0;
+	r = read_entry(conf.tenant, attrs, &pb, &e);
+	if (r < 0)
+		return r;
+	*ret_tenant = tenant_number(e, "tesseraMaxUsers");
+	search_done(pb);
+	if (!role || !tsr_name_check(role, TSR_NAME_NEW, NULL) ||
+	    snprintf(dn, sizeof(dn), "cn=%s,ou=roles,%s", role, conf.tenant) >= (int)sizeof(dn))
+		return 0;
+	pb = NULL;
+	r = read_entry(dn, attrs, &pb, &e);
+	if (r == 0)
+		*ret_role = tenant_number(e, "tesseraMaxUsers");
+	search_done(pb);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* One more active user with role: 0, -EDQUOT past a limit, -EIO. Approved adds are
+ * remembered until internal searches see them (or PENDING_SECONDS pass: a transaction
+ * that rolled back then stops counting). */
+static int
+licence_take(struct req *q, const char *role)
+{
+	char people[MAX_DN + 16], filter[256], *attrs[] = {(char *)"1.1", NULL};
+	long tmax, rmax, n, nr;
+	time_t now = time(NULL);
+	size_t i, in_t = 0, in_r = 0, slot = SIZE_MAX;
+	int r = 0;
+
+	if (licence_limits(role, &tmax, &rmax) < 0)
+		return -EIO;
+	if (tmax == 0 && rmax == 0)
+		return 0;
+	(void)snprintf(people, sizeof(people), "ou=people,%s", conf.tenant);
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TSR_ARRAY_SIZE(pending); i++) {
+		Slapi_PBlock *pb = NULL;
+		Slapi_Entry *e;
+
+		if (!pending[i].dn[0])
+			continue;
+		if (now - pending[i].at > PENDING_SECONDS ||
+		    read_entry(pending[i].dn, attrs, &pb, &e) == 0)
+			pending[i].dn[0] = '\0';
+		search_done(pb);
+	}
+	n = count_entries(people, "(&(objectClass=tesseraUser)(!(tesseraStatus=inactive)))");
+	(void)snprintf(
+	    filter, sizeof(filter),
+	    "(&(objectClass=tesseraUser)(tesseraRoleName=%s)(!(tesseraStatus=inactive)))",
+	    role ? role : "");
+	nr = rmax && role ? count_entries(people, filter) : 0;
+	if (n < 0 || nr < 0) {
+		r = -EIO;
+		goto out;
+	}
+	for (i = 0; i < TSR_ARRAY_SIZE(pending); i++) {
+		if (!pending[i].dn[0]) {
+			if (slot == SIZE_MAX)
+				slot = i;
+			continue;
+		}
+		in_t++;
+		if (role && strcasecmp(pending[i].role, role) == 0)
+			in_r++;
+	}
+	if ((tmax && n + (long)in_t + 1 > tmax) || (rmax && nr + (long)in_r + 1 > rmax)) {
+		r = -EDQUOT;
+		goto out;
+	}
+	if (slot == SIZE_MAX) {
+		r = -EIO; /* too many adds in flight to count: refuse */
+		goto out;
+	}
+	memcpy(pending[slot].dn, q->dn, sizeof(pending[slot].dn));
+	(void)snprintf(pending[slot].role, sizeof(pending[slot].role), "%s", role ? role : "");
+	pending[slot].at = now;
+out:
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+static int
+licence_check(struct req *q, const char *role)
+{
+	int r = licence_take(q, role);
+
+	if (r == -EDQUOT)
+		return refuse(q, LDAP_ADMINLIMIT_EXCEEDED,
+		              "the licence limit of active users is reached (tesseraMaxUsers)");
+	if (r < 0)
+		return undecided(q, "the licence limits and active users");
+	return 0;
+}
+
+/* ---- users ---- */
+
+static const char *const user_classes[] = {"top",           "person",       "organizationalPerson",
+                                           "inetOrgPerson", "posixAccount", "shadowAccount",
+                                           "tesseraUser"};
+
+static bool
+known_class(const char *c)
+{
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(user_classes); i++)
+		if (strcasecmp(c, user_classes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The facts of a user entry for lib/perm (role permissions, sites). */
+static int
+user_facts(struct req *q, Slapi_Entry *e, struct vals *role, struct vals *sites,
+           struct tsr_perm_user *ret)
+{
+	unsigned perms = TSR_PERM_ALL; /* no role, several, or an unknown one: the strictest */
+	int r;
+
+	r = entry_vals(e, "tesseraRoleName", role);
+	if (r == 0)
+		r = entry_vals(e, "tesseraSiteName", sites);
+	if (r == 0 && role->n == 1) {
+		r = role_perms(role->v[0], &perms);
+		if (r == -ENOENT)
+			r = 0, perms = TSR_PERM_ALL;
+	}
+	if (r < 0)
+		return r;
+	*ret = (struct tsr_perm_user){perms, (const char *const *)sites->v, sites->n,
+	                              strcmp(q->dn, q->a.dn) == 0};
+	return 0;
+}
+
+/* The one value of attr in e, or NULL (none or several). */
+static char *
+one_value(Slapi_Entry *e, const char *attr, struct vals *v)
+{
+	if (entry_vals(e, attr, v) < 0 || v->n != 1)
+		return NULL;
+	return v->v[0];
+}
+
+static int
+take_id(struct req *q, const char *attr, const char *value)
+{
+	uint32_t id;
+	int r;
+
+	if (!value || tsr_parse_u32(value, 1, UINT32_MAX, &id) < 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: one number is needed", attr);
+	pthread_mutex_lock(&lock);
+	r = ids_take(id);
+	pthread_mutex_unlock(&lock);
+	if (r < 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		              "%s %u was not handed out by the tenant's allocator (tesseraNextId) "
+		              "to a write still to come: ids come from the allocator, once",
+		              attr, id);
+	return 0;
+}
+
+static int
+user_add(struct req *q)
+{
+	Slapi_Entry *e = NULL;
+	Slapi_Attr *at = NULL;
+	struct vals role = {0}, sites = {0}, v = {0}, tmp = {0};
+	struct tsr_perm_user u;
+	char *type, home[600];
+	const char *why;
+	size_t i;
+	int r;
+
+	(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+	if (!e)
+		return undecided(q, "the new entry");
+	r = user_facts(q, e, &role, &sites, &u);
+	if (r < 0) {
+		r = undecided(q, "the new user's role");
+		goto out;
+	}
+	u.self = false;
+	if (role.n != 1) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		           "tesseraRoleName: a new user has one role");
+		goto out;
+	}
+	if (tsr_perm_reach(&q->a.p, TSR_PERM_USERS_MANAGE, &u) < 0 ||
+	    tsr_perm_grant_role(&q->a.p, u.role_perms) < 0) {
+		r = denied(q, "creating a user", tsr_perm_attr_rule_name(TSR_ATTR_ROLE));
+		goto out;
+	}
+	for (i = 0; i < sites.n; i++)
+		if (tsr_perm_grant_site(&q->a.p, sites.v[i]) < 0) {
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+			           "tesseraSiteName: giving site %s needs that site or sites.all",
+			           sites.v[i]);
+			goto out;
+		}
+	/* Every attribute: the table's rule for an add by a manager, or a checked value. */
+	for (r = slapi_entry_first_attr(e, &at); r == 0 && at;
+	     r = slapi_entry_next_attr(e, at, &at)) {
+		type = NULL;
+		(void)slapi_attr_get_type(at, &type);
+		if (!type)
+			continue;
+		if (strcasecmp(type, "objectClass") == 0) {
+			vals_clear(&v);
+			(void)entry_vals(e, "objectClass", &v);
+			for (i = 0; i < v.n; i++)
+				if (!known_class(v.v[i])) {
+					r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+					           "objectClass %s: a user has the classes "
+					           "inetOrgPerson, posixAccount, shadowAccount and "
+					           "tesseraUser only",
+					           v.v[i]);
+					goto out;
+				}
+		} else if (strcasecmp(type, "uid") == 0 || strcasecmp(type, "uidNumber") == 0 ||
+		           strcasecmp(type, "gidNumber") == 0 ||
+		           strcasecmp(type, "homeDirectory") == 0) {
+			continue; /* checked below */
+		} else if (tsr_perm_user_attr(type) == TSR_ATTR_SYSTEM) {
+			r = denied(q, type, tsr_perm_attr_rule_name(TSR_ATTR_SYSTEM));
+			goto out;
+		}
+	}
+	r = 0;
+	vals_clear(&v);
+	if (!one_value(e, "uid", &v) || strcmp(v.v[0], q->rdn_value) != 0) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "uid: one value, the entry's name");
+		goto out;
+	}
+	(void)snprintf(home, sizeof(home), "%s/%s", conf.home_base, q->rdn_value);
+	if (!one_value(e, "homeDirectory", &tmp) || strcmp(tmp.v[0], home) != 0) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "homeDirectory: a new user's home is %s",
+		           home);
+		goto out;
+	}
+	vals_clear(&tmp);
+	/* A password set by someone else must be changed at first login. */
+	if (slapi_entry_attr_find(e, (char *)"userPassword", &at) == 0 && at) {
+		if (!one_value(e, "pwdReset", &tmp) || strcasecmp(tmp.v[0], "TRUE") != 0) {
+			r = refuse(
+			    q, LDAP_CONSTRAINT_VIOLATION,
+			    "pwdReset: a password set for someone else needs pwdReset: TRUE");
+			goto out;
+		}
+	}
+	vals_clear(&tmp);
+	/* Last, as it uses the id up: the ids, from the allocator, once. */
+	{
+		struct vals uidn = {0}, gidn = {0};
+		bool same = one_value(e, "uidNumber", &uidn) && one_value(e, "gidNumber", &gidn) &&
+		            strcmp(uidn.v[0], gidn.v[0]) == 0;
+
+		r = same ? take_id(q, "uidNumber", uidn.v[0])
+		         : refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		                  "gidNumber: a new user's group is their private group, gidNumber "
+		                  "equal to uidNumber");
+		vals_clear(&uidn);
+		vals_clear(&gidn);
+		if (r < 0)
+			goto out;
+	}
+	if (!one_value(e, "tesseraStatus", &tmp) || strcasecmp(tmp.v[0], "inactive") != 0)
+		r = licence_check(q, role.v[0]);
+	(void)why;
+out:
+	vals_clear(&role);
+	vals_clear(&sites);
+	vals_clear(&v);
+	vals_clear(&tmp);
+	return r;
+}
+
+/* The values a modification gives or takes: for replace and value-less deletes, the
+ * entry's current values too. */
+static int
+changed_values(const LDAPMod *m, const struct vals *now, struct vals *out)
+{
+	int op = m->mod_op & ~LDAP_MOD_BVALUES;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; m->mod_bvalues && m->mod_bvalues[i] && r == 0; i++)
+		r = vals_add(out, m->mod_bvalues[i]->bv_val, m->mod_bvalues[i]->bv_len);
+	if (op == LDAP_MOD_REPLACE ||
+	    (op == LDAP_MOD_DELETE && !(m->mod_bvalues && m->mod_bvalues[0])))
+		for (i = 0; i < now->n && r == 0; i++)
+			if (!vals_has(out, now->v[i]))
+				r = vals_add(out, now->v[i], strlen(now->v[i]));
+	return r;
+}
+
+static int
+user_modify(struct req *q)
+{
+	char *attrs[] = {(char *)"tesseraRoleName", (char *)"tesseraSiteName",
+	                 (char *)"tesseraStatus", NULL};
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e;
+	LDAPMod **mods = NULL;
+	struct vals role = {0}, sites = {0}, status = {0}, ch = {0};
+	struct tsr_perm_user u;
+	enum tsr_attr_rule rule;
+	const char *why;
+	unsigned perms;
+	size_t i, j;
+	int r, op;
+
+	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
+	r = read_entry(q->dn, attrs, &spb, &e);
+	if (r == -ENOENT) {
+		r = 0; /* slapd answers "no such object" */
+		goto out;
+	}
+	if (r == 0)
+		r = user_facts(q, e, &role, &sites, &u);
+	if (r == 0)
+		r = entry_vals(e, "tesseraStatus", &status);
+	if (r < 0) {
+		r = undecided(q, "the user's role and sites");
+		goto out;
+	}
+	for (i = 0; mods && mods[i]; i++) {
+		const char *type = mods[i]->mod_type;
+
+		op = mods[i]->mod_op & ~LDAP_MOD_BVALUES;
+		rule = tsr_perm_user_attr(type);
+		if (tsr_perm_user_change(&q->a.p, &u, rule, &why) < 0) {
+			r = denied(q, type, why);
+			goto out;
+		}
+		vals_clear(&ch);
+		if (rule == TSR_ATTR_ROLE || rule == TSR_ATTR_SITES) {
+			r = changed_values(mods[i], rule == TSR_ATTR_ROLE ? &role : &sites, &ch);
+			if (r < 0) {
+				r = undecided(q, type);
+				goto out;
+			}
+		}
+		for (j = 0; j < ch.n; j++) {
+			if (rule == TSR_ATTR_SITES) {
+				r = tsr_perm_grant_site(&q->a.p, ch.v[j]);
+			} else {
+				r = role_perms(ch.v[j], &perms);
+				if (r == -ENOENT)
+					perms = TSR_PERM_ALL, r = 0;
+				if (r == 0)
+					r = tsr_perm_grant_role(&q->a.p, perms);
+			}
+			if (r < 0) {
+				r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+				           "%s %s: giving or taking it needs %s", type, ch.v[j],
+				           tsr_perm_attr_rule_name(rule));
+				goto out;
+			}
+		}
+		/* Back from inactive: one more active user for the licence. */
+		if (strcasecmp(type, "tesseraStatus") == 0 && op != LDAP_MOD_DELETE &&
+		    vals_has(&status, "inactive") && mods[i]->mod_bvalues &&
+		    mods[i]->mod_bvalues[0] &&
+		    strcasecmp(mods[i]->mod_bvalues[0]->bv_val, "inactive") != 0) {
+			r = licence_check(q, role.n == 1 ? role.v[0] : NULL);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
+	search_done(spb);
+	vals_clear(&role);
+	vals_clear(&sites);
+	vals_clear(&status);
+	vals_clear(&ch);
+	return r;
+}
+
+static int
+user_delete(struct req *q)
+{
+	char *attrs[] = {(char *)"tesseraRoleName", (char *)"tesseraSiteName", NULL};
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e;
+	struct vals role = {0}, sites = {0};
+	struct tsr_perm_user u;
+	int r;
+
+	r = read_entry(q->dn, attrs, &spb, &e);
+	if (r == -ENOENT) {
+		r = 0;
+		goto out;
+	}
+	if (r == 0)
+		r = user_facts(q, e, &role, &sites, &u);
+	if (r < 0)
+		r = undecided(q, "the user's role and sites");
+	else if (u.self || tsr_perm_reach(&q->a.p, TSR_PERM_USERS_MANAGE, &u) < 0)
+		r = denied(
+		    q, "deleting a user",
+		    "users.manage on them and every permission of their role, never oneself");
+out:
+	search_done(spb);
+	vals_clear(&role);
+	vals_clear(&sites);
+	return r;
+}
+
+/* ---- roles, groups, sites, the tenant ---- */
+
+static unsigned
+perms_of(const struct vals *v)
+{
+	unsigned perms = 0, bit;
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		perms |= tsr_perm_parse(v->v[i], &bit) == 0 ? bit : TSR_PERM_ALL;
+	return perms;
+}
+
+/* Attributes a holder of the object's permission writes on roles, groups and sites. */
+static bool
+object_attr_ok(enum tsr_obj obj, enum tsr_wop op, const char *type)
+{
+	static const struct {
+		enum tsr_obj obj;
+		const char *attrs; /* ":"-separated, lower case */
+	} open_attrs[] = {
+	    {TSR_OBJ_ROLE, ":tesserapermission:description:memberuid:"},
+	    {TSR_OBJ_GROUP, ":description:memberuid:member:uniquemember:"},
+	    {TSR_OBJ_SITE, ":description:l:"},
+	};
+	char key[80];
+	size_t i;
+
+	/* On add, the entry's name, classes and gid are checked by the caller. */
+	if (op == TSR_WOP_ADD &&
+	    (strcasecmp(type, "objectClass") == 0 || strcasecmp(type, "cn") == 0 ||
+	     strcasecmp(type, "gidNumber") == 0))
+		return true;
+	if (snprintf(key, sizeof(key), ":%s:", type) >= (int)sizeof(key))
+		return false;
+	for (i = 0; key[i]; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	for (i = 0; i < TSR_ARRAY_SIZE(open_attrs); i++)
+		if (open_attrs[i].obj == obj && strstr(open_attrs[i].attrs, key))
+			return true;
+	return false;
+}
+
+/* A new group or role: its name and gid are nobody else's (users, their private groups,
+ * roles, groups). */
+static int
+group_name_and_gid(struct req *q, Slapi_Entry *e)
+{
+	struct vals gid = {0};
+	char filter[600], *vgid;
+	long n;
+	int r;
+
+	vgid = one_value(e, "gidNumber", &gid);
+	r = -1;
+	if (!vgid) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "gidNumber: one number is needed");
+		goto out;
+	}
+	if (!tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL)) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "cn: not a portable name");
+		goto out;
+	}
+	(void)snprintf(filter, sizeof(filter),
+	               "(|(uid=%s)(&(objectClass=posixGroup)(cn=%s))(uidNumber=%s)(gidNumber=%s))",
+	               q->rdn_value, q->rdn_value, vgid, vgid);
+	n = count_entries(conf.tenant, filter);
+	if (n < 0)
+		r = undecided(q, "the names and ids in use");
+	else if (n > 0)
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		           "cn %s or gidNumber %s is a user's, a private group's, a role's or a "
+		           "group's already",
+		           q->rdn_value, vgid);
+	else
+		r = take_id(q, "gidNumber", vgid);
+out:
+	vals_clear(&gid);
+	return r;
+}
+
+static int
+object_write(struct req *q)
+{
+	char *attrs[] = {(char *)"tesseraPermission", NULL};
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e = NULL;
+	LDAPMod **mods = NULL;
+	Slapi_Attr *at = NULL;
+	struct vals before = {0}, after = {0};
+	unsigned perms = 0;
+	const char *why = "";
+	char *type;
+	size_t i, j;
+	int r = 0, op;
+
+	if (q->op == TSR_WOP_ADD) {
+		(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+		if (!e)
+			return undecided(q, "the new entry");
+		r = entry_vals(e, "tesseraPermission", &after);
+	} else if (q->obj == TSR_OBJ_ROLE) {
+		r = read_entry(q->dn, attrs, &spb, &e);
+		if (r == 0)
+			r = entry_vals(e, "tesseraPermission", &before);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0) {
+		r = undecided(q, "the role's permissions");
+		goto out;
+	}
+	perms = perms_of(&before) | perms_of(&after);
+	/* A change: what the role would grant afterwards counts too. */
+	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
+	for (i = 0; q->op == TSR_WOP_MODIFY && mods && mods[i]; i++) {
+		op = mods[i]->mod_op & ~LDAP_MOD_BVALUES;
+		if (strcasecmp(mods[i]->mod_type, "tesseraPermission") == 0 &&
+		    op != LDAP_MOD_DELETE)
+			for (j = 0; mods[i]->mod_bvalues && mods[i]->mod_bvalues[j]; j++) {
+				unsigned bit;
+
+				perms |= tsr_perm_parse(mods[i]->mod_bvalues[j]->bv_val, &bit) == 0
+				             ? bit
+				             : TSR_PERM_ALL;
+			}
+		if (!object_attr_ok(q->obj, q->op, mods[i]->mod_type)) {
+			r = denied(q, mods[i]->mod_type, "root on the directory");
+			goto out;
+		}
+	}
+	if (tsr_perm_object(&q->a.p, q->obj, q->op, perms, &why) < 0) {
+		r = refuse(q, LDAP_INSUFFICIENT_ACCESS, "%s %s %s needs %s",
+		           tsr_perm_wop_name(q->op), tsr_perm_obj_name(q->obj), q->rdn_value, why);
+		goto out;
+	}
+	if (q->op == TSR_WOP_ADD) {
+		for (r = slapi_entry_first_attr(e, &at); r == 0 && at;
+		     r = slapi_entry_next_attr(e, at, &at)) {
+			type = NULL;
+			(void)slapi_attr_get_type(at, &type);
+			if (type && !object_attr_ok(q->obj, q->op, type)) {
+				r = denied(q, type, "root on the directory");
+				goto out;
+			}
+		}
+		r = 0;
+		if (q->obj == TSR_OBJ_GROUP || q->obj == TSR_OBJ_ROLE)
+			r = group_name_and_gid(q, e);
+	}
+out:
+	search_done(spb);
+	vals_clear(&before);
+	vals_clear(&after);
+	return r;
+}
+
+/* The tenant entry: tesseraNextId moves forward by a bounded Modify-Increment. */
+static int
+tenant_modify(struct req *q)
+{
+	char *attrs[] = {(char *)"tesseraNextId", (char *)"tesseraIdMax", NULL};
+	LDAPMod **mods = NULL;
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e;
+	const char *why;
+	uint32_t k;
+	long next, max;
+	int r;
+
+	if (tsr_perm_object(&q->a.p, TSR_OBJ_TENANT, TSR_WOP_MODIFY, 0, &why) < 0)
+		return denied(q, "changing the tenant", why);
+	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
+	if (!mods || !mods[0] || mods[1] || strcasecmp(mods[0]->mod_type, "tesseraNextId") != 0 ||
+	    (mods[0]->mod_op & ~LDAP_MOD_BVALUES) != LDAP_MOD_INCREMENT || !mods[0]->mod_bvalues ||
+	    !mods[0]->mod_bvalues[0] || mods[0]->mod_bvalues[1] ||
+	    tsr_parse_u32(mods[0]->mod_bvalues[0]->bv_val, 1, ALLOC_MAX, &k) < 0)
+		return refuse(q, LDAP_INSUFFICIENT_ACCESS,
+		              "changing the tenant needs root on the directory, but for one "
+		              "Modify-Increment of tesseraNextId by 1 to %u",
+		              ALLOC_MAX);
+	if (q->in_txn)
+		return refuse(q, LDAP_UNWILLING_TO_PERFORM,
+		              "tesseraNextId is allocated outside LDAP transactions");
+	r = read_entry(conf.tenant, attrs, &spb, &e);
+	if (r < 0)
+		return undecided(q, "the tenant's id allocator");
+	next = tenant_number(e, "tesseraNextId");
+	max = tenant_number(e, "tesseraIdMax");
+	search_done(spb);
+	pthread_mutex_lock(&lock);
+	/* The ids handed out: from where this module's count or the directory stands, which
+	 * ever is further (root allocates too, unseen here). */
+	if ((unsigned long)next > ids.next)
+		ids.next = (unsigned long)next;
+	r = 0;
+	if (max && ids.next + k - 1 > (unsigned long)max)
+		r = -ERANGE;
+	else if (ids.open + k > ALLOC_OPEN || ids.n >= TSR_ARRAY_SIZE(ids.r))
+		r = -EBUSY;
+	if (r == 0) {
+		ids.r[ids.n].lo = ids.next;
+		ids.r[ids.n].hi = ids.next + k;
+		ids.n++;
+		ids.open += k;
+		ids.next += k;
+	}
+	pthread_mutex_unlock(&lock);
+	if (r == -ERANGE)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "the tenant's id range is used up");
+	if (r < 0)
+		return refuse(q, LDAP_BUSY,
+		              "%u ids are allocated and not used yet: use them before allocating "
+		              "more",
+		              ALLOC_OPEN);
+	return 0;
+}
+
+/* ---- audit ---- */
+
+static bool
+action_matches(const char *action, const struct recent *w)
+{
+	static const char *const prefix[] = {[TSR_OBJ_USER] = "user.",
+	                                     [TSR_OBJ_GROUP] = "group.",
+	                                     [TSR_OBJ_ROLE] = "role.",
+	                                     [TSR_OBJ_SITE] = "site.",
+	                                     [TSR_OBJ_TENANT] = "tenant."};
+	size_t len = strlen(action);
+	bool add = len > 4 && strcmp(action + len - 4, ".add") == 0;
+	bool del = len > 7 && strcmp(action + len - 7, ".delete") == 0;
+
+	if (w->obj >= TSR_ARRAY_SIZE(prefix) || !prefix[w->obj] ||
+	    strncmp(action, prefix[w->obj], strlen(prefix[w->obj])) != 0)
+		return false;
+	if (w->op == TSR_WOP_ADD)
+		return add;
+	if (w->op == TSR_WOP_DELETE)
+		return del;
+	return !add && !del;
+}
+
+static int
+audit_add(struct req *q)
+{
+	Slapi_Entry *e = NULL;
+	struct vals actor = {0}, name = {0}, when = {0}, target = {0}, action = {0};
+	char tdn[MAX_DN];
+	time_t now = time(NULL);
+	int64_t t;
+	size_t i;
+	bool found = false;
+	int r = -1;
+
+	(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+	if (!e)
+		return undecided(q, "the audit record");
+	if (!one_value(e, "tesseraAuditActor", &actor) || q->a.uid.n != 1 ||
+	    strcasecmp(actor.v[0], q->a.uid.v[0]) != 0) {
+		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+		           "tesseraAuditActor: an audit record names its writer as the actor");
+		goto out;
+	}
+	(void)entry_vals(e, "tesseraAuditActorName", &name);
+	if (name.n > 1 || (name.n == 1 && !vals_has(&q->a.name, name.v[0]))) {
+		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+		           "tesseraAuditActorName: the actor's display name as their entry has it");
+		goto out;
+	}
+	if (!one_value(e, "tesseraAuditTime", &when) || tsr_gentime_parse(when.v[0], &t) < 0 ||
+	    t < now - AUDIT_SKEW || t > now + AUDIT_SKEW) {
+		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+		           "tesseraAuditTime: an audit record is dated now (within %d s)",
+		           AUDIT_SKEW);
+		goto out;
+	}
+	if (!one_value(e, "tesseraAuditTargetDN", &target) ||
+	    !one_value(e, "tesseraAuditAction", &action)) {
+		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+		           "an audit record names its action and the DN of what changed");
+		goto out;
+	}
+	dn_norm(target.v[0], tdn, sizeof(tdn));
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TSR_ARRAY_SIZE(recent); i++) {
+		struct recent *w = &recent[i];
+
+		if (w->connid != q->connid || !w->dn[0] || now - w->at > RECENT_SECONDS ||
+		    strcmp(w->dn, tdn) != 0 || !action_matches(action.v[0], w))
+			continue;
+		w->dn[0] = '\0'; /* one record per write */
+		found = true;
+		break;
+	}
+	pthread_mutex_unlock(&lock);
+	r = found ? 0
+	          : refuse(q, LDAP_INSUFFICIENT_ACCESS,
+	                   "an audit record is written only with the change it describes (%s of "
+	                   "%s, just before, on the same connection)",
+	                   action.v[0], target.v[0]);
+out:
+	vals_clear(&actor);
+	vals_clear(&name);
+	vals_clear(&when);
+	vals_clear(&target);
+	vals_clear(&action);
+	return r;
+}
+
+/* ---- the hooks ---- */
+
+static int
+decide(struct req *q)
+{
+	const char *why;
+
+	if (q->op == TSR_WOP_RENAME)
+		return denied(q, "renaming an entry", "root on the directory");
+	switch (q->obj) {
+	case TSR_OBJ_USER:
+		return q->op == TSR_WOP_ADD      ? user_add(q)
+		       : q->op == TSR_WOP_MODIFY ? user_modify(q)
+		                                 : user_delete(q);
+	case TSR_OBJ_ROLE:
+	case TSR_OBJ_GROUP:
+	case TSR_OBJ_SITE:
+		return object_write(q);
+	case TSR_OBJ_TENANT:
+		if (q->op == TSR_WOP_MODIFY)
+			return tenant_modify(q);
+		break;
+	case TSR_OBJ_AUDIT:
+		if (q->op == TSR_WOP_ADD)
+			return audit_add(q);
+		break;
+	case TSR_OBJ_OTHER:
+		break;
+	}
+	if (tsr_perm_object(&q->a.p, q->obj, q->op, 0, &why) == 0)
+		why = "root on the directory";
+	return refuse(q, LDAP_INSUFFICIENT_ACCESS, "%s %s needs %s", tsr_perm_wop_name(q->op),
+	              q->dn, why);
+}
+
+static int
+guard(Slapi_PBlock *pb, enum tsr_wop op)
+{
+	struct req q = {.pb = pb, .op = op};
+	char *target = NULL;
+	int isroot = 0, r;
+
+	(void)slapi_pblock_get(pb, SLAPI_TARGET_DN, &target);
+	dn_norm(target, q.dn, sizeof(q.dn));
+	if (!target || (q.dn[0] && !in_tenant(q.dn)))
+		return 0;
+	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_ISROOT, &isroot);
+	q.obj = q.dn[0] ? classify(q.dn, q.rdn_buf, sizeof(q.rdn_buf)) : TSR_OBJ_OTHER;
+	q.rdn_value = q.rdn_buf;
+	if (isroot) {
+		/* Replication (no client connection: id -1) applies what a provider wrote;
+		 * the first `server start` deletes the record server init loaded to register
+		 * the audit attribute types. */
+		if (q.obj != TSR_OBJ_AUDIT || op == TSR_WOP_ADD ||
+		    (op == TSR_WOP_DELETE && strcmp(q.rdn_value, "warm-up") == 0))
+			return 0;
+		(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
+		if (q.connid < 0)
+			return 0;
+		return refuse(&q, LDAP_INSUFFICIENT_ACCESS,
+		              "audit records are never changed or deleted");
+	}
+	if (!q.dn[0])
+		return refuse(&q, LDAP_INSUFFICIENT_ACCESS,
+		              "a DN with escapes in the tenant is written by root only");
+	(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
+	q.in_txn = in_transaction(pb);
+	r = load_actor(&q);
+	if (r == -EACCES)
+		r = refuse(&q, LDAP_INSUFFICIENT_ACCESS,
+		           "only the tenant's people (and root on the directory) write in it");
+	else if (r < 0)
+		r = undecided(&q, "who you are");
+	else
+		r = decide(&q);
+	if (r == 0 && q.obj != TSR_OBJ_AUDIT)
+		remember(&q);
+	actor_clear(&q.a);
+	return r;
+}
+
+static int
+pre_add(Slapi_PBlock *pb)
+{
+	return guard(pb, TSR_WOP_ADD);
+}
+
+static int
+pre_modify(Slapi_PBlock *pb)
+{
+	return guard(pb, TSR_WOP_MODIFY);
+}
+
+static int
+pre_delete(Slapi_PBlock *pb)
+{
+	return guard(pb, TSR_WOP_DELETE);
+}
+
+static int
+pre_modrdn(Slapi_PBlock *pb)
+{
+	return guard(pb, TSR_WOP_RENAME);
+}
+
+/* After a plain add that failed, it no longer counts for the licence. */
+static int
+post_add(Slapi_PBlock *pb)
+{
+	char *target = NULL, dn[MAX_DN];
+	int rc = 0;
+	size_t i;
+
+	(void)slapi_pblock_get(pb, SLAPI_RESULT_CODE, &rc);
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	(void)slapi_pblock_get(pb, SLAPI_TARGET_DN, &target);
+	dn_norm(target, dn, sizeof(dn));
+	if (!dn[0])
+		return 0;
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TSR_ARRAY_SIZE(pending); i++)
+		if (strcmp(pending[i].dn, dn) == 0)
+			pending[i].dn[0] = '\0';
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+EXPORT int tsr_guard_init(Slapi_PBlock *pb);
+int
+tsr_guard_init(Slapi_PBlock *pb)
+{
+	static struct slapi_plugindesc desc = {"tessera_guard", "tessera", TSR_VERSION,
+	                                       "tessera's permission model for every write"};
+	char **argv = NULL;
+	int argc = 0;
+
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGC, &argc);
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGV, &argv);
+	if (argc < 1 || !argv || !argv[0])
+		return -1;
+	dn_norm(argv[0], conf.tenant, sizeof(conf.tenant));
+	(void)snprintf(conf.home_base, sizeof(conf.home_base), "%s",
+	               argc > 1 && argv[1] && argv[1][0] == '/' ? argv[1] : "/home");
+	if (!conf.tenant[0])
+		return -1;
+	if (slapi_pblock_set(pb, SLAPI_PLUGIN_VERSION, (void *)"03") != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_DESCRIPTION, &desc) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_ADD_FN, (void *)pre_add) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODIFY_FN, (void *)pre_modify) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_DELETE_FN, (void *)pre_delete) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODRDN_FN, (void *)pre_modrdn) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_ADD_FN, (void *)post_add) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,202 @@
+# Integration: the directory's guard (guard_module/tessera_guard.so) from the attacker's
+# side. Every row is a write made with the stock ldapadd/ldapmodify/ldapdelete/ldapmodrdn
+# under the actor's own bind, that the tool would refuse: the directory must refuse it
+# too and change nothing. Allowed counterparts show the guard is not refusing everything.
+. "$TSR_SRC/tests/integration/lib.sh"
+require_root
+tsr_server_start
+tsr_sites berlin paris
+P="ou=people,$BASE"
+tt role add rolemgr --permission roles.manage --permission users.view >/dev/null
+tt role add grpmgr --permission groups.manage >/dev/null
+tsr_person tina tenant-admin
+tsr_person sam site-admin berlin
+tsr_person max member berlin
+tsr_person pia member paris
+tsr_person rita rolemgr berlin
+tsr_person gus grpmgr berlin
+
+as_ldap() { # as_ldap TOOL LOGIN ARGS...: a stock LDAP tool bound as LOGIN
+	local tool=$1 who=$2
+	shift 2
+	"$tool" -x -H "$SRV_LDAPI" -D "uid=$who,$P" -y "$T/pw.$who" "$@"
+}
+# raw NAME RC LOGIN TOOL [ARGS]: the LDIF on stdin, sent by TOOL as LOGIN, ends with RC.
+raw() {
+	local name=$1 want=$2 who=$3 tool=$4 rc
+	shift 4
+	OUT=$(as_ldap "$tool" "$who" "$@" 2>&1); rc=$?
+	if [ "$rc" = "$want" ]; then pass "$name"; else
+		fail "$name" "$tool exit $rc, expected $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
+	fi
+}
+refused() { raw "$1" 50 "$2" ldapmodify; }
+snapshot() { lsearch -b "$BASE" -s sub '(objectClass=*)' '*' + | grep -v -e '^modifyTimestamp' \
+	-e '^entryCSN' -e '^contextCSN' -e '^pwdLastSuccess' -e '^authTimestamp' \
+	-e '^tesseraNextId' -e '^modifiersName' >"$T/snap.$1"; }
+unchanged() { snapshot after; if diff -q "$T/snap.before" "$T/snap.after" >/dev/null; then
+	pass "$1"; else fail "$1" "the directory changed"; diff "$T/snap.before" "$T/snap.after" | head -20 | sed 's/^/#   /'; fi; }
+# alloc LOGIN [N]: N ids (default 1) from the tenant's allocator, as LOGIN; prints the first.
+alloc() {
+	printf 'dn: %s\nchangetype: modify\nincrement: tesseraNextId\ntesseraNextId: %s\n' \
+		"$BASE" "${2:-1}" | as_ldap ldapmodify "$1" -e preread=tesseraNextId 2>&1 |
+		sed -n 's/^tesseraNextId: //p'
+}
+# user_ldif LOGIN ID SITE ROLE [extra lines]: a user entry as an add.
+user_ldif() {
+	printf 'dn: uid=%s,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: tesseraUser\nuid: %s\ncn: %s\nsn: %s\nmail: %s@example.org\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\ntesseraRoleName: %s\ntesseraSiteName: %s\n' \
+		"$1" "$P" "$1" "$1" "$1" "$1" "$2" "$2" "$1" "$4" "$3"
+	[ $# -gt 4 ] && printf '%s\n' "$5"
+	true
+}
+
+snapshot before
+
+# -- H1: a delegated admin's add carries only what they could give
+id=$(alloc sam)
+[ -n "$id" ] && pass guard_site_admin_allocates_id || fail guard_site_admin_allocates_id
+user_ldif u1 "$id" paris member | refused guard_add_user_at_other_site sam
+user_ldif u1 "$id" berlin tenant-admin | refused guard_add_user_above_own_role sam
+user_ldif u1 "$id" berlin member "pwdPolicySubentry: cn=weak,ou=policies,$BASE" |
+	refused guard_add_user_with_policy_entry sam
+user_ldif u1 "$id" berlin member "userPassword: Chosen-By-Admin-1" |
+	raw guard_add_user_password_without_pwdreset 19 sam ldapmodify
+user_ldif u1 100999 berlin member | raw guard_add_user_unallocated_id 19 sam ldapmodify
+user_ldif u1 "$id" berlin member "objectClass: pwdPolicy" | refused guard_add_user_extra_class sam
+printf 'dn: uid=u1,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: tesseraUser\nuid: u1\ncn: u1\nsn: u1\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /root\ntesseraRoleName: member\ntesseraSiteName: berlin\n' \
+	"$P" "$id" "$id" | raw guard_add_user_home_root 19 sam ldapmodify
+user_ldif u1 "$id" berlin member | refused guard_member_adds_user max
+unchanged guard_refused_adds_change_nothing
+
+# -- H2: nobody grants what they do not hold
+refused guard_rolemgr_widens_own_role rita <<EOF
+dn: cn=rolemgr,ou=roles,$BASE
+changetype: modify
+add: tesseraPermission
+tesseraPermission: users.manage
+EOF
+refused guard_rolemgr_widens_member rita <<EOF
+dn: cn=member,ou=roles,$BASE
+changetype: modify
+add: tesseraPermission
+tesseraPermission: users.manage
+EOF
+refused guard_rolemgr_replaces_admin_role rita <<EOF
+dn: cn=tenant-admin,ou=roles,$BASE
+changetype: modify
+replace: tesseraPermission
+tesseraPermission: users.view
+EOF
+rid=$(alloc rita)
+printf 'dn: cn=power,ou=roles,%s\nchangetype: add\nobjectClass: posixGroup\nobjectClass: tesseraRole\ncn: power\ngidNumber: %s\ntesseraPermission: users.manage\n' \
+	"$BASE" "$rid" | refused guard_rolemgr_creates_wider_role rita
+refused guard_rolemgr_role_limit rita <<EOF
+dn: cn=rolemgr,ou=roles,$BASE
+changetype: modify
+replace: tesseraMaxUsers
+tesseraMaxUsers: 0
+EOF
+unchanged guard_refused_role_writes_change_nothing
+
+# -- H3: no group takes a user's, a private group's or a role's name or gid
+maxid=$(attr "uid=max,$P" uidNumber)
+# Root made a user whose id is the allocator's next one (entries tessera did not write):
+# the gid a group manager is then handed is that user's private group's.
+ghost=$(attr "$BASE" tesseraNextId)
+tsr_user_ldif ghost "$ghost" | ladd >/dev/null
+snapshot before
+gid=$(alloc gus)
+[ "$gid" = "$ghost" ] && pass guard_allocator_hands_out_ghost_id || fail guard_allocator_hands_out_ghost_id "$gid"
+printf 'dn: cn=sneaky,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: sneaky\ngidNumber: %s\nmemberUid: gus\n' \
+	"$BASE" "$ghost" | raw guard_group_takes_private_gid 19 gus ldapmodify
+printf 'dn: cn=sneaky,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: sneaky\ngidNumber: %s\nmemberUid: gus\n' \
+	"$BASE" "$maxid" | raw guard_group_unallocated_gid 19 gus ldapmodify
+gid=$(alloc gus)
+printf 'dn: cn=tenant-admin,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: tenant-admin\ngidNumber: %s\n' \
+	"$BASE" "$gid" | raw guard_group_takes_role_name 19 gus ldapmodify
+printf 'dn: cn=max,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: max\ngidNumber: %s\n' \
+	"$BASE" "$gid" | raw guard_group_takes_user_name 19 gus ldapmodify
+printf 'dn: cn=planted,%s\nchangetype: add\nobjectClass: posixGroup\ncn: planted\ngidNumber: %s\n' \
+	"$P" "$gid" | refused guard_group_planted_under_people tina
+printf 'dn: cn=mine,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: mine\ngidNumber: %s\nmemberUid: gus\n' \
+	"$BASE" "$gid" | raw guard_group_with_allocated_gid_allowed 0 gus ldapmodify
+refused guard_group_gid_changed gus <<EOF
+dn: cn=mine,ou=groups,$BASE
+changetype: modify
+replace: gidNumber
+gidNumber: $maxid
+EOF
+snapshot before
+
+# -- H4: audit records exist only as the record of the write they describe
+now=$(date -u +%Y%m%d%H%M%SZ)
+printf 'dn: tesseraAuditId=forged1,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: forged1\ntesseraAuditTime: 20200101000000Z\ntesseraAuditAction: user.deactivate\ntesseraAuditActor: max\ntesseraAuditTargetDN: uid=pia,%s\n' \
+	"$BASE" "$P" | refused guard_audit_backdated max
+printf 'dn: tesseraAuditId=forged2,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: forged2\ntesseraAuditTime: %s\ntesseraAuditAction: user.deactivate\ntesseraAuditActor: tina\ntesseraAuditTargetDN: uid=pia,%s\n' \
+	"$BASE" "$now" "$P" | refused guard_audit_other_actor max
+printf 'dn: tesseraAuditId=forged3,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: forged3\ntesseraAuditTime: %s\ntesseraAuditAction: user.set\ntesseraAuditActor: max\ntesseraAuditTargetDN: uid=max,%s\n' \
+	"$BASE" "$now" "$P" | refused guard_audit_without_change max
+rec=$(lsearch -b "ou=audit,$BASE" -s one '(tesseraAuditTarget=max)' 1.1 | sed -n 's/^dn: //p' | head -1)
+[ -n "$rec" ] && pass guard_a_record_of_max || fail guard_a_record_of_max
+refused guard_audit_appended max <<EOF
+dn: $rec
+changetype: modify
+add: tesseraAuditChange
+tesseraAuditChange: role: member -> tenant-admin
+EOF
+printf 'dn: %s\nchangetype: delete\n' "$rec" | refused guard_audit_deleted_by_admin tina
+OUT=$(printf 'dn: %s\nchangetype: delete\n' "$rec" | lmodify 2>&1); rc=$?
+[ $rc = 50 ] && pass guard_audit_deleted_by_root || fail guard_audit_deleted_by_root "exit $rc"
+unchanged guard_refused_audit_writes_change_nothing
+
+# -- H5: ids, home and the allocator are root's
+for a in "uidNumber: 0" "gidNumber: 0" "homeDirectory: /root" "uid: root"; do
+	refused "guard_own_${a%%:*}" sam <<EOF
+dn: uid=sam,$P
+changetype: modify
+replace: ${a%%:*}
+$a
+EOF
+done
+refused guard_allocator_pushed_to_end sam <<EOF
+dn: $BASE
+changetype: modify
+replace: tesseraNextId
+tesseraNextId: 199999
+EOF
+printf 'dn: %s\nchangetype: modify\nincrement: tesseraNextId\ntesseraNextId: 99999\n' "$BASE" |
+	refused guard_allocator_big_step sam
+printf 'dn: %s\nchangetype: modify\nincrement: tesseraNextId\ntesseraNextId: -5\n' "$BASE" |
+	refused guard_allocator_backwards sam
+refused guard_tenant_licence_by_admin tina <<EOF
+dn: $BASE
+changetype: modify
+replace: tesseraMaxUsers
+tesseraMaxUsers: 0
+EOF
+raw guard_rename_user 50 sam ldapmodrdn "uid=max,$P" uid=maxi </dev/null
+raw guard_add_service_account 50 tina ldapmodify <<EOF
+dn: cn=backdoor,ou=services,$BASE
+changetype: add
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: backdoor
+userPassword: x
+EOF
+unchanged guard_refused_system_writes_change_nothing
+
+# -- the allowed path through raw LDAP: allocate, add with pwdReset, audit in the same
+#    transaction-less order the guard accepts; then a deleted user's id is never reused
+id=$(alloc sam)
+user_ldif u2 "$id" berlin member "userPassword: Chosen-By-Admin-1
+pwdReset: TRUE" | raw guard_site_admin_adds_own_site_user 0 sam ldapmodify
+[ "$(attr "uid=u2,$P" uidNumber)" = "$id" ] && pass guard_added_user_present || fail guard_added_user_present
+printf 'dn: tesseraAuditId=raw-%s,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: raw-%s\ntesseraAuditTime: %s\ntesseraAuditAction: user.add\ntesseraAuditActor: sam\ntesseraAuditActorName: Person Sam\ntesseraAuditTargetDN: uid=u2,%s\n' \
+	"$id" "$BASE" "$id" "$(date -u +%Y%m%d%H%M%SZ)" "$P" > "$T/rec.ldif"
+printf 'dn: uid=u2,%s\nchangetype: modify\nreplace: title\ntitle: Raw\n' "$P" > "$T/mod.ldif"
+sed -i 's/user.add/user.set/' "$T/rec.ldif"
+cat "$T/mod.ldif" "$T/rec.ldif" | sed 's/^dn: tessera/\ndn: tessera/' |
+	raw guard_audit_with_its_change_allowed 0 sam ldapmodify
+printf 'dn: uid=u2,%s\nchangetype: delete\n' "$P" | raw guard_site_admin_deletes_user 0 sam ldapmodify
+user_ldif u3 "$id" berlin member | raw guard_deleted_users_id_not_reused 19 sam ldapmodify
+finish
