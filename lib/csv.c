@@ -10,11 +10,12 @@ struct tsr_csv {
 	const char *p, *end;
 	size_t line, start_line;
 	const char *error;
+	unsigned flags;
 	bool failed;
 };
 
 int
-tsr_csv_open(const char *text, size_t len, struct tsr_csv **ret)
+tsr_csv_open(const char *text, size_t len, unsigned flags, struct tsr_csv **ret)
 {
 	struct tsr_csv *c;
 
@@ -26,6 +27,7 @@ tsr_csv_open(const char *text, size_t len, struct tsr_csv **ret)
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		c->p += 3;
 	c->line = 1;
+	c->flags = flags;
 	*ret = c;
 	return 0;
 }
@@ -76,6 +78,14 @@ push(char ***v, size_t *n, struct tsr_buf *f)
 	nv[(*n)++] = s;
 	nv[*n] = NULL;
 	return 0;
+}
+
+/* Does v, after its leading single quotes, start like a formula (see csv.h)? */
+static bool
+formula_like(const char *v)
+{
+	v += strspn(v, "'");
+	return *v != '\0' && strchr(TSR_CSV_FORMULA_START, *v);
 }
 
 /* A record that is one empty field on an otherwise empty line: skip it. */
@@ -149,13 +159,22 @@ tsr_csv_next(struct tsr_csv *c, char ***ret, size_t *ret_n)
 				}
 				r = tsr_buf_append(&f, &ch, 1);
 			}
-			if (r == 0 && f.len > TSR_CSV_MAX_FIELD)
+			/* One byte over for a neutralising quote; checked exactly below. */
+			if (r == 0 && f.len > TSR_CSV_MAX_FIELD + 1)
 				r = fail(c, "a field longer than 65536 bytes");
 		}
 		if (r < 0)
 			goto out;
 		if (quoted && !after_quote) {
 			r = fail(c, "a quoted field is not closed before the end of the file");
+			goto out;
+		}
+		if ((c->flags & TSR_CSV_SAFE_CELLS) && f.p[0] == '\'' && formula_like(f.p)) {
+			memmove(f.p, f.p + 1, f.len); /* the quote out, the NUL along */
+			f.len--;
+		}
+		if (f.len > TSR_CSV_MAX_FIELD) {
+			r = fail(c, "a field longer than 65536 bytes");
 			goto out;
 		}
 		r = push(&v, &n, &f);
@@ -184,19 +203,33 @@ out:
 	return r;
 }
 
-int
-tsr_csv_put(struct tsr_buf *b, const char *field)
+/* prefix then field, as one cell: in double quotes when field holds a comma, quote, CR
+ * or LF, or starts or ends with a space. */
+static int
+put(struct tsr_buf *b, const char *prefix, const char *field)
 {
 	size_t n = strlen(field);
 	const char *p;
 	int r;
 
 	if (!strpbrk(field, ",\"\r\n") && !(n && (field[0] == ' ' || field[n - 1] == ' ')))
-		return tsr_buf_puts(b, field);
-	r = tsr_buf_append(b, "\"", 1);
+		return tsr_buf_printf(b, "%s%s", prefix, field);
+	r = tsr_buf_printf(b, "\"%s", prefix);
 	for (p = field; r == 0 && *p; p++)
 		r = *p == '"' ? tsr_buf_append(b, "\"\"", 2) : tsr_buf_append(b, p, 1);
 	if (r == 0)
 		r = tsr_buf_append(b, "\"", 1);
 	return r;
+}
+
+int
+tsr_csv_put(struct tsr_buf *b, const char *field)
+{
+	return put(b, "", field);
+}
+
+int
+tsr_csv_put_safe(struct tsr_buf *b, const char *field)
+{
+	return put(b, formula_like(field) ? "'" : "", field);
 }

@@ -1,7 +1,8 @@
 /* fuzz_csv.c: the CSV reader behind `tessera import` on arbitrary files (RELIABILITY F1).
  * Reads every record to the end or the first error; an error must name its reason. Every
- * record read is then written back with tsr_csv_put and read again: it must come back
- * field for field (what `tessera export` writes, `tessera import` reads). */
+ * record read is then written back with tsr_csv_put and read again, and with
+ * tsr_csv_put_safe and read with TSR_CSV_SAFE_CELLS: it must come back field for field
+ * (what `tessera export` writes, `tessera import` reads). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECORDS 256
 
-/* tsr_csv_put each field of v, then parse the line back and compare. */
+/* put each field of v, then parse the line back with flags and compare. */
 static void
-roundtrip(char **v, size_t n)
+roundtrip(char **v, size_t n, int (*put)(struct tsr_buf *, const char *), unsigned flags)
 {
 	struct tsr_buf b = {0};
 	struct tsr_csv *c = NULL;
@@ -32,9 +33,9 @@ roundtrip(char **v, size_t n)
 	if (strncmp(v[0], "\xEF\xBB\xBF", 3) == 0)
 		return;
 	for (i = 0; i < n; i++)
-		if ((i && tsr_buf_puts(&b, ",") < 0) || tsr_csv_put(&b, v[i]) < 0)
+		if ((i && tsr_buf_puts(&b, ",") < 0) || put(&b, v[i]) < 0)
 			goto out;
-	if (tsr_buf_puts(&b, "\r\n") < 0 || tsr_csv_open(b.p, b.len, &c) < 0)
+	if (tsr_buf_puts(&b, "\r\n") < 0 || tsr_csv_open(b.p, b.len, flags, &c) < 0)
 		goto out;
 	r = tsr_csv_next(c, &back, &m);
 	if (r == -ENOMEM)
@@ -63,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size)
 		memcpy(text, data, size);
-	if (tsr_csv_open(text, size, &c) < 0)
+	if (tsr_csv_open(text, size, 0, &c) < 0)
 		goto out;
 	for (k = 0; k < MAX_RECORDS; k++) {
 		v = NULL;
@@ -78,7 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!v || n == 0 || v[n] != NULL)
 			abort();
-		roundtrip(v, n);
+		roundtrip(v, n, tsr_csv_put, 0);
+		roundtrip(v, n, tsr_csv_put_safe, TSR_CSV_SAFE_CELLS);
 		tsr_strv_free(v);
 	}
 out:

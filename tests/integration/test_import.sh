@@ -103,16 +103,33 @@ expect_out import_batch_retry_summary "created +4"
 [ "$(lsearch -b "$P" '(uid=b*)' dn | grep -c '^dn:')" = 4 ] && pass import_batch_good_rows_written || fail import_batch_good_rows_written
 
 # -- export writes what import reads
+# (RELIABILITY H9) A title its owner set to a formula, and a phone number, which starts
+# with +: export neutralises both with a quote, import reads them back exactly.
+tsr_person mal member berlin
+formula='=HYPERLINK("http://x","y")'
+expect_rc 0 export_formula_title_set tt_as mal user set mal --title "$formula"
+tt user set mal --phone "+49 30 7654321" >/dev/null
 expect_rc 0 export_csv "$TESSERA" --config "$SRV_CONF" export
 printf '%s\n' "$OUT" >"$T/export.csv"
 head -1 "$T/export.csv" | grep -q '^login,email,name,first,last,title,phone,language,badge,role,sites,status,shell,stay_logged_in,uid,home,since,last_activity,fields.homepage,fields.weekly_summary' \
 	&& pass export_header || fail export_header "$(head -1 "$T/export.csv")"
-grep -q '^ann,ann@example.org,Ann Smith,,Ann,Director,+49301234567,default,B-1,site-admin,berlin,invited,/bin/bash,no,1000[0-9][0-9],/home/ann,20[0-9-]*T[0-9:]*Z,,tickets,yes' "$T/export.csv" \
+grep -q "^ann,ann@example.org,Ann Smith,,Ann,Director,'+49301234567,default,B-1,site-admin,berlin,invited,/bin/bash,no,1000[0-9][0-9],/home/ann,20[0-9-]*T[0-9:]*Z,,tickets,yes" "$T/export.csv" \
 	&& pass export_row || fail export_row "$(grep '^ann' "$T/export.csv")"
 expect_rc 0 export_round_trip "$TESSERA" --config "$SRV_CONF" import "$T/export.csv"
 expect_out export_round_trip_unchanged "unchanged +[0-9]+"
 expect_out export_round_trip_nothing_new "created +0"
 expect_out export_round_trip_no_failure "failed +0"
+grep -qF "mal,mal@example.org,Person Mal,,Mal,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+49307654321," "$T/export.csv" \
+	&& pass export_formula_neutralised || fail export_formula_neutralised "$(grep '^mal' "$T/export.csv")"
+python3 -c 'import csv, sys
+bad = [c for row in csv.reader(open(sys.argv[1], newline="")) for c in row if c[:1] in "=+-@\t\r" and c]
+sys.exit(bool(bad))' "$T/export.csv" && pass export_no_cell_starts_a_formula || fail export_no_cell_starts_a_formula
+tt user set mal --title Nobody --phone "+49 30 1111111" >/dev/null
+expect_rc 0 export_neutralised_import "$TESSERA" --config "$SRV_CONF" import "$T/export.csv"
+expect_out export_neutralised_import_updates "updated +1"
+[ "$(attr "uid=mal,$P" title)" = "$formula" ] && [ "$(attr "uid=mal,$P" telephoneNumber)" = "+49307654321" ] \
+	&& pass export_neutralised_reads_back_exact \
+	|| fail export_neutralised_reads_back_exact "$(attr "uid=mal,$P" title) $(attr "uid=mal,$P" telephoneNumber)"
 "$MKPHOTO" png 8 8 "$T/p.png"
 tt user photo cat "$T/p.png" >/dev/null 2>&1
 expect_rc 0 export_ldif "$TESSERA" --config "$SRV_CONF" export --format ldif

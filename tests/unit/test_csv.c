@@ -1,4 +1,5 @@
 /* Unit tests: lib/csv (RFC 4180 input from spreadsheets and scripts). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "csv.h"
@@ -6,7 +7,7 @@
 
 /* Parse text; return all records joined as "a|b|c\n" (fields with | separators). */
 static char *
-parse(const char *text, size_t len, int *ret_r)
+parse(const char *text, size_t len, unsigned flags, int *ret_r)
 {
 	struct tsr_buf out = {0};
 	struct tsr_csv *c = NULL;
@@ -14,7 +15,7 @@ parse(const char *text, size_t len, int *ret_r)
 	size_t n, i;
 	int r;
 
-	ASSERT_OK(tsr_csv_open(text, len, &c));
+	ASSERT_OK(tsr_csv_open(text, len, flags, &c));
 	while ((r = tsr_csv_next(c, &f, &n)) == 1) {
 		for (i = 0; i < n; i++)
 			ASSERT_OK(tsr_buf_printf(&out, "%s%s", i ? "|" : "", f[i]));
@@ -26,7 +27,7 @@ parse(const char *text, size_t len, int *ret_r)
 	tsr_csv_free(c);
 	return s;
 }
-#define PARSE(t, r) parse(t, sizeof(t) - 1, r)
+#define PARSE(t, r) parse(t, sizeof(t) - 1, 0, r)
 
 TEST(csv_plain_and_crlf)
 {
@@ -63,7 +64,7 @@ TEST(csv_line_numbers)
 	size_t n;
 	static const char t[] = "h\n\"a\nb\"\nc\n";
 
-	ASSERT_OK(tsr_csv_open(t, sizeof(t) - 1, &c));
+	ASSERT_OK(tsr_csv_open(t, sizeof(t) - 1, 0, &c));
 	ASSERT_EQ(tsr_csv_next(c, &f, &n), 1);
 	ASSERT_EQ(tsr_csv_line(c), 1);
 	tsr_strv_free(f);
@@ -85,7 +86,7 @@ expect_bad(const char *t, size_t len, size_t line, const char *why)
 	size_t n;
 	int r;
 
-	ASSERT_OK(tsr_csv_open(t, len, &c));
+	ASSERT_OK(tsr_csv_open(t, len, 0, &c));
 	while ((r = tsr_csv_next(c, &f, &n)) == 1)
 		tsr_strv_free(f);
 	ASSERT_ERR(-EINVAL, r);
@@ -135,9 +136,166 @@ TEST(csv_put_round_trip)
 	}
 	ASSERT_OK(tsr_buf_puts(&b, "\n"));
 	ASSERT_STREQ(b.p, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" pad\",\n");
-	s = parse(b.p, b.len, &r);
+	s = parse(b.p, b.len, 0, &r);
 	ASSERT_STREQ(s, "plain|a,b|say \"hi\"|two\nlines| pad|\n");
 	tsr_buf_free(&b);
+}
+
+/* tsr_csv_put_safe(v) as a string. */
+static char *
+put_safe(const char *v)
+{
+	struct tsr_buf b = {0};
+	char *s = NULL;
+
+	ASSERT_OK(tsr_csv_put_safe(&b, v));
+	ASSERT_OK(tsr_buf_steal(&b, &s));
+	return s;
+}
+
+TEST(csv_safe_neutralises_formulas)
+{
+	ASSERT_STREQ(put_safe("=HYPERLINK(\"http://x\",\"y\")"),
+	             "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	ASSERT_STREQ(put_safe("+4930123456"), "'+4930123456");
+	ASSERT_STREQ(put_safe("-1"), "'-1");
+	ASSERT_STREQ(put_safe("@SUM(A1)"), "'@SUM(A1)");
+	ASSERT_STREQ(put_safe("\tx"), "'\tx");
+	ASSERT_STREQ(put_safe("\rx"), "\"'\rx\"");
+	ASSERT_STREQ(put_safe("=a,b"), "\"'=a,b\"");
+	ASSERT_STREQ(put_safe("'=x"), "''=x"); /* one more quote than the value has */
+	ASSERT_STREQ(put_safe("''+1"), "'''+1");
+	/* Nothing a spreadsheet would run: as tsr_csv_put writes it. */
+	ASSERT_STREQ(put_safe("'abc"), "'abc");
+	ASSERT_STREQ(put_safe("'"), "'");
+	ASSERT_STREQ(put_safe("a=b"), "a=b");
+	ASSERT_STREQ(put_safe(""), "");
+	ASSERT_STREQ(put_safe(" pad"), "\" pad\"");
+	ASSERT_STREQ(put_safe(" =x"), "\" =x\"");
+}
+
+TEST(csv_safe_cells_read_back)
+{
+	static const char t[] = "'+4930,''=x,'abc,+4930,\"'=a,b\",'x',''\n";
+	int r;
+
+	/* Without the flag the quotes stay (RFC 4180)... */
+	ASSERT_STREQ(PARSE(t, &r), "'+4930|''=x|'abc|+4930|'=a,b|'x'|''\n");
+	/* ...with it one goes where the rest starts like a formula; a hand-written
+	 * +4930 and cells like 'abc are read as they are. */
+	ASSERT_STREQ(parse(t, sizeof(t) - 1, TSR_CSV_SAFE_CELLS, &r),
+	             "+4930|'=x|'abc|+4930|=a,b|'x'|''\n");
+	ASSERT_EQ(r, 0);
+}
+
+/* Write v as cells of records "i,v" with put_safe; read back with TSR_CSV_SAFE_CELLS. */
+static void
+safe_round_trip(const char *const *v, size_t n)
+{
+	struct tsr_buf b = {0};
+	struct tsr_csv *c;
+	char **f;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_OK(tsr_buf_printf(&b, "%zu,", i));
+		ASSERT_OK(tsr_csv_put_safe(&b, v[i]));
+		ASSERT_OK(tsr_buf_puts(&b, "\r\n"));
+	}
+	ASSERT_OK(tsr_csv_open(b.p, b.len, TSR_CSV_SAFE_CELLS, &c));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(tsr_csv_next(c, &f, &k), 1);
+		ASSERT_EQ(k, 2);
+		if (strcmp(f[1], v[i]) != 0)
+			fprintf(stderr, "value %zu (%zu bytes) came back as %zu bytes\n", i,
+			        strlen(v[i]), strlen(f[1]));
+		ASSERT_STREQ(f[1], v[i]);
+		tsr_strv_free(f);
+	}
+	ASSERT_EQ(tsr_csv_next(c, &f, &k), 0);
+	tsr_csv_free(c);
+	tsr_buf_free(&b);
+}
+
+TEST(csv_safe_round_trip)
+{
+	/* Every string of up to 4 of these: all formula starts, quotes, separators. */
+	static const char alphabet[] = "=+-@\t\r'a,\"\n 4";
+	static const char *const named[] = {"+4930123456",
+	                                    "+49 30 1234567",
+	                                    "+1-202-555-0143",
+	                                    "-",
+	                                    "'",
+	                                    "''",
+	                                    "'=HYPERLINK(\"http://x\",\"y\")",
+	                                    "=HYPERLINK(\"http://x\",\"y\")",
+	                                    "@",
+	                                    "\t",
+	                                    "\r",
+	                                    "\r\n",
+	                                    "'\t",
+	                                    "'''''-",
+	                                    "Ann O'Neil",
+	                                    "=1+2;=3",
+	                                    "'abc'",
+	                                    ""};
+	size_t k = sizeof(alphabet) - 1, total = 1 + k + k * k + k * k * k + k * k * k * k;
+	char **v = calloc(total, sizeof(*v));
+	size_t i, j, len, n = 0;
+
+	ASSERT_TRUE(v != NULL);
+	for (len = 0; len <= 4; len++) {
+		size_t count = 1;
+
+		for (j = 0; j < len; j++)
+			count *= k;
+		for (i = 0; i < count; i++) {
+			size_t x = i;
+
+			v[n] = calloc(len + 1, 1);
+			ASSERT_TRUE(v[n] != NULL);
+			for (j = 0; j < len; j++, x /= k)
+				v[n][j] = alphabet[x % k];
+			n++;
+		}
+	}
+	ASSERT_EQ(n, total);
+	safe_round_trip((const char *const *)v, n);
+	safe_round_trip(named, TSR_ARRAY_SIZE(named));
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+TEST(csv_safe_limit)
+{
+	char *big = malloc(TSR_CSV_MAX_FIELD + 2);
+	const char *one[1] = {big};
+
+	ASSERT_TRUE(big != NULL);
+	/* The longest value, neutralised one byte longer, still reads back. */
+	memset(big, 'x', TSR_CSV_MAX_FIELD);
+	big[0] = '=';
+	big[TSR_CSV_MAX_FIELD] = '\0';
+	safe_round_trip(one, 1);
+	/* A byte more is too long, neutralised or not. */
+	memset(big, '=', TSR_CSV_MAX_FIELD + 1);
+	big[TSR_CSV_MAX_FIELD + 1] = '\0';
+	{
+		struct tsr_buf b = {0};
+		struct tsr_csv *c;
+		char **f;
+		size_t n;
+
+		ASSERT_OK(tsr_csv_put_safe(&b, big));
+		ASSERT_OK(tsr_csv_open(b.p, b.len, TSR_CSV_SAFE_CELLS, &c));
+		ASSERT_ERR(-EINVAL, tsr_csv_next(c, &f, &n));
+		ASSERT_CONTAINS(tsr_csv_error(c), "longer than 65536");
+		tsr_csv_free(c);
+		tsr_buf_free(&b);
+	}
+	expect_bad(big, TSR_CSV_MAX_FIELD + 1, 1, "longer than 65536");
+	free(big);
 }
 
 TEST(csv_random_bytes_never_crash)
@@ -155,7 +313,7 @@ TEST(csv_random_bytes_never_crash)
 
 		for (i = 0; i < len; i++)
 			buf[i] = alphabet[(size_t)rand() % (sizeof(alphabet) - 1)];
-		ASSERT_OK(tsr_csv_open(buf, len, &c));
+		ASSERT_OK(tsr_csv_open(buf, len, 0, &c));
 		while ((r = tsr_csv_next(c, &f, &n)) == 1) {
 			ASSERT_TRUE(n >= 1 && f[n - 1] != NULL && f[n] == NULL);
 			tsr_strv_free(f);

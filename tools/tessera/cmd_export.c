@@ -15,7 +15,9 @@ static const char export_help_text[] =
     "  csv   (default) one row per user with the columns `tessera import` reads:\n"
     "        login,email,name,first,last,title,phone,language,badge,role,sites,status,\n"
     "        shell,stay_logged_in,uid,home,since,last_activity,fields.KEY...\n"
-    "        (sites separated by ';'; uid, home, since and last_activity are read-only)\n"
+    "        (sites separated by ';'; uid, home, since and last_activity are read-only);\n"
+    "        a value starting with =, +, -, @, tab or CR (after any ') gets one more\n"
+    "        ' in front, so spreadsheets show it as text; import removes it again\n"
     "  ldif  the user entries as stored, for ldapadd elsewhere; passwords, phone codes\n"
     "        and operational attributes are left out, photos are base64\n";
 
@@ -29,7 +31,7 @@ put(struct tsr_buf *b, bool first, const char *v)
 {
 	int r = first ? 0 : tsr_buf_puts(b, ",");
 
-	return r == 0 ? tsr_csv_put(b, v ? v : "") : r;
+	return r == 0 ? tsr_csv_put_safe(b, v ? v : "") : r;
 }
 
 /* The value of field key in u, or NULL. */

@@ -34,10 +34,12 @@ static const char import_help_text[] =
     "uid, gid, home, since, last_activity and the other read-only keys that `tessera\n"
     "export` writes are accepted and ignored. An empty cell leaves a value as it is.\n"
     "Quoted fields may hold commas, quotes (\"\") and newlines; a UTF-8 BOM and CRLF\n"
-    "line ends are fine. Each row is checked like `tessera user add` and written with\n"
-    "its audit entry, or not at all; new users are invited without a password (give\n"
-    "one with `tessera user reset-password`). The email of an existing user is not\n"
-    "changed by an import (tessera user set-email).\n"
+    "line ends are fine. A cell of ' then (after any more ') =, +, -, @, tab or CR\n"
+    "loses its first ' (export writes such values that way for spreadsheets).\n"
+    "Each row is checked like `tessera user add` and written with its audit entry,\n"
+    "or not at all; new users are invited without a password (give one with\n"
+    "`tessera user reset-password`). The email of an existing user is not changed\n"
+    "by an import (tessera user set-email).\n"
     "\n"
     "  --dry-run   check every row and say what would change; write nothing\n"
     "\n"
@@ -771,7 +773,7 @@ import_file(const char *path, bool dry)
 	code = read_file(path, &text, &len);
 	if (code != EXIT_DONE)
 		return code;
-	r = tsr_csv_open(text, len, &csv);
+	r = tsr_csv_open(text, len, TSR_CSV_SAFE_CELLS, &csv);
 	if (r == 0)
 		r = tsr_csv_next(csv, &header, &nh);
 	if (r == 0) {
