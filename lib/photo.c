@@ -1,18 +1,48 @@
 /* photo.c: see photo.h. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "photo.h"
 
-#define DIM_MAX 65535u /* both formats allow more; no sane profile photo is larger */
+/* Where a refusal's reason goes: why_size bytes at why (none when 0). */
+struct why {
+	char *p;
+	size_t n;
+};
 
 static int
-bad(const char **why, const char *reason)
+bad(struct why *w, const char *reason)
 {
-	if (why)
-		*why = reason;
+	(void)snprintf(w->p, w->n, "%s", reason);
 	return -EINVAL;
+}
+
+/* The limits in photo.h for a w x h image of bpp bytes a pixel, from its header. */
+static int
+check_size(uint32_t w, uint32_t h, unsigned bpp, struct why *why)
+{
+	uint64_t bytes;
+
+	if (w == 0 || h == 0)
+		return bad(why, "corrupt image (its dimensions have a side of 0)");
+	if (w > TSR_PHOTO_MAX_SIDE || h > TSR_PHOTO_MAX_SIDE) {
+		(void)snprintf(why->p, why->n, "%s %" PRIu32 " px is over the maximum of %u",
+		               w > TSR_PHOTO_MAX_SIDE ? "width" : "height",
+		               w > TSR_PHOTO_MAX_SIDE ? w : h, TSR_PHOTO_MAX_SIDE);
+		return -EFBIG;
+	}
+	bytes = (uint64_t)w * h * bpp;
+	if (bytes > TSR_PHOTO_MAX_DECODED) {
+		(void)snprintf(why->p, why->n,
+		               "%" PRIu32 "x%" PRIu32 " px at %u bytes a pixel decode to %" PRIu64
+		               " bytes, over the maximum of %u (64 MiB)",
+		               w, h, bpp, bytes, TSR_PHOTO_MAX_DECODED);
+		return -EFBIG;
+	}
+	return 0;
 }
 
 static uint32_t
@@ -36,12 +66,41 @@ crc32_png(const unsigned char *p, size_t n)
 	return c ^ 0xffffffffu;
 }
 
+/* PNG colour types (the index): channels a pixel and the bit depths allowed (bit d set:
+ * depth d). Types 1 and 5 do not exist. */
+static const struct {
+	unsigned channels;
+	uint32_t depths;
+} png_colour[7] = {
+    [0] = {1, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8 | 1u << 16}, /* greyscale */
+    [2] = {3, 1u << 8 | 1u << 16},                               /* RGB */
+    [3] = {1, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8},            /* palette index */
+    [4] = {2, 1u << 8 | 1u << 16},                               /* greyscale, alpha */
+    [6] = {4, 1u << 8 | 1u << 16},                               /* RGBA */
+};
+
+/* IHDR (13 bytes at p): the size, then the limits, before any other chunk is looked at. */
 static int
-probe_png(const unsigned char *d, size_t len, struct tsr_photo_info *out, const char **why)
+png_header(const unsigned char *p, struct tsr_photo_info *out, struct why *why)
+{
+	unsigned depth = p[8], colour = p[9];
+
+	if (colour >= 7 || !png_colour[colour].channels || depth > 16 ||
+	    !(png_colour[colour].depths & (1u << depth)))
+		return bad(why, "corrupt PNG (a bit depth and colour type that do not exist)");
+	out->width = be32(p);
+	out->height = be32(p + 4);
+	return check_size(out->width, out->height, (png_colour[colour].channels * depth + 7) / 8,
+	                  why);
+}
+
+static int
+probe_png(const unsigned char *d, size_t len, struct tsr_photo_info *out, struct why *why)
 {
 	size_t off = 8;
-	uint32_t clen, w = 0, h = 0;
+	uint32_t clen;
 	bool ihdr = false, idat = false;
+	int r;
 
 	for (;;) {
 		if (len - off < 12)
@@ -55,8 +114,9 @@ probe_png(const unsigned char *d, size_t len, struct tsr_photo_info *out, const 
 			if (memcmp(d + off + 4, "IHDR", 4) != 0 || clen != 13)
 				return bad(why,
 				           "corrupt PNG (it does not start with a header chunk)");
-			w = be32(d + off + 8);
-			h = be32(d + off + 12);
+			r = png_header(d + off + 8, out, why);
+			if (r < 0)
+				return r;
 			ihdr = true;
 		} else if (memcmp(d + off + 4, "IDAT", 4) == 0) {
 			idat = true;
@@ -67,11 +127,7 @@ probe_png(const unsigned char *d, size_t len, struct tsr_photo_info *out, const 
 	}
 	if (!idat)
 		return bad(why, "corrupt PNG (no image data)");
-	if (w == 0 || h == 0 || w > DIM_MAX || h > DIM_MAX)
-		return bad(why, "PNG dimensions are zero or larger than 65535");
 	out->type = TSR_PHOTO_PNG;
-	out->width = w;
-	out->height = h;
 	return 0;
 }
 
@@ -82,13 +138,34 @@ is_sof(unsigned char m)
 	return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
 }
 
+/* A frame header (seglen bytes at p, its length first): precision, height, width,
+ * components (3 bytes each), then the limits. */
 static int
-probe_jpeg(const unsigned char *d, size_t len, struct tsr_photo_info *out, const char **why)
+jpeg_frame(const unsigned char *p, size_t seglen, struct tsr_photo_info *out, struct why *why)
+{
+	unsigned precision, components;
+
+	if (seglen < 8)
+		return bad(why, "corrupt JPEG (short frame header)");
+	precision = p[2];
+	components = p[7];
+	if (components == 0 || seglen != 8 + 3 * (size_t)components)
+		return bad(why, "corrupt JPEG (the frame header's length does not match its "
+		                "components)");
+	if (precision == 0 || precision > 16)
+		return bad(why, "corrupt JPEG (a sample precision that does not exist)");
+	out->height = (uint32_t)p[3] << 8 | p[4];
+	out->width = (uint32_t)p[5] << 8 | p[6];
+	return check_size(out->width, out->height, components * (precision > 8 ? 2 : 1), why);
+}
+
+static int
+probe_jpeg(const unsigned char *d, size_t len, struct tsr_photo_info *out, struct why *why)
 {
 	size_t off = 2, seglen;
-	uint32_t w = 0, h = 0;
 	bool sof = false;
 	unsigned char m;
+	int r;
 
 	for (;;) {
 		if (off >= len || d[off] != 0xff)
@@ -108,10 +185,9 @@ probe_jpeg(const unsigned char *d, size_t len, struct tsr_photo_info *out, const
 		if (seglen < 2 || seglen > len - off)
 			return bad(why, "truncated JPEG (a segment runs past the end)");
 		if (is_sof(m)) {
-			if (seglen < 8)
-				return bad(why, "corrupt JPEG (short frame header)");
-			h = (uint32_t)d[off + 3] << 8 | d[off + 4];
-			w = (uint32_t)d[off + 5] << 8 | d[off + 6];
+			r = jpeg_frame(d + off, seglen, out, why);
+			if (r < 0)
+				return r;
 			sof = true;
 		}
 		if (m == 0xda)
@@ -120,28 +196,26 @@ probe_jpeg(const unsigned char *d, size_t len, struct tsr_photo_info *out, const
 	}
 	if (!sof)
 		return bad(why, "corrupt JPEG (no frame header before the image data)");
-	if (w == 0 || h == 0)
-		return bad(why, "JPEG dimensions are zero");
 	out->type = TSR_PHOTO_JPEG;
-	out->width = w;
-	out->height = h;
 	return 0;
 }
 
 int
-tsr_photo_probe(const void *data, size_t len, struct tsr_photo_info *ret, const char **why)
+tsr_photo_probe(const void *data, size_t len, struct tsr_photo_info *ret, char *why,
+                size_t why_size)
 {
 	static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 	const unsigned char *d = data;
 	struct tsr_photo_info info = {0};
+	struct why w = {why, why ? why_size : 0};
 	int r;
 
 	if (len >= 8 && memcmp(d, png_sig, 8) == 0)
-		r = probe_png(d, len, &info, why);
+		r = probe_png(d, len, &info, &w);
 	else if (len >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff)
-		r = probe_jpeg(d, len, &info, why);
+		r = probe_jpeg(d, len, &info, &w);
 	else
-		r = bad(why, "not a PNG or JPEG image");
+		r = bad(&w, "not a PNG or JPEG image");
 	if (r == 0)
 		*ret = info;
 	return r;

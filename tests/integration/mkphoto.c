@@ -1,8 +1,11 @@
 /* mkphoto: write test images. `mkphoto png W H FILE` writes a real PNG (greyscale
- * gradient, zlib stream of stored blocks: no compression library needed);
- * `mkphoto jpeg W H FILE` writes a baseline JPEG's marker structure (SOI, APP0, SOF0
- * with the size, SOS, EOI) around dummy scan data: enough for a header parser, not a
- * picture. Used by test_user.sh and the demo. */
+ * gradient, zlib stream of stored blocks: no compression library needed; sides up to
+ * 4096); `mkphoto jpeg W H FILE` writes a baseline JPEG's marker structure (SOI, APP0,
+ * SOF0 with the size, SOS, EOI) around dummy scan data: enough for a header parser, not a
+ * picture (sides up to 65535). `mkphoto png-bomb W H FILE` writes the hostile photo of
+ * RELIABILITY H10: a header claiming W x H (8-bit greyscale, sides up to 65535) over 50 MiB
+ * of zeros (fewer when the image holds fewer) in a few hundred KiB. Used by test_user.sh,
+ * test_import.sh and the demo. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +105,85 @@ png(FILE *f, uint32_t w, uint32_t h)
 	return 0;
 }
 
+/* Deflate output, least significant bit first (RFC 1951 3.1.1). */
+struct bits {
+	FILE *f;
+	uint32_t acc;
+	int n;
+};
+
+static void
+put_bits(struct bits *b, uint32_t v, int n)
+{
+	b->acc |= v << b->n;
+	for (b->n += n; b->n >= 8; b->n -= 8, b->acc >>= 8)
+		fputc((int)(b->acc & 0xff), b->f);
+}
+
+/* A Huffman code: most significant bit first. */
+static void
+put_code(struct bits *b, uint32_t code, int n)
+{
+	while (n--)
+		put_bits(b, (code >> n) & 1, 1);
+}
+
+/* A zlib stream of that many zero bytes, in one block of fixed Huffman codes: a literal 0 (code
+ * 0x30, 8 bits), then copies of 258 bytes at distance 1 (length symbol 285: 0xc5, 8 bits;
+ * distance code 0, 5 bits), literals for the rest and end of block (7 zero bits). */
+static void
+zlib_zeros(FILE *f, uint64_t zeros)
+{
+	struct bits b = {f, 0, 0};
+	uint64_t left = zeros;
+	unsigned char adler[4];
+
+	fputc(0x78, f);
+	fputc(0x01, f);
+	put_bits(&b, 1, 1); /* final block */
+	put_bits(&b, 1, 2); /* fixed codes */
+	if (left) {
+		put_code(&b, 0x30, 8);
+		left--;
+	}
+	for (; left >= 258; left -= 258) {
+		put_code(&b, 0xc5, 8);
+		put_code(&b, 0, 5);
+	}
+	for (; left; left--)
+		put_code(&b, 0x30, 8);
+	put_code(&b, 0, 7);
+	put_bits(&b, 0, 7); /* to a byte boundary */
+	be32(adler, (uint32_t)(zeros % 65521) << 16 | 1);
+	fwrite(adler, 1, 4, f);
+}
+
+static int
+png_bomb(FILE *f, uint32_t w, uint32_t h)
+{
+	uint64_t raw = ((uint64_t)w + 1) * h, zeros = raw < 50u << 20 ? raw : 50u << 20;
+	unsigned char ihdr[13] = {0};
+	char *data = NULL;
+	size_t n = 0;
+	FILE *z = open_memstream(&data, &n);
+
+	if (!z)
+		return 1;
+	zlib_zeros(z, zeros);
+	if (fclose(z) != 0)
+		return 1;
+	be32(ihdr, w);
+	be32(ihdr + 4, h);
+	ihdr[8] = 8; /* bit depth */
+	ihdr[9] = 0; /* greyscale */
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+	chunk(f, "IHDR", ihdr, 13);
+	chunk(f, "IDAT", (const unsigned char *)data, (uint32_t)n);
+	chunk(f, "IEND", NULL, 0);
+	free(data);
+	return 0;
+}
+
 static int
 jpeg(FILE *f, uint32_t w, uint32_t h)
 {
@@ -125,22 +207,30 @@ jpeg(FILE *f, uint32_t w, uint32_t h)
 int
 main(int argc, char **argv)
 {
+	static const struct {
+		const char *kind;
+		int (*write)(FILE *, uint32_t, uint32_t);
+		unsigned long max_side;
+	} kinds[] = {{"png", png, 4096}, {"jpeg", jpeg, 65535}, {"png-bomb", png_bomb, 65535}};
 	unsigned long w, h;
+	size_t k;
 	FILE *f;
 	int r;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: mkphoto png|jpeg WIDTH HEIGHT FILE\n");
+	for (k = 0; argc == 5 && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strcmp(argv[1], kinds[k].kind) == 0)
+			break;
+	if (argc != 5 || k == sizeof(kinds) / sizeof(kinds[0])) {
+		fprintf(stderr, "usage: mkphoto png|jpeg|png-bomb WIDTH HEIGHT FILE\n");
 		return 2;
 	}
 	w = strtoul(argv[2], NULL, 10);
 	h = strtoul(argv[3], NULL, 10);
-	if (!w || !h || w > 4096 || h > 4096)
+	if (!w || !h || w > kinds[k].max_side || h > kinds[k].max_side)
 		return 2;
 	f = fopen(argv[4], "wb");
 	if (!f)
 		return 1;
-	r = strcmp(argv[1], "png") == 0 ? png(f, (uint32_t)w, (uint32_t)h)
-	                                : jpeg(f, (uint32_t)w, (uint32_t)h);
+	r = kinds[k].write(f, (uint32_t)w, (uint32_t)h);
 	return fclose(f) != 0 || r;
 }

@@ -171,12 +171,27 @@ expect_out user_photo_not_an_image_says "not a PNG or JPEG image"
 head -c 2000000 /dev/zero >"$T/huge.png"
 expect_rc 2 user_photo_too_large "$TESSERA" --config "$SRV_CONF" user photo bob "$T/huge.png"
 expect_out user_photo_too_large_says "larger than the limit of 1048576"
+# (RELIABILITY H10) A 330 KB PNG whose header claims 65535x65535 over 50 MiB of zeros, and a
+# JPEG one pixel wider than the maximum: refused from their headers.
+"$MKPHOTO" png-bomb 65535 65535 "$T/bomb.png"
+"$MKPHOTO" jpeg 4097 300 "$T/wide.jpg"
+expect_rc 2 user_photo_bomb_refused "$TESSERA" --config "$SRV_CONF" user photo bob "$T/bomb.png"
+expect_out user_photo_bomb_says "photo $T/bomb.png: width 65535 px is over the maximum of 4096; scale it down"
+expect_rc 2 user_photo_too_wide_refused "$TESSERA" --config "$SRV_CONF" user photo bob "$T/wide.jpg"
+expect_out user_photo_too_wide_says "width 4097 px is over the maximum of 4096"
 same_as user_photo_refused_writes_nothing "$T/bob.1" "uid=bob,$P"
 OUT=$(tt --json user show bob)
 printf '%s' "$OUT" | python3 -c '
 import json,sys; p=json.load(sys.stdin)["photo"]
 assert p["type"]=="jpeg" and p["width"]==800 and p["height"]==600, p' \
 	&& pass user_photo_json || fail user_photo_json "$OUT"
+"$MKPHOTO" jpeg 4096 3000 "$T/widest.jpg"
+expect_rc 0 user_photo_at_max_side "$TESSERA" --config "$SRV_CONF" user photo bob "$T/widest.jpg"
+expect_out user_photo_at_max_side_says "JPEG 4096x3000"
+# A photo over the limits written past the tool is shown as such, not as another format.
+printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: jpegPhoto\njpegPhoto:< file://%s\n' "$P" "$T/bomb.png" | lmodify >/dev/null
+expect_rc 0 user_show_photo_over_limits "$TESSERA" --config "$SRV_CONF" user show bob
+expect_out user_show_photo_over_limits_says "[0-9]+ bytes, over the photo size limits"
 expect_rc 0 user_photo_remove "$TESSERA" --config "$SRV_CONF" user photo bob --remove
 [ -z "$(attr "uid=bob,$P" jpegPhoto)" ] && pass user_photo_removed || fail user_photo_removed
 

@@ -906,14 +906,19 @@ static void
 photo_summary(const struct user *u, char *buf, size_t n)
 {
 	struct tsr_photo_info info;
+	int r;
 
-	if (!u->has_photo)
+	if (!u->has_photo) {
 		(void)snprintf(buf, n, "none");
-	else if (tsr_photo_probe(u->photo, u->photo_len, &info, NULL) == 0)
+		return;
+	}
+	r = tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0);
+	if (r == 0)
 		(void)snprintf(buf, n, "%s %ux%u, %zu bytes", tsr_photo_type_name(info.type),
 		               info.width, info.height, u->photo_len);
 	else
-		(void)snprintf(buf, n, "%zu bytes, not a PNG or JPEG", u->photo_len);
+		(void)snprintf(buf, n, "%zu bytes, %s", u->photo_len,
+		               r == -EFBIG ? "over the photo size limits" : "not a PNG or JPEG");
 }
 
 void
@@ -967,7 +972,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 	}
 	jw_end_obj(j);
 	jw_str(j, "pending_phone", u->pending_phone);
-	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL) == 0) {
+	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0) == 0) {
 		jw_begin_obj(j, "photo");
 		jw_str(j, "type", info.type == TSR_PHOTO_PNG ? "png" : "jpeg");
 		jw_int(j, "width", info.width);

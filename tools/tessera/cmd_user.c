@@ -742,8 +742,7 @@ user_photo(int argc, char **argv)
 	struct mods m = {0};
 	struct wr w = {0};
 	const struct tsr_cfg *cfg = admin_tool()->cfg;
-	const char *why = NULL;
-	char *data = NULL, old[96] = "", now[96] = "";
+	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
 	size_t len = 0;
 	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
 	int r, code;
@@ -754,10 +753,11 @@ user_photo(int argc, char **argv)
 		code = read_photo(argv[2], cfg->admin.photo_max_bytes, &data, &len);
 		if (code != EXIT_DONE)
 			return code;
-		if (tsr_photo_probe(data, len, &info, &why) < 0) {
+		r = tsr_photo_probe(data, len, &info, why, sizeof(why));
+		if (r < 0) {
 			free(data);
-			return report(EXIT_USAGE, "photo %s: %s; use a PNG or JPEG file", argv[2],
-			              why);
+			return report(EXIT_USAGE, "photo %s: %s; %s", argv[2], why,
+			              r == -EFBIG ? "scale it down" : "use a PNG or JPEG file");
 		}
 	}
 	code = need_user(argv[1], &u);
@@ -771,7 +771,7 @@ user_photo(int argc, char **argv)
 	if (u->has_photo) {
 		struct tsr_photo_info oi;
 
-		if (tsr_photo_probe(u->photo, u->photo_len, &oi, NULL) == 0)
+		if (tsr_photo_probe(u->photo, u->photo_len, &oi, NULL, 0) == 0)
 			(void)snprintf(old, sizeof(old), "%s %ux%u, %zu bytes",
 			               tsr_photo_type_name(oi.type), oi.width, oi.height,
 			               u->photo_len);
