@@ -53,11 +53,27 @@ chunk(FILE *f, const char *type, const unsigned char *data, uint32_t len)
 	fwrite(crc, 1, 4, f);
 }
 
+/* A PNG file: an 8-bit greyscale w x h header, then zlib stream zs (n bytes) as its data. */
+static void
+png_file(FILE *f, uint32_t w, uint32_t h, const unsigned char *zs, size_t n)
+{
+	unsigned char ihdr[13] = {0};
+
+	be32(ihdr, w);
+	be32(ihdr + 4, h);
+	ihdr[8] = 8; /* bit depth */
+	ihdr[9] = 0; /* greyscale */
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+	chunk(f, "IHDR", ihdr, 13);
+	chunk(f, "IDAT", zs, (uint32_t)n);
+	chunk(f, "IEND", NULL, 0);
+}
+
 static int
 png(FILE *f, uint32_t w, uint32_t h)
 {
 	size_t raw_len = (size_t)(w + 1) * h, i, off = 0, z = 0, nblocks;
-	unsigned char ihdr[13] = {0}, *raw, *zs;
+	unsigned char *raw, *zs;
 	uint32_t a = 1, b = 0, x, y;
 
 	raw = malloc(raw_len);
@@ -92,14 +108,7 @@ png(FILE *f, uint32_t w, uint32_t h)
 	}
 	be32(zs + z, (b << 16) | a);
 	z += 4;
-	be32(ihdr, w);
-	be32(ihdr + 4, h);
-	ihdr[8] = 8; /* bit depth */
-	ihdr[9] = 0; /* greyscale */
-	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
-	chunk(f, "IHDR", ihdr, 13);
-	chunk(f, "IDAT", zs, (uint32_t)z);
-	chunk(f, "IEND", NULL, 0);
+	png_file(f, w, h, zs, z);
 	free(raw);
 	free(zs);
 	return 0;
@@ -162,7 +171,6 @@ static int
 png_bomb(FILE *f, uint32_t w, uint32_t h)
 {
 	uint64_t raw = ((uint64_t)w + 1) * h, zeros = raw < 50u << 20 ? raw : 50u << 20;
-	unsigned char ihdr[13] = {0};
 	char *data = NULL;
 	size_t n = 0;
 	FILE *z = open_memstream(&data, &n);
@@ -172,14 +180,7 @@ png_bomb(FILE *f, uint32_t w, uint32_t h)
 	zlib_zeros(z, zeros);
 	if (fclose(z) != 0)
 		return 1;
-	be32(ihdr, w);
-	be32(ihdr + 4, h);
-	ihdr[8] = 8; /* bit depth */
-	ihdr[9] = 0; /* greyscale */
-	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
-	chunk(f, "IHDR", ihdr, 13);
-	chunk(f, "IDAT", (const unsigned char *)data, (uint32_t)n);
-	chunk(f, "IEND", NULL, 0);
+	png_file(f, w, h, (const unsigned char *)data, n);
 	free(data);
 	return 0;
 }

@@ -141,37 +141,37 @@ TEST(csv_put_round_trip)
 	tsr_buf_free(&b);
 }
 
-/* tsr_csv_put_safe(v) as a string. */
-static char *
-put_safe(const char *v)
-{
-	struct tsr_buf b = {0};
-	char *s = NULL;
-
-	ASSERT_OK(tsr_csv_put_safe(&b, v));
-	ASSERT_OK(tsr_buf_steal(&b, &s));
-	return s;
-}
-
 TEST(csv_safe_neutralises_formulas)
 {
-	ASSERT_STREQ(put_safe("=HYPERLINK(\"http://x\",\"y\")"),
-	             "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
-	ASSERT_STREQ(put_safe("+4930123456"), "'+4930123456");
-	ASSERT_STREQ(put_safe("-1"), "'-1");
-	ASSERT_STREQ(put_safe("@SUM(A1)"), "'@SUM(A1)");
-	ASSERT_STREQ(put_safe("\tx"), "'\tx");
-	ASSERT_STREQ(put_safe("\rx"), "\"'\rx\"");
-	ASSERT_STREQ(put_safe("=a,b"), "\"'=a,b\"");
-	ASSERT_STREQ(put_safe("'=x"), "''=x"); /* one more quote than the value has */
-	ASSERT_STREQ(put_safe("''+1"), "'''+1");
-	/* Nothing a spreadsheet would run: as tsr_csv_put writes it. */
-	ASSERT_STREQ(put_safe("'abc"), "'abc");
-	ASSERT_STREQ(put_safe("'"), "'");
-	ASSERT_STREQ(put_safe("a=b"), "a=b");
-	ASSERT_STREQ(put_safe(""), "");
-	ASSERT_STREQ(put_safe(" pad"), "\" pad\"");
-	ASSERT_STREQ(put_safe(" =x"), "\" =x\"");
+	/* value, then the cell tsr_csv_put_safe writes */
+	static const char *const cases[][2] = {
+	    {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+	    {"+4930123456", "'+4930123456"},
+	    {"-1", "'-1"},
+	    {"@SUM(A1)", "'@SUM(A1)"},
+	    {"\tx", "'\tx"},
+	    {"\rx", "\"'\rx\""},
+	    {"=a,b", "\"'=a,b\""},
+	    {"'=x", "''=x"}, /* one more quote than the value has */
+	    {"''+1", "'''+1"},
+	    /* nothing a spreadsheet would run: as tsr_csv_put writes it */
+	    {"'abc", "'abc"},
+	    {"'", "'"},
+	    {"a=b", "a=b"},
+	    {"", ""},
+	    {" pad", "\" pad\""},
+	    {" =x", "\" =x\""},
+	};
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(cases); i++) {
+		struct tsr_buf b = {0};
+
+		ASSERT_OK(tsr_buf_puts(&b, ""));
+		ASSERT_OK(tsr_csv_put_safe(&b, cases[i][0]));
+		ASSERT_STREQ(b.p, cases[i][1]);
+		tsr_buf_free(&b);
+	}
 }
 
 TEST(csv_safe_cells_read_back)
