@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "lang.h"
+#include "photo.h"
 #include "session.h"
 
 #define CFG_MAX_SIZE (1024 * 1024)
@@ -107,7 +108,8 @@ static const struct cfg_key keys[] = {
      "extended regular expression badge IDs must match; unset: any"},
     {"users", "photo_max_bytes", CFG_U32, 1024, 16777216, "1048576", OFF(admin.photo_max_bytes),
      "largest profile photo accepted, bytes"},
-    {"users", "photo_min_side", CFG_U32, 1, 65535, "500", OFF(admin.photo_min_side),
+    /* above the largest side accepted, every photo would be warned about */
+    {"users", "photo_min_side", CFG_U32, 1, TSR_PHOTO_MAX_SIDE, "500", OFF(admin.photo_min_side),
      "warn about photos narrower or lower than this"},
     {"users", "notify_command", CFG_PATH, 0, 0, NULL, OFF(admin.notify_command),
      "program run as COMMAND PHONE LOGIN with the code on stdin"},

@@ -262,12 +262,16 @@ TEST(cfg_admin_defaults)
 	ASSERT_STREQ(c->admin.home_template, "/home/%u");
 	ASSERT_STREQ(c->admin.languages, "default en-US en-GB de es fr it ja zh-CN pl");
 	ASSERT_EQ(c->admin.photo_max_bytes, 1048576);
+	ASSERT_EQ(c->admin.photo_min_side, 500);
 	ASSERT_EQ(c->admin.phone_code_lifetime, 600);
 	ASSERT_EQ(c->admin.phone_code_attempts, 5);
 	ASSERT_EQ(c->admin.audit_non_atomic, 0);
 	ASSERT_TRUE(c->admin.notify_command == NULL);
 	ASSERT_EQ(c->admin.profile_fields.n, 0);
 	tsr_cfg_free(c);
+	/* a photo has at most 4096 px a side: a larger minimum would warn about every one */
+	EXPECT_ERROR(BASE "[users]\nphoto_min_side = 4097\n", -EINVAL,
+	             "[users] photo_min_side: 4097 is out of range 1..4096");
 }
 
 TEST(cfg_map_section_keeps_every_key_in_order)
