@@ -129,7 +129,8 @@ $(B)/tessera_pwcheck.so: $(PWCHECK_OBJ) ppolicy_module/tessera_pwcheck.map
 # ---- slapd guard (SLAPI pre-operation plugin): lib/perm's table for every write that
 # reaches the directory. slapd resolves the slapi_* symbols when it loads the plugin, so
 # no -z defs. Built without sanitizers, like the check module.
-GUARD_SRC := guard_module/tessera_guard.c lib/perm.c lib/account.c lib/util.c lib/validate.c
+GUARD_SRC := guard_module/tessera_guard.c lib/perm.c lib/account.c lib/photo.c lib/util.c \
+             lib/validate.c
 GUARD_OBJ := $(GUARD_SRC:%.c=$(B)/guard/%.o)
 $(B)/guard/%.o: %.c
 	@mkdir -p $(@D)

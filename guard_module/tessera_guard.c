@@ -37,6 +37,7 @@
 #include "slapi.h"
 #include "account.h"
 #include "perm.h"
+#include "photo.h"
 #include "util.h"
 #include "validate.h"
 
@@ -654,6 +655,39 @@ one_value(Slapi_Entry *e, const char *attr, struct vals *v)
 	return v->v[0];
 }
 
+/* A photo is judged by its bytes, within the size limits, before anything decodes it. */
+static int
+photo_check(struct req *q, const struct berval *bv)
+{
+	struct tsr_photo_info info;
+	char why[TSR_PHOTO_WHY_MAX];
+
+	if (tsr_photo_probe(bv->bv_val, bv->bv_len, &info, why, sizeof(why)) < 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "jpegPhoto: %s", why);
+	return 0;
+}
+
+/* Every value of attr in the new entry e that lib/photo (or another value rule) judges. */
+static int
+entry_values_check(struct req *q, Slapi_Entry *e, const char *attr)
+{
+	Slapi_Attr *a = NULL;
+	Slapi_Value *v = NULL;
+	const struct berval *bv;
+	int h, r = 0;
+
+	if (strcasecmp(attr, "jpegPhoto") != 0 || slapi_entry_attr_find(e, (char *)attr, &a) != 0 ||
+	    !a)
+		return 0;
+	for (h = slapi_attr_first_value(a, &v); h >= 0 && v && r == 0;
+	     h = slapi_attr_next_value(a, h, &v)) {
+		bv = slapi_value_get_berval(v);
+		if (bv)
+			r = photo_check(q, bv);
+	}
+	return r;
+}
+
 static int
 take_id(struct req *q, const char *attr, const char *value)
 {
@@ -736,6 +770,9 @@ user_add(struct req *q)
 			continue; /* checked below */
 		} else if (tsr_perm_user_attr(type) == TSR_ATTR_SYSTEM) {
 			r = denied(q, type, tsr_perm_attr_rule_name(TSR_ATTR_SYSTEM));
+			goto out;
+		} else if (entry_values_check(q, e, type) < 0) {
+			r = -1;
 			goto out;
 		}
 	}
@@ -846,6 +883,13 @@ user_modify(struct req *q)
 			r = denied(q, type, why);
 			goto out;
 		}
+		for (j = 0; strcasecmp(type, "jpegPhoto") == 0 && op != LDAP_MOD_DELETE &&
+		            mods[i]->mod_bvalues && mods[i]->mod_bvalues[j];
+		     j++)
+			if (photo_check(q, mods[i]->mod_bvalues[j]) < 0) {
+				r = -1;
+				goto out;
+			}
 		vals_clear(&ch);
 		if (rule == TSR_ATTR_ROLE || rule == TSR_ATTR_SITES) {
 			r = changed_values(mods[i], rule == TSR_ATTR_ROLE ? &role : &sites, &ch);

@@ -199,4 +199,60 @@ cat "$T/mod.ldif" "$T/rec.ldif" | sed 's/^dn: tessera/\ndn: tessera/' |
 	raw guard_audit_with_its_change_allowed 0 sam ldapmodify
 printf 'dn: uid=u2,%s\nchangetype: delete\n' "$P" | raw guard_site_admin_deletes_user 0 sam ldapmodify
 user_ldif u3 "$id" berlin member | raw guard_deleted_users_id_not_reused 19 sam ldapmodify
+# -- inside LDAP transactions (RFC 5805, as the tool writes): the guard sees each
+#    operation at End Transaction; one refused operation refuses the whole transaction,
+#    and an audit record is paired with the write before it in the same transaction
+snapshot before
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Allowed\n\ndn: uid=max,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 0\n' \
+	"$P" "$P" | raw guard_txn_second_op_refused 50 sam ldapmodify -E txn=commit
+unchanged guard_txn_refused_writes_nothing
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Aborted\n' "$P" |
+	raw guard_txn_abort 0 sam ldapmodify -E txn=abort
+unchanged guard_txn_aborted_writes_nothing
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: In a transaction\n\ndn: tesseraAuditId=txn-1,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: txn-1\ntesseraAuditTime: %s\ntesseraAuditAction: user.set\ntesseraAuditActor: sam\ntesseraAuditTargetDN: uid=max,%s\n' \
+	"$P" "$BASE" "$(date -u +%Y%m%d%H%M%SZ)" "$P" | raw guard_txn_change_with_its_record 0 sam ldapmodify -E txn=commit
+[ "$(attr "uid=max,$P" title)" = "In a transaction" ] && [ -n "$(attr "tesseraAuditId=txn-1,ou=audit,$BASE" tesseraAuditId)" ] &&
+	pass guard_txn_both_written || fail guard_txn_both_written
+
+# -- H10: a photo written directly is judged by its bytes and size, as the tool judges it
+MK=$TSR_BUILD/tests/integration/mkphoto
+"$MK" png-bomb 65535 65535 "$T/bomb.png" && "$MK" png 600 600 "$T/ok.png" || fail guard_photos_made
+photo() { printf 'dn: uid=max,%s\nchangetype: modify\nreplace: jpegPhoto\njpegPhoto:< file://%s\n' "$P" "$1"; }
+photo "$T/bomb.png" | raw guard_photo_bomb 19 max ldapmodify
+printf 'not an image' >"$T/text.jpg"
+photo "$T/text.jpg" | raw guard_photo_not_an_image 19 max ldapmodify
+photo "$T/ok.png" | raw guard_photo_allowed 0 max ldapmodify
+
+# -- H6: the licence limit holds under concurrency: 50 parallel adds by a tenant-admin,
+#    with room for five, leave exactly five new users
+# (tina's password gets a cheap hash, so 50 binds at once do not wait on argon2)
+printf 'dn: uid=tina,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: %s\n' "$P" \
+	"$(slappasswd -h '{SSHA}' -T "$T/pw.tina")" | lmodify >/dev/null
+printf 'dn: uid=tina,%s\nchangetype: modify\ndelete: pwdReset\n' "$P" | lmodify >/dev/null
+inuse=$(lsearch -b "$P" '(&(objectClass=tesseraUser)(!(tesseraStatus=inactive)))' 1.1 | grep -c '^dn:')
+tt tenant set --max-users $((inuse + 5)) >/dev/null
+for i in $(seq 50); do
+	tt_as tina user add "lic$i" --email "lic$i@example.org" --name "Lic $i" --site berlin \
+		--no-password >"$T/lic.$i" 2>&1 &
+done
+wait
+added=$(lsearch -b "$P" '(uid=lic*)' 1.1 | grep -c '^dn:')
+[ "$added" = 5 ] && pass guard_licence_fifty_parallel_adds_five ||
+	fail guard_licence_fifty_parallel_adds_five "$added users added"
+refused=$(grep -l 'licence limit\|Administrative limit' "$T"/lic.* | wc -l)
+[ "$refused" = 45 ] && pass guard_licence_others_refused_for_the_licence ||
+	{ fail guard_licence_others_refused_for_the_licence "$refused"; cat "$T"/lic.* | sort | uniq -c | head; }
+# The same with raw adds (no transaction, no tool checking first): 20 at once with room
+# for three.
+inuse=$(lsearch -b "$P" '(&(objectClass=tesseraUser)(!(tesseraStatus=inactive)))' 1.1 | grep -c '^dn:')
+tt tenant set --max-users $((inuse + 3)) >/dev/null
+first=$(alloc sam 20)
+for i in $(seq 0 19); do
+	user_ldif "raw$i" $((first + i)) berlin member | as_ldap ldapmodify sam >"$T/raw.$i" 2>&1 &
+done
+wait
+added=$(lsearch -b "$P" '(uid=raw*)' 1.1 | grep -c '^dn:')
+[ "$added" = 3 ] && pass guard_licence_twenty_raw_adds_three ||
+	fail guard_licence_twenty_raw_adds_three "$added users added"
+tt tenant set --max-users 0 >/dev/null
 finish
