@@ -255,4 +255,14 @@ added=$(lsearch -b "$P" '(uid=raw*)' 1.1 | grep -c '^dn:')
 [ "$added" = 3 ] && pass guard_licence_twenty_raw_adds_three ||
 	fail guard_licence_twenty_raw_adds_three "$added users added"
 tt tenant set --max-users 0 >/dev/null
+
+# -- the guard's file missing: slapd does not start (no write goes unguarded), and
+#    starts again once it is back
+"$TESSERA" server stop --dir "$SRV" >/dev/null
+mv "$SRV/tessera_guard.so" "$T/guard.so"
+expect_rc 1 guard_missing_slapd_does_not_start "$TESSERA" server start --dir "$SRV"
+mv "$T/guard.so" "$SRV/tessera_guard.so"
+expect_rc 0 guard_back_slapd_starts "$TESSERA" server start --dir "$SRV"
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 0\n' "$P" |
+	refused guard_back_refuses_again sam
 finish
