@@ -8,6 +8,7 @@
  *   perm_probe add ACTOR_PERMS ACTOR_SITES ROLE_PERMS SITES   a new user
  *   perm_probe delete ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF
  *   perm_probe object OBJ OP ACTOR_PERMS ROLE_PERMS            role, group, site, tenant, audit
+ *   perm_probe perms                                          every permission, one a line
  *
  * PERMS: "-" (none), "all", or names joined by ','; SITES: "-" or names joined by ','. */
 #include <stdio.h>
@@ -77,6 +78,11 @@ main(int argc, char **argv)
 	size_t i;
 	int r;
 
+	if (argc == 2 && strcmp(argv[1], "perms") == 0) {
+		for (i = 0; i < TSR_PERM_COUNT; i++)
+			puts(tsr_perm_name(1u << i));
+		return 0;
+	}
 	if (argc >= 8 && (strcmp(argv[1], "user") == 0)) {
 		enum tsr_attr_rule rule = tsr_perm_user_attr(argv[2]);
 

@@ -12,7 +12,7 @@ tsr_server_start
 tsr_sites berlin paris
 P="ou=people,$BASE"
 PROBE=$TSR_BUILD/tests/integration/perm_probe
-PERMS="users.view users.edit users.manage roles.manage sites.manage groups.manage audit.view sessions.manage sites.all"
+PERMS=$("$PROBE" perms)
 
 # Actors: login role. One role per permission, named p-<permission>.
 ACTORS="max:member sam:site-admin tina:tenant-admin"

@@ -91,7 +91,10 @@ server_help(void)
 	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
 	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"
 	      "          4 DIR holds no directory; for a replicated pair it also says\n"
-	      "          whether each peer is current (same contextCSN)\n\n"
+	      "          whether each peer is current (same contextCSN)\n"
+	      "  upgrade bring a running directory made by an earlier tessera to this\n"
+	      "          version (the guard, olcSecurity); idempotent\n"
+	      "          --dry-run        say what it would change, change nothing\n\n"
 	      "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n",
 	      stdout);
 	return EXIT_DONE;
@@ -1377,14 +1380,170 @@ server_status(struct tool *t, const char *dir)
 	return 3;
 }
 
+/* ---- upgrade ---- */
+
+/* olcSecurity as this version sets it: ssf=71 for every operation kept the guard's
+ * internal searches out (they carry no security factor). */
+#define SECURITY "simple_bind=71 update_ssf=71"
+
+/* One step of `server upgrade`: what it checks, and the change when it is needed. */
+struct upgrade {
+	struct tool *t;
+	struct server s;
+	LDAP *ld;
+	char *db;
+	bool dry, replicated, restart;
+	unsigned changes;
+};
+
+static int
+upgrade_step(struct upgrade *u, const char *what, int (*apply)(struct upgrade *))
+{
+	int r;
+
+	u->changes++;
+	if (u->dry) {
+		printf("  would %s\n", what);
+		return 0;
+	}
+	r = apply(u);
+	if (r == 0)
+		printf("  %s: done\n", what);
+	return r;
+}
+
+static int
+apply_security(struct upgrade *u)
+{
+	u->restart = true;
+	return srv_modify(u->ld, "cn=config", LDAP_MOD_REPLACE, "olcSecurity", SECURITY);
+}
+
+static int
+apply_guard_file(struct upgrade *u)
+{
+	return copy_module(&u->s.guard);
+}
+
+static int
+apply_guard(struct upgrade *u)
+{
+	char *v = NULL;
+	int r;
+
+	if (asprintf(&v, "preoperation %s tsr_guard_init %s /home", u->s.guard.path,
+	             u->s.tenant_dn) < 0)
+		return -ENOMEM;
+	r = srv_modify(u->ld, u->db, LDAP_MOD_ADD, "olcPlugin", v);
+	free(v);
+	return r;
+}
+
+/* Files equal byte for byte (a missing one is not). */
+static bool
+same_file(const char *a, const char *b)
+{
+	char ba[8192], bb[8192];
+	size_t na, nb;
+	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
+	bool same = fa && fb;
+
+	while (same) {
+		na = fread(ba, 1, sizeof(ba), fa);
+		nb = fread(bb, 1, sizeof(bb), fb);
+		same = na == nb && memcmp(ba, bb, na) == 0;
+		if (na == 0)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* Bring a directory made by an earlier tessera to this version, online: the guard's
+ * file in DIR, olcSecurity, the guard loaded on the tenant's database (not on a
+ * replicated one). Idempotent; --dry-run says what it would do. */
+static int
+server_upgrade(struct tool *t, const char *dir, bool dry)
+{
+	struct upgrade u = {.t = t, .dry = dry};
+	struct tsr_ldap *l = NULL;
+	char **sec = NULL, **plugins = NULL, **repl = NULL;
+	int r, code = EXIT_FAILURE_SYS;
+
+	r = load_server(t, dir, &u.s);
+	if (r < 0)
+		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
+	if (running_pid(u.s.dir) <= 0) {
+		tool_err("%s: slapd is not running; upgrade works online: tessera server start "
+		         "--dir %s first",
+		         u.s.dir, dir);
+		return EXIT_FAILURE_SYS;
+	}
+	if (find_module(&u.s, "tessera_guard.so", &u.s.guard) < 0)
+		return EXIT_FAILURE_SYS;
+	r = srv_ldapi_open(u.s.dir, &l);
+	if (r < 0)
+		return EXIT_FAILURE_SYS;
+	u.ld = tsr_ldap_handle(l);
+	r = srv_database_dn(u.ld, u.s.suffix, &u.db);
+	if (r == 0)
+		r = srv_values(u.ld, "cn=config", "olcSecurity", &sec);
+	if (r == 0)
+		r = srv_values(u.ld, u.db, "olcPlugin", &plugins);
+	if (r == 0)
+		r = srv_values(u.ld, u.db, "olcSyncrepl", &repl);
+	if (r < 0) {
+		tool_err("%s: cannot read its cn=config", u.s.dir);
+		goto out;
+	}
+	u.replicated = repl[0] != NULL;
+	printf("%s %s\n", dry ? "would upgrade" : "upgrading", u.s.dir);
+	if (!sec[0] || strcmp(sec[0], SECURITY) != 0)
+		r = upgrade_step(&u, "set olcSecurity to " SECURITY, apply_security);
+	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
+		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
+	if (r == 0 && !plugins[0] && !u.replicated)
+		r = upgrade_step(&u, "load the guard (olcPlugin) on the tenant's database",
+		                 apply_guard);
+	if (r == 0 && u.replicated && !plugins[0])
+		printf("  the directory replicates: the guard stays off (slapd 2.5.13 crashes "
+		       "with SLAPI beside syncrepl)\n");
+	if (r < 0)
+		goto out;
+	if (u.changes == 0)
+		printf("  nothing to do: already this version\n");
+	code = EXIT_DONE;
+	/* slapd applies a changed olcSecurity only in part until it starts again (the old
+	 * ssf=71 stays in force and refuses the guard's searches). */
+	if (u.restart && !dry) {
+		printf("  restarting slapd for olcSecurity\n");
+		fflush(stdout);
+		tsr_ldap_close(l);
+		l = NULL;
+		if (server_stop(t, u.s.dir) != EXIT_DONE || server_start(t, u.s.dir) != EXIT_DONE)
+			code = EXIT_FAILURE_SYS;
+	}
+out:
+	tsr_strv_free(sec);
+	tsr_strv_free(plugins);
+	tsr_strv_free(repl);
+	free(u.db);
+	tsr_ldap_close(l);
+	return code;
+}
+
 int
 cmd_server(struct tool *t, int argc, char **argv)
 {
 	const char *verb, *dir = NULL;
+	bool dry = false;
 	int i;
 
 	if (argc < 2)
-		return tool_usage("server: which verb? init, start, stop or status");
+		return tool_usage("server: which verb? init, start, stop, status or upgrade");
 	verb = argv[1];
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0)
@@ -1392,7 +1551,9 @@ cmd_server(struct tool *t, int argc, char **argv)
 	if (strcmp(verb, "init") == 0)
 		return server_init(t, argc - 1, argv + 1);
 	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+		if (strcmp(verb, "upgrade") == 0 && strcmp(argv[i], "--dry-run") == 0)
+			dry = true;
+		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
 		else if (strncmp(argv[i], "--dir=", 6) == 0)
 			dir = argv[i] + 6;
@@ -1407,5 +1568,7 @@ cmd_server(struct tool *t, int argc, char **argv)
 		return server_stop(t, dir);
 	if (strcmp(verb, "status") == 0)
 		return server_status(t, dir);
+	if (strcmp(verb, "upgrade") == 0)
+		return server_upgrade(t, dir, dry);
 	return tool_usage("server: unknown verb '%s'", verb);
 }

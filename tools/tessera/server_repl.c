@@ -25,8 +25,8 @@
 #define SECRET_FILE "replicator.secret"
 #define SECRET_LEN  48 /* decimal digits: 159 bits, nothing to quote in cn=config */
 
-static int
-ldapi_open(const char *dir, struct tsr_ldap **ret)
+int
+srv_ldapi_open(const char *dir, struct tsr_ldap **ret)
 {
 	struct tsr_cfg c = {0};
 	struct tsr_ldap_err err = {0};
@@ -53,8 +53,8 @@ ldapi_open(const char *dir, struct tsr_ldap **ret)
 }
 
 /* The values of attr on dn (base search), NULL-terminated; an empty vector when none. */
-static int
-values(LDAP *ld, const char *dn, const char *attr, char ***ret)
+int
+srv_values(LDAP *ld, const char *dn, const char *attr, char ***ret)
 {
 	LDAPMessage *res = NULL, *e;
 	struct berval **vals = NULL;
@@ -91,8 +91,8 @@ out:
 }
 
 /* The cn=config entry of the database holding suffix. */
-static int
-database_dn(LDAP *ld, const char *suffix, char **ret)
+int
+srv_database_dn(LDAP *ld, const char *suffix, char **ret)
 {
 	LDAPMessage *res = NULL, *e;
 	struct berval **vals;
@@ -122,8 +122,8 @@ out:
 	return r;
 }
 
-static int
-modify(LDAP *ld, const char *dn, int op, const char *attr, const char *value)
+int
+srv_modify(LDAP *ld, const char *dn, int op, const char *attr, const char *value)
 {
 	char *vals[] = {(char *)value, NULL};
 	LDAPMod mod = {.mod_op = op, .mod_type = (char *)attr, .mod_values = vals};
@@ -203,7 +203,7 @@ ensure_replicator(LDAP *ld, const char *tenant_dn, const char *secret, bool fres
 
 		rc = ldap_add_ext_s(ld, dn, mods, NULL, NULL);
 		if (rc == LDAP_ALREADY_EXISTS)
-			r = fresh ? modify(ld, dn, LDAP_MOD_REPLACE, "userPassword", hash) : 0;
+			r = fresh ? srv_modify(ld, dn, LDAP_MOD_REPLACE, "userPassword", hash) : 0;
 		else if (rc != LDAP_SUCCESS) {
 			tool_err("%s: cannot add: %s", dn, ldap_err2string(rc));
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
@@ -270,7 +270,7 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 
 	if (snprintf(path, sizeof(path), "%s/%s", from_dir, SECRET_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	r = ldapi_open(from_dir, &l);
+	r = srv_ldapi_open(from_dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
@@ -295,17 +295,17 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 		goto out;
 	/* Server ids: the first provider keeps its own (1 when it had none); the new one takes
 	 * the next after every id the first one knows (its own and its peers' rids). */
-	r = values(ld, "cn=config", "olcServerID", &ids);
+	r = srv_values(ld, "cn=config", "olcServerID", &ids);
 	if (r == 0 && !ids[0]) {
-		r = modify(ld, "cn=config", LDAP_MOD_ADD, "olcServerID", "1");
+		r = srv_modify(ld, "cn=config", LDAP_MOD_ADD, "olcServerID", "1");
 		rp->from_id = 1;
 	} else if (r == 0) {
 		rp->from_id = leading_number(ids[0]);
 	}
 	if (r == 0)
-		r = database_dn(ld, suffix, &db);
+		r = srv_database_dn(ld, suffix, &db);
 	if (r == 0)
-		r = values(ld, db, "olcSyncrepl", &srs);
+		r = srv_values(ld, db, "olcSyncrepl", &srs);
 	if (r < 0) {
 		if (r != -EIO)
 			tool_err("%s: cannot read its cn=config: %s", from_dir, strerror(-r));
@@ -370,11 +370,11 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 
 	if (snprintf(ca, sizeof(ca), "%s/tls/ca.pem", from_dir) >= (int)sizeof(ca))
 		return -ENAMETOOLONG;
-	r = ldapi_open(from_dir, &l);
+	r = srv_ldapi_open(from_dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
-	r = database_dn(ld, suffix, &db);
+	r = srv_database_dn(ld, suffix, &db);
 	if (r == 0)
 		r = syncrepl_text(rp->my_id, new_uri, tenant_dn, suffix, rp->secret, ca, &sr);
 	if (r == 0)
@@ -382,7 +382,7 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 	if (r == 0 && asprintf(&limit, "{0}dn.exact=\"%s\" size=unlimited time=unlimited", rdn) < 0)
 		r = -ENOMEM;
 	if (r == 0)
-		r = values(ld, db, "olcLimits", &lims);
+		r = srv_values(ld, db, "olcLimits", &lims);
 	if (r < 0)
 		goto out;
 	/* The replicator's persistent search must outlive every time limit. */
@@ -393,18 +393,18 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 	 * guard goes before replication starts; slapd takes it out only at a restart
 	 * (writes hang until then), which the caller makes. */
 	if (r == 0) {
-		r = values(ld, db, "olcPlugin", &plugins);
+		r = srv_values(ld, db, "olcPlugin", &plugins);
 		if (r == 0 && plugins[0]) {
-			r = modify(ld, db, LDAP_MOD_DELETE, "olcPlugin", NULL);
+			r = srv_modify(ld, db, LDAP_MOD_DELETE, "olcPlugin", NULL);
 			restart = true;
 		}
 	}
 	if (!have_limit && r == 0)
-		r = modify(ld, db, LDAP_MOD_ADD, "olcLimits", limit);
+		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcLimits", limit);
 	if (r == 0)
-		r = modify(ld, db, LDAP_MOD_ADD, "olcSyncrepl", sr);
+		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcSyncrepl", sr);
 	if (r == 0)
-		r = modify(ld, db, LDAP_MOD_REPLACE, "olcMultiProvider", "TRUE");
+		r = srv_modify(ld, db, LDAP_MOD_REPLACE, "olcMultiProvider", "TRUE");
 	if (r == 0)
 		r = restart ? 1 : 0;
 out:
@@ -483,17 +483,17 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 	if (snprintf(path, sizeof(path), "%s/%s", dir, SECRET_FILE) >= (int)sizeof(path) ||
 	    snprintf(ca, sizeof(ca), "%s/tls/ca.pem", dir) >= (int)sizeof(ca))
 		return -ENAMETOOLONG;
-	r = ldapi_open(dir, &l);
+	r = srv_ldapi_open(dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
-	r = values(ld, "cn=config", "olcServerID", &ids);
+	r = srv_values(ld, "cn=config", "olcServerID", &ids);
 	if (r == 0)
-		r = database_dn(ld, suffix, &db);
+		r = srv_database_dn(ld, suffix, &db);
 	if (r == 0)
-		r = values(ld, db, "olcSyncrepl", &srs);
+		r = srv_values(ld, db, "olcSyncrepl", &srs);
 	if (r == 0)
-		r = values(ld, suffix, "contextCSN", &mine);
+		r = srv_values(ld, suffix, "contextCSN", &mine);
 	if (r == 0)
 		r = replicator_dn(tenant_dn, &rdn);
 	if (r < 0 || !srs[0])
@@ -540,8 +540,9 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 				tsr_strv_free(theirs);
 				tsr_strv_free(mine);
 				theirs = mine = NULL;
-				if (values(ld, suffix, "contextCSN", &mine) < 0 ||
-				    values(tsr_ldap_handle(pl), suffix, "contextCSN", &theirs) < 0)
+				if (srv_values(ld, suffix, "contextCSN", &mine) < 0 ||
+				    srv_values(tsr_ldap_handle(pl), suffix, "contextCSN", &theirs) <
+				        0)
 					continue;
 				reason = csn_compare(mine, theirs, why, sizeof(why));
 			}

@@ -8,9 +8,22 @@
 #ifndef TSR_SERVER_REPL_H
 #define TSR_SERVER_REPL_H
 
+#include <ldap.h>
 #include <stdbool.h>
 
 #include "attrs.h"
+
+struct tsr_ldap;
+
+/* cn=config of a running embedded directory, as root over DIR/ldapi (also what
+ * `server upgrade` changes). Each prints its error with tool_err. */
+TSR_MUST_USE int srv_ldapi_open(const char *dir, struct tsr_ldap **ret);
+/* The DN of the database holding suffix (-ENOENT: none). */
+TSR_MUST_USE int srv_database_dn(LDAP *ld, const char *suffix, char **ret);
+/* Every value of attr on dn, NULL-terminated (tsr_strv_free). */
+TSR_MUST_USE int srv_values(LDAP *ld, const char *dn, const char *attr, char ***ret);
+/* One modification: op LDAP_MOD_ADD/REPLACE/DELETE, value NULL for every value. */
+TSR_MUST_USE int srv_modify(LDAP *ld, const char *dn, int op, const char *attr, const char *value);
 
 struct repl {
 	char *secret;     /* the replicator's password (wiped by repl_clear) */

@@ -1,0 +1,76 @@
+# Integration: `tessera server upgrade` on a directory made before the guard existed
+# (tests/fixtures/directory-v0: cn=config and data as `tessera server init` made them
+# then, with sites, a site-admin, a member and a group). Before the upgrade the old
+# directory lets a site-admin change their own homeDirectory with ldapmodify; after it,
+# the guard refuses that, the data is intact and the tool works; a second upgrade and a
+# dry run change nothing.
+. "$TSR_SRC/tests/integration/lib.sh"
+require_root
+FIX=$TSR_SRC/tests/fixtures/directory-v0
+SRV=$T/old
+SUFFIX=dc=example,dc=org
+BASE=o=acme,$SUFFIX
+P=ou=people,$BASE
+enc=$(printf '%s' "$SRV" | sed 's|/|%2F|g')
+SRV_LDAPI=ldapi://$enc%2Fldapi
+SRV_CONF=$SRV/tessera.conf
+mkdir -p "$SRV/slapd.d" "$SRV/data"
+for f in config.ldif data.ldif tessera.conf; do
+	sed "s|@DIR_ENC@|$enc|g; s|@DIR@|$SRV|g" "$FIX/$f" >"$SRV/$f"
+done
+cp "$TSR_BUILD/tessera_pwcheck.so" "$SRV/"
+slapadd -q -n0 -F "$SRV/slapd.d" -l "$SRV/config.ldif" >"$T/slapadd.out" 2>&1 &&
+	slapadd -q -n1 -F "$SRV/slapd.d" -l "$SRV/data.ldif" >>"$T/slapadd.out" 2>&1 ||
+	{ cat "$T/slapadd.out"; fail upgrade_fixture_loaded; finish; }
+chown -R openldap:openldap "$SRV/slapd.d" "$SRV/data" "$SRV/tessera_pwcheck.so"
+chown openldap:openldap "$SRV"; chmod 755 "$SRV"
+chmod 700 "$SRV/slapd.d" "$SRV/data"
+SERVERS+=("$SRV")
+expect_rc 0 upgrade_old_directory_starts "$TESSERA" server start --dir "$SRV"
+
+# sam (site-admin of berlin) with a known password, as the test needs
+printf 'Sam-Pass-1234' >"$T/pw.sam"; chmod 600 "$T/pw.sam"
+printf 'dn: uid=sam,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: %s\n' \
+	"$P" "$(slappasswd -h '{SSHA}' -T "$T/pw.sam")" | lmodify >/dev/null
+printf 'dn: uid=sam,%s\nchangetype: modify\ndelete: pwdReset\n' "$P" | lmodify >/dev/null
+own_home() { printf 'dn: uid=sam,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: %s\n' "$P" "$1" | lmodify_as sam >"$T/own_home.out" 2>&1; }
+old_home=$(attr "uid=sam,$P" homeDirectory)
+own_home /root; rc=$?
+[ $rc = 0 ] && pass upgrade_old_directory_has_the_hole || fail upgrade_old_directory_has_the_hole "exit $rc"
+printf 'dn: uid=sam,%s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: %s\n' "$P" "$old_home" | lmodify >/dev/null
+
+cfg() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$SRV_LDAPI" -b cn=config "$@"; }
+cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin >"$T/cfg.before"
+expect_rc 0 upgrade_dry_run "$TESSERA" server upgrade --dir "$SRV" --dry-run
+expect_out upgrade_dry_run_says_security "would set olcSecurity"
+expect_out upgrade_dry_run_says_guard "would load the guard"
+cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | diff -q - "$T/cfg.before" >/dev/null &&
+	pass upgrade_dry_run_changes_nothing || fail upgrade_dry_run_changes_nothing
+expect_rc 0 upgrade_runs "$TESSERA" server upgrade --dir "$SRV"
+expect_out upgrade_loads_guard "load the guard .*: done"
+expect_rc 0 upgrade_again "$TESSERA" server upgrade --dir "$SRV"
+expect_out upgrade_again_nothing_to_do "nothing to do"
+
+own_home /root; rc=$?
+[ $rc = 50 ] && pass upgrade_guard_refuses_own_home ||
+	{ fail upgrade_guard_refuses_own_home "exit $rc"; sed 's/^/#   /' "$T/own_home.out"; }
+[ "$(attr "uid=sam,$P" homeDirectory)" = "$old_home" ] && pass upgrade_refusal_wrote_nothing ||
+	fail upgrade_refusal_wrote_nothing
+[ -n "$(attr "uid=max,$P" uidNumber)" ] && [ -n "$(attr "cn=crew,ou=groups,$BASE" gidNumber)" ] &&
+	pass upgrade_data_intact || fail upgrade_data_intact
+expect_rc 0 upgrade_tool_adds_as_site_admin tt_as sam user add newbie --email newbie@example.org \
+	--name Newbie --site berlin --no-password
+"$TESSERA" server stop --dir "$SRV" >/dev/null
+expect_rc 0 upgrade_restarts "$TESSERA" server start --dir "$SRV"
+own_home /root; rc=$?
+[ $rc = 50 ] && pass upgrade_guard_kept_across_restart || fail upgrade_guard_kept_across_restart "exit $rc"
+# A directory made by this version's init ends in the same state as the upgraded one.
+state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
+	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
+state "$SRV_LDAPI" "$SRV" >"$T/state.upgraded"
+OLD_LDAPI=$SRV_LDAPI; OLD=$SRV
+tsr_server_start fresh
+state "$SRV_LDAPI" "$SRV" >"$T/state.fresh"
+diff -u "$T/state.fresh" "$T/state.upgraded" >"$T/state.diff" && pass upgrade_same_state_as_init ||
+	{ fail upgrade_same_state_as_init; sed 's/^/#   /' "$T/state.diff"; }
+finish
