@@ -122,6 +122,20 @@ vals_has(const struct vals *vs, const char *s)
 	return false;
 }
 
+/* s, case-insensitively, is one of the words of list (":a:b:", lower case). */
+static bool
+listed(const char *list, const char *s)
+{
+	char key[80];
+	size_t i;
+
+	if (snprintf(key, sizeof(key), ":%s:", s) >= (int)sizeof(key))
+		return false;
+	for (i = 0; key[i]; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	return strstr(list, key) != NULL;
+}
+
 /* The values of attr in e. */
 static int
 entry_vals(Slapi_Entry *e, const char *attr, struct vals *out)
@@ -890,6 +904,22 @@ user_modify(struct req *q)
 				r = -1;
 				goto out;
 			}
+		/* The must-change mark is set by a reset, never taken away by anyone but the
+		 * person changing their password (which ppolicy does, as root). */
+		if (strcasecmp(type, "pwdReset") == 0 &&
+		    (op == LDAP_MOD_DELETE || !mods[i]->mod_bvalues || !mods[i]->mod_bvalues[0] ||
+		     strcasecmp(mods[i]->mod_bvalues[0]->bv_val, "TRUE") != 0)) {
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+			           "pwdReset: others may set it (TRUE), never clear it");
+			goto out;
+		}
+		if (strcasecmp(type, "tesseraStatus") == 0 && op != LDAP_MOD_DELETE &&
+		    mods[i]->mod_bvalues && mods[i]->mod_bvalues[0] &&
+		    !listed(":invited:active:inactive:", mods[i]->mod_bvalues[0]->bv_val)) {
+			r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
+			           "tesseraStatus: invited, active or inactive");
+			goto out;
+		}
 		vals_clear(&ch);
 		if (rule == TSR_ATTR_ROLE || rule == TSR_ATTR_SITES) {
 			r = changed_values(mods[i], rule == TSR_ATTR_ROLE ? &role : &sites, &ch);
@@ -978,34 +1008,54 @@ perms_of(const struct vals *v)
 	return perms;
 }
 
-/* Attributes a holder of the object's permission writes on roles, groups and sites. */
+/* What a holder of the object's permission writes on roles, groups and sites: the
+ * attributes (":"-separated, lower case) and, on add, the object classes. */
+static const struct {
+	enum tsr_obj obj;
+	const char *attrs, *classes;
+} open_objects[] = {
+    {TSR_OBJ_ROLE, ":tesserapermission:description:memberuid:", ":top:posixgroup:tesserarole:"},
+    {TSR_OBJ_GROUP, ":description:memberuid:member:uniquemember:", ":top:posixgroup:"},
+    {TSR_OBJ_SITE, ":description:l:", ":top:tesserasite:"},
+};
+
 static bool
 object_attr_ok(enum tsr_obj obj, enum tsr_wop op, const char *type)
 {
-	static const struct {
-		enum tsr_obj obj;
-		const char *attrs; /* ":"-separated, lower case */
-	} open_attrs[] = {
-	    {TSR_OBJ_ROLE, ":tesserapermission:description:memberuid:"},
-	    {TSR_OBJ_GROUP, ":description:memberuid:member:uniquemember:"},
-	    {TSR_OBJ_SITE, ":description:l:"},
-	};
-	char key[80];
 	size_t i;
 
 	/* On add, the entry's name, classes and gid are checked by the caller. */
 	if (op == TSR_WOP_ADD &&
 	    (strcasecmp(type, "objectClass") == 0 || strcasecmp(type, "cn") == 0 ||
-	     strcasecmp(type, "gidNumber") == 0))
+	     (obj != TSR_OBJ_SITE && strcasecmp(type, "gidNumber") == 0)))
 		return true;
-	if (snprintf(key, sizeof(key), ":%s:", type) >= (int)sizeof(key))
-		return false;
-	for (i = 0; key[i]; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
-	for (i = 0; i < TSR_ARRAY_SIZE(open_attrs); i++)
-		if (open_attrs[i].obj == obj && strstr(open_attrs[i].attrs, key))
+	for (i = 0; i < TSR_ARRAY_SIZE(open_objects); i++)
+		if (open_objects[i].obj == obj && listed(open_objects[i].attrs, type))
 			return true;
 	return false;
+}
+
+/* A new role, group or site: its classes are its kind's, its cn the entry's name. */
+static int
+object_shape(struct req *q, Slapi_Entry *e)
+{
+	struct vals v = {0};
+	size_t i, k;
+	int r = 0;
+
+	for (k = 0; k < TSR_ARRAY_SIZE(open_objects) && open_objects[k].obj != q->obj; k++)
+		;
+	if (k == TSR_ARRAY_SIZE(open_objects) || entry_vals(e, "objectClass", &v) < 0)
+		r = undecided(q, "the new entry's object classes");
+	for (i = 0; r == 0 && i < v.n; i++)
+		if (!listed(open_objects[k].classes, v.v[i]))
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS, "objectClass %s: a new %s has %s",
+			           v.v[i], tsr_perm_obj_name(q->obj), open_objects[k].classes);
+	vals_clear(&v);
+	if (r == 0 && (!one_value(e, "cn", &v) || strcasecmp(v.v[0], q->rdn_value) != 0))
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "cn: one value, the entry's name");
+	vals_clear(&v);
+	return r;
 }
 
 /* A new group or role: its name and gid are nobody else's (users, their private groups,
@@ -1111,8 +1161,8 @@ object_write(struct req *q)
 				goto out;
 			}
 		}
-		r = 0;
-		if (q->obj == TSR_OBJ_GROUP || q->obj == TSR_OBJ_ROLE)
+		r = object_shape(q, e);
+		if (r == 0 && (q->obj == TSR_OBJ_GROUP || q->obj == TSR_OBJ_ROLE))
 			r = group_name_and_gid(q, e);
 	}
 out:

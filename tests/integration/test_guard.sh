@@ -66,6 +66,18 @@ user_ldif u1 "$id" berlin member "objectClass: pwdPolicy" | refused guard_add_us
 printf 'dn: uid=u1,%s\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: tesseraUser\nuid: u1\ncn: u1\nsn: u1\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /root\ntesseraRoleName: member\ntesseraSiteName: berlin\n' \
 	"$P" "$id" "$id" | raw guard_add_user_home_root 19 sam ldapmodify
 user_ldif u1 "$id" berlin member | refused guard_member_adds_user max
+refused guard_site_admin_clears_pwdreset sam <<EOF
+dn: uid=max,$P
+changetype: modify
+replace: pwdReset
+pwdReset: FALSE
+EOF
+raw guard_status_out_of_lifecycle 19 sam ldapmodify <<EOF
+dn: uid=max,$P
+changetype: modify
+replace: tesseraStatus
+tesseraStatus: superuser
+EOF
 unchanged guard_refused_adds_change_nothing
 
 # -- H2: nobody grants what they do not hold
@@ -120,6 +132,11 @@ printf 'dn: cn=planted,%s\nchangetype: add\nobjectClass: posixGroup\ncn: planted
 	"$P" "$gid" | refused guard_group_planted_under_people tina
 printf 'dn: cn=mine,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: mine\ngidNumber: %s\nmemberUid: gus\n' \
 	"$BASE" "$gid" | raw guard_group_with_allocated_gid_allowed 0 gus ldapmodify
+gid2=$(alloc gus)
+printf 'dn: cn=shape1,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\nobjectClass: tesseraRole\ncn: shape1\ngidNumber: %s\n' \
+	"$BASE" "$gid2" | refused guard_group_with_role_class gus
+printf 'dn: cn=shape2,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: shape2\ncn: tenant-admin\ngidNumber: %s\n' \
+	"$BASE" "$gid2" | raw guard_group_second_name 19 gus ldapmodify
 refused guard_group_gid_changed gus <<EOF
 dn: cn=mine,ou=groups,$BASE
 changetype: modify
