@@ -729,7 +729,6 @@ user_add(struct req *q)
 	struct vals role = {0}, sites = {0}, v = {0}, tmp = {0};
 	struct tsr_perm_user u;
 	char *type, home[600];
-	const char *why;
 	size_t i;
 	int r;
 
@@ -830,7 +829,6 @@ user_add(struct req *q)
 	}
 	if (!one_value(e, "tesseraStatus", &tmp) || strcasecmp(tmp.v[0], "inactive") != 0)
 		r = licence_check(q, role.v[0]);
-	(void)why;
 out:
 	vals_clear(&role);
 	vals_clear(&sites);

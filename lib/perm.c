@@ -294,17 +294,16 @@ tsr_perm_rows(size_t *ret_n)
 
 	if (n == 0) {
 		for (i = 0; i < TSR_ARRAY_SIZE(user_attrs); i++)
-			rows[n++] =
-			    (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, user_attrs[i].attr,
-			                          rule_names[user_attrs[i].rule]};
-		rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, "(any other)",
-		                                  rule_names[TSR_ATTR_SYSTEM]};
+			rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, false,
+			                                  user_attrs[i].attr,
+			                                  rule_names[user_attrs[i].rule]};
+		rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, false,
+		                                  "(any other)", rule_names[TSR_ATTR_SYSTEM]};
 		for (i = 0; i < TSR_ARRAY_SIZE(obj_rows); i++)
-			rows[n++] = (struct tsr_perm_row){obj_rows[i].obj,
-			                                  obj_rows[i].op == ANY_OP
-			                                      ? TSR_WOP_RENAME
-			                                      : (enum tsr_wop)obj_rows[i].op,
-			                                  NULL, obj_rows[i].who};
+			rows[n++] = (struct tsr_perm_row){
+			    obj_rows[i].obj,
+			    obj_rows[i].op == ANY_OP ? TSR_WOP_ADD : (enum tsr_wop)obj_rows[i].op,
+			    obj_rows[i].op == ANY_OP, NULL, obj_rows[i].who};
 	}
 	*ret_n = n;
 	return rows;

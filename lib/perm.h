@@ -103,10 +103,12 @@ TSR_MUST_USE int tsr_perm_object(const struct tsr_perm_actor *a, enum tsr_obj ob
 struct tsr_perm_row {
 	enum tsr_obj obj;
 	enum tsr_wop op;
+	bool every_op;    /* the row holds for every operation (op is then meaningless) */
 	const char *attr; /* users: one attribute of the row's rule; NULL for the entry */
 	const char *who;  /* the rule in words */
 };
-/* The rows, in order; *ret_n gets their number. */
+/* The rows, in order; *ret_n gets their number. Built on the first call: call it once
+ * before threads do. */
 const struct tsr_perm_row *tsr_perm_rows(size_t *ret_n);
 const char *tsr_perm_obj_name(enum tsr_obj obj);
 const char *tsr_perm_wop_name(enum tsr_wop op);
