@@ -9,6 +9,7 @@
  *   perm_probe delete ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF
  *   perm_probe object OBJ OP ACTOR_PERMS ROLE_PERMS            role, group, site, tenant, audit
  *   perm_probe perms                                          every permission, one a line
+ *   perm_probe attrs                                          every user attribute the table names
  *
  * PERMS: "-" (none), "all", or names joined by ','; SITES: "-" or names joined by ','. */
 #include <stdio.h>
@@ -81,6 +82,15 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "perms") == 0) {
 		for (i = 0; i < TSR_PERM_COUNT; i++)
 			puts(tsr_perm_name(1u << i));
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "attrs") == 0) {
+		const struct tsr_perm_row *rows = tsr_perm_rows(&i);
+		size_t k;
+
+		for (k = 0; k < i; k++)
+			if (rows[k].obj == TSR_OBJ_USER && rows[k].attr && rows[k].attr[0] != '(')
+				puts(rows[k].attr);
 		return 0;
 	}
 	if (argc >= 8 && (strcmp(argv[1], "user") == 0)) {

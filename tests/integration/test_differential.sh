@@ -169,6 +169,10 @@ for a in $ACTORS; do
 	judge "${actor}_role_widen_member" "$want" "$rc" "$trc"
 done
 
+# docs/permissions.md names every attribute the table gives a rule to.
+missing=$(for a in $("$PROBE" attrs); do grep -q "$a" "$TSR_SRC/docs/permissions.md" || echo "$a"; done)
+[ -z "$missing" ] && pass differential_docs_name_every_attribute ||
+	fail differential_docs_name_every_attribute "$missing"
 echo "# differential matrix: $rows rows ($(echo $ACTORS | wc -w) actors), $agree agree, $((rows - agree)) disagreements"
 [ "$rows" -ge 80 ] && pass differential_matrix_size || fail differential_matrix_size "$rows rows"
 [ "$agree" = "$rows" ] && pass differential_no_disagreement || fail differential_no_disagreement
