@@ -50,6 +50,7 @@ enum dflag {
 	F_RESET = 1u << 3,
 	F_LOCKED = 1u << 4,
 	F_SITES_ALL = 1u << 5,
+	F_PLACED = 1u << 6, /* a group where a tenant keeps its kind: ou=roles, ou=groups */
 };
 /* String slots: name gecos home shell role language, then sites, then memberUid values. */
 enum { S_NAME, S_GECOS, S_HOME, S_SHELL, S_ROLE, S_LANG, S_FIXED };
@@ -711,6 +712,16 @@ out:
 	return r;
 }
 
+/* Whether dn lies below "<ou>,<base>" (ou like "ou=groups"; dn is below base). */
+static bool
+below(const char *dn, const char *ou, const char *base)
+{
+	size_t d = strlen(dn), o = strlen(ou), b = strlen(base);
+
+	return d > o + b + 2 && dn[d - b - o - 2] == ',' && dn[d - b - 1] == ',' &&
+	       strncasecmp(dn + d - b - o - 1, ou, o) == 0;
+}
+
 static int
 parse_group(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, const char *dn,
             struct draft *d, struct tsr_errs *errs)
@@ -737,6 +748,8 @@ parse_group(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, 
 			if (has_value(in, TSR_A_PERMISSION, "sites.all"))
 				d->h.flags |= F_SITES_ALL;
 		}
+		if (below(in->dn, d->h.flags & F_ROLE ? "ou=roles" : "ou=groups", rules->base))
+			d->h.flags |= F_PLACED;
 	}
 	n = in->a[TSR_A_MEMBER].n + in->a[TSR_A_UNIQUEMEMBER].n;
 	r = -ENOMEM;
@@ -1063,6 +1076,17 @@ compact(struct tsr_dent **v, size_t n)
 	return j;
 }
 
+/* drop_duplicates() by name, then by id; returns how many are left (sorted by id). */
+static size_t
+drop_shared(struct tsr_dent **v, size_t n, const char *name, const char *id, size_t *dropped,
+            struct tsr_errs *errs)
+{
+	drop_duplicates(v, n, by_name, name, dropped, errs);
+	n = compact(v, n);
+	drop_duplicates(v, n, by_id, id, dropped, errs);
+	return compact(v, n);
+}
+
 static uint32_t
 pow2_at_least(size_t n)
 {
@@ -1285,6 +1309,76 @@ role_entry(const struct build *b, const char *role)
 	return NULL;
 }
 
+/* The role that has g's name or gid, or NULL. */
+static const struct tsr_dent *
+role_of(const struct build *b, const struct tsr_dent *g)
+{
+	size_t i;
+
+	for (i = 0; i < b->nroles; i++)
+		if (b->roles[i]->gid == g->gid ||
+		    strcmp(dent_str(b->roles[i], S_NAME), dent_str(g, S_NAME)) == 0)
+			return b->roles[i];
+	return NULL;
+}
+
+/* The published user whose private group (gid = uid, named like the user) has g's name or
+ * gid, or NULL. b->users is sorted by uid. */
+static const struct tsr_dent *
+private_of(const struct build *b, const struct tsr_dent *g)
+{
+	struct tsr_dent key = {.kind = K_USER, .uid = g->gid};
+	const struct tsr_dent *kp = &key, *u;
+	struct tsr_dent **p;
+	int64_t k = user_index(b, dent_str(g, S_NAME));
+
+	u = k >= 0 ? b->users[k] : NULL;
+	if (u && u->gid == u->uid)
+		return u;
+	p = bsearch(&kp, b->users, b->nusers, sizeof(*b->users), by_id);
+	return p && (*p)->gid == (*p)->uid ? *p : NULL;
+}
+
+/* Groups that share a name or gid. A role and a user private group win over an ordinary
+ * group, which is dropped; in a plain RFC 2307 directory a group with a user's gid is that
+ * user's group, so only a tessera tenant reserves private groups. Two roles, or two
+ * ordinary groups: neither is published. Leaves b->groups sorted by gid. */
+static void
+resolve_groups(struct build *b, bool tenant, size_t *dropped, struct tsr_errs *errs)
+{
+	struct tsr_dent **v = b->groups, *t;
+	size_t i, nr = 0, no;
+
+	for (i = 0; i < b->ngroups; i++) /* roles first */
+		if (v[i]->flags & F_ROLE) {
+			t = v[nr];
+			v[nr++] = v[i];
+			v[i] = t;
+		}
+	for (i = nr; i < b->ngroups; i++) {
+		const struct tsr_dent *w = role_of(b, v[i]), *u = NULL;
+
+		if (!w && tenant)
+			u = private_of(b, v[i]);
+		if (!w && !u)
+			continue;
+		tsr_errs_add(errs,
+		             "group '%s' (gid %u) is not published: it has the name or gid of %s "
+		             "'%s' (gid %u), which is kept",
+		             dent_str(v[i], S_NAME), v[i]->gid,
+		             w ? "the role" : "the private group of user",
+		             dent_str(w ? w : u, S_NAME), w ? w->gid : u->uid);
+		(*dropped)++;
+		v[i] = NULL;
+	}
+	no = compact(v + nr, b->ngroups - nr);
+	no = drop_shared(v + nr, no, "group name", "gidNumber", dropped, errs);
+	b->ngroups = drop_shared(v, nr, "role name", "gidNumber", dropped, errs);
+	memmove(v + b->ngroups, v + nr, no * sizeof(*v));
+	b->ngroups += no;
+	qsort(v, b->ngroups, sizeof(*v), by_id);
+}
+
 int
 tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
                 const struct tsr_ident_local *local, struct tsr_ident_result *ret,
@@ -1296,6 +1390,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	size_t i, j = 0, k = 0, total = 0, nsites = 0, *mstart = NULL;
 	uint32_t *ucount = NULL, *ufill = NULL, lifetime = TSR_CACHE_UNKNOWN;
 	uint32_t lockout = TSR_CACHE_UNKNOWN;
+	bool tenant = false; /* a tessera tenant, not a plain RFC 2307 directory */
 	int r = -ENOMEM;
 
 	for (i = 0; i < s->cap; i++) {
@@ -1303,6 +1398,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			continue;
 		j += s->slot[i]->kind == K_USER;
 		k += s->slot[i]->kind == K_GROUP;
+		tenant |= s->slot[i]->kind == K_TENANT;
 	}
 	b.all = calloc(s->n + 1, sizeof(*b.all));
 	b.users = calloc(j + 1, sizeof(*b.users));
@@ -1317,6 +1413,17 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		if (!d)
 			continue;
 		b.all[b.nall++] = d;
+		if (d->kind == K_GROUP && tenant && !(d->flags & F_PLACED)) {
+			/* e.g. planted under ou=people by whoever may write there */
+			tsr_errs_add(errs,
+			             "group '%s' (gid %u) is not published: a tessera tenant's %s "
+			             "are published from ou=%s only",
+			             dent_str(d, S_NAME), d->gid,
+			             d->flags & F_ROLE ? "roles" : "groups",
+			             d->flags & F_ROLE ? "roles" : "groups");
+			res.dropped++;
+			continue;
+		}
 		if (d->kind == K_GROUP && (d->flags & F_ROLE))
 			b.roles[b.nroles++] = d;
 		if (d->kind == K_USER) {
@@ -1350,21 +1457,24 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		}
 	}
 	qsort(b.all, b.nall, sizeof(*b.all), cmp_ptr);
-	drop_duplicates(b.users, b.nusers, by_name, "login", &res.dropped, errs);
-	b.nusers = compact(b.users, b.nusers);
 	/* Sorted by id with every shared id dropped: that is already the (id, name) order. */
-	drop_duplicates(b.users, b.nusers, by_id, "uidNumber", &res.dropped, errs);
-	b.nusers = compact(b.users, b.nusers);
-	drop_duplicates(b.groups, b.ngroups, by_name, "group name", &res.dropped, errs);
-	b.ngroups = compact(b.groups, b.ngroups);
-	drop_duplicates(b.groups, b.ngroups, by_id, "gidNumber", &res.dropped, errs);
-	b.ngroups = compact(b.groups, b.ngroups);
-
-	/* lookup tables: dn hash -> entry, login -> published user */
-	b.dncap = pow2_at_least(b.nall);
+	b.nusers = drop_shared(b.users, b.nusers, "login", "uidNumber", &res.dropped, errs);
+	/* lookup tables: login -> published user, dn hash -> entry */
 	b.namecap = pow2_at_least(b.nusers);
-	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
 	b.namemap = calloc(b.namecap, sizeof(*b.namemap));
+	if (!b.namemap)
+		goto out;
+	for (i = 0; i < b.nusers; i++) {
+		const char *n = dent_str(b.users[i], S_NAME);
+
+		for (j = fnv(n, strlen(n)) & (b.namecap - 1); b.namemap[j];
+		     j = (j + 1) & (b.namecap - 1))
+			;
+		b.namemap[j] = (uint32_t)i + 1;
+	}
+	resolve_groups(&b, tenant, &res.dropped, errs);
+	b.dncap = pow2_at_least(b.nall);
+	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
 	m->wg = calloc(b.ngroups + 1, sizeof(*m->wg));
 	for (i = 0, k = 0; i < b.nusers; i++)
@@ -1374,8 +1484,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	m->acct_flags = calloc(k + 1, sizeof(*m->acct_flags));
 	mstart = calloc(b.ngroups + 1, sizeof(*mstart));
 	ucount = calloc(b.nusers + 1, sizeof(*ucount));
-	if (!b.dnmap || !b.namemap || !b.visit || !m->wg || !m->acct_user || !m->acct_sites ||
-	    !m->acct_flags || !mstart || !ucount)
+	if (!b.dnmap || !b.visit || !m->wg || !m->acct_user || !m->acct_sites || !m->acct_flags ||
+	    !mstart || !ucount)
 		goto out;
 	for (i = 0; i < b.nall; i++) {
 		if (b.all[i]->kind != K_USER && b.all[i]->kind != K_GROUP &&
@@ -1384,14 +1494,6 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		for (j = b.all[i]->dn_hash & (b.dncap - 1); b.dnmap[j]; j = (j + 1) & (b.dncap - 1))
 			;
 		b.dnmap[j] = b.all[i];
-	}
-	for (i = 0; i < b.nusers; i++) {
-		const char *n = dent_str(b.users[i], S_NAME);
-
-		for (j = fnv(n, strlen(n)) & (b.namecap - 1); b.namemap[j];
-		     j = (j + 1) & (b.namecap - 1))
-			;
-		b.namemap[j] = (uint32_t)i + 1;
 	}
 
 	/* members of each group: memberUid, member DNs (nested), role holders */
@@ -1551,9 +1653,9 @@ out:
 /* ---- snapshot ---- */
 
 #define STATE_MAGIC "TSRSTATE"
-/* 2: a user's entry holds its validity dates. Another version is not loaded, so tesserad
- * refreshes everything, and publishes the dates, after an upgrade. */
-#define STATE_VERSION 2
+/* 3: a group's entry says whether it lies where a tenant keeps its kind (F_PLACED). Another
+ * version is not loaded, so tesserad refreshes everything after an upgrade. */
+#define STATE_VERSION 3
 
 /* The snapshot is streamed through stdio (never a copy of the store in memory), its
  * checksum computed on the way. */

@@ -6,7 +6,8 @@
 # the connection and the caller's SIGPIPE (E7), fds across exec (E8), hostile environments
 # (E9, F3), interleaved enumeration (E13), lookups across fork (E3), other TLS and LDAP
 # libraries in the caller (E16), hostile values and shell metacharacters given to the admin
-# tool (F1, F2). The hostile servers are tests/integration/ldap_hostile.py.
+# tool (F1, F2), groups colliding with roles and private groups (H3). The hostile servers
+# are tests/integration/ldap_hostile.py.
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 # With SANITIZE=1 the modules are instrumented: uninstrumented hosts (getent, python3) need
@@ -367,6 +368,33 @@ wait_for 5 hidden_localgrp >/dev/null && grep -q '/etc/passwd or /etc/group chan
 	&& pass matrix_d8_following_local_group_added \
 	|| fail matrix_d8_following_local_group_added "$(cat "$T/d8.log")"
 kill "$D8_PID" && wait "$D8_PID"
+
+# -- H3: groups that take the name or gid of a role or of a user's private group (written
+# here as root: the tool refuses them): the role and the private groups stay, the other group
+# is dropped with the reason logged; a posixGroup outside ou=groups is not published
+ADMIN_GID=$(attr "cn=tenant-admin,ou=roles,$BASE" gidNumber)
+{
+	printf 'dn: cn=tenant-admin,ou=groups,%s\nobjectClass: posixGroup\ncn: tenant-admin\ngidNumber: 101800\nmemberUid: bob\n\n' "$BASE"
+	printf 'dn: cn=alice,ou=groups,%s\nobjectClass: posixGroup\ncn: alice\ngidNumber: 101801\nmemberUid: bob\n\n' "$BASE"
+	printf 'dn: cn=bobs,ou=groups,%s\nobjectClass: posixGroup\ncn: bobs\ngidNumber: %s\nmemberUid: alice\n\n' "$BASE" "$BOB_UID"
+	printf 'dn: cn=planted,ou=people,%s\nobjectClass: posixGroup\ncn: planted\ngidNumber: 101802\nmemberUid: bob\n\n' "$BASE"
+} | ladd >/dev/null || fail matrix_h3_setup
+OUT=$("$TSR_BUILD/tesserad" --config "$T/sync.conf" --once 2>&1)
+group_of() { NSS_CONF="$T/tessera-only.conf" nss_run getent group "$1" | cut -d: -f1,3; }
+[ "$(group_of tenant-admin)" = "tenant-admin:$ADMIN_GID" ] && pass matrix_h3_role_group_kept \
+	|| fail matrix_h3_role_group_kept "$(group_of tenant-admin); $OUT"
+[ "$(group_of alice)" = "alice:$ALICE_UID" ] && [ "$(group_of "$BOB_UID")" = "bob:$BOB_UID" ] \
+	&& pass matrix_h3_private_groups_kept || fail matrix_h3_private_groups_kept "$OUT"
+[ -z "$(group_of planted)" ] && pass matrix_h3_group_outside_ou_groups_ignored \
+	|| fail matrix_h3_group_outside_ou_groups_ignored "$(group_of planted)"
+expect_out matrix_h3_role_reason_logged \
+	"group 'tenant-admin' \(gid 101800\) is not published: it has the name or gid of the role"
+expect_out matrix_h3_private_reason_logged \
+	"group 'bobs' \(gid $BOB_UID\) is not published: it has the name or gid of the private group of user 'bob'"
+expect_out matrix_h3_planted_reason_logged "group 'planted' \(gid 101802\) is not published: a tessera tenant's groups"
+for dn in cn=tenant-admin,ou=groups cn=alice,ou=groups cn=bobs,ou=groups cn=planted,ou=people; do
+	echo "$dn,$BASE"
+done | ldapdelete -Q -Y EXTERNAL -H "$SRV_LDAPI" || fail matrix_h3_cleanup
 
 # -- C11: a bind flood against argon2id hashes (64 MiB each). slapd verifies one hash per
 # worker thread: with olcThreads 4, 12 binds at once all succeed and slapd's peak memory

@@ -433,9 +433,9 @@ TEST(ident_mark_and_sweep_and_snapshot)
 	tsr_ident_store_free(t);
 	/* one of another version (its checksum right) is refused: tesserad then refreshes */
 	ASSERT_OK(tsr_ident_save(s, "rid=000,csn=1", 13, path));
-	resum_state(path, 1);
-	ASSERT_ERR(-EBADMSG, tsr_ident_load(path, &t, &cookie, &len));
 	resum_state(path, 2);
+	ASSERT_ERR(-EBADMSG, tsr_ident_load(path, &t, &cookie, &len));
+	resum_state(path, 3);
 	ASSERT_OK(tsr_ident_load(path, &t, &cookie, &len)); /* the rewrite itself is right */
 	free(cookie);
 	tsr_ident_store_free(t);
@@ -492,6 +492,96 @@ TEST(ident_generalized_time)
 		ASSERT_TRUE(acct.flags & TSR_ACCOUNT_LOCKED);
 		ASSERT_EQ(acct.locked_since, cases[i].want);
 	}
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+#define GROUP(name, gid)   "objectClass: posixGroup\ncn: " name "\ngidNumber: " #gid "\n"
+#define ROLE(name, gid)    GROUP(name, gid) "objectClass: tesseraRole\n"
+#define TENANT             "objectClass: organization\nobjectClass: tesseraTenant\n"
+#define GROUPS(name)       "cn=" name ",ou=groups," BASE
+#define ERRS_HAVE(errs, s) ASSERT_TRUE(errs_have(errs, s))
+
+static bool
+errs_have(const struct tsr_errs *errs, const char *s)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		if (strstr(errs->msg[i], s))
+			return true;
+	return false;
+}
+
+/* RELIABILITY H3: a group that takes a role's or a user private group's name or gid is
+ * dropped and the role or private group kept; two groups of one kind sharing a name or gid
+ * are both dropped; a tenant publishes groups from ou=groups and roles from ou=roles only.
+ * A plain RFC 2307 directory (no tenant entry) keeps a group with a user's gid as that
+ * user's group and publishes groups from anywhere below the base. */
+TEST(ident_group_collisions_role_and_private_group_win)
+{
+	struct tsr_ident_store *s;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	const struct tsr_cache_wgroup *g;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE, TUSER("alice", 100001, ""), &errs), 1);
+	ASSERT_EQ(put(s, 2, "uid=bob,ou=people," BASE, USER("bob", 100002), &errs), 1);
+	ASSERT_EQ(put(s, 3, "cn=tenant-admin,ou=roles," BASE, ROLE("tenant-admin", 200002), &errs),
+	          1);
+	ASSERT_EQ(put(s, 4, GROUPS("tenant-admin"), GROUP("tenant-admin", 200010), &errs), 1);
+	ASSERT_EQ(put(s, 5, GROUPS("grab"), GROUP("grab", 200002), &errs), 1);
+	ASSERT_EQ(put(s, 6, GROUPS("alice"), GROUP("alice", 200011), &errs), 1);
+	ASSERT_EQ(put(s, 7, GROUPS("bobs"), GROUP("bobs", 100002), &errs), 1);
+	ASSERT_EQ(put(s, 8, GROUPS("dev"), GROUP("dev", 200012), &errs), 1);
+	ASSERT_EQ(put(s, 9, GROUPS("dup"), GROUP("dup", 200013), &errs), 1);
+	ASSERT_EQ(put(s, 10, "cn=dup,ou=x,ou=groups," BASE, GROUP("dup", 200014), &errs), 1);
+	ASSERT_EQ(put(s, 11, "cn=planted,ou=people," BASE, GROUP("planted", 200015), &errs), 1);
+	ASSERT_EQ(put(s, 12, GROUPS("fake"), ROLE("fake", 200016), &errs), 1);
+	ASSERT_EQ(put(s, 13, "cn=site,ou=sites," BASE, GROUP("site", 200017), &errs), 1);
+	/* plain directory first: only the role wins */
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	g = wgroup(&r, "tenant-admin");
+	ASSERT_TRUE(g && g->role && g->gid == 200002);
+	ASSERT_TRUE(wgroup(&r, "grab") == NULL);
+	ERRS_HAVE(&errs, "group 'tenant-admin' (gid 200010) is not published: it has the name or "
+	                 "gid of the role 'tenant-admin' (gid 200002), which is kept");
+	ERRS_HAVE(&errs, "group 'grab' (gid 200002) is not published");
+	ASSERT_TRUE(wgroup(&r, "alice") && wgroup(&r, "alice")->gid == 200011);
+	ASSERT_TRUE(!wuser(&r, "alice")->private_group);
+	ASSERT_TRUE(wgroup(&r, "bobs") && !wuser(&r, "bob")->private_group);
+	ASSERT_TRUE(wgroup(&r, "planted") && wgroup(&r, "site") && wgroup(&r, "fake"));
+	ASSERT_TRUE(wgroup(&r, "dup") == NULL);
+	ERRS_HAVE(&errs, "2 entries share the group name of 'dup'");
+	ASSERT_EQ(r.img.ngroups, 7);
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	/* a tessera tenant: the private groups win too, and groups stay where they belong */
+	ASSERT_EQ(put(s, 20, BASE, TENANT, &errs), 1);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	g = wgroup(&r, "tenant-admin");
+	ASSERT_TRUE(g && g->role && g->gid == 200002);
+	ASSERT_TRUE(wuser(&r, "alice")->private_group && wuser(&r, "bob")->private_group);
+	ERRS_HAVE(&errs, "group 'alice' (gid 200011) is not published: it has the name or gid of "
+	                 "the private group of user 'alice' (gid 100001), which is kept");
+	ERRS_HAVE(&errs, "group 'bobs' (gid 100002) is not published: it has the name or gid of "
+	                 "the private group of user 'bob'");
+	ERRS_HAVE(&errs, "group 'planted' (gid 200015) is not published: a tessera tenant's "
+	                 "groups are published from ou=groups only");
+	ERRS_HAVE(&errs, "group 'fake' (gid 200016) is not published: a tessera tenant's roles "
+	                 "are published from ou=roles only");
+	ASSERT_EQ(r.img.ngroups, 2);
+	ASSERT_TRUE(wgroup(&r, "dev") != NULL);
+	ASSERT_EQ(r.dropped, 9);
+	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	/* two roles sharing a name: neither (group against group); the ordinary one still loses */
+	ASSERT_EQ(
+	    put(s, 21, "cn=tenant-admin,ou=x,ou=roles," BASE, ROLE("tenant-admin", 200020), &errs),
+	    1);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_TRUE(wgroup(&r, "tenant-admin") == NULL);
+	ERRS_HAVE(&errs, "2 entries share the role name of 'tenant-admin'");
 	tsr_ident_result_free(&r);
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);
