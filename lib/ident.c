@@ -71,14 +71,16 @@ struct tsr_dent {
 		};
 	};
 	uint32_t n_dn, n_memberuid;
-	uint32_t n_sites, reserved;
+	uint32_t n_sites;
+	uint8_t gone; /* deleted: kept until tsr_ident_purge() (a held-back mass loss) */
+	uint8_t reserved[3];
 	/* uint64_t dn hashes[n_dn], then NUL-terminated strings */
 };
 _Static_assert(sizeof(struct tsr_dent) % 8 == 0, "dn hashes stay aligned");
 
 struct tsr_ident_store {
 	struct tsr_dent **slot;
-	size_t cap, n;
+	size_t cap, n, ngone; /* n counts the deleted (gone) entries too */
 };
 
 struct tsr_ident_local {
@@ -292,7 +294,7 @@ tsr_ident_store_free(struct tsr_ident_store *s)
 size_t
 tsr_ident_count(const struct tsr_ident_store *s)
 {
-	return s->n;
+	return s->n - s->ngone;
 }
 
 static size_t
@@ -344,6 +346,7 @@ remove_at(struct tsr_ident_store *s, size_t i)
 {
 	size_t j = i, k, mask = s->cap - 1;
 
+	s->ngone -= s->slot[i]->gone;
 	free(s->slot[i]);
 	s->slot[i] = NULL;
 	s->n--;
@@ -360,16 +363,49 @@ remove_at(struct tsr_ident_store *s, size_t i)
 	}
 }
 
+static int
+bury(struct tsr_ident_store *s, struct tsr_dent *d)
+{
+	if (d->gone)
+		return 0;
+	d->gone = 1;
+	s->ngone++;
+	return 1;
+}
+
 int
 tsr_ident_delete(struct tsr_ident_store *s, const unsigned char uuid[16])
 {
 	bool found;
 	size_t i = find(s, uuid, &found);
 
-	if (!found)
-		return 0;
-	remove_at(s, i);
-	return 1;
+	return found ? bury(s, s->slot[i]) : 0;
+}
+
+void
+tsr_ident_delete_all(struct tsr_ident_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		if (s->slot[i])
+			(void)bury(s, s->slot[i]);
+}
+
+size_t
+tsr_ident_purge(struct tsr_ident_store *s)
+{
+	size_t i, removed = 0;
+
+	for (i = 0; i < s->cap;) {
+		if (s->slot[i] && s->slot[i]->gone) {
+			remove_at(s, i); /* may shift a later entry into i: look again */
+			removed++;
+			continue;
+		}
+		i++;
+	}
+	return removed;
 }
 
 /* Insert d (owned); returns 1 if it differs from the entry it replaces. */
@@ -398,6 +434,9 @@ store_put(struct tsr_ident_store *s, struct tsr_dent *d)
 			return 0; /* e.g. only pwdLastSuccess changed (lastbind) */
 		}
 	}
+	if (old)
+		s->ngone -= old->gone;
+	s->ngone += d->gone;
 	free(old);
 	s->slot[i] = d;
 	if (!found)
@@ -432,14 +471,9 @@ tsr_ident_sweep(struct tsr_ident_store *s)
 {
 	size_t i, removed = 0;
 
-	for (i = 0; i < s->cap;) {
-		if (s->slot[i] && !s->slot[i]->mark) {
-			remove_at(s, i); /* may shift a later entry into i: look again */
-			removed++;
-			continue;
-		}
-		i++;
-	}
+	for (i = 0; i < s->cap; i++)
+		if (s->slot[i] && !s->slot[i]->mark)
+			removed += (size_t)bury(s, s->slot[i]);
 	return removed;
 }
 
@@ -1035,23 +1069,27 @@ by_id(const void *a, const void *b)
 	return ix < iy ? -1 : ix > iy;
 }
 
-/* Drop every party of a conflict under cmp (sorted by cmp first); NULLs the losers. */
+/* Drop every party of a conflict under cmp (sorted by cmp first); NULLs the losers. A
+ * deleted entry (kept by a hold) gives way to a present one: one deleted and made again. */
 static void
 drop_duplicates(struct tsr_dent **v, size_t n, int (*cmp)(const void *, const void *),
                 const char *what, size_t *dropped, struct tsr_errs *errs)
 {
-	size_t i, j;
+	size_t i, j, k, live;
 
 	qsort(v, n, sizeof(*v), cmp);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && cmp(&v[i], &v[j]) == 0; j++)
-			;
+		for (j = i + 1, live = !v[i]->gone; j < n && cmp(&v[i], &v[j]) == 0; j++)
+			live += !v[j]->gone;
 		if (j - i < 2)
 			continue;
-		tsr_errs_add(errs, "%zu entries share the %s of '%s': none of them is published",
-		             j - i, what, dent_str(v[i], S_NAME));
-		for (size_t k = i; k < j; k++)
-			v[k]->mark |= 0x80; /* flagged: removed below */
+		for (k = i; k < j; k++)
+			if (live != 1 || v[k]->gone)
+				v[k]->mark |= 0x80; /* flagged: removed below */
+		if (live != 1)
+			tsr_errs_add(errs,
+			             "%zu entries share the %s of '%s': none of them is published",
+			             live ? live : j - i, what, dent_str(v[i], S_NAME));
 	}
 	for (i = j = 0; i < n; i++) {
 		if (v[i]->mark & 0x80) {
@@ -1381,7 +1419,7 @@ resolve_groups(struct build *b, bool tenant, size_t *dropped, struct tsr_errs *e
 
 int
 tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
-                const struct tsr_ident_local *local, struct tsr_ident_result *ret,
+                const struct tsr_ident_local *local, bool with_gone, struct tsr_ident_result *ret,
                 struct tsr_errs *errs)
 {
 	struct build b = {.s = s, .rules = rules};
@@ -1394,7 +1432,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	int r = -ENOMEM;
 
 	for (i = 0; i < s->cap; i++) {
-		if (!s->slot[i])
+		if (!s->slot[i] || (s->slot[i]->gone && !with_gone))
 			continue;
 		j += s->slot[i]->kind == K_USER;
 		k += s->slot[i]->kind == K_GROUP;
@@ -1410,7 +1448,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	for (i = 0; i < s->cap; i++) {
 		struct tsr_dent *d = s->slot[i];
 
-		if (!d)
+		if (!d || (d->gone && !with_gone))
 			continue;
 		b.all[b.nall++] = d;
 		if (d->kind == K_GROUP && tenant && !(d->flags & F_PLACED)) {
@@ -1653,7 +1691,8 @@ out:
 /* ---- snapshot ---- */
 
 #define STATE_MAGIC "TSRSTATE"
-/* 3: a group's entry says whether it lies where a tenant keeps its kind (F_PLACED). Another
+/* 3: a group's entry says whether it lies where a tenant keeps its kind (F_PLACED), and
+ * every entry whether it is deleted (gone, kept while a mass loss is held back). Another
  * version is not loaded, so tesserad refreshes everything after an upgrade. */
 #define STATE_VERSION 3
 

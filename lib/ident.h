@@ -86,9 +86,16 @@ size_t tsr_ident_count(const struct tsr_ident_store *s);
  * in errs), -ENOMEM. Warnings about replaced values (gecos, shell) go to errs too. */
 TSR_MUST_USE int tsr_ident_put(struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
                                const struct tsr_ident_in *in, struct tsr_errs *errs);
-/* Remove by uuid: 1 removed, 0 unknown. */
+/* Delete by uuid: 1 deleted, 0 unknown or deleted before. A deleted entry is no longer
+ * counted or published, but stays (as last seen) until tsr_ident_purge(): a held-back mass
+ * loss publishes it (tsr_ident_build()'s with_gone); a put with its uuid revives it. */
 int tsr_ident_delete(struct tsr_ident_store *s, const unsigned char uuid[16]);
-/* Present-phase bookkeeping: unmark all, mark one (1 if known), drop the unmarked. */
+/* Delete every entry (a refresh without a cookie then sends back what exists). */
+void tsr_ident_delete_all(struct tsr_ident_store *s);
+/* Forget the deleted entries (once an image without them is published); how many. */
+size_t tsr_ident_purge(struct tsr_ident_store *s);
+/* Present-phase bookkeeping: unmark all, mark one (1 if known), delete the unmarked (how
+ * many were not deleted before). */
 void tsr_ident_unmark_all(struct tsr_ident_store *s);
 int tsr_ident_mark(struct tsr_ident_store *s, const unsigned char uuid[16]);
 size_t tsr_ident_sweep(struct tsr_ident_store *s);
@@ -107,10 +114,12 @@ struct tsr_ident_result {
 	size_t dropped; /* entries not published (shadowing, duplicates) */
 	void *mem;      /* internal */
 };
+/* with_gone: the deleted entries too, as last seen, each giving way to a present entry of
+ * its name or id (what a held-back mass loss publishes). */
 TSR_MUST_USE int tsr_ident_build(const struct tsr_ident_store *s,
                                  const struct tsr_ident_rules *rules,
-                                 const struct tsr_ident_local *local, struct tsr_ident_result *ret,
-                                 struct tsr_errs *errs);
+                                 const struct tsr_ident_local *local, bool with_gone,
+                                 struct tsr_ident_result *ret, struct tsr_errs *errs);
 void tsr_ident_result_free(struct tsr_ident_result *r);
 /* The result's users and accounts are not arrays (img.users and img.accounts are NULL:
  * see tsr_cache_write_from()): user i and account k of the image, pointers valid until

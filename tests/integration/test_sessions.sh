@@ -3,8 +3,9 @@
 # a lost site and removal end every session of the user within seconds of the change
 # reaching the host; a lock after failed logins does not; several sessions per user; a
 # restarted tesserad re-reads the records; records of dead processes, reused pids and other
-# boots are cleaned without signalling anyone; `tessera session list|end`. Sessions are held
-# open by pam_driver the way login(1) holds one (open, a shell in its own session, close).
+# boots are cleaned without signalling anyone; `tessera session list|end`; a deactivation
+# during a mass-loss hold (H8). Sessions are held open by pam_driver the way login(1) holds
+# one (open, a shell in its own session, close).
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 tsr_server_start
@@ -32,7 +33,7 @@ deactivate() {
 # session of its own): only SIGKILL, sent to every process of the session, ends it.
 stubborn() { printf "setsid sh -c 'trap \"\" HUP TERM; exec %s' </dev/null >/dev/null 2>&1 & exec %s" "$(nap "$1")" "$(nap "$2")"; }
 
-for u in ann ben bea cal dan eve gus ida; do tsr_user "$u" "$PW"; done
+for u in ann ben bea cal dan eve gus ida hal; do tsr_user "$u" "$PW"; done
 tsr_user sam "$PW" "tesseraStayLoggedIn: TRUE"
 # a service whose sessions live 3 s ([session] max_lifetime, written into each record)
 { cat "$HOST_CONF"; printf 'max_lifetime = 3\n'; } >"$T/short.conf"
@@ -187,4 +188,27 @@ expect_rc 2 sessions_end_bad_argument $S end '../x'
 expect_rc 2 sessions_end_no_argument $S end
 expect_rc 3 sessions_list_not_root setpriv --reuid=65534 --regid=65534 --clear-groups $S list
 kill -0 "$GUS" && pass sessions_unrelated_kept || fail sessions_unrelated_kept
+
+# -- H8: while a mass loss is held back, a deactivation is still published and ends the
+# user's session; the users that went stay in the image until the loss is accepted
+for i in $(seq 1 40); do tsr_user_ldif "mass$i" $((105000 + i)) member; done | ladd >/dev/null \
+	|| fail sessions_hold_setup
+served() { "$TESSERA" --config "$HOST_CONF" cache show "$1" >/dev/null 2>&1; }
+wait_for 10 served mass40 >/dev/null || fail sessions_hold_setup "$(tail -3 "$T/tesserad.log")"
+hold hal hal "exec $(nap 3701)"
+HAL=$HOLD_PID
+for i in $(seq 1 40); do echo "uid=mass$i,$PEOPLE"; done | ldapdelete -Q -Y EXTERNAL -H "$SRV_LDAPI"
+held() { grep -q '^state=held' "$T/state/tesserad.status"; }
+wait_for 10 held >/dev/null || fail sessions_hold_setup "$(tail -3 "$T/tesserad.log")"
+deactivate hal
+gone 15 "$HAL" >/dev/null && pass tesserad_hold_still_ends_sessions \
+	|| fail tesserad_hold_still_ends_sessions "$(cat "$T/hold.hal"; tail -5 "$T/tesserad.log")"
+has tesserad_hold_deactivation_logged "$T/tesserad.log" "ending session [0-9a-f]{32} of user='hal' .*: the user was deactivated"
+expect_rc 0 tesserad_hold_cache_status "$TESSERA" --config "$HOST_CONF" cache status
+expect_out tesserad_hold_still_in_force "^state +held$"
+expect_out tesserad_hold_reported "^last error +held back: [0-9]+ of [0-9]+ users would disappear.*they stay in the image"
+served mass1 && pass tesserad_hold_keeps_vanished_users || fail tesserad_hold_keeps_vanished_users
+kill -USR1 "$TESSERAD_PID"
+wait_for 5 bash -c '! "$1" --config "$2" cache show mass1' _ "$TESSERA" "$HOST_CONF" >/dev/null \
+	&& pass tesserad_hold_accepted_removes_them || fail tesserad_hold_accepted_removes_them
 finish

@@ -172,7 +172,7 @@ TEST(ident_values_repaired_or_defaulted)
 	              "Bob\nloginShell: /bin/zsh\n",
 	              &errs),
 	          1);
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	u = wuser(&r, "eve");
 	ASSERT_TRUE(u != NULL);
 	ASSERT_TRUE(wuser(&r, "root") == NULL);
@@ -221,7 +221,7 @@ TEST(ident_duplicates_and_local_names_dropped)
 	ASSERT_EQ(put(s, 9, "cn=dock,ou=groups," BASE,
 	              "objectClass: posixGroup\ncn: dock\ngidNumber: 6000\n", &errs),
 	          1);
-	ASSERT_OK(tsr_ident_build(s, &rules, local, &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, local, false, &r, &errs));
 	ASSERT_EQ(r.img.nusers, 1);
 	ASSERT_STREQ(uat(&r, 0).name, "ok");
 	ASSERT_EQ(r.img.ngroups, 0);
@@ -293,7 +293,7 @@ TEST(ident_groups_roles_nesting_initgroups)
 	              "\nmember: cn=ops,ou=groups," BASE "\n",
 	              &errs),
 	          1);
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	g = wgroup(&r, "member");
 	ASSERT_TRUE(g && g->role && g->nmembers == 1);
 	ASSERT_STREQ(uat(&r, g->members[0]).name, "alice");
@@ -484,7 +484,7 @@ TEST(ident_generalized_time)
 		         cases[i].stamp);
 		ASSERT_EQ(put(s, (int)i + 1, "uid=t,ou=people," BASE, spec, &errs), 1);
 	}
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		u = wuser(&r, cases[i].name);
 		ASSERT_TRUE(u && u->account >= 0);
@@ -540,7 +540,7 @@ TEST(ident_group_collisions_role_and_private_group_win)
 	ASSERT_EQ(put(s, 12, GROUPS("fake"), ROLE("fake", 200016), &errs), 1);
 	ASSERT_EQ(put(s, 13, "cn=site,ou=sites," BASE, GROUP("site", 200017), &errs), 1);
 	/* plain directory first: only the role wins */
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	g = wgroup(&r, "tenant-admin");
 	ASSERT_TRUE(g && g->role && g->gid == 200002);
 	ASSERT_TRUE(wgroup(&r, "grab") == NULL);
@@ -558,7 +558,7 @@ TEST(ident_group_collisions_role_and_private_group_win)
 	tsr_errs_clear(&errs);
 	/* a tessera tenant: the private groups win too, and groups stay where they belong */
 	ASSERT_EQ(put(s, 20, BASE, TENANT, &errs), 1);
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	g = wgroup(&r, "tenant-admin");
 	ASSERT_TRUE(g && g->role && g->gid == 200002);
 	ASSERT_TRUE(wuser(&r, "alice")->private_group && wuser(&r, "bob")->private_group);
@@ -579,10 +579,80 @@ TEST(ident_group_collisions_role_and_private_group_win)
 	ASSERT_EQ(
 	    put(s, 21, "cn=tenant-admin,ou=x,ou=roles," BASE, ROLE("tenant-admin", 200020), &errs),
 	    1);
-	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), &r, &errs));
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
 	ASSERT_TRUE(wgroup(&r, "tenant-admin") == NULL);
 	ERRS_HAVE(&errs, "2 entries share the role name of 'tenant-admin'");
 	tsr_ident_result_free(&r);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+/* RELIABILITY H8: deleted entries stay, as last seen, until purged: a held-back mass loss
+ * publishes them (with_gone) beside every change to the entries that are still there; one
+ * deleted and made again under a new uuid gives way to the new one. The snapshot keeps
+ * them, so a restarted tesserad still has them. */
+TEST(ident_deleted_entries_kept_for_a_hold)
+{
+	struct tsr_ident_store *s, *t;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	struct tsr_cache_waccount acct;
+	unsigned char bob[16] = {2}, carol[16] = {3};
+	char path[512], *cookie;
+	size_t len;
+
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
+	              TUSER("alice", 100001, "tesseraStatus: active\n"), &errs),
+	          1);
+	ASSERT_EQ(put(s, 2, "uid=bob,ou=people," BASE, USER("bob", 100002), &errs), 1);
+	ASSERT_EQ(put(s, 3, "uid=carol,ou=people," BASE, USER("carol", 100003), &errs), 1);
+	ASSERT_EQ(put(s, 4, GROUPS("dev"), GROUP("dev", 200001) "memberUid: bob\n", &errs), 1);
+	ASSERT_EQ(tsr_ident_delete(s, bob), 1);
+	ASSERT_EQ(tsr_ident_delete(s, bob), 0);
+	ASSERT_EQ(tsr_ident_delete(s, carol), 1);
+	ASSERT_EQ(put(s, 30, "uid=carol,ou=people," BASE, USER("carol", 100030), &errs), 1);
+	ASSERT_EQ(put(s, 1, "uid=alice,ou=people," BASE,
+	              TUSER("alice", 100001,
+	                    "tesseraStatus: inactive\npwdAccountLockedTime: 000001010000Z\n"),
+	              &errs),
+	          1);
+	ASSERT_EQ(tsr_ident_count(s), 3);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), false, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 2);
+	ASSERT_TRUE(wuser(&r, "bob") == NULL);
+	tsr_ident_result_free(&r);
+	/* a hold: bob as last seen (and in his group), alice deactivated, the new carol */
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), true, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 3);
+	ASSERT_TRUE(wuser(&r, "bob") != NULL);
+	ASSERT_EQ(wgroup(&r, "dev")->nmembers, 1);
+	ASSERT_EQ(wuser(&r, "carol")->uid, 100030);
+	tsr_ident_account(&r, (uint32_t)wuser(&r, "alice")->account, &acct);
+	ASSERT_EQ(acct.status, TSR_CACHE_STATUS_INACTIVE);
+	ASSERT_TRUE(acct.flags & TSR_ACCOUNT_LOCKED);
+	ASSERT_EQ(errs.n, 0); /* the old carol gave way without a conflict */
+	tsr_ident_result_free(&r);
+	/* the snapshot keeps what is deleted */
+	snprintf(path, sizeof(path), "%s/state", harness_tmpdir());
+	ASSERT_OK(tsr_ident_save(s, "c", 1, path));
+	ASSERT_OK(tsr_ident_load(path, &t, &cookie, &len));
+	free(cookie);
+	ASSERT_EQ(tsr_ident_count(t), 3);
+	ASSERT_OK(tsr_ident_build(t, &rules, no_local(), true, &r, &errs));
+	ASSERT_TRUE(wuser(&r, "bob") != NULL);
+	tsr_ident_result_free(&r);
+	tsr_ident_store_free(t);
+	/* published without them: forgotten; a put revives a deleted entry */
+	ASSERT_EQ(tsr_ident_purge(s), 2);
+	ASSERT_OK(tsr_ident_build(s, &rules, no_local(), true, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 2);
+	tsr_ident_result_free(&r);
+	tsr_ident_delete_all(s);
+	ASSERT_EQ(tsr_ident_count(s), 0);
+	ASSERT_EQ(put(s, 30, "uid=carol,ou=people," BASE, USER("carol", 100030), &errs), 1);
+	ASSERT_EQ(tsr_ident_count(s), 1);
+	ASSERT_EQ(tsr_ident_purge(s), 2);
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);
 }

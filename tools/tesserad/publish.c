@@ -133,6 +133,16 @@ log_errs(int prio, struct tsr_errs *errs)
 	tsr_errs_clear(errs);
 }
 
+/* Whether an image of n users loses more than [sync] max_loss % of the baseline at once. */
+static bool
+mass_loss(const struct daemon *d, uint32_t n)
+{
+	uint32_t lost = n < d->baseline_users ? d->baseline_users - n : 0;
+
+	return d->have_image && lost >= MASS_LOSS_MIN &&
+	       (uint64_t)lost * 100 > (uint64_t)d->baseline_users * d->cfg->sync.max_loss;
+}
+
 int
 publish(struct daemon *d, bool force)
 {
@@ -140,7 +150,7 @@ publish(struct daemon *d, bool force)
 	struct tsr_ident_result res = {0};
 	struct tsr_errs errs = {0};
 	uint64_t size = 0, t0 = tsr_now_ms();
-	uint32_t lost;
+	bool held;
 	int r;
 
 	if (!d->dirty && !force)
@@ -151,7 +161,7 @@ publish(struct daemon *d, bool force)
 		daemon_error(d, "cannot read /etc/passwd or /etc/group: %s", strerror(-r));
 		return r;
 	}
-	r = tsr_ident_build(d->store, &d->rules, local, &res, &errs);
+	r = tsr_ident_build(d->store, &d->rules, local, false, &res, &errs);
 	log_errs(LOG_WARNING, &errs);
 	if (r < 0) {
 		daemon_error(d, "cannot build the cache image: %s", strerror(-r));
@@ -164,27 +174,40 @@ publish(struct daemon *d, bool force)
 		d->baseline_users = d->published_users;
 		d->baseline_ms = tsr_now_ms();
 	}
-	lost = res.img.nusers < d->baseline_users ? d->baseline_users - res.img.nusers : 0;
-	if (d->have_image && lost >= MASS_LOSS_MIN &&
-	    (uint64_t)lost * 100 > (uint64_t)d->baseline_users * d->cfg->sync.max_loss &&
-	    !d->allow_loss && !tesserad_accept_loss) {
+	held = mass_loss(d, res.img.nusers) && !d->allow_loss && !tesserad_accept_loss;
+	if (held) {
+		/* Only the disappearance waits: the image keeps the deleted entries as last
+		 * seen and takes every other change (a deactivation, a lock, a lost site end
+		 * sessions as without a hold). Without the deleted entries (tesserad --once,
+		 * a refresh from scratch) nothing is published. */
+		uint32_t present = res.img.nusers;
+
+		tsr_ident_result_free(&res);
+		r = tsr_ident_build(d->store, &d->rules, local, true, &res, &errs);
+		tsr_errs_clear(&errs); /* the same reasons as above */
+		if (r == 0 && mass_loss(d, res.img.nusers))
+			r = -EDQUOT;
 		if (!d->held)
-			daemon_error(d,
-			             "held back: %u of %u users would disappear at once (more than "
-			             "[sync] max_loss = %u%%); the last image stays. Accept with "
-			             "`tesserad --once --allow-loss` or SIGUSR1",
-			             lost, d->baseline_users, d->cfg->sync.max_loss);
+			daemon_error(
+			    d,
+			    "held back: %u of %u users would disappear at once (more than "
+			    "[sync] max_loss = %u%%); %s. Accept with `tesserad --once "
+			    "--allow-loss` or SIGUSR1",
+			    d->baseline_users - present, d->baseline_users, d->cfg->sync.max_loss,
+			    r == 0 ? "they stay in the image, every other change is published"
+			           : "the last image stays");
 		d->held = true;
 		snprintf(d->state, sizeof(d->state), "held");
 		write_status(d);
-		r = -EDQUOT;
-		goto out;
+		if (r < 0)
+			goto out;
+	} else {
+		if (tesserad_accept_loss || d->allow_loss || res.img.nusers > d->baseline_users) {
+			d->baseline_users = res.img.nusers;
+			d->baseline_ms = tsr_now_ms();
+		}
+		tesserad_accept_loss = 0;
 	}
-	if (tesserad_accept_loss || d->allow_loss || res.img.nusers > d->baseline_users) {
-		d->baseline_users = res.img.nusers;
-		d->baseline_ms = tsr_now_ms();
-	}
-	tesserad_accept_loss = 0;
 	res.img.generation = d->generation + 1;
 	res.img.synced = d->synced_at ? d->synced_at : time(NULL);
 	r = tsr_ident_write(&res, d->image_path, &size);
@@ -203,20 +226,25 @@ publish(struct daemon *d, bool force)
 	d->write_failures = 0;
 	d->write_retry_ms = 0;
 	d->generation++;
-	if (d->held)
-		snprintf(d->state, sizeof(d->state), "following");
-	d->held = false;
+	if (!held) {
+		(void)tsr_ident_purge(d->store); /* published without them */
+		if (d->held)
+			snprintf(d->state, sizeof(d->state), "following");
+		d->held = false;
+	}
 	d->dirty = false;
 	d->have_image = true;
 	d->published_users = res.img.nusers;
 	d->published_at = time(NULL);
 	d->heartbeat_ms = tsr_now_ms(); /* a new file: its time is now */
 	tsr_log(LOG_INFO,
-	        "published generation %llu: %u users, %u groups, %zu entries not published, "
+	        "published generation %llu%s: %u users, %u groups, %zu entries not published, "
 	        "%llu bytes, %llu ms",
-	        (unsigned long long)d->generation, res.img.nusers, res.img.ngroups, res.dropped,
-	        (unsigned long long)size, (unsigned long long)(tsr_now_ms() - t0));
+	        (unsigned long long)d->generation, held ? " (mass loss held back)" : "",
+	        res.img.nusers, res.img.ngroups, res.dropped, (unsigned long long)size,
+	        (unsigned long long)(tsr_now_ms() - t0));
 	write_status(d);
+	r = held ? -EDQUOT : 0;
 out:
 	tsr_ident_result_free(&res);
 	tsr_ident_local_free(local);

@@ -537,17 +537,11 @@ sync_session(struct daemon *d)
 	}
 	s.ld = tsr_ldap_handle(l);
 	snprintf(d->state, sizeof(d->state), "refreshing");
-	if (!d->cookie) {
-		/* Without a cookie the refresh sends everything: start from an empty store
-		 * (nothing is published until the refresh is complete). */
-		struct tsr_ident_store *fresh;
-
-		r = tsr_ident_store_new(&fresh);
-		if (r < 0)
-			goto out;
-		tsr_ident_store_free(d->store);
-		d->store = fresh;
-	}
+	/* Without a cookie the refresh sends everything: every entry counts as deleted until
+	 * it comes again (nothing is published until the refresh is complete). The deleted
+	 * stay until a publication without them: a mass loss held back keeps them. */
+	if (!d->cookie)
+		tsr_ident_delete_all(d->store);
 	tsr_ident_unmark_all(d->store);
 	ldap_sync_initialize(&ls);
 	ls.ls_base = d->cfg->dir.base;
@@ -612,7 +606,6 @@ done:
 	ls.ls_filter = NULL;
 	ls.ls_attrs = NULL;
 	ldap_sync_destroy(&ls, 0);
-out:
 	tsr_errs_clear(&s.errs);
 	tsr_ldap_close(l);
 	return r;
