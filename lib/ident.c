@@ -1,4 +1,5 @@
 /* ident.c: see ident.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -85,6 +86,7 @@ struct tsr_ident_store {
 
 struct tsr_ident_local {
 	char **user_names, **group_names;
+	char **folded; /* user_names in lower case, sorted */
 	uint32_t *uids, *gids;
 	size_t n_users, n_groups;
 };
@@ -967,6 +969,26 @@ read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t 
 	return 0;
 }
 
+/* l->folded from l->user_names. */
+static int
+fold_names(struct tsr_ident_local *l)
+{
+	size_t i;
+
+	l->folded = calloc(l->n_users + 1, sizeof(*l->folded));
+	if (!l->folded)
+		return -ENOMEM;
+	for (i = 0; i < l->n_users; i++) {
+		l->folded[i] = strdup(l->user_names[i]);
+		if (!l->folded[i])
+			return -ENOMEM;
+		for (char *c = l->folded[i]; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	qsort(l->folded, l->n_users, sizeof(*l->folded), cmp_str_ptr);
+	return 0;
+}
+
 int
 tsr_ident_local_load(const char *passwd, const char *group, struct tsr_ident_local **ret)
 {
@@ -978,6 +1000,8 @@ tsr_ident_local_load(const char *passwd, const char *group, struct tsr_ident_loc
 	r = read_colon_file(passwd, &l->user_names, &l->uids, &l->n_users);
 	if (r == 0)
 		r = read_colon_file(group, &l->group_names, &l->gids, &l->n_groups);
+	if (r == 0)
+		r = fold_names(l);
 	if (r < 0) {
 		tsr_ident_local_free(l);
 		return r;
@@ -993,8 +1017,11 @@ tsr_ident_local_free(struct tsr_ident_local *l)
 
 	if (!l)
 		return;
-	for (i = 0; i < l->n_users; i++)
+	for (i = 0; i < l->n_users; i++) {
 		free(l->user_names[i]);
+		free(l->folded ? l->folded[i] : NULL);
+	}
+	free(l->folded);
 	for (i = 0; i < l->n_groups; i++)
 		free(l->group_names[i]);
 	free(l->user_names);
@@ -1221,6 +1248,32 @@ collect_dns(struct build *b, const struct tsr_dent *g, uint32_t stamp, uint32_t 
 	return r;
 }
 
+enum uflag {
+	U_PRIVATE_GROUP = 1u << 0,
+	U_GECOS_LOGIN = 1u << 1, /* the gecos would pass for another account: the login instead */
+};
+
+/* Whether a gecos is, spaces around it ignored and in any case, a reserved account name
+ * (tsr_name_reserved()) or a local account's. */
+static bool
+impersonates(const struct tsr_ident_local *local, const char *gecos)
+{
+	char folded[256];
+	size_t i, n;
+
+	if (tsr_name_reserved(gecos))
+		return true;
+	gecos += strspn(gecos, " ");
+	for (n = strlen(gecos); n && gecos[n - 1] == ' '; n--)
+		;
+	if (n == 0 || n >= sizeof(folded))
+		return false;
+	for (i = 0; i < n; i++)
+		folded[i] = (char)tolower((unsigned char)gecos[i]);
+	folded[n] = '\0';
+	return in_sorted_str(local->folded, local->n_users, folded);
+}
+
 /* What the image is written from. Users are handed to the writer one at a time
  * (user_at()), not as an array of struct tsr_cache_wuser: at 100,000 users that array
  * alone was 6 MiB of tesserad's peak. */
@@ -1231,7 +1284,7 @@ struct mem {
 	struct tsr_dent **users;
 	uint32_t *gstart, *gcount; /* each user's slice of ugroups */
 	int32_t *account;          /* each user's account index, or -1 */
-	uint8_t *upg;              /* each user has a private group */
+	uint8_t *uflags;           /* each user's enum uflag */
 	uint32_t *acct_user;       /* each account's user */
 	uint32_t *acct_sites;      /* each account's slice of sites */
 	uint8_t *acct_flags;       /* enum tsr_cache_account_flags */
@@ -1272,7 +1325,7 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	free(m->gstart);
 	free(m->gcount);
 	free(m->account);
-	free(m->upg);
+	free(m->uflags);
 	free(m->wg);
 	free(m->acct_user);
 	free(m->acct_sites);
@@ -1294,12 +1347,12 @@ user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 
 	*ret = (struct tsr_cache_wuser){
 	    .name = name,
-	    .gecos = gecos,
+	    .gecos = m->uflags[i] & U_GECOS_LOGIN ? name : gecos,
 	    .home = home,
 	    .shell = shell,
 	    .uid = u->uid,
 	    .gid = u->gid,
-	    .private_group = m->upg[i] != 0,
+	    .private_group = (m->uflags[i] & U_PRIVATE_GROUP) != 0,
 	    .groups = m->ugroups + m->gstart[i],
 	    /* the kernel takes 65,536 groups with the primary one: keep the lowest gids */
 	    .ngroups = m->gcount[i] < TSR_CACHE_MAX_GROUPS ? m->gcount[i] : TSR_CACHE_MAX_GROUPS,
@@ -1586,8 +1639,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	ufill = calloc(b.nusers + 1, sizeof(*ufill));
 	m->gstart = calloc(b.nusers + 1, sizeof(*m->gstart));
 	m->account = calloc(b.nusers + 1, sizeof(*m->account));
-	m->upg = calloc(b.nusers + 1, sizeof(*m->upg));
-	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->upg)
+	m->uflags = calloc(b.nusers + 1, sizeof(*m->uflags));
+	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->uflags)
 		goto out;
 	for (i = 0, k = 0; i < b.nusers; i++) {
 		ufill[i] = m->gstart[i] = (uint32_t)k;
@@ -1632,7 +1685,15 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		for (j = 0; upg && j < b.ngroups; j++)
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
 				upg = false;
-		m->upg[i] = upg;
+		m->uflags[i] = upg ? U_PRIVATE_GROUP : 0;
+		if (impersonates(local, dent_str(u, S_GECOS))) {
+			tsr_errs_add(
+			    errs,
+			    "user '%s': gecos '%s' is the name of a reserved or local account: "
+			    "the login is served instead",
+			    name, dent_str(u, S_GECOS));
+			m->uflags[i] |= U_GECOS_LOGIN;
+		}
 		if (has_account(u)) {
 			const char *role = dent_str(u, S_ROLE);
 			const struct tsr_dent *re = *role ? role_entry(&b, role) : NULL;

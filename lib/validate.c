@@ -1,6 +1,7 @@
 /* validate.c: see validate.h. libc only. */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "validate.h"
 
@@ -92,6 +93,28 @@ tsr_name_check(const char *s, enum tsr_name_kind kind, const char **why)
 	if (!s)
 		return set_why(why, "is missing");
 	return kind == TSR_NAME_NEW ? check_new(s, why) : check_served(s, why);
+}
+
+static const char *const reserved_names[] = {
+    "root", "daemon", "bin",   "sys",    "sync",  "games",    "man",
+    "lp",   "mail",   "news",  "uucp",   "proxy", "www-data", "backup",
+    "list", "irc",    "gnats", "nobody", "sshd",  "admin",    "administrator",
+};
+
+bool
+tsr_name_reserved(const char *s)
+{
+	size_t i, n;
+
+	s += strspn(s, " ");
+	for (n = strlen(s); n && s[n - 1] == ' '; n--)
+		;
+	if (n > 8 && strncasecmp(s, "systemd-", 8) == 0)
+		return true;
+	for (i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]); i++)
+		if (strlen(reserved_names[i]) == n && strncasecmp(s, reserved_names[i], n) == 0)
+			return true;
+	return false;
 }
 
 bool

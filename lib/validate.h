@@ -18,6 +18,13 @@ enum tsr_name_kind {
 };
 
 bool tsr_name_check(const char *s, enum tsr_name_kind kind, const char **why);
+/* Whether s is a reserved account name, in any case, spaces around it ignored: the system
+ * accounts of Debian's base-passwd and systemd (root, daemon, bin, sys, sync, games, man,
+ * lp, mail, news, uucp, proxy, www-data, backup, list, irc, gnats, nobody, systemd-*,
+ * sshd) and the usual administrator names (admin, administrator). A display name equal to
+ * one would pass for that account; the host's own /etc/passwd names are the caller's to
+ * add (tesserad does). */
+bool tsr_name_reserved(const char *s);
 /* Valid UTF-8 (no overlong forms, no surrogates), no control characters, no ':',
  * at most max bytes. For gecos and display names. */
 bool tsr_text_check(const char *s, size_t max, const char **why);

@@ -396,6 +396,19 @@ for dn in cn=tenant-admin,ou=groups cn=alice,ou=groups cn=bobs,ou=groups cn=plan
 	echo "$dn,$BASE"
 done | ldapdelete -Q -Y EXTERNAL -H "$SRV_LDAPI" || fail matrix_h3_cleanup
 
+# -- a gecos that passes for a reserved account (root, www-data) or a local one (openldap,
+# the account slapd runs as): the user stays, with the login as gecos, and the reason logged
+{ tsr_user_ldif imp1 101810 member "gecos: Root "
+  tsr_user_ldif imp2 101811 member "gecos: www-DATA"
+  tsr_user_ldif imp3 101812 member "gecos: OpenLDAP"; } | ladd >/dev/null || fail matrix_gecos_setup
+OUT=$("$TSR_BUILD/tesserad" --config "$T/sync.conf" --once 2>&1)
+check matrix_gecos_reserved_names_served_as_login nss_run getent passwd imp1 imp2 imp3 <<EOF
+imp1:x:101810:101810:imp1:/home/imp1:/bin/bash
+imp2:x:101811:101811:imp2:/home/imp2:/bin/bash
+imp3:x:101812:101812:imp3:/home/imp3:/bin/bash
+EOF
+expect_out matrix_gecos_reserved_logged "user 'imp3': gecos 'OpenLDAP' is the name of a reserved or local account"
+
 # -- C11: a bind flood against argon2id hashes (64 MiB each). slapd verifies one hash per
 # worker thread: with olcThreads 4, 12 binds at once all succeed and slapd's peak memory
 # grows by less than (4 + 2) x 64 MiB (12 at once would need 768 MiB). pam_tessera keeps no

@@ -656,3 +656,47 @@ TEST(ident_deleted_entries_kept_for_a_hold)
 	tsr_errs_clear(&errs);
 	tsr_ident_store_free(s);
 }
+
+/* A gecos that would pass for a reserved or local account (spaces around it and case do not
+ * matter) is served as the user's login; the user stays. */
+TEST(ident_gecos_never_names_another_account)
+{
+	struct tsr_ident_store *s;
+	struct tsr_ident_local *local;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	char pw[512], gr[512];
+	FILE *f;
+
+	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
+	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
+	f = fopen(pw, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nOperator:x:37:37::/:/bin/sh\n", f);
+	fclose(f);
+	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	ASSERT_OK(tsr_ident_store_new(&s));
+	ASSERT_EQ(put(s, 1, "uid=a,ou=people," BASE, USER("a", 5001) "gecos:  Root \n", &errs), 1);
+	ASSERT_EQ(
+	    put(s, 2, "uid=b,ou=people," BASE, USER("b", 5002) "displayName: OPERATOR\n", &errs),
+	    1);
+	ASSERT_EQ(
+	    put(s, 3, "uid=c,ou=people," BASE, USER("c", 5003) "gecos: systemd-resolve\n", &errs),
+	    1);
+	ASSERT_EQ(
+	    put(s, 4, "uid=d,ou=people," BASE, USER("d", 5004) "gecos: Administrator\n", &errs), 1);
+	ASSERT_EQ(put(s, 5, "uid=e,ou=people," BASE, USER("e", 5005) "gecos: Root Beer\n", &errs),
+	          1);
+	ASSERT_OK(tsr_ident_build(s, &rules, local, false, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 5);
+	ASSERT_STREQ(wuser(&r, "a")->gecos, "a");
+	ASSERT_STREQ(wuser(&r, "b")->gecos, "b");
+	ASSERT_STREQ(wuser(&r, "c")->gecos, "c");
+	ASSERT_STREQ(wuser(&r, "d")->gecos, "d");
+	ASSERT_STREQ(wuser(&r, "e")->gecos, "Root Beer");
+	ERRS_HAVE(&errs, "user 'b': gecos 'OPERATOR' is the name of a reserved or local account: "
+	                 "the login is served instead");
+	tsr_ident_result_free(&r);
+	tsr_ident_local_free(local);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}

@@ -119,3 +119,20 @@ TEST(validate_shell)
 	ASSERT_TRUE(!tsr_shell_check("bash", &why));
 	ASSERT_TRUE(!tsr_shell_check("/bin/sh\n", &why));
 }
+
+TEST(validate_reserved_names)
+{
+	static const char *const reserved[] = {
+	    "root",          " Root ", "ROOT",  "www-data", "systemd-network",
+	    "Administrator", "nobody", "admin", "sshd",     "  daemon"};
+	static const char *const free_names[] = {"",         "rooty",   "alice", "Root Beer",
+	                                         "systemd-", "systemd", "r oot", "admins"};
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(reserved); i++)
+		if (!tsr_name_reserved(reserved[i]))
+			harness_fail(__FILE__, __LINE__, "'%s' not reserved", reserved[i]);
+	for (i = 0; i < TSR_ARRAY_SIZE(free_names); i++)
+		if (tsr_name_reserved(free_names[i]))
+			harness_fail(__FILE__, __LINE__, "'%s' reserved", free_names[i]);
+}
