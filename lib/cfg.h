@@ -52,7 +52,8 @@ struct tsr_cfg {
 		char *primary_gids;        /* gids outside the range users may have as primary */
 		char *default_shell;       /* loginShell missing */
 		char *fallback_shell;      /* loginShell invalid or not in /etc/shells */
-		char *fallback_home;       /* homeDirectory missing; %u = login */
+		char *fallback_home;       /* homeDirectory missing or refused; %u = login */
+		char *home_base;           /* homes served lie below it */
 		uint32_t nesting_depth;    /* RFC 2307bis nested groups followed this deep */
 		uint32_t batch_delay;      /* ms from a change to publishing */
 		uint32_t refresh_interval; /* s between full reads without syncrepl */

@@ -86,7 +86,8 @@ struct tsr_ident_store {
 
 struct tsr_ident_local {
 	char **user_names, **group_names;
-	char **folded; /* user_names in lower case, sorted */
+	char **folded;        /* user_names in lower case, sorted */
+	struct tsr_buf homes; /* the users' homes, each NUL-terminated */
 	uint32_t *uids, *gids;
 	size_t n_users, n_groups;
 };
@@ -646,6 +647,18 @@ parse_user(const struct tsr_ident_rules *rules, const struct tsr_ident_in *in, c
 		what = "homeDirectory";
 		goto out;
 	}
+	if (!tsr_home_allowed(home, rules->home_base, &why)) {
+		char esc[128];
+
+		WARN("%s: homeDirectory '%s' replaced by [sync] fallback_home: it %s", dn,
+		     tsr_log_escape(home, esc, sizeof(esc)), why);
+		free(home);
+		home = expand_home(rules->fallback_home, name);
+		r = -ENOMEM;
+		if (!home)
+			goto out;
+		r = -EINVAL;
+	}
 	if (in->a[TSR_A_SHELL].n == 0 || in->a[TSR_A_SHELL].v[0].len == 0) {
 		shell = strdup(rules->default_shell);
 	} else {
@@ -903,7 +916,8 @@ out:
 /* ---- local accounts ---- */
 
 static int
-read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t *ret_n)
+read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t *ret_n,
+                struct tsr_buf *homes)
 {
 	char **names = NULL, *line = NULL, *c1, *c3, *end;
 	uint32_t *ids = NULL;
@@ -949,6 +963,19 @@ read_colon_file(const char *path, char ***ret_names, uint32_t **ret_ids, size_t 
 			break;
 		}
 		n++;
+		if (homes) { /* the sixth field, NUL-terminated: name:pw:uid:gid:gecos:home */
+			const char *h = c3 + 1;
+
+			for (int k = 0; k < 3 && h; k++) {
+				h = strchr(h, ':');
+				h = h ? h + 1 : NULL;
+			}
+			r = h ? tsr_buf_append(homes, h, strcspn(h, ":\n")) : 0;
+			if (r == 0 && h)
+				r = tsr_buf_append(homes, "", 1);
+			if (r < 0)
+				break;
+		}
 	}
 	free(line);
 	fclose(f);
@@ -997,9 +1024,9 @@ tsr_ident_local_load(const char *passwd, const char *group, struct tsr_ident_loc
 
 	if (!l)
 		return -ENOMEM;
-	r = read_colon_file(passwd, &l->user_names, &l->uids, &l->n_users);
+	r = read_colon_file(passwd, &l->user_names, &l->uids, &l->n_users, &l->homes);
 	if (r == 0)
-		r = read_colon_file(group, &l->group_names, &l->gids, &l->n_groups);
+		r = read_colon_file(group, &l->group_names, &l->gids, &l->n_groups, NULL);
 	if (r == 0)
 		r = fold_names(l);
 	if (r < 0) {
@@ -1022,6 +1049,7 @@ tsr_ident_local_free(struct tsr_ident_local *l)
 		free(l->folded ? l->folded[i] : NULL);
 	}
 	free(l->folded);
+	tsr_buf_free(&l->homes);
 	for (i = 0; i < l->n_groups; i++)
 		free(l->group_names[i]);
 	free(l->user_names);
@@ -1285,9 +1313,11 @@ struct mem {
 	uint32_t *gstart, *gcount; /* each user's slice of ugroups */
 	int32_t *account;          /* each user's account index, or -1 */
 	uint8_t *uflags;           /* each user's enum uflag */
-	uint32_t *acct_user;       /* each account's user */
-	uint32_t *acct_sites;      /* each account's slice of sites */
-	uint8_t *acct_flags;       /* enum tsr_cache_account_flags */
+	char **homes;              /* NULL, or each user's fallback home (NULL: its own) */
+	uint32_t nusers;
+	uint32_t *acct_user;  /* each account's user */
+	uint32_t *acct_sites; /* each account's slice of sites */
+	uint8_t *acct_flags;  /* enum tsr_cache_account_flags */
 	struct tsr_cache_wgroup *wg;
 	uint32_t *members, *ugroups;
 	const char **sites;
@@ -1326,6 +1356,9 @@ tsr_ident_result_free(struct tsr_ident_result *r)
 	free(m->gcount);
 	free(m->account);
 	free(m->uflags);
+	for (uint32_t i = 0; m->homes && i < m->nusers; i++)
+		free(m->homes[i]);
+	free(m->homes);
 	free(m->wg);
 	free(m->acct_user);
 	free(m->acct_sites);
@@ -1345,6 +1378,8 @@ user_at(const void *ctx, uint32_t i, struct tsr_cache_wuser *ret)
 	const char *name = dent_str(u, S_NAME), *gecos = name + strlen(name) + 1;
 	const char *home = gecos + strlen(gecos) + 1, *shell = home + strlen(home) + 1;
 
+	if (m->homes && m->homes[i])
+		home = m->homes[i];
 	*ret = (struct tsr_cache_wuser){
 	    .name = name,
 	    .gecos = m->uflags[i] & U_GECOS_LOGIN ? name : gecos,
@@ -1468,6 +1503,96 @@ resolve_groups(struct build *b, bool tenant, size_t *dropped, struct tsr_errs *e
 	memmove(v + b->ngroups, v + nr, no * sizeof(*v));
 	b->ngroups += no;
 	qsort(v, b->ngroups, sizeof(*v), by_id);
+}
+
+/* FNV-1a of a path's components: repeated and trailing slashes do not count. */
+static uint64_t
+path_hash(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t n;
+
+	for (;; p += n) {
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n == 0)
+			return h;
+		h = fnv_more(fnv_more(h, "/", 1), p, n);
+	}
+}
+
+/* User i gets [sync] fallback_home instead of its own, for the reason given. */
+static int
+home_fallback(const struct build *b, struct mem *m, size_t i, const char *why,
+              struct tsr_errs *errs)
+{
+	const char *name = dent_str(b->users[i], S_NAME);
+	char esc[128];
+
+	if (!m->homes)
+		m->homes = calloc(b->nusers + 1, sizeof(*m->homes));
+	if (!m->homes)
+		return -ENOMEM;
+	if (m->homes[i])
+		return 0;
+	m->homes[i] = expand_home(b->rules->fallback_home, name);
+	if (!m->homes[i])
+		return -ENOMEM;
+	tsr_errs_add(errs, "user '%s': homeDirectory '%s' replaced by [sync] fallback_home: %s",
+	             name, tsr_log_escape(dent_str(b->users[i], S_HOME), esc, sizeof(esc)), why);
+	return 0;
+}
+
+/* A home no user may have: a local account's, or one another published user has too. Such
+ * users get [sync] fallback_home (each of two sharing a home: which one owns it is not for
+ * tesserad to guess). */
+static int
+own_homes(const struct build *b, const struct tsr_ident_local *local, struct mem *m,
+          struct tsr_errs *errs)
+{
+	const char *lh = local->homes.p, *end = lh + local->homes.len, *home, *other;
+	size_t cap, mask, i, j, n = b->nusers;
+	uint32_t *t; /* 0 empty; 1..n: user v - 1; above: the local home at offset v - n - 1 */
+	int r = 0;
+
+	for (cap = b->nusers; lh && lh < end; lh += strlen(lh) + 1)
+		cap++;
+	cap = pow2_at_least(cap);
+	mask = cap - 1;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (lh = local->homes.p; lh && lh < end; lh += strlen(lh) + 1) {
+		for (j = path_hash(lh) & mask; t[j]; j = (j + 1) & mask)
+			;
+		t[j] = (uint32_t)(n + 1 + (size_t)(lh - local->homes.p));
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		home = dent_str(b->users[i], S_HOME);
+		for (j = path_hash(home) & mask; t[j]; j = (j + 1) & mask) {
+			other = t[j] > n ? local->homes.p + (t[j] - n - 1)
+			                 : dent_str(b->users[t[j] - 1], S_HOME);
+			if (tsr_path_same(home, other))
+				break;
+		}
+		if (!t[j]) {
+			t[j] = (uint32_t)i + 1;
+		} else if (t[j] > n) {
+			r = home_fallback(b, m, i, "it is the home of a local account", errs);
+		} else {
+			char why[2][128];
+
+			snprintf(why[0], sizeof(why[0]), "user '%s' has the same home",
+			         dent_str(b->users[i], S_NAME));
+			snprintf(why[1], sizeof(why[1]), "user '%s' has the same home",
+			         dent_str(b->users[t[j] - 1], S_NAME));
+			r = home_fallback(b, m, t[j] - 1, why[0], errs);
+			if (r == 0)
+				r = home_fallback(b, m, i, why[1], errs);
+		}
+	}
+	free(t);
+	return r;
 }
 
 int
@@ -1640,8 +1765,13 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	m->gstart = calloc(b.nusers + 1, sizeof(*m->gstart));
 	m->account = calloc(b.nusers + 1, sizeof(*m->account));
 	m->uflags = calloc(b.nusers + 1, sizeof(*m->uflags));
+	m->nusers = (uint32_t)b.nusers;
 	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->uflags)
 		goto out;
+	r = own_homes(&b, local, m, errs);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
 	for (i = 0, k = 0; i < b.nusers; i++) {
 		ufill[i] = m->gstart[i] = (uint32_t)k;
 		k += ucount[i];

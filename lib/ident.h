@@ -69,8 +69,9 @@ struct tsr_ident_rules {
 	const uint32_t *primary_gids; /* allowed outside [min_id, max_id] as primary gid */
 	size_t n_primary_gids;
 	const char *default_shell, *fallback_shell, *fallback_home;
-	const char *base; /* normalised base DN */
-	char **shells;    /* /etc/shells, NULL-terminated (NULL: accept any valid shell) */
+	const char *home_base; /* homes lie below it (tsr_home_allowed(); NULL: "/") */
+	const char *base;      /* normalised base DN */
+	char **shells;         /* /etc/shells, NULL-terminated (NULL: accept any valid shell) */
 };
 
 struct tsr_ident_store;

@@ -212,6 +212,59 @@ tsr_home_check(const char *s, const char **why)
 	return true;
 }
 
+/* The next component of a path at *p, repeated slashes skipped: its length (0 at the end). */
+static size_t
+component(const char **p)
+{
+	*p += strspn(*p, "/");
+	return strcspn(*p, "/");
+}
+
+/* Whether path is dir or below it (strict: below only). A component of dir ending in '*'
+ * matches every component it starts (lib* matches lib64). */
+static bool
+path_within(const char *path, const char *dir, bool strict)
+{
+	size_t a, b;
+
+	for (;; path += a, dir += b) {
+		b = component(&dir);
+		a = component(&path);
+		if (b == 0)
+			return !strict || a != 0;
+		if (dir[b - 1] == '*' ? a < b - 1 || strncmp(path, dir, b - 1) != 0
+		                      : a != b || strncmp(path, dir, a) != 0)
+			return false;
+	}
+}
+
+bool
+tsr_path_same(const char *a, const char *b)
+{
+	return path_within(a, b, false) && path_within(b, a, false);
+}
+
+static const char *const system_dirs[] = {
+    "/root", "/etc",  "/bin", "/sbin", "/usr", "/var",  "/boot",
+    "/dev",  "/proc", "/sys", "/run",  "/tmp", "/lib*", "/opt",
+};
+
+bool
+tsr_home_allowed(const char *s, const char *base, const char **why)
+{
+	size_t i;
+
+	if (!base)
+		base = "/";
+	if (!path_within(s, base, true))
+		return set_why(why, "is not below [sync] home_base");
+	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++)
+		if (path_within(s, system_dirs[i], false) &&
+		    !path_within(base, system_dirs[i], false))
+			return set_why(why, "is a system directory or below one");
+	return true;
+}
+
 bool
 tsr_shell_check(const char *s, const char **why)
 {

@@ -30,6 +30,14 @@ bool tsr_name_reserved(const char *s);
 bool tsr_text_check(const char *s, size_t max, const char **why);
 /* Absolute, at most 4095 bytes, no ".." component, not "/", no ':' or control chars. */
 bool tsr_home_check(const char *s, const char **why);
+/* Whether a home (one tsr_home_check() accepts) may be a user's: strictly below base (the
+ * directory homes are made in, e.g. /home; "/" or NULL: anywhere) and not a system
+ * directory or below one: /root, /etc, /bin, /sbin, /usr, /var, /boot, /dev, /proc, /sys,
+ * /run, /tmp, /lib*, /opt, unless base is that directory or below it (a base of /var/home
+ * allows /var/home/alice). Repeated and trailing slashes do not count. */
+bool tsr_home_allowed(const char *s, const char *base, const char **why);
+/* Whether two paths name the same directory, repeated and trailing slashes aside. */
+bool tsr_path_same(const char *a, const char *b);
 /* Absolute, no spaces, ':' or control characters. */
 bool tsr_shell_check(const char *s, const char **why);
 /* Well-formed UTF-8 of n bytes. */

@@ -409,6 +409,23 @@ imp3:x:101812:101812:imp3:/home/imp3:/bin/bash
 EOF
 expect_out matrix_gecos_reserved_logged "user 'imp3': gecos 'OpenLDAP' is the name of a reserved or local account"
 
+# -- homes: a system directory, outside [sync] home_base (/home), one two users share: each
+# user concerned stays, with [sync] fallback_home (/home/%u), and the reason logged
+{ tsr_user_ldif hom1 101820 member | sed 's|^homeDirectory: .*|homeDirectory: /etc/hom1|'
+  tsr_user_ldif hom2 101821 member | sed 's|^homeDirectory: .*|homeDirectory: /srv/hom2|'
+  tsr_user_ldif hom3 101822 member | sed 's|^homeDirectory: .*|homeDirectory: /home/shared|'
+  tsr_user_ldif hom4 101823 member | sed 's|^homeDirectory: .*|homeDirectory: /home//shared/|'
+} | ladd >/dev/null || fail matrix_home_setup
+OUT=$("$TSR_BUILD/tesserad" --config "$T/sync.conf" --once 2>&1)
+check matrix_home_refused_gets_fallback nss_run getent passwd hom1 hom2 hom3 hom4 <<EOF
+hom1:x:101820:101820:Hom1 Tester:/home/hom1:/bin/bash
+hom2:x:101821:101821:Hom2 Tester:/home/hom2:/bin/bash
+hom3:x:101822:101822:Hom3 Tester:/home/hom3:/bin/bash
+hom4:x:101823:101823:Hom4 Tester:/home/hom4:/bin/bash
+EOF
+expect_out matrix_home_system_logged "homeDirectory '/etc/hom1' replaced by \\[sync\\] fallback_home: it is not below"
+expect_out matrix_home_shared_logged "user 'hom4': homeDirectory '/home//shared/' replaced by \\[sync\\] fallback_home: user 'hom3' has the same home"
+
 # -- C11: a bind flood against argon2id hashes (64 MiB each). slapd verifies one hash per
 # worker thread: with olcThreads 4, 12 binds at once all succeed and slapd's peak memory
 # grows by less than (4 + 2) x 64 MiB (12 at once would need 768 MiB). pam_tessera keeps no

@@ -23,6 +23,9 @@ static struct tsr_ident_rules rules = {
     .shells = (char **)shells,
 };
 
+/* The rules put() uses instead of rules (NULL: rules). */
+static const struct tsr_ident_rules *put_rules;
+
 /* put DN with attributes "attr: value" per line (the same attribute may repeat). */
 static int
 put(struct tsr_ident_store *s, int id, const char *dn, const char *spec, struct tsr_errs *errs)
@@ -51,7 +54,7 @@ put(struct tsr_ident_store *s, int id, const char *dn, const char *spec, struct 
 		in.a[a].v = vals[a];
 		in.a[a].n++;
 	}
-	r = tsr_ident_put(s, &rules, &in, errs);
+	r = tsr_ident_put(s, put_rules ? put_rules : &rules, &in, errs);
 	free(copy);
 	return r;
 }
@@ -695,6 +698,67 @@ TEST(ident_gecos_never_names_another_account)
 	ASSERT_STREQ(wuser(&r, "e")->gecos, "Root Beer");
 	ERRS_HAVE(&errs, "user 'b': gecos 'OPERATOR' is the name of a reserved or local account: "
 	                 "the login is served instead");
+	tsr_ident_result_free(&r);
+	tsr_ident_local_free(local);
+	tsr_errs_clear(&errs);
+	tsr_ident_store_free(s);
+}
+
+/* A home below [sync] home_base that no local account and no other user has is served; any
+ * other (a system directory, outside the base, the base itself, a local account's, one two
+ * users share) is replaced by fallback_home, for each user concerned, who stays. */
+TEST(ident_homes_own_and_below_the_base)
+{
+	struct tsr_ident_rules hr = rules;
+	struct tsr_ident_store *s;
+	struct tsr_ident_local *local;
+	struct tsr_ident_result r;
+	struct tsr_errs errs = {0};
+	char pw[512], gr[512];
+	FILE *f;
+
+	hr.home_base = "/home";
+	put_rules = &hr;
+	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
+	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
+	f = fopen(pw, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nop:x:999:999:Operator:/home/op/:/bin/sh\nx:x:1\n", f);
+	fclose(f);
+	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	ASSERT_OK(tsr_ident_store_new(&s));
+#define HUSER(n, uid, home)                                                                        \
+	"objectClass: posixAccount\nuid: " n "\nuidNumber: " #uid "\ngidNumber: " #uid             \
+	"\nhomeDirectory: " home "\n"
+	ASSERT_EQ(put(s, 1, "uid=a,ou=people," BASE, HUSER("a", 5001, "/etc/a"), &errs), 1);
+	ASSERT_EQ(put(s, 2, "uid=b,ou=people," BASE, HUSER("b", 5002, "/srv/b"), &errs), 1);
+	ASSERT_EQ(put(s, 3, "uid=c,ou=people," BASE, HUSER("c", 5003, "/home/shared"), &errs), 1);
+	ASSERT_EQ(put(s, 4, "uid=d,ou=people," BASE, HUSER("d", 5004, "/home//shared/"), &errs), 1);
+	ASSERT_EQ(put(s, 5, "uid=e,ou=people," BASE, HUSER("e", 5005, "/home/op"), &errs), 1);
+	ASSERT_EQ(put(s, 6, "uid=f,ou=people," BASE, HUSER("f", 5006, "/home/f"), &errs), 1);
+	ASSERT_EQ(put(s, 7, "uid=g,ou=people," BASE, HUSER("g", 5007, "/home"), &errs), 1);
+	ASSERT_EQ(put(s, 8, "uid=h,ou=people," BASE, HUSER("h", 5008, "/home/shared"), &errs), 1);
+	hr.home_base = NULL; /* "/": a system directory is still refused */
+	ASSERT_EQ(put(s, 9, "uid=i,ou=people," BASE, HUSER("i", 5009, "/usr/lib/i"), &errs), 1);
+	ASSERT_EQ(put(s, 10, "uid=j,ou=people," BASE, HUSER("j", 5010, "/srv/j"), &errs), 1);
+	ERRS_HAVE(&errs, "uid=a,ou=people," BASE ": homeDirectory '/etc/a' replaced by [sync] "
+	                 "fallback_home: it is not below [sync] home_base");
+	ERRS_HAVE(&errs, "homeDirectory '/usr/lib/i' replaced by [sync] fallback_home: it is a "
+	                 "system directory or below one");
+	ASSERT_OK(tsr_ident_build(s, &hr, local, false, &r, &errs));
+	ASSERT_EQ(r.img.nusers, 10);
+	ASSERT_STREQ(wuser(&r, "a")->home, "/home/a");
+	ASSERT_STREQ(wuser(&r, "b")->home, "/home/b");
+	ASSERT_STREQ(wuser(&r, "c")->home, "/home/c");
+	ASSERT_STREQ(wuser(&r, "d")->home, "/home/d");
+	ASSERT_STREQ(wuser(&r, "h")->home, "/home/h");
+	ASSERT_STREQ(wuser(&r, "e")->home, "/home/e");
+	ASSERT_STREQ(wuser(&r, "f")->home, "/home/f");
+	ASSERT_STREQ(wuser(&r, "g")->home, "/home/g");
+	ASSERT_STREQ(wuser(&r, "i")->home, "/home/i");
+	ASSERT_STREQ(wuser(&r, "j")->home, "/srv/j");
+	ERRS_HAVE(&errs, "homeDirectory '/home/op' replaced by [sync] fallback_home: it is the "
+	                 "home of a local account");
+	ERRS_HAVE(&errs, "has the same home");
 	tsr_ident_result_free(&r);
 	tsr_ident_local_free(local);
 	tsr_errs_clear(&errs);

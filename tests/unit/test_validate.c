@@ -136,3 +136,43 @@ TEST(validate_reserved_names)
 		if (tsr_name_reserved(free_names[i]))
 			harness_fail(__FILE__, __LINE__, "'%s' reserved", free_names[i]);
 }
+
+TEST(validate_home_allowed)
+{
+	static const struct {
+		const char *home, *base;
+		bool ok;
+	} cases[] = {
+	    {"/home/alice", "/home", true},
+	    {"/home//alice/", "/home/", true},
+	    {"/home", "/home", false},
+	    {"/homer/alice", "/home", false},
+	    {"/srv/alice", "/home", false},
+	    {"/root", "/", false},
+	    {"/etc/x", "/", false},
+	    {"/usr/local/alice", "/", false},
+	    {"/var/mail", "/", false},
+	    {"/lib64/x", "/", false},
+	    {"/library/x", "/", false},
+	    {"/libx", "/", false},
+	    {"/tmp", "/", false},
+	    {"/opt", NULL, false},
+	    {"/var/home/alice", "/var/home", true},
+	    {"/var/mail", "/var/home", false},
+	    {"/srv/alice", "/", true},
+	    {"/srv/alice", NULL, true},
+	    {"/optimal/x", "/", true},
+	    {"/rooted/x", "/", true},
+	};
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(cases); i++)
+		if (tsr_home_allowed(cases[i].home, cases[i].base, &why) != cases[i].ok)
+			harness_fail(__FILE__, __LINE__, "'%s' below '%s': want %s", cases[i].home,
+			             cases[i].base ? cases[i].base : "(null)",
+			             cases[i].ok ? "allowed" : "refused");
+	ASSERT_TRUE(tsr_path_same("/home/a", "/home//a/"));
+	ASSERT_TRUE(!tsr_path_same("/home/a", "/home/ab"));
+	ASSERT_TRUE(!tsr_path_same("/home/a", "/home"));
+}

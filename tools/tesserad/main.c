@@ -107,6 +107,7 @@ setup_rules(struct daemon *d)
 	    .default_shell = c->sync.default_shell,
 	    .fallback_shell = c->sync.fallback_shell,
 	    .fallback_home = c->sync.fallback_home,
+	    .home_base = c->sync.home_base,
 	    .base = d->base,
 	};
 	r = r < 0 ? r : tsr_ident_shells_load("/etc/shells", &d->rules.shells);
