@@ -75,6 +75,27 @@ no_local(void)
 	return l;
 }
 
+/* Local accounts from the text of an /etc/passwd and an /etc/group. */
+static struct tsr_ident_local *
+local_from(const char *passwd, const char *group)
+{
+	static const char *const names[] = {"passwd", "group"};
+	const char *text[] = {passwd, group};
+	struct tsr_ident_local *l;
+	char p[2][512];
+	FILE *f;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(p[i], sizeof(p[i]), "%s/%s", harness_tmpdir(), names[i]);
+		f = fopen(p[i], "w");
+		ASSERT_TRUE(f != NULL);
+		fputs(text[i], f);
+		fclose(f);
+	}
+	ASSERT_OK(tsr_ident_local_load(p[0], p[1], &l));
+	return l;
+}
+
 /* User i of the image (tsr_ident_build() hands them out one at a time). */
 static struct tsr_cache_wuser
 uat(const struct tsr_ident_result *r, uint32_t i)
@@ -198,18 +219,9 @@ TEST(ident_duplicates_and_local_names_dropped)
 	struct tsr_ident_local *local;
 	struct tsr_ident_result r;
 	struct tsr_errs errs = {0};
-	char pw[512], gr[512];
-	FILE *f;
 
-	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
-	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
-	f = fopen(pw, "w");
-	fputs("root:x:0:0::/root:/bin/sh\nbob:x:5010:5010::/home/bob:/bin/sh\n", f);
-	fclose(f);
-	f = fopen(gr, "w");
-	fputs("root:x:0:\nstaff:x:50:\ndocker:x:6000:\n", f);
-	fclose(f);
-	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	local = local_from("root:x:0:0::/root:/bin/sh\nbob:x:5010:5010::/home/bob:/bin/sh\n",
+	                   "root:x:0:\nstaff:x:50:\ndocker:x:6000:\n");
 	ASSERT_OK(tsr_ident_store_new(&s));
 	ASSERT_EQ(put(s, 1, "uid=a,ou=people," BASE, USER("a", 5001), &errs), 1);
 	ASSERT_EQ(put(s, 2, "uid=b,ou=people," BASE, USER("b", 5001), &errs), 1); /* same uid */
@@ -668,15 +680,8 @@ TEST(ident_gecos_never_names_another_account)
 	struct tsr_ident_local *local;
 	struct tsr_ident_result r;
 	struct tsr_errs errs = {0};
-	char pw[512], gr[512];
-	FILE *f;
 
-	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
-	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
-	f = fopen(pw, "w");
-	fputs("root:x:0:0::/root:/bin/sh\nOperator:x:37:37::/:/bin/sh\n", f);
-	fclose(f);
-	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	local = local_from("root:x:0:0::/root:/bin/sh\nOperator:x:37:37::/:/bin/sh\n", "");
 	ASSERT_OK(tsr_ident_store_new(&s));
 	ASSERT_EQ(put(s, 1, "uid=a,ou=people," BASE, USER("a", 5001) "gecos:  Root \n", &errs), 1);
 	ASSERT_EQ(
@@ -714,17 +719,11 @@ TEST(ident_homes_own_and_below_the_base)
 	struct tsr_ident_local *local;
 	struct tsr_ident_result r;
 	struct tsr_errs errs = {0};
-	char pw[512], gr[512];
-	FILE *f;
 
 	hr.home_base = "/home";
 	put_rules = &hr;
-	snprintf(pw, sizeof(pw), "%s/passwd", harness_tmpdir());
-	snprintf(gr, sizeof(gr), "%s/group", harness_tmpdir());
-	f = fopen(pw, "w");
-	fputs("root:x:0:0::/root:/bin/sh\nop:x:999:999:Operator:/home/op/:/bin/sh\nx:x:1\n", f);
-	fclose(f);
-	ASSERT_OK(tsr_ident_local_load(pw, gr, &local));
+	local = local_from(
+	    "root:x:0:0::/root:/bin/sh\nop:x:999:999:Operator:/home/op/:/bin/sh\nx:x:1\n", "");
 	ASSERT_OK(tsr_ident_store_new(&s));
 #define HUSER(n, uid, home)                                                                        \
 	"objectClass: posixAccount\nuid: " n "\nuidNumber: " #uid "\ngidNumber: " #uid             \
