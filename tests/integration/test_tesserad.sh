@@ -1,7 +1,8 @@
 # Integration: tesserad following the directory (syncrepl refreshAndPersist): changes
 # visible through NSS within 2 s, deletions, 32 threads hammering lookups while images
 # are republished, slapd killed and restarted, tesserad restarted (cookie resume), the
-# mass-loss guard, and an image rebuilt from the saved state (issue 4, RELIABILITY C/D).
+# mass-loss guard (also after a restart without the saved state), and an image rebuilt from
+# the saved state (issue 4, RELIABILITY C/D).
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 PROBE=$TSR_BUILD/tests/integration/nss_probe
@@ -118,6 +119,24 @@ h179:x:102179:102179:Hammer 179:/home/h179:/bin/bash
 EOF
 grep -Eq "held back: [0-9]+ of [0-9]+ users would disappear" "$T/tesserad.log" && pass tesserad_mass_loss_reported \
 	|| fail tesserad_mass_loss_reported "$(tail -3 "$T/tesserad.log")"
+# ... restarted without its saved state, it has nothing left of the users that went: the last
+# image stays, the hold is reported, and tesserad waits for a change without rebuilding
+kill "$TESSERAD_PID"
+wait "$TESSERAD_PID" 2>/dev/null
+rm -f "$T/state/tesserad.state"
+: >"$T/tesserad.log"
+tesserad_start "$T/sync.conf"
+held_again() { grep -q "^pid=$TESSERAD_PID\$" "$T/state/tesserad.status" && held && grep -q 'held back' "$T/tesserad.log"; }
+wait_for 15 held_again >/dev/null && pass tesserad_mass_loss_held_after_restart \
+	|| fail tesserad_mass_loss_held_after_restart "$(cat "$T/state/tesserad.status"; tail -3 "$T/tesserad.log")"
+nss_run getent passwd h179 >/dev/null && pass tesserad_mass_loss_restart_keeps_image \
+	|| fail tesserad_mass_loss_restart_keeps_image
+cpu() { awk '{ print $14 + $15 }' "/proc/$TESSERAD_PID/stat"; }
+c0=$(cpu)
+sleep 2
+c1=$(cpu)
+[ $((c1 - c0)) -lt 50 ] && pass tesserad_mass_loss_hold_waits_idle \
+	|| fail tesserad_mass_loss_hold_waits_idle "$((c1 - c0)) clock ticks of CPU in 2 s"
 kill -USR1 "$TESSERAD_PID"
 h179_gone() { ! nss_run getent passwd h179; }
 wait_for 5 h179_gone >/dev/null && pass tesserad_mass_loss_accepted_on_sigusr1 || fail tesserad_mass_loss_accepted_on_sigusr1

@@ -199,6 +199,8 @@ publish(struct daemon *d, bool force)
 		d->held = true;
 		snprintf(d->state, sizeof(d->state), "held");
 		write_status(d);
+		if (r == -EDQUOT)
+			d->dirty = false; /* decided: nothing to do before the next change */
 		if (r < 0)
 			goto out;
 	} else {

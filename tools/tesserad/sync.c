@@ -465,7 +465,7 @@ follow(struct daemon *d, ldap_sync_t *ls, struct session *s)
 
 	(void)ldap_get_option(ls->ls_ld, LDAP_OPT_DESC, &fd);
 	pfd.fd = fd;
-	snprintf(d->state, sizeof(d->state), "following");
+	snprintf(d->state, sizeof(d->state), d->held ? "held" : "following");
 	write_status(d);
 	while (!tesserad_stop && !tesserad_resync) {
 		if (!drain(ls, s, &rc))
