@@ -1289,17 +1289,15 @@ impersonates(const struct tsr_ident_local *local, const char *gecos)
 	char folded[256];
 	size_t i, n;
 
-	if (tsr_name_reserved(gecos))
-		return true;
 	gecos += strspn(gecos, " ");
 	for (n = strlen(gecos); n && gecos[n - 1] == ' '; n--)
 		;
-	if (n == 0 || n >= sizeof(folded))
+	if (n == 0 || n >= sizeof(folded)) /* longer than any account name */
 		return false;
 	for (i = 0; i < n; i++)
 		folded[i] = (char)tolower((unsigned char)gecos[i]);
 	folded[n] = '\0';
-	return in_sorted_str(local->folded, local->n_users, folded);
+	return tsr_name_reserved(folded) || in_sorted_str(local->folded, local->n_users, folded);
 }
 
 /* What the image is written from. Users are handed to the writer one at a time
