@@ -1687,6 +1687,11 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 		b.namemap[j] = (uint32_t)i + 1;
 	}
 	resolve_groups(&b, tenant, &res.dropped, errs);
+	m->nusers = (uint32_t)b.nusers; /* its homes table first, while little else is held */
+	r = own_homes(&b, local, m, errs);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
 	b.dncap = pow2_at_least(b.nall);
 	b.dnmap = calloc(b.dncap, sizeof(*b.dnmap));
 	b.visit = calloc(b.nall + 1, sizeof(*b.visit));
@@ -1763,13 +1768,8 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	m->gstart = calloc(b.nusers + 1, sizeof(*m->gstart));
 	m->account = calloc(b.nusers + 1, sizeof(*m->account));
 	m->uflags = calloc(b.nusers + 1, sizeof(*m->uflags));
-	m->nusers = (uint32_t)b.nusers;
 	if (!m->ugroups || !ufill || !m->gstart || !m->account || !m->uflags)
 		goto out;
-	r = own_homes(&b, local, m, errs);
-	if (r < 0)
-		goto out;
-	r = -ENOMEM;
 	for (i = 0, k = 0; i < b.nusers; i++) {
 		ufill[i] = m->gstart[i] = (uint32_t)k;
 		k += ucount[i];
