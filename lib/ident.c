@@ -1541,16 +1541,32 @@ home_fallback(const struct build *b, struct mem *m, size_t i, const char *why,
 	return 0;
 }
 
+/* The slot of t (see own_homes()) holding path, or the empty one where it would go. */
+static size_t
+home_slot(const uint32_t *t, size_t mask, const struct build *b,
+          const struct tsr_ident_local *local, const char *path)
+{
+	size_t j, n = b->nusers;
+
+	for (j = path_hash(path) & mask; t[j]; j = (j + 1) & mask)
+		if (tsr_path_same(path, t[j] > n ? local->homes.p + (t[j] - n - 1)
+		                                 : dent_str(b->users[t[j] - 1], S_HOME)))
+			break;
+	return j;
+}
+
 /* A home no user may have: a local account's, or one another published user has too. Such
  * users get [sync] fallback_home (each of two sharing a home: which one owns it is not for
- * tesserad to guess). */
+ * tesserad to guess). A fallback home is its user's: a user whose own home it is gets the
+ * fallback in turn (a queue, so a chain of them costs one pass). */
 static int
 own_homes(const struct build *b, const struct tsr_ident_local *local, struct mem *m,
           struct tsr_errs *errs)
 {
-	const char *lh = local->homes.p, *end = lh + local->homes.len, *home, *other;
-	size_t cap, mask, i, j, n = b->nusers;
-	uint32_t *t; /* 0 empty; 1..n: user v - 1; above: the local home at offset v - n - 1 */
+	const char *lh = local->homes.p, *end = lh + local->homes.len;
+	size_t cap, mask, i, j, k, n = b->nusers, nq = 0;
+	uint32_t *t, *q = NULL; /* t: 0 empty; 1..n user v - 1; above: local home at v - n - 1 */
+	char why[2][128];
 	int r = 0;
 
 	for (cap = b->nusers; lh && lh < end; lh += strlen(lh) + 1)
@@ -1560,26 +1576,16 @@ own_homes(const struct build *b, const struct tsr_ident_local *local, struct mem
 	t = calloc(cap, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	for (lh = local->homes.p; lh && lh < end; lh += strlen(lh) + 1) {
-		for (j = path_hash(lh) & mask; t[j]; j = (j + 1) & mask)
-			;
-		t[j] = (uint32_t)(n + 1 + (size_t)(lh - local->homes.p));
-	}
+	for (lh = local->homes.p; lh && lh < end; lh += strlen(lh) + 1)
+		t[home_slot(t, mask, b, local, lh)] =
+		    (uint32_t)(n + 1 + (size_t)(lh - local->homes.p));
 	for (i = 0; r == 0 && i < n; i++) {
-		home = dent_str(b->users[i], S_HOME);
-		for (j = path_hash(home) & mask; t[j]; j = (j + 1) & mask) {
-			other = t[j] > n ? local->homes.p + (t[j] - n - 1)
-			                 : dent_str(b->users[t[j] - 1], S_HOME);
-			if (tsr_path_same(home, other))
-				break;
-		}
+		j = home_slot(t, mask, b, local, dent_str(b->users[i], S_HOME));
 		if (!t[j]) {
 			t[j] = (uint32_t)i + 1;
 		} else if (t[j] > n) {
 			r = home_fallback(b, m, i, "it is the home of a local account", errs);
 		} else {
-			char why[2][128];
-
 			snprintf(why[0], sizeof(why[0]), "user '%s' has the same home",
 			         dent_str(b->users[i], S_NAME));
 			snprintf(why[1], sizeof(why[1]), "user '%s' has the same home",
@@ -1589,6 +1595,23 @@ own_homes(const struct build *b, const struct tsr_ident_local *local, struct mem
 				r = home_fallback(b, m, i, why[1], errs);
 		}
 	}
+	if (r == 0 && m->homes) {
+		q = calloc(n + 1, sizeof(*q));
+		r = q ? 0 : -ENOMEM;
+		for (i = 0; q && i < n; i++)
+			if (m->homes[i])
+				q[nq++] = (uint32_t)i;
+	}
+	for (k = 0; r == 0 && k < nq; k++) {
+		j = home_slot(t, mask, b, local, m->homes[q[k]]);
+		if (!t[j] || t[j] > n || m->homes[t[j] - 1])
+			continue;
+		snprintf(why[0], sizeof(why[0]), "it is the fallback home of user '%s'",
+		         dent_str(b->users[q[k]], S_NAME));
+		r = home_fallback(b, m, t[j] - 1, why[0], errs);
+		q[nq++] = t[j] - 1;
+	}
+	free(q);
 	free(t);
 	return r;
 }

@@ -736,6 +736,11 @@ TEST(ident_homes_own_and_below_the_base)
 	ASSERT_EQ(put(s, 6, "uid=f,ou=people," BASE, HUSER("f", 5006, "/home/f"), &errs), 1);
 	ASSERT_EQ(put(s, 7, "uid=g,ou=people," BASE, HUSER("g", 5007, "/home"), &errs), 1);
 	ASSERT_EQ(put(s, 8, "uid=h,ou=people," BASE, HUSER("h", 5008, "/home/shared"), &errs), 1);
+	/* k and l share a home; m has k's fallback home, n m's: each goes in turn */
+	ASSERT_EQ(put(s, 11, "uid=k,ou=people," BASE, HUSER("k", 5011, "/home/kl"), &errs), 1);
+	ASSERT_EQ(put(s, 12, "uid=l,ou=people," BASE, HUSER("l", 5012, "/home/kl"), &errs), 1);
+	ASSERT_EQ(put(s, 13, "uid=m,ou=people," BASE, HUSER("m", 5013, "/home/k"), &errs), 1);
+	ASSERT_EQ(put(s, 14, "uid=n,ou=people," BASE, HUSER("n", 5014, "/home//m"), &errs), 1);
 	hr.home_base = NULL; /* "/": a system directory is still refused */
 	ASSERT_EQ(put(s, 9, "uid=i,ou=people," BASE, HUSER("i", 5009, "/usr/lib/i"), &errs), 1);
 	ASSERT_EQ(put(s, 10, "uid=j,ou=people," BASE, HUSER("j", 5010, "/srv/j"), &errs), 1);
@@ -744,7 +749,13 @@ TEST(ident_homes_own_and_below_the_base)
 	ERRS_HAVE(&errs, "homeDirectory '/usr/lib/i' replaced by [sync] fallback_home: it is a "
 	                 "system directory or below one");
 	ASSERT_OK(tsr_ident_build(s, &hr, local, false, &r, &errs));
-	ASSERT_EQ(r.img.nusers, 10);
+	ASSERT_EQ(r.img.nusers, 14);
+	ASSERT_STREQ(wuser(&r, "k")->home, "/home/k");
+	ASSERT_STREQ(wuser(&r, "l")->home, "/home/l");
+	ASSERT_STREQ(wuser(&r, "m")->home, "/home/m");
+	ASSERT_STREQ(wuser(&r, "n")->home, "/home/n");
+	ERRS_HAVE(&errs, "user 'n': homeDirectory '/home//m' replaced by [sync] fallback_home: it "
+	                 "is the fallback home of user 'm'");
 	ASSERT_STREQ(wuser(&r, "a")->home, "/home/a");
 	ASSERT_STREQ(wuser(&r, "b")->home, "/home/b");
 	ASSERT_STREQ(wuser(&r, "c")->home, "/home/c");
