@@ -1,12 +1,12 @@
 /* fuzz_ident.c: the directory-entry validator, lib/ident (RELIABILITY A4, A6-A16, A19, A20: what
  * decides whether directory data reaches the cache). Input: LDIF-like lines; "dn: X" starts an
- * entry, "attr: value" adds a value (any bytes but a newline, NUL included), a line "-"
- * deletes the previous entry again. Every entry goes through tsr_ident_put, then
- * tsr_ident_build against local users root/bob and groups root/staff, without and with
- * the deleted entries (what a held-back mass loss publishes).
- * Oracle: whatever is published passes the same checks the NSS module relies on: served
- * names, gecos text, home and shell rules, ids in range (never 0, never a local id), no
- * two users or groups with one name or id. */
+ * entry below the base ("dn: @" is the base itself), "attr: value" adds a value (any bytes
+ * but a newline, NUL included), a line "-" deletes the previous entry again. Every entry goes
+ * through tsr_ident_put, then tsr_ident_build against local users root/bob and groups root/staff,
+ * without and with the deleted entries (what a held-back mass loss publishes). Oracle: whatever is
+ * published passes the same checks the NSS module relies on: served names, gecos text (never a
+ * reserved name but the user's own), home and shell rules (homes below /home, none shared), ids in
+ * range (never 0, never a local id), no two users or groups with one name or id. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +35,7 @@ static const struct tsr_ident_rules rules = {
     .default_shell = "/bin/sh",
     .fallback_shell = "/usr/sbin/nologin",
     .fallback_home = "/home/%u",
+    .home_base = "/home",
     .base = BASE,
     .shells = (char **)shells,
 };
@@ -90,14 +91,17 @@ check_result(const struct tsr_ident_result *res)
 		if (!tsr_name_check(u.name, TSR_NAME_SERVED, &why) ||
 		    !tsr_text_check(u.gecos, 1024, &why) || !tsr_home_check(u.home, &why) ||
 		    !tsr_shell_check(u.shell, &why) || !id_ok(u.uid, 'u') || !id_ok(u.gid, 'p') ||
-		    strcmp(u.name, "root") == 0 || strcmp(u.name, "bob") == 0)
+		    strcmp(u.name, "root") == 0 || strcmp(u.name, "bob") == 0 ||
+		    !tsr_home_allowed(u.home, "/home", &why) ||
+		    (strcmp(u.gecos, u.name) != 0 && tsr_name_reserved(u.gecos)))
 			abort();
 		for (j = 0; j < u.ngroups; j++)
 			if (u.groups[j] == 0 || (j && u.groups[j] <= u.groups[j - 1]))
 				abort();
 		for (j = 0; j < i; j++) {
 			tsr_ident_user(res, j, &o);
-			if (strcmp(u.name, o.name) == 0 || u.uid == o.uid)
+			if (strcmp(u.name, o.name) == 0 || u.uid == o.uid ||
+			    tsr_path_same(u.home, o.home))
 				abort();
 		}
 		if (u.account >= 0 && (uint32_t)u.account >= img->naccounts)
@@ -152,8 +156,12 @@ run(const uint8_t *data, size_t size, struct tsr_ident_store *s)
 			if (nl == end || n >= MAX_ENTRIES)
 				break;
 			memset(&in, 0, sizeof(in));
-			(void)snprintf(dn[n], sizeof(dn[n]), "%.*s," BASE,
-			               (int)(len - 4 > 200 ? 200 : len - 4), (const char *)p + 4);
+			if (len == 5 && p[4] == '@') /* the base itself: a tenant entry */
+				(void)snprintf(dn[n], sizeof(dn[n]), "%s", BASE);
+			else
+				(void)snprintf(dn[n], sizeof(dn[n]), "%.*s," BASE,
+				               (int)(len - 4 > 200 ? 200 : len - 4),
+				               (const char *)p + 4);
 			in.dn = dn[n];
 			in.uuid[0] = (unsigned char)n;
 			in.uuid[1] =
