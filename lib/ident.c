@@ -1488,7 +1488,7 @@ resolve_groups(struct build *b, bool tenant, size_t *dropped, struct tsr_errs *e
 			continue;
 		tsr_errs_add(errs,
 		             "group '%s' (gid %u) is not published: it has the name or gid of %s "
-		             "'%s' (gid %u), which is kept",
+		             "'%s' (gid %u), which comes first",
 		             dent_str(v[i], S_NAME), v[i]->gid,
 		             w ? "the role" : "the private group of user",
 		             dent_str(w ? w : u, S_NAME), w ? w->gid : u->uid);

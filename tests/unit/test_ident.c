@@ -560,7 +560,7 @@ TEST(ident_group_collisions_role_and_private_group_win)
 	ASSERT_TRUE(g && g->role && g->gid == 200002);
 	ASSERT_TRUE(wgroup(&r, "grab") == NULL);
 	ERRS_HAVE(&errs, "group 'tenant-admin' (gid 200010) is not published: it has the name or "
-	                 "gid of the role 'tenant-admin' (gid 200002), which is kept");
+	                 "gid of the role 'tenant-admin' (gid 200002), which comes first");
 	ERRS_HAVE(&errs, "group 'grab' (gid 200002) is not published");
 	ASSERT_TRUE(wgroup(&r, "alice") && wgroup(&r, "alice")->gid == 200011);
 	ASSERT_TRUE(!wuser(&r, "alice")->private_group);
@@ -578,7 +578,7 @@ TEST(ident_group_collisions_role_and_private_group_win)
 	ASSERT_TRUE(g && g->role && g->gid == 200002);
 	ASSERT_TRUE(wuser(&r, "alice")->private_group && wuser(&r, "bob")->private_group);
 	ERRS_HAVE(&errs, "group 'alice' (gid 200011) is not published: it has the name or gid of "
-	                 "the private group of user 'alice' (gid 100001), which is kept");
+	                 "the private group of user 'alice' (gid 100001), which comes first");
 	ERRS_HAVE(&errs, "group 'bobs' (gid 100002) is not published: it has the name or gid of "
 	                 "the private group of user 'bob'");
 	ERRS_HAVE(&errs, "group 'planted' (gid 200015) is not published: a tessera tenant's "
