@@ -179,7 +179,7 @@ publish(struct daemon *d, bool force)
 		/* Only the disappearance waits: the image keeps the deleted entries as last
 		 * seen and takes every other change (a deactivation, a lock, a lost site end
 		 * sessions as without a hold). Without the deleted entries (tesserad --once,
-		 * a refresh from scratch) nothing is published. */
+		 * a saved state gone) nothing is published. */
 		uint32_t present = res.img.nusers;
 
 		tsr_ident_result_free(&res);
