@@ -31,7 +31,9 @@ enum {
 	SLAPI_PLUGIN_PRE_MODRDN_FN = 406,
 	SLAPI_PLUGIN_PRE_ADD_FN = 407,
 	SLAPI_PLUGIN_PRE_DELETE_FN = 408,
+	SLAPI_PLUGIN_POST_MODIFY_FN = 505,
 	SLAPI_PLUGIN_POST_ADD_FN = 507,
+	SLAPI_PLUGIN_POST_DELETE_FN = 508,
 	SLAPI_RESULT_CODE = 881,
 };
 
@@ -50,6 +52,7 @@ Slapi_PBlock *slapi_search_internal(char *base, int scope, char *filter, LDAPCon
                                     char **attrs, int attrsonly);
 void slapi_free_search_results_internal(Slapi_PBlock *pb);
 int slapi_entry_attr_find(Slapi_Entry *e, char *type, Slapi_Attr **attr);
+int slapi_entry_attr_hasvalue(Slapi_Entry *e, const char *type, const char *value);
 int slapi_entry_first_attr(const Slapi_Entry *e, Slapi_Attr **attr);
 int slapi_entry_next_attr(const Slapi_Entry *e, Slapi_Attr *prev, Slapi_Attr **attr);
 int slapi_attr_get_type(const Slapi_Attr *attr, char **type);

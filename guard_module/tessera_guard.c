@@ -45,7 +45,7 @@
 #define MAX_DN          512
 #define MAX_VALS        64
 #define ALLOC_MAX       10000 /* ids one Modify-Increment may take */
-#define ALLOC_OPEN      20000 /* ids allocated and not yet used, at most */
+#define ALLOC_OPEN      20000 /* ids allocated to one actor and not yet used, at most */
 #define RECENT          8     /* writes remembered per connection, for audit records */
 #define RECENT_SECONDS  30
 #define AUDIT_SKEW      300 /* seconds an audit record's time may differ from now */
@@ -236,6 +236,7 @@ struct req {
 	char rdn_buf[MAX_DN];
 	long connid;
 	bool in_txn;
+	char txn[40]; /* the transaction's id, hex, or "" */
 	struct actor a;
 };
 
@@ -416,54 +417,123 @@ actor_clear(struct actor *a)
 	vals_clear(&a->sites);
 }
 
+/* The transaction the operation is in, as hex in txn (NUL-terminated, "" for none). */
 static bool
-in_transaction(Slapi_PBlock *pb)
+in_transaction(Slapi_PBlock *pb, char txn[40])
 {
 	LDAPControl **c = NULL;
-	size_t i;
+	size_t i, k;
 
+	txn[0] = '\0';
 	(void)slapi_pblock_get(pb, SLAPI_REQCONTROLS, &c);
 	for (i = 0; c && c[i]; i++)
-		if (c[i]->ldctl_oid && strcmp(c[i]->ldctl_oid, LDAP_CONTROL_TXN_SPEC) == 0)
+		if (c[i]->ldctl_oid && strcmp(c[i]->ldctl_oid, LDAP_CONTROL_TXN_SPEC) == 0) {
+			for (k = 0; k < c[i]->ldctl_value.bv_len && k < 19; k++)
+				(void)snprintf(txn + 2 * k, 3, "%02x",
+				               (unsigned char)c[i]->ldctl_value.bv_val[k]);
 			return true;
+		}
 	return false;
+}
+
+/* The controls a write in the tenant may carry: a transaction, pre- and post-read, the
+ * password policy's. Others (No-Op, assertion ...) would let an approved write not
+ * happen, and the guard remember it as done. */
+static const char *
+control_refused(Slapi_PBlock *pb)
+{
+	static const char *const ok[] = {LDAP_CONTROL_TXN_SPEC, LDAP_CONTROL_PRE_READ,
+	                                 LDAP_CONTROL_POST_READ,
+	                                 LDAP_CONTROL_PASSWORDPOLICYREQUEST};
+	LDAPControl **c = NULL;
+	size_t i, k;
+
+	(void)slapi_pblock_get(pb, SLAPI_REQCONTROLS, &c);
+	for (i = 0; c && c[i]; i++) {
+		for (k = 0; k < TSR_ARRAY_SIZE(ok); k++)
+			if (c[i]->ldctl_oid && strcmp(c[i]->ldctl_oid, ok[k]) == 0)
+				break;
+		if (k == TSR_ARRAY_SIZE(ok))
+			return c[i]->ldctl_oid ? c[i]->ldctl_oid : "?";
+	}
+	return NULL;
 }
 
 /* ---- memory shared by the hooks (under lock) ---- */
 
-/* Ids the allocator handed out that no entry uses yet: [lo, hi) ranges. */
+/* Ids the allocator handed out that no entry uses yet: [lo, hi) ranges, each with the
+ * actor it went to (a hash of their DN) and its age. When the table is full the oldest
+ * range goes (its ids can no longer be used: a write with one of them is refused). */
 static struct {
 	struct {
-		unsigned long lo, hi;
+		unsigned long lo, hi, seq;
+		uint64_t owner;
 	} r[256];
 	size_t n;
-	unsigned long open, next; /* ids open; the next id by this module's count */
+	unsigned long next, seq; /* the next id by this module's count; a range counter */
 } ids;
 
-/* Take id out of the allocated ranges: 0, or -ENOENT when it was never handed out. */
+static uint64_t
+dn_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static unsigned long
+ids_open_of(uint64_t owner)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	for (i = 0; i < ids.n; i++)
+		if (ids.r[i].owner == owner)
+			n += ids.r[i].hi - ids.r[i].lo;
+	return n;
+}
+
+static void
+ids_add(unsigned long lo, unsigned long hi, uint64_t owner, unsigned long seq)
+{
+	size_t i, old = 0;
+
+	if (lo >= hi)
+		return;
+	if (ids.n == TSR_ARRAY_SIZE(ids.r)) {
+		for (i = 1; i < ids.n; i++)
+			if (ids.r[i].seq < ids.r[old].seq)
+				old = i;
+		ids.r[old] = ids.r[--ids.n];
+	}
+	ids.r[ids.n].lo = lo;
+	ids.r[ids.n].hi = hi;
+	ids.r[ids.n].owner = owner;
+	ids.r[ids.n].seq = seq;
+	ids.n++;
+}
+
+/* Take id out of the allocated ranges: 0, or -ENOENT when it was never handed out (or its
+ * range has gone). */
 static int
 ids_take(unsigned long id)
 {
+	unsigned long hi, seq;
+	uint64_t owner;
 	size_t i;
 
 	for (i = 0; i < ids.n; i++) {
 		if (id < ids.r[i].lo || id >= ids.r[i].hi)
 			continue;
-		if (id == ids.r[i].lo)
-			ids.r[i].lo++;
-		else if (id == ids.r[i].hi - 1)
-			ids.r[i].hi--;
-		else if (ids.n < TSR_ARRAY_SIZE(ids.r)) {
-			ids.r[ids.n].lo = id + 1;
-			ids.r[ids.n].hi = ids.r[i].hi;
-			ids.n++;
-			ids.r[i].hi = id;
-		} else {
-			ids.r[i].hi = id; /* no room: the ids above are given up */
-		}
+		hi = ids.r[i].hi;
+		owner = ids.r[i].owner;
+		seq = ids.r[i].seq;
+		ids.r[i].hi = id;
 		if (ids.r[i].lo >= ids.r[i].hi)
 			ids.r[i] = ids.r[--ids.n];
-		ids.open--;
+		ids_add(id + 1, hi, owner, seq);
 		return 0;
 	}
 	return -ENOENT;
@@ -476,8 +546,14 @@ static struct recent {
 	enum tsr_wop op;
 	time_t at;
 	char dn[MAX_DN];
+	char txn[40]; /* the transaction it was in, hex ("" for none) */
 } recent[64 * RECENT];
 static size_t recent_next;
+
+/* A write approved by this thread's last pre-operation hook, remembered in its
+ * post-operation hook only if it succeeded (a write refused later, by slapd or an
+ * overlay, describes nothing). */
+static __thread struct req approved;
 
 static void
 remember(const struct req *q)
@@ -491,6 +567,7 @@ remember(const struct req *q)
 	w->op = q->op;
 	w->at = time(NULL);
 	memcpy(w->dn, q->dn, sizeof(w->dn));
+	memcpy(w->txn, q->txn, sizeof(w->txn));
 	pthread_mutex_unlock(&lock);
 }
 
@@ -499,6 +576,7 @@ remember(const struct req *q)
 static struct {
 	char dn[MAX_DN];
 	char role[64];
+	bool tenant; /* counts for the tenant too (a new or reactivated user) */
 	time_t at;
 } pending[256];
 
@@ -546,16 +624,20 @@ licence_limits(const char *role, long *ret_tenant, long *ret_role)
  * remembered until internal searches see them (or PENDING_SECONDS pass: a transaction
  * that rolled back then stops counting). */
 static int
-licence_take(struct req *q, const char *role)
+licence_take(struct req *q, const char *role, bool tenant_too)
 {
-	char people[MAX_DN + 16], filter[256], *attrs[] = {(char *)"1.1", NULL};
+	char people[MAX_DN + 16], filter[256], *attrs[] = {(char *)"tesseraRoleName", NULL};
 	long tmax, rmax, n, nr;
 	time_t now = time(NULL);
 	size_t i, in_t = 0, in_r = 0, slot = SIZE_MAX;
 	int r = 0;
 
+	if (role && !tsr_name_check(role, TSR_NAME_NEW, NULL))
+		return -EIO; /* never in a filter; and no such role exists */
 	if (licence_limits(role, &tmax, &rmax) < 0)
 		return -EIO;
+	if (!tenant_too)
+		tmax = 0;
 	if (tmax == 0 && rmax == 0)
 		return 0;
 	(void)snprintf(people, sizeof(people), "ou=people,%s", conf.tenant);
@@ -566,8 +648,12 @@ licence_take(struct req *q, const char *role)
 
 		if (!pending[i].dn[0])
 			continue;
+		/* Seen by internal searches (with the role it was approved for): counted
+		 * there from now on. */
 		if (now - pending[i].at > PENDING_SECONDS ||
-		    read_entry(pending[i].dn, attrs, &pb, &e) == 0)
+		    (read_entry(pending[i].dn, attrs, &pb, &e) == 0 &&
+		     (!pending[i].role[0] ||
+		      slapi_entry_attr_hasvalue(e, "tesseraRoleName", pending[i].role))))
 			pending[i].dn[0] = '\0';
 		search_done(pb);
 	}
@@ -587,7 +673,7 @@ licence_take(struct req *q, const char *role)
 				slot = i;
 			continue;
 		}
-		in_t++;
+		in_t += pending[i].tenant;
 		if (role && strcasecmp(pending[i].role, role) == 0)
 			in_r++;
 	}
@@ -600,6 +686,7 @@ licence_take(struct req *q, const char *role)
 		goto out;
 	}
 	memcpy(pending[slot].dn, q->dn, sizeof(pending[slot].dn));
+	pending[slot].tenant = tenant_too;
 	(void)snprintf(pending[slot].role, sizeof(pending[slot].role), "%s", role ? role : "");
 	pending[slot].at = now;
 out:
@@ -607,10 +694,11 @@ out:
 	return r;
 }
 
+/* One more active user (tenant_too), or one more with role (a user changing role). */
 static int
-licence_check(struct req *q, const char *role)
+licence_check(struct req *q, const char *role, bool tenant_too)
 {
-	int r = licence_take(q, role);
+	int r = licence_take(q, role, tenant_too);
 
 	if (r == -EDQUOT)
 		return refuse(q, LDAP_ADMINLIMIT_EXCEEDED,
@@ -681,23 +769,104 @@ photo_check(struct req *q, const struct berval *bv)
 	return 0;
 }
 
-/* Every value of attr in the new entry e that lib/photo (or another value rule) judges. */
+/* Names approved and maybe not visible yet (in a transaction, or a write in progress):
+ * another entry may not take one for PENDING_SECONDS. */
+static struct {
+	char name[64];
+	char dn[MAX_DN];
+	time_t at;
+} names[128];
+static size_t names_next;
+
+/* The new entry's name (its RDN value, a portable name) is no user's, group's, role's or
+ * site's in the tenant, nor one just approved for another entry. 0, or -1 refused. */
 static int
-entry_values_check(struct req *q, Slapi_Entry *e, const char *attr)
+name_free(struct req *q)
+{
+	char filter[400];
+	time_t now = time(NULL);
+	bool taken = false;
+	size_t i;
+	long n;
+
+	if (!tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL) || strlen(q->rdn_value) >= 64)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: not a portable name",
+		              q->rdn_value);
+	(void)snprintf(filter, sizeof(filter),
+	               "(|(&(objectClass=posixAccount)(uid=%s))(&(|(objectClass=posixGroup)"
+	               "(objectClass=tesseraSite))(cn=%s)))",
+	               q->rdn_value, q->rdn_value);
+	pthread_mutex_lock(&lock);
+	n = count_entries(conf.tenant, filter);
+	for (i = 0; i < TSR_ARRAY_SIZE(names); i++)
+		if (names[i].name[0] && now - names[i].at <= PENDING_SECONDS &&
+		    strcasecmp(names[i].name, q->rdn_value) == 0 && strcmp(names[i].dn, q->dn) != 0)
+			taken = true;
+	if (n == 0 && !taken) {
+		i = names_next++ % TSR_ARRAY_SIZE(names);
+		(void)snprintf(names[i].name, sizeof(names[i].name), "%s", q->rdn_value);
+		memcpy(names[i].dn, q->dn, sizeof(names[i].dn));
+		names[i].at = now;
+	}
+	pthread_mutex_unlock(&lock);
+	if (n < 0)
+		return undecided(q, "the names in use");
+	if (n > 0 || taken)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		              "%s is already the name of a user, group, role or site",
+		              q->rdn_value);
+	return 0;
+}
+
+/* The values of one attribute written by someone who is not root: no NUL byte in text, no
+ * name that passes for a reserved account in a name, photos judged by lib/photo. removing:
+ * the values go (nothing to judge). */
+static int
+values_check(struct req *q, const char *attr, struct berval **bv, bool removing)
+{
+	static const char *const name_attrs = ":cn:displayname:gecos:";
+	bool binary = strcasecmp(attr, "jpegPhoto") == 0 || strcasecmp(attr, "userPassword") == 0;
+	size_t i;
+
+	for (i = 0; !removing && bv && bv[i]; i++) {
+		if (strcasecmp(attr, "jpegPhoto") == 0 && photo_check(q, bv[i]) < 0)
+			return -1;
+		if (!binary && memchr(bv[i]->bv_val, '\0', bv[i]->bv_len))
+			return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: a NUL byte in a value",
+			              attr);
+		if (listed(name_attrs, attr) && tsr_name_reserved(bv[i]->bv_val))
+			return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+			              "%s: '%s' would pass for a system or administrator account",
+			              attr, bv[i]->bv_val);
+	}
+	return 0;
+}
+
+/* values_check() for every attribute of a new entry. */
+static int
+entry_check(struct req *q, Slapi_Entry *e)
 {
 	Slapi_Attr *a = NULL;
 	Slapi_Value *v = NULL;
-	const struct berval *bv;
+	struct berval *bv[MAX_VALS + 1];
+	char *type;
+	size_t n;
 	int h, r = 0;
 
-	if (strcasecmp(attr, "jpegPhoto") != 0 || slapi_entry_attr_find(e, (char *)attr, &a) != 0 ||
-	    !a)
-		return 0;
-	for (h = slapi_attr_first_value(a, &v); h >= 0 && v && r == 0;
-	     h = slapi_attr_next_value(a, h, &v)) {
-		bv = slapi_value_get_berval(v);
-		if (bv)
-			r = photo_check(q, bv);
+	for (h = slapi_entry_first_attr(e, &a); h == 0 && a && r == 0;
+	     h = slapi_entry_next_attr(e, a, &a)) {
+		type = NULL;
+		(void)slapi_attr_get_type(a, &type);
+		n = 0;
+		for (h = slapi_attr_first_value(a, &v); h >= 0 && v && n < MAX_VALS;
+		     h = slapi_attr_next_value(a, h, &v))
+			bv[n++] = (struct berval *)slapi_value_get_berval(v);
+		if (h >= 0 && v)
+			return refuse(q, LDAP_ADMINLIMIT_EXCEEDED, "%s: more than %d values",
+			              type ? type : "?", MAX_VALS);
+		bv[n] = NULL;
+		r = type ? values_check(q, type, bv, false) : 0;
+		h = 0;
 	}
 	return r;
 }
@@ -784,17 +953,21 @@ user_add(struct req *q)
 		} else if (tsr_perm_user_attr(type) == TSR_ATTR_SYSTEM) {
 			r = denied(q, type, tsr_perm_attr_rule_name(TSR_ATTR_SYSTEM));
 			goto out;
-		} else if (entry_values_check(q, e, type) < 0) {
-			r = -1;
-			goto out;
 		}
 	}
-	r = 0;
+	r = entry_check(q, e);
+	if (r < 0)
+		goto out;
 	vals_clear(&v);
-	if (!one_value(e, "uid", &v) || strcmp(v.v[0], q->rdn_value) != 0) {
-		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "uid: one value, the entry's name");
+	if (!one_value(e, "uid", &v) || strcmp(v.v[0], q->rdn_value) != 0 ||
+	    !tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL)) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		           "uid: one value, the entry's name, a portable login");
 		goto out;
 	}
+	r = name_free(q);
+	if (r < 0)
+		goto out;
 	(void)snprintf(home, sizeof(home), "%s/%s", conf.home_base, q->rdn_value);
 	if (!one_value(e, "homeDirectory", &tmp) || strcmp(tmp.v[0], home) != 0) {
 		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "homeDirectory: a new user's home is %s",
@@ -828,7 +1001,7 @@ user_add(struct req *q)
 			goto out;
 	}
 	if (!one_value(e, "tesseraStatus", &tmp) || strcasecmp(tmp.v[0], "inactive") != 0)
-		r = licence_check(q, role.v[0]);
+		r = licence_check(q, role.v[0], true);
 out:
 	vals_clear(&role);
 	vals_clear(&sites);
@@ -895,13 +1068,6 @@ user_modify(struct req *q)
 			r = denied(q, type, why);
 			goto out;
 		}
-		for (j = 0; strcasecmp(type, "jpegPhoto") == 0 && op != LDAP_MOD_DELETE &&
-		            mods[i]->mod_bvalues && mods[i]->mod_bvalues[j];
-		     j++)
-			if (photo_check(q, mods[i]->mod_bvalues[j]) < 0) {
-				r = -1;
-				goto out;
-			}
 		/* The must-change mark is set by a reset, never taken away by anyone but the
 		 * person changing their password (which ppolicy does, as root). */
 		if (strcasecmp(type, "pwdReset") == 0 &&
@@ -911,13 +1077,18 @@ user_modify(struct req *q)
 			           "pwdReset: others may set it (TRUE), never clear it");
 			goto out;
 		}
-		if (strcasecmp(type, "tesseraStatus") == 0 && op != LDAP_MOD_DELETE &&
-		    mods[i]->mod_bvalues && mods[i]->mod_bvalues[0] &&
-		    !listed(":invited:active:inactive:", mods[i]->mod_bvalues[0]->bv_val)) {
-			r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
-			           "tesseraStatus: invited, active or inactive");
+		if (strcasecmp(type, "tesseraStatus") == 0 &&
+		    (op == LDAP_MOD_DELETE || !mods[i]->mod_bvalues || !mods[i]->mod_bvalues[0] ||
+		     mods[i]->mod_bvalues[1] ||
+		     !listed(":invited:active:inactive:", mods[i]->mod_bvalues[0]->bv_val))) {
+			r = refuse(
+			    q, LDAP_CONSTRAINT_VIOLATION,
+			    "tesseraStatus: one of invited, active or inactive, never removed");
 			goto out;
 		}
+		r = values_check(q, type, mods[i]->mod_bvalues, op == LDAP_MOD_DELETE);
+		if (r < 0)
+			goto out;
 		vals_clear(&ch);
 		if (rule == TSR_ATTR_ROLE || rule == TSR_ATTR_SITES) {
 			r = changed_values(mods[i], rule == TSR_ATTR_ROLE ? &role : &sites, &ch);
@@ -943,12 +1114,21 @@ user_modify(struct req *q)
 				goto out;
 			}
 		}
+		/* A role given to a user who counts: one more for that role's limit. */
+		for (j = 0; rule == TSR_ATTR_ROLE && op != LDAP_MOD_DELETE &&
+		            !vals_has(&status, "inactive") && mods[i]->mod_bvalues &&
+		            mods[i]->mod_bvalues[j];
+		     j++) {
+			r = licence_check(q, mods[i]->mod_bvalues[j]->bv_val, false);
+			if (r < 0)
+				goto out;
+		}
 		/* Back from inactive: one more active user for the licence. */
 		if (strcasecmp(type, "tesseraStatus") == 0 && op != LDAP_MOD_DELETE &&
 		    vals_has(&status, "inactive") && mods[i]->mod_bvalues &&
 		    mods[i]->mod_bvalues[0] &&
 		    strcasecmp(mods[i]->mod_bvalues[0]->bv_val, "inactive") != 0) {
-			r = licence_check(q, role.n == 1 ? role.v[0] : NULL);
+			r = licence_check(q, role.n == 1 ? role.v[0] : NULL, true);
 			if (r < 0)
 				goto out;
 		}
@@ -1062,36 +1242,56 @@ static int
 group_name_and_gid(struct req *q, Slapi_Entry *e)
 {
 	struct vals gid = {0};
-	char filter[600], *vgid;
+	char filter[128], *vgid;
+	uint32_t id;
 	long n;
 	int r;
 
 	vgid = one_value(e, "gidNumber", &gid);
-	r = -1;
-	if (!vgid) {
+	if (!vgid || tsr_parse_u32(vgid, 1, UINT32_MAX, &id) < 0) {
 		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "gidNumber: one number is needed");
 		goto out;
 	}
-	if (!tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL)) {
-		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "cn: not a portable name");
+	r = name_free(q);
+	if (r < 0)
 		goto out;
-	}
-	(void)snprintf(filter, sizeof(filter),
-	               "(|(uid=%s)(&(objectClass=posixGroup)(cn=%s))(uidNumber=%s)(gidNumber=%s))",
-	               q->rdn_value, q->rdn_value, vgid, vgid);
+	(void)snprintf(filter, sizeof(filter), "(|(uidNumber=%u)(gidNumber=%u))", id, id);
 	n = count_entries(conf.tenant, filter);
 	if (n < 0)
-		r = undecided(q, "the names and ids in use");
+		r = undecided(q, "the ids in use");
 	else if (n > 0)
-		r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
-		           "cn %s or gidNumber %s is a user's, a private group's, a role's or a "
-		           "group's already",
-		           q->rdn_value, vgid);
+		r = refuse(
+		    q, LDAP_CONSTRAINT_VIOLATION,
+		    "gidNumber %u is a user's, a private group's, a role's or a group's already",
+		    id);
 	else
 		r = take_id(q, "gidNumber", vgid);
 out:
 	vals_clear(&gid);
 	return r;
+}
+
+/* A role or site that users still have is not deleted (they would be left with a role
+ * that grants nothing, or a site that is nowhere). */
+static int
+in_use(struct req *q)
+{
+	char people[MAX_DN + 16], filter[128];
+	long n;
+
+	if (!tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL))
+		return 0; /* no user can name it */
+	(void)snprintf(people, sizeof(people), "ou=people,%s", conf.tenant);
+	(void)snprintf(filter, sizeof(filter), "(%s=%s)",
+	               q->obj == TSR_OBJ_ROLE ? "tesseraRoleName" : "tesseraSiteName",
+	               q->rdn_value);
+	n = count_entries(people, filter);
+	if (n < 0)
+		return undecided(q, "who has it");
+	if (n > 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s %s is still given to %ld users",
+		              tsr_perm_obj_name(q->obj), q->rdn_value, n);
+	return 0;
 }
 
 static int
@@ -1149,6 +1349,11 @@ object_write(struct req *q)
 		           tsr_perm_wop_name(q->op), tsr_perm_obj_name(q->obj), q->rdn_value, why);
 		goto out;
 	}
+	if (q->op == TSR_WOP_DELETE && q->obj != TSR_OBJ_GROUP) {
+		r = in_use(q);
+		if (r < 0)
+			goto out;
+	}
 	if (q->op == TSR_WOP_ADD) {
 		for (r = slapi_entry_first_attr(e, &at); r == 0 && at;
 		     r = slapi_entry_next_attr(e, at, &at)) {
@@ -1160,8 +1365,12 @@ object_write(struct req *q)
 			}
 		}
 		r = object_shape(q, e);
+		if (r == 0)
+			r = entry_check(q, e);
 		if (r == 0 && (q->obj == TSR_OBJ_GROUP || q->obj == TSR_OBJ_ROLE))
 			r = group_name_and_gid(q, e);
+		else if (r == 0)
+			r = name_free(q);
 	}
 out:
 	search_done(spb);
@@ -1179,6 +1388,7 @@ tenant_modify(struct req *q)
 	Slapi_PBlock *spb = NULL;
 	Slapi_Entry *e;
 	const char *why;
+	uint64_t owner;
 	uint32_t k;
 	long next, max;
 	int r;
@@ -1203,6 +1413,7 @@ tenant_modify(struct req *q)
 	next = tenant_number(e, "tesseraNextId");
 	max = tenant_number(e, "tesseraIdMax");
 	search_done(spb);
+	owner = dn_hash(q->a.dn);
 	pthread_mutex_lock(&lock);
 	/* The ids handed out: from where this module's count or the directory stands, which
 	 * ever is further (root allocates too, unseen here). */
@@ -1211,13 +1422,10 @@ tenant_modify(struct req *q)
 	r = 0;
 	if (max && ids.next + k - 1 > (unsigned long)max)
 		r = -ERANGE;
-	else if (ids.open + k > ALLOC_OPEN || ids.n >= TSR_ARRAY_SIZE(ids.r))
+	else if (ids_open_of(owner) + k > ALLOC_OPEN)
 		r = -EBUSY;
 	if (r == 0) {
-		ids.r[ids.n].lo = ids.next;
-		ids.r[ids.n].hi = ids.next + k;
-		ids.n++;
-		ids.open += k;
+		ids_add(ids.next, ids.next + k, owner, ++ids.seq);
 		ids.next += k;
 	}
 	pthread_mutex_unlock(&lock);
@@ -1225,8 +1433,8 @@ tenant_modify(struct req *q)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "the tenant's id range is used up");
 	if (r < 0)
 		return refuse(q, LDAP_BUSY,
-		              "%u ids are allocated and not used yet: use them before allocating "
-		              "more",
+		              "%u ids are allocated to you and not used yet: use them before "
+		              "allocating more",
 		              ALLOC_OPEN);
 	return 0;
 }
@@ -1255,6 +1463,50 @@ action_matches(const char *action, const struct recent *w)
 	return !add && !del;
 }
 
+/* An audit record is a tesseraAuditEvent with tesseraAudit* attributes, nothing else;
+ * and what it names as the target is the RDN value of the DN it describes. */
+static int
+audit_shape(struct req *q, Slapi_Entry *e)
+{
+	Slapi_Attr *a = NULL;
+	struct vals v = {0}, target = {0};
+	char *type, tdn[MAX_DN], rv[MAX_DN];
+	size_t i;
+	int h, r = 0;
+
+	for (h = slapi_entry_first_attr(e, &a); h == 0 && a && r == 0;
+	     h = slapi_entry_next_attr(e, a, &a)) {
+		type = NULL;
+		(void)slapi_attr_get_type(a, &type);
+		if (!type || (strcasecmp(type, "objectClass") != 0 &&
+		              strncasecmp(type, "tesseraAudit", 12) != 0))
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+			           "%s: an audit record holds tesseraAudit* attributes only",
+			           type ? type : "?");
+	}
+	if (r == 0 && entry_vals(e, "objectClass", &v) < 0)
+		r = undecided(q, "the audit record's classes");
+	for (i = 0; r == 0 && i < v.n; i++)
+		if (!listed(":top:tesseraauditevent:", v.v[i]))
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+			           "objectClass %s: an audit record is a tesseraAuditEvent only",
+			           v.v[i]);
+	vals_clear(&v);
+	if (r == 0 && entry_vals(e, "tesseraAuditTarget", &v) == 0 && v.n) {
+		if (one_value(e, "tesseraAuditTargetDN", &target))
+			dn_norm(target.v[0], tdn, sizeof(tdn));
+		else
+			tdn[0] = '\0';
+		if (v.n != 1 || !tdn[0] || classify(tdn, rv, sizeof(rv)) == TSR_OBJ_OTHER ||
+		    strcasecmp(rv, v.v[0]) != 0)
+			r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
+			           "tesseraAuditTarget: the name in tesseraAuditTargetDN");
+	}
+	vals_clear(&v);
+	vals_clear(&target);
+	return r;
+}
+
 static int
 audit_add(struct req *q)
 {
@@ -1270,6 +1522,10 @@ audit_add(struct req *q)
 	(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
 	if (!e)
 		return undecided(q, "the audit record");
+	r = audit_shape(q, e);
+	if (r < 0)
+		goto out;
+	r = -1;
 	if (!one_value(e, "tesseraAuditActor", &actor) || q->a.uid.n != 1 ||
 	    strcasecmp(actor.v[0], q->a.uid.v[0]) != 0) {
 		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
@@ -1301,7 +1557,8 @@ audit_add(struct req *q)
 		struct recent *w = &recent[i];
 
 		if (w->connid != q->connid || !w->dn[0] || now - w->at > RECENT_SECONDS ||
-		    strcmp(w->dn, tdn) != 0 || !action_matches(action.v[0], w))
+		    strcmp(w->txn, q->txn) != 0 || strcmp(w->dn, tdn) != 0 ||
+		    !action_matches(action.v[0], w))
 			continue;
 		w->dn[0] = '\0'; /* one record per write */
 		found = true;
@@ -1388,7 +1645,11 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		return refuse(&q, LDAP_INSUFFICIENT_ACCESS,
 		              "a DN with escapes in the tenant is written by root only");
 	(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
-	q.in_txn = in_transaction(pb);
+	q.in_txn = in_transaction(pb, q.txn);
+	if (control_refused(pb))
+		return refuse(&q, LDAP_UNWILLING_TO_PERFORM,
+		              "control %s is not accepted on a write in the tenant",
+		              control_refused(pb));
 	r = load_actor(&q);
 	if (r == -EACCES)
 		r = refuse(&q, LDAP_INSUFFICIENT_ACCESS,
@@ -1397,9 +1658,13 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		r = undecided(&q, "who you are");
 	else
 		r = decide(&q);
-	if (r == 0 && q.obj != TSR_OBJ_AUDIT)
-		remember(&q);
 	actor_clear(&q.a);
+	approved.dn[0] = '\0';
+	if (r == 0 && q.obj != TSR_OBJ_AUDIT) {
+		approved = q;
+		approved.pb = NULL;
+		memset(&approved.a, 0, sizeof(approved.a));
+	}
 	return r;
 }
 
@@ -1427,20 +1692,45 @@ pre_modrdn(Slapi_PBlock *pb)
 	return guard(pb, TSR_WOP_RENAME);
 }
 
-/* After a plain add that failed, it no longer counts for the licence. */
+static int post(Slapi_PBlock *pb, enum tsr_wop op);
+
 static int
 post_add(Slapi_PBlock *pb)
 {
+	return post(pb, TSR_WOP_ADD);
+}
+
+static int
+post_modify(Slapi_PBlock *pb)
+{
+	return post(pb, TSR_WOP_MODIFY);
+}
+
+static int
+post_delete(Slapi_PBlock *pb)
+{
+	return post(pb, TSR_WOP_DELETE);
+}
+
+/* After a write: one that succeeded is remembered for the audit record describing it;
+ * an add that failed no longer counts for the licence. */
+static int
+post(Slapi_PBlock *pb, enum tsr_wop op)
+{
 	char *target = NULL, dn[MAX_DN];
-	int rc = 0;
+	int rc = -1;
 	size_t i;
 
 	(void)slapi_pblock_get(pb, SLAPI_RESULT_CODE, &rc);
-	if (rc == LDAP_SUCCESS)
-		return 0;
 	(void)slapi_pblock_get(pb, SLAPI_TARGET_DN, &target);
 	dn_norm(target, dn, sizeof(dn));
 	if (!dn[0])
+		return 0;
+	if (rc == LDAP_SUCCESS && approved.dn[0] && approved.op == op &&
+	    strcmp(approved.dn, dn) == 0)
+		remember(&approved);
+	approved.dn[0] = '\0';
+	if (rc == LDAP_SUCCESS || op != TSR_WOP_ADD)
 		return 0;
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < TSR_ARRAY_SIZE(pending); i++)
@@ -1474,7 +1764,9 @@ tsr_guard_init(Slapi_PBlock *pb)
 	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODIFY_FN, (void *)pre_modify) != 0 ||
 	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_DELETE_FN, (void *)pre_delete) != 0 ||
 	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODRDN_FN, (void *)pre_modrdn) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_ADD_FN, (void *)post_add) != 0)
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_ADD_FN, (void *)post_add) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_MODIFY_FN, (void *)post_modify) != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_DELETE_FN, (void *)post_delete) != 0)
 		return -1;
 	return 0;
 }

@@ -231,6 +231,39 @@ printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: In a transact
 [ "$(attr "uid=max,$P" title)" = "In a transaction" ] && [ -n "$(attr "tesseraAuditId=txn-1,ou=audit,$BASE" tesseraAuditId)" ] &&
 	pass guard_txn_both_written || fail guard_txn_both_written
 
+# -- found by a red-team pass: each of these once got through
+now=$(date -u +%Y%m%d%H%M%SZ)
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Cover\n\ndn: tesseraAuditId=rt1,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\nobjectClass: posixAccount\nobjectClass: extensibleObject\ntesseraAuditId: rt1\ntesseraAuditTime: %s\ntesseraAuditAction: user.set\ntesseraAuditActor: max\ntesseraAuditTargetDN: uid=max,%s\nuid: ghost\nuidNumber: 100005\ngidNumber: 100005\nhomeDirectory: /home/ghost\n' \
+	"$P" "$BASE" "$now" "$P" | refused guard_audit_record_carrying_an_account max
+printf 'dn: uid=max,%s\nchangetype: modify\ndelete: title\ntitle: no such value\n\ndn: tesseraAuditId=rt2,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\ntesseraAuditId: rt2\ntesseraAuditTime: %s\ntesseraAuditAction: user.set-role\ntesseraAuditActor: max\ntesseraAuditTargetDN: uid=max,%s\n' \
+	"$P" "$BASE" "$now" "$P" | raw guard_audit_after_a_failed_write 50 max ldapmodify -c
+[ -z "$(attr "tesseraAuditId=rt2,ou=audit,$BASE" tesseraAuditId 2>/dev/null)" ] && pass guard_audit_after_a_failed_write_refused ||
+	fail guard_audit_after_a_failed_write_refused
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Noop\n' "$P" |
+	raw guard_noop_control_refused 53 max ldapmodify -e noop
+printf 'dn: %s\nchangetype: modify\nincrement: tesseraNextId\ntesseraNextId: 1\n' "$BASE" |
+	raw guard_allocation_with_assertion_refused 53 sam ldapmodify -e 'assert=(tesseraNextId=1)'
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle:: YWIAY2Q=\n' "$P" |
+	raw guard_nul_byte_in_a_value 19 max ldapmodify
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: displayName\ndisplayName: Root\n' "$P" |
+	raw guard_display_name_of_root 19 max ldapmodify
+printf 'dn: uid=max,%s\nchangetype: modify\ndelete: tesseraStatus\n' "$P" |
+	raw guard_status_removed 19 sam ldapmodify
+id=$(alloc sam)
+user_ldif mine "$id" berlin member | raw guard_user_named_like_a_group 19 sam ldapmodify
+user_ldif paris "$id" berlin member | raw guard_user_named_like_a_site 19 sam ldapmodify
+gid=$(alloc gus)
+printf 'dn: cn=berlin,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: berlin\ngidNumber: %s\n' \
+	"$BASE" "$gid" | raw guard_group_named_like_a_site 19 gus ldapmodify
+# the same new name twice in one transaction
+rid=$(alloc tina); gid=$(alloc tina)
+printf 'dn: cn=dup1,ou=roles,%s\nchangetype: add\nobjectClass: posixGroup\nobjectClass: tesseraRole\ncn: dup1\ngidNumber: %s\ntesseraPermission: users.view\n\ndn: cn=dup1,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: dup1\ngidNumber: %s\n' \
+	"$BASE" "$rid" "$BASE" "$gid" | raw guard_same_name_twice_in_a_transaction 19 tina ldapmodify -E txn=commit
+[ -z "$(attr "cn=dup1,ou=roles,$BASE" cn 2>/dev/null)" ] && pass guard_same_name_twice_wrote_nothing ||
+	fail guard_same_name_twice_wrote_nothing
+printf 'dn: cn=member,ou=roles,%s\nchangetype: delete\n' "$BASE" |
+	raw guard_role_deleted_while_held 19 tina ldapmodify
+
 # -- H10: a photo written directly is judged by its bytes and size, as the tool judges it
 MK=$TSR_BUILD/tests/integration/mkphoto
 "$MK" png-bomb 65535 65535 "$T/bomb.png" && "$MK" png 600 600 "$T/ok.png" || fail guard_photos_made
@@ -259,6 +292,12 @@ added=$(lsearch -b "$P" '(uid=lic*)' 1.1 | grep -c '^dn:')
 refused=$(grep -l 'licence limit\|Administrative limit' "$T"/lic.* | wc -l)
 [ "$refused" = 45 ] && pass guard_licence_others_refused_for_the_licence ||
 	{ fail guard_licence_others_refused_for_the_licence "$refused"; cat "$T"/lic.* | sort | uniq -c | head; }
+# A role's limit holds when a role is given, not only when a user is added.
+members=$(lsearch -b "$P" '(&(tesseraRoleName=member)(!(tesseraStatus=inactive)))' 1.1 | grep -c '^dn:')
+tt role set member --max-users "$members" >/dev/null
+printf 'dn: uid=sam,%s\nchangetype: modify\ndelete: tesseraRoleName\ntesseraRoleName: site-admin\n-\nadd: tesseraRoleName\ntesseraRoleName: member\n' "$P" |
+	raw guard_role_limit_on_role_change 11 tina ldapmodify
+tt role set member --max-users 0 >/dev/null
 # The same with raw adds (no transaction, no tool checking first): 20 at once with room
 # for three.
 inuse=$(lsearch -b "$P" '(&(objectClass=tesseraUser)(!(tesseraStatus=inactive)))' 1.1 | grep -c '^dn:')
