@@ -247,6 +247,8 @@ printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle:: YWIAY2Q=\n' 
 	raw guard_nul_byte_in_a_value 19 max ldapmodify
 printf 'dn: uid=max,%s\nchangetype: modify\nreplace: displayName\ndisplayName: Root\n' "$P" |
 	raw guard_display_name_of_root 19 max ldapmodify
+expect_rc 2 guard_tool_display_name_of_root tt_as max user set max --name ROOT
+expect_out guard_tool_display_name_of_root_says "name 'ROOT': would pass for a system"
 printf 'dn: uid=max,%s\nchangetype: modify\ndelete: tesseraStatus\n' "$P" |
 	raw guard_status_removed 19 sam ldapmodify
 id=$(alloc sam)

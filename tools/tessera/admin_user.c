@@ -156,6 +156,9 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	if (in->name && (!*in->name || !tsr_text_check(in->name, 128, &why)))
 		field_error(errs, "name", in->name,
 		            *in->name ? why : "may not be empty (the display name)");
+	else if (in->name && tsr_name_reserved(in->name))
+		field_error(errs, "name", in->name,
+		            "would pass for a system or administrator account (a reserved name)");
 	if (in->first && !tsr_text_check(in->first, 64, &why))
 		field_error(errs, "first", in->first, why);
 	if (in->last && (!*in->last || !tsr_text_check(in->last, 64, &why)))
