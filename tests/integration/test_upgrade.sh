@@ -66,7 +66,8 @@ own_home /root; rc=$?
 [ $rc = 50 ] && pass upgrade_guard_kept_across_restart || fail upgrade_guard_kept_across_restart "exit $rc"
 # A directory made by this version's init ends in the same state as the upgraded one.
 state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
-	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
+	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcIdleTimeout olcThreads \
+	olcConnMaxPendingAuth | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
 state "$SRV_LDAPI" "$SRV" >"$T/state.upgraded"
 OLD_LDAPI=$SRV_LDAPI; OLD=$SRV
 tsr_server_start fresh

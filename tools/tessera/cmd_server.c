@@ -1382,9 +1382,18 @@ server_status(struct tool *t, const char *dir)
 
 /* ---- upgrade ---- */
 
-/* olcSecurity as this version sets it: ssf=71 for every operation kept the guard's
- * internal searches out (they carry no security factor). */
-#define SECURITY "simple_bind=71 update_ssf=71"
+/* The global settings this version gives cn=config (etc/ldap/slapd-config.ldif.in says
+ * why); restart: slapd applies a change only in part until it starts again (an old
+ * ssf=71 stays in force and refuses the guard's searches). */
+static const struct {
+	const char *attr, *value;
+	bool restart;
+} config_values[] = {
+    {"olcSecurity", "simple_bind=71 update_ssf=71", true},
+    {"olcIdleTimeout", "900", false},
+    {"olcThreads", "8", false},
+    {"olcConnMaxPendingAuth", "100", false},
+};
 
 /* One step of `server upgrade`: what it checks, and the change when it is needed. */
 struct upgrade {
@@ -1413,10 +1422,43 @@ upgrade_step(struct upgrade *u, const char *what, int (*apply)(struct upgrade *)
 }
 
 static int
-apply_security(struct upgrade *u)
+apply_config(struct upgrade *u)
 {
-	u->restart = true;
-	return srv_modify(u->ld, "cn=config", LDAP_MOD_REPLACE, "olcSecurity", SECURITY);
+	char **v = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++) {
+		r = srv_values(u->ld, "cn=config", config_values[i].attr, &v);
+		if (r == 0 && (!v[0] || strcmp(v[0], config_values[i].value) != 0)) {
+			u->restart |= config_values[i].restart;
+			r = srv_modify(u->ld, "cn=config", LDAP_MOD_REPLACE, config_values[i].attr,
+			               config_values[i].value);
+		}
+		tsr_strv_free(v);
+		v = NULL;
+	}
+	return r;
+}
+
+/* The global settings differ from config_values: their names, in what. */
+static int
+config_differs(LDAP *ld, char *what, size_t n)
+{
+	char **v = NULL;
+	size_t i, len = 0;
+	int r = 0;
+
+	what[0] = '\0';
+	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++) {
+		r = srv_values(ld, "cn=config", config_values[i].attr, &v);
+		if (r == 0 && (!v[0] || strcmp(v[0], config_values[i].value) != 0) && len < n)
+			len += (size_t)snprintf(what + len, n - len, "%s%s=%s", len ? ", " : "",
+			                        config_values[i].attr, config_values[i].value);
+		tsr_strv_free(v);
+		v = NULL;
+	}
+	return r < 0 ? r : len > 0;
 }
 
 static int
@@ -1470,8 +1512,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 {
 	struct upgrade u = {.t = t, .dry = dry};
 	struct tsr_ldap *l = NULL;
-	char **sec = NULL, **plugins = NULL, **repl = NULL;
-	int r, code = EXIT_FAILURE_SYS;
+	char **plugins = NULL, **repl = NULL, what[512], step[600];
+	int r, code = EXIT_FAILURE_SYS, differs = 0;
 
 	r = load_server(t, dir, &u.s);
 	if (r < 0)
@@ -1490,8 +1532,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	u.ld = tsr_ldap_handle(l);
 	r = srv_database_dn(u.ld, u.s.suffix, &u.db);
 	if (r == 0)
-		r = srv_values(u.ld, "cn=config", "olcSecurity", &sec);
-	if (r == 0)
+		r = differs = config_differs(u.ld, what, sizeof(what));
+	if (r == 0 || r == 1)
 		r = srv_values(u.ld, u.db, "olcPlugin", &plugins);
 	if (r == 0)
 		r = srv_values(u.ld, u.db, "olcSyncrepl", &repl);
@@ -1501,8 +1543,9 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	}
 	u.replicated = repl[0] != NULL;
 	printf("%s %s\n", dry ? "would upgrade" : "upgrading", u.s.dir);
-	if (!sec[0] || strcmp(sec[0], SECURITY) != 0)
-		r = upgrade_step(&u, "set olcSecurity to " SECURITY, apply_security);
+	(void)snprintf(step, sizeof(step), "set %s", what);
+	if (differs)
+		r = upgrade_step(&u, step, apply_config);
 	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
 		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
 	if (r == 0 && !plugins[0] && !u.replicated)
@@ -1527,7 +1570,6 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 			code = EXIT_FAILURE_SYS;
 	}
 out:
-	tsr_strv_free(sec);
 	tsr_strv_free(plugins);
 	tsr_strv_free(repl);
 	free(u.db);
