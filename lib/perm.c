@@ -6,7 +6,9 @@
  * state). obj_rows[] says who writes the other objects. Both read from the same
  * primitives: holds (a permission), reach (a shared site or sites.all) and "nothing above
  * one's own permissions". */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -189,6 +191,58 @@ tsr_perm_user_change(const struct tsr_perm_actor *a, const struct tsr_perm_user 
 	case TSR_ATTR_PASSWORD:
 		return u->self ? 0 : tsr_perm_reach(a, TSR_PERM_USERS_MANAGE, u);
 	case TSR_ATTR_SYSTEM:
+		break;
+	}
+	return -EACCES;
+}
+
+static const struct {
+	const char *attrs; /* ":"-separated, lower case */
+	enum tsr_read_rule rule;
+} read_rules[] = {
+    {":uid:uidnumber:gidnumber:homedirectory:objectclass:tesserastatus:tesserastatustime:"
+     "tesserarolename:tesserasitename:cn:displayname:loginshell:",
+     TSR_READ_TENANT},
+    {":tesseraphonecodehash:", TSR_READ_EDITORS},
+    {":userpassword:pwdhistory:", TSR_READ_NOBODY},
+};
+
+enum tsr_read_rule
+tsr_perm_user_read_rule(const char *attr)
+{
+	char key[80];
+	size_t i;
+
+	if (!attr || snprintf(key, sizeof(key), ":%s:", attr) >= (int)sizeof(key))
+		return TSR_READ_NOBODY;
+	for (i = 0; key[i]; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	for (i = 0; i < TSR_ARRAY_SIZE(read_rules); i++)
+		if (strstr(read_rules[i].attrs, key))
+			return read_rules[i].rule;
+	return TSR_READ_VIEW;
+}
+
+int
+tsr_perm_user_read(const struct tsr_perm_actor *a, const struct tsr_perm_user *u, const char *attr)
+{
+	switch (tsr_perm_user_read_rule(attr)) {
+	case TSR_READ_TENANT:
+		return 0;
+	case TSR_READ_VIEW:
+		return u->self ? 0 : tsr_perm_reach(a, TSR_PERM_USERS_VIEW, u);
+	case TSR_READ_EDITORS:
+		/* Reading needs reach, not the role's every permission: users.edit on a
+		 * reachable user, whatever their role. */
+		if (u->self)
+			return 0;
+		{
+			struct tsr_perm_user v = *u;
+
+			v.role_perms = 0;
+			return tsr_perm_reach(a, TSR_PERM_USERS_EDIT, &v);
+		}
+	case TSR_READ_NOBODY:
 		break;
 	}
 	return -EACCES;

@@ -93,6 +93,20 @@ TSR_MUST_USE int tsr_perm_grant_site(const struct tsr_perm_actor *a, const char 
 TSR_MUST_USE int tsr_perm_user_change(const struct tsr_perm_actor *a, const struct tsr_perm_user *u,
                                       enum tsr_attr_rule rule, const char **why);
 
+/* Who reads an attribute of a user entry (tsr_perm_user_read_rule). */
+enum tsr_read_rule {
+	TSR_READ_TENANT,  /* anyone of the tenant: what every host shows anyway */
+	TSR_READ_VIEW,    /* the person, users.view on them, the services */
+	TSR_READ_EDITORS, /* the person and users.edit on them (the phone code's hash) */
+	TSR_READ_NOBODY,  /* nobody (password hashes, their history): binds only */
+};
+/* The read rule of attribute attr of a user entry; unnamed attributes are TSR_READ_VIEW. */
+enum tsr_read_rule tsr_perm_user_read_rule(const char *attr);
+/* The actor (a person of the tenant) may read attr of u: 0 or -EACCES. The directory's
+ * read access rules (lib/acl) say the same; test_differential checks it. */
+TSR_MUST_USE int tsr_perm_user_read(const struct tsr_perm_actor *a, const struct tsr_perm_user *u,
+                                    const char *attr);
+
 /* Writes on everything but users: op on obj. role_perms: for roles, the permissions the
  * role has now or will have (both, on a change); ignored for other objects. *why: a
  * static reason. 0 or -EACCES. */

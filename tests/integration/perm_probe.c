@@ -5,6 +5,8 @@
  *   perm_probe user ATTR ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF [VALUE]
  *       a change of ATTR on a user; VALUE: the role's permissions given (tesseraRoleName)
  *       or the site given (tesseraSiteName)
+ *   perm_probe read ATTR ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF
+ *       reading ATTR of a user
  *   perm_probe add ACTOR_PERMS ACTOR_SITES ROLE_PERMS SITES   a new user
  *   perm_probe delete ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF
  *   perm_probe object OBJ OP ACTOR_PERMS ROLE_PERMS            role, group, site, tenant, audit
@@ -92,6 +94,17 @@ main(int argc, char **argv)
 			if (rows[k].obj == TSR_OBJ_USER && rows[k].attr && rows[k].attr[0] != '(')
 				puts(rows[k].attr);
 		return 0;
+	}
+	if (argc == 8 && strcmp(argv[1], "read") == 0) {
+		a.perms = perms(argv[3]);
+		a.nsites = sites(argv[4], &as);
+		memcpy(own, as, sizeof(own));
+		a.sites = own;
+		u.role_perms = perms(argv[5]);
+		u.nsites = sites(argv[6], &us);
+		u.sites = us;
+		u.self = strcmp(argv[7], "1") == 0;
+		return verdict(tsr_perm_user_read(&a, &u, argv[2]));
 	}
 	if (argc >= 8 && (strcmp(argv[1], "user") == 0)) {
 		enum tsr_attr_rule rule = tsr_perm_user_attr(argv[2]);

@@ -36,6 +36,15 @@ for t in bob:member:berlin pia:member:paris boss:tenant-admin:berlin; do
 		--role "$role" --site "$site" --no-password >/dev/null || fail "target_$login"
 done
 tt role sync-acl >/dev/null
+# Every user has a value of each attribute the read rows look at.
+for u in $(lsearch -b "$P" -s one '(objectClass=tesseraUser)' uid | sed -n 's/^uid: //p'); do
+	printf 'dn: uid=%s,%s\nchangetype: modify\nreplace: title\ntitle: T\n-\nreplace: tesseraPhoneCodeHash\ntesseraPhoneCodeHash: h\n' \
+		"$u" "$P" | lmodify >/dev/null
+done
+for u in bob pia boss; do # the targets made without a password get one nobody knows
+	printf 'dn: uid=%s,%s\nchangetype: modify\nadd: userPassword\nuserPassword: {SSHA}x\n' "$u" "$P" |
+		lmodify >/dev/null
+done
 
 role_perms() { # the permissions of a role, comma-joined ("-" for none)
 	local v
@@ -112,6 +121,28 @@ tesseraSiteName|add: tesseraSiteName\ntesseraSiteName: $newsite|user sites $targ
 uidNumber|replace: uidNumber\nuidNumber: 0||
 homeDirectory|replace: homeDirectory\nhomeDirectory: /root||
 ROWS
+	done
+done
+
+# Reads: each read rule on the same targets, with the stock ldapsearch; the tool's
+# `user show` stands for reading the private attributes (mail).
+for a in $ACTORS; do
+	actor=${a%%:*}
+	ap=$(role_perms "${a#*:}")
+	for t in self bob pia boss; do
+		target=$t; [ "$t" = self ] && target=$actor
+		self=0; [ "$t" = self ] && self=1
+		tp=$(role_perms "$(user_role "$target")"); ts=$(user_sites "$target")
+		for attrname in uid uidNumber cn mail title tesseraPhoneCodeHash userPassword; do
+			want=$("$PROBE" read "$attrname" "$ap" berlin "$tp" "$ts" "$self")
+			ldapsearch -LLL -o ldif-wrap=no -x -H "$SRV_LDAPI" -D "uid=$actor,$P" -y "$T/pw.$actor" \
+				-b "uid=$target,$P" -s base "$attrname" 2>/dev/null | grep -qi "^$attrname:" && rc=0 || rc=50
+			trc=-
+			if [ "$attrname" = mail ]; then
+				tt_as "$actor" user show "$target" >/dev/null 2>&1; trc=$?
+			fi
+			judge "${actor}_${t}_read_${attrname}" "$want" "$rc" "$trc"
+		done
 	done
 done
 

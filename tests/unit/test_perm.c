@@ -141,3 +141,29 @@ TEST(perm_rows_cover_the_table)
 	ASSERT_STREQ(tsr_perm_obj_name(TSR_OBJ_AUDIT), "audit");
 	ASSERT_STREQ(tsr_perm_wop_name(TSR_WOP_RENAME), "rename");
 }
+
+TEST(perm_user_reads)
+{
+	struct tsr_perm_actor max = {TSR_PERM_USERS_VIEW, berlin, 1};
+	struct tsr_perm_actor sam = {SITE_ADMIN, berlin, 1};
+	struct tsr_perm_user bob = {MEMBER, berlin, 1, false};
+	struct tsr_perm_user pia = {MEMBER, paris, 1, false};
+	struct tsr_perm_user tina = {TSR_PERM_ALL, berlin, 1, false};
+	struct tsr_perm_user self = {MEMBER, berlin, 1, true};
+
+	/* What every host shows anyway: anyone of the tenant. */
+	ASSERT_OK(tsr_perm_user_read(&max, &pia, "uidNumber"));
+	ASSERT_OK(tsr_perm_user_read(&max, &pia, "CN"));
+	/* The rest: the person, or users.view where they reach. */
+	ASSERT_OK(tsr_perm_user_read(&max, &bob, "mail"));
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &pia, "mail"));
+	ASSERT_OK(tsr_perm_user_read(&max, &tina, "title"));
+	/* The phone code's hash: the person and users.edit where they reach. */
+	ASSERT_OK(tsr_perm_user_read(&max, &self, "tesseraPhoneCodeHash"));
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &bob, "tesseraPhoneCodeHash"));
+	ASSERT_OK(tsr_perm_user_read(&sam, &tina, "tesseraPhoneCodeHash"));
+	/* Password hashes: nobody, not the person either. */
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&sam, &self, "userPassword"));
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &self, "pwdHistory"));
+	ASSERT_EQ(tsr_perm_user_read_rule(NULL), TSR_READ_NOBODY);
+}
