@@ -40,21 +40,33 @@ perms(const char *s)
 	return m;
 }
 
-/* "a,b" → a vector (the strings stay for the process). */
+/* "a,b" → a vector (it and the strings stay for the process). */
 static size_t
-sites(const char *s, const char ***ret)
+sites(const char *s, const char *const **ret)
 {
-	static const char *v[16];
+	const char **v = calloc(16, sizeof(*v));
 	char *copy, *p, *save = NULL;
 	size_t n = 0;
 
 	*ret = v;
+	if (!v)
+		exit(2);
 	if (strcmp(s, "-") == 0)
 		return 0;
 	copy = strdup(s);
 	for (p = strtok_r(copy, ",", &save); p && n < 16; p = strtok_r(NULL, ",", &save))
 		v[n++] = p;
 	return n;
+}
+
+/* ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES from argv[0..3]. */
+static void
+facts(char **argv, struct tsr_perm_actor *a, struct tsr_perm_user *u)
+{
+	a->perms = perms(argv[0]);
+	a->nsites = sites(argv[1], &a->sites);
+	u->role_perms = perms(argv[2]);
+	u->nsites = sites(argv[3], &u->sites);
 }
 
 static const struct {
@@ -76,8 +88,7 @@ main(int argc, char **argv)
 {
 	struct tsr_perm_actor a = {0};
 	struct tsr_perm_user u = {0};
-	const char **as, **us, *why;
-	static const char *own[16];
+	const char *why;
 	size_t i;
 	int r;
 
@@ -96,26 +107,14 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 8 && strcmp(argv[1], "read") == 0) {
-		a.perms = perms(argv[3]);
-		a.nsites = sites(argv[4], &as);
-		memcpy(own, as, sizeof(own));
-		a.sites = own;
-		u.role_perms = perms(argv[5]);
-		u.nsites = sites(argv[6], &us);
-		u.sites = us;
+		facts(argv + 3, &a, &u);
 		u.self = strcmp(argv[7], "1") == 0;
 		return verdict(tsr_perm_user_read(&a, &u, argv[2]));
 	}
 	if (argc >= 8 && (strcmp(argv[1], "user") == 0)) {
 		enum tsr_attr_rule rule = tsr_perm_user_attr(argv[2]);
 
-		a.perms = perms(argv[3]);
-		a.nsites = sites(argv[4], &as);
-		memcpy(own, as, sizeof(own));
-		a.sites = own;
-		u.role_perms = perms(argv[5]);
-		u.nsites = sites(argv[6], &us);
-		u.sites = us;
+		facts(argv + 3, &a, &u);
 		u.self = strcmp(argv[7], "1") == 0;
 		r = tsr_perm_user_change(&a, &u, rule, &why);
 		if (r == 0 && rule == TSR_ATTR_ROLE && argc > 8)
@@ -125,13 +124,7 @@ main(int argc, char **argv)
 		return verdict(r);
 	}
 	if (argc == 6 && strcmp(argv[1], "add") == 0) {
-		a.perms = perms(argv[2]);
-		a.nsites = sites(argv[3], &as);
-		memcpy(own, as, sizeof(own));
-		a.sites = own;
-		u.role_perms = perms(argv[4]);
-		u.nsites = sites(argv[5], &us);
-		u.sites = us;
+		facts(argv + 2, &a, &u);
 		r = tsr_perm_reach(&a, TSR_PERM_USERS_MANAGE, &u);
 		if (r == 0)
 			r = tsr_perm_grant_role(&a, u.role_perms);
@@ -140,13 +133,7 @@ main(int argc, char **argv)
 		return verdict(r);
 	}
 	if (argc == 7 && strcmp(argv[1], "delete") == 0) {
-		a.perms = perms(argv[2]);
-		a.nsites = sites(argv[3], &as);
-		memcpy(own, as, sizeof(own));
-		a.sites = own;
-		u.role_perms = perms(argv[4]);
-		u.nsites = sites(argv[5], &us);
-		u.sites = us;
+		facts(argv + 2, &a, &u);
 		u.self = strcmp(argv[6], "1") == 0;
 		return verdict(u.self ? -1 : tsr_perm_reach(&a, TSR_PERM_USERS_MANAGE, &u));
 	}
