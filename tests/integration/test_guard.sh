@@ -216,6 +216,14 @@ cat "$T/mod.ldif" "$T/rec.ldif" | sed 's/^dn: tessera/\ndn: tessera/' |
 	raw guard_audit_with_its_change_allowed 0 sam ldapmodify
 printf 'dn: uid=u2,%s\nchangetype: delete\n' "$P" | raw guard_site_admin_deletes_user 0 sam ldapmodify
 user_ldif u3 "$id" berlin member | raw guard_deleted_users_id_not_reused 19 sam ldapmodify
+# The writes allowed to a raw client are in the directory's own log, which tessera audit
+# shows to root on the directory host.
+expect_rc 0 guard_directory_log tt audit --directory-log
+expect_out guard_directory_log_shows_raw_add "sam +add +uid=u2,"
+expect_out guard_directory_log_shows_raw_change "sam +modify +uid=u2,.* title"
+expect_out guard_directory_log_shows_raw_delete "sam +delete +uid=u2,"
+printf '%s\n' "$OUT" | grep -q peercred && fail guard_directory_log_leaves_root_out || pass guard_directory_log_leaves_root_out
+expect_rc 3 guard_directory_log_root_only tt_as tina audit --directory-log
 # -- inside LDAP transactions (RFC 5805, as the tool writes): the guard sees each
 #    operation at End Transaction; one refused operation refuses the whole transaction,
 #    and an audit record is paired with the write before it in the same transaction

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "audit_log.h"
 
 static const char audit_help_text[] =
     "usage: tessera [global options] audit [--user LOGIN] [--actor LOGIN] [--action A]\n"
@@ -22,10 +23,13 @@ static const char audit_help_text[] =
     "  --action A     user.add, user.deactivate ...; \"user\" means every user.* action\n"
     "  --since TIME   2026-11-01, 2026-11-01T09:30 (local time), or 7d, 12h, 30m ago\n"
     "  --limit N      only the last N entries\n"
+    "  --directory-log  instead, every write by a person that the directory itself\n"
+    "                 logged (DIR/audit.ldif, beside DIR/tessera.conf), whatever client\n"
+    "                 made it: root on the directory host only\n"
     "\n"
     "Needs audit.view.\n";
 
-enum { O_USER = 1000, O_ACTOR, O_ACTION, O_SINCE, O_LIMIT };
+enum { O_USER = 1000, O_ACTOR, O_ACTION, O_SINCE, O_LIMIT, O_LOG };
 
 static const char *const audit_attrs[] = {
     "tesseraAuditId",        "tesseraAuditTime",   "tesseraAuditAction",     "tesseraAuditActor",
@@ -63,6 +67,28 @@ who(char *buf, size_t n, const char *login, const char *name)
 		(void)snprintf(buf, n, "%s", login ? login : name ? name : "-");
 }
 
+/* --directory-log: DIR/audit.ldif beside the configuration server init wrote. */
+static int
+directory_log(struct tool *t)
+{
+	char path[4096];
+	const char *conf = t->cfg->path, *slash = strrchr(conf, '/');
+	int r;
+
+	if (admin_actor()->kind != ACTOR_ROOT)
+		return denied("the directory's own log is root's on the directory host");
+	if (snprintf(path, sizeof(path), "%.*s/audit.ldif", slash ? (int)(slash - conf) : 1,
+	             slash ? conf : ".") >= (int)sizeof(path))
+		return report(EXIT_USAGE, "%s: path too long", conf);
+	r = audit_log_print(path, admin_base(), t->json);
+	if (r < 0)
+		return report(EXIT_FAILURE_SYS,
+		              "%s: %s (the directory's log is beside the configuration that "
+		              "tessera server init wrote)",
+		              path, strerror(-r));
+	return EXIT_DONE;
+}
+
 int
 cmd_audit(struct tool *t, int argc, char **argv)
 {
@@ -71,8 +97,10 @@ cmd_audit(struct tool *t, int argc, char **argv)
 	                                     {"action", required_argument, NULL, O_ACTION},
 	                                     {"since", required_argument, NULL, O_SINCE},
 	                                     {"limit", required_argument, NULL, O_LIMIT},
+	                                     {"directory-log", no_argument, NULL, O_LOG},
 	                                     {NULL, 0, NULL, 0}};
 	const char *user = NULL, *actor = NULL, *action = NULL, *since = NULL, *limit = NULL;
+	bool log = false;
 	struct tsr_buf f = {0};
 	struct ent **v = NULL;
 	char base[1100], gt[32];
@@ -104,6 +132,9 @@ cmd_audit(struct tool *t, int argc, char **argv)
 		case O_LIMIT:
 			limit = optarg;
 			break;
+		case O_LOG:
+			log = true;
+			break;
 		default:
 			return tool_usage("audit: unknown option '%s'", argv[optind - 1]);
 		}
@@ -122,6 +153,10 @@ cmd_audit(struct tool *t, int argc, char **argv)
 		goto out;
 	if (!(admin_actor()->perms & TSR_PERM_AUDIT_VIEW)) {
 		code = denied("reading the audit trail needs audit.view");
+		goto out;
+	}
+	if (log) {
+		code = directory_log(t);
 		goto out;
 	}
 	r = tsr_buf_puts(&f, "(&(objectClass=tesseraAuditEvent)");
