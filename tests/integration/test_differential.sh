@@ -102,6 +102,7 @@ for a in $ACTORS; do
 			want=$("$PROBE" user "$attrname" "$ap" berlin "$tp" "$ts" "$self" $value)
 			snap "$target"
 			printf 'dn: uid=%s,%s\nchangetype: modify\n%b\n' "$target" "$P" "$body" | as_raw "$actor"; rc=$?
+			[ $rc = 0 ] && echo "$actor $target" >>"$T/allowed"
 			if [ $rc != 0 ] && changed "$target"; then fail "diff_${actor}_${t}_${attrname}_refused_but_changed"; fi
 			restore "$attrname" "$rc" "$target" "$trole" "$ts"
 			trc=-
@@ -200,6 +201,14 @@ for a in $ACTORS; do
 	judge "${actor}_role_widen_member" "$want" "$rc" "$trc"
 done
 
+# Every raw write the directory allowed is on record: in its own log, which tessera audit
+# shows to root.
+tt audit --directory-log >"$T/log"
+lost=$(sort -u "$T/allowed" | while read -r a t; do
+	grep -Eq " $a +modify +uid=$t," "$T/log" || echo "$a on $t"
+done)
+[ -s "$T/allowed" ] && [ -z "$lost" ] && pass differential_allowed_raw_writes_on_record ||
+	fail differential_allowed_raw_writes_on_record "not in the log: $lost"
 # docs/permissions.md names every attribute the table gives a rule to.
 missing=$(for a in $("$PROBE" attrs); do grep -q "$a" "$TSR_SRC/docs/permissions.md" || echo "$a"; done)
 [ -z "$missing" ] && pass differential_docs_name_every_attribute ||
