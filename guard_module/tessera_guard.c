@@ -330,6 +330,18 @@ undecided(struct req *q, const char *what)
 	              what, search_rc);
 }
 
+/* The entry to change or delete is not there. Outside a transaction slapd answers "no
+ * such object"; inside one it may have been added earlier in the same transaction, where
+ * internal searches cannot see it, and then nothing here could judge the change. */
+static int
+unseen(struct req *q)
+{
+	if (!q->in_txn)
+		return 0;
+	return refuse(q, LDAP_UNWILLING_TO_PERFORM,
+	              "an entry added in a transaction is changed or deleted only after it");
+}
+
 /* The permissions of role name (-ENOENT: no such role). */
 static int
 role_perms(const char *name, unsigned *ret)
@@ -462,8 +474,10 @@ control_refused(Slapi_PBlock *pb)
 /* ---- memory shared by the hooks (under lock) ---- */
 
 /* Ids the allocator handed out that no entry uses yet: [lo, hi) ranges, each with the
- * actor it went to (a hash of their DN) and its age. When the table is full the oldest
- * range goes (its ids can no longer be used: a write with one of them is refused). */
+ * actor it went to (a hash of their DN), who alone may use them, and its age. An actor's
+ * consecutive allocations make one range. When the table is full, an actor's new range
+ * pushes out their own oldest (whose ids can then no longer be used); one who has none
+ * there must wait: nobody pushes out another's ids. */
 static struct {
 	struct {
 		unsigned long lo, hi, seq;
@@ -495,17 +509,26 @@ ids_open_of(uint64_t owner)
 	return n;
 }
 
-static void
+/* 0, or -EBUSY when the table is full and owner has no range to give up. */
+static int
 ids_add(unsigned long lo, unsigned long hi, uint64_t owner, unsigned long seq)
 {
-	size_t i, old = 0;
+	size_t i, old = SIZE_MAX;
 
 	if (lo >= hi)
-		return;
+		return 0;
+	for (i = 0; i < ids.n; i++)
+		if (ids.r[i].owner == owner && ids.r[i].hi == lo) {
+			ids.r[i].hi = hi;
+			return 0;
+		}
 	if (ids.n == TSR_ARRAY_SIZE(ids.r)) {
-		for (i = 1; i < ids.n; i++)
-			if (ids.r[i].seq < ids.r[old].seq)
+		for (i = 0; i < ids.n; i++)
+			if (ids.r[i].owner == owner &&
+			    (old == SIZE_MAX || ids.r[i].seq < ids.r[old].seq))
 				old = i;
+		if (old == SIZE_MAX)
+			return -EBUSY;
 		ids.r[old] = ids.r[--ids.n];
 	}
 	ids.r[ids.n].lo = lo;
@@ -513,27 +536,27 @@ ids_add(unsigned long lo, unsigned long hi, uint64_t owner, unsigned long seq)
 	ids.r[ids.n].owner = owner;
 	ids.r[ids.n].seq = seq;
 	ids.n++;
+	return 0;
 }
 
-/* Take id out of the allocated ranges: 0, or -ENOENT when it was never handed out (or its
- * range has gone). */
+/* Take id, allocated to owner, out of the ranges: 0, or -ENOENT when it was never handed
+ * out to them (or its range has gone). */
 static int
-ids_take(unsigned long id)
+ids_take(unsigned long id, uint64_t owner)
 {
 	unsigned long hi, seq;
-	uint64_t owner;
 	size_t i;
 
 	for (i = 0; i < ids.n; i++) {
-		if (id < ids.r[i].lo || id >= ids.r[i].hi)
+		if (ids.r[i].owner != owner || id < ids.r[i].lo || id >= ids.r[i].hi)
 			continue;
 		hi = ids.r[i].hi;
-		owner = ids.r[i].owner;
 		seq = ids.r[i].seq;
 		ids.r[i].hi = id;
 		if (ids.r[i].lo >= ids.r[i].hi)
 			ids.r[i] = ids.r[--ids.n];
-		ids_add(id + 1, hi, owner, seq);
+		/* the ids above it: room was just made (a range went or shrank) */
+		(void)ids_add(id + 1, hi, owner, seq);
 		return 0;
 	}
 	return -ENOENT;
@@ -550,10 +573,16 @@ static struct recent {
 } recent[64 * RECENT];
 static size_t recent_next;
 
-/* A write approved by this thread's last pre-operation hook, remembered in its
- * post-operation hook only if it succeeded (a write refused later, by slapd or an
- * overlay, describes nothing). */
-static __thread struct req approved;
+/* The write this thread's last pre-operation hook approved and remembered: its
+ * post-operation hook forgets it if it failed (a write refused later, by slapd or an
+ * overlay, describes nothing). It is remembered before it is done because slapd answers
+ * the client before the post-operation hooks run, and the client's next operation, the
+ * audit record, may be judged first. */
+static __thread struct {
+	size_t slot;
+	char dn[MAX_DN];
+	enum tsr_wop op;
+} approved;
 
 static void
 remember(const struct req *q)
@@ -561,6 +590,7 @@ remember(const struct req *q)
 	struct recent *w;
 
 	pthread_mutex_lock(&lock);
+	approved.slot = recent_next % TSR_ARRAY_SIZE(recent);
 	w = &recent[recent_next++ % TSR_ARRAY_SIZE(recent)];
 	w->connid = q->connid;
 	w->obj = q->obj;
@@ -626,7 +656,8 @@ licence_limits(const char *role, long *ret_tenant, long *ret_role)
 static int
 licence_take(struct req *q, const char *role, bool tenant_too)
 {
-	char people[MAX_DN + 16], filter[256], *attrs[] = {(char *)"tesseraRoleName", NULL};
+	char people[MAX_DN + 16], filter[256],
+	    *attrs[] = {(char *)"tesseraRoleName", (char *)"tesseraStatus", NULL};
 	long tmax, rmax, n, nr;
 	time_t now = time(NULL);
 	size_t i, in_t = 0, in_r = 0, slot = SIZE_MAX;
@@ -653,7 +684,9 @@ licence_take(struct req *q, const char *role, bool tenant_too)
 		if (now - pending[i].at > PENDING_SECONDS ||
 		    (read_entry(pending[i].dn, attrs, &pb, &e) == 0 &&
 		     (!pending[i].role[0] ||
-		      slapi_entry_attr_hasvalue(e, "tesseraRoleName", pending[i].role))))
+		      slapi_entry_attr_hasvalue(e, "tesseraRoleName", pending[i].role)) &&
+		     (!pending[i].tenant ||
+		      !slapi_entry_attr_hasvalue(e, "tesseraStatus", "inactive"))))
 			pending[i].dn[0] = '\0';
 		search_done(pb);
 	}
@@ -706,6 +739,31 @@ licence_check(struct req *q, const char *role, bool tenant_too)
 	if (r < 0)
 		return undecided(q, "the licence limits and active users");
 	return 0;
+}
+
+/* Roles and sites given in a transaction that has not committed (internal searches do
+ * not see them yet). */
+static struct {
+	char txn[40], name[64];
+	enum tsr_obj obj;
+	time_t at;
+} gives[128];
+static size_t gives_next;
+
+static void
+given(const struct req *q, enum tsr_obj obj, const char *name)
+{
+	size_t i;
+
+	if (!q->in_txn)
+		return;
+	pthread_mutex_lock(&lock);
+	i = gives_next++ % TSR_ARRAY_SIZE(gives);
+	memcpy(gives[i].txn, q->txn, sizeof(gives[i].txn));
+	(void)snprintf(gives[i].name, sizeof(gives[i].name), "%s", name);
+	gives[i].obj = obj;
+	gives[i].at = time(NULL);
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- users ---- */
@@ -776,7 +834,6 @@ static struct {
 	char dn[MAX_DN];
 	time_t at;
 } names[128];
-static size_t names_next;
 
 /* The new entry's name (its RDN value, a portable name) is no user's, group's, role's or
  * site's in the tenant, nor one just approved for another entry. 0, or -1 refused. */
@@ -803,12 +860,23 @@ name_free(struct req *q)
 		    strcasecmp(names[i].name, q->rdn_value) == 0 && strcmp(names[i].dn, q->dn) != 0)
 			taken = true;
 	if (n == 0 && !taken) {
-		i = names_next++ % TSR_ARRAY_SIZE(names);
-		(void)snprintf(names[i].name, sizeof(names[i].name), "%s", q->rdn_value);
-		memcpy(names[i].dn, q->dn, sizeof(names[i].dn));
-		names[i].at = now;
+		/* A free slot: an old one; with none (names young enough to matter in every
+		 * slot), the write cannot be judged against them: refused. */
+		for (i = 0; i < TSR_ARRAY_SIZE(names); i++)
+			if (!names[i].name[0] || now - names[i].at > PENDING_SECONDS)
+				break;
+		if (i == TSR_ARRAY_SIZE(names))
+			n = -EBUSY;
+		else {
+			(void)snprintf(names[i].name, sizeof(names[i].name), "%s", q->rdn_value);
+			memcpy(names[i].dn, q->dn, sizeof(names[i].dn));
+			names[i].at = now;
+		}
 	}
 	pthread_mutex_unlock(&lock);
+	if (n == -EBUSY)
+		return refuse(q, LDAP_BUSY, "too many new names at once; try again in %d s",
+		              PENDING_SECONDS);
 	if (n < 0)
 		return undecided(q, "the names in use");
 	if (n > 0 || taken)
@@ -880,7 +948,7 @@ take_id(struct req *q, const char *attr, const char *value)
 	if (!value || tsr_parse_u32(value, 1, UINT32_MAX, &id) < 0)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: one number is needed", attr);
 	pthread_mutex_lock(&lock);
-	r = ids_take(id);
+	r = ids_take(id, dn_hash(q->a.dn));
 	pthread_mutex_unlock(&lock);
 	if (r < 0)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION,
@@ -1000,7 +1068,17 @@ user_add(struct req *q)
 		if (r < 0)
 			goto out;
 	}
-	if (!one_value(e, "tesseraStatus", &tmp) || strcasecmp(tmp.v[0], "inactive") != 0)
+	vals_clear(&tmp);
+	if (entry_vals(e, "tesseraStatus", &tmp) < 0 || tmp.n > 1 ||
+	    (tmp.n == 1 && !listed(":invited:active:inactive:", tmp.v[0]))) {
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		           "tesseraStatus: one of invited, active or inactive");
+		goto out;
+	}
+	given(q, TSR_OBJ_ROLE, role.v[0]);
+	for (i = 0; i < sites.n; i++)
+		given(q, TSR_OBJ_SITE, sites.v[i]);
+	if (tmp.n == 0 || strcasecmp(tmp.v[0], "inactive") != 0)
 		r = licence_check(q, role.v[0], true);
 out:
 	vals_clear(&role);
@@ -1040,7 +1118,7 @@ user_modify(struct req *q)
 	struct vals role = {0}, sites = {0}, status = {0}, ch = {0};
 	struct tsr_perm_user u;
 	enum tsr_attr_rule rule;
-	const char *why;
+	const char *why, *final_role;
 	unsigned perms;
 	size_t i, j;
 	int r, op;
@@ -1048,7 +1126,7 @@ user_modify(struct req *q)
 	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
 	r = read_entry(q->dn, attrs, &spb, &e);
 	if (r == -ENOENT) {
-		r = 0; /* slapd answers "no such object" */
+		r = unseen(q); /* slapd answers "no such object", unless in a transaction */
 		goto out;
 	}
 	if (r == 0)
@@ -1059,6 +1137,13 @@ user_modify(struct req *q)
 		r = undecided(q, "the user's role and sites");
 		goto out;
 	}
+	/* The role the user has after this change (for the licence). */
+	final_role = role.n == 1 ? role.v[0] : NULL;
+	for (i = 0; mods && mods[i]; i++)
+		if (strcasecmp(mods[i]->mod_type, "tesseraRoleName") == 0 &&
+		    (mods[i]->mod_op & ~LDAP_MOD_BVALUES) != LDAP_MOD_DELETE &&
+		    mods[i]->mod_bvalues && mods[i]->mod_bvalues[0])
+			final_role = mods[i]->mod_bvalues[0]->bv_val;
 	for (i = 0; mods && mods[i]; i++) {
 		const char *type = mods[i]->mod_type;
 
@@ -1114,21 +1199,26 @@ user_modify(struct req *q)
 				goto out;
 			}
 		}
-		/* A role given to a user who counts: one more for that role's limit. */
+		/* A role given: one more for that role's limit (an inactive user too, who may
+		 * be reactivated in the same transaction), and remembered for deletes of it. */
 		for (j = 0; rule == TSR_ATTR_ROLE && op != LDAP_MOD_DELETE &&
-		            !vals_has(&status, "inactive") && mods[i]->mod_bvalues &&
-		            mods[i]->mod_bvalues[j];
+		            mods[i]->mod_bvalues && mods[i]->mod_bvalues[j];
 		     j++) {
 			r = licence_check(q, mods[i]->mod_bvalues[j]->bv_val, false);
 			if (r < 0)
 				goto out;
+			given(q, TSR_OBJ_ROLE, mods[i]->mod_bvalues[j]->bv_val);
 		}
+		for (j = 0; rule == TSR_ATTR_SITES && op != LDAP_MOD_DELETE &&
+		            mods[i]->mod_bvalues && mods[i]->mod_bvalues[j];
+		     j++)
+			given(q, TSR_OBJ_SITE, mods[i]->mod_bvalues[j]->bv_val);
 		/* Back from inactive: one more active user for the licence. */
 		if (strcasecmp(type, "tesseraStatus") == 0 && op != LDAP_MOD_DELETE &&
 		    vals_has(&status, "inactive") && mods[i]->mod_bvalues &&
 		    mods[i]->mod_bvalues[0] &&
 		    strcasecmp(mods[i]->mod_bvalues[0]->bv_val, "inactive") != 0) {
-			r = licence_check(q, role.n == 1 ? role.v[0] : NULL, true);
+			r = licence_check(q, final_role, true);
 			if (r < 0)
 				goto out;
 		}
@@ -1155,7 +1245,7 @@ user_delete(struct req *q)
 
 	r = read_entry(q->dn, attrs, &spb, &e);
 	if (r == -ENOENT) {
-		r = 0;
+		r = unseen(q);
 		goto out;
 	}
 	if (r == 0)
@@ -1276,6 +1366,21 @@ out:
 static int
 in_use(struct req *q)
 {
+	size_t i;
+	bool pending_give = false;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TSR_ARRAY_SIZE(gives); i++)
+		if (gives[i].name[0] && gives[i].obj == q->obj &&
+		    strcmp(gives[i].txn, q->txn) == 0 &&
+		    time(NULL) - gives[i].at <= PENDING_SECONDS &&
+		    strcasecmp(gives[i].name, q->rdn_value) == 0)
+			pending_give = true;
+	pthread_mutex_unlock(&lock);
+	if (pending_give)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		              "%s %s is given to a user in this transaction",
+		              tsr_perm_obj_name(q->obj), q->rdn_value);
 	char people[MAX_DN + 16], filter[128];
 	long n;
 
@@ -1314,12 +1419,14 @@ object_write(struct req *q)
 		if (!e)
 			return undecided(q, "the new entry");
 		r = entry_vals(e, "tesseraPermission", &after);
-	} else if (q->obj == TSR_OBJ_ROLE) {
+	} else {
 		r = read_entry(q->dn, attrs, &spb, &e);
 		if (r == 0)
 			r = entry_vals(e, "tesseraPermission", &before);
-		if (r == -ENOENT)
-			r = 0;
+		if (r == -ENOENT) {
+			r = unseen(q);
+			goto out;
+		}
 	}
 	if (r < 0) {
 		r = undecided(q, "the role's permissions");
@@ -1424,17 +1531,17 @@ tenant_modify(struct req *q)
 		r = -ERANGE;
 	else if (ids_open_of(owner) + k > ALLOC_OPEN)
 		r = -EBUSY;
-	if (r == 0) {
-		ids_add(ids.next, ids.next + k, owner, ++ids.seq);
+	if (r == 0)
+		r = ids_add(ids.next, ids.next + k, owner, ++ids.seq);
+	if (r == 0)
 		ids.next += k;
-	}
 	pthread_mutex_unlock(&lock);
 	if (r == -ERANGE)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "the tenant's id range is used up");
 	if (r < 0)
 		return refuse(q, LDAP_BUSY,
-		              "%u ids are allocated to you and not used yet: use them before "
-		              "allocating more",
+		              "%u ids are allocated to you and not used yet, or the table of "
+		              "allocations is full: use them first, or try again later",
 		              ALLOC_OPEN);
 	return 0;
 }
@@ -1546,7 +1653,7 @@ audit_add(struct req *q)
 		goto out;
 	}
 	if (!one_value(e, "tesseraAuditTargetDN", &target) ||
-	    !one_value(e, "tesseraAuditAction", &action)) {
+	    !one_value(e, "tesseraAuditAction", &action) || strlen(action.v[0]) > 64) {
 		r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
 		           "an audit record names its action and the DN of what changed");
 		goto out;
@@ -1660,10 +1767,10 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		r = decide(&q);
 	actor_clear(&q.a);
 	approved.dn[0] = '\0';
-	if (r == 0 && q.obj != TSR_OBJ_AUDIT) {
-		approved = q;
-		approved.pb = NULL;
-		memset(&approved.a, 0, sizeof(approved.a));
+	if (r == 0 && q.obj != TSR_OBJ_AUDIT && q.obj != TSR_OBJ_TENANT) {
+		remember(&q);
+		memcpy(approved.dn, q.dn, sizeof(approved.dn));
+		approved.op = op;
 	}
 	return r;
 }
@@ -1726,9 +1833,13 @@ post(Slapi_PBlock *pb, enum tsr_wop op)
 	dn_norm(target, dn, sizeof(dn));
 	if (!dn[0])
 		return 0;
-	if (rc == LDAP_SUCCESS && approved.dn[0] && approved.op == op &&
-	    strcmp(approved.dn, dn) == 0)
-		remember(&approved);
+	if (rc != LDAP_SUCCESS && approved.dn[0] && approved.op == op &&
+	    strcmp(approved.dn, dn) == 0) {
+		pthread_mutex_lock(&lock);
+		if (strcmp(recent[approved.slot].dn, dn) == 0)
+			recent[approved.slot].dn[0] = '\0';
+		pthread_mutex_unlock(&lock);
+	}
 	approved.dn[0] = '\0';
 	if (rc == LDAP_SUCCESS || op != TSR_WOP_ADD)
 		return 0;

@@ -92,8 +92,8 @@ emit(const struct rec *r, struct jw *j, struct table *tb)
 		jw_end_obj(j);
 		return 0;
 	}
-	return table_row(tb, (const char *const[]){when, who, r->op, r->dn,
-	                                           r->attrs.p ? r->attrs.p : "", NULL});
+	return table_row(
+	    tb, (const char *const[]){when, who, r->op, r->dn, r->attrs.p ? r->attrs.p : "", NULL});
 }
 
 int
@@ -151,9 +151,10 @@ audit_log_print(const char *path, const char *tenant, bool json)
 			/* add: A, replace: A, delete: A, increment: A */
 			const char *colon = strchr(line, ':');
 
-			if (colon && (strncmp(line, "add:", 4) == 0 || strncmp(line, "replace:", 8) == 0 ||
-			              strncmp(line, "delete:", 7) == 0 ||
-			              strncmp(line, "increment:", 10) == 0))
+			if (colon &&
+			    (strncmp(line, "add:", 4) == 0 || strncmp(line, "replace:", 8) == 0 ||
+			     strncmp(line, "delete:", 7) == 0 ||
+			     strncmp(line, "increment:", 10) == 0))
 				rr = add_attr(&r, colon + 2, strlen(colon + 2));
 		} else if (strcmp(r.op, "add") == 0 && line[0] != ' ' && line[0] != '-') {
 			const char *colon = strchr(line, ':');
