@@ -828,12 +828,13 @@ photo_check(struct req *q, const struct berval *bv)
 }
 
 /* Names approved and maybe not visible yet (in a transaction, or a write in progress):
- * another entry may not take one for PENDING_SECONDS. */
+ * another entry may not take one for PENDING_SECONDS. Room for a delegated import's
+ * every name in that time (the tool's batches go at a few hundred a second). */
 static struct {
 	char name[64];
-	char dn[MAX_DN];
+	uint64_t dn; /* dn_hash() of the entry's DN */
 	time_t at;
-} names[128];
+} names[8192];
 
 /* The new entry's name (its RDN value, a portable name) is no user's, group's, role's or
  * site's in the tenant, nor one just approved for another entry. 0, or -1 refused. */
@@ -857,7 +858,7 @@ name_free(struct req *q)
 	n = count_entries(conf.tenant, filter);
 	for (i = 0; i < TSR_ARRAY_SIZE(names); i++)
 		if (names[i].name[0] && now - names[i].at <= PENDING_SECONDS &&
-		    strcasecmp(names[i].name, q->rdn_value) == 0 && strcmp(names[i].dn, q->dn) != 0)
+		    strcasecmp(names[i].name, q->rdn_value) == 0 && names[i].dn != dn_hash(q->dn))
 			taken = true;
 	if (n == 0 && !taken) {
 		/* A free slot: an old one; with none (names young enough to matter in every
@@ -869,7 +870,7 @@ name_free(struct req *q)
 			n = -EBUSY;
 		else {
 			(void)snprintf(names[i].name, sizeof(names[i].name), "%s", q->rdn_value);
-			memcpy(names[i].dn, q->dn, sizeof(names[i].dn));
+			names[i].dn = dn_hash(q->dn);
 			names[i].at = now;
 		}
 	}

@@ -288,6 +288,14 @@ printf 'not an image' >"$T/text.jpg"
 photo "$T/text.jpg" | raw guard_photo_not_an_image 19 max ldapmodify
 photo "$T/ok.png" | raw guard_photo_allowed 0 max ldapmodify
 
+# -- a delegated import of more names than the guard holds at once as not yet visible:
+#    each batch's names are forgotten once the next batch begins
+awk 'BEGIN { print "login,email,name,role,sites"
+	for (i = 1; i <= 600; i++) printf "imp%03d,imp%03d@example.org,Imp %03d,member,berlin\n", i, i, i }' >"$T/imp.csv"
+expect_rc 0 guard_delegated_import_600 tt_as tina import "$T/imp.csv"
+[ "$(lsearch -b "$P" '(uid=imp*)' 1.1 | grep -c '^dn:')" = 600 ] && pass guard_delegated_import_all_added ||
+	fail guard_delegated_import_all_added
+
 # -- H6: the licence limit holds under concurrency: 50 parallel adds by a tenant-admin,
 #    with room for five, leave exactly five new users
 # (tina's password gets a cheap hash, so 50 binds at once do not wait on argon2)
