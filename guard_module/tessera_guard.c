@@ -126,14 +126,7 @@ vals_has(const struct vals *vs, const char *s)
 static bool
 listed(const char *list, const char *s)
 {
-	char key[80];
-	size_t i;
-
-	if (snprintf(key, sizeof(key), ":%s:", s) >= (int)sizeof(key))
-		return false;
-	for (i = 0; key[i]; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
-	return strstr(list, key) != NULL;
+	return tsr_word_listed(list, s, strlen(s));
 }
 
 /* The values of attr in e. */
@@ -1726,6 +1719,7 @@ static int
 guard(Slapi_PBlock *pb, enum tsr_wop op)
 {
 	struct req q = {.pb = pb, .op = op};
+	const char *control;
 	char *target = NULL;
 	int isroot = 0, r;
 
@@ -1754,10 +1748,10 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		              "a DN with escapes in the tenant is written by root only");
 	(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
 	q.in_txn = in_transaction(pb, q.txn);
-	if (control_refused(pb))
+	control = control_refused(pb);
+	if (control)
 		return refuse(&q, LDAP_UNWILLING_TO_PERFORM,
-		              "control %s is not accepted on a write in the tenant",
-		              control_refused(pb));
+		              "control %s is not accepted on a write in the tenant", control);
 	r = load_actor(&q);
 	if (r == -EACCES)
 		r = refuse(&q, LDAP_INSUFFICIENT_ACCESS,

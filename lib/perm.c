@@ -6,9 +6,7 @@
  * state). obj_rows[] says who writes the other objects. Both read from the same
  * primitives: holds (a permission), reach (a shared site or sites.all) and "nothing above
  * one's own permissions". */
-#include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -210,15 +208,13 @@ static const struct {
 enum tsr_read_rule
 tsr_perm_user_read_rule(const char *attr)
 {
-	char key[80];
-	size_t i;
+	size_t i, len = attr ? strlen(attr) : 0;
 
-	if (!attr || snprintf(key, sizeof(key), ":%s:", attr) >= (int)sizeof(key))
+	/* A name no list can hold is nobody's to read. */
+	if (!attr || len + 3 > 80)
 		return TSR_READ_NOBODY;
-	for (i = 0; key[i]; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
 	for (i = 0; i < TSR_ARRAY_SIZE(read_rules); i++)
-		if (strstr(read_rules[i].attrs, key))
+		if (tsr_word_listed(read_rules[i].attrs, attr, len))
 			return read_rules[i].rule;
 	return TSR_READ_VIEW;
 }

@@ -37,6 +37,22 @@ tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 	return 0;
 }
 
+bool
+tsr_word_listed(const char *list, const char *s, size_t len)
+{
+	char key[80];
+	size_t i;
+
+	if (len + 3 > sizeof(key))
+		return false;
+	key[0] = ':';
+	for (i = 0; i < len; i++)
+		key[i + 1] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	key[len + 1] = ':';
+	key[len + 2] = '\0';
+	return strstr(list, key) != NULL;
+}
+
 int
 tsr_parse_bool(const char *s, bool *ret)
 {

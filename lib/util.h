@@ -18,6 +18,9 @@
 TSR_MUST_USE int tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
 /* yes/no, true/false, on/off, 1/0 (case-insensitive); -EINVAL otherwise. */
 TSR_MUST_USE int tsr_parse_bool(const char *s, bool *ret);
+/* The len bytes at s, in any case, are one of the words of list, written ":a:b:" in lower
+ * case (a name longer than 77 bytes is in no list). */
+bool tsr_word_listed(const char *list, const char *s, size_t len);
 
 /* Growable NUL-terminated byte buffer (curl's dynbuf). Zero-initialise, then append.
  * After a failed append the buffer is freed and further appends fail with -ENOMEM. */

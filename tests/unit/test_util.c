@@ -126,3 +126,24 @@ TEST(util_check_file_owner)
 	ASSERT_CONTAINS(why, "writable");
 	close(fd);
 }
+
+TEST(util_word_listed)
+{
+	ASSERT_TRUE(tsr_word_listed(":top:posixgroup:", "posixGroup", 10));
+	ASSERT_TRUE(tsr_word_listed(":top:posixgroup:", "TOP", 3));
+	/* A word, not part of one; only the len bytes count. */
+	ASSERT_TRUE(!tsr_word_listed(":top:posixgroup:", "posix", 5));
+	ASSERT_TRUE(tsr_word_listed(":top:", "topx", 3));
+	ASSERT_TRUE(!tsr_word_listed(":top:", "", 0));
+	/* 77 bytes is the longest name a list can hold. */
+	{
+		char list[82], name[79];
+
+		memset(name, 'a', 78);
+		name[78] = '\0';
+		(void)snprintf(list, sizeof(list), ":%.77s:", name);
+		ASSERT_TRUE(tsr_word_listed(list, name, 77));
+		(void)snprintf(list, sizeof(list), ":%s:", name);
+		ASSERT_TRUE(!tsr_word_listed(list, name, 78));
+	}
+}

@@ -52,15 +52,9 @@ static int
 add_attr(struct rec *r, const char *name, size_t len)
 {
 	const char *p, *q;
-	char key[80];
-	size_t i;
 
-	if (len == 0 || len >= sizeof(key) - 2 || strncasecmp(name, "changetype", len) == 0)
-		return 0;
-	(void)snprintf(key, sizeof(key), ":%.*s:", (int)len, name);
-	for (i = 0; key[i]; i++)
-		key[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i]);
-	if (strstr(operational, key))
+	if (len == 0 || len > 77 || strncasecmp(name, "changetype", len) == 0 ||
+	    tsr_word_listed(operational, name, len))
 		return 0;
 	/* Once each (a password change names userPassword twice: delete, then add). */
 	for (p = r->attrs.p; p && *p; p = *q ? q + 2 : q) {
