@@ -197,7 +197,7 @@ $(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
 unit-build: $(B)/tests/integration/pam_settok.so
-# faults (issue 6): an LD_PRELOAD shim that steps one process's wall clock (test_clock.sh)
+# faults: an LD_PRELOAD shim that steps one process's wall clock (test_clock.sh)
 $(B)/tests/integration/clockshift.so: tests/integration/modules/clockshift.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -ldl
@@ -284,7 +284,7 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# ---- issue 6: sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/test_leaks.sh) ----
+# ---- sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/test_leaks.sh) ----
 # fuzz_cache drives the NSS module's own entry points: it links nss_tessera.o as well.
 $(B)/tests/fuzz/replay_cache: tests/fuzz/fuzz_cache.c tests/fuzz/fuzz_main.c \
     $(B)/nss_module/nss_tessera.o $(B)/libtessera.a

@@ -27,6 +27,8 @@ enum {
 	SLAPI_REQUESTOR_ISROOT = 133,
 	SLAPI_CONN_ID = 139,
 	SLAPI_REQUESTOR_DN = 141,
+	SLAPI_PLUGIN_EXT_OP_FN = 300,
+	SLAPI_PLUGIN_EXT_OP_OIDLIST = 301,
 	SLAPI_PLUGIN_PRE_MODIFY_FN = 405,
 	SLAPI_PLUGIN_PRE_MODRDN_FN = 406,
 	SLAPI_PLUGIN_PRE_ADD_FN = 407,
@@ -35,6 +37,13 @@ enum {
 	SLAPI_PLUGIN_POST_ADD_FN = 507,
 	SLAPI_PLUGIN_POST_DELETE_FN = 508,
 	SLAPI_RESULT_CODE = 881,
+};
+
+/* What an extended-operation function returns: it sent the result, or slapd goes on
+ * with its own handling of the operation. */
+enum {
+	SLAPI_PLUGIN_EXTENDED_SENT_RESULT = -1,
+	SLAPI_PLUGIN_EXTENDED_NOT_HANDLED = -2,
 };
 
 /* A plugin description (SLAPI_PLUGIN_DESCRIPTION). */

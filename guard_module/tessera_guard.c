@@ -22,7 +22,15 @@
  * slapd 2.5.13). When a fact cannot be read the write is refused (fail closed); binds,
  * searches and logins are never touched.
  *
- * Arguments (olcPlugin): the tenant DN, then the home base ("/home"). */
+ * Arguments (olcPlugin): the tenant DN, then the home base ("/home").
+ *
+ * A second entry point, tsr_guard_txn_init, is an extended-operation plugin on the
+ * frontend: it refuses Start Transaction (RFC 5805) to everyone but root. slapd 2.5.13
+ * answers an operation queued in a transaction before its worker thread is done with
+ * it, and an End Transaction arriving meanwhile frees the operation under that thread;
+ * any client that may start a transaction can crash the server this way (an abort is
+ * enough). Root's tool waits before ending one; nobody else gets to start one. Its
+ * argument: root's DN. */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -54,6 +62,7 @@
 static struct {
 	char tenant[MAX_DN]; /* normalised */
 	char home_base[256];
+	char root[MAX_DN]; /* normalised; for the transaction gate */
 } conf;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1846,33 +1855,101 @@ post(Slapi_PBlock *pb, enum tsr_wop op)
 	return 0;
 }
 
+/* Start Transaction: root's goes on to slapd; anyone else's is refused (see the top). */
+static int
+txn_start(Slapi_PBlock *pb)
+{
+	char *who = NULL, dn[MAX_DN];
+
+	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_DN, &who);
+	dn_norm(who, dn, sizeof(dn));
+	if (dn[0] && strcmp(dn, conf.root) == 0)
+		return SLAPI_PLUGIN_EXTENDED_NOT_HANDLED;
+	slapi_send_ldap_result(pb, LDAP_UNWILLING_TO_PERFORM, NULL,
+	                       (char *)"tessera: LDAP transactions are kept for root on the "
+	                               "directory; write each change, then its audit record",
+	                       0, NULL);
+	return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
+}
+
+/* ---- registration ---- */
+
+struct hook {
+	int arg;
+	void *value;
+};
+
+/* The arguments of this olcPlugin line (argv[0] present), or NULL. */
+static char **
+plugin_args(Slapi_PBlock *pb, int *argc)
+{
+	char **argv = NULL;
+
+	*argc = 0;
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGC, argc);
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGV, &argv);
+	return *argc >= 1 && argv && argv[0] ? argv : NULL;
+}
+
+/* Tell slapd what this plugin is and what it hooks; 0 or -1. */
+static int
+plugin_set(Slapi_PBlock *pb, struct slapi_plugindesc *desc, const struct hook *h, size_t n)
+{
+	size_t i;
+
+	if (slapi_pblock_set(pb, SLAPI_PLUGIN_VERSION, (void *)"03") != 0 ||
+	    slapi_pblock_set(pb, SLAPI_PLUGIN_DESCRIPTION, desc) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (slapi_pblock_set(pb, h[i].arg, h[i].value) != 0)
+			return -1;
+	return 0;
+}
+
+EXPORT int tsr_guard_txn_init(Slapi_PBlock *pb);
+int
+tsr_guard_txn_init(Slapi_PBlock *pb)
+{
+	static struct slapi_plugindesc desc = {"tessera_guard_txn", "tessera", TSR_VERSION,
+	                                       "LDAP transactions for root only"};
+	static char *oids[] = {(char *)LDAP_EXOP_TXN_START, NULL};
+	const struct hook hooks[] = {{SLAPI_PLUGIN_EXT_OP_OIDLIST, oids},
+	                             {SLAPI_PLUGIN_EXT_OP_FN, (void *)txn_start}};
+	int argc;
+	char **argv = plugin_args(pb, &argc);
+
+	if (!argv)
+		return -1;
+	dn_norm(argv[0], conf.root, sizeof(conf.root));
+	if (!conf.root[0])
+		return -1;
+	return plugin_set(pb, &desc, hooks, TSR_ARRAY_SIZE(hooks));
+}
+
 EXPORT int tsr_guard_init(Slapi_PBlock *pb);
 int
 tsr_guard_init(Slapi_PBlock *pb)
 {
 	static struct slapi_plugindesc desc = {"tessera_guard", "tessera", TSR_VERSION,
 	                                       "tessera's permission model for every write"};
-	char **argv = NULL;
-	int argc = 0;
+	const struct hook hooks[] = {
+	    {SLAPI_PLUGIN_PRE_ADD_FN, (void *)pre_add},
+	    {SLAPI_PLUGIN_PRE_MODIFY_FN, (void *)pre_modify},
+	    {SLAPI_PLUGIN_PRE_DELETE_FN, (void *)pre_delete},
+	    {SLAPI_PLUGIN_PRE_MODRDN_FN, (void *)pre_modrdn},
+	    {SLAPI_PLUGIN_POST_ADD_FN, (void *)post_add},
+	    {SLAPI_PLUGIN_POST_MODIFY_FN, (void *)post_modify},
+	    {SLAPI_PLUGIN_POST_DELETE_FN, (void *)post_delete},
+	};
+	int argc;
+	char **argv = plugin_args(pb, &argc);
 
-	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGC, &argc);
-	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_ARGV, &argv);
-	if (argc < 1 || !argv || !argv[0])
+	if (!argv)
 		return -1;
 	dn_norm(argv[0], conf.tenant, sizeof(conf.tenant));
 	(void)snprintf(conf.home_base, sizeof(conf.home_base), "%s",
 	               argc > 1 && argv[1] && argv[1][0] == '/' ? argv[1] : "/home");
 	if (!conf.tenant[0])
 		return -1;
-	if (slapi_pblock_set(pb, SLAPI_PLUGIN_VERSION, (void *)"03") != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_DESCRIPTION, &desc) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_ADD_FN, (void *)pre_add) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODIFY_FN, (void *)pre_modify) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_DELETE_FN, (void *)pre_delete) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_PRE_MODRDN_FN, (void *)pre_modrdn) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_ADD_FN, (void *)post_add) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_MODIFY_FN, (void *)post_modify) != 0 ||
-	    slapi_pblock_set(pb, SLAPI_PLUGIN_POST_DELETE_FN, (void *)post_delete) != 0)
-		return -1;
-	return 0;
+	return plugin_set(pb, &desc, hooks, TSR_ARRAY_SIZE(hooks));
 }

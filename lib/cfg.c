@@ -65,7 +65,7 @@ static const struct cfg_key keys[] = {
      "embedded slapd: account it runs as"},
     {"server", "suffix", CFG_DN, 0, 0, NULL, OFF(server.suffix), "embedded slapd: suffix"},
     {"server", "tenant", CFG_STR, 0, 0, NULL, OFF(server.tenant), "embedded slapd: first tenant"},
-    /* tesserad: the syncrepl cache (issue 4) */
+    /* tesserad: the syncrepl cache */
     {"sync", "min_id", CFG_U32, 1, 2147483647, "1000", OFF(sync.min_id),
      "lowest uid/gid served from the directory"},
     {"sync", "max_id", CFG_U32, 1, 2147483647, "524287", OFF(sync.max_id),
@@ -97,7 +97,7 @@ static const struct cfg_key keys[] = {
      "seconds (0: none); unset: the tenant's tesseraSessionLifetime"},
     {"session", "languages", CFG_STR, 0, 0, TSR_LANG_DEFAULT_MAP, OFF(session.languages),
      "preferredLanguage tag=locale map for LANG and LANGUAGE"},
-    /* The admin tool (issue 3): people, phone codes, photos, audit, profile fields. */
+    /* The admin tool: people, phone codes, photos, audit, profile fields. */
     {"users", "default_role", CFG_STR, 0, 0, "member", OFF(admin.default_role),
      "role of new users without --role"},
     {"users", "default_shell", CFG_PATH, 0, 0, "/bin/bash", OFF(admin.default_shell),
@@ -122,7 +122,7 @@ static const struct cfg_key keys[] = {
     {"users", "password_length", CFG_U32, 12, 128, "16", OFF(admin.password_length),
      "length of generated passwords"},
     {"audit", "allow_non_atomic", CFG_BOOL, 0, 0, "no", OFF(admin.audit_non_atomic),
-     "write changes without transactions (audit entry separate)"},
+     "as root, write changes without transactions (audit entry separate)"},
     {"profile_fields", "*", CFG_MAP, 0, 0, NULL, OFF(admin.profile_fields),
      "declared profile fields, one line each (name, then its type)"},
     /* logins: offline account decisions (pam_tessera), session enforcement (tesserad) */

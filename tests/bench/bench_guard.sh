@@ -1,9 +1,9 @@
 #!/bin/bash
 # bench_guard.sh: what the directory's guard (tessera_guard.so) costs a write. Two fresh
-# directories in the same run, one with the guard and one whose guard is taken out
-# before it starts; in each, a site-admin changes a member's title N times (default
-# 2,000) in one ldapmodify (one connection, one write after the other), and adds 200
-# users with ids from the allocator. Figures: writes per second and microseconds per
+# directories in the same run, one with the guard and one whose guard (and its
+# transaction gate on the frontend) is taken out before it starts; in each, a site-admin
+# changes a member's title N times (default 2,000) in one ldapmodify (one connection,
+# one write after the other), and adds 200 users with ids from the allocator. Figures: writes per second and microseconds per
 # write, side by side.
 set -u
 : "${TSR_BUILD:?run through make bench}"
@@ -27,14 +27,16 @@ fresh() {
 	DIR=$W/srv-$1
 	"$TESSERA" server init --dir "$DIR" --suffix "$SUFFIX" --tenant acme >/dev/null || exit 1
 	if [ "$2" = none ]; then
-		python3 - "$DIR"/slapd.d/cn=config/olcDatabase={1}mdb.ldif <<'EOF'
+		python3 - "$DIR"/slapd.d/cn=config/olcDatabase={1}mdb.ldif \
+			"$DIR"/slapd.d/cn=config/olcDatabase={-1}frontend.ldif <<'EOF'
 import sys
-p = sys.argv[1]; out = []; skip = False
-for l in open(p).read().split('\n'):
-    if l.startswith('olcPlugin:'): skip = True; continue
-    if skip and l.startswith(' '): continue
-    skip = False; out.append(l)
-open(p, 'w').write('\n'.join(out))
+for p in sys.argv[1:]:
+    out = []; skip = False
+    for l in open(p).read().split('\n'):
+        if l.startswith('olcPlugin:'): skip = True; continue
+        if skip and l.startswith(' '): continue
+        skip = False; out.append(l)
+    open(p, 'w').write('\n'.join(out))
 EOF
 	fi
 	"$TESSERA" server start --dir "$DIR" >/dev/null || exit 1

@@ -107,7 +107,7 @@ ladd() { ldapadd -Q -Y EXTERNAL -H "$SRV_LDAPI" "$@"; }
 # finish: last line of every script.
 finish() { [ "$TESTS_FAILED" -eq 0 ]; exit $?; }
 
-# ---- cache image, NSS module and tesserad (issue 4) ----
+# ---- cache image, NSS module and tesserad ----
 # tsr_user_ldif LOGIN UID [ROLE [EXTRA-LDIF-LINE...]]: a tessera user entry per
 # docs/directory-model.md (uid = gid, private group), for ldapadd.
 tsr_user_ldif() {
@@ -180,7 +180,7 @@ wait_for() {
 	done
 }
 
-# ---- pam_tessera (issue 5): test users, a PAM service for pam_start_confdir, the driver ----
+# ---- pam_tessera: test users, a PAM service for pam_start_confdir, the driver ----
 TSR_NEXT_UID=100100
 # tsr_user LOGIN PASSWORD [LDIF LINE]...: add a user shaped as docs/directory-model.md says
 # (inetOrgPerson + posixAccount + tesseraUser, status $TSR_USER_STATUS or active, role
@@ -259,7 +259,7 @@ expect_pam() {
 		fail "$name" "got ${got:-nothing}, expected $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
 	fi
 }
-# ---- the admin tool (issue 3): users, roles, permissions ----
+# ---- the admin tool: users, roles, permissions ----
 # tt ARGS...: tessera as root against the test directory (SASL EXTERNAL over ldapi).
 tt() { "$TESSERA" --config "$SRV_CONF" "$@"; }
 # tt_as LOGIN ARGS...: tessera as the person LOGIN (password from tsr_person).
@@ -294,7 +294,7 @@ attr() { lsearch -b "$1" -s base "$2" | sed -n "s/^$2: //p"; }
 audit_count() { lsearch -b "ou=audit,$BASE" -s one "${1:-(objectClass=tesseraAuditEvent)}" 1.1 | grep -c '^dn:'; }
 MKPHOTO=$TSR_BUILD/tests/integration/mkphoto
 
-# ---- logins (issue 5 part B): a host with tesserad, sessions held open, a real sshd ----
+# ---- logins: a host with tesserad, sessions held open, a real sshd ----
 # tsr_host_setup [SESSION INI...]: $HOST_CONF, the running directory's configuration for a host
 # at site berlin with its image and state in $T/state, sessions in $T/sessions and the INI
 # lines given appended to [session]; and $PAMD/login, pam_tessera alone in every phase with it.

@@ -1,4 +1,4 @@
-# Integration: the wall clock stepped during a session (issue 6, "Faults"; RELIABILITY G2
+# Integration: the wall clock stepped during a session (RELIABILITY G2
 # C12). The host's clock is never touched: clockshift.so (LD_PRELOAD) steps the wall clock of
 # one process (tesserad, or the PAM caller) by the seconds in a file.
 #   G2   a step forward does not end a session early; a step back does not keep it alive

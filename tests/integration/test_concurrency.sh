@@ -1,5 +1,5 @@
-# Integration: the modules inside busy and hostile processes (issue 6, "Faults";
-# RELIABILITY E1 E2 E3 E4 E5 E6). conc_driver looks users up through glibc (nsswitch.conf
+# Integration: the modules inside busy and hostile processes (RELIABILITY
+# E1 E2 E3 E4 E5 E6). conc_driver looks users up through glibc (nsswitch.conf
 # says "tessera", in a private mount namespace) and authenticates them with pam_tessera
 # (pam_start_confdir) while tesserad republishes the image:
 #   E3 E4 E5  32 threads: lookups, PAM auth, and threads that fork() children which look

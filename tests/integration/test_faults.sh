@@ -1,4 +1,4 @@
-# Integration: faults while tesserad keeps the image (issue 6, "Faults"). A reader
+# Integration: faults while tesserad keeps the image. A reader
 # (image_watch: lib/cache and the NSS module's getpwent) watches every image for the whole
 # test and must never see a torn or partial generation.
 #   C2 C3 C12  a server that never answers (tesserad, PAM, the admin tool); a proxy that

@@ -1,6 +1,6 @@
 # Integration: tesserad -> cache image -> libnss_tessera.so.2, through getent, id and
 # getent initgroups in a mount namespace whose nsswitch.conf says "files tessera"
-# (issue 4). Real slapd, real glibc NSS; the module also driven directly (nss_probe).
+#. Real slapd, real glibc NSS; the module also driven directly (nss_probe).
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 MOD=$TSR_BUILD/libnss_tessera.so.2

@@ -190,8 +190,8 @@ sed "s|^base = .*|&\nbind_dn = $SVC\nbind_password_file = $T/svc.pw|" "$SRV_CONF
 expect_rc 0 service_account_adds_user "$TESSERA" --config "$T/svc.conf" user add quinn --email quinn@example.org --name Quinn --no-password
 tt audit --user quinn | grep -q "provision .*user.add" && pass service_account_audited || fail service_account_audited
 
-# -- the audit entry and the change are one transaction: an actor whose audit entry
-#    the directory refuses (no uid to match tesseraAuditActor) changes nothing
+# -- an actor whose audit entry the directory would refuse (no uid to match
+#    tesseraAuditActor) changes nothing: the tool refuses before writing
 NOUID="cn=legacy,ou=services,$BASE"
 printf 'dn: %s\nobjectClass: applicationProcess\nobjectClass: simpleSecurityObject\nobjectClass: tesseraUser\ncn: legacy\nuserPassword: Service-Pass-123\ntesseraRoleName: tenant-admin\n' "$NOUID" | ladd >/dev/null
 sed "s|^base = .*|&\nbind_dn = $NOUID\nbind_password_file = $T/svc.pw|" "$SRV_CONF" >"$T/legacy.conf"
@@ -199,4 +199,5 @@ n0=$(audit_count)
 expect_rc 3 audit_refused_change_refused "$TESSERA" --config "$T/legacy.conf" user set max --title "Not written"
 [ "$(attr "uid=max,$P" title)" = "Day shift" ] && [ "$(audit_count)" = "$n0" ] \
 	&& pass audit_refused_nothing_written || fail audit_refused_nothing_written
+expect_out audit_refused_says_why "has no uid"
 finish

@@ -1,6 +1,6 @@
 # Integration: a multi-provider pair made by `tessera server init --from`, and a host
 # (tesserad + NSS + PAM) configured with both providers that keeps logging people in and
-# keeps its cache fresh when either provider dies (issue 6, "Replication and failover").
+# keeps its cache fresh when either provider dies.
 # RELIABILITY C1 (a provider refused: failover, PAM answers quickly), C2 (a provider that
 # accepts and never answers: PAM within its timeout), C4 (replication over verified TLS),
 # D1 (NSS served throughout), D8 (changes made on either side reach the host).
@@ -24,12 +24,22 @@ expect_rc 2 repl_from_keeps_names "$TESSERA" server init --dir "$T/x" --port "$B
 [ ! -e "$T/x" ] && pass repl_refused_init_leaves_nothing || fail repl_refused_init_leaves_nothing
 expect_rc 0 repl_init_b "$TESSERA" server init --dir "$B" --port "$B_PORT" --from "$A"
 expect_out repl_init_b_says "replicates with $A"
+expect_out repl_init_b_takes_guard_off_a "taking it off $A"
 SERVERS+=("$B")
 if [ "${TSR_REPL_BREAK:-0}" = 1 ]; then # the negative control: B follows nobody
 	sed -i '/^olcSyncrepl:/,/^[a-zA-Z]/{/^olcSyncrepl:/d;/^ /d}; /^olcMultiProvider:/d' \
 		"$B"/slapd.d/cn=config/olcDatabase=\{1\}mdb.ldif
 fi
 expect_rc 0 repl_start_b "$TESSERA" server start --dir "$B"
+# slapd 2.5.13 crashes with SLAPI beside syncrepl: no plugin on either side, and A's
+# cn=config still belongs to slapd's user after the offline change
+for side in "$A_LDAPI" "$B_LDAPI"; do
+	ldapsearch -LLL -Q -Y EXTERNAL -H "$side" -b cn=config '(olcPlugin=*)' dn
+done >"$T/plugins.txt" 2>&1
+[ ! -s "$T/plugins.txt" ] && pass repl_no_slapi_on_either_side ||
+	{ fail repl_no_slapi_on_either_side; sed 's/^/#   /' "$T/plugins.txt"; }
+[ -z "$(find "$A/slapd.d" ! -user openldap)" ] && pass repl_a_config_owned_by_slapd ||
+	fail repl_a_config_owned_by_slapd
 
 # The configuration: distinct server ids, syncrepl both ways with the replicator's own
 # identity over StartTLS verified against the shared CA; the secret private on both sides.

@@ -1,4 +1,4 @@
-# Integration: logins through a real sshd on 127.0.0.1 (issue 5, "Done when"): the shipped
+# Integration: logins through a real sshd on 127.0.0.1: the shipped
 # /etc/pam.d/sshd stack and NSS pointed at tessera inside a mount namespace, tesserad following
 # the test directory. An active user logs in with a password and with a key, gets LANG from
 # the profile; a wrong password is refused; an invited user is walked through the forced

@@ -2,7 +2,7 @@
 # visible through NSS within 2 s, deletions, 32 threads hammering lookups while images
 # are republished, slapd killed and restarted, tesserad restarted (cookie resume), the
 # mass-loss guard (also after a restart without the saved state), and an image rebuilt from
-# the saved state (issue 4, RELIABILITY C/D).
+# the saved state (RELIABILITY C/D).
 . "$TSR_SRC/tests/integration/lib.sh"
 require_root
 PROBE=$TSR_BUILD/tests/integration/nss_probe

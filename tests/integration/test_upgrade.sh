@@ -44,12 +44,16 @@ cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin >"$T/cfg.befo
 expect_rc 0 upgrade_dry_run "$TESSERA" server upgrade --dir "$SRV" --dry-run
 expect_out upgrade_dry_run_says_security "would set olcSecurity"
 expect_out upgrade_dry_run_says_guard "would load the guard"
+expect_out upgrade_dry_run_says_txn_gate "would keep LDAP transactions for root"
 cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | diff -q - "$T/cfg.before" >/dev/null &&
 	pass upgrade_dry_run_changes_nothing || fail upgrade_dry_run_changes_nothing
 expect_rc 0 upgrade_runs "$TESSERA" server upgrade --dir "$SRV"
 expect_out upgrade_loads_guard "load the guard .*: done"
 expect_rc 0 upgrade_again "$TESSERA" server upgrade --dir "$SRV"
 expect_out upgrade_again_nothing_to_do "nothing to do"
+ldapexop -x -H "$SRV_LDAPI" -D "uid=sam,$P" -y "$T/pw.sam" 1.3.6.1.1.21.1 >"$T/exop.out" 2>&1
+grep -q 'unwilling to perform (53)' "$T/exop.out" && pass upgrade_txn_kept_for_root ||
+	{ fail upgrade_txn_kept_for_root; sed 's/^/#   /' "$T/exop.out"; }
 
 own_home /root; rc=$?
 [ $rc = 50 ] && pass upgrade_guard_refuses_own_home ||

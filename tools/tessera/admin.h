@@ -184,9 +184,10 @@ TSR_MUST_USE int wr_commit(struct wr *w);
 /* wr_op() then wr_commit(): the usual single-operation change. */
 TSR_MUST_USE int wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m);
 void wr_free(struct wr *w);
-/* Batches (import): between begin and end, wr_commit() only queues; wr_batch_end(true)
- * writes everything queued in one transaction (or nothing), wr_batch_end(false) drops
- * it. 0 or a negative errno. */
+/* Batches (import): when the tool may use a transaction (as root), wr_commit() between
+ * begin and end only queues, wr_batch_end(true) writes everything queued in one
+ * transaction (or nothing) and wr_batch_end(false) drops it; otherwise wr_commit()
+ * writes at once and wr_batch_end() has nothing to do. 0 or a negative errno. */
 void wr_batch_begin(void);
 TSR_MUST_USE int wr_batch_end(bool commit);
 /* Allocate count consecutive ids from the tenant's tesseraNextId (atomic). */

@@ -17,8 +17,6 @@
 #include "secret.h"
 #include "validate.h"
 
-#define ROOT_DN "gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth"
-
 static struct {
 	struct tool *t;
 	struct tsr_ldap_err err;
@@ -653,7 +651,7 @@ load_actor(void)
 	if (ldap_whoami_s(tsr_ldap_handle(S.t->ldap), &who, NULL, NULL) != LDAP_SUCCESS)
 		who = NULL;
 	dn = who && who->bv_len > 3 && strncmp(who->bv_val, "dn:", 3) == 0 ? who->bv_val + 3 : "";
-	if (strcasecmp(dn, ROOT_DN) == 0) {
+	if (strcasecmp(dn, TSR_ROOT_DN) == 0) {
 		S.actor.kind = ACTOR_ROOT;
 		S.actor.perms = TSR_PERM_ALL;
 		if (asprintf(&S.actor.login, "root@%s", S.host) < 0)
@@ -1302,6 +1300,8 @@ txn_supported(void)
 	if (S.txn >= 0)
 		return S.txn;
 	S.txn = 0;
+	if (S.actor.kind != ACTOR_ROOT)
+		return 0;
 	if (dir_read("", (const char *const[]){"supportedExtension", NULL}, &e) == 0) {
 		ext = ent_attr(e, "supportedExtension");
 		for (i = 0; ext && i < ext->n; i++)
@@ -1432,8 +1432,11 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 	return 0;
 }
 
-/* Write ops[0..n) (each change followed by its audit entry) atomically, or as the
- * configuration accepts. */
+/* Write ops[0..n) (each change followed by its audit entry): atomically as root on a
+ * directory with transactions; otherwise one after the other. Only root may start a
+ * transaction on tessera's directory (the guard keeps them from everyone else, because
+ * any client that may start one can crash slapd 2.5.13), and the guard accepts an audit
+ * record only right after the write it describes, on the same connection. */
 static int
 write_ops(struct wop *ops, size_t n)
 {
@@ -1443,7 +1446,16 @@ write_ops(struct wop *ops, size_t n)
 
 	if (txn_supported())
 		return commit_txn(ld, ops, n);
-	if (!S.t->cfg->admin.audit_non_atomic) {
+	/* The audit entry names its actor by uid; one without a uid would be refused after
+	 * the change was written. */
+	if (S.actor.kind != ACTOR_ROOT && strcmp(S.actor.login, S.actor.dn) == 0) {
+		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+		               "%s has no uid, and the directory accepts an audit entry only "
+		               "from its actor's uid; nothing was written",
+		               S.actor.dn);
+		return -EACCES;
+	}
+	if (S.actor.kind == ACTOR_ROOT && !S.t->cfg->admin.audit_non_atomic) {
 		(void)snprintf(S.err.msg, sizeof(S.err.msg),
 		               "the directory does not offer LDAP transactions (RFC 5805), so the "
 		               "change and its audit entry cannot be written together; nothing "
@@ -1485,10 +1497,12 @@ wops_free(struct wop *ops, size_t n)
 	}
 }
 
+/* Only a transaction makes a batch all or nothing; without one, each change is
+ * written as it comes. */
 void
 wr_batch_begin(void)
 {
-	batch.on = true;
+	batch.on = txn_supported();
 }
 
 int

@@ -93,7 +93,6 @@ emit(const struct rec *r, struct jw *j, struct table *tb)
 int
 audit_log_print(const char *path, const char *tenant, bool json)
 {
-	static const char *const root = "gidnumber=0+uidnumber=0,cn=peercred,cn=external,cn=auth";
 	struct rec r = {0};
 	struct jw j = {0};
 	struct table tb;
@@ -121,7 +120,7 @@ audit_log_print(const char *path, const char *tenant, bool json)
 		if (strncmp(line, "# end ", 6) == 0) {
 			size_t dl = strlen(r.dn), al = strlen(audit_unit);
 
-			if (r.in && strcasecmp(r.actor, root) != 0 &&
+			if (r.in && strcasecmp(r.actor, TSR_ROOT_DN) != 0 &&
 			    !(dl > al && strcasecmp(r.dn + dl - al, audit_unit) == 0))
 				rr = emit(&r, json ? &j : NULL, &tb);
 			tsr_buf_free(&r.attrs);

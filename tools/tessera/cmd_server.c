@@ -34,6 +34,7 @@
 
 #define SLAPD         "/usr/sbin/slapd"
 #define SLAPADD       "/usr/sbin/slapadd"
+#define SLAPMODIFY    "/usr/sbin/slapmodify"
 #define OPENSSL       "/usr/bin/openssl"
 #define START_WAIT_MS 30000
 #define STOP_WAIT_MS  20000
@@ -62,7 +63,6 @@ struct server {
 	char from[PATH_MAX];
 	const char *peer;
 	struct repl repl;
-	bool restart_from; /* the first provider lost its guard: restart it */
 };
 
 struct var {
@@ -853,9 +853,6 @@ do_init(struct server *s, bool *created)
 		r = repl_save_secret(s->dir, &s->repl);
 		if (r == 0)
 			r = repl_link(s->from, s->suffix, s->tenant_dn, uri, &s->repl);
-		s->restart_from = r == 1;
-		if (r == 1)
-			r = 0;
 	}
 	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
 		(void)unlink(path);
@@ -872,6 +869,73 @@ out:
 static pid_t running_pid(const char *dir);
 static int server_start(struct tool *t, const char *dir);
 static int server_stop(struct tool *t, const char *dir);
+
+/* slapd 2.5.13 crashes when a syncrepl consumer runs beside a SLAPI plugin, so the
+ * first provider of a pair loses its guard (on the tenant's database) and the guard's
+ * transaction gate (on the frontend) before it replicates. Deleting them online hangs
+ * slapd (the frontend's at once, the database's at the next write), so they go offline:
+ * stop, slapmodify cn=config, start. Its access rules still apply. */
+static int
+drop_guard(struct tool *t, const struct server *s)
+{
+	const char *const on[2] = {NULL, TSR_FRONTEND_DN};
+	char **v = NULL, *db = NULL, slapdd[PATH_MAX], ldif[PATH_MAX], *text = NULL;
+	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", ldif, NULL};
+	struct tsr_ldap *l = NULL;
+	struct stat st;
+	char log[PATH_MAX];
+	size_t i, n = 0;
+	int r;
+
+	if (path_join(slapdd, s->from, "slapd.d") < 0 ||
+	    path_join(ldif, s->from, "unguard.ldif") < 0)
+		return -ENAMETOOLONG;
+	r = srv_ldapi_open(s->from, &l);
+	if (r < 0)
+		return r;
+	r = srv_database_dn(tsr_ldap_handle(l), s->suffix, &db);
+	for (i = 0; r == 0 && i < 2; i++) {
+		r = srv_values(tsr_ldap_handle(l), on[i] ? on[i] : db, "olcPlugin", &v);
+		if (r == 0 && v[0]) {
+			char *more = NULL;
+
+			if (asprintf(&more, "%sdn: %s\nchangetype: modify\ndelete: olcPlugin\n\n",
+			             text ? text : "", on[i] ? on[i] : db) < 0)
+				r = -ENOMEM;
+			free(text);
+			text = more;
+			n++;
+		}
+		tsr_strv_free(v);
+		v = NULL;
+	}
+	tsr_ldap_close(l);
+	free(db);
+	if (r < 0 || n == 0)
+		goto out;
+	printf("the guard (tessera_guard.so) cannot run beside replication in slapd 2.5.13: "
+	       "taking it off %s, whose access rules still apply; restarting it\n",
+	       s->from);
+	fflush(stdout);
+	r = write_in(s->from, "unguard.ldif", text, 0600);
+	if (r == 0 && stat(slapdd, &st) < 0)
+		r = -errno;
+	if (r == 0 && server_stop(t, s->from) != EXIT_DONE)
+		r = -EIO;
+	if (r == 0)
+		r = run_logged(argv, s->from, "taking the guard off cn=config (slapmodify -n0)");
+	/* slapmodify runs as root: cn=config goes back to its owner. */
+	if (r == 0)
+		r = chown_tree(slapdd, st.st_uid, st.st_gid);
+	if (r == 0 && server_start(t, s->from) != EXIT_DONE)
+		r = -EIO;
+	(void)unlink(ldif);
+	if (r == 0 && path_join(log, s->from, "init.log") == 0)
+		(void)unlink(log);
+out:
+	free(text);
+	return r;
+}
 
 /* --from DIR1: this server joins the running directory in DIR1 as a second provider. */
 static int
@@ -1069,7 +1133,10 @@ server_init(struct tool *t, int argc, char **argv)
 			                                      : tool_exit_code(r);
 		}
 	}
-	r = do_init(&s, &created);
+	if (r == 0 && from)
+		r = drop_guard(t, &s);
+	if (r == 0)
+		r = do_init(&s, &created);
 	free(s.pwarg);
 	free(s.decoy);
 	repl_clear(&s.repl);
@@ -1098,16 +1165,6 @@ server_init(struct tool *t, int argc, char **argv)
 	if (from)
 		printf("  replicates with %s (%s) in both directions (multi-provider)\n", s.from,
 		       s.peer);
-	if (s.restart_from) {
-		/* slapd drops a SLAPI plugin only when it starts again. */
-		printf("  the guard (tessera_guard.so) cannot run beside replication in slapd "
-		       "2.5.13:\n  it is off on both providers, whose access rules still apply; "
-		       "restarting %s\n",
-		       s.from);
-		fflush(stdout);
-		if (server_stop(t, s.from) != EXIT_DONE || server_start(t, s.from) != EXIT_DONE)
-			return EXIT_FAILURE_SYS;
-	}
 	return EXIT_DONE;
 }
 
@@ -1481,6 +1538,20 @@ apply_guard(struct upgrade *u)
 	return r;
 }
 
+/* The guard's transaction gate on the frontend (see etc/ldap/slapd-config.ldif.in). */
+static int
+apply_txn_gate(struct upgrade *u)
+{
+	char *v = NULL;
+	int r;
+
+	if (asprintf(&v, "extendedop %s tsr_guard_txn_init %s", u->s.guard.path, TSR_ROOT_DN) < 0)
+		return -ENOMEM;
+	r = srv_modify(u->ld, TSR_FRONTEND_DN, LDAP_MOD_ADD, "olcPlugin", v);
+	free(v);
+	return r;
+}
+
 /* Files equal byte for byte (a missing one is not). */
 static bool
 same_file(const char *a, const char *b)
@@ -1505,14 +1576,15 @@ same_file(const char *a, const char *b)
 }
 
 /* Bring a directory made by an earlier tessera to this version, online: the guard's
- * file in DIR, olcSecurity, the guard loaded on the tenant's database (not on a
- * replicated one). Idempotent; --dry-run says what it would do. */
+ * file in DIR, olcSecurity, the guard loaded on the tenant's database and its
+ * transaction gate on the frontend (neither on a replicated one). Idempotent; --dry-run
+ * says what it would do. */
 static int
 server_upgrade(struct tool *t, const char *dir, bool dry)
 {
 	struct upgrade u = {.t = t, .dry = dry};
 	struct tsr_ldap *l = NULL;
-	char **plugins = NULL, **repl = NULL, what[512], step[600];
+	char **plugins = NULL, **gate = NULL, **repl = NULL, what[512], step[600];
 	int r, code = EXIT_FAILURE_SYS, differs = 0;
 
 	r = load_server(t, dir, &u.s);
@@ -1536,6 +1608,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r == 0 || r == 1)
 		r = srv_values(u.ld, u.db, "olcPlugin", &plugins);
 	if (r == 0)
+		r = srv_values(u.ld, TSR_FRONTEND_DN, "olcPlugin", &gate);
+	if (r == 0)
 		r = srv_values(u.ld, u.db, "olcSyncrepl", &repl);
 	if (r < 0) {
 		tool_err("%s: cannot read its cn=config", u.s.dir);
@@ -1551,6 +1625,9 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r == 0 && !plugins[0] && !u.replicated)
 		r = upgrade_step(&u, "load the guard (olcPlugin) on the tenant's database",
 		                 apply_guard);
+	if (r == 0 && !gate[0] && !u.replicated)
+		r = upgrade_step(&u, "keep LDAP transactions for root (olcPlugin on the frontend)",
+		                 apply_txn_gate);
 	if (r == 0 && u.replicated && !plugins[0])
 		printf("  the directory replicates: the guard stays off (slapd 2.5.13 crashes "
 		       "with SLAPI beside syncrepl)\n");
@@ -1571,6 +1648,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	}
 out:
 	tsr_strv_free(plugins);
+	tsr_strv_free(gate);
 	tsr_strv_free(repl);
 	free(u.db);
 	tsr_ldap_close(l);

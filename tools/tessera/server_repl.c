@@ -362,8 +362,7 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 {
 	struct tsr_ldap *l = NULL;
 	char *db = NULL, *sr = NULL, *limit = NULL, *rdn = NULL, ca[PATH_MAX], **lims = NULL;
-	char **plugins = NULL;
-	bool have_limit = false, restart = false;
+	bool have_limit = false;
 	size_t i;
 	LDAP *ld;
 	int r;
@@ -389,28 +388,15 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 	for (i = 0; lims[i]; i++)
 		if (strstr(lims[i], rdn))
 			have_limit = true;
-	/* slapd 2.5.13 crashes when a syncrepl consumer runs beside a SLAPI plugin: the
-	 * guard goes before replication starts; slapd takes it out only at a restart
-	 * (writes hang until then), which the caller makes. */
-	if (r == 0) {
-		r = srv_values(ld, db, "olcPlugin", &plugins);
-		if (r == 0 && plugins[0]) {
-			r = srv_modify(ld, db, LDAP_MOD_DELETE, "olcPlugin", NULL);
-			restart = true;
-		}
-	}
 	if (!have_limit && r == 0)
 		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcLimits", limit);
 	if (r == 0)
 		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcSyncrepl", sr);
 	if (r == 0)
 		r = srv_modify(ld, db, LDAP_MOD_REPLACE, "olcMultiProvider", "TRUE");
-	if (r == 0)
-		r = restart ? 1 : 0;
 out:
 	tsr_secret_free(sr);
 	tsr_strv_free(lims);
-	tsr_strv_free(plugins);
 	free(limit);
 	free(rdn);
 	free(db);

@@ -18,6 +18,8 @@ struct tsr_ldap;
 /* cn=config of a running embedded directory, as root over DIR/ldapi (also what
  * `server upgrade` changes). Each prints its error with tool_err. */
 TSR_MUST_USE int srv_ldapi_open(const char *dir, struct tsr_ldap **ret);
+/* The frontend's entry: settings (and SLAPI plugins) for every database. */
+#define TSR_FRONTEND_DN "olcDatabase={-1}frontend,cn=config"
 /* The DN of the database holding suffix (-ENOENT: none). */
 TSR_MUST_USE int srv_database_dn(LDAP *ld, const char *suffix, char **ret);
 /* Every value of attr on dn, NULL-terminated (tsr_strv_free). */
@@ -39,9 +41,8 @@ TSR_MUST_USE int repl_prepare(const char *from_dir, const char *suffix, const ch
                               const char *peer_uri, const char *ca_file, struct repl *rp);
 /* Write the first provider's data (slapcat, online) to out_ldif, mode 0600. */
 TSR_MUST_USE int repl_dump(const char *from_dir, const char *suffix, const char *out_ldif);
-/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider), and
- * take its guard out (tessera_guard.so cannot run beside replication in slapd 2.5.13).
- * 1 when the first provider must be restarted for that, 0, or a negative errno. */
+/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider).
+ * Its guard must be out first (the caller takes it out offline). 0 or a negative errno. */
 TSR_MUST_USE int repl_link(const char *from_dir, const char *suffix, const char *tenant_dn,
                            const char *new_uri, const struct repl *rp);
 /* Store the secret as DIR/replicator.secret (root, 0600). */

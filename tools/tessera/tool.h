@@ -13,6 +13,9 @@
 #include "cfg.h"
 #include "ldapc.h"
 
+/* Root on tessera's directory: its rootdn, which the local root user is over ldapi. */
+#define TSR_ROOT_DN "gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth"
+
 /* Exit codes: part of the interface for scripts (README, tessera(1)). */
 enum tool_exit {
 	EXIT_DONE = 0,
@@ -50,7 +53,7 @@ TSR_MUST_USE int tool_slapd_module(const char *name, char *out, size_t n);
  * have NULL fields. */
 struct tsr_pw_user;
 int policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who);
-/* The admin tool (issue 3): admin.h. */
+/* The admin tool: admin.h. */
 int cmd_user(struct tool *t, int argc, char **argv);
 int cmd_role(struct tool *t, int argc, char **argv);
 int cmd_site(struct tool *t, int argc, char **argv);

@@ -44,7 +44,7 @@ struct daemon {
 	int64_t last_error_at;
 	char *image_path, *state_path, *status_path;
 	uint64_t heartbeat_ms; /* when the image's age was last renewed */
-	/* faults (issue 6): a failed image write is retried with back-off, not at once */
+	/* faults: a failed image write is retried with back-off, not at once */
 	unsigned write_failures;
 	uint64_t write_retry_ms; /* no new attempt before (tsr_now_ms) */
 	bool refreshed;          /* this session completed a refresh: the back-off starts over */
