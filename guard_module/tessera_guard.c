@@ -1268,14 +1268,24 @@ out:
 
 /* ---- roles, groups, sites, the tenant ---- */
 
+/* One permission value's bit; an unknown name counts as every permission (fails
+ * closed). */
+static unsigned
+perm_bit(const char *name)
+{
+	unsigned bit;
+
+	return tsr_perm_parse(name, &bit) == 0 ? bit : TSR_PERM_ALL;
+}
+
 static unsigned
 perms_of(const struct vals *v)
 {
-	unsigned perms = 0, bit;
+	unsigned perms = 0;
 	size_t i;
 
 	for (i = 0; i < v->n; i++)
-		perms |= tsr_perm_parse(v->v[i], &bit) == 0 ? bit : TSR_PERM_ALL;
+		perms |= perm_bit(v->v[i]);
 	return perms;
 }
 
@@ -1442,13 +1452,8 @@ object_write(struct req *q)
 		op = mods[i]->mod_op & ~LDAP_MOD_BVALUES;
 		if (strcasecmp(mods[i]->mod_type, "tesseraPermission") == 0 &&
 		    op != LDAP_MOD_DELETE)
-			for (j = 0; mods[i]->mod_bvalues && mods[i]->mod_bvalues[j]; j++) {
-				unsigned bit;
-
-				perms |= tsr_perm_parse(mods[i]->mod_bvalues[j]->bv_val, &bit) == 0
-				             ? bit
-				             : TSR_PERM_ALL;
-			}
+			for (j = 0; mods[i]->mod_bvalues && mods[i]->mod_bvalues[j]; j++)
+				perms |= perm_bit(mods[i]->mod_bvalues[j]->bv_val);
 		if (!object_attr_ok(q->obj, q->op, mods[i]->mod_type)) {
 			r = denied(q, mods[i]->mod_type, "root on the directory");
 			goto out;

@@ -9,27 +9,8 @@
 set -u
 : "${TSR_BUILD:?run through make bench}"
 N=${BENCH_IMPORT_USERS:-10000}
-TESSERA=$TSR_BUILD/tessera
-W=$(mktemp -d /tmp/tsr-bench-XXXXXX)
-chmod 755 "$W"
-SUFFIX=dc=example,dc=org
-BASE=o=acme,$SUFFIX
-cleanup() {
-	local d
-	for d in "$W"/srv-*; do [ -d "$d" ] && "$TESSERA" server stop --dir "$d" >/dev/null 2>&1; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-fresh() { # fresh NAME: a new embedded directory in $W/srv-NAME; sets DIR, CONF, LDAPI
-	DIR=$W/srv-$1
-	"$TESSERA" server init --dir "$DIR" --suffix "$SUFFIX" --tenant acme >/dev/null \
-		&& "$TESSERA" server start --dir "$DIR" >/dev/null || { echo "cannot start a directory"; exit 1; }
-	CONF=$DIR/tessera.conf
-	LDAPI=ldapi://$(printf '%s' "$DIR/ldapi" | sed 's|/|%2F|g')
-	"$TESSERA" --config "$CONF" site add berlin >/dev/null
-}
-now() { date +%s.%N; }
+. "$TSR_SRC/tests/bench/common.sh"
+bench_dirs
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%8.0f users/s  (%6.1f s)", n / (b - a), b - a }'; }
 
 # The same people for everyone: CSV for tessera, LDIF for ldapadd.
@@ -51,38 +32,38 @@ awk -v n="$N" -v base="$BASE" 'BEGIN {
 echo "users: $N (CSV $(du -h "$W/users.csv" | cut -f1), LDIF $(du -h "$W/users.ldif" | cut -f1))"
 
 # Baseline 1: one ldapadd process per user (what a shell provisioning loop does).
-fresh ldapadd1
+bench_fresh ldapadd1
 csplit -s -z -f "$W/one." -n 5 "$W/users.ldif" '/^$/' '{*}'
-t0=$(now)
+t0=$(bench_now)
 for f in "$W"/one.*; do
 	ldapadd -Q -Y EXTERNAL -H "$LDAPI" -f "$f" >/dev/null || { echo "ldapadd failed on $f"; exit 1; }
 done
-t1=$(now)
+t1=$(bench_now)
 echo "ldapadd, one process per user     $(rate "$N" "$t0" "$t1")   no checks, no ids, no audit"
 "$TESSERA" server stop --dir "$DIR" >/dev/null
 
 # Baseline 2: a single ldapadd of the whole file (one connection).
-fresh ldapadd
-t0=$(now)
+bench_fresh ldapadd
+t0=$(bench_now)
 ldapadd -Q -Y EXTERNAL -H "$LDAPI" -f "$W/users.ldif" >/dev/null || { echo "ldapadd failed"; exit 1; }
-t1=$(now)
+t1=$(bench_now)
 echo "ldapadd, one connection           $(rate "$N" "$t0" "$t1")   no checks, no ids, no audit"
 "$TESSERA" server stop --dir "$DIR" >/dev/null
 
 # tessera import.
-fresh import
-t0=$(now)
+bench_fresh import
+t0=$(bench_now)
 "$TESSERA" --config "$CONF" import "$W/users.csv" >"$W/import.out" 2>&1
 rc=$?
-t1=$(now)
+t1=$(bench_now)
 echo "tessera import                    $(rate "$N" "$t0" "$t1")   checked, ids allocated, audited"
 grep -q "created *$N" "$W/import.out" && [ $rc = 0 ] || { echo "import did not create $N users:"; cat "$W/import.out"; exit 1; }
 audits=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI" -b "ou=audit,$BASE" -s one '(tesseraAuditAction=user.add)' 1.1 | grep -c '^dn:')
 echo "  audit entries written: $audits (one per user, written in the same transaction as the user; 50 users per transaction)"
 
 # Re-importing the same file: every row compared, nothing written.
-t0=$(now)
+t0=$(bench_now)
 "$TESSERA" --config "$CONF" import "$W/users.csv" >"$W/again.out" 2>&1
-t1=$(now)
+t1=$(bench_now)
 echo "tessera import again (no changes) $(rate "$N" "$t0" "$t1")   $(grep -o 'unchanged *[0-9]*' "$W/again.out")"
 "$TESSERA" server stop --dir "$DIR" >/dev/null

@@ -85,34 +85,44 @@ restore() {
 	done
 }
 
+# each_target FN: FN once for every actor and target, with actor, ap (their role's
+# permissions), t (self, bob, pia or boss), target (the login) and self (1 or 0) set.
+each_target() {
+	local a
+	for a in $ACTORS; do
+		actor=${a%%:*}
+		ap=$(role_perms "${a#*:}")
+		for t in self bob pia boss; do
+			target=$t; [ "$t" = self ] && target=$actor
+			self=0; [ "$t" = self ] && self=1
+			"$1"
+		done
+	done
+}
+
 n=0
-for a in $ACTORS; do
-	actor=${a%%:*}
-	ap=$(role_perms "${a#*:}")
-	for t in self bob pia boss; do
-		target=$t; [ "$t" = self ] && target=$actor
-		self=0; [ "$t" = self ] && self=1
-		trole=$(user_role "$target"); tp=$(role_perms "$trole"); ts=$(user_sites "$target")
-		# a site the target does not have yet
-		case ",$ts," in *,paris,*) newsite=berlin ;; *) newsite=paris ;; esac
-		n=$((n + 1))
-		# attribute, raw LDIF body, tool command ("" for none), probe value
-		while IFS='|' read -r attrname body tool value; do
-			[ -n "$attrname" ] || continue
-			want=$("$PROBE" user "$attrname" "$ap" berlin "$tp" "$ts" "$self" $value)
-			snap "$target"
-			printf 'dn: uid=%s,%s\nchangetype: modify\n%b\n' "$target" "$P" "$body" | as_raw "$actor"; rc=$?
-			[ $rc = 0 ] && echo "$actor $target" >>"$T/allowed"
-			if [ $rc != 0 ] && changed "$target"; then fail "diff_${actor}_${t}_${attrname}_refused_but_changed"; fi
-			restore "$attrname" "$rc" "$target" "$trole" "$ts"
-			trc=-
-			if [ -n "$tool" ]; then
-				# shellcheck disable=SC2086
-				tt_as "$actor" $tool >/dev/null 2>&1; trc=$?
-				restore "$attrname" "$trc" "$target" "$trole" "$ts"
-			fi
-			judge "${actor}_${t}_${attrname}" "$want" "$rc" "$trc"
-		done <<ROWS
+write_rows() {
+	trole=$(user_role "$target"); tp=$(role_perms "$trole"); ts=$(user_sites "$target")
+	# a site the target does not have yet
+	case ",$ts," in *,paris,*) newsite=berlin ;; *) newsite=paris ;; esac
+	n=$((n + 1))
+	# attribute, raw LDIF body, tool command ("" for none), probe value
+	while IFS='|' read -r attrname body tool value; do
+		[ -n "$attrname" ] || continue
+		want=$("$PROBE" user "$attrname" "$ap" berlin "$tp" "$ts" "$self" $value)
+		snap "$target"
+		printf 'dn: uid=%s,%s\nchangetype: modify\n%b\n' "$target" "$P" "$body" | as_raw "$actor"; rc=$?
+		[ $rc = 0 ] && echo "$actor $target" >>"$T/allowed"
+		if [ $rc != 0 ] && changed "$target"; then fail "diff_${actor}_${t}_${attrname}_refused_but_changed"; fi
+		restore "$attrname" "$rc" "$target" "$trole" "$ts"
+		trc=-
+		if [ -n "$tool" ]; then
+			# shellcheck disable=SC2086
+			tt_as "$actor" $tool >/dev/null 2>&1; trc=$?
+			restore "$attrname" "$trc" "$target" "$trole" "$ts"
+		fi
+		judge "${actor}_${t}_${attrname}" "$want" "$rc" "$trc"
+	done <<ROWS
 title|replace: title\ntitle: Raw $n|user set $target --title Tool-$n|
 tesseraBadgeId|replace: tesseraBadgeId\ntesseraBadgeId: RAW-$n|user set $target --badge TOOL-$n|
 mail|replace: mail\nmail: raw$n@example.org|user set-email $target tool$n@example.org|
@@ -122,30 +132,25 @@ tesseraSiteName|add: tesseraSiteName\ntesseraSiteName: $newsite|user sites $targ
 uidNumber|replace: uidNumber\nuidNumber: 0||
 homeDirectory|replace: homeDirectory\nhomeDirectory: /root||
 ROWS
-	done
-done
+}
+each_target write_rows
 
 # Reads: each read rule on the same targets, with the stock ldapsearch; the tool's
 # `user show` stands for reading the private attributes (mail).
-for a in $ACTORS; do
-	actor=${a%%:*}
-	ap=$(role_perms "${a#*:}")
-	for t in self bob pia boss; do
-		target=$t; [ "$t" = self ] && target=$actor
-		self=0; [ "$t" = self ] && self=1
-		tp=$(role_perms "$(user_role "$target")"); ts=$(user_sites "$target")
-		for attrname in uid uidNumber cn mail title tesseraPhoneCodeHash userPassword; do
-			want=$("$PROBE" read "$attrname" "$ap" berlin "$tp" "$ts" "$self")
-			ldapsearch -LLL -o ldif-wrap=no -x -H "$SRV_LDAPI" -D "uid=$actor,$P" -y "$T/pw.$actor" \
-				-b "uid=$target,$P" -s base "$attrname" 2>/dev/null | grep -qi "^$attrname:" && rc=0 || rc=50
-			trc=-
-			if [ "$attrname" = mail ]; then
-				tt_as "$actor" user show "$target" >/dev/null 2>&1; trc=$?
-			fi
-			judge "${actor}_${t}_read_${attrname}" "$want" "$rc" "$trc"
-		done
+read_rows() {
+	tp=$(role_perms "$(user_role "$target")"); ts=$(user_sites "$target")
+	for attrname in uid uidNumber cn mail title tesseraPhoneCodeHash userPassword; do
+		want=$("$PROBE" read "$attrname" "$ap" berlin "$tp" "$ts" "$self")
+		ldapsearch -LLL -o ldif-wrap=no -x -H "$SRV_LDAPI" -D "uid=$actor,$P" -y "$T/pw.$actor" \
+			-b "uid=$target,$P" -s base "$attrname" 2>/dev/null | grep -qi "^$attrname:" && rc=0 || rc=50
+		trc=-
+		if [ "$attrname" = mail ]; then
+			tt_as "$actor" user show "$target" >/dev/null 2>&1; trc=$?
+		fi
+		judge "${actor}_${t}_read_${attrname}" "$want" "$rc" "$trc"
 	done
-done
+}
+each_target read_rows
 
 # Objects: one new of each per actor (names carry the actor), through both paths.
 alloc() { # alloc LOGIN: one id from the allocator, as LOGIN ("" when refused)

@@ -1460,6 +1460,7 @@ struct upgrade {
 	char *db;
 	bool dry, replicated, restart;
 	unsigned changes;
+	unsigned differ; /* config_values that differ: bit i for entry i */
 };
 
 static int
@@ -1481,26 +1482,22 @@ upgrade_step(struct upgrade *u, const char *what, int (*apply)(struct upgrade *)
 static int
 apply_config(struct upgrade *u)
 {
-	char **v = NULL;
 	size_t i;
 	int r = 0;
 
-	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++) {
-		r = srv_values(u->ld, "cn=config", config_values[i].attr, &v);
-		if (r == 0 && (!v[0] || strcmp(v[0], config_values[i].value) != 0)) {
+	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++)
+		if (u->differ & (1u << i)) {
 			u->restart |= config_values[i].restart;
 			r = srv_modify(u->ld, "cn=config", LDAP_MOD_REPLACE, config_values[i].attr,
 			               config_values[i].value);
 		}
-		tsr_strv_free(v);
-		v = NULL;
-	}
 	return r;
 }
 
-/* The global settings differ from config_values: their names, in what. */
+/* Which global settings differ from config_values (u->differ: bit i for entry i);
+ * their names in what. 1 if any does, 0, or a negative errno. */
 static int
-config_differs(LDAP *ld, char *what, size_t n)
+config_differs(struct upgrade *u, char *what, size_t n)
 {
 	char **v = NULL;
 	size_t i, len = 0;
@@ -1508,14 +1505,18 @@ config_differs(LDAP *ld, char *what, size_t n)
 
 	what[0] = '\0';
 	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++) {
-		r = srv_values(ld, "cn=config", config_values[i].attr, &v);
-		if (r == 0 && (!v[0] || strcmp(v[0], config_values[i].value) != 0) && len < n)
-			len += (size_t)snprintf(what + len, n - len, "%s%s=%s", len ? ", " : "",
-			                        config_values[i].attr, config_values[i].value);
+		r = srv_values(u->ld, "cn=config", config_values[i].attr, &v);
+		if (r == 0 && (!v[0] || strcmp(v[0], config_values[i].value) != 0)) {
+			u->differ |= 1u << i;
+			if (len < n)
+				len += (size_t)snprintf(what + len, n - len, "%s%s=%s",
+				                        len ? ", " : "", config_values[i].attr,
+				                        config_values[i].value);
+		}
 		tsr_strv_free(v);
 		v = NULL;
 	}
-	return r < 0 ? r : len > 0;
+	return r < 0 ? r : u->differ != 0;
 }
 
 static int
@@ -1604,7 +1605,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	u.ld = tsr_ldap_handle(l);
 	r = srv_database_dn(u.ld, u.s.suffix, &u.db);
 	if (r == 0)
-		r = differs = config_differs(u.ld, what, sizeof(what));
+		r = differs = config_differs(&u, what, sizeof(what));
 	if (r == 0 || r == 1)
 		r = srv_values(u.ld, u.db, "olcPlugin", &plugins);
 	if (r == 0)
