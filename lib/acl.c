@@ -153,6 +153,42 @@ stale(struct gen *g, const char *role, unsigned perms)
 	gen_add(g, ")\"");
 }
 
+/* Attribute classes of lib/perm's table, as masks: W(rule) who writes, R(rule) who reads. */
+#define W(rule)  (1u << TSR_ATTR_##rule)
+#define R(rule)  (1u << TSR_READ_##rule)
+#define ANY_READ (R(TENANT) | R(VIEW) | R(EDITORS) | R(NOBODY))
+
+/* Some user attribute is written as one of rules says and read as one of reads says. */
+static bool
+any_attr(unsigned rules, unsigned reads)
+{
+	enum tsr_attr_rule w;
+	enum tsr_read_rule r;
+	size_t i;
+
+	for (i = 0; tsr_perm_user_attr_at(i, &w, &r); i++)
+		if ((rules & (1u << w)) && (reads & (1u << r)))
+			return true;
+	return false;
+}
+
+/* "attrs=" and those user attributes, comma-joined, after first (NULL for none). */
+static void
+attrs(struct gen *g, const char *first, unsigned rules, unsigned reads)
+{
+	enum tsr_attr_rule w;
+	enum tsr_read_rule r;
+	const char *name;
+	size_t i;
+
+	gen_add(g, " attrs=%s", first ? first : "");
+	for (i = 0; (name = tsr_perm_user_attr_at(i, &w, &r)); i++)
+		if ((rules & (1u << w)) && (reads & (1u << r))) {
+			gen_add(g, "%s%s", first ? "," : "", name);
+			first = name;
+		}
+}
+
 #define PEOPLE   "dn.children=\"ou=people,%s\""
 #define TENANT   "dn.subtree=\"%s\""
 #define SERVICES "dn.children=\"ou=services,%s\""
@@ -161,7 +197,20 @@ stale(struct gen *g, const char *role, unsigned perms)
 static void
 grants(struct gen *g)
 {
+	static const unsigned reads[] = {R(TENANT), R(VIEW)};
+	static const struct {
+		unsigned rules;
+		const char *perm; /* who may write them, where it reaches; NULL: root only */
+		bool self;        /* and the person */
+		bool entry;       /* and the entry itself (creating and deleting a user) */
+	} writes[] = {
+	    {W(SYSTEM), NULL, false, false},
+	    {W(MANAGE) | W(ROLE) | W(SITES), "users.manage", false, true},
+	    {W(EDIT), "users.edit", false, false},
+	    {W(PROFILE), "users.edit", true, false},
+	};
 	const char *t = g->t;
+	size_t i, k;
 
 	/* The tenant entry: id allocation by those who create users, roles and groups;
 	 * licence limits and the id range only by the directory's root. */
@@ -195,60 +244,48 @@ grants(struct gen *g)
 	/* Passwords: bind, change one's own, reset as a password administrator ("m" makes
 	 * ppolicy treat a change as an administrative reset, which sets pwdReset: so never
 	 * for the person themselves, whose own change must clear it). */
-	gen_add(g,
-	        "to " PEOPLE " attrs=userPassword by * =0 continue by anonymous +x continue by "
-	        "self +wx break by ",
-	        t);
+	gen_add(g, "to " PEOPLE, t);
+	attrs(g, NULL, W(PASSWORD), ANY_READ);
+	gen_add(g, " by * =0 continue by anonymous +x continue by self +wx break by ");
 	can(g, "users.manage");
 	gen_add(g, " +wm continue by * break");
 	gen_end(g);
 
-	/* The phone code is for the person and for those who may set the phone. */
-	gen_add(g,
-	        "to " PEOPLE " attrs=tesseraPhoneCodeHash by * =0 continue by self +wrscd "
-	        "continue by ",
-	        t);
+	/* Read by the person and those who may set it (the phone code), or by nobody. */
+	gen_add(g, "to " PEOPLE, t);
+	attrs(g, NULL, ~W(PASSWORD), R(EDITORS));
+	gen_add(g, " by * =0 continue by self +wrscd continue by ");
 	can(g, "users.edit");
 	gen_add(g, " +wrscd continue by * break");
 	gen_end(g);
-	gen_add(g, "to " PEOPLE " attrs=pwdHistory by * =0 break", t);
+	gen_add(g, "to " PEOPLE, t);
+	attrs(g, NULL, ~W(PASSWORD), R(NOBODY));
+	gen_add(g, " by * =0 break");
 	gen_end(g);
 
-	/* What every host shows anyway (passwd and group maps), plus status and role:
-	 * readable in the tenant; changed by managers. */
-	gen_add(g,
-	        "to " PEOPLE " attrs=entry,objectClass,uid,uidNumber,gidNumber,homeDirectory,"
-	        "tesseraStatus,tesseraStatusTime,tesseraRoleName,tesseraSiteName by " TENANT
-	        " " READ " continue by ",
-	        t, t);
-	can(g, "users.manage");
-	gen_add(g, " +w continue by * break");
-	gen_end(g);
-	gen_add(g,
-	        "to " PEOPLE " attrs=cn,displayName,loginShell by " TENANT " " READ
-	        " continue by self +w continue by ",
-	        t, t);
-	can(g, "users.edit");
-	gen_add(g, " +w continue by * break");
-	gen_end(g);
+	/* Everything else by who reads it (the tenant: what every host shows anyway; or as
+	 * the first rule says) and who writes it (lib/perm's table). */
+	for (i = 0; i < TSR_ARRAY_SIZE(reads); i++)
+		for (k = 0; k < TSR_ARRAY_SIZE(writes); k++) {
+			const char *entry =
+			    writes[k].entry && reads[i] == R(TENANT) ? "entry" : NULL;
 
-	/* Private attributes: read as above; written by managers or editors. */
-	gen_add(g, "to " PEOPLE " attrs=mail,pwdReset,pwdAccountLockedTime by ", t);
-	can(g, "users.manage");
-	gen_add(g, " +w continue by * break");
-	gen_end(g);
-	gen_add(g, "to " PEOPLE " attrs=tesseraBadgeId by ", t);
-	can(g, "users.edit");
-	gen_add(g, " +w continue by * break");
-	gen_end(g);
-	gen_add(g,
-	        "to " PEOPLE " attrs=givenName,sn,title,telephoneNumber,preferredLanguage,"
-	        "jpegPhoto,tesseraProfileField,tesseraStayLoggedIn,tesseraPendingPhone,"
-	        "tesseraPhoneCodeExpires,tesseraPhoneCodeAttempts by self +w continue by ",
-	        t);
-	can(g, "users.edit");
-	gen_add(g, " +w continue by * break");
-	gen_end(g);
+			if (!entry && !any_attr(writes[k].rules, reads[i]))
+				continue;
+			gen_add(g, "to " PEOPLE, t);
+			attrs(g, entry, writes[k].rules, reads[i]);
+			if (reads[i] == R(TENANT))
+				gen_add(g, " by " TENANT " " READ " continue", t);
+			if (writes[k].self)
+				gen_add(g, " by self +w continue");
+			if (writes[k].perm) {
+				gen_add(g, " by ");
+				can(g, writes[k].perm);
+				gen_add(g, " +w continue");
+			}
+			gen_add(g, " by * break");
+			gen_end(g);
+		}
 }
 
 static void
@@ -260,11 +297,9 @@ gates(struct gen *g, const struct tsr_acl_role *roles, size_t nroles, const char
 
 	/* Nobody changes their own role, sites, status, badge or email, or deletes
 	 * themselves, whatever their permissions. */
-	gen_add(g,
-	        "to " PEOPLE " attrs=entry,mail,tesseraRoleName,tesseraSiteName,tesseraStatus,"
-	        "tesseraStatusTime,tesseraBadgeId,pwdAccountLockedTime,pwdReset by self -wm break "
-	        "by * break",
-	        t);
+	gen_add(g, "to " PEOPLE, t);
+	attrs(g, "entry", W(EDIT) | W(MANAGE) | W(ROLE) | W(SITES), ANY_READ);
+	gen_add(g, " by self -wm break by * break");
 	gen_end(g);
 
 	/* Acting on a user of role R needs every permission of R. */
@@ -379,7 +414,9 @@ others(struct gen *g)
 	gen_end(g);
 	gen_add(g, "to attrs=userPassword by self =xw by anonymous auth by * none");
 	gen_end(g);
-	gen_add(g, "to attrs=tesseraPhoneCodeHash,pwdHistory by * none");
+	gen_add(g, "to");
+	attrs(g, NULL, ~W(PASSWORD), R(EDITORS) | R(NOBODY));
+	gen_add(g, " by * none");
 	gen_end(g);
 	gen_add(g, "to * by users read by * none");
 	gen_end(g);

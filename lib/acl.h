@@ -3,7 +3,8 @@
  * Hides the permission names (users.view ... sites.all) and how they become OpenLDAP
  * olcAccess values: set-based rules that look up the bound user's role entry, compare
  * sites, and refuse to let anyone act on a user (or hand out a role) whose permissions
- * they do not hold themselves. Pure text generation: no I/O, no LDAP, never logs.
+ * they do not hold themselves. Which attribute falls under which rule comes from the
+ * permission table (lib/perm). Pure text generation: no I/O, no LDAP, never logs.
  * docs/directory-model.md ("Who may do what") describes the rules in prose. */
 #ifndef TSR_ACL_H
 #define TSR_ACL_H

@@ -1,11 +1,11 @@
 /* perm.c: see perm.h.
  *
- * The table has two parts. user_attrs[] names every attribute of a user entry that
- * anyone but root may write and the rule that decides it; an attribute it does not name
- * is root's (ids, home, login, object classes, the password policy entry, ppolicy's own
- * state). obj_rows[] says who writes the other objects. Both read from the same
- * primitives: holds (a permission), reach (a shared site or sites.all) and "nothing above
- * one's own permissions". */
+ * The table has two parts. user_attrs[] names the attributes of a user entry with the
+ * rule that decides who writes each and the rule that decides who reads it; an
+ * attribute it does not name is root's to write (the password policy entry, ppolicy's
+ * own state ...) and readable as users.view says. obj_rows[] says who writes the other
+ * objects. Both read from the same primitives: holds (a permission), reach (a shared
+ * site or sites.all) and "nothing above one's own permissions". */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,35 +61,51 @@ tsr_perm_format(unsigned mask, const char *sep, char **ret)
 
 /* ---- users ---- */
 
+#define TENANT  TSR_READ_TENANT
+#define VIEW    TSR_READ_VIEW
+#define EDITORS TSR_READ_EDITORS
+#define NOBODY  TSR_READ_NOBODY
+/* Every attribute of a user entry that the table names: who writes it, who reads it. */
 static const struct {
 	const char *attr;
 	enum tsr_attr_rule rule;
+	enum tsr_read_rule read;
 } user_attrs[] = {
-    {"cn", TSR_ATTR_PROFILE},
-    {"displayName", TSR_ATTR_PROFILE},
-    {"givenName", TSR_ATTR_PROFILE},
-    {"sn", TSR_ATTR_PROFILE},
-    {"title", TSR_ATTR_PROFILE},
-    {"telephoneNumber", TSR_ATTR_PROFILE},
-    {"preferredLanguage", TSR_ATTR_PROFILE},
-    {"jpegPhoto", TSR_ATTR_PROFILE},
-    {"loginShell", TSR_ATTR_PROFILE},
-    {"tesseraProfileField", TSR_ATTR_PROFILE},
-    {"tesseraStayLoggedIn", TSR_ATTR_PROFILE},
-    {"tesseraPendingPhone", TSR_ATTR_PROFILE},
-    {"tesseraPhoneCodeHash", TSR_ATTR_PROFILE},
-    {"tesseraPhoneCodeExpires", TSR_ATTR_PROFILE},
-    {"tesseraPhoneCodeAttempts", TSR_ATTR_PROFILE},
-    {"tesseraBadgeId", TSR_ATTR_EDIT},
-    {"mail", TSR_ATTR_MANAGE},
-    {"tesseraStatus", TSR_ATTR_MANAGE},
-    {"tesseraStatusTime", TSR_ATTR_MANAGE},
-    {"pwdReset", TSR_ATTR_MANAGE},
-    {"pwdAccountLockedTime", TSR_ATTR_MANAGE},
-    {"tesseraRoleName", TSR_ATTR_ROLE},
-    {"tesseraSiteName", TSR_ATTR_SITES},
-    {"userPassword", TSR_ATTR_PASSWORD},
+    {"uid", TSR_ATTR_SYSTEM, TENANT},
+    {"uidNumber", TSR_ATTR_SYSTEM, TENANT},
+    {"gidNumber", TSR_ATTR_SYSTEM, TENANT},
+    {"homeDirectory", TSR_ATTR_SYSTEM, TENANT},
+    {"objectClass", TSR_ATTR_SYSTEM, TENANT},
+    {"pwdHistory", TSR_ATTR_SYSTEM, NOBODY},
+    {"cn", TSR_ATTR_PROFILE, TENANT},
+    {"displayName", TSR_ATTR_PROFILE, TENANT},
+    {"loginShell", TSR_ATTR_PROFILE, TENANT},
+    {"givenName", TSR_ATTR_PROFILE, VIEW},
+    {"sn", TSR_ATTR_PROFILE, VIEW},
+    {"title", TSR_ATTR_PROFILE, VIEW},
+    {"telephoneNumber", TSR_ATTR_PROFILE, VIEW},
+    {"preferredLanguage", TSR_ATTR_PROFILE, VIEW},
+    {"jpegPhoto", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraProfileField", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraStayLoggedIn", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraPendingPhone", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraPhoneCodeHash", TSR_ATTR_PROFILE, EDITORS},
+    {"tesseraPhoneCodeExpires", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraPhoneCodeAttempts", TSR_ATTR_PROFILE, VIEW},
+    {"tesseraBadgeId", TSR_ATTR_EDIT, VIEW},
+    {"mail", TSR_ATTR_MANAGE, VIEW},
+    {"tesseraStatus", TSR_ATTR_MANAGE, TENANT},
+    {"tesseraStatusTime", TSR_ATTR_MANAGE, TENANT},
+    {"pwdReset", TSR_ATTR_MANAGE, VIEW},
+    {"pwdAccountLockedTime", TSR_ATTR_MANAGE, VIEW},
+    {"tesseraRoleName", TSR_ATTR_ROLE, TENANT},
+    {"tesseraSiteName", TSR_ATTR_SITES, TENANT},
+    {"userPassword", TSR_ATTR_PASSWORD, NOBODY},
 };
+#undef TENANT
+#undef VIEW
+#undef EDITORS
+#undef NOBODY
 
 static const char *const rule_names[] = {
     [TSR_ATTR_PROFILE] = "the person, or users.edit on them",
@@ -103,15 +119,24 @@ static const char *const rule_names[] = {
     [TSR_ATTR_SYSTEM] = "root on the directory only",
 };
 
-enum tsr_attr_rule
-tsr_perm_user_attr(const char *attr)
+/* The table's row for attr (case-insensitive), or -1. */
+static int
+user_attr_row(const char *attr)
 {
 	size_t i;
 
 	for (i = 0; attr && i < TSR_ARRAY_SIZE(user_attrs); i++)
 		if (strcasecmp(attr, user_attrs[i].attr) == 0)
-			return user_attrs[i].rule;
-	return TSR_ATTR_SYSTEM;
+			return (int)i;
+	return -1;
+}
+
+enum tsr_attr_rule
+tsr_perm_user_attr(const char *attr)
+{
+	int i = user_attr_row(attr);
+
+	return i < 0 ? TSR_ATTR_SYSTEM : user_attrs[i].rule;
 }
 
 const char *
@@ -194,29 +219,24 @@ tsr_perm_user_change(const struct tsr_perm_actor *a, const struct tsr_perm_user 
 	return -EACCES;
 }
 
-static const struct {
-	const char *attrs; /* ":"-separated, lower case */
-	enum tsr_read_rule rule;
-} read_rules[] = {
-    {":uid:uidnumber:gidnumber:homedirectory:objectclass:tesserastatus:tesserastatustime:"
-     "tesserarolename:tesserasitename:cn:displayname:loginshell:",
-     TSR_READ_TENANT},
-    {":tesseraphonecodehash:", TSR_READ_EDITORS},
-    {":userpassword:pwdhistory:", TSR_READ_NOBODY},
-};
-
 enum tsr_read_rule
 tsr_perm_user_read_rule(const char *attr)
 {
-	size_t i, len = attr ? strlen(attr) : 0;
+	int i = user_attr_row(attr);
 
-	/* A name no list can hold is nobody's to read. */
-	if (!attr || len + 3 > 80)
+	if (!attr)
 		return TSR_READ_NOBODY;
-	for (i = 0; i < TSR_ARRAY_SIZE(read_rules); i++)
-		if (tsr_word_listed(read_rules[i].attrs, attr, len))
-			return read_rules[i].rule;
-	return TSR_READ_VIEW;
+	return i < 0 ? TSR_READ_VIEW : user_attrs[i].read;
+}
+
+const char *
+tsr_perm_user_attr_at(size_t i, enum tsr_attr_rule *rule, enum tsr_read_rule *read)
+{
+	if (i >= TSR_ARRAY_SIZE(user_attrs))
+		return NULL;
+	*rule = user_attrs[i].rule;
+	*read = user_attrs[i].read;
+	return user_attrs[i].attr;
 }
 
 int
@@ -344,9 +364,10 @@ tsr_perm_rows(size_t *ret_n)
 
 	if (n == 0) {
 		for (i = 0; i < TSR_ARRAY_SIZE(user_attrs); i++)
-			rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, false,
-			                                  user_attrs[i].attr,
-			                                  rule_names[user_attrs[i].rule]};
+			if (user_attrs[i].rule != TSR_ATTR_SYSTEM)
+				rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY,
+				                                  false, user_attrs[i].attr,
+				                                  rule_names[user_attrs[i].rule]};
 		rows[n++] = (struct tsr_perm_row){TSR_OBJ_USER, TSR_WOP_MODIFY, false,
 		                                  "(any other)", rule_names[TSR_ATTR_SYSTEM]};
 		for (i = 0; i < TSR_ARRAY_SIZE(obj_rows); i++)
