@@ -54,7 +54,7 @@ LIBS     := $(LDAP_LIBS) -lsodium -liniparser -lpthread
 # Debian packages: build, runtime and test. `make deps` installs the missing ones.
 DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-dev \
             slapd ldap-utils openssl pamtester openssh-server openssh-client sshpass expect \
-            util-linux procps iproute2 valgrind clang perl python3
+            util-linux procps iproute2 valgrind clang perl python3 man-db
 
 .PHONY: all deps check demo bench install format lint clean unit integration
 # Keep intermediate objects (harness.o ...): nothing is deleted behind the test totals.

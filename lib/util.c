@@ -37,6 +37,35 @@ tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 	return 0;
 }
 
+int
+tsr_parse_duration(const char *s, uint32_t max, uint32_t *ret)
+{
+	static const struct {
+		char unit;
+		uint32_t seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char digits[16];
+	size_t len = s ? strlen(s) : 0, i;
+	uint32_t v, mult = 1;
+	int r;
+
+	if (len == 0 || len >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, s, len + 1);
+	for (i = 0; i < TSR_ARRAY_SIZE(units); i++)
+		if (digits[len - 1] == units[i].unit) {
+			mult = units[i].seconds;
+			digits[len - 1] = '\0';
+		}
+	r = tsr_parse_u32(digits, 0, UINT32_MAX, &v);
+	if (r < 0)
+		return r;
+	if ((uint64_t)v * mult > max)
+		return -ERANGE;
+	*ret = v * mult;
+	return 0;
+}
+
 bool
 tsr_word_listed(const char *list, const char *s, size_t len)
 {

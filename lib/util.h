@@ -16,6 +16,10 @@
 /* Decimal digits only (no sign, space, or leading zero), value in [min, max].
  * -EINVAL when not a number, -ERANGE when outside the range. */
 TSR_MUST_USE int tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
+/* A duration in seconds: plain seconds ("3600") or a whole number with one unit, s, m, h
+ * or d ("3600s", "90m", "12h", "1d"), at most max seconds. -EINVAL for anything else,
+ * -ERANGE past max; *ret untouched on failure. */
+TSR_MUST_USE int tsr_parse_duration(const char *s, uint32_t max, uint32_t *ret);
 /* yes/no, true/false, on/off, 1/0 (case-insensitive); -EINVAL otherwise. */
 TSR_MUST_USE int tsr_parse_bool(const char *s, bool *ret);
 /* The len bytes at s, in any case, are one of the words of list, written ":a:b:" in lower

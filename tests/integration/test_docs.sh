@@ -41,4 +41,12 @@ for obj in $("$TESSERA" --help | awk '/^Objects:/ { on = 1; next } on && /^  [a-
 	grep -q "tessera $obj" "$S/README.md" && grep -q "^\.SS $obj" "$S/man/tessera.1" \
 		&& pass "docs_object_$obj" || fail "docs_object_$obj" "missing in README or tessera.1"
 done
+
+# Rendered man pages: no option glued to its argument ("--userLOGIN").
+command -v man >/dev/null && pass docs_man_renders || fail docs_man_renders "man (man-db) is missing"
+for m in "$S"/man/*.[158]; do
+	glued=$(MANWIDTH=200 man -l "$m" 2>/dev/null | grep -oE -- '--[a-z][a-z-]*[A-Z]{2,}' | sort -u | tr '\n' ' ')
+	[ -z "$glued" ] && pass "docs_man_$(basename "$m")_options_spaced" ||
+		fail "docs_man_$(basename "$m")_options_spaced" "$glued"
+done
 finish

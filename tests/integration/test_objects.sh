@@ -94,6 +94,16 @@ assert t["max_users"]==50 and t["tier"]=="Business" and t["session_lifetime"]==3
 	&& pass tenant_set_written || fail tenant_set_written "$OUT"
 expect_rc 3 tenant_set_not_root tt_as tom tenant set --max-users 5000
 expect_rc 2 tenant_set_bad "$TESSERA" --config "$SRV_CONF" tenant set --max-users lots
+expect_rc 0 tenant_set_lifetime_hours "$TESSERA" --config "$SRV_CONF" tenant set --session-lifetime 12h
+[ "$(attr "$BASE" tesseraSessionLifetime)" = 43200 ] && pass tenant_set_lifetime_in_seconds ||
+	fail tenant_set_lifetime_in_seconds "$(attr "$BASE" tesseraSessionLifetime)"
+expect_rc 0 tenant_set_lifetime_minutes "$TESSERA" --config "$SRV_CONF" tenant set --session-lifetime 90m
+[ "$(attr "$BASE" tesseraSessionLifetime)" = 5400 ] && pass tenant_set_lifetime_minutes_written ||
+	fail tenant_set_lifetime_minutes_written
+expect_rc 2 tenant_set_lifetime_bad_unit "$TESSERA" --config "$SRV_CONF" tenant set --session-lifetime 2w
+expect_out tenant_set_lifetime_bad_says "--session-lifetime '2w': seconds, or a number with s, m, h or d"
+[ "$(attr "$BASE" tesseraSessionLifetime)" = 5400 ] && pass tenant_set_lifetime_refused_writes_nothing ||
+	fail tenant_set_lifetime_refused_writes_nothing
 tt audit --action tenant.set | grep -q "max_users: 0 -> 50; tier: (none) -> Business" && pass tenant_audited || fail tenant_audited
 
 # -- audit: filters, order, JSON, escaping of hostile text

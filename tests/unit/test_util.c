@@ -37,6 +37,31 @@ TEST(util_parse_u32_rejects_everything_else)
 	ASSERT_EQ(v, 42); /* untouched on failure */
 }
 
+TEST(util_parse_duration)
+{
+	static const struct {
+		const char *in;
+		uint32_t want;
+	} good[] = {{"0", 0},       {"3600", 3600}, {"3600s", 3600}, {"90m", 5400},
+	            {"12h", 43200}, {"1d", 86400},  {"0h", 0}};
+	static const char *const bad[] = {"",     "h",   "12 h", "12H",  "1.5h",
+	                                  "12hm", "-1h", "12w",  "012h", "1h30m"};
+	uint32_t v = 42;
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(good); i++) {
+		ASSERT_OK(tsr_parse_duration(good[i].in, 31536000, &v));
+		ASSERT_EQ(v, good[i].want);
+	}
+	v = 42;
+	for (i = 0; i < TSR_ARRAY_SIZE(bad); i++)
+		ASSERT_ERR(-EINVAL, tsr_parse_duration(bad[i], 31536000, &v));
+	ASSERT_ERR(-EINVAL, tsr_parse_duration(NULL, 10, &v));
+	ASSERT_ERR(-ERANGE, tsr_parse_duration("366d", 31536000, &v));
+	ASSERT_ERR(-ERANGE, tsr_parse_duration("4294967295d", UINT32_MAX, &v));
+	ASSERT_EQ(v, 42);
+}
+
 TEST(util_parse_bool)
 {
 	bool b = false;

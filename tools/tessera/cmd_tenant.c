@@ -2,6 +2,7 @@
  * limits and id range. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 static const char tenant_help_text[] =
     "usage: tessera [global options] tenant show\n"
     "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
-    "                                          [--session-lifetime SECONDS]\n"
+    "                                          [--session-lifetime DURATION]\n"
     "\n"
     "  show   the tenant: licence tier and limit (users in use), id range, session\n"
     "         lifetime, how many users, roles, sites and groups\n"
@@ -130,6 +131,7 @@ tenant_set(int argc, char **argv)
 	                                     {"session-lifetime", required_argument, NULL, O_LIFE},
 	                                     {NULL, 0, NULL, 0}};
 	const char *max = NULL, *tier = NULL, *life = NULL, *why = NULL;
+	char life_s[16];
 	struct ent *e = NULL;
 	struct mods m = {0};
 	struct wr w = {0};
@@ -152,10 +154,13 @@ tenant_set(int argc, char **argv)
 		return tool_usage("tenant set: --max-users N, --tier NAME or --session-lifetime S");
 	if (max && tsr_parse_u32(max, 0, 10000000, &v) < 0)
 		return report(EXIT_USAGE, "--max-users '%s': a whole number, 0 for no limit", max);
-	if (life && tsr_parse_u32(life, 0, 31536000, &v) < 0)
+	if (life && tsr_parse_duration(life, 31536000, &v) < 0)
 		return report(EXIT_USAGE,
-		              "--session-lifetime '%s': seconds, 0 to 31536000 (0: unlimited)",
+		              "--session-lifetime '%s': seconds, or a number with s, m, h or d "
+		              "(3600, 90m, 12h), at most 365d (0: unlimited)",
 		              life);
+	if (life)
+		(void)snprintf(life_s, sizeof(life_s), "%" PRIu32, v);
 	if (tier && (!*tier || !tsr_text_check(tier, 64, &why)))
 		return report(EXIT_USAGE, "--tier: %s", *tier ? why : "may not be empty");
 	if (admin_actor()->kind != ACTOR_ROOT)
@@ -178,10 +183,10 @@ tenant_set(int argc, char **argv)
 			                     tier);
 	}
 	if (r == 0 && life) {
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraSessionLifetime", life);
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraSessionLifetime", life_s);
 		if (r == 0)
 			r = tsr_audit_change(&w.audit, "session_lifetime",
-			                     ent_str(e, "tesseraSessionLifetime"), life);
+			                     ent_str(e, "tesseraSessionLifetime"), life_s);
 	}
 	if (r == 0 && w.audit.nchanges == 0) {
 		printf("tenant: nothing to change\n");
