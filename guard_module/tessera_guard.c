@@ -961,6 +961,50 @@ take_id(struct req *q, const char *attr, const char *value)
 	return 0;
 }
 
+/* now as it is after the modification m (values compared without case). */
+static int
+vals_apply(struct vals *now, const LDAPMod *m)
+{
+	int op = m->mod_op & ~LDAP_MOD_BVALUES;
+	struct berval **bv = m->mod_bvalues;
+	struct vals keep = {0};
+	bool gone;
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < now->n && r == 0; i++) {
+		gone = op == LDAP_MOD_REPLACE || (op == LDAP_MOD_DELETE && !(bv && bv[0]));
+		for (k = 0; op == LDAP_MOD_DELETE && !gone && bv && bv[k]; k++)
+			gone = strcasecmp(now->v[i], bv[k]->bv_val) == 0;
+		if (!gone)
+			r = vals_add(&keep, now->v[i], strlen(now->v[i]));
+	}
+	for (k = 0; op != LDAP_MOD_DELETE && bv && bv[k] && r == 0; k++)
+		if (!vals_has(&keep, bv[k]->bv_val))
+			r = vals_add(&keep, bv[k]->bv_val, bv[k]->bv_len);
+	vals_clear(now);
+	*now = keep;
+	return r;
+}
+
+/* A user left with role (at most one value) and sites: refused when the role needs a
+ * site and none is left (lib/perm). */
+static int
+site_kept(struct req *q, const struct vals *role, const struct vals *sites)
+{
+	unsigned perms = 0;
+
+	if (sites->n > 0)
+		return 0;
+	if (role->n == 1 && role_perms(role->v[0], &perms) < 0)
+		perms = 0;
+	if (!tsr_perm_needs_site(perms))
+		return 0;
+	return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+	              "tesseraSiteName: a user with role %s needs at least one site",
+	              role->n == 1 ? role->v[0] : "(none)");
+}
+
 static int
 user_add(struct req *q)
 {
@@ -998,6 +1042,9 @@ user_add(struct req *q)
 			           sites.v[i]);
 			goto out;
 		}
+	r = site_kept(q, &role, &sites);
+	if (r < 0)
+		goto out;
 	/* Every attribute: the table's rule for an add by a manager, or a checked value. */
 	for (r = slapi_entry_first_attr(e, &at); r == 0 && at;
 	     r = slapi_entry_next_attr(e, at, &at)) {
@@ -1122,6 +1169,7 @@ user_modify(struct req *q)
 	struct tsr_perm_user u;
 	enum tsr_attr_rule rule;
 	const char *why, *final_role;
+	bool touched = false;
 	unsigned perms;
 	size_t i, j;
 	int r, op;
@@ -1226,7 +1274,18 @@ user_modify(struct req *q)
 				goto out;
 		}
 	}
-	r = 0;
+	/* What the user is left with: a role that needs a site keeps one. */
+	for (i = 0, r = 0; mods && mods[i] && r == 0; i++) {
+		rule = tsr_perm_user_attr(mods[i]->mod_type);
+		if (rule == TSR_ATTR_ROLE || rule == TSR_ATTR_SITES) {
+			touched = true;
+			r = vals_apply(rule == TSR_ATTR_ROLE ? &role : &sites, mods[i]);
+		}
+	}
+	if (r < 0)
+		r = undecided(q, "the user's role and sites");
+	else if (touched)
+		r = site_kept(q, &role, &sites);
 out:
 	search_done(spb);
 	vals_clear(&role);

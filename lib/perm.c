@@ -184,6 +184,12 @@ tsr_perm_grant_role(const struct tsr_perm_actor *a, unsigned role_perms)
 	return holds(a, role_perms | TSR_PERM_USERS_MANAGE) ? 0 : -EACCES;
 }
 
+bool
+tsr_perm_needs_site(unsigned role_perms)
+{
+	return !(role_perms & TSR_PERM_SITES_ALL);
+}
+
 int
 tsr_perm_grant_site(const struct tsr_perm_actor *a, const char *site)
 {

@@ -86,6 +86,9 @@ TSR_MUST_USE int tsr_perm_reach(const struct tsr_perm_actor *a, unsigned perm,
 /* The actor may give or take a role granting role_perms: users.manage and every one of
  * role_perms. 0 or -EACCES. */
 TSR_MUST_USE int tsr_perm_grant_role(const struct tsr_perm_actor *a, unsigned role_perms);
+/* A user whose role grants role_perms must keep at least one site: without sites.all
+ * they reach nothing otherwise (a site-admin or member has one or more sites). */
+bool tsr_perm_needs_site(unsigned role_perms);
 /* The actor may give or take site: they hold it, or sites.all. 0 or -EACCES. */
 TSR_MUST_USE int tsr_perm_grant_site(const struct tsr_perm_actor *a, const char *site);
 /* The actor may change attr of u as rule says, other than role and site values (checked

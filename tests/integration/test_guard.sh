@@ -242,6 +242,17 @@ printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Then its reco
 [ "$(attr "uid=max,$P" title)" = "Then its record" ] && [ -n "$(attr "tesseraAuditId=seq-1,ou=audit,$BASE" tesseraAuditId)" ] &&
 	pass guard_change_then_its_record_both_written || fail guard_change_then_its_record_both_written
 
+# -- a role without sites.all keeps one or more sites, whoever writes
+id=$(alloc tina)
+user_ldif nosite "$id" berlin member | sed '/^tesseraSiteName:/d' | raw guard_add_user_without_site 19 tina ldapmodify
+taken() { # taken NAME BODY: sam's change to max that would leave max, a member, no site
+	printf 'dn: uid=max,%s\nchangetype: modify\n%b\n' "$P" "$2" | raw "$1" 19 sam ldapmodify
+}
+taken guard_last_site_deleted 'delete: tesseraSiteName\ntesseraSiteName: berlin'
+taken guard_all_sites_deleted 'delete: tesseraSiteName'
+taken guard_sites_gone_with_role_kept 'replace: tesseraRoleName\ntesseraRoleName: member\n-\ndelete: tesseraSiteName'
+[ "$(attr "uid=max,$P" tesseraSiteName)" = berlin ] && pass guard_site_kept || fail guard_site_kept
+
 # -- found by a red-team pass: each of these once got through
 now=$(date -u +%Y%m%d%H%M%SZ)
 printf 'dn: uid=max,%s\nchangetype: modify\nreplace: title\ntitle: Cover\n\ndn: tesseraAuditId=rt1,ou=audit,%s\nchangetype: add\nobjectClass: tesseraAuditEvent\nobjectClass: posixAccount\nobjectClass: extensibleObject\ntesseraAuditId: rt1\ntesseraAuditTime: %s\ntesseraAuditAction: user.set\ntesseraAuditActor: max\ntesseraAuditTargetDN: uid=max,%s\nuid: ghost\nuidNumber: 100005\ngidNumber: 100005\nhomeDirectory: /home/ghost\n' \

@@ -10,7 +10,7 @@ printf '\n[profile_fields]\nhomepage = enum:dashboard,tickets\nweekly_summary = 
 printf '\xef\xbb\xbflogin,email,name,role,sites,badge,title,phone,fields.homepage,fields.weekly_summary\r\n' >"$T/a.csv"
 printf 'ann,ann@example.org,"Smith, Ann",site-admin,berlin;paris,B-1,"Head of ""Ops""",+49 30 1234567,tickets,yes\r\n' >>"$T/a.csv"
 printf 'ben,ben@example.org,Ben Jones,member,berlin,B-2,"Two\nlines",,dashboard,no\r\n' >>"$T/a.csv"
-printf 'cat,cat@example.org,Cat,,,B-3,,,,\r\n' >>"$T/a.csv"
+printf 'cat,cat@example.org,Cat,,berlin,B-3,,,,\r\n' >>"$T/a.csv"
 expect_rc 2 import_row_with_newline_title "$TESSERA" --config "$SRV_CONF" import "$T/a.csv"
 expect_out import_reports_failed_row "row 2 \(line 3, login ben\): title 'Two\\\\x0alines': may not contain control characters"
 expect_out import_summary "created +2"
@@ -28,6 +28,11 @@ attr "uid=ann,$P" tesseraProfileField | sort | tr '\n' ' ' | grep -qx "homepage=
 [ -z "$(attr "uid=ann,$P" userPassword)" ] && [ "$(attr "uid=ann,$P" tesseraStatus)" = invited ] \
 	&& pass import_invited_without_password || fail import_invited_without_password
 
+# A member without a site: the row fails and names the rule.
+printf 'login,email,name\nnos,nos@example.org,Nos\n' >"$T/ns.csv"
+expect_rc 2 import_member_without_site "$TESSERA" --config "$SRV_CONF" import "$T/ns.csv"
+expect_out import_member_without_site_says "sites: a user with role member needs at least one site"
+
 # Phone with too few digits: the whole row fails, the others go in.
 printf 'login,email,name,phone\nbad,bad@example.org,Bad,+49 30 1\n' >"$T/b.csv"
 expect_rc 2 import_invalid_phone "$TESSERA" --config "$SRV_CONF" import "$T/b.csv"
@@ -39,7 +44,7 @@ login,email,name,title,sites,status,badge
 ann,ann@example.org,Ann Smith,Director,berlin,,B-1
 cat,cat@example.org,Cat,,paris,inactive,
 dan,dan@example.org,Dan,,berlin,,B-1
-eve,eve@example.org,Eve,,,,
+eve,eve@example.org,Eve,,paris,,
 EOF
 n0=$(audit_count)
 expect_rc 5 import_dry_run "$TESSERA" --config "$SRV_CONF" import "$T/c.csv" --dry-run
@@ -66,7 +71,7 @@ expect_out import_again_unchanged "unchanged +3"
 printf 'login,email,name\nann,other@example.org,Ann\n' >"$T/d.csv"
 expect_rc 2 import_email_change_refused "$TESSERA" --config "$SRV_CONF" import "$T/d.csv"
 expect_out import_email_change_says "an import does not change it"
-printf 'login,email,name\nzed,z@example.org,Z\nzed,z2@example.org,Z2\n' >"$T/e.csv"
+printf 'login,email,name,sites\nzed,z@example.org,Z,berlin\nzed,z2@example.org,Z2,berlin\n' >"$T/e.csv"
 expect_rc 2 import_login_twice "$TESSERA" --config "$SRV_CONF" import "$T/e.csv"
 expect_out import_login_twice_says "appears on an earlier row"
 
@@ -96,7 +101,7 @@ tt audit --actor sal --action user.add | grep -q "fay" && pass import_audit_name
 # -- a batch the directory refuses is written row by row: the good rows go in
 #    (a uidNumber taken behind tessera's back makes one add fail in the directory)
 next=$(attr "$BASE" tesseraNextId)
-{ echo "login,email,name"; for i in $(seq 1 5); do echo "b$i,b$i@example.org,B $i"; done; } >"$T/k.csv"
+{ echo "login,email,name,sites"; for i in $(seq 1 5); do echo "b$i,b$i@example.org,B $i,berlin"; done; } >"$T/k.csv"
 printf 'dn: uid=squat,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: squat\ncn: S\nsn: S\nmail: b3@example.org\nuidNumber: 190000\ngidNumber: 190000\nhomeDirectory: /x\n' "$BASE" | ladd >/dev/null
 expect_rc 5 import_batch_refused_retried "$TESSERA" --config "$SRV_CONF" import "$T/k.csv"
 expect_out import_batch_retry_summary "created +4"

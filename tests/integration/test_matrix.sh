@@ -231,7 +231,8 @@ print(pwd.getpwnam("alice").pw_uid, ssl.OPENSSL_VERSION.split()[0])' 2>&1)
 
 # -- F1: values that would be LDIF syntax are sent through the API, byte for byte; a value
 # with a line break is refused (it could carry an injected attribute)
-tt user add fay --email fay@example.org --name 'Fay Example' --no-password >/dev/null \
+tsr_sites berlin
+tt user add fay --email fay@example.org --name 'Fay Example' --site berlin --no-password >/dev/null \
 	|| fail matrix_f1_setup
 title_of() { lsearch -b "uid=fay,ou=people,$BASE" -s base title | python3 -c '
 import sys, base64
@@ -301,7 +302,7 @@ expect_out matrix_f3_operator_config_says "not owned by root"
 # -- C7: a server that caps every search by an ordinary user at 5 entries (olcLimits on the
 # tenant database; root over ldapi is the rootdn, without limits): the paged search returns
 # every entry; when paging is capped too, it fails: a partial list is never complete
-tsr_person svc member >/dev/null
+tsr_person svc member berlin >/dev/null
 for n in $(seq 1 12); do tsr_user_ldif "pg$n" $((101600 + n)) member; done | ladd >/dev/null
 limits() {
 	lmodify >/dev/null <<EOF

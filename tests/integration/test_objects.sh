@@ -134,7 +134,7 @@ import json,sys; assert all(x["action"].startswith("user.") for x in json.load(s
 
 # -- ids: two admins adding at once never get the same uidNumber
 for w in 1 2 3 4; do
-	( for i in $(seq 1 8); do tt user add "p$w$i" --email "p$w$i@example.org" --name "P $w $i" --no-password >/dev/null || echo "add p$w$i failed"; done ) >"$T/par.$w" 2>&1 &
+	( for i in $(seq 1 8); do tt user add "p$w$i" --email "p$w$i@example.org" --name "P $w $i" --site berlin --no-password >/dev/null || echo "add p$w$i failed"; done ) >"$T/par.$w" 2>&1 &
 	pids="${pids:-} $!"
 done
 wait $pids
@@ -145,6 +145,6 @@ u=$(lsearch -b "ou=people,$BASE" '(uid=p*)' uidNumber | sed -n 's/^uidNumber: //
 # An id taken by an entry tessera did not write is skipped, not reused.
 next=$(attr "$BASE" tesseraNextId)
 printf 'dn: cn=foreign,ou=groups,%s\nobjectClass: posixGroup\ncn: foreign\ngidNumber: %s\n' "$BASE" "$next" | ladd >/dev/null
-tt user add qq --email qq@example.org --name Q --no-password >/dev/null
+tt user add qq --email qq@example.org --name Q --site berlin --no-password >/dev/null
 [ "$(attr "uid=qq,ou=people,$BASE" uidNumber)" = $((next + 1)) ] && pass ids_skip_foreign || fail ids_skip_foreign
 finish

@@ -187,7 +187,7 @@ SVC="uid=provision,ou=services,$BASE"
 printf 'dn: %s\nobjectClass: account\nobjectClass: simpleSecurityObject\nobjectClass: tesseraUser\nuid: provision\nuserPassword: Service-Pass-123\ntesseraRoleName: tenant-admin\n' "$SVC" | ladd >/dev/null
 printf 'Service-Pass-123\n' >"$T/svc.pw"; chmod 600 "$T/svc.pw"
 sed "s|^base = .*|&\nbind_dn = $SVC\nbind_password_file = $T/svc.pw|" "$SRV_CONF" >"$T/svc.conf"
-expect_rc 0 service_account_adds_user "$TESSERA" --config "$T/svc.conf" user add quinn --email quinn@example.org --name Quinn --no-password
+expect_rc 0 service_account_adds_user "$TESSERA" --config "$T/svc.conf" user add quinn --email quinn@example.org --name Quinn --site berlin --no-password
 tt audit --user quinn | grep -q "provision .*user.add" && pass service_account_audited || fail service_account_audited
 
 # -- an actor whose audit entry the directory would refuse (no uid to match

@@ -42,7 +42,7 @@ tt site add only >/dev/null
 expect_rc 0 txn_delete_last_site "$TESSERA" --config "$SRV_CONF" site delete only
 [ -n "$(lsearch -b "cn=tessera-keep,ou=sites,$BASE" -s base dn)" ] && pass txn_units_keep_an_anchor \
 	|| fail txn_units_keep_an_anchor
-tt user add solo --email solo@example.org --name Solo --no-password >/dev/null
+tt user add solo --email solo@example.org --name Solo --role tenant-admin --no-password >/dev/null
 expect_rc 0 txn_delete_last_user "$TESSERA" --config "$SRV_CONF" user delete solo
 # The anchors are not people, groups, sites or roles.
 expect_rc 0 txn_anchor_not_listed "$TESSERA" --config "$SRV_CONF" --json user list
@@ -50,7 +50,8 @@ expect_rc 0 txn_anchor_not_listed "$TESSERA" --config "$SRV_CONF" --json user li
 
 # -- logins (each a lastbind write) and tessera's transactions at the same time:
 #    everything finishes (with the accesslog overlay slapd 2.5.13 hangs for good)
-tsr_person lou member
+tt site add hub >/dev/null
+tsr_person lou member hub
 for w in 1 2; do
 	( for i in $(seq 1 25); do
 		timeout 20 ldapwhoami -x -H "$SRV_LDAPI" -D "uid=lou,$P" -y "$T/pw.lou" >/dev/null || echo "login $w.$i: $?"
@@ -60,7 +61,7 @@ done
 for w in 1 2; do
 	( for i in $(seq 1 8); do
 		timeout 20 "$TESSERA" --config "$SRV_CONF" user add "c$w$i" --email "c$w$i@example.org" \
-			--name "C $w $i" --no-password >/dev/null || echo "add $w.$i: $?"
+			--name "C $w $i" --site hub --no-password >/dev/null || echo "add $w.$i: $?"
 		timeout 20 "$TESSERA" --config "$SRV_CONF" user set lou --title "t$w$i" >/dev/null || echo "set $w.$i: $?"
 	done ) >"$T/write.$w" 2>&1 &
 	BG_PIDS+=($!)

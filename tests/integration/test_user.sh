@@ -81,14 +81,14 @@ expect_rc 2 user_add_policy_password_names sh -c "echo 'Harbour-Winter-2026' | '
 	&& pass user_add_invalid_writes_nothing || fail user_add_invalid_writes_nothing
 
 # -- conflicts: exit 5; not found: exit 4
-expect_rc 5 user_add_duplicate_login "$TESSERA" --config "$SRV_CONF" user add bob --email x@example.org --name X
-expect_rc 5 user_add_duplicate_email "$TESSERA" --config "$SRV_CONF" user add carol --email BOB@example.org --name C
+expect_rc 5 user_add_duplicate_login "$TESSERA" --config "$SRV_CONF" user add bob --email x@example.org --site paris --name X
+expect_rc 5 user_add_duplicate_email "$TESSERA" --config "$SRV_CONF" user add carol --email BOB@example.org --site paris --name C
 expect_out user_add_duplicate_email_says "email 'BOB@example.org' is already used by bob"
-expect_rc 5 user_add_duplicate_badge "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --badge b-1001
+expect_rc 5 user_add_duplicate_badge "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --site paris --name C --badge b-1001
 expect_out user_add_duplicate_badge_says "badge 'b-1001' is already used by bob"
-expect_rc 5 user_add_shadows_local_account "$TESSERA" --config "$SRV_CONF" user add daemon --email d@example.org --name D
+expect_rc 5 user_add_shadows_local_account "$TESSERA" --config "$SRV_CONF" user add daemon --email d@example.org --site paris --name D
 expect_out user_add_shadows_local_says "local account in /etc/passwd"
-expect_rc 5 user_add_role_name "$TESSERA" --config "$SRV_CONF" user add member --email m@example.org --name M
+expect_rc 5 user_add_role_name "$TESSERA" --config "$SRV_CONF" user add member --email m@example.org --site paris --name M
 expect_rc 4 user_add_unknown_role "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --role boss
 expect_rc 4 user_add_unknown_site "$TESSERA" --config "$SRV_CONF" user add carol --email c@example.org --name C --site mars
 [ "$(audit_count)" = "$n0" ] && pass user_add_conflicts_write_nothing || fail user_add_conflicts_write_nothing
@@ -150,6 +150,26 @@ OUT=$(tt audit --user bob --action user.sites)
 printf '%s' "$OUT" | grep -q "sites: berlin -> berlin, paris" && printf '%s' "$OUT" | grep -q "sites: berlin, paris -> paris" \
 	&& pass user_sites_audited || fail user_sites_audited "$OUT"
 tt user sites bob --add berlin >/dev/null
+
+# -- one or more sites for a role without sites.all; each site named once
+snapshot "uid=bob,$P" >"$T/bob.sites"
+expect_rc 5 user_sites_remove_last "$TESSERA" --config "$SRV_CONF" user sites bob --remove berlin --remove paris
+expect_out user_sites_remove_last_says "bob would have no site left; a user with role site-admin needs at least one"
+same_as user_sites_remove_last_wrote_nothing "$T/bob.sites" "uid=bob,$P"
+expect_rc 2 user_sites_named_twice "$TESSERA" --config "$SRV_CONF" user sites bob --remove paris --remove paris
+expect_out user_sites_named_twice_says "sites: paris is named twice"
+expect_rc 2 user_sites_added_and_removed "$TESSERA" --config "$SRV_CONF" user sites bob --add paris --remove paris
+same_as user_sites_named_twice_wrote_nothing "$T/bob.sites" "uid=bob,$P"
+expect_rc 2 user_add_without_site "$TESSERA" --config "$SRV_CONF" user add nosite --email nosite@example.org --name N --no-password
+expect_out user_add_without_site_says "sites: a user with role member needs at least one site"
+expect_rc 2 user_add_site_twice "$TESSERA" --config "$SRV_CONF" user add nosite --email nosite@example.org --name N --site berlin --site berlin --no-password
+expect_out user_add_site_twice_says "sites.*berlin.*is named twice"
+[ -z "$(lsearch -b "$P" '(uid=nosite)' dn)" ] && pass user_add_without_site_wrote_nothing || fail user_add_without_site_wrote_nothing
+expect_rc 0 user_add_tenant_admin_without_site "$TESSERA" --config "$SRV_CONF" user add ta --email ta@example.org --name T --role tenant-admin --no-password
+expect_rc 5 user_set_role_needs_site "$TESSERA" --config "$SRV_CONF" user set-role ta member
+expect_out user_set_role_needs_site_says "ta has no site, and a user with role member needs at least one"
+[ "$(attr "uid=ta,$P" tesseraRoleName)" = tenant-admin ] && pass user_set_role_needs_site_wrote_nothing || fail user_set_role_needs_site_wrote_nothing
+tt user delete ta >/dev/null
 
 # -- photo: judged by content, size limited, dimensions read, a warning below 500x500
 "$MKPHOTO" png 640 640 "$T/big.png"
@@ -278,16 +298,16 @@ expect_out user_reset_policy_says "password rejected: .*name"
 tt tenant set --max-users 3 >/dev/null
 used=$(tt --json tenant show | python3 -c 'import json,sys; print(json.load(sys.stdin)["users_in_use"])')
 [ "$used" = 2 ] && pass tenant_counts_users_in_use || fail tenant_counts_users_in_use "$used"
-expect_rc 0 user_add_within_limit "$TESSERA" --config "$SRV_CONF" user add erin --email erin@example.org --name Erin --no-password
-expect_rc 6 user_add_past_limit "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --name Fred --no-password
+expect_rc 0 user_add_within_limit "$TESSERA" --config "$SRV_CONF" user add erin --email erin@example.org --site paris --name Erin --no-password
+expect_rc 6 user_add_past_limit "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --site paris --name Fred --no-password
 expect_out user_add_past_limit_says "licence limit reached: 3 of 3 users are in use .*Deactivate"
 tt user deactivate erin >/dev/null
-expect_rc 0 user_add_after_deactivation "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --name Fred --no-password
+expect_rc 0 user_add_after_deactivation "$TESSERA" --config "$SRV_CONF" user add fred --email fred@example.org --site paris --name Fred --no-password
 expect_rc 6 user_reactivate_past_limit "$TESSERA" --config "$SRV_CONF" user reactivate erin
 [ "$(attr "uid=erin,$P" tesseraStatus)" = inactive ] && pass user_limit_writes_nothing || fail user_limit_writes_nothing
 tt role set member --max-users 1 >/dev/null
 tt tenant set --max-users 0 >/dev/null
-expect_rc 6 user_add_past_role_limit "$TESSERA" --config "$SRV_CONF" user add gina --email g@example.org --name G --no-password
+expect_rc 6 user_add_past_role_limit "$TESSERA" --config "$SRV_CONF" user add gina --email g@example.org --site paris --name G --no-password
 expect_out user_add_past_role_limit_says "licence limit of role member reached"
 tt role set member --max-users 0 >/dev/null
 
@@ -307,7 +327,7 @@ expect_rc 0 user_delete "$TESSERA" --config "$SRV_CONF" user delete fred
 [ -z "$(lsearch -b "$P" '(uid=fred)' dn)" ] && pass user_delete_removes || fail user_delete_removes
 [ "$(audit_count '(tesseraAuditTarget=fred)')" = $((n1 + 1)) ] && pass user_delete_audit_kept || fail user_delete_audit_kept
 expect_rc 4 user_delete_unknown "$TESSERA" --config "$SRV_CONF" user delete fred
-tt user add fred --email fred@example.org --name Fred --no-password >/dev/null
+tt user add fred --email fred@example.org --name Fred --site paris --no-password >/dev/null
 tt audit --user fred --action user.delete | grep -q "fred (Fred)" && pass user_delete_audit_names_then || fail user_delete_audit_names_then
 
 # -- help describes every verb

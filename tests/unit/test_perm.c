@@ -3,6 +3,7 @@
  * server in test_guard.sh. */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "harness.h"
 #include "perm.h"
@@ -166,4 +167,29 @@ TEST(perm_user_reads)
 	ASSERT_ERR(-EACCES, tsr_perm_user_read(&sam, &self, "userPassword"));
 	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &self, "pwdHistory"));
 	ASSERT_EQ(tsr_perm_user_read_rule(NULL), TSR_READ_NOBODY);
+}
+
+TEST(perm_sites_needed_without_sites_all)
+{
+	ASSERT_TRUE(tsr_perm_needs_site(MEMBER));
+	ASSERT_TRUE(tsr_perm_needs_site(0));
+	ASSERT_TRUE(tsr_perm_needs_site(TSR_PERM_ALL & ~TSR_PERM_SITES_ALL));
+	ASSERT_TRUE(!tsr_perm_needs_site(TSR_PERM_SITES_ALL));
+	ASSERT_TRUE(!tsr_perm_needs_site(TSR_PERM_ALL));
+}
+
+TEST(perm_every_attribute_listed_once)
+{
+	enum tsr_attr_rule w;
+	enum tsr_read_rule r;
+	const char *a, *b;
+	size_t i, k;
+
+	for (i = 0; (a = tsr_perm_user_attr_at(i, &w, &r)); i++) {
+		ASSERT_EQ(tsr_perm_user_attr(a), w);
+		ASSERT_EQ(tsr_perm_user_read_rule(a), r);
+		for (k = 0; (b = tsr_perm_user_attr_at(k, &w, &r)) && k < i; k++)
+			ASSERT_TRUE(strcasecmp(a, b) != 0);
+	}
+	ASSERT_TRUE(i > 20);
 }

@@ -11,7 +11,7 @@ on_exit "$TESSERA" server stop --dir "$SRV2"
 run "$TESSERA" server start --dir "$SRV2"
 
 step "A person added on the first server is on the second"
-run "$TESSERA" --config "$CONF" user add rosa --email rosa@example.org --name "Rosa Demo" --no-password
+run "$TESSERA" --config "$CONF" user add rosa --email rosa@example.org --name "Rosa Demo" --site paris --no-password
 for _ in $(seq 50); do
 	ldapsearch -LLL -Q -Y EXTERNAL -H "$LDAPI2" -b "$BASE" uid=rosa 1.1 | grep -q . && break
 	sleep 0.1

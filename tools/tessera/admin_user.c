@@ -119,6 +119,18 @@ field_error(struct tsr_errs *errs, const char *field, const char *value, const c
 	free(esc);
 }
 
+/* s is among the first n strings of the NULL-terminated v (v NULL: none). */
+static bool
+in_first(char *const *v, size_t n, const char *s)
+{
+	size_t k;
+
+	for (k = 0; v && k < n && v[k]; k++)
+		if (strcmp(v[k], s) == 0)
+			return true;
+	return false;
+}
+
 int
 report_errs(struct tsr_errs *errs)
 {
@@ -191,9 +203,12 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	if (in->status && strcmp(in->status, "invited") != 0 && strcmp(in->status, "active") != 0 &&
 	    strcmp(in->status, "inactive") != 0)
 		field_error(errs, "status", in->status, "must be invited, active or inactive");
-	for (i = 0; in->sites && in->sites[i]; i++)
+	for (i = 0; in->sites && in->sites[i]; i++) {
 		if (!tsr_name_check(in->sites[i], TSR_NAME_NEW, &why))
 			field_error(errs, "sites", in->sites[i], why);
+		if (in_first(in->sites, i, in->sites[i]))
+			field_error(errs, "sites", in->sites[i], "is named twice");
+	}
 	for (i = 0; in->fields && in->fields[i]; i++) {
 		const char *eq = strchr(in->fields[i], '=');
 		const struct tsr_field_decl *d;
@@ -394,6 +409,11 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	for (i = 0; i < nsites; i++)
 		if (!may_grant_site(in->sites[i]))
 			return denied("you may not give access to site %s", in->sites[i]);
+	if (nsites == 0 && tsr_perm_needs_site(ro->perms))
+		return report(EXIT_USAGE,
+		              "sites: a user with role %s needs at least one site (--site NAME); "
+		              "only a role with sites.all reaches every site",
+		              ro->name);
 	r = o && o->checked ? check_local_name(in->login) : check_name_free(in->login);
 	if (r == 0 && !(o && o->checked))
 		r = taken("mail", in->email, NULL, "email");
@@ -780,6 +800,11 @@ user_change_role(struct user *u, const struct role *ro)
 		              u->login, ro->name);
 	if (u->role && strcmp(u->role, ro->name) == 0)
 		return EXIT_DONE;
+	if ((!u->sites || u->sites->n == 0) && tsr_perm_needs_site(ro->perms))
+		return report(EXIT_CONFLICT,
+		              "%s has no site, and a user with role %s needs at least one: "
+		              "tessera user sites %s --add SITE first",
+		              u->login, ro->name, u->login);
 	if (strcmp(user_status(u), "inactive") != 0 && ro->has_max && ro->max_users) {
 		code = check_licence(ro->name, 1);
 		if (code != EXIT_DONE)
@@ -832,6 +857,15 @@ sites_text(const struct user *u, char **add, char **del, char **ret_before, char
 	return r;
 }
 
+/* u's role (an unknown one counts as without sites.all) needs a site. */
+static bool
+needs_site(const struct user *u)
+{
+	const struct role *ro = admin_role(u->role);
+
+	return tsr_perm_needs_site(ro ? ro->perms : 0);
+}
+
 int
 user_change_sites(struct user *u, char **add, char **del, bool *changed)
 {
@@ -859,6 +893,12 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 		code = EXIT_FAILURE_SYS;
 		goto out;
 	}
+	for (i = 0; add && add[i]; i++)
+		if (in_first(add, i, add[i]) || in_first(del, SIZE_MAX, add[i]))
+			return report(EXIT_USAGE, "sites: %s is named twice", add[i]);
+	for (i = 0; del && del[i]; i++)
+		if (in_first(del, i, del[i]))
+			return report(EXIT_USAGE, "sites: %s is named twice", del[i]);
 	for (i = 0; add && add[i]; i++) {
 		if (!may_grant_site(add[i])) {
 			code = denied("you may not give access to site %s", add[i]);
@@ -878,6 +918,13 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	}
 	if (!na && !nd)
 		goto out;
+	if (nd && na == 0 && nd == (u->sites ? u->sites->n : 0) && needs_site(u)) {
+		code = report(EXIT_CONFLICT,
+		              "sites: %s would have no site left; a user with role %s needs at "
+		              "least one",
+		              u->login, u->role ? u->role : "(none)");
+		goto out;
+	}
 	r = sites_text(u, want_add, want_del, &before, &after);
 	if (r == 0)
 		r = wr_init(&w, "user.sites", u->login, u->name, u->dn);
