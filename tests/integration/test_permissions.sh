@@ -200,4 +200,13 @@ expect_rc 3 audit_refused_change_refused "$TESSERA" --config "$T/legacy.conf" us
 [ "$(attr "uid=max,$P" title)" = "Day shift" ] && [ "$(audit_count)" = "$n0" ] \
 	&& pass audit_refused_nothing_written || fail audit_refused_nothing_written
 expect_out audit_refused_says_why "has no uid"
+
+# -- bound as no one the directory knows (anonymous over TCP): refused, and told how
+sed "s|^uri = .*|uri = ldap://127.0.0.1:$SRV_PORT/|" "$SRV_CONF" >"$T/anon.conf"
+expect_rc 3 not_authenticated_user_list "$TESSERA" --config "$T/anon.conf" user list
+expect_out not_authenticated_user_list_says_how "not authenticated: .*anonymous.*--as LOGIN"
+expect_rc 3 not_authenticated_user_add "$TESSERA" --config "$T/anon.conf" user add zed \
+	--email zed@example.org --name Zed --site berlin --no-password
+expect_out not_authenticated_user_add_says_how "not authenticated: .*anonymous.*--as LOGIN"
+[ -z "$(lsearch -b "$P" '(uid=zed)' dn)" ] && pass not_authenticated_wrote_nothing || fail not_authenticated_wrote_nothing
 finish

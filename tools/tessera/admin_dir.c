@@ -27,7 +27,8 @@ static struct {
 	char **sites;
 	size_t nsites;
 	bool sites_loaded;
-	int txn; /* -1 unknown, 0 no, 1 yes */
+	int txn;       /* -1 unknown, 0 no, 1 yes */
+	bool stranger; /* bound as no one of this directory (anonymous included) */
 	char people[1024];
 	char host[256];
 } S = {.txn = -1};
@@ -674,6 +675,7 @@ load_actor(void)
 	                                           "tesseraSiteName", NULL},
 	                     &e) < 0) {
 		/* Not an entry of this directory: it may do nothing tessera knows of. */
+		S.stranger = true;
 		S.actor.login = strdup(*dn ? dn : "anonymous");
 		S.actor.name = strdup(S.actor.login ? S.actor.login : "");
 		r = S.actor.login && S.actor.name ? 0 : -ENOMEM;
@@ -730,6 +732,13 @@ admin_begin(struct tool *t)
 		tool_err("cannot read who you are in the directory: %s",
 		         r == -ENOMEM ? "out of memory" : dir_errmsg());
 		return EXIT_FAILURE_SYS;
+	}
+	if (S.stranger) {
+		tool_err("not authenticated: the directory knows you as %s, no one in %s. Run "
+		         "tessera as root on the directory's host, or with --as LOGIN (your own "
+		         "account), or configure [directory] bind_dn",
+		         S.actor.login, t->cfg->dir.base);
+		return EXIT_DENIED;
 	}
 	return EXIT_DONE;
 }
