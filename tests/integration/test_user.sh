@@ -45,6 +45,14 @@ assert u["sites"]==["berlin"] and u["status"]=="invited" and u["uid"]==u["gid"]
 assert u["stay_logged_in"] is False and u["last_activity"] is None and u["language"]=="de"
 assert u["fields"]=={} and u["must_change_password"] is True and u["photo"] is None' \
 	&& pass user_show_json_values || fail user_show_json_values "$OUT"
+# --json after the object and the verb, as after the command's own options
+for args in "user show bob --json" "user --json show bob"; do
+	# shellcheck disable=SC2086
+	OUT=$(tt $args)
+	printf '%s' "$OUT" | python3 -c 'import json,sys; assert json.load(sys.stdin)["login"]=="bob"' \
+		&& pass "user_show_json_anywhere_$(printf '%s' "$args" | tr -c 'a-z\n' _)" ||
+		fail "user_show_json_anywhere_$(printf '%s' "$args" | tr -c 'a-z\n' _)" "$OUT"
+done
 ldapwhoami -x -H "$SRV_LDAPI" -D "uid=bob,$P" -w "$PW" -e ppolicy 2>&1 | grep -q "Password must be changed" \
 	&& pass user_add_first_login_forces_change || fail user_add_first_login_forces_change
 expect_rc 4 user_show_unknown "$TESSERA" --config "$SRV_CONF" user show nobody

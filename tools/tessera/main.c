@@ -43,11 +43,12 @@ usage(FILE *f)
 	      "  --config FILE         configuration (default " TSR_CFG_DEFAULT_PATH ")\n"
 	      "  --as LOGIN            act as this person (password prompted or --password-file)\n"
 	      "  --password-file F     read the --as password from F (one line)\n"
-	      "  --json                machine-readable output\n"
+	      "  --json                machine-readable output (also after the verb)\n"
 	      "  --help, --version\n\n"
 	      "`tessera OBJECT --help` describes an object's verbs.\n"
 	      "Exit codes: 0 done, 1 directory or system error, 2 usage or invalid value,\n"
-	      "3 permission denied, 4 not found, 5 conflict, 6 licence limit reached.\n",
+	      "3 permission denied or not authenticated, 4 not found, 5 conflict, 6 licence\n"
+	      "limit reached.\n",
 	      f);
 }
 
@@ -62,6 +63,28 @@ opt_value(const char *opt, int argc, char **argv, int *i)
 	if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
 		return argv[++*i];
 	return NULL;
+}
+
+/* Remove every "--json" from argv[from..argc) before a "--", setting t->json; the new
+ * argc. */
+static int
+take_json(struct tool *t, int from, int argc, char **argv)
+{
+	int i, o = from;
+
+	for (i = from; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			t->json = true;
+		else
+			argv[o++] = argv[i];
+	}
+	argv[o] = NULL;
+	return o;
 }
 
 int
@@ -97,6 +120,9 @@ main(int argc, char **argv)
 	}
 	if (t.password_file && !t.as_login)
 		return tool_usage("--password-file needs --as LOGIN");
+	/* --json may also come after the object and verb ("tessera user list --json"); up
+	 * to a "--" that ends the options. */
+	argc = take_json(&t, i, argc, argv);
 	for (k = 0; k < TSR_ARRAY_SIZE(objects); k++) {
 		if (strcmp(argv[i], objects[k].name) == 0) {
 			r = objects[k].fn(&t, argc - i, argv + i);
