@@ -66,6 +66,47 @@ tsr_parse_duration(const char *s, uint32_t max, uint32_t *ret)
 	return 0;
 }
 
+int
+tsr_natural_cmp(const char *a, const char *b)
+{
+	const char *a0 = a, *b0 = b, *ea, *eb;
+	size_t la, lb;
+	int c;
+
+	if (!a || !b)
+		return a ? 1 : b ? -1 : 0;
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+				a++;
+			while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+				b++;
+			for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
+				;
+			for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
+				;
+			la = (size_t)(ea - a);
+			lb = (size_t)(eb - b);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(a, b, la);
+			if (c != 0)
+				return c;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	if (*a || *b)
+		return *a ? 1 : -1;
+	/* Equal as numbers ("a2", "a02"): the bytes decide, so the order is total. */
+	return strcmp(a0, b0);
+}
+
 bool
 tsr_word_listed(const char *list, const char *s, size_t len)
 {

@@ -20,6 +20,9 @@ TSR_MUST_USE int tsr_parse_u32(const char *s, uint32_t min, uint32_t max, uint32
  * or d ("3600s", "90m", "12h", "1d"), at most max seconds. -EINVAL for anything else,
  * -ERANGE past max; *ret untouched on failure. */
 TSR_MUST_USE int tsr_parse_duration(const char *s, uint32_t max, uint32_t *ret);
+/* Compare names as people read them: runs of digits by their value ("user2" before
+ * "user10"), everything else byte by byte; <0, 0 or >0 as strcmp. NULL sorts first. */
+int tsr_natural_cmp(const char *a, const char *b);
 /* yes/no, true/false, on/off, 1/0 (case-insensitive); -EINVAL otherwise. */
 TSR_MUST_USE int tsr_parse_bool(const char *s, bool *ret);
 /* The len bytes at s, in any case, are one of the words of list, written ":a:b:" in lower

@@ -20,6 +20,15 @@ expect_out site_delete_in_use_says "1 users may log in at berlin"
 expect_rc 0 site_delete "$TESSERA" --config "$SRV_CONF" site delete paris
 expect_rc 4 site_delete_unknown "$TESSERA" --config "$SRV_CONF" site delete paris
 tt audit --action site | grep -q "site.delete .*paris .*site: paris -> (none)" && pass site_audited || fail site_audited
+# lists sort names as people read them: s2 before s10, roles by name
+tt site add s10 >/dev/null && tt site add s2 >/dev/null
+OUT=$(tt --json site list)
+printf '%s' "$OUT" | python3 -c 'import json,sys; n=[x["name"] for x in json.load(sys.stdin)]; assert n==["berlin","s2","s10"], n' \
+	&& pass site_list_natural_order || fail site_list_natural_order "$OUT"
+tt site delete s10 >/dev/null && tt site delete s2 >/dev/null
+OUT=$(tt --json role list)
+printf '%s' "$OUT" | python3 -c 'import json,sys; n=[x["name"] for x in json.load(sys.stdin)]; assert n==sorted(n), n' \
+	&& pass role_list_sorted || fail role_list_sorted "$OUT"
 
 # -- roles: the defaults, custom roles, their group ids, their limits
 OUT=$(tt --json role list)

@@ -62,6 +62,24 @@ TEST(util_parse_duration)
 	ASSERT_EQ(v, 42);
 }
 
+TEST(util_natural_cmp)
+{
+	static const char *const order[] = {"",  "a",     "a2",     "a02b",    "a10",   "a100",
+	                                    "b", "user2", "user10", "user10a", "user11"};
+	size_t i, k;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(order); i++)
+		for (k = 0; k < TSR_ARRAY_SIZE(order); k++) {
+			int c = tsr_natural_cmp(order[i], order[k]);
+
+			ASSERT_TRUE(i < k ? c < 0 : i > k ? c > 0 : c == 0);
+		}
+	ASSERT_TRUE(tsr_natural_cmp(NULL, "a") < 0);
+	ASSERT_TRUE(tsr_natural_cmp("a", NULL) > 0);
+	ASSERT_EQ(tsr_natural_cmp(NULL, NULL), 0);
+	ASSERT_TRUE(tsr_natural_cmp("a02", "a2") < 0 && tsr_natural_cmp("a2", "a02") > 0);
+}
+
 TEST(util_parse_bool)
 {
 	bool b = false;

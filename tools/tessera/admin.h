@@ -38,6 +38,8 @@ struct ent {
 };
 void ent_free(struct ent *e);
 void ents_free(struct ent **v, size_t n);
+/* Sort entries by the first value of attr, as people read names (tsr_natural_cmp). */
+void ents_sort(struct ent **v, size_t n, const char *attr);
 /* The first value of attr, or NULL. */
 const char *ent_str(const struct ent *e, const char *attr);
 const struct ent_attr *ent_attr(const struct ent *e, const char *attr);
@@ -132,6 +134,8 @@ const char *user_status(const struct user *u);
 TSR_MUST_USE int user_get(const char *login, struct user **ret);
 void user_free(struct user *u);
 TSR_MUST_USE int user_from_ent(struct ent *e, struct user **ret); /* takes e */
+/* Sort users by login, as people read names (tsr_natural_cmp). */
+void users_sort(struct user **v, size_t n);
 /* The attributes to request for people. */
 extern const char *const user_attrs[];
 bool user_has_site(const struct user *u, const char *site);

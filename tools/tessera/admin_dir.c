@@ -522,6 +522,26 @@ admin_roles_forget(void)
 	roles_free();
 }
 
+static int
+ent_by_attr(const void *a, const void *b, void *attr)
+{
+	return tsr_natural_cmp(ent_str(*(struct ent *const *)a, attr),
+	                       ent_str(*(struct ent *const *)b, attr));
+}
+
+void
+ents_sort(struct ent **v, size_t n, const char *attr)
+{
+	if (n > 1)
+		qsort_r(v, n, sizeof(*v), ent_by_attr, (void *)attr);
+}
+
+static int
+role_by_name(const void *a, const void *b)
+{
+	return tsr_natural_cmp(((const struct role *)a)->name, ((const struct role *)b)->name);
+}
+
 int
 admin_roles(const struct role **ret, size_t *ret_n)
 {
@@ -565,6 +585,8 @@ admin_roles(const struct role **ret, size_t *ret_n)
 			S.nroles++;
 		}
 		ents_free(v, n);
+		if (S.nroles > 1)
+			qsort(S.roles, S.nroles, sizeof(*S.roles), role_by_name);
 		S.roles_loaded = true;
 	}
 	*ret = S.roles;

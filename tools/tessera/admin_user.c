@@ -866,6 +866,19 @@ needs_site(const struct user *u)
 	return tsr_perm_needs_site(ro ? ro->perms : 0);
 }
 
+static int
+by_login(const void *a, const void *b)
+{
+	return tsr_natural_cmp((*(struct user *const *)a)->login, (*(struct user *const *)b)->login);
+}
+
+void
+users_sort(struct user **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_login);
+}
+
 int
 user_change_sites(struct user *u, char **add, char **del, bool *changed)
 {

@@ -188,14 +188,6 @@ export_ldif(struct user **users, size_t n)
 	return EXIT_DONE;
 }
 
-static int
-by_login(const void *a, const void *b)
-{
-	const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
-
-	return strcmp(x->login, y->login);
-}
-
 int
 cmd_export(struct tool *t, int argc, char **argv)
 {
@@ -244,8 +236,7 @@ cmd_export(struct tool *t, int argc, char **argv)
 		}
 		users[nu++] = u;
 	}
-	if (nu > 1)
-		qsort(users, nu, sizeof(*users), by_login);
+	users_sort(users, nu);
 	code = strcmp(format, "csv") == 0 ? export_csv(users, nu) : export_ldif(users, nu);
 	if (fflush(stdout) != 0)
 		code = report(EXIT_FAILURE_SYS, "cannot write: %s", strerror(errno));

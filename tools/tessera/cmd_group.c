@@ -76,6 +76,7 @@ group_list(int argc, char **argv)
 	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v, &n);
 	if (r < 0)
 		return dir_fail(r, "cannot read the groups");
+	ents_sort(v, n, "cn");
 	if (admin_tool()->json) {
 		struct jw j = {0};
 

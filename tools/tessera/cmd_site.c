@@ -73,6 +73,7 @@ site_list(int argc, char **argv)
 	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v, &n);
 	if (r < 0)
 		return dir_fail(r, "cannot read the sites");
+	ents_sort(v, n, "cn");
 	if (admin_tool()->json)
 		jw_begin_arr(&j, NULL);
 	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",

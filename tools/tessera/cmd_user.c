@@ -359,14 +359,6 @@ out:
 }
 
 static int
-by_login(const void *a, const void *b)
-{
-	const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
-
-	return strcmp(x->login ? x->login : "", y->login ? y->login : "");
-}
-
-static int
 user_list(int argc, char **argv)
 {
 	static const struct option opts[] = {{"status", required_argument, NULL, O_STATUS},
@@ -436,8 +428,7 @@ user_list(int argc, char **argv)
 		users[nu++] = u;
 	}
 	ents_free(v, n);
-	if (nu > 1)
-		qsort(users, nu, sizeof(*users), by_login);
+	users_sort(users, nu);
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
