@@ -869,7 +869,8 @@ needs_site(const struct user *u)
 static int
 by_login(const void *a, const void *b)
 {
-	return tsr_natural_cmp((*(struct user *const *)a)->login, (*(struct user *const *)b)->login);
+	return tsr_natural_cmp((*(struct user *const *)a)->login,
+	                       (*(struct user *const *)b)->login);
 }
 
 void
