@@ -879,16 +879,16 @@ static int
 drop_guard(struct tool *t, const struct server *s)
 {
 	const char *const on[2] = {NULL, TSR_FRONTEND_DN};
-	char **v = NULL, *db = NULL, slapdd[PATH_MAX], ldif[PATH_MAX], *text = NULL;
+	char **v = NULL, *db = NULL, slapdd[PATH_MAX], ldif[PATH_MAX], log[PATH_MAX];
 	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", ldif, NULL};
+	struct tsr_buf text = {0};
 	struct tsr_ldap *l = NULL;
 	struct stat st;
-	char log[PATH_MAX];
-	size_t i, n = 0;
+	size_t i;
 	int r;
 
 	if (path_join(slapdd, s->from, "slapd.d") < 0 ||
-	    path_join(ldif, s->from, "unguard.ldif") < 0)
+	    path_join(ldif, s->from, "unguard.ldif") < 0 || path_join(log, s->from, "init.log") < 0)
 		return -ENAMETOOLONG;
 	r = srv_ldapi_open(s->from, &l);
 	if (r < 0)
@@ -896,44 +896,40 @@ drop_guard(struct tool *t, const struct server *s)
 	r = srv_database_dn(tsr_ldap_handle(l), s->suffix, &db);
 	for (i = 0; r == 0 && i < 2; i++) {
 		r = srv_values(tsr_ldap_handle(l), on[i] ? on[i] : db, "olcPlugin", &v);
-		if (r == 0 && v[0]) {
-			char *more = NULL;
-
-			if (asprintf(&more, "%sdn: %s\nchangetype: modify\ndelete: olcPlugin\n\n",
-			             text ? text : "", on[i] ? on[i] : db) < 0)
-				r = -ENOMEM;
-			free(text);
-			text = more;
-			n++;
-		}
+		if (r == 0 && v[0])
+			r = tsr_buf_printf(&text,
+			                   "dn: %s\nchangetype: modify\ndelete: olcPlugin\n\n",
+			                   on[i] ? on[i] : db);
 		tsr_strv_free(v);
 		v = NULL;
 	}
 	tsr_ldap_close(l);
 	free(db);
-	if (r < 0 || n == 0)
+	if (r < 0 || text.len == 0)
 		goto out;
 	printf("the guard (tessera_guard.so) cannot run beside replication in slapd 2.5.13: "
 	       "taking it off %s, whose access rules still apply; restarting it\n",
 	       s->from);
 	fflush(stdout);
-	r = write_in(s->from, "unguard.ldif", text, 0600);
+	r = write_in(s->from, "unguard.ldif", text.p, 0600);
 	if (r == 0 && stat(slapdd, &st) < 0)
 		r = -errno;
-	if (r == 0 && server_stop(t, s->from) != EXIT_DONE)
-		r = -EIO;
-	if (r == 0)
-		r = run_logged(argv, s->from, "taking the guard off cn=config (slapmodify -n0)");
+	if (r < 0 || server_stop(t, s->from) != EXIT_DONE) {
+		r = r < 0 ? r : -EIO;
+		goto out;
+	}
+	r = run_logged(argv, s->from, "taking the guard off cn=config (slapmodify -n0)");
 	/* slapmodify runs as root: cn=config goes back to its owner. */
 	if (r == 0)
 		r = chown_tree(slapdd, st.st_uid, st.st_gid);
-	if (r == 0 && server_start(t, s->from) != EXIT_DONE)
+	/* Started again whatever happened: a failed change leaves it as it was. */
+	if (server_start(t, s->from) != EXIT_DONE && r == 0)
 		r = -EIO;
-	(void)unlink(ldif);
-	if (r == 0 && path_join(log, s->from, "init.log") == 0)
+	if (r == 0)
 		(void)unlink(log);
 out:
-	free(text);
+	(void)unlink(ldif);
+	tsr_buf_free(&text);
 	return r;
 }
 
