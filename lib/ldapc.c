@@ -80,6 +80,8 @@ tsr_ldap_errno(int rc)
 		return -EINVAL;
 	case LDAP_NO_MEMORY:
 		return -ENOMEM;
+	case LDAP_REFERRAL:
+		return -EROFS;
 	default:
 		return -EIO;
 	}
@@ -92,6 +94,9 @@ set_err(struct tsr_ldap_err *err, int rc, const char *uri, const char *diag)
 		return;
 	err->rc = rc;
 	(void)snprintf(err->uri, sizeof(err->uri), "%s", uri ? uri : "");
+	/* A standby refers every write to its provider, and referrals are never followed. */
+	if (rc == LDAP_REFERRAL && !(diag && *diag))
+		diag = "this server is a read-only standby; write through its provider";
 	(void)snprintf(err->msg, sizeof(err->msg), "%s (%d)%s%s", ldap_err2string(rc), rc,
 	               diag && *diag ? ": " : "", diag ? diag : "");
 }

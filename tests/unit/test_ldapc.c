@@ -31,5 +31,6 @@ TEST(ldapc_errno_mapping)
 	ASSERT_EQ(tsr_ldap_errno(LDAP_ALREADY_EXISTS), -EEXIST);
 	ASSERT_EQ(tsr_ldap_errno(LDAP_CONSTRAINT_VIOLATION), -EINVAL);
 	ASSERT_EQ(tsr_ldap_errno(LDAP_SIZELIMIT_EXCEEDED), -ERANGE);
+	ASSERT_EQ(tsr_ldap_errno(LDAP_REFERRAL), -EROFS);
 	ASSERT_EQ(tsr_ldap_errno(LDAP_OTHER), -EIO);
 }

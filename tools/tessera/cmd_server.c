@@ -58,8 +58,8 @@ struct server {
 	} pwcheck, guard;
 	char *pwarg; /* its argument: the default policy's text form */
 	char *decoy; /* hash of a password nobody knows (cn=pam-decoy) */
-	/* The second provider of a replicated pair (--from): the first one's DIR, the URI
-	 * this one reaches it at, and the replication settings (server_repl.h). */
+	/* The standby of a replicated pair (--from): its provider's DIR, the URI it reaches
+	 * the provider at, and the replication settings (server_repl.h). */
 	char from[PATH_MAX];
 	const char *peer;
 	struct repl repl;
@@ -81,20 +81,23 @@ server_help(void)
 	      "          --port PORT      also listen on ldap://127.0.0.1:PORT (StartTLS, with a\n"
 	      "                           CA and certificate made in DIR/tls)\n"
 	      "          --run-as USER    account slapd runs as (default openldap)\n"
-	      "          --from DIR1      make this the second provider of a replicated pair\n"
-	      "                           with the running directory in DIR1 (needs --port;\n"
-	      "                           DIR1 must have one): same suffix, tenant, data and\n"
-	      "                           CA, multi-provider syncrepl both ways\n"
+	      "          --from DIR1      make this the standby of the running directory in\n"
+	      "                           DIR1, its provider (needs --port; DIR1 must have\n"
+	      "                           one): same suffix, tenant, data and CA; follows it\n"
+	      "                           with syncrepl, serves reads and logins, refers\n"
+	      "                           every write to it\n"
 	      "          --peer URI       how this server reaches DIR1 (default DIR1's\n"
 	      "                           [server] listen)\n"
 	      "  start   start slapd and wait until it answers\n"
 	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
 	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"
-	      "          4 DIR holds no directory; for a replicated pair it also says\n"
-	      "          whether each peer is current (same contextCSN)\n"
+	      "          4 DIR holds no directory; for a standby it also says whether\n"
+	      "          it is current with its provider (same contextCSN)\n"
 	      "  upgrade bring a running directory made by an earlier tessera to this\n"
 	      "          version (the guard, olcSecurity); idempotent\n"
-	      "          --dry-run        say what it would change, change nothing\n\n"
+	      "          --dry-run        say what it would change, change nothing\n"
+	      "  promote make a running standby the provider (its provider must be\n"
+	      "          down for good): it stops following and takes the guard\n\n"
 	      "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n",
 	      stdout);
 	return EXIT_DONE;
@@ -114,20 +117,21 @@ template_text(const char *name)
 }
 
 enum keep {
-	KEEP_TLS = 1u << 0,  /* lines marked @TLS@: a TCP listener */
-	KEEP_REPL = 1u << 1, /* lines marked @REPL@: the second provider of a pair */
-	KEEP_SOLO = 1u << 2, /* lines marked @SOLO@: a directory that does not replicate */
+	KEEP_TLS = 1u << 0,      /* lines marked @TLS@: a TCP listener */
+	KEEP_STANDBY = 1u << 1,  /* lines marked @STANDBY@: the standby of a pair */
+	KEEP_PROVIDER = 1u << 2, /* lines marked @PROVIDER@: a directory that takes writes */
 };
 
-/* Fill @NAME@ placeholders; lines starting with @TLS@, @REPL@ or @SOLO@ are kept only
- * when keep says so. */
+/* Fill @NAME@ placeholders; lines starting with @TLS@, @STANDBY@ or @PROVIDER@ are kept
+ * only when keep says so. */
 static int
 fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char **ret)
 {
 	static const struct {
 		const char *mark;
 		unsigned keep;
-	} marks[] = {{"@TLS@", KEEP_TLS}, {"@REPL@", KEEP_REPL}, {"@SOLO@", KEEP_SOLO}};
+	} marks[] = {
+	    {"@TLS@", KEEP_TLS}, {"@STANDBY@", KEEP_STANDBY}, {"@PROVIDER@", KEEP_PROVIDER}};
 	const char *p = template_text(name), *at, *end, *eol;
 	struct tsr_buf b = {0};
 	size_t i, len;
@@ -441,14 +445,19 @@ make_tls(const char *dir, const char *ca_dir)
 	free(exttext);
 	if (r < 0)
 		return r;
+	/* A standby shares its provider's CA, key included: once promoted, it signs the
+	 * certificate of the next standby. */
 	if (ca_dir) {
-		char from_ca[PATH_MAX];
+		char from_ca[PATH_MAX], from_key[PATH_MAX];
 		const char *const cp_argv[] = {"/bin/cp", from_ca, ca, NULL};
+		const char *const key_argv[] = {"/bin/cp", from_key, cakey, NULL};
 
 		if (path_join(from_ca, ca_dir, "tls/ca.pem") < 0 ||
-		    path_join(cakey, ca_dir, "tls/ca.key") < 0)
+		    path_join(from_key, ca_dir, "tls/ca.key") < 0)
 			return -ENAMETOOLONG;
 		r = run_logged(cp_argv, dir, "copying the pair's CA certificate");
+		if (r == 0)
+			r = run_logged(key_argv, dir, "copying the pair's CA key");
 		if (r < 0)
 			return r;
 	}
@@ -503,7 +512,7 @@ make_tls(const char *dir, const char *ca_dir)
 	}
 	(void)unlink(csr);
 	(void)unlink(ext);
-	if (r == 0 && ((!ca_dir && chmod(cakey, 0600) < 0) || chmod(key, 0600) < 0))
+	if (r == 0 && (chmod(cakey, 0600) < 0 || chmod(key, 0600) < 0))
 		r = -errno;
 	return r;
 }
@@ -745,11 +754,13 @@ do_init(struct server *s, bool *created)
 		    {"DECOY_HASH", s->decoy},
 		    {"SERVER_ID", sid},
 		    {"SYNCREPL", s->repl.syncrepl ? s->repl.syncrepl : ""},
+		    {"PROVIDER_URI", s->peer ? s->peer : ""},
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
 		r = fill("slapd-config.ldif.in", vars, nv,
-		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_REPL : KEEP_SOLO), &config);
+		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_STANDBY : KEEP_PROVIDER),
+		         &config);
 		if (r == 0)
 			r = fill("tenant.ldif.in", vars, nv, 0, &tenant);
 		if (r == 0)
@@ -794,7 +805,7 @@ do_init(struct server *s, bool *created)
 	r = write_in(s->dir, "tessera.ldif", schema, 0644);
 	if (r == 0)
 		r = write_in(s->dir, "config.ldif", config, 0600);
-	/* The second provider of a pair starts from the first one's data, as it is now. */
+	/* A standby starts from its provider's data, as it is now. */
 	if (r == 0 && !s->from[0])
 		r = write_in(s->dir, "base.ldif", base, 0600);
 	else if (r == 0 && path_join(path, s->dir, "base.ldif") == 0)
@@ -836,7 +847,7 @@ do_init(struct server *s, bool *created)
 			goto out;
 	}
 	r = chown_tree(s->dir, s->uid, s->gid);
-	if (r == 0 && s->port && !s->from[0]) {
+	if (r == 0 && s->port) {
 		/* The CA key stays root's; slapd needs only its own key and certificate. */
 		if (path_join(path, s->dir, "tls/ca.key") < 0 || chown(path, 0, 0) < 0)
 			r = -errno;
@@ -852,7 +863,7 @@ do_init(struct server *s, bool *created)
 		(void)snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%u/", s->port);
 		r = repl_save_secret(s->dir, &s->repl);
 		if (r == 0)
-			r = repl_link(s->from, s->suffix, s->tenant_dn, uri, &s->repl);
+			r = repl_serve(s->from, s->suffix, s->tenant_dn);
 	}
 	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
 		(void)unlink(path);
@@ -870,70 +881,7 @@ static pid_t running_pid(const char *dir);
 static int server_start(struct tool *t, const char *dir);
 static int server_stop(struct tool *t, const char *dir);
 
-/* slapd 2.5.13 crashes when a syncrepl consumer runs beside a SLAPI plugin, so the
- * first provider of a pair loses its guard (on the tenant's database) and the guard's
- * transaction gate (on the frontend) before it replicates. Deleting them online hangs
- * slapd (the frontend's at once, the database's at the next write), so they go offline:
- * stop, slapmodify cn=config, start. Its access rules still apply. */
-static int
-drop_guard(struct tool *t, const struct server *s)
-{
-	const char *const on[2] = {NULL, TSR_FRONTEND_DN};
-	char **v = NULL, *db = NULL, slapdd[PATH_MAX], ldif[PATH_MAX], log[PATH_MAX];
-	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", ldif, NULL};
-	struct tsr_buf text = {0};
-	struct tsr_ldap *l = NULL;
-	struct stat st;
-	size_t i;
-	int r;
-
-	if (path_join(slapdd, s->from, "slapd.d") < 0 ||
-	    path_join(ldif, s->from, "unguard.ldif") < 0 || path_join(log, s->from, "init.log") < 0)
-		return -ENAMETOOLONG;
-	r = srv_ldapi_open(s->from, &l);
-	if (r < 0)
-		return r;
-	r = srv_database_dn(tsr_ldap_handle(l), s->suffix, &db);
-	for (i = 0; r == 0 && i < 2; i++) {
-		r = srv_values(tsr_ldap_handle(l), on[i] ? on[i] : db, "olcPlugin", &v);
-		if (r == 0 && v[0])
-			r = tsr_buf_printf(&text,
-			                   "dn: %s\nchangetype: modify\ndelete: olcPlugin\n\n",
-			                   on[i] ? on[i] : db);
-		tsr_strv_free(v);
-		v = NULL;
-	}
-	tsr_ldap_close(l);
-	free(db);
-	if (r < 0 || text.len == 0)
-		goto out;
-	printf("the guard (tessera_guard.so) cannot run beside replication in slapd 2.5.13: "
-	       "taking it off %s, whose access rules still apply; restarting it\n",
-	       s->from);
-	fflush(stdout);
-	r = write_in(s->from, "unguard.ldif", text.p, 0600);
-	if (r == 0 && stat(slapdd, &st) < 0)
-		r = -errno;
-	if (r < 0 || server_stop(t, s->from) != EXIT_DONE) {
-		r = r < 0 ? r : -EIO;
-		goto out;
-	}
-	r = run_logged(argv, s->from, "taking the guard off cn=config (slapmodify -n0)");
-	/* slapmodify runs as root: cn=config goes back to its owner. */
-	if (r == 0)
-		r = chown_tree(slapdd, st.st_uid, st.st_gid);
-	/* Started again whatever happened: a failed change leaves it as it was. */
-	if (server_start(t, s->from) != EXIT_DONE && r == 0)
-		r = -EIO;
-	if (r == 0)
-		(void)unlink(log);
-out:
-	(void)unlink(ldif);
-	tsr_buf_free(&text);
-	return r;
-}
-
-/* --from DIR1: this server joins the running directory in DIR1 as a second provider. */
+/* --from DIR1: this server becomes the standby of the running directory in DIR1. */
 static int
 init_from(struct tool *t, const char *from, bool had_names, struct server *s)
 {
@@ -1129,8 +1077,6 @@ server_init(struct tool *t, int argc, char **argv)
 			                                      : tool_exit_code(r);
 		}
 	}
-	if (r == 0 && from)
-		r = drop_guard(t, &s);
 	if (r == 0)
 		r = do_init(&s, &created);
 	free(s.pwarg);
@@ -1159,8 +1105,9 @@ server_init(struct tool *t, int argc, char **argv)
 	       "--dir %s\n",
 	       s.dir, s.suffix, s.tenant_dn, s.dir, s.dir);
 	if (from)
-		printf("  replicates with %s (%s) in both directions (multi-provider)\n", s.from,
-		       s.peer);
+		printf("  standby of %s (%s): follows it, serves reads and logins, refers writes "
+		       "to it;\n  if it is lost for good: tessera server promote --dir %s\n",
+		       s.from, s.peer, s.dir);
 	return EXIT_DONE;
 }
 
@@ -1256,12 +1203,12 @@ show_log_tail(const char *dir)
 static int
 server_start(struct tool *t, const char *dir)
 {
-	char *ldapi = NULL, *urls = NULL, slapdd[PATH_MAX], log[PATH_MAX];
+	char *ldapi = NULL, *urls = NULL, *provider = NULL, slapdd[PATH_MAX], log[PATH_MAX];
 	struct server s = {0};
 	LDAPURLDesc *lud = NULL;
 	uint64_t deadline;
 	pid_t pid;
-	int r, status, fd;
+	int r, status, fd, standby = 0;
 
 	r = load_server(t, dir, &s);
 	if (r < 0)
@@ -1349,14 +1296,21 @@ server_start(struct tool *t, const char *dir)
 	}
 	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
 	/* The access rules follow the roles and sites in the directory. */
-	r = admin_begin(t) == EXIT_DONE ? remove_warmup(t, &s) : -EIO;
+	r = admin_begin(t) == EXIT_DONE ? 0 : -EIO;
+	/* A standby takes no writes: its data is the provider's. */
+	if (r == 0)
+		r = standby = repl_provider_of(tsr_ldap_handle(t->ldap), s.suffix, &provider);
+	if (r == 0)
+		r = remove_warmup(t, &s);
 	if (r == 0)
 		r = admin_ensure_anchors();
-	if (r == 0)
+	if (r >= 0)
 		r = admin_sync_acl(false);
 	admin_end();
 	if (r == 1)
 		printf("  access rules installed for the tenant's roles and sites\n");
+	if (r >= 0 && standby == 1)
+		printf("  standby of %s: it refers every write there\n", provider);
 	if (r < 0) {
 		tool_err("slapd runs, but the tenant could not be prepared (%s); only root can "
 		         "use the directory until `tessera server start` succeeds",
@@ -1366,6 +1320,7 @@ server_start(struct tool *t, const char *dir)
 	}
 	r = 0;
 out:
+	free(provider);
 	free(ldapi);
 	free(urls);
 	return tool_exit_code(r);
@@ -1454,7 +1409,7 @@ struct upgrade {
 	struct server s;
 	LDAP *ld;
 	char *db;
-	bool dry, replicated, restart;
+	bool dry, replicated, standby, restart;
 	unsigned changes;
 	unsigned differ; /* config_values that differ: bit i for entry i */
 };
@@ -1521,32 +1476,42 @@ apply_guard_file(struct upgrade *u)
 	return copy_module(&u->s.guard);
 }
 
+/* The olcPlugin values of a provider (etc/ldap/slapd-config.ldif.in): the guard on the
+ * tenant's database (gate false) or its transaction gate on the frontend (gate true). */
 static int
-apply_guard(struct upgrade *u)
+plugin_value(const struct server *s, bool gate, char **ret)
+{
+	int n =
+	    gate ? asprintf(ret, "extendedop %s tsr_guard_txn_init %s", s->guard.path, TSR_ROOT_DN)
+	         : asprintf(ret, "preoperation %s tsr_guard_init %s /home", s->guard.path,
+	                    s->tenant_dn);
+
+	return n < 0 ? -ENOMEM : 0;
+}
+
+static int
+apply_plugin(struct upgrade *u, bool gate)
 {
 	char *v = NULL;
 	int r;
 
-	if (asprintf(&v, "preoperation %s tsr_guard_init %s /home", u->s.guard.path,
-	             u->s.tenant_dn) < 0)
-		return -ENOMEM;
-	r = srv_modify(u->ld, u->db, LDAP_MOD_ADD, "olcPlugin", v);
+	r = plugin_value(&u->s, gate, &v);
+	if (r == 0)
+		r = srv_modify(u->ld, gate ? TSR_FRONTEND_DN : u->db, LDAP_MOD_ADD, "olcPlugin", v);
 	free(v);
 	return r;
 }
 
-/* The guard's transaction gate on the frontend (see etc/ldap/slapd-config.ldif.in). */
+static int
+apply_guard(struct upgrade *u)
+{
+	return apply_plugin(u, false);
+}
+
 static int
 apply_txn_gate(struct upgrade *u)
 {
-	char *v = NULL;
-	int r;
-
-	if (asprintf(&v, "extendedop %s tsr_guard_txn_init %s", u->s.guard.path, TSR_ROOT_DN) < 0)
-		return -ENOMEM;
-	r = srv_modify(u->ld, TSR_FRONTEND_DN, LDAP_MOD_ADD, "olcPlugin", v);
-	free(v);
-	return r;
+	return apply_plugin(u, true);
 }
 
 /* Files equal byte for byte (a missing one is not). */
@@ -1613,6 +1578,12 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		goto out;
 	}
 	u.replicated = repl[0] != NULL;
+	if (u.replicated) {
+		char *prov = NULL;
+
+		u.standby = repl_provider_of(u.ld, u.s.suffix, &prov) == 1;
+		free(prov);
+	}
 	printf("%s %s\n", dry ? "would upgrade" : "upgrading", u.s.dir);
 	(void)snprintf(step, sizeof(step), "set %s", what);
 	if (differs)
@@ -1626,8 +1597,12 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		r = upgrade_step(&u, "keep LDAP transactions for root (olcPlugin on the frontend)",
 		                 apply_txn_gate);
 	if (r == 0 && u.replicated && !plugins[0])
-		printf("  the directory replicates: the guard stays off (slapd 2.5.13 crashes "
-		       "with SLAPI beside syncrepl)\n");
+		printf("  %s\n", u.standby
+		                     ? "a standby: its provider runs the guard, it refers "
+		                       "every write there"
+		                     : "a multi-provider pair runs without the guard (slapd "
+		                       "2.5.13 crashes with SLAPI beside syncrepl): make the "
+		                       "other server its standby (tessera server init --from)");
 	if (r < 0)
 		goto out;
 	if (u.changes == 0)
@@ -1652,6 +1627,127 @@ out:
 	return code;
 }
 
+/* ---- promote ---- */
+
+/* Whether anything answers LDAP with StartTLS at uri (verified against DIR's CA). */
+static bool
+provider_answers(const char *dir, const char *uri)
+{
+	struct tsr_cfg c = {0};
+	struct tsr_ldap_err err = {0};
+	struct tsr_ldap *l = NULL;
+	char ca[PATH_MAX];
+	int r;
+
+	if (path_join(ca, dir, "tls/ca.pem") < 0)
+		return true;
+	c.dir.uri = (char *)uri;
+	c.dir.tls_ca_file = ca;
+	c.dir.tls_verify = true;
+	c.dir.starttls = true;
+	c.dir.timeout = 3;
+	r = tsr_ldap_open(&c, TSR_LDAP_NOBIND, &l, &err);
+	tsr_ldap_close(l);
+	return r == 0 || !(err.rc == LDAP_SERVER_DOWN || err.rc == LDAP_CONNECT_ERROR ||
+	                   err.rc == LDAP_TIMEOUT);
+}
+
+/* A standby whose provider is lost for good becomes the provider: it stops following
+ * (olcSyncrepl and olcUpdateRef go) and takes the guard and its transaction gate. slapd
+ * 2.5.13 hangs when its plugins change online, so this is done offline: stop,
+ * slapmodify cn=config, start. Refused while the provider still answers: two providers
+ * would take different writes. */
+static int
+server_promote(struct tool *t, const char *dir)
+{
+	struct server s = {0};
+	struct tsr_ldap *l = NULL;
+	struct tsr_buf text = {0};
+	char *prov = NULL, *db = NULL, *guard = NULL, *gate = NULL;
+	char slapdd[PATH_MAX], ldif[PATH_MAX];
+	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", ldif, NULL};
+	struct stat st;
+	int r, code = EXIT_FAILURE_SYS;
+
+	r = load_server(t, dir, &s);
+	if (r < 0)
+		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
+	if (running_pid(s.dir) <= 0) {
+		tool_err("%s: slapd is not running; promote works on a running standby: "
+		         "tessera server start --dir %s first",
+		         s.dir, dir);
+		return EXIT_FAILURE_SYS;
+	}
+	if (path_join(slapdd, s.dir, "slapd.d") < 0 || path_join(ldif, s.dir, "promote.ldif") < 0)
+		return EXIT_FAILURE_SYS;
+	if (find_module(&s, "tessera_guard.so", &s.guard) < 0 || copy_module(&s.guard) < 0)
+		return EXIT_FAILURE_SYS;
+	if (srv_ldapi_open(s.dir, &l) < 0)
+		return EXIT_FAILURE_SYS;
+	r = repl_provider_of(tsr_ldap_handle(l), s.suffix, &prov);
+	if (r == 0) {
+		printf("%s takes writes already (it is a provider); nothing to do\n", s.dir);
+		code = EXIT_DONE;
+		goto out;
+	}
+	if (r == 1)
+		r = srv_database_dn(tsr_ldap_handle(l), s.suffix, &db);
+	tsr_ldap_close(l);
+	l = NULL;
+	if (r < 0) {
+		tool_err("%s: cannot read its cn=config", s.dir);
+		goto out;
+	}
+	if (provider_answers(s.dir, prov)) {
+		tool_err("%s: its provider %s still answers; stop it first (two providers would "
+		         "take different writes)",
+		         s.dir, prov);
+		code = EXIT_CONFLICT;
+		goto out;
+	}
+	r = plugin_value(&s, false, &guard);
+	if (r == 0)
+		r = plugin_value(&s, true, &gate);
+	if (r == 0)
+		r = tsr_buf_printf(&text,
+		                   "dn: %s\nchangetype: modify\ndelete: olcSyncrepl\n-\n"
+		                   "delete: olcUpdateRef\n-\nadd: olcPlugin\nolcPlugin: %s\n\n"
+		                   "dn: %s\nchangetype: modify\nadd: olcPlugin\nolcPlugin: %s\n\n",
+		                   db, guard, TSR_FRONTEND_DN, gate);
+	if (r == 0)
+		r = write_in(s.dir, "promote.ldif", text.p, 0600);
+	if (r == 0 && stat(slapdd, &st) < 0)
+		r = -errno;
+	if (r < 0)
+		goto out;
+	printf("promoting %s: its provider %s does not answer; it stops following it and "
+	       "takes the guard (restarting slapd)\n",
+	       s.dir, prov);
+	fflush(stdout);
+	if (server_stop(t, s.dir) != EXIT_DONE)
+		goto out;
+	r = run_logged(argv, s.dir, "promoting cn=config (slapmodify -n0)");
+	/* slapmodify runs as root: cn=config goes back to its owner. */
+	if (r == 0)
+		r = chown_tree(slapdd, st.st_uid, st.st_gid);
+	/* Started again whatever happened: a failed change leaves it a standby. */
+	if (server_start(t, s.dir) == EXIT_DONE && r == 0) {
+		printf("%s is the provider now; make new standbys from it (tessera server init "
+		       "--from %s) and keep the old provider stopped\n",
+		       s.dir, s.dir);
+		code = EXIT_DONE;
+	}
+out:
+	(void)unlink(ldif);
+	tsr_buf_free(&text);
+	tsr_secret_free(guard);
+	free(gate);
+	free(prov);
+	free(db);
+	tsr_ldap_close(l);
+	return code;
+}
+
 int
 cmd_server(struct tool *t, int argc, char **argv)
 {
@@ -1660,7 +1756,8 @@ cmd_server(struct tool *t, int argc, char **argv)
 	int i;
 
 	if (argc < 2)
-		return tool_usage("server: which verb? init, start, stop, status or upgrade");
+		return tool_usage(
+		    "server: which verb? init, start, stop, status, upgrade or promote");
 	verb = argv[1];
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0)
@@ -1687,5 +1784,7 @@ cmd_server(struct tool *t, int argc, char **argv)
 		return server_status(t, dir);
 	if (strcmp(verb, "upgrade") == 0)
 		return server_upgrade(t, dir, dry);
+	if (strcmp(verb, "promote") == 0)
+		return server_promote(t, dir);
 	return tool_usage("server: unknown verb '%s'", verb);
 }

@@ -1,11 +1,12 @@
-/* server_repl.c: the second provider of a replicated pair (server_repl.h).
+/* server_repl.c: the standby of a replicated pair (server_repl.h).
  *
- * Both slapd instances run the same database in multi-provider mode: each has its own
- * olcServerID, consumes the other with syncrepl (refreshAndPersist, retried forever) and
- * serves it with syncprov. A consumer binds to its peer as cn=replicator,ou=services,
- * <tenant> (read on everything, write nothing: lib/acl.c) with a random secret, over
- * StartTLS verified against the CA both instances share (the second one's certificate
- * is signed by the first one's CA). */
+ * The provider takes every write, guarded (tessera_guard.so), and serves syncprov. The
+ * standby follows it with syncrepl (refreshAndPersist, retried forever), serves reads
+ * and binds, and refers every client write to the provider (olcUpdateRef): it has no
+ * guard, because slapd 2.5.13 crashes when a syncrepl consumer runs beside a SLAPI
+ * plugin. It binds to the provider as cn=replicator,ou=services,<tenant> (read on
+ * everything, write nothing: lib/acl.c) with a random secret, over StartTLS verified
+ * against the CA both share. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -357,25 +358,20 @@ repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
 }
 
 int
-repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const char *new_uri,
-          const struct repl *rp)
+repl_serve(const char *from_dir, const char *suffix, const char *tenant_dn)
 {
 	struct tsr_ldap *l = NULL;
-	char *db = NULL, *sr = NULL, *limit = NULL, *rdn = NULL, ca[PATH_MAX], **lims = NULL;
+	char *db = NULL, *limit = NULL, *rdn = NULL, **lims = NULL;
 	bool have_limit = false;
 	size_t i;
 	LDAP *ld;
 	int r;
 
-	if (snprintf(ca, sizeof(ca), "%s/tls/ca.pem", from_dir) >= (int)sizeof(ca))
-		return -ENAMETOOLONG;
 	r = srv_ldapi_open(from_dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
 	r = srv_database_dn(ld, suffix, &db);
-	if (r == 0)
-		r = syncrepl_text(rp->my_id, new_uri, tenant_dn, suffix, rp->secret, ca, &sr);
 	if (r == 0)
 		r = replicator_dn(tenant_dn, &rdn);
 	if (r == 0 && asprintf(&limit, "{0}dn.exact=\"%s\" size=unlimited time=unlimited", rdn) < 0)
@@ -388,19 +384,33 @@ repl_link(const char *from_dir, const char *suffix, const char *tenant_dn, const
 	for (i = 0; lims[i]; i++)
 		if (strstr(lims[i], rdn))
 			have_limit = true;
-	if (!have_limit && r == 0)
+	if (!have_limit)
 		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcLimits", limit);
-	if (r == 0)
-		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcSyncrepl", sr);
-	if (r == 0)
-		r = srv_modify(ld, db, LDAP_MOD_REPLACE, "olcMultiProvider", "TRUE");
 out:
-	tsr_secret_free(sr);
 	tsr_strv_free(lims);
 	free(limit);
 	free(rdn);
 	free(db);
 	tsr_ldap_close(l);
+	return r;
+}
+
+int
+repl_provider_of(LDAP *ld, const char *suffix, char **ret)
+{
+	char *db = NULL, **refs = NULL;
+	int r;
+
+	*ret = NULL;
+	r = srv_database_dn(ld, suffix, &db);
+	if (r == 0)
+		r = srv_values(ld, db, "olcUpdateRef", &refs);
+	if (r == 0 && refs[0]) {
+		*ret = strdup(refs[0]);
+		r = *ret ? 1 : -ENOMEM;
+	}
+	tsr_strv_free(refs);
+	free(db);
 	return r;
 }
 
@@ -430,29 +440,29 @@ csn_of(char **csns, const char *sid)
 	return NULL;
 }
 
-/* 0 when both vectors hold the same CSN for every server id; else a short reason. */
+/* NULL when this side holds the provider's CSN for every server id the provider knows;
+ * else a short reason. A standby's own writes (ppolicy and lastbind state at its binds,
+ * never replicated) carry its own server id, which the provider does not have. */
 static const char *
 csn_compare(char **mine, char **theirs, char *why, size_t n)
 {
-	char **sets[2] = {mine, theirs};
 	const char *a, *b, *p;
-	size_t s, i;
+	size_t i;
 
-	for (s = 0; s < 2; s++)
-		for (i = 0; sets[s] && sets[s][i]; i++) {
-			p = strchr(sets[s][i], '#');
-			p = p ? strchr(p + 1, '#') : NULL;
-			if (!p)
-				continue;
-			a = csn_of(mine, p + 1);
-			b = csn_of(theirs, p + 1);
-			if (a && b && strcmp(a, b) == 0)
-				continue;
-			(void)snprintf(why, n, "changes of server %.3s: here %.22s, peer %.22s",
-			               p + 1, a ? a : "none", b ? b : "none");
-			return why;
-		}
-	return NULL;
+	for (i = 0; theirs && theirs[i]; i++) {
+		p = strchr(theirs[i], '#');
+		p = p ? strchr(p + 1, '#') : NULL;
+		if (!p)
+			continue;
+		a = csn_of(mine, p + 1);
+		b = theirs[i];
+		if (a && strcmp(a, b) == 0)
+			continue;
+		(void)snprintf(why, n, "changes of server %.3s: here %.22s, provider %.22s", p + 1,
+		               a ? a : "none", b);
+		return why;
+	}
+	return theirs && theirs[0] ? NULL : "the provider has no contextCSN";
 }
 
 int
@@ -486,8 +496,8 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 		goto out;
 	for (n = 0; srs[n]; n++)
 		;
-	printf("  server id %s, multi-provider with %zu peer%s\n", ids[0] ? ids[0] : "none", n,
-	       n == 1 ? "" : "s");
+	printf("  server id %s, standby of %zu provider%s (writes go there)\n",
+	       ids[0] ? ids[0] : "none", n, n == 1 ? "" : "s");
 	if (tsr_secret_read_file(path, &secret, &bad) < 0) {
 		printf("  replication: state unknown: %s: %s\n", path, bad ? bad : "unreadable");
 		behind = (int)n;
@@ -513,7 +523,7 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 		c.dir.timeout = 3;
 		if (tsr_ldap_open(&c, TSR_LDAP_NOBIND, &pl, &err) < 0 ||
 		    tsr_ldap_bind(pl, rdn, secret, &err) < 0) {
-			printf("  peer %s: unreachable (%s)\n", uri, err.msg);
+			printf("  provider %s: unreachable (%s)\n", uri, err.msg);
 			behind++;
 		} else {
 			/* Our own bind is a write on the peer (lastbind) that replicates back, and
@@ -533,10 +543,10 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 				reason = csn_compare(mine, theirs, why, sizeof(why));
 			}
 			if (reason) {
-				printf("  peer %s: not current (%s)\n", uri, reason);
+				printf("  provider %s: not current (%s)\n", uri, reason);
 				behind++;
 			} else {
-				printf("  peer %s: current (same contextCSN)\n", uri);
+				printf("  provider %s: current (same contextCSN)\n", uri);
 			}
 		}
 		tsr_strv_free(theirs);

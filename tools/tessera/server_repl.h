@@ -1,10 +1,10 @@
-/* server_repl.h: a multi-provider pair of embedded directories (tessera server init --from).
+/* server_repl.h: the standby of a replicated pair (tessera server init --from).
  *
  * Hides the replication identity (cn=replicator,ou=services,<tenant>, a random secret kept
  * 0600 in each DIR/replicator.secret and in cn=config), server ids, the olcSyncrepl text
  * (refreshAndPersist, retry, StartTLS verified against the pair's shared CA), the online
- * changes to the first provider, and the contextCSN comparison `server status` prints.
- * Talks to the first provider over its ldapi socket as root; prints errors with tool_err. */
+ * change to the provider, and the contextCSN comparison `server status` prints.
+ * Talks to the provider over its ldapi socket as root; prints errors with tool_err. */
 #ifndef TSR_SERVER_REPL_H
 #define TSR_SERVER_REPL_H
 
@@ -29,27 +29,29 @@ TSR_MUST_USE int srv_modify(LDAP *ld, const char *dn, int op, const char *attr, 
 
 struct repl {
 	char *secret;     /* the replicator's password (wiped by repl_clear) */
-	unsigned from_id; /* olcServerID of the first provider */
-	unsigned my_id;   /* the new provider's */
-	char *syncrepl;   /* the new provider's olcSyncrepl value (holds the secret) */
+	unsigned from_id; /* olcServerID of the provider */
+	unsigned my_id;   /* the standby's */
+	char *syncrepl;   /* the standby's olcSyncrepl value (holds the secret) */
 };
 
-/* On the running first provider in from_dir (suffix, tenant_dn): make sure it has a server
- * id and the replicator entry (creating the secret on first use), choose the new server's id
+/* On the running provider in from_dir (suffix, tenant_dn): make sure it has a server id
+ * and the replicator entry (creating the secret on first use), choose the standby's id
  * and build its olcSyncrepl towards peer_uri with ca_file. 0 or a negative errno. */
 TSR_MUST_USE int repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn,
                               const char *peer_uri, const char *ca_file, struct repl *rp);
-/* Write the first provider's data (slapcat, online) to out_ldif, mode 0600. */
+/* Write the provider's data (slapcat, online) to out_ldif, mode 0600. */
 TSR_MUST_USE int repl_dump(const char *from_dir, const char *suffix, const char *out_ldif);
-/* On the first provider: replicate from new_uri too (olcSyncrepl, olcMultiProvider).
- * Its guard must be out first (the caller takes it out offline). 0 or a negative errno. */
-TSR_MUST_USE int repl_link(const char *from_dir, const char *suffix, const char *tenant_dn,
-                           const char *new_uri, const struct repl *rp);
+/* On the provider: no time or size limit for the replicator (its persistent search).
+ * 0 or a negative errno. */
+TSR_MUST_USE int repl_serve(const char *from_dir, const char *suffix, const char *tenant_dn);
+/* Whether the directory on ld (root's cn=config) is a standby: 1 with its provider's URI
+ * in *ret (free), 0 when it takes writes itself, or a negative errno. */
+TSR_MUST_USE int repl_provider_of(LDAP *ld, const char *suffix, char **ret);
 /* Store the secret as DIR/replicator.secret (root, 0600). */
 TSR_MUST_USE int repl_save_secret(const char *dir, const struct repl *rp);
 void repl_clear(struct repl *rp);
-/* For `server status` of a running server in dir: its id and, per peer, whether the
- * peer's contextCSN equals this one's. Prints lines; returns the number of peers that are
+/* For `server status` of a running standby in dir: its id and whether its provider's
+ * contextCSN equals its own. Prints lines; returns the number of peers that are
  * not current (0 when there are none or all are), or a negative errno. */
 int repl_status(const char *dir, const char *suffix, const char *tenant_dn);
 

@@ -405,7 +405,7 @@ poll_refresh(struct session *s, struct tsr_ldap *l)
 
 /* Where the "csn=" part of a cookie starts (0 when it has none). A provider with a server
  * id writes its own into the cookies it sends ("rid=000,sid=001,csn=..."); presented to
- * the other provider of a multi-provider pair, that sid makes tesserad look like server 1,
+ * the other server of a replicated pair, that sid makes tesserad look like server 1,
  * and syncprov then withholds every change made on server 1 ("never send ops back to
  * their originator"). So tesserad keeps and presents the csn part only. */
 static size_t
