@@ -130,14 +130,14 @@ $(B)/tessera_pwcheck.so: $(PWCHECK_OBJ) ppolicy_module/tessera_pwcheck.map
 # reaches the directory. slapd resolves the slapi_* symbols when it loads the plugin, so
 # no -z defs. Built without sanitizers, like the check module.
 GUARD_SRC := guard_module/tessera_guard.c lib/perm.c lib/account.c lib/photo.c lib/util.c \
-             lib/validate.c
+             lib/validate.c lib/phone.c lib/hash.c lib/profile.c lib/secret.c
 GUARD_OBJ := $(GUARD_SRC:%.c=$(B)/guard/%.o)
 $(B)/guard/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(filter-out $(SAN),$(ALL_CFLAGS)) -MMD -MP -c -o $@ $<
 $(B)/tessera_guard.so: $(GUARD_OBJ) guard_module/tessera_guard.map
-	$(CC) -shared $(filter-out $(SAN),$(ALL_LDFLAGS)) -lpthread \
-	    -Wl,--version-script=guard_module/tessera_guard.map -o $@ $(GUARD_OBJ)
+	$(CC) -shared $(filter-out $(SAN),$(ALL_LDFLAGS)) \
+	    -Wl,--version-script=guard_module/tessera_guard.map -o $@ $(GUARD_OBJ) -lsodium -lpthread
 
 # ---- tests ----
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

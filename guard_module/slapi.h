@@ -24,6 +24,8 @@ enum {
 	SLAPI_ADD_ENTRY = 60,
 	SLAPI_MODIFY_MODS = 90,
 	SLAPI_MODRDN_NEWRDN = 100,
+	SLAPI_EXT_OP_REQ_OID = 160,
+	SLAPI_EXT_OP_REQ_VALUE = 161,
 	SLAPI_REQUESTOR_ISROOT = 133,
 	SLAPI_CONN_ID = 139,
 	SLAPI_REQUESTOR_DN = 141,
@@ -68,5 +70,14 @@ int slapi_attr_get_type(const Slapi_Attr *attr, char **type);
 int slapi_attr_first_value(Slapi_Attr *a, Slapi_Value **v);
 int slapi_attr_next_value(Slapi_Attr *a, int hint, Slapi_Value **v);
 const struct berval *slapi_value_get_berval(const Slapi_Value *value);
+int slapi_entry_add_string(Slapi_Entry *e, const char *type, const char *value);
+/* A modify as the server itself (the rootdn); the result in SLAPI_PLUGIN_INTOP_RESULT.
+ * Plugins' own hooks do not run for it. */
+Slapi_PBlock *slapi_modify_internal(char *dn, LDAPMod **mods, LDAPControl **controls,
+                                    int log_change);
+/* Memory that slapd frees (modifications set with SLAPI_MODIFY_MODS). */
+char *slapi_ch_calloc(unsigned long nelem, unsigned long size);
+char *slapi_ch_strdup(const char *s);
+void slapi_ch_free(void **ptr);
 
 #endif

@@ -22,7 +22,15 @@
  * slapd 2.5.13). When a fact cannot be read the write is refused (fail closed); binds,
  * searches and logins are never touched.
  *
- * Arguments (olcPlugin): the tenant DN, then the home base ("/home").
+ * Arguments (olcPlugin): the tenant DN, the home base ("/home"), and the outbox: the
+ * directory where the codes of phone verifications wait for `tessera server start`'s
+ * deliverer, which hands them to [users] notify_command.
+ *
+ * Phone numbers are verified here, through two extended operations (lib/phone.h): the
+ * guard makes the code, keeps its hash, counts attempts and puts the code in the outbox,
+ * so nobody but the phone's holder learns it; the state is root's to read and write. A
+ * number written directly (by users.edit, an import or root) is kept, and marked
+ * unverified: it is also the pending number, with no code.
  *
  * A second entry point, tsr_guard_txn_init, is an extended-operation plugin on the
  * frontend: it refuses Start Transaction (RFC 5805) to everyone but root. slapd 2.5.13
@@ -33,6 +41,7 @@
  * argument: root's DN. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -41,11 +50,15 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "slapi.h"
 #include "account.h"
 #include "perm.h"
+#include "phone.h"
 #include "photo.h"
+#include "profile.h"
+#include "secret.h"
 #include "util.h"
 #include "validate.h"
 
@@ -62,6 +75,7 @@
 static struct {
 	char tenant[MAX_DN]; /* normalised */
 	char home_base[256];
+	char outbox[256];  /* where phone codes wait for delivery; "" none */
 	char root[MAX_DN]; /* normalised; for the transaction gate */
 } conf;
 
@@ -1755,6 +1769,402 @@ out:
 
 /* ---- the hooks ---- */
 
+/* ---- phone verification ---- */
+
+/* A new LDAPMod replacing attr with value (NULL: removing it), allocated the way
+ * slapd frees a plugin's modifications (ldap_mods_free). */
+static LDAPMod *
+mod_replace(const char *attr, const char *value)
+{
+	LDAPMod *m = (LDAPMod *)slapi_ch_calloc(1, sizeof(*m));
+
+	m->mod_op = LDAP_MOD_REPLACE;
+	m->mod_type = slapi_ch_strdup(attr);
+	if (value) {
+		m->mod_values = (char **)slapi_ch_calloc(2, sizeof(char *));
+		m->mod_values[0] = slapi_ch_strdup(value);
+	}
+	return m;
+}
+
+/* A number written directly is marked unverified: it becomes the pending number too, with
+ * no code; a removed one takes any verification with it. Root's write carries the mark
+ * (its modifications are rewritten: root passes every access rule, and inside a
+ * transaction nothing else may write); anyone else's is followed by the guard's own
+ * write once it succeeded (the access rules keep the state from them). */
+static __thread struct {
+	char dn[MAX_DN];
+	char number[64];
+	bool due;
+} phone_due;
+
+static int phone_state_set(const char *dn, const char *number, const char *hash,
+                           const char *expires, const char *attempts, const char *phone);
+
+/* What the write does to telephoneNumber: 0 nothing, 1 with *number the new one (NULL:
+ * removed), -1 it also writes the state itself (root: left alone). */
+static int
+phone_written(struct req *q, const char **number)
+{
+	LDAPMod **mods = NULL;
+	Slapi_Entry *e = NULL;
+	struct vals v = {0};
+	int found = 0;
+	size_t n;
+
+	*number = NULL;
+	if (q->op == TSR_WOP_ADD) {
+		(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+		if (!e || entry_vals(e, "tesseraPendingPhone", &v) < 0 || v.n)
+			found = -1;
+		else if (entry_vals(e, "telephoneNumber", &v) == 0 && v.n == 1)
+			found = 1;
+		vals_clear(&v);
+		return found;
+	}
+	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
+	for (n = 0; mods && mods[n]; n++) {
+		if (strcasecmp(mods[n]->mod_type, "tesseraPendingPhone") == 0)
+			return -1;
+		if (strcasecmp(mods[n]->mod_type, "telephoneNumber") != 0)
+			continue;
+		found = 1;
+		*number = (mods[n]->mod_op & ~LDAP_MOD_BVALUES) != LDAP_MOD_DELETE &&
+		                  mods[n]->mod_bvalues && mods[n]->mod_bvalues[0]
+		              ? mods[n]->mod_bvalues[0]->bv_val
+		              : NULL;
+	}
+	return found;
+}
+
+/* Root's modify: the state's modifications appended to the operation's. */
+static int
+phone_mark_rewrite(struct req *q, const char *number)
+{
+	static const char *const state[] = {"tesseraPhoneCodeHash", "tesseraPhoneCodeExpires",
+	                                    "tesseraPhoneCodeAttempts"};
+	LDAPMod **mods = NULL, **now;
+	size_t i, n;
+
+	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
+	for (n = 0; mods && mods[n]; n++)
+		;
+	now = (LDAPMod **)slapi_ch_calloc(n + 5, sizeof(*now));
+	for (i = 0; i < n; i++)
+		now[i] = mods[i];
+	now[n] = mod_replace("tesseraPendingPhone", number);
+	for (i = 0; i < TSR_ARRAY_SIZE(state); i++)
+		now[n + 1 + i] = mod_replace(state[i], NULL);
+	if (slapi_pblock_set(q->pb, SLAPI_MODIFY_MODS, now) != 0) {
+		for (i = n; now[i]; i++)
+			slapi_ch_free((void **)&now[i]);
+		slapi_ch_free((void **)&now);
+		return refuse(q, LDAP_OTHER, "cannot mark the new phone number unverified");
+	}
+	slapi_ch_free((void **)&mods); /* the LDAPMods themselves live on in now */
+	return 0;
+}
+
+static int
+phone_mark(struct req *q, bool root)
+{
+	Slapi_Entry *e = NULL;
+	const char *number;
+	struct vals v = {0};
+	int r = 0;
+
+	phone_due.due = false;
+	if (q->obj != TSR_OBJ_USER || (q->op != TSR_WOP_ADD && q->op != TSR_WOP_MODIFY) ||
+	    phone_written(q, &number) != 1)
+		return 0;
+	if (!root) {
+		if (q->in_txn)
+			return refuse(q, LDAP_UNWILLING_TO_PERFORM,
+			              "telephoneNumber is not written inside a transaction");
+		memcpy(phone_due.dn, q->dn, sizeof(phone_due.dn));
+		(void)snprintf(phone_due.number, sizeof(phone_due.number), "%s",
+		               number ? number : "");
+		if (q->op == TSR_WOP_ADD) {
+			(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+			if (e && one_value(e, "telephoneNumber", &v))
+				(void)snprintf(phone_due.number, sizeof(phone_due.number), "%s",
+				               v.v[0]);
+			vals_clear(&v);
+		}
+		phone_due.due = true;
+		return 0;
+	}
+	if (q->op == TSR_WOP_MODIFY)
+		return phone_mark_rewrite(q, number);
+	(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
+	if (e && one_value(e, "telephoneNumber", &v) &&
+	    slapi_entry_add_string(e, "tesseraPendingPhone", v.v[0]) != 0)
+		r = refuse(q, LDAP_OTHER, "cannot mark the phone number unverified");
+	vals_clear(&v);
+	return r;
+}
+
+/* After someone else's write of a number: the mark, once the write succeeded. */
+static void
+phone_mark_after(const char *dn, int rc)
+{
+	if (!phone_due.due || strcmp(dn, phone_due.dn) != 0)
+		return;
+	phone_due.due = false;
+	if (rc == LDAP_SUCCESS)
+		(void)phone_state_set(dn, phone_due.number[0] ? phone_due.number : NULL, NULL, NULL,
+		                      NULL, NULL);
+}
+
+/* A write the guard makes itself (an internal modify, as root: the hooks do not see it;
+ * slapd's audit log does). Never inside a transaction. The LDAP result code. */
+static int
+internal_modify(const char *dn, LDAPMod **mods)
+{
+	Slapi_PBlock *pb = slapi_modify_internal((char *)dn, mods, NULL, 1);
+	int rc = LDAP_OTHER;
+
+	if (!pb)
+		return rc;
+	(void)slapi_pblock_get(pb, SLAPI_PLUGIN_INTOP_RESULT, &rc);
+	slapi_pblock_destroy(pb);
+	return rc;
+}
+
+/* The verification's state written on dn (NULL values remove), and with phone the
+ * number itself, in one write. */
+static int
+phone_state_set(const char *dn, const char *number, const char *hash, const char *expires,
+                const char *attempts, const char *phone)
+{
+	char *v[5][2] = {{(char *)number, NULL},
+	                 {(char *)hash, NULL},
+	                 {(char *)expires, NULL},
+	                 {(char *)attempts, NULL},
+	                 {(char *)phone, NULL}};
+	LDAPMod m[5] = {
+	    {LDAP_MOD_REPLACE, (char *)"tesseraPendingPhone", {number ? v[0] : NULL}},
+	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeHash", {hash ? v[1] : NULL}},
+	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeExpires", {expires ? v[2] : NULL}},
+	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeAttempts", {attempts ? v[3] : NULL}},
+	    {LDAP_MOD_REPLACE, (char *)"telephoneNumber", {v[4]}}};
+	LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], phone ? &m[4] : NULL, NULL};
+
+	return internal_modify(dn, mods);
+}
+
+/* The code for number in the outbox, as one file moved into place: "NUMBER LOGIN CODE".
+ * Only slapd's account (and root) read the outbox. */
+static int
+outbox_put(const char *number, const char *login, const char *code)
+{
+	char tmp[400], path[400], line[128];
+	struct timespec ts;
+	int fd, n, r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (snprintf(path, sizeof(path), "%s/%lld.%09ld.%d.code", conf.outbox, (long long)ts.tv_sec,
+	             ts.tv_nsec, (int)pthread_self() & 0xffff) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	n = snprintf(line, sizeof(line), "%s %s %s\n", number, login, code);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (n < 0 || n >= (int)sizeof(line) || write(fd, line, (size_t)n) != n || fsync(fd) < 0)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	tsr_secret_wipe(line, sizeof(line));
+	return r;
+}
+
+static int
+phone_start(struct req *q, const char *login, const char *arg)
+{
+	char number[32], code[TSR_PHONE_CODE_DIGITS + 1], expires[16], *hash = NULL;
+	const char *why = NULL;
+	int rc, r;
+
+	if (tsr_phone_normalize(arg, number, sizeof(number), &why) < 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "phone: %s", why ? why : "not valid");
+	if (!conf.outbox[0])
+		return refuse(q, LDAP_UNWILLING_TO_PERFORM,
+		              "this directory has no outbox for phone codes (tessera server "
+		              "upgrade adds one)");
+	r = tsr_phone_new_code(code, &hash);
+	if (r < 0)
+		return refuse(q, LDAP_OTHER, "cannot make a verification code");
+	tsr_phone_expiry(time(NULL), expires);
+	rc = phone_state_set(q->dn, number, hash, expires, "0", NULL);
+	free(hash);
+	if (rc != LDAP_SUCCESS) {
+		tsr_secret_wipe(code, sizeof(code));
+		return refuse(q, rc, "cannot start verifying %s's phone", login);
+	}
+	r = outbox_put(number, login, code);
+	tsr_secret_wipe(code, sizeof(code));
+	if (r < 0) {
+		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL);
+		return refuse(q, LDAP_OTHER, "cannot queue the code for delivery: %s",
+		              strerror(-r));
+	}
+	remember(q);
+	slapi_send_ldap_result(q->pb, LDAP_SUCCESS, NULL, number, 0, NULL);
+	return 0;
+}
+
+/* One attempt, as lib/phone says: admitted on the state as stored, counted by replacing
+ * the counter's value that was read (of two attempts at once, one fails and learns
+ * nothing), and only then judged. */
+static int
+phone_verify(struct req *q, Slapi_Entry *e, const char *code)
+{
+	struct vals pend = {0}, hash = {0}, exp = {0}, att = {0};
+	struct tsr_phone_state st;
+	enum tsr_phone_verdict v;
+	char text[128], next[16];
+	unsigned used, left = 0;
+	int rc, r;
+
+	st.pending = one_value(e, "tesseraPendingPhone", &pend);
+	st.hash = one_value(e, "tesseraPhoneCodeHash", &hash);
+	st.expires = one_value(e, "tesseraPhoneCodeExpires", &exp);
+	st.attempts = one_value(e, "tesseraPhoneCodeAttempts", &att);
+	v = tsr_phone_admit(&st, code, time(NULL), &used);
+	if (v == TSR_PHONE_ADMITTED) {
+		char *old[] = {(char *)st.attempts, NULL}, *now[] = {next, NULL};
+		LDAPMod m[2] = {{LDAP_MOD_DELETE, (char *)"tesseraPhoneCodeAttempts", {old}},
+		                {LDAP_MOD_ADD, (char *)"tesseraPhoneCodeAttempts", {now}}};
+		LDAPMod *mods[] = {st.attempts ? &m[0] : &m[1], st.attempts ? &m[1] : NULL, NULL};
+
+		(void)snprintf(next, sizeof(next), "%u", used + 1);
+		rc = internal_modify(q->dn, mods);
+		if (rc != LDAP_SUCCESS) {
+			r = refuse(q, LDAP_BUSY, "another attempt ran at the same time; try again");
+			goto out;
+		}
+		v = tsr_phone_check(&st, code, used + 1, &left);
+	}
+	(void)tsr_phone_verdict_text(v, left, text, sizeof(text));
+	switch (v) {
+	case TSR_PHONE_RIGHT:
+		rc = phone_state_set(q->dn, NULL, NULL, NULL, NULL, st.pending);
+		if (rc != LDAP_SUCCESS) {
+			r = refuse(q, rc, "cannot set the verified number");
+			break;
+		}
+		remember(q);
+		slapi_send_ldap_result(q->pb, LDAP_SUCCESS, NULL, (char *)st.pending, 0, NULL);
+		r = 0;
+		break;
+	case TSR_PHONE_LAST:
+	case TSR_PHONE_EXPIRED:
+	case TSR_PHONE_EXHAUSTED:
+		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL);
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s", text);
+		break;
+	case TSR_PHONE_NONE:
+		r = refuse(q, LDAP_NO_SUCH_ATTRIBUTE, "%s", text);
+		break;
+	default: /* WRONG, MALFORMED */
+		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s", text);
+		break;
+	}
+out:
+	vals_clear(&pend);
+	vals_clear(&hash);
+	vals_clear(&exp);
+	vals_clear(&att);
+	return r;
+}
+
+/* The phone extended operations: "TARGET-DN\nARGUMENT", sent by the person or by one
+ * with users.edit on them (root too). */
+static int
+phone_op(Slapi_PBlock *pb)
+{
+	char *attrs[] = {(char *)"tesseraRoleName",
+	                 (char *)"tesseraSiteName",
+	                 (char *)"tesseraPendingPhone",
+	                 (char *)"tesseraPhoneCodeHash",
+	                 (char *)"tesseraPhoneCodeExpires",
+	                 (char *)"tesseraPhoneCodeAttempts",
+	                 NULL};
+	struct req q = {.pb = pb, .op = TSR_WOP_MODIFY};
+	struct vals role = {0}, sites = {0};
+	struct berval *value = NULL;
+	struct tsr_perm_user u;
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e = NULL;
+	char *oid = NULL, *who = NULL, req[MAX_DN + 64], *arg;
+	const char *why;
+	bool isroot;
+	int r;
+
+	(void)slapi_pblock_get(pb, SLAPI_EXT_OP_REQ_OID, &oid);
+	(void)slapi_pblock_get(pb, SLAPI_EXT_OP_REQ_VALUE, &value);
+	/* An extended operation has no database: root is told by its DN (SLAPI's isroot
+	 * would dereference the missing database). */
+	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_DN, &who);
+	dn_norm(who, q.a.dn, sizeof(q.a.dn));
+	isroot = q.a.dn[0] && strcmp(q.a.dn, conf.root) == 0;
+	(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
+	q.rdn_value = q.rdn_buf;
+	if (!value || !value->bv_val || value->bv_len >= sizeof(req) ||
+	    memchr(value->bv_val, '\0', value->bv_len)) {
+		(void)refuse(&q, LDAP_PROTOCOL_ERROR, "expected \"DN\\nVALUE\"");
+		return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
+	}
+	memcpy(req, value->bv_val, value->bv_len);
+	req[value->bv_len] = '\0';
+	arg = strchr(req, '\n');
+	if (arg)
+		*arg++ = '\0';
+	dn_norm(req, q.dn, sizeof(q.dn));
+	if (!arg || !q.dn[0] || !in_tenant(q.dn) ||
+	    classify(q.dn, q.rdn_buf, sizeof(q.rdn_buf)) != TSR_OBJ_USER) {
+		(void)refuse(&q, LDAP_PROTOCOL_ERROR,
+		             "expected a user of the tenant, a newline "
+		             "and the number or code");
+		return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
+	}
+	q.obj = TSR_OBJ_USER;
+	r = isroot ? 0 : load_actor(&q);
+	if (r == -EACCES)
+		r = refuse(&q, LDAP_INSUFFICIENT_ACCESS, "only the tenant's people verify phones");
+	else if (r < 0)
+		r = undecided(&q, "who you are");
+	if (r == 0) {
+		int fr = read_entry(q.dn, attrs, &spb, &e);
+
+		if (fr == 0 && !isroot)
+			fr = user_facts(&q, e, &role, &sites, &u);
+		if (fr == -ENOENT)
+			r = refuse(&q, LDAP_NO_SUCH_OBJECT, "no such user");
+		else if (fr < 0)
+			r = undecided(&q, "the user");
+	}
+	if (r == 0 && !isroot && tsr_perm_user_change(&q.a.p, &u, TSR_ATTR_PROFILE, &why) < 0)
+		r = denied(&q, "verifying a phone", why);
+	if (r == 0 && strcmp(oid ? oid : "", TSR_OID_PHONE_START) == 0)
+		(void)phone_start(&q, q.rdn_value, arg);
+	else if (r == 0)
+		(void)phone_verify(&q, e, arg);
+	tsr_secret_wipe(req, sizeof(req));
+	search_done(spb);
+	vals_clear(&role);
+	vals_clear(&sites);
+	actor_clear(&q.a);
+	return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
+}
+
+/* ---- the write hooks ---- */
+
 static int
 decide(struct req *q)
 {
@@ -1807,12 +2217,12 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		/* Replication (no client connection: id -1) applies what a provider wrote;
 		 * the first `server start` deletes the record server init loaded to register
 		 * the audit attribute types. */
-		if (q.obj != TSR_OBJ_AUDIT || op == TSR_WOP_ADD ||
-		    (op == TSR_WOP_DELETE && strcmp(q.rdn_value, "warm-up") == 0))
-			return 0;
 		(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
 		if (q.connid < 0)
 			return 0;
+		if (q.obj != TSR_OBJ_AUDIT || op == TSR_WOP_ADD ||
+		    (op == TSR_WOP_DELETE && strcmp(q.rdn_value, "warm-up") == 0))
+			return phone_mark(&q, true);
 		return refuse(&q, LDAP_INSUFFICIENT_ACCESS,
 		              "audit records are never changed or deleted");
 	}
@@ -1833,6 +2243,8 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		r = undecided(&q, "who you are");
 	else
 		r = decide(&q);
+	if (r == 0)
+		r = phone_mark(&q, false);
 	actor_clear(&q.a);
 	approved.dn[0] = '\0';
 	if (r == 0 && q.obj != TSR_OBJ_AUDIT && q.obj != TSR_OBJ_TENANT) {
@@ -1901,6 +2313,7 @@ post(Slapi_PBlock *pb, enum tsr_wop op)
 	dn_norm(target, dn, sizeof(dn));
 	if (!dn[0])
 		return 0;
+	phone_mark_after(dn, rc);
 	if (rc != LDAP_SUCCESS && approved.dn[0] && approved.op == op &&
 	    strcmp(approved.dn, dn) == 0) {
 		pthread_mutex_lock(&lock);
@@ -1934,6 +2347,19 @@ txn_start(Slapi_PBlock *pb)
 	                               "directory; write each change, then its audit record",
 	                       0, NULL);
 	return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
+}
+
+/* The extended operations this plugin answers: Start Transaction and the phone's. */
+static int
+extended(Slapi_PBlock *pb)
+{
+	char *oid = NULL;
+
+	(void)slapi_pblock_get(pb, SLAPI_EXT_OP_REQ_OID, &oid);
+	if (oid &&
+	    (strcmp(oid, TSR_OID_PHONE_START) == 0 || strcmp(oid, TSR_OID_PHONE_VERIFY) == 0))
+		return phone_op(pb);
+	return txn_start(pb);
 }
 
 /* ---- registration ---- */
@@ -1975,10 +2401,12 @@ int
 tsr_guard_txn_init(Slapi_PBlock *pb)
 {
 	static struct slapi_plugindesc desc = {"tessera_guard_txn", "tessera", TSR_VERSION,
-	                                       "LDAP transactions for root only"};
-	static char *oids[] = {(char *)LDAP_EXOP_TXN_START, NULL};
+	                                       "LDAP transactions for root only; phone "
+	                                       "verification"};
+	static char *oids[] = {(char *)LDAP_EXOP_TXN_START, (char *)TSR_OID_PHONE_START,
+	                       (char *)TSR_OID_PHONE_VERIFY, NULL};
 	const struct hook hooks[] = {{SLAPI_PLUGIN_EXT_OP_OIDLIST, oids},
-	                             {SLAPI_PLUGIN_EXT_OP_FN, (void *)txn_start}};
+	                             {SLAPI_PLUGIN_EXT_OP_FN, (void *)extended}};
 	int argc;
 	char **argv = plugin_args(pb, &argc);
 
@@ -2013,6 +2441,8 @@ tsr_guard_init(Slapi_PBlock *pb)
 	dn_norm(argv[0], conf.tenant, sizeof(conf.tenant));
 	(void)snprintf(conf.home_base, sizeof(conf.home_base), "%s",
 	               argc > 1 && argv[1] && argv[1][0] == '/' ? argv[1] : "/home");
+	(void)snprintf(conf.outbox, sizeof(conf.outbox), "%s",
+	               argc > 2 && argv[2] && argv[2][0] == '/' ? argv[2] : "");
 	if (!conf.tenant[0])
 		return -1;
 	return plugin_set(pb, &desc, hooks, TSR_ARRAY_SIZE(hooks));

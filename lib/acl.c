@@ -251,13 +251,15 @@ grants(struct gen *g)
 	gen_add(g, " +wm continue by * break");
 	gen_end(g);
 
-	/* Read by the person and those who may set it (the phone code), or by nobody. */
-	gen_add(g, "to " PEOPLE, t);
-	attrs(g, NULL, ~W(PASSWORD), R(EDITORS));
-	gen_add(g, " by * =0 continue by self +wrscd continue by ");
-	can(g, "users.edit");
-	gen_add(g, " +wrscd continue by * break");
-	gen_end(g);
+	/* Read by the person and those who may set it, or by nobody. */
+	if (any_attr(~W(PASSWORD), R(EDITORS))) {
+		gen_add(g, "to " PEOPLE, t);
+		attrs(g, NULL, ~W(PASSWORD), R(EDITORS));
+		gen_add(g, " by * =0 continue by self +wrscd continue by ");
+		can(g, "users.edit");
+		gen_add(g, " +wrscd continue by * break");
+		gen_end(g);
+	}
 	gen_add(g, "to " PEOPLE, t);
 	attrs(g, NULL, ~W(PASSWORD), R(NOBODY));
 	gen_add(g, " by * =0 break");

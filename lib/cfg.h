@@ -76,8 +76,8 @@ struct tsr_cfg {
 		uint32_t photo_max_bytes; /* largest accepted photo */
 		uint32_t photo_min_side;  /* warn below this width or height */
 		char *notify_command;     /* program that delivers phone codes (code on stdin) */
-		uint32_t phone_code_lifetime;      /* seconds */
-		uint32_t phone_code_attempts;      /* wrong codes allowed */
+		uint32_t phone_code_lifetime;      /* ignored (the guard decides) */
+		uint32_t phone_code_attempts;      /* ignored (the guard decides) */
 		uint32_t password_length;          /* generated passwords */
 		bool audit_non_atomic;             /* write when the server has no transactions */
 		struct tsr_cfg_map profile_fields; /* key = type */

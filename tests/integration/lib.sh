@@ -288,6 +288,18 @@ tsr_person() {
 }
 # tsr_sites NAME...: add sites as root.
 tsr_sites() { local s; for s in "$@"; do tt site add "$s" >/dev/null || echo "FAIL site add $s"; done; }
+# tsr_notify: $T/notify as the running directory's [users] notify_command; it writes
+# "NUMBER LOGIN CODE" for each code it is given to $T/sent.
+tsr_notify() {
+	cat >"$T/notify" <<EOF
+#!/bin/sh
+# argv: PHONE LOGIN; the code on stdin
+read code
+printf '%s %s %s\n' "\$1" "\$2" "\$code" >"$T/sent.tmp" && mv "$T/sent.tmp" "$T/sent"
+EOF
+	chmod 755 "$T/notify"
+	printf '\n[users]\nnotify_command = %s\n' "$T/notify" >>"$SRV_CONF"
+}
 # attr DN ATTR: the values of ATTR on DN as root, one per line.
 attr() { lsearch -b "$1" -s base "$2" | sed -n "s/^$2: //p"; }
 # audit_count [FILTER]: number of audit entries (matching an LDAP filter).

@@ -350,6 +350,95 @@ added=$(lsearch -b "$P" '(uid=raw*)' 1.1 | grep -c '^dn:')
 	fail guard_licence_twenty_raw_adds_three "$added users added"
 tt tenant set --max-users 0 >/dev/null
 
+# -- H7: a phone number changes through its code only; the code's state is the guard's
+tsr_notify
+# exop NAME CODE LOGIN OID VALUE: the phone extended operation sent by the stock ldapexop
+# as LOGIN answers the LDAP result CODE.
+exop() {
+	local name=$1 want=$2 who=$3 rc
+	OUT=$(as_ldap ldapexop "$who" "$4::$(printf '%s' "$5" | base64 -w0)" 2>&1); rc=$?
+	if { [ "$want" = 0 ] && [ "$rc" = 0 ]; } || { [ "$want" != 0 ] && printf '%s' "$OUT" | grep -q "($want)"; }; then
+		pass "$name"
+	else
+		fail "$name" "ldapexop exit $rc, expected result $want"; printf '%s\n' "$OUT" | sed 's/^/#   /'
+	fi
+}
+START=2.25.136227603888788491810595329473083228043.3.1
+VERIFY=2.25.136227603888788491810595329473083228043.3.2
+snapshot before
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +33100000000\n' "$P" |
+	refused guard_h7_own_phone_written_directly max
+for av in tesseraPendingPhone=+33100000000 tesseraPhoneCodeAttempts=0 \
+	tesseraPhoneCodeExpires=20991231000000Z tesseraPhoneCodeHash=x; do
+	printf 'dn: uid=max,%s\nchangetype: modify\nreplace: %s\n%s: %s\n' "$P" "${av%%=*}" "${av%%=*}" "${av#*=}" |
+		refused "guard_h7_own_${av%%=*}_written" max
+done
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: tesseraPhoneCodeAttempts\ntesseraPhoneCodeAttempts: 0\n' "$P" |
+	refused guard_h7_attempts_reset_by_site_admin sam
+exop guard_h7_start_for_another_member 50 max "$START" "uid=pia,$P
++33100000001"
+unchanged guard_h7_refused_phone_writes_change_nothing
+rm -f "$T/sent"
+exop guard_h7_member_starts_own 0 max "$START" "uid=max,$P
++33 1 00 00 00 02"
+wait_for 10 test -s "$T/sent" >/dev/null
+read -r sent_phone sent_login code <"$T/sent" || true
+[ "$sent_phone" = "+33100000002" ] && [ "$sent_login" = max ] && pass guard_h7_code_delivered \
+	|| fail guard_h7_code_delivered "$(cat "$T/sent" 2>&1)"
+seen=$(as_ldap ldapsearch max -LLL -b "uid=max,$P" -s base tesseraPhoneCodeHash tesseraPhoneCodeAttempts tesseraPendingPhone)
+printf '%s' "$seen" | grep -qi 'tesseraPendingPhone: +33100000002' \
+	&& ! printf '%s' "$seen" | grep -qi 'tesseraPhoneCodeHash\|tesseraPhoneCodeAttempts' \
+	&& pass guard_h7_owner_reads_no_hash_or_counter || fail guard_h7_owner_reads_no_hash_or_counter "$seen"
+wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
+exop guard_h7_wrong_code 19 max "$VERIFY" "uid=max,$P
+$wrong"
+printf '%s' "$OUT" | grep -q 'wrong code (4 attempts left)' && pass guard_h7_wrong_code_says \
+	|| fail guard_h7_wrong_code_says "$OUT"
+# Twenty guesses at once, the right one among them: the limit holds for all of them.
+for i in $(seq 1 19); do
+	g=$(printf '%06d' $(( (10#$code + 1 + i) % 1000000 )))
+	as_ldap ldapexop max "$VERIFY::$(printf 'uid=max,%s\n%s' "$P" "$g" | base64 -w0)" >"$T/guess.$i" 2>&1 &
+done
+as_ldap ldapexop max "$VERIFY::$(printf 'uid=max,%s\n%s' "$P" "$code" | base64 -w0)" >"$T/guess.0" 2>&1 &
+wait
+# Judged: a wrong-code answer, or the right code accepted (exit 0, no error text). One
+# attempt was counted before: four at most.
+judged=$(cat "$T"/guess.* | grep -c 'wrong code (\|the last attempt')
+grep -q 'ldap_parse_result\|ldap_' "$T/guess.0" || judged=$((judged + 1))
+phone=$(attr "uid=max,$P" telephoneNumber)
+echo "# 20 guesses at once: $judged judged (1 was right: number now ${phone:-none})"
+[ "$judged" -le 4 ] && pass guard_h7_parallel_guesses_bounded \
+	|| fail guard_h7_parallel_guesses_bounded "$judged attempts judged"
+# A fresh code, five wrong attempts: the right one is then refused.
+rm -f "$T/sent"
+exop guard_h7_member_starts_again 0 max "$START" "uid=max,$P
++33100000003"
+wait_for 10 test -s "$T/sent" >/dev/null
+read -r _ _ code <"$T/sent" || true
+wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
+for i in 1 2 3 4 5; do
+	as_ldap ldapexop max "$VERIFY::$(printf 'uid=max,%s\n%s' "$P" "$wrong" | base64 -w0)" >/dev/null 2>&1
+done
+exop guard_h7_limit_holds 16 max "$VERIFY" "uid=max,$P
+$code"
+[ "$(attr "uid=max,$P" telephoneNumber)" != "+33100000003" ] && pass guard_h7_limit_no_change \
+	|| fail guard_h7_limit_no_change
+# The tool, as the member: start, verify, recorded in the audit.
+rm -f "$T/sent"
+expect_rc 0 guard_h7_tool_member_starts tt_as max user phone max "+33 1 00 00 00 04"
+wait_for 10 test -s "$T/sent" >/dev/null
+read -r _ _ code <"$T/sent" || true
+expect_rc 0 guard_h7_tool_member_verifies tt_as max user verify-phone max "$code"
+[ "$(attr "uid=max,$P" telephoneNumber)" = "+33100000004" ] && pass guard_h7_tool_number_set \
+	|| fail guard_h7_tool_number_set
+[ "$(audit_count "(&(tesseraAuditAction=user.verify-phone)(tesseraAuditActor=max))")" = 1 ] \
+	&& pass guard_h7_verification_audited || fail guard_h7_verification_audited
+# Set by an admin: kept, and unverified until its owner verifies it.
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +33100000005\n' "$P" |
+	raw guard_h7_site_admin_sets_phone 0 sam ldapmodify
+[ "$(attr "uid=max,$P" tesseraPendingPhone)" = "+33100000005" ] && [ -z "$(attr "uid=max,$P" tesseraPhoneCodeHash)" ] \
+	&& pass guard_h7_admin_number_unverified || fail guard_h7_admin_number_unverified
+
 # -- the guard's file missing: slapd does not start (no write goes unguarded), and
 #    starts again once it is back
 "$TESSERA" server stop --dir "$SRV" >/dev/null

@@ -71,6 +71,22 @@ expect_rc 0 upgrade_tool_adds_as_site_admin tt_as sam user add newbie --email ne
 expect_rc 0 upgrade_restarts "$TESSERA" server start --dir "$SRV"
 bad_status superuser; rc=$?
 [ $rc = 19 ] && pass upgrade_guard_kept_across_restart || fail upgrade_guard_kept_across_restart "exit $rc"
+# A guard loaded by an earlier version of this one, without its outbox: upgrade gives it
+# one (with slapd stopped: slapd hangs when a plugin changes online), and a phone can be
+# verified through the directory.
+"$TESSERA" server stop --dir "$SRV" >/dev/null
+sed -i "s| $SRV/outbox\$||" "$SRV"/slapd.d/cn=config/olcDatabase=\{1\}mdb.ldif
+"$TESSERA" server start --dir "$SRV" >/dev/null
+expect_rc 0 upgrade_guard_args "$TESSERA" server upgrade --dir "$SRV"
+expect_out upgrade_guard_args_says "give the guard its outbox .*: done"
+[ "$(stat -c %U "$SRV/outbox")" = openldap ] && pass upgrade_outbox_made || fail upgrade_outbox_made
+tsr_notify
+expect_rc 0 upgrade_phone_start tt user phone max "+33 1 00 00 00 07"
+wait_for 10 test -s "$T/sent" >/dev/null
+read -r _ _ code <"$T/sent" || true
+expect_rc 0 upgrade_phone_verify tt user verify-phone max "$code"
+[ "$(attr "uid=max,$P" telephoneNumber)" = "+33100000007" ] && pass upgrade_phone_verified \
+	|| fail upgrade_phone_verified
 # A directory made by this version's init ends in the same state as the upgraded one.
 state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
 	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcIdleTimeout olcThreads \

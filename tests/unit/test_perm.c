@@ -159,10 +159,12 @@ TEST(perm_user_reads)
 	ASSERT_OK(tsr_perm_user_read(&max, &bob, "mail"));
 	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &pia, "mail"));
 	ASSERT_OK(tsr_perm_user_read(&max, &tina, "title"));
-	/* The phone code's hash: the person and users.edit where they reach. */
-	ASSERT_OK(tsr_perm_user_read(&max, &self, "tesseraPhoneCodeHash"));
-	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &bob, "tesseraPhoneCodeHash"));
-	ASSERT_OK(tsr_perm_user_read(&sam, &tina, "tesseraPhoneCodeHash"));
+	/* The phone code's hash and attempts: nobody, not the person either (the guard keeps
+	 * them); the number being verified: as the phone itself. */
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &self, "tesseraPhoneCodeHash"));
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&sam, &tina, "tesseraPhoneCodeHash"));
+	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &self, "tesseraPhoneCodeAttempts"));
+	ASSERT_OK(tsr_perm_user_read(&max, &self, "tesseraPendingPhone"));
 	/* Password hashes: nobody, not the person either. */
 	ASSERT_ERR(-EACCES, tsr_perm_user_read(&sam, &self, "userPassword"));
 	ASSERT_ERR(-EACCES, tsr_perm_user_read(&max, &self, "pwdHistory"));

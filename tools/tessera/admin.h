@@ -188,6 +188,10 @@ TSR_MUST_USE int wr_commit(struct wr *w);
 /* wr_op() then wr_commit(): the usual single-operation change. */
 TSR_MUST_USE int wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m);
 void wr_free(struct wr *w);
+/* An extended operation oid with the value "dn\narg" (the guard's phone verification);
+ * the server's text on success into text. 0, or a negative errno with the directory's
+ * message in dir_errmsg(). Record it with wr_commit() on a wr without operations. */
+TSR_MUST_USE int dir_extop(const char *oid, const char *dn, const char *arg, char *text, size_t n);
 /* Batches (import): when the tool may use a transaction (as root), wr_commit() between
  * begin and end only queues, wr_batch_end(true) writes everything queued in one
  * transaction (or nothing) and wr_batch_end(false) drops it; otherwise wr_commit()

@@ -1510,6 +1510,39 @@ write_ops(struct wop *ops, size_t n)
 	return 0;
 }
 
+int
+dir_extop(const char *oid, const char *dn, const char *arg, char *text, size_t n)
+{
+	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	struct berval req, *data = NULL;
+	char *buf = NULL, *retoid = NULL, *diag = NULL;
+	int rc;
+
+	memset(&S.err, 0, sizeof(S.err));
+	if (text && n)
+		text[0] = '\0';
+	if (dry_run)
+		return 0;
+	if (asprintf(&buf, "%s\n%s", dn, arg) < 0)
+		return -ENOMEM;
+	req.bv_val = buf;
+	req.bv_len = strlen(buf);
+	rc = ldap_extended_operation_s(ld, oid, &req, NULL, NULL, &retoid, &data);
+	tsr_secret_wipe(buf, req.bv_len);
+	free(buf);
+	ber_bvfree(data);
+	ldap_memfree(retoid);
+	if (rc != LDAP_SUCCESS) {
+		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+		return ldap_failure(rc);
+	}
+	if (text && n && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_SUCCESS &&
+	    diag)
+		(void)snprintf(text, n, "%s", diag);
+	ldap_memfree(diag);
+	return 0;
+}
+
 /* Changes held back by wr_batch_begin(), written by wr_batch_end(). */
 static struct {
 	bool on;

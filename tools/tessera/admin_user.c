@@ -985,6 +985,14 @@ photo_summary(const struct user *u, char *buf, size_t n)
 		               r == -EFBIG ? "over the photo size limits" : "not a PNG or JPEG");
 }
 
+/* A number someone else set and its owner has not verified: the pending number equals
+ * the phone (lib/phone.h). */
+static bool
+phone_unverified(const struct user *u)
+{
+	return u->phone && u->pending_phone && strcmp(u->phone, u->pending_phone) == 0;
+}
+
 void
 user_json(struct jw *j, const char *key, const struct user *u)
 {
@@ -1000,6 +1008,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 	jw_str(j, "last", u->last);
 	jw_str(j, "title", u->title);
 	jw_str(j, "phone", u->phone);
+	jw_bool(j, "phone_verified", u->phone && !phone_unverified(u));
 	jw_str(j, "language", u->language ? u->language : "default");
 	jw_str(j, "badge", u->badge);
 	jw_str(j, "role", u->role);
@@ -1035,7 +1044,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 			jw_str(j, k, eq + 1);
 	}
 	jw_end_obj(j);
-	jw_str(j, "pending_phone", u->pending_phone);
+	jw_str(j, "pending_phone", phone_unverified(u) ? NULL : u->pending_phone);
 	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0) == 0) {
 		jw_begin_obj(j, "photo");
 		jw_str(j, "type", info.type == TSR_PHOTO_PNG ? "png" : "jpeg");
@@ -1055,7 +1064,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 void
 user_print(const struct user *u)
 {
-	char t1[64], t2[64], photo[96], num[32], gid[32];
+	char t1[64], t2[64], photo[96], num[32], gid[32], phone[64];
 	char *sites = NULL, *fields = NULL;
 	const char *status = user_status(u);
 	struct table tb;
@@ -1068,6 +1077,7 @@ user_print(const struct user *u)
 	photo_summary(u, photo, sizeof(photo));
 	(void)snprintf(num, sizeof(num), "%u", u->uid);
 	(void)snprintf(gid, sizeof(gid), "%u", u->gid);
+	(void)snprintf(phone, sizeof(phone), "%s (unverified)", u->phone ? u->phone : "");
 	if (table_init(&tb, (const char *const[]){"login", u->login, NULL}) < 0)
 		goto out;
 	{
@@ -1077,8 +1087,8 @@ user_print(const struct user *u)
 		    {"last", u->last},
 		    {"email", u->email},
 		    {"title", u->title},
-		    {"phone", u->phone},
-		    {"pending phone", u->pending_phone},
+		    {"phone", u->phone && phone_unverified(u) ? phone : u->phone},
+		    {"pending phone", phone_unverified(u) ? NULL : u->pending_phone},
 		    {"language", u->language ? u->language : "default"},
 		    {"badge", u->badge},
 		    {"role", u->role},

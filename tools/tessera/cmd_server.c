@@ -28,6 +28,7 @@
 #include "pwpolicy.h"
 #include "secret.h"
 #include "admin.h"
+#include "server_deliver.h"
 #include "server_repl.h"
 #include "templates.h"
 #include "tool.h"
@@ -792,6 +793,9 @@ do_init(struct server *s, bool *created)
 	r = mkdir(slapdd, 0700) < 0 ? -errno : 0;
 	if (r == 0 && (path_join(path, s->dir, "data") < 0 || mkdir(path, 0700) < 0))
 		r = -errno;
+	/* The guard leaves phone codes here for the deliverer (server start). */
+	if (r == 0 && (path_join(path, s->dir, "outbox") < 0 || mkdir(path, 0700) < 0))
+		r = -errno;
 	if (r < 0) {
 		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
 		goto out;
@@ -878,8 +882,6 @@ out:
 }
 
 static pid_t running_pid(const char *dir);
-static int server_start(struct tool *t, const char *dir);
-static int server_stop(struct tool *t, const char *dir);
 
 /* --from DIR1: this server becomes the standby of the running directory in DIR1. */
 static int
@@ -1259,14 +1261,7 @@ server_start(struct tool *t, const char *dir)
 		                           urls,  "-u", s.run_as, "-g", NULL,   NULL};
 		struct group *g = getgrgid(s.gid);
 
-		(void)setsid();
-		fd = open("/dev/null", O_RDONLY);
-		if (fd < 0 || dup2(fd, 0) < 0)
-			_exit(127);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(127);
-		closefrom(3);
+		tool_detach(log);
 		argv_user[10] = g ? g->gr_name : s.run_as;
 		execv(SLAPD, (char *const *)(s.uid ? argv_user : argv_root));
 		_exit(127);
@@ -1295,6 +1290,12 @@ server_start(struct tool *t, const char *dir)
 		usleep(50 * 1000);
 	}
 	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
+	fflush(stdout);
+	/* Phone codes the guard leaves in DIR/outbox go out through notify_command. */
+	if (deliver_start(s.dir, pid) < 0)
+		tool_err("the deliverer of phone codes did not start; codes wait in %s/outbox "
+		         "until the next start",
+		         s.dir);
 	/* The access rules follow the roles and sites in the directory. */
 	r = admin_begin(t) == EXIT_DONE ? 0 : -EIO;
 	/* A standby takes no writes: its data is the provider's. */
@@ -1392,16 +1393,18 @@ server_status(struct tool *t, const char *dir)
 
 /* The global settings this version gives cn=config (etc/ldap/slapd-config.ldif.in says
  * why); restart: slapd applies a change only in part until it starts again (an old
- * ssf=71 stays in force and refuses the guard's searches). */
+ * ssf=71 or update_ssf=71 stays in force and refuses the guard's own reads and writes). */
 static const struct {
 	const char *attr, *value;
 	bool restart;
 } config_values[] = {
-    {"olcSecurity", "simple_bind=71 update_ssf=71", true},
+    {"olcSecurity", "simple_bind=71", true},
     {"olcIdleTimeout", "900", false},
     {"olcThreads", "8", false},
     {"olcConnMaxPendingAuth", "100", false},
 };
+
+static int offline_config(struct tool *t, const char *dir, const char *ldif, const char *what);
 
 /* One step of `server upgrade`: what it checks, and the change when it is needed. */
 struct upgrade {
@@ -1410,6 +1413,7 @@ struct upgrade {
 	LDAP *ld;
 	char *db;
 	bool dry, replicated, standby, restart;
+	struct tsr_buf offline; /* changes slapd takes only while stopped (plugin arguments) */
 	unsigned changes;
 	unsigned differ; /* config_values that differ: bit i for entry i */
 };
@@ -1483,8 +1487,8 @@ plugin_value(const struct server *s, bool gate, char **ret)
 {
 	int n =
 	    gate ? asprintf(ret, "extendedop %s tsr_guard_txn_init %s", s->guard.path, TSR_ROOT_DN)
-	         : asprintf(ret, "preoperation %s tsr_guard_init %s /home", s->guard.path,
-	                    s->tenant_dn);
+	         : asprintf(ret, "preoperation %s tsr_guard_init %s /home %s/outbox", s->guard.path,
+	                    s->tenant_dn, s->dir);
 
 	return n < 0 ? -ENOMEM : 0;
 }
@@ -1502,10 +1506,63 @@ apply_plugin(struct upgrade *u, bool gate)
 	return r;
 }
 
+/* DIR/outbox, where the guard leaves phone codes: slapd's account's, like cn=config. */
+static int
+make_outbox(const struct server *s)
+{
+	char path[PATH_MAX], slapdd[PATH_MAX];
+	struct stat st;
+
+	if (path_join(path, s->dir, "outbox") < 0 || path_join(slapdd, s->dir, "slapd.d") < 0)
+		return -ENAMETOOLONG;
+	if (stat(slapdd, &st) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST) ||
+	    chown(path, st.st_uid, st.st_gid) < 0)
+		return -errno;
+	return 0;
+}
+
 static int
 apply_guard(struct upgrade *u)
 {
-	return apply_plugin(u, false);
+	int r = make_outbox(&u->s);
+
+	return r < 0 ? r : apply_plugin(u, false);
+}
+
+/* The guard's arguments as this version gives them (its outbox): replaced offline. */
+static int
+apply_guard_args(struct upgrade *u)
+{
+	char *v = NULL;
+	int r = make_outbox(&u->s);
+
+	if (r == 0)
+		r = plugin_value(&u->s, false, &v);
+	if (r == 0)
+		r = tsr_buf_printf(
+		    &u->offline,
+		    "dn: %s\nchangetype: modify\nreplace: olcPlugin\nolcPlugin: %s\n\n", u->db, v);
+	free(v);
+	return r;
+}
+
+/* The loaded guard's olcPlugin value is this version's (an "{n}" prefix aside). */
+static bool
+guard_args_current(const struct upgrade *u, char **plugins)
+{
+	char *want = NULL;
+	const char *v;
+	bool same = false;
+
+	if (plugin_value(&u->s, false, &want) < 0)
+		return true;
+	for (size_t i = 0; plugins[i] && !same; i++) {
+		v = plugins[i][0] == '{' && strchr(plugins[i], '}') ? strchr(plugins[i], '}') + 1
+		                                                    : plugins[i];
+		same = strcmp(v, want) == 0;
+	}
+	free(want);
+	return same;
 }
 
 static int
@@ -1593,6 +1650,11 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r == 0 && !plugins[0] && !u.replicated)
 		r = upgrade_step(&u, "load the guard (olcPlugin) on the tenant's database",
 		                 apply_guard);
+	if (r == 0 && plugins[0] && !u.replicated && !guard_args_current(&u, plugins))
+		r = upgrade_step(&u,
+		                 "give the guard its outbox for phone codes (olcPlugin, with "
+		                 "slapd stopped)",
+		                 apply_guard_args);
 	if (r == 0 && !gate[0] && !u.replicated)
 		r = upgrade_step(&u, "keep LDAP transactions for root (olcPlugin on the frontend)",
 		                 apply_txn_gate);
@@ -1608,6 +1670,16 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (u.changes == 0)
 		printf("  nothing to do: already this version\n");
 	code = EXIT_DONE;
+	if (u.offline.len && !dry) {
+		printf("  restarting slapd to change the guard's arguments\n");
+		fflush(stdout);
+		tsr_ldap_close(l);
+		l = NULL;
+		if (offline_config(t, u.s.dir, u.offline.p,
+		                   "changing the guard's arguments (slapmodify -n0)") < 0)
+			code = EXIT_FAILURE_SYS;
+		u.restart = false;
+	}
 	/* slapd applies a changed olcSecurity only in part until it starts again (the old
 	 * ssf=71 stays in force and refuses the guard's searches). */
 	if (u.restart && !dry) {
@@ -1619,6 +1691,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 			code = EXIT_FAILURE_SYS;
 	}
 out:
+	tsr_buf_free(&u.offline);
 	tsr_strv_free(plugins);
 	tsr_strv_free(gate);
 	tsr_strv_free(repl);
@@ -1652,11 +1725,41 @@ provider_answers(const char *dir, const char *uri)
 	                   err.rc == LDAP_TIMEOUT);
 }
 
+/* Change cn=config of the running directory in dir offline: stop slapd, apply ldif (an
+ * LDIF of changes) with slapmodify, hand cn=config back to slapd's account, start it
+ * again whatever happened (a failed change leaves it as it was). slapd 2.5.13 hangs when
+ * its plugins change online. what names the change in the log. 0 or a negative errno. */
+static int
+offline_config(struct tool *t, const char *dir, const char *ldif, const char *what)
+{
+	char slapdd[PATH_MAX], path[PATH_MAX];
+	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", path, NULL};
+	struct stat st;
+	int r;
+
+	if (path_join(slapdd, dir, "slapd.d") < 0 || path_join(path, dir, "offline.ldif") < 0)
+		return -ENAMETOOLONG;
+	r = write_in(dir, "offline.ldif", ldif, 0600);
+	if (r == 0 && stat(slapdd, &st) < 0)
+		r = -errno;
+	if (r == 0 && server_stop(t, dir) != EXIT_DONE)
+		r = -EIO;
+	if (r < 0)
+		goto out;
+	r = run_logged(argv, dir, what);
+	/* slapmodify runs as root: cn=config goes back to its owner. */
+	if (r == 0)
+		r = chown_tree(slapdd, st.st_uid, st.st_gid);
+	if (server_start(t, dir) != EXIT_DONE && r == 0)
+		r = -EIO;
+out:
+	(void)unlink(path);
+	return r;
+}
+
 /* A standby whose provider is lost for good becomes the provider: it stops following
- * (olcSyncrepl and olcUpdateRef go) and takes the guard and its transaction gate. slapd
- * 2.5.13 hangs when its plugins change online, so this is done offline: stop,
- * slapmodify cn=config, start. Refused while the provider still answers: two providers
- * would take different writes. */
+ * (olcSyncrepl and olcUpdateRef go) and takes the guard and its transaction gate, offline.
+ * Refused while the provider still answers: two providers would take different writes. */
 static int
 server_promote(struct tool *t, const char *dir)
 {
@@ -1664,9 +1767,6 @@ server_promote(struct tool *t, const char *dir)
 	struct tsr_ldap *l = NULL;
 	struct tsr_buf text = {0};
 	char *prov = NULL, *db = NULL, *guard = NULL, *gate = NULL;
-	char slapdd[PATH_MAX], ldif[PATH_MAX];
-	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", ldif, NULL};
-	struct stat st;
 	int r, code = EXIT_FAILURE_SYS;
 
 	r = load_server(t, dir, &s);
@@ -1678,8 +1778,6 @@ server_promote(struct tool *t, const char *dir)
 		         s.dir, dir);
 		return EXIT_FAILURE_SYS;
 	}
-	if (path_join(slapdd, s.dir, "slapd.d") < 0 || path_join(ldif, s.dir, "promote.ldif") < 0)
-		return EXIT_FAILURE_SYS;
 	if (find_module(&s, "tessera_guard.so", &s.guard) < 0 || copy_module(&s.guard) < 0)
 		return EXIT_FAILURE_SYS;
 	if (srv_ldapi_open(s.dir, &l) < 0)
@@ -1714,33 +1812,21 @@ server_promote(struct tool *t, const char *dir)
 		                   "delete: olcUpdateRef\n-\nadd: olcPlugin\nolcPlugin: %s\n\n"
 		                   "dn: %s\nchangetype: modify\nadd: olcPlugin\nolcPlugin: %s\n\n",
 		                   db, guard, TSR_FRONTEND_DN, gate);
-	if (r == 0)
-		r = write_in(s.dir, "promote.ldif", text.p, 0600);
-	if (r == 0 && stat(slapdd, &st) < 0)
-		r = -errno;
 	if (r < 0)
 		goto out;
 	printf("promoting %s: its provider %s does not answer; it stops following it and "
 	       "takes the guard (restarting slapd)\n",
 	       s.dir, prov);
 	fflush(stdout);
-	if (server_stop(t, s.dir) != EXIT_DONE)
-		goto out;
-	r = run_logged(argv, s.dir, "promoting cn=config (slapmodify -n0)");
-	/* slapmodify runs as root: cn=config goes back to its owner. */
-	if (r == 0)
-		r = chown_tree(slapdd, st.st_uid, st.st_gid);
-	/* Started again whatever happened: a failed change leaves it a standby. */
-	if (server_start(t, s.dir) == EXIT_DONE && r == 0) {
+	if (offline_config(t, s.dir, text.p, "promoting cn=config (slapmodify -n0)") == 0) {
 		printf("%s is the provider now; make new standbys from it (tessera server init "
 		       "--from %s) and keep the old provider stopped\n",
 		       s.dir, s.dir);
 		code = EXIT_DONE;
 	}
 out:
-	(void)unlink(ldif);
 	tsr_buf_free(&text);
-	tsr_secret_free(guard);
+	free(guard);
 	free(gate);
 	free(prov);
 	free(db);

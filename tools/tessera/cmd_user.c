@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "phone.h"
 #include "hash.h"
 #include "photo.h"
 #include "pwpolicy.h"
@@ -806,31 +807,24 @@ out:
 	return code;
 }
 
+/* Phone verification is the directory's (lib/phone, the guard's extended operations): it
+ * makes the code, keeps its hash, counts attempts and queues the code for its deliverer.
+ * The tool asks, says what came back, and records the change. */
 static int
 user_phone(int argc, char **argv)
 {
-	const struct tsr_cfg *cfg = admin_tool()->cfg;
 	struct tsr_errs errs = {0};
 	struct uin in = {0};
 	struct user *u = NULL;
-	struct mods m = {0};
 	struct wr w = {0};
-	char code_digits[8], input[16], *hash = NULL, expires[32], attempts[4] = "0";
-	time_t t;
-	struct tm tm;
-	int r, code, rc;
+	char number[64];
+	int r, code;
 
 	if (argc != 3)
 		return tool_usage("user phone: LOGIN NUMBER");
 	in.phone = argv[2];
 	if (uin_check(&in, false, &errs) < 0)
 		return report_errs(&errs);
-	if (!cfg->admin.notify_command)
-		return report(
-		    EXIT_FAILURE_SYS,
-		    "no [users] notify_command is configured in %s: tessera has no way to "
-		    "send the verification code",
-		    cfg->path);
 	code = need_user(argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
@@ -839,113 +833,45 @@ user_phone(int argc, char **argv)
 		    denied("changing %s's phone needs users.edit at one of their sites", u->login);
 		goto out;
 	}
-	r = tsr_random_digits(6, code_digits);
-	if (r == 0)
-		r = tsr_hash_password(code_digits, NULL, &hash);
-	if (r < 0) {
-		code =
-		    report(EXIT_FAILURE_SYS, "cannot make a verification code: %s", strerror(-r));
-		goto out;
-	}
-	t = time(NULL) + (time_t)cfg->admin.phone_code_lifetime;
-	gmtime_r(&t, &tm);
-	strftime(expires, sizeof(expires), "%Y%m%d%H%M%SZ", &tm);
 	r = wr_init(&w, "user.phone", u->login, u->name, u->dn);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPendingPhone", in.phone_norm);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeHash", hash);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeExpires", expires);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhoneCodeAttempts", attempts);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, in.phone_norm);
 	if (r == 0)
 		r = tsr_audit_secret(&w.audit, "phone_code");
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = dir_extop(TSR_OID_PHONE_START, u->dn, in.phone_norm, number, sizeof(number));
 	if (r < 0) {
 		code = dir_fail(r, "cannot start verifying %s's phone", u->login);
 		goto out;
 	}
-	/* No shell: the number and login are arguments, the code goes on stdin. */
-	(void)snprintf(input, sizeof(input), "%s\n", code_digits);
-	rc = tool_run(
-	    (const char *const[]){cfg->admin.notify_command, in.phone_norm, u->login, NULL}, input,
-	    NULL);
-	if (rc != 0) {
-		code = report(EXIT_FAILURE_SYS,
-		              "the code could not be sent: %s %s; run tessera user phone again",
-		              cfg->admin.notify_command,
-		              rc < 0      ? strerror(-rc)
-		              : rc == 127 ? "could not be run"
-		                          : "failed");
-		goto out;
-	}
-	printf("a 6-digit code was sent to %s; it is valid for %u minutes: tessera user "
-	       "verify-phone %s CODE\n",
-	       in.phone_norm, cfg->admin.phone_code_lifetime / 60, u->login);
+	r = wr_commit(&w);
+	if (r < 0)
+		tool_err("the verification started, but its audit record was not written: %s",
+		         dir_errmsg());
+	printf("a %d-digit code is on its way to %s (the directory sends it); it is valid for "
+	       "%d minutes: tessera user verify-phone %s CODE\n",
+	       TSR_PHONE_CODE_DIGITS, number[0] ? number : in.phone_norm,
+	       TSR_PHONE_CODE_SECONDS / 60, u->login);
 out:
-	tsr_secret_wipe(code_digits, sizeof(code_digits));
-	tsr_secret_wipe(input, sizeof(input));
-	free(hash);
-	mods_free(&m);
 	wr_free(&w);
 	user_free(u);
 	return code;
 }
 
-/* Cancel a verification (expired, or too many wrong codes). */
-static int
-phone_cancel(struct user *u, const char *why)
-{
-	struct mods m = {0};
-	struct wr w = {0};
-	int r;
-
-	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPendingPhone", NULL);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeHash", NULL);
-	if (r == 0 && ent_str(u->e, "tesseraPhoneCodeExpires"))
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeExpires", NULL);
-	if (r == 0 && ent_str(u->e, "tesseraPhoneCodeAttempts"))
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", NULL);
-	if (r == 0)
-		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, NULL);
-	if (r == 0)
-		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, why);
-	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
-	mods_free(&m);
-	wr_free(&w);
-	return r;
-}
-
 static int
 user_verify_phone(int argc, char **argv)
 {
-	const struct tsr_cfg *cfg = admin_tool()->cfg;
 	struct user *u = NULL;
-	struct mods m = {0};
 	struct wr w = {0};
-	const char *hash, *exp, *att, *code_in;
-	char now_n[16], old_n[16];
-	uint32_t attempts = 0;
-	time_t expires;
-	size_t i;
+	char number[64], text[128];
+	unsigned left = 0;
 	int r, code;
 
 	if (argc != 3)
 		return tool_usage("user verify-phone: LOGIN CODE");
-	code_in = argv[2];
-	for (i = 0; code_in[i]; i++)
-		if (code_in[i] < '0' || code_in[i] > '9')
-			break;
-	if (i != 6 || code_in[i])
-		return report(EXIT_USAGE, "code: must be the 6 digits that were sent");
+	if (tsr_phone_admit(&(struct tsr_phone_state){0}, argv[2], 0, &left) == TSR_PHONE_MALFORMED)
+		return report(EXIT_USAGE, "%s",
+		              tsr_phone_verdict_text(TSR_PHONE_MALFORMED, 0, text, sizeof(text)));
 	code = need_user(argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
@@ -954,93 +880,21 @@ user_verify_phone(int argc, char **argv)
 		    denied("verifying %s's phone needs users.edit at one of their sites", u->login);
 		goto out;
 	}
-	hash = ent_str(u->e, "tesseraPhoneCodeHash");
-	exp = ent_str(u->e, "tesseraPhoneCodeExpires");
-	att = ent_str(u->e, "tesseraPhoneCodeAttempts");
-	if (!u->pending_phone || !hash) {
-		code = report(EXIT_NOTFOUND,
-		              "no phone verification is in progress for %s (tessera user phone "
-		              "%s NUMBER starts one)",
-		              u->login, u->login);
-		goto out;
-	}
-	if (att && tsr_parse_u32(att, 0, 1000000, &attempts) < 0)
-		attempts = cfg->admin.phone_code_attempts;
-	if (!exp || time_parse_gt(exp, &expires) < 0 || expires < time(NULL)) {
-		(void)phone_cancel(u, "expired");
-		code = report(EXIT_CONFLICT,
-		              "the code for %s has expired; send a new one (tessera "
-		              "user phone %s %s)",
-		              u->login, u->login, u->pending_phone);
-		goto out;
-	}
-	if (attempts >= cfg->admin.phone_code_attempts) {
-		(void)phone_cancel(u, "too many wrong codes");
-		code =
-		    report(EXIT_CONFLICT, "too many wrong codes for %s; send a new one", u->login);
-		goto out;
-	}
-	/* Count this attempt before looking at the code, replacing the value we read: of
-	 * several attempts at once only one is counted, the others fail. */
-	(void)snprintf(old_n, sizeof(old_n), "%u", attempts);
-	(void)snprintf(now_n, sizeof(now_n), "%u", attempts + 1);
 	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
 	if (r == 0)
-		r = att ? mods_one(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", att) : 0;
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "tesseraPhoneCodeAttempts", now_n);
-	if (r == 0)
-		r = tsr_audit_change(&w.audit, "phone_code_attempts", old_n, now_n);
-	if (r == 0)
-		r = tsr_audit_set(&w.audit, TSR_AUDIT_RESULT, "attempt counted");
-	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
-	wr_free(&w);
-	mods_free(&m);
-	if (r == -ENOENT || r == -EEXIST) {
-		code = report(EXIT_CONFLICT,
-		              "another verification of %s's phone ran at the same "
-		              "time; try again",
-		              u->login);
-		goto out;
-	}
+		r = dir_extop(TSR_OID_PHONE_VERIFY, u->dn, argv[2], number, sizeof(number));
 	if (r < 0) {
 		code = dir_fail(r, "cannot verify %s's phone", u->login);
 		goto out;
 	}
-	if (tsr_hash_verify(hash, code_in) != 0) {
-		if (attempts + 1 >= cfg->admin.phone_code_attempts) {
-			(void)phone_cancel(u, "too many wrong codes");
-			code =
-			    report(EXIT_USAGE, "wrong code; that was the last attempt, send a new "
-			                       "one (tessera user phone)");
-		} else {
-			code = report(EXIT_USAGE, "wrong code (%u attempts left)",
-			              cfg->admin.phone_code_attempts - attempts - 1);
-		}
-		goto out;
-	}
-	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
+	r = tsr_audit_change(&w.audit, "phone", u->phone, number);
 	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_REPLACE, "telephoneNumber", u->pending_phone);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPendingPhone", NULL);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeHash", NULL);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeExpires", NULL);
-	if (r == 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPhoneCodeAttempts", NULL);
-	if (r == 0)
-		r = tsr_audit_change(&w.audit, "phone", u->phone, u->pending_phone);
-	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_commit(&w);
 	if (r < 0)
-		code = dir_fail(r, "cannot set %s's phone", u->login);
-	else
-		printf("%s's phone is now %s (verified)\n", u->login, u->pending_phone);
+		tool_err("the number is verified, but its audit record was not written: %s",
+		         dir_errmsg());
+	printf("%s's phone is now %s (verified)\n", u->login, number);
 out:
-	mods_free(&m);
 	wr_free(&w);
 	user_free(u);
 	return code;

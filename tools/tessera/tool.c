@@ -105,6 +105,21 @@ tool_cleanup(struct tool *t)
 	t->cfg = NULL;
 }
 
+void
+tool_detach(const char *log)
+{
+	int fd;
+
+	(void)setsid();
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		_exit(127);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(127);
+	closefrom(3);
+}
+
 int
 tool_run(const char *const argv[], const char *input, const char *log)
 {

@@ -81,6 +81,9 @@ void tool_cleanup(struct tool *t);
  * input is given, stdout and stderr appended to log (or inherited when NULL).
  * Returns the exit status (0..255), or a negative errno if it could not run. */
 TSR_MUST_USE int tool_run(const char *const argv[], const char *input, const char *log);
+/* In a child that goes on in the background: a session of its own, stdin /dev/null,
+ * stdout and stderr appended to log, no other descriptor. Exits (127) when it cannot. */
+void tool_detach(const char *log);
 
 /* Write text to path atomically (temporary file, fsync, rename) with mode. */
 TSR_MUST_USE int tool_write_file(const char *path, const char *text, mode_t mode);
