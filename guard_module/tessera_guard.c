@@ -28,9 +28,9 @@
  *
  * Phone numbers are verified here, through two extended operations (lib/phone.h): the
  * guard makes the code, keeps its hash, counts attempts and puts the code in the outbox,
- * so nobody but the phone's holder learns it; the state is root's to read and write. A
- * number written directly (by users.edit, an import or root) is kept, and marked
- * unverified: it is also the pending number, with no code.
+ * so nobody but the phone's holder learns it; the state is root's to read and write. Only
+ * the owner's right code (or root's) writes tesseraVerifiedPhone, so a number written
+ * directly (by users.edit, an import or root) is unverified until then.
  *
  * A second entry point, tsr_guard_txn_init, is an extended-operation plugin on the
  * frontend: it refuses Start Transaction (RFC 5805) to everyone but root. slapd 2.5.13
@@ -843,6 +843,29 @@ photo_check(struct req *q, const struct berval *bv)
 	return 0;
 }
 
+/* Whether name is one the tenant keeps from its people (tesseraReservedName on the
+ * tenant entry, root's to set; the POSIX system names are tsr_name_reserved's): 1, 0, or
+ * -EIO when the tenant cannot be read. */
+static int
+tenant_reserved(const char *name)
+{
+	char *attrs[] = {(char *)"tesseraReservedName", NULL};
+	Slapi_PBlock *pb = NULL;
+	Slapi_Entry *e;
+	struct vals v = {0};
+	int r;
+
+	r = read_entry(conf.tenant, attrs, &pb, &e);
+	if (r == 0)
+		r = entry_vals(e, "tesseraReservedName", &v);
+	search_done(pb);
+	if (r < 0)
+		return -EIO;
+	r = vals_has(&v, name) ? 1 : 0;
+	vals_clear(&v);
+	return r;
+}
+
 /* Names approved and maybe not visible yet (in a transaction, or a write in progress):
  * another entry may not take one for PENDING_SECONDS. Room for a delegated import's
  * every name in that time (the tool's batches go at a few hundred a second). */
@@ -865,6 +888,12 @@ name_free(struct req *q)
 
 	if (!tsr_name_check(q->rdn_value, TSR_NAME_NEW, NULL) || strlen(q->rdn_value) >= 64)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: not a portable name",
+		              q->rdn_value);
+	n = tenant_reserved(q->rdn_value);
+	if (n < 0)
+		return undecided(q, "the tenant's reserved names");
+	if (n > 0)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: a name the tenant reserves",
 		              q->rdn_value);
 	(void)snprintf(filter, sizeof(filter),
 	               "(|(&(objectClass=posixAccount)(uid=%s))(&(|(objectClass=posixGroup)"
@@ -912,6 +941,7 @@ values_check(struct req *q, const char *attr, struct berval **bv, bool removing)
 	static const char *const name_attrs = ":cn:displayname:gecos:";
 	bool binary = strcasecmp(attr, "jpegPhoto") == 0 || strcasecmp(attr, "userPassword") == 0;
 	size_t i;
+	int r;
 
 	for (i = 0; !removing && bv && bv[i]; i++) {
 		if (strcasecmp(attr, "jpegPhoto") == 0 && photo_check(q, bv[i]) < 0)
@@ -923,6 +953,13 @@ values_check(struct req *q, const char *attr, struct berval **bv, bool removing)
 			return refuse(q, LDAP_CONSTRAINT_VIOLATION,
 			              "%s: '%s' would pass for a system or administrator account",
 			              attr, bv[i]->bv_val);
+		r = listed(name_attrs, attr) ? tenant_reserved(bv[i]->bv_val) : 0;
+		if (r < 0)
+			return undecided(q, "the tenant's reserved names");
+		if (r > 0)
+			return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+			              "%s: '%s' is a name the tenant reserves", attr,
+			              bv[i]->bv_val);
 	}
 	return 0;
 }
@@ -1771,151 +1808,6 @@ out:
 
 /* ---- phone verification ---- */
 
-/* A new LDAPMod replacing attr with value (NULL: removing it), allocated the way
- * slapd frees a plugin's modifications (ldap_mods_free). */
-static LDAPMod *
-mod_replace(const char *attr, const char *value)
-{
-	LDAPMod *m = (LDAPMod *)slapi_ch_calloc(1, sizeof(*m));
-
-	m->mod_op = LDAP_MOD_REPLACE;
-	m->mod_type = slapi_ch_strdup(attr);
-	if (value) {
-		m->mod_values = (char **)slapi_ch_calloc(2, sizeof(char *));
-		m->mod_values[0] = slapi_ch_strdup(value);
-	}
-	return m;
-}
-
-/* A number written directly is marked unverified: it becomes the pending number too, with
- * no code; a removed one takes any verification with it. Root's write carries the mark
- * (its modifications are rewritten: root passes every access rule, and inside a
- * transaction nothing else may write); anyone else's is followed by the guard's own
- * write once it succeeded (the access rules keep the state from them). */
-static __thread struct {
-	char dn[MAX_DN];
-	char number[64];
-	bool due;
-} phone_due;
-
-static int phone_state_set(const char *dn, const char *number, const char *hash,
-                           const char *expires, const char *attempts, const char *phone);
-
-/* What the write does to telephoneNumber: 0 nothing, 1 with *number the new one (NULL:
- * removed), -1 it also writes the state itself (root: left alone). */
-static int
-phone_written(struct req *q, const char **number)
-{
-	LDAPMod **mods = NULL;
-	Slapi_Entry *e = NULL;
-	struct vals v = {0};
-	int found = 0;
-	size_t n;
-
-	*number = NULL;
-	if (q->op == TSR_WOP_ADD) {
-		(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
-		if (!e || entry_vals(e, "tesseraPendingPhone", &v) < 0 || v.n)
-			found = -1;
-		else if (entry_vals(e, "telephoneNumber", &v) == 0 && v.n == 1)
-			found = 1;
-		vals_clear(&v);
-		return found;
-	}
-	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
-	for (n = 0; mods && mods[n]; n++) {
-		if (strcasecmp(mods[n]->mod_type, "tesseraPendingPhone") == 0)
-			return -1;
-		if (strcasecmp(mods[n]->mod_type, "telephoneNumber") != 0)
-			continue;
-		found = 1;
-		*number = (mods[n]->mod_op & ~LDAP_MOD_BVALUES) != LDAP_MOD_DELETE &&
-		                  mods[n]->mod_bvalues && mods[n]->mod_bvalues[0]
-		              ? mods[n]->mod_bvalues[0]->bv_val
-		              : NULL;
-	}
-	return found;
-}
-
-/* Root's modify: the state's modifications appended to the operation's. */
-static int
-phone_mark_rewrite(struct req *q, const char *number)
-{
-	static const char *const state[] = {"tesseraPhoneCodeHash", "tesseraPhoneCodeExpires",
-	                                    "tesseraPhoneCodeAttempts"};
-	LDAPMod **mods = NULL, **now;
-	size_t i, n;
-
-	(void)slapi_pblock_get(q->pb, SLAPI_MODIFY_MODS, &mods);
-	for (n = 0; mods && mods[n]; n++)
-		;
-	now = (LDAPMod **)slapi_ch_calloc(n + 5, sizeof(*now));
-	for (i = 0; i < n; i++)
-		now[i] = mods[i];
-	now[n] = mod_replace("tesseraPendingPhone", number);
-	for (i = 0; i < TSR_ARRAY_SIZE(state); i++)
-		now[n + 1 + i] = mod_replace(state[i], NULL);
-	if (slapi_pblock_set(q->pb, SLAPI_MODIFY_MODS, now) != 0) {
-		for (i = n; now[i]; i++)
-			slapi_ch_free((void **)&now[i]);
-		slapi_ch_free((void **)&now);
-		return refuse(q, LDAP_OTHER, "cannot mark the new phone number unverified");
-	}
-	slapi_ch_free((void **)&mods); /* the LDAPMods themselves live on in now */
-	return 0;
-}
-
-static int
-phone_mark(struct req *q, bool root)
-{
-	Slapi_Entry *e = NULL;
-	const char *number;
-	struct vals v = {0};
-	int r = 0;
-
-	phone_due.due = false;
-	if (q->obj != TSR_OBJ_USER || (q->op != TSR_WOP_ADD && q->op != TSR_WOP_MODIFY) ||
-	    phone_written(q, &number) != 1)
-		return 0;
-	if (!root) {
-		if (q->in_txn)
-			return refuse(q, LDAP_UNWILLING_TO_PERFORM,
-			              "telephoneNumber is not written inside a transaction");
-		memcpy(phone_due.dn, q->dn, sizeof(phone_due.dn));
-		(void)snprintf(phone_due.number, sizeof(phone_due.number), "%s",
-		               number ? number : "");
-		if (q->op == TSR_WOP_ADD) {
-			(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
-			if (e && one_value(e, "telephoneNumber", &v))
-				(void)snprintf(phone_due.number, sizeof(phone_due.number), "%s",
-				               v.v[0]);
-			vals_clear(&v);
-		}
-		phone_due.due = true;
-		return 0;
-	}
-	if (q->op == TSR_WOP_MODIFY)
-		return phone_mark_rewrite(q, number);
-	(void)slapi_pblock_get(q->pb, SLAPI_ADD_ENTRY, &e);
-	if (e && one_value(e, "telephoneNumber", &v) &&
-	    slapi_entry_add_string(e, "tesseraPendingPhone", v.v[0]) != 0)
-		r = refuse(q, LDAP_OTHER, "cannot mark the phone number unverified");
-	vals_clear(&v);
-	return r;
-}
-
-/* After someone else's write of a number: the mark, once the write succeeded. */
-static void
-phone_mark_after(const char *dn, int rc)
-{
-	if (!phone_due.due || strcmp(dn, phone_due.dn) != 0)
-		return;
-	phone_due.due = false;
-	if (rc == LDAP_SUCCESS)
-		(void)phone_state_set(dn, phone_due.number[0] ? phone_due.number : NULL, NULL, NULL,
-		                      NULL, NULL);
-}
-
 /* A write the guard makes itself (an internal modify, as root: the hooks do not see it;
  * slapd's audit log does). Never inside a transaction. The LDAP result code. */
 static int
@@ -1932,23 +1824,33 @@ internal_modify(const char *dn, LDAPMod **mods)
 }
 
 /* The verification's state written on dn (NULL values remove), and with phone the
- * number itself, in one write. */
+ * number itself and the mark that it is verified (tesseraVerifiedPhone: only this
+ * write sets it, so a number anyone else writes is unverified until it is verified),
+ * in one write. */
 static int
 phone_state_set(const char *dn, const char *number, const char *hash, const char *expires,
-                const char *attempts, const char *phone)
+                const char *attempts, const char *phone, bool has_class)
 {
 	char *v[5][2] = {{(char *)number, NULL},
 	                 {(char *)hash, NULL},
 	                 {(char *)expires, NULL},
 	                 {(char *)attempts, NULL},
 	                 {(char *)phone, NULL}};
-	LDAPMod m[5] = {
+	char *cls[] = {(char *)"tesseraPhoneVerification", NULL};
+	LDAPMod m[7] = {
 	    {LDAP_MOD_REPLACE, (char *)"tesseraPendingPhone", {number ? v[0] : NULL}},
 	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeHash", {hash ? v[1] : NULL}},
 	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeExpires", {expires ? v[2] : NULL}},
 	    {LDAP_MOD_REPLACE, (char *)"tesseraPhoneCodeAttempts", {attempts ? v[3] : NULL}},
-	    {LDAP_MOD_REPLACE, (char *)"telephoneNumber", {v[4]}}};
-	LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], phone ? &m[4] : NULL, NULL};
+	    {LDAP_MOD_REPLACE, (char *)"telephoneNumber", {v[4]}},
+	    {LDAP_MOD_REPLACE, (char *)"tesseraVerifiedPhone", {v[4]}},
+	    {LDAP_MOD_ADD, (char *)"objectClass", {cls}}};
+	LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], NULL};
+
+	if (!phone)
+		mods[4] = NULL;
+	else if (has_class)
+		mods[6] = NULL;
 
 	return internal_modify(dn, mods);
 }
@@ -1984,11 +1886,24 @@ outbox_put(const char *number, const char *login, const char *code)
 }
 
 static int
-phone_start(struct req *q, const char *login, const char *arg)
+phone_start(struct req *q, Slapi_Entry *e, const char *login, const char *arg, bool root)
 {
 	char number[32], code[TSR_PHONE_CODE_DIGITS + 1], expires[16], *hash = NULL;
 	const char *why = NULL;
+	struct vals exp = {0};
+	int64_t until = 0;
 	int rc, r;
+
+	/* One code a minute at most for a person (root aside): no flood of messages, and a
+	 * fresh code (with fresh attempts) at most once a minute. */
+	if (!root && one_value(e, "tesseraPhoneCodeExpires", &exp) &&
+	    tsr_gentime_parse(exp.v[0], &until) == 0 &&
+	    until - TSR_PHONE_CODE_SECONDS + TSR_PHONE_CODE_GAP > (int64_t)time(NULL)) {
+		vals_clear(&exp);
+		return refuse(q, LDAP_BUSY, "a code was sent less than %d s ago; wait for it",
+		              TSR_PHONE_CODE_GAP);
+	}
+	vals_clear(&exp);
 
 	if (tsr_phone_normalize(arg, number, sizeof(number), &why) < 0)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "phone: %s", why ? why : "not valid");
@@ -2000,7 +1915,7 @@ phone_start(struct req *q, const char *login, const char *arg)
 	if (r < 0)
 		return refuse(q, LDAP_OTHER, "cannot make a verification code");
 	tsr_phone_expiry(time(NULL), expires);
-	rc = phone_state_set(q->dn, number, hash, expires, "0", NULL);
+	rc = phone_state_set(q->dn, number, hash, expires, "0", NULL, true);
 	free(hash);
 	if (rc != LDAP_SUCCESS) {
 		tsr_secret_wipe(code, sizeof(code));
@@ -2009,7 +1924,7 @@ phone_start(struct req *q, const char *login, const char *arg)
 	r = outbox_put(number, login, code);
 	tsr_secret_wipe(code, sizeof(code));
 	if (r < 0) {
-		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL);
+		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL, true);
 		return refuse(q, LDAP_OTHER, "cannot queue the code for delivery: %s",
 		              strerror(-r));
 	}
@@ -2037,10 +1952,15 @@ phone_verify(struct req *q, Slapi_Entry *e, const char *code)
 	st.attempts = one_value(e, "tesseraPhoneCodeAttempts", &att);
 	v = tsr_phone_admit(&st, code, time(NULL), &used);
 	if (v == TSR_PHONE_ADMITTED) {
+		/* The code's hash too, as it was read: a new code since then fails the count. */
 		char *old[] = {(char *)st.attempts, NULL}, *now[] = {next, NULL};
-		LDAPMod m[2] = {{LDAP_MOD_DELETE, (char *)"tesseraPhoneCodeAttempts", {old}},
+		char *h[] = {(char *)st.hash, NULL};
+		LDAPMod m[4] = {{LDAP_MOD_DELETE, (char *)"tesseraPhoneCodeHash", {h}},
+		                {LDAP_MOD_ADD, (char *)"tesseraPhoneCodeHash", {h}},
+		                {LDAP_MOD_DELETE, (char *)"tesseraPhoneCodeAttempts", {old}},
 		                {LDAP_MOD_ADD, (char *)"tesseraPhoneCodeAttempts", {now}}};
-		LDAPMod *mods[] = {st.attempts ? &m[0] : &m[1], st.attempts ? &m[1] : NULL, NULL};
+		LDAPMod *mods[] = {&m[0], &m[1], st.attempts ? &m[2] : &m[3],
+		                   st.attempts ? &m[3] : NULL, NULL};
 
 		(void)snprintf(next, sizeof(next), "%u", used + 1);
 		rc = internal_modify(q->dn, mods);
@@ -2053,7 +1973,9 @@ phone_verify(struct req *q, Slapi_Entry *e, const char *code)
 	(void)tsr_phone_verdict_text(v, left, text, sizeof(text));
 	switch (v) {
 	case TSR_PHONE_RIGHT:
-		rc = phone_state_set(q->dn, NULL, NULL, NULL, NULL, st.pending);
+		rc = phone_state_set(
+		    q->dn, NULL, NULL, NULL, NULL, st.pending,
+		    slapi_entry_attr_hasvalue(e, "objectClass", "tesseraPhoneVerification"));
 		if (rc != LDAP_SUCCESS) {
 			r = refuse(q, rc, "cannot set the verified number");
 			break;
@@ -2065,7 +1987,7 @@ phone_verify(struct req *q, Slapi_Entry *e, const char *code)
 	case TSR_PHONE_LAST:
 	case TSR_PHONE_EXPIRED:
 	case TSR_PHONE_EXHAUSTED:
-		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL);
+		(void)phone_state_set(q->dn, NULL, NULL, NULL, NULL, NULL, true);
 		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s", text);
 		break;
 	case TSR_PHONE_NONE:
@@ -2094,6 +2016,7 @@ phone_op(Slapi_PBlock *pb)
 	                 (char *)"tesseraPhoneCodeHash",
 	                 (char *)"tesseraPhoneCodeExpires",
 	                 (char *)"tesseraPhoneCodeAttempts",
+	                 (char *)"objectClass",
 	                 NULL};
 	struct req q = {.pb = pb, .op = TSR_WOP_MODIFY};
 	struct vals role = {0}, sites = {0};
@@ -2151,8 +2074,11 @@ phone_op(Slapi_PBlock *pb)
 	}
 	if (r == 0 && !isroot && tsr_perm_user_change(&q.a.p, &u, TSR_ATTR_PROFILE, &why) < 0)
 		r = denied(&q, "verifying a phone", why);
+	/* A code makes a number verified only when its owner (or root) enters it. */
+	if (r == 0 && !isroot && !u.self && strcmp(oid ? oid : "", TSR_OID_PHONE_VERIFY) == 0)
+		r = denied(&q, "entering the code", "the person whose phone it is");
 	if (r == 0 && strcmp(oid ? oid : "", TSR_OID_PHONE_START) == 0)
-		(void)phone_start(&q, q.rdn_value, arg);
+		(void)phone_start(&q, e, q.rdn_value, arg, isroot);
 	else if (r == 0)
 		(void)phone_verify(&q, e, arg);
 	tsr_secret_wipe(req, sizeof(req));
@@ -2222,7 +2148,7 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 			return 0;
 		if (q.obj != TSR_OBJ_AUDIT || op == TSR_WOP_ADD ||
 		    (op == TSR_WOP_DELETE && strcmp(q.rdn_value, "warm-up") == 0))
-			return phone_mark(&q, true);
+			return 0;
 		return refuse(&q, LDAP_INSUFFICIENT_ACCESS,
 		              "audit records are never changed or deleted");
 	}
@@ -2243,8 +2169,6 @@ guard(Slapi_PBlock *pb, enum tsr_wop op)
 		r = undecided(&q, "who you are");
 	else
 		r = decide(&q);
-	if (r == 0)
-		r = phone_mark(&q, false);
 	actor_clear(&q.a);
 	approved.dn[0] = '\0';
 	if (r == 0 && q.obj != TSR_OBJ_AUDIT && q.obj != TSR_OBJ_TENANT) {
@@ -2313,7 +2237,6 @@ post(Slapi_PBlock *pb, enum tsr_wop op)
 	dn_norm(target, dn, sizeof(dn));
 	if (!dn[0])
 		return 0;
-	phone_mark_after(dn, rc);
 	if (rc != LDAP_SUCCESS && approved.dn[0] && approved.op == op &&
 	    strcmp(approved.dn, dn) == 0) {
 		pthread_mutex_lock(&lock);

@@ -94,6 +94,7 @@ static const struct {
     {"tesseraPhoneCodeHash", TSR_ATTR_SYSTEM, NOBODY},
     {"tesseraPhoneCodeExpires", TSR_ATTR_SYSTEM, VIEW},
     {"tesseraPhoneCodeAttempts", TSR_ATTR_SYSTEM, NOBODY},
+    {"tesseraVerifiedPhone", TSR_ATTR_SYSTEM, VIEW},
     {"tesseraBadgeId", TSR_ATTR_EDIT, VIEW},
     {"mail", TSR_ATTR_MANAGE, VIEW},
     {"tesseraStatus", TSR_ATTR_MANAGE, TENANT},

@@ -7,8 +7,8 @@
  * million values, the hash only keeps it off the entry in clear), and the verdict on one
  * attempt as a pure function of the entry's state. The state lives on the user entry:
  * tesseraPendingPhone (the number being verified), tesseraPhoneCodeHash,
- * tesseraPhoneCodeExpires and tesseraPhoneCodeAttempts; a pending number equal to
- * telephoneNumber with no code means "set by someone else, not verified by its owner". */
+ * tesseraPhoneCodeExpires and tesseraPhoneCodeAttempts; tesseraVerifiedPhone holds the
+ * number its owner verified, so a telephoneNumber that differs from it is unverified. */
 #ifndef TSR_PHONE_H
 #define TSR_PHONE_H
 
@@ -20,9 +20,11 @@
 #define TSR_PHONE_CODE_SECONDS  600 /* a code is good for 10 minutes */
 #define TSR_PHONE_CODE_ATTEMPTS 5   /* wrong codes before the verification ends */
 #define TSR_PHONE_CODE_DIGITS   6
+#define TSR_PHONE_CODE_GAP      60 /* seconds between two codes for one person, at least */
 
 /* The extended operations the guard answers (request value: "TARGET-DN\nNUMBER" or
- * "TARGET-DN\nCODE"); the person, or users.edit on them, may send them. */
+ * "TARGET-DN\nCODE"): the person, users.edit on them or root starts one; only the
+ * person (or root) enters the code. */
 #define TSR_OID_PHONE_START  "2.25.136227603888788491810595329473083228043.3.1"
 #define TSR_OID_PHONE_VERIFY "2.25.136227603888788491810595329473083228043.3.2"
 

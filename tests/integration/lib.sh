@@ -289,13 +289,17 @@ tsr_person() {
 # tsr_sites NAME...: add sites as root.
 tsr_sites() { local s; for s in "$@"; do tt site add "$s" >/dev/null || echo "FAIL site add $s"; done; }
 # tsr_notify: $T/notify as the running directory's [users] notify_command; it writes
-# "NUMBER LOGIN CODE" for each code it is given to $T/sent.
+# "NUMBER LOGIN CODE" for each code it is given to $SENT. The deliverer runs it as
+# slapd's account, which owns $T/sms.
 tsr_notify() {
+	mkdir -p "$T/sms"
+	chown openldap "$T/sms"
+	SENT=$T/sms/sent
 	cat >"$T/notify" <<EOF
 #!/bin/sh
 # argv: PHONE LOGIN; the code on stdin
 read code
-printf '%s %s %s\n' "\$1" "\$2" "\$code" >"$T/sent.tmp" && mv "$T/sent.tmp" "$T/sent"
+printf '%s %s %s\n' "\$1" "\$2" "\$code" >"$SENT.tmp" && mv "$SENT.tmp" "$SENT"
 EOF
 	chmod 755 "$T/notify"
 	printf '\n[users]\nnotify_command = %s\n' "$T/notify" >>"$SRV_CONF"

@@ -350,6 +350,24 @@ added=$(lsearch -b "$P" '(uid=raw*)' 1.1 | grep -c '^dn:')
 	fail guard_licence_twenty_raw_adds_three "$added users added"
 tt tenant set --max-users 0 >/dev/null
 
+# -- names the tenant reserves (tesseraReservedName, root's to set): no login, group,
+#    role, site or display name takes one, whoever writes
+expect_rc 0 guard_reserve_names tt tenant set --reserve payroll --reserve "IT Support"
+printf 'dn: %s\nchangetype: modify\nadd: tesseraReservedName\ntesseraReservedName: max\n' "$BASE" |
+	refused guard_reserved_names_are_roots tina
+id=$(alloc sam)
+user_ldif payroll "$id" berlin member | raw guard_reserved_login 19 sam ldapmodify
+printf 'dn: cn=payroll,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\ncn: payroll\ngidNumber: %s\n' \
+	"$BASE" "$(alloc gus)" | raw guard_reserved_group_name 19 gus ldapmodify
+OUT=$(printf 'dn: uid=max,%s\nchangetype: modify\nreplace: displayName\ndisplayName: it support\n' "$P" |
+	as_ldap ldapmodify max 2>&1)
+printf '%s' "$OUT" | grep -q 'Constraint violation (19)' && printf '%s' "$OUT" | grep -q 'a name the tenant reserves' \
+	&& pass guard_reserved_display_name || fail guard_reserved_display_name "$OUT"
+expect_rc 2 guard_reserved_tool_refuses_root tt user set max --name Payroll
+expect_rc 0 guard_unreserve tt tenant set --unreserve payroll --unreserve "IT Support"
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: displayName\ndisplayName: IT Support\n' "$P" |
+	raw guard_unreserved_display_name 0 max ldapmodify
+
 # -- H7: a phone number changes through its code only; the code's state is the guard's
 tsr_notify
 # exop NAME CODE LOGIN OID VALUE: the phone extended operation sent by the stock ldapexop
@@ -378,13 +396,17 @@ printf 'dn: uid=max,%s\nchangetype: modify\nreplace: tesseraPhoneCodeAttempts\nt
 exop guard_h7_start_for_another_member 50 max "$START" "uid=pia,$P
 +33100000001"
 unchanged guard_h7_refused_phone_writes_change_nothing
-rm -f "$T/sent"
+rm -f "$SENT"
 exop guard_h7_member_starts_own 0 max "$START" "uid=max,$P
 +33 1 00 00 00 02"
-wait_for 10 test -s "$T/sent" >/dev/null
-read -r sent_phone sent_login code <"$T/sent" || true
+wait_for 10 test -s "$SENT" >/dev/null
+read -r sent_phone sent_login code <"$SENT" || true
 [ "$sent_phone" = "+33100000002" ] && [ "$sent_login" = max ] && pass guard_h7_code_delivered \
-	|| fail guard_h7_code_delivered "$(cat "$T/sent" 2>&1)"
+	|| fail guard_h7_code_delivered "$(cat "$SENT" 2>&1)"
+exop guard_h7_one_code_a_minute 51 max "$START" "uid=max,$P
++33100000002"
+exop guard_h7_editor_cannot_enter_code 50 sam "$VERIFY" "uid=max,$P
+$code"
 seen=$(as_ldap ldapsearch max -LLL -b "uid=max,$P" -s base tesseraPhoneCodeHash tesseraPhoneCodeAttempts tesseraPendingPhone)
 printf '%s' "$seen" | grep -qi 'tesseraPendingPhone: +33100000002' \
 	&& ! printf '%s' "$seen" | grep -qi 'tesseraPhoneCodeHash\|tesseraPhoneCodeAttempts' \
@@ -409,12 +431,14 @@ phone=$(attr "uid=max,$P" telephoneNumber)
 echo "# 20 guesses at once: $judged judged (1 was right: number now ${phone:-none})"
 [ "$judged" -le 4 ] && pass guard_h7_parallel_guesses_bounded \
 	|| fail guard_h7_parallel_guesses_bounded "$judged attempts judged"
-# A fresh code, five wrong attempts: the right one is then refused.
-rm -f "$T/sent"
+# A fresh code (the minute between two codes is over: root moves the last one back),
+# five wrong attempts: the right one is then refused.
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: tesseraPhoneCodeExpires\ntesseraPhoneCodeExpires: 20200101000000Z\n' "$P" | lmodify >/dev/null
+rm -f "$SENT"
 exop guard_h7_member_starts_again 0 max "$START" "uid=max,$P
 +33100000003"
-wait_for 10 test -s "$T/sent" >/dev/null
-read -r _ _ code <"$T/sent" || true
+wait_for 10 test -s "$SENT" >/dev/null
+read -r _ _ code <"$SENT" || true
 wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
 for i in 1 2 3 4 5; do
 	as_ldap ldapexop max "$VERIFY::$(printf 'uid=max,%s\n%s' "$P" "$wrong" | base64 -w0)" >/dev/null 2>&1
@@ -424,20 +448,24 @@ $code"
 [ "$(attr "uid=max,$P" telephoneNumber)" != "+33100000003" ] && pass guard_h7_limit_no_change \
 	|| fail guard_h7_limit_no_change
 # The tool, as the member: start, verify, recorded in the audit.
-rm -f "$T/sent"
+printf 'dn: uid=max,%s\nchangetype: modify\nreplace: tesseraPhoneCodeExpires\ntesseraPhoneCodeExpires: 20200101000000Z\n' "$P" | lmodify >/dev/null
+rm -f "$SENT"
 expect_rc 0 guard_h7_tool_member_starts tt_as max user phone max "+33 1 00 00 00 04"
-wait_for 10 test -s "$T/sent" >/dev/null
-read -r _ _ code <"$T/sent" || true
+wait_for 10 test -s "$SENT" >/dev/null
+read -r _ _ code <"$SENT" || true
 expect_rc 0 guard_h7_tool_member_verifies tt_as max user verify-phone max "$code"
-[ "$(attr "uid=max,$P" telephoneNumber)" = "+33100000004" ] && pass guard_h7_tool_number_set \
+[ "$(attr "uid=max,$P" telephoneNumber)" = "+33100000004" ] \
+	&& [ "$(attr "uid=max,$P" tesseraVerifiedPhone)" = "+33100000004" ] && pass guard_h7_tool_number_set \
 	|| fail guard_h7_tool_number_set
 [ "$(audit_count "(&(tesseraAuditAction=user.verify-phone)(tesseraAuditActor=max))")" = 1 ] \
 	&& pass guard_h7_verification_audited || fail guard_h7_verification_audited
 # Set by an admin: kept, and unverified until its owner verifies it.
 printf 'dn: uid=max,%s\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: +33100000005\n' "$P" |
 	raw guard_h7_site_admin_sets_phone 0 sam ldapmodify
-[ "$(attr "uid=max,$P" tesseraPendingPhone)" = "+33100000005" ] && [ -z "$(attr "uid=max,$P" tesseraPhoneCodeHash)" ] \
-	&& pass guard_h7_admin_number_unverified || fail guard_h7_admin_number_unverified
+[ "$(attr "uid=max,$P" tesseraVerifiedPhone)" = "+33100000004" ] && pass guard_h7_admin_number_unverified \
+	|| fail guard_h7_admin_number_unverified
+expect_rc 0 guard_h7_admin_number_shown tt user show max
+expect_out guard_h7_admin_number_shown_unverified "\+33100000005 \(unverified\)"
 
 # -- the guard's file missing: slapd does not start (no write goes unguarded), and
 #    starts again once it is back

@@ -121,6 +121,7 @@ struct user {
 	struct ent *e;
 	const char *dn, *login, *name, *first, *last, *email, *title, *phone, *language;
 	const char *badge, *role, *status, *shell, *home, *pending_phone;
+	const char *verified_phone; /* the number its owner verified (tesseraVerifiedPhone) */
 	const char *last_activity, *since, *status_time; /* GeneralizedTime or NULL */
 	uint32_t uid, gid;
 	bool stay_logged_in, locked, must_change, has_photo;
@@ -153,6 +154,9 @@ int denied(const char *fmt, ...) TSR_PRINTF(1, 2);
 bool may_grant_role(const struct role *r);
 /* The actor may give or take site s (holds s or sites.all). */
 bool may_grant_site(const char *site);
+/* name is one the tenant keeps from its people (tesseraReservedName on the tenant entry,
+ * as the guard reads it); the POSIX system names are tsr_name_reserved()'s. */
+bool admin_reserved(const char *name);
 
 /* ---- writes with their audit entry ---- */
 

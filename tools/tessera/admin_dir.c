@@ -27,6 +27,8 @@ static struct {
 	char **sites;
 	size_t nsites;
 	bool sites_loaded;
+	struct ent *tenant; /* its reserved names (tesseraReservedName), read once */
+	bool tenant_loaded;
 	int txn;       /* -1 unknown, 0 no, 1 yes */
 	bool stranger; /* bound as no one of this directory (anonymous included) */
 	char people[1024];
@@ -37,6 +39,27 @@ struct tool *
 admin_tool(void)
 {
 	return S.t;
+}
+
+bool
+admin_reserved(const char *name)
+{
+	const char *const attrs[] = {"tesseraReservedName", NULL};
+	const struct ent_attr *a;
+	size_t i;
+
+	if (!S.t || !S.t->ldap || !name)
+		return false;
+	if (!S.tenant_loaded) {
+		S.tenant_loaded = true;
+		if (dir_read(admin_base(), attrs, &S.tenant) < 0)
+			S.tenant = NULL;
+	}
+	a = S.tenant ? ent_attr(S.tenant, "tesseraReservedName") : NULL;
+	for (i = 0; a && i < a->n; i++)
+		if (strcasecmp(a->v[i], name) == 0)
+			return true;
+	return false;
 }
 
 const char *
@@ -805,6 +828,9 @@ admin_end(void)
 	memset(&S.actor, 0, sizeof(S.actor));
 	roles_free();
 	admin_sites_forget();
+	ent_free(S.tenant);
+	S.tenant = NULL;
+	S.tenant_loaded = false;
 }
 
 /* ---- permission checks ---- */
@@ -932,6 +958,7 @@ user_from_ent(struct ent *e, struct user **ret)
 	u->shell = ent_str(e, "loginShell");
 	u->home = ent_str(e, "homeDirectory");
 	u->pending_phone = ent_str(e, "tesseraPendingPhone");
+	u->verified_phone = ent_str(e, "tesseraVerifiedPhone");
 	u->last_activity = ent_str(e, "pwdLastSuccess");
 	u->since = ent_str(e, "createTimestamp");
 	s = ent_str(e, "uidNumber");

@@ -158,6 +158,8 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	if (adding) {
 		if (!in->login || !tsr_name_check(in->login, TSR_NAME_NEW, &why))
 			field_error(errs, "login", in->login, why ? why : "is required");
+		else if (admin_reserved(in->login))
+			field_error(errs, "login", in->login, "a name the tenant reserves");
 		if (!in->email)
 			tsr_errs_add(errs, "email: is required (--email)");
 		if (!in->name)
@@ -171,6 +173,8 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	else if (in->name && tsr_name_reserved(in->name))
 		field_error(errs, "name", in->name,
 		            "would pass for a system or administrator account (a reserved name)");
+	else if (in->name && admin_reserved(in->name))
+		field_error(errs, "name", in->name, "a name the tenant reserves (tenant show)");
 	if (in->first && !tsr_text_check(in->first, 64, &why))
 		field_error(errs, "first", in->first, why);
 	if (in->last && (!*in->last || !tsr_text_check(in->last, 64, &why)))
@@ -985,12 +989,12 @@ photo_summary(const struct user *u, char *buf, size_t n)
 		               r == -EFBIG ? "over the photo size limits" : "not a PNG or JPEG");
 }
 
-/* A number someone else set and its owner has not verified: the pending number equals
- * the phone (lib/phone.h). */
+/* A number its owner has not verified: only the directory's verification writes
+ * tesseraVerifiedPhone (lib/phone.h). */
 static bool
 phone_unverified(const struct user *u)
 {
-	return u->phone && u->pending_phone && strcmp(u->phone, u->pending_phone) == 0;
+	return u->phone && (!u->verified_phone || strcmp(u->phone, u->verified_phone) != 0);
 }
 
 void
@@ -1044,7 +1048,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 			jw_str(j, k, eq + 1);
 	}
 	jw_end_obj(j);
-	jw_str(j, "pending_phone", phone_unverified(u) ? NULL : u->pending_phone);
+	jw_str(j, "pending_phone", u->pending_phone);
 	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0) == 0) {
 		jw_begin_obj(j, "photo");
 		jw_str(j, "type", info.type == TSR_PHOTO_PNG ? "png" : "jpeg");
@@ -1088,7 +1092,7 @@ user_print(const struct user *u)
 		    {"email", u->email},
 		    {"title", u->title},
 		    {"phone", u->phone && phone_unverified(u) ? phone : u->phone},
-		    {"pending phone", phone_unverified(u) ? NULL : u->pending_phone},
+		    {"pending phone", u->pending_phone},
 		    {"language", u->language ? u->language : "default"},
 		    {"badge", u->badge},
 		    {"role", u->role},

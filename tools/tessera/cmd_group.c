@@ -206,8 +206,9 @@ group_add(int argc, char **argv)
 		goto out;
 	}
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why)) {
-		code = report(EXIT_USAGE, "group name '%s': %s", name, why);
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name)) {
+		code = report(EXIT_USAGE, "group name '%s': %s", name,
+		              why ? why : "a name the tenant reserves");
 		goto out;
 	}
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why)) {

@@ -236,8 +236,9 @@ role_add(int argc, char **argv)
 	if (optind + 1 != argc)
 		return tool_usage("role add: exactly one NAME");
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why))
-		return report(EXIT_USAGE, "role name '%s': %s", name, why);
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name))
+		return report(EXIT_USAGE, "role name '%s': %s", name,
+		              why ? why : "a name the tenant reserves");
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
 		return report(EXIT_USAGE, "description: %s", why);
 	if (!(admin_actor()->perms & TSR_PERM_ROLES_MANAGE))

@@ -7,6 +7,8 @@
  * fatal messages in slapd.log), as the run_as account (default openldap). */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
@@ -349,7 +351,7 @@ check_run_as(struct server *s)
 }
 
 static int
-run_logged(const char *const argv[], const char *dir, const char *what)
+run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t uid, gid_t gid)
 {
 	char log[PATH_MAX], line[512];
 	FILE *f;
@@ -358,7 +360,7 @@ run_logged(const char *const argv[], const char *dir, const char *what)
 	if (path_join(log, dir, "init.log") < 0)
 		return -ENAMETOOLONG;
 	(void)unlink(log);
-	r = tool_run(argv, NULL, log);
+	r = tool_run_as(argv, NULL, log, uid, gid);
 	if (r == 0)
 		return 0;
 	tool_err("%s failed (%s exited with %d); its output:", what, argv[0], r);
@@ -368,6 +370,12 @@ run_logged(const char *const argv[], const char *dir, const char *what)
 	if (f)
 		fclose(f);
 	return -EIO;
+}
+
+static int
+run_logged(const char *const argv[], const char *dir, const char *what)
+{
+	return run_logged_as(argv, dir, what, 0, 0);
 }
 
 static int
@@ -636,7 +644,7 @@ load_server(struct tool *t, const char *dir, struct server *s)
 /* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
  * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
 static int
-remove_warmup(struct tool *t, const struct server *s)
+remove_warmup(LDAP *ld, const struct server *s)
 {
 	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
 	char *warm = NULL, dn[1024];
@@ -653,12 +661,84 @@ remove_warmup(struct tool *t, const struct server *s)
 			continue;
 		memcpy(dn, p + 4, len);
 		dn[len] = '\0';
-		rc = ldap_delete_ext_s(tsr_ldap_handle(t->ldap), dn, NULL, NULL);
+		rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
 		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 	}
 	free(warm);
 	return r;
+}
+
+/* One warm-up entry (a block of "attr: value" lines, values of an attribute together)
+ * added as root. */
+static int
+warmup_add_one(LDAP *ld, char *block)
+{
+	const char *vals[64], *attr = NULL, *dn = NULL;
+	struct mods m = {0};
+	char *line, *colon, *save = NULL;
+	size_t nv = 0;
+	int r = 0, rc;
+
+	for (line = strtok_r(block, "\n", &save); line && r == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		colon = strstr(line, ": ");
+		if (line[0] == '#' || !colon)
+			continue;
+		*colon = '\0';
+		/* slapd's own at every bind (which registers it), never a client's to write */
+		if (strcasecmp(line, "pwdLastSuccess") == 0)
+			continue;
+		if (strcmp(line, "dn") == 0) {
+			dn = colon + 2;
+			continue;
+		}
+		if (attr && (strcasecmp(attr, line) != 0 || nv + 1 == TSR_ARRAY_SIZE(vals))) {
+			vals[nv] = NULL;
+			r = mods_str(&m, LDAP_MOD_ADD, attr, vals);
+			nv = 0;
+		}
+		attr = line;
+		vals[nv++] = colon + 2;
+	}
+	if (r == 0 && attr) {
+		vals[nv] = NULL;
+		r = mods_str(&m, LDAP_MOD_ADD, attr, vals);
+	}
+	if (r == 0 && dn && m.n) {
+		/* Relax: root writes ppolicy's own attributes too, as slapadd did at init. */
+		LDAPControl relax = {.ldctl_oid = (char *)LDAP_CONTROL_RELAX,
+		                     .ldctl_iscritical = 1};
+		LDAPControl *ctrls[] = {&relax, NULL};
+
+		rc = ldap_add_ext_s(ld, dn, m.v, ctrls, NULL);
+		if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS) {
+			tool_err("%s: cannot add: %s", dn, ldap_err2string(rc));
+			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
+		}
+	}
+	mods_free(&m);
+	return r;
+}
+
+/* The warm-up entries added online, outside any transaction, and deleted again: the
+ * attribute types a new version adds get registered as init registers them. */
+static int
+warmup_online(LDAP *ld, const struct server *s)
+{
+	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
+	char *warm = NULL, *block, *end;
+	int r;
+
+	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
+	for (block = warm; r == 0 && block && *block; block = end ? end + 2 : NULL) {
+		end = strstr(block, "\n\n");
+		if (end)
+			*end = '\0';
+		r = warmup_add_one(ld, block);
+	}
+	free(warm);
+	return r < 0 ? r : remove_warmup(ld, s);
 }
 
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
@@ -882,6 +962,8 @@ out:
 }
 
 static pid_t running_pid(const char *dir);
+static int schema_update(LDAP *ld, const struct server *s, bool standby, bool dry, char *what,
+                         size_t n);
 
 /* --from DIR1: this server becomes the standby of the running directory in DIR1. */
 static int
@@ -1210,7 +1292,7 @@ server_start(struct tool *t, const char *dir)
 	LDAPURLDesc *lud = NULL;
 	uint64_t deadline;
 	pid_t pid;
-	int r, status, fd, standby = 0;
+	int r, status, standby = 0;
 
 	r = load_server(t, dir, &s);
 	if (r < 0)
@@ -1292,7 +1374,7 @@ server_start(struct tool *t, const char *dir)
 	printf("slapd runs for %s (pid %d)\n  %s\n", s.dir, (int)pid, urls);
 	fflush(stdout);
 	/* Phone codes the guard leaves in DIR/outbox go out through notify_command. */
-	if (deliver_start(s.dir, pid) < 0)
+	if (deliver_start(s.dir, pid, s.uid, s.gid) < 0)
 		tool_err("the deliverer of phone codes did not start; codes wait in %s/outbox "
 		         "until the next start",
 		         s.dir);
@@ -1301,8 +1383,19 @@ server_start(struct tool *t, const char *dir)
 	/* A standby takes no writes: its data is the provider's. */
 	if (r == 0)
 		r = standby = repl_provider_of(tsr_ldap_handle(t->ldap), s.suffix, &provider);
+	/* The access rules name this version's attributes: its schema first (additive). */
+	if (r >= 0) {
+		char what[128];
+		int sr = schema_update(tsr_ldap_handle(t->ldap), &s, standby == 1, false, what,
+		                       sizeof(what));
+
+		if (sr > 0)
+			printf("  schema: %s\n", what);
+		if (sr < 0)
+			r = sr;
+	}
 	if (r == 0)
-		r = remove_warmup(t, &s);
+		r = remove_warmup(tsr_ldap_handle(t->ldap), &s);
 	if (r == 0)
 		r = admin_ensure_anchors();
 	if (r >= 0)
@@ -1515,10 +1608,19 @@ make_outbox(const struct server *s)
 
 	if (path_join(path, s->dir, "outbox") < 0 || path_join(slapdd, s->dir, "slapd.d") < 0)
 		return -ENAMETOOLONG;
-	if (stat(slapdd, &st) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST) ||
-	    chown(path, st.st_uid, st.st_gid) < 0)
+	int fd, r = 0;
+
+	if (stat(slapdd, &st) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST))
 		return -errno;
-	return 0;
+	/* Never through a link slapd's account may have put there. */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, 0700) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		tool_err("%s: not a directory of its own (%s)", path, strerror(-r));
+	return r;
 }
 
 static int
@@ -1571,6 +1673,124 @@ apply_txn_gate(struct upgrade *u)
 	return apply_plugin(u, true);
 }
 
+/* ---- upgrade: the schema ---- */
+
+/* The OID a schema definition ("{n}( OID NAME ...") starts with, into out. */
+static void
+schema_oid(const char *def, char *out, size_t n)
+{
+	size_t len;
+
+	if (def[0] == '{' && strchr(def, '}'))
+		def = strchr(def, '}') + 1;
+	def += strspn(def, "( ");
+	len = strcspn(def, " )");
+	(void)snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), def);
+}
+
+/* The definitions of kind ("olcAttributeTypes" or "olcObjectClasses") in this version's
+ * schema (etc/ldap/tessera.ldif) that the directory's tessera schema lacks, by OID;
+ * appended to *missing (NULL-terminated). */
+static int
+schema_missing(char **live, const char *kind, char ***missing, size_t *n)
+{
+	const char *p = template_text("tessera.ldif");
+	char oid[128], loid[128], **v;
+	size_t kl = strlen(kind), len, i;
+	bool found;
+
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, kind, kl) != 0 || strncmp(p + kl, ": ", 2) != 0)
+			continue;
+		len = strcspn(p + kl + 2, "\n");
+		schema_oid(p + kl + 2, oid, sizeof(oid));
+		for (i = 0, found = false; live && live[i] && !found; i++) {
+			schema_oid(live[i], loid, sizeof(loid));
+			found = strcmp(oid, loid) == 0;
+		}
+		if (found)
+			continue;
+		v = realloc(*missing, (*n + 2) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*missing = v;
+		if (!(v[*n] = strndup(p + kl + 2, len)))
+			return -ENOMEM;
+		v[++*n] = NULL;
+	}
+	return 0;
+}
+
+/* The DN of the directory's tessera schema entry ("cn={n}tessera,cn=schema,cn=config")
+ * and its definitions. */
+static int
+schema_live(LDAP *ld, char **dn, char ***types, char ***classes)
+{
+	LDAPMessage *res = NULL, *e;
+	char *d;
+	int rc, r = -ENOENT;
+
+	rc = ldap_search_ext_s(ld, "cn=schema,cn=config", LDAP_SCOPE_ONELEVEL, "(cn=*tessera)",
+	                       (char *[]){"1.1", NULL}, 0, NULL, NULL, NULL, 0, &res);
+	e = rc == LDAP_SUCCESS ? ldap_first_entry(ld, res) : NULL;
+	d = e ? ldap_get_dn(ld, e) : NULL;
+	if (d) {
+		*dn = strdup(d);
+		r = *dn ? 0 : -ENOMEM;
+	}
+	ldap_memfree(d);
+	ldap_msgfree(res);
+	if (r == 0)
+		r = srv_values(ld, *dn, "olcAttributeTypes", types);
+	if (r == 0)
+		r = srv_values(ld, *dn, "olcObjectClasses", classes);
+	return r;
+}
+
+/* This version's schema elements the directory lacks (schema changes are additive: new
+ * attribute types and auxiliary classes), added online unless dry; a new type is then
+ * registered by the warm-up entries outside any transaction (etc/ldap/warmup.ldif.in),
+ * on a provider (a standby gets it with the data). What in what; the number of elements
+ * (added or missing), or a negative errno. */
+static int
+schema_update(LDAP *ld, const struct server *s, bool standby, bool dry, char *what, size_t n)
+{
+	char *dn = NULL, **types = NULL, **classes = NULL, **mt = NULL, **mc = NULL;
+	size_t nt = 0, nc = 0, i;
+	int r;
+
+	r = schema_live(ld, &dn, &types, &classes);
+	if (r == 0)
+		r = schema_missing(types, "olcAttributeTypes", &mt, &nt);
+	if (r == 0)
+		r = schema_missing(classes, "olcObjectClasses", &mc, &nc);
+	if (r == 0)
+		(void)snprintf(what, n,
+		               "add %zu attribute type%s and %zu object class%s to the schema", nt,
+		               nt == 1 ? "" : "s", nc, nc == 1 ? "" : "es");
+	for (i = 0; r == 0 && !dry && i < nt; i++)
+		r = srv_modify(ld, dn, LDAP_MOD_ADD, "olcAttributeTypes", mt[i]);
+	for (i = 0; r == 0 && !dry && i < nc; i++)
+		r = srv_modify(ld, dn, LDAP_MOD_ADD, "olcObjectClasses", mc[i]);
+	if (r == 0 && !dry && nt && !standby)
+		r = warmup_online(ld, s);
+	free(dn);
+	tsr_strv_free(types);
+	tsr_strv_free(classes);
+	tsr_strv_free(mt);
+	tsr_strv_free(mc);
+	return r < 0 ? r : (int)(nt + nc);
+}
+
+static int
+apply_schema(struct upgrade *u)
+{
+	char what[128];
+	int r = schema_update(u->ld, &u->s, u->standby, false, what, sizeof(what));
+
+	return r < 0 ? r : 0;
+}
+
 /* Files equal byte for byte (a missing one is not). */
 static bool
 same_file(const char *a, const char *b)
@@ -1604,7 +1824,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	struct upgrade u = {.t = t, .dry = dry};
 	struct tsr_ldap *l = NULL;
 	char **plugins = NULL, **gate = NULL, **repl = NULL, what[512], step[600];
-	int r, code = EXIT_FAILURE_SYS, differs = 0;
+	char schema_what[128];
+	int r, code = EXIT_FAILURE_SYS, differs = 0, missing = 0;
 
 	r = load_server(t, dir, &u.s);
 	if (r < 0)
@@ -1641,9 +1862,16 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		u.standby = repl_provider_of(u.ld, u.s.suffix, &prov) == 1;
 		free(prov);
 	}
+	missing = schema_update(u.ld, &u.s, u.standby, true, schema_what, sizeof(schema_what));
+	if (missing < 0) {
+		tool_err("%s: cannot read its tessera schema", u.s.dir);
+		goto out;
+	}
 	printf("%s %s\n", dry ? "would upgrade" : "upgrading", u.s.dir);
+	if (missing > 0)
+		r = upgrade_step(&u, schema_what, apply_schema);
 	(void)snprintf(step, sizeof(step), "set %s", what);
-	if (differs)
+	if (r == 0 && differs)
 		r = upgrade_step(&u, step, apply_config);
 	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
 		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
@@ -1702,27 +1930,47 @@ out:
 
 /* ---- promote ---- */
 
-/* Whether anything answers LDAP with StartTLS at uri (verified against DIR's CA). */
+/* Whether anything accepts a TCP connection at uri's host and port within 3 s. Only a
+ * refused or unreachable connection counts as down: a provider whose TLS fails still
+ * runs, and promoting beside it would make two providers. */
 static bool
-provider_answers(const char *dir, const char *uri)
+provider_answers(const char *uri)
 {
-	struct tsr_cfg c = {0};
-	struct tsr_ldap_err err = {0};
-	struct tsr_ldap *l = NULL;
-	char ca[PATH_MAX];
-	int r;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
+	LDAPURLDesc *lud = NULL;
+	struct pollfd pfd;
+	char port[16];
+	bool down = false;
+	int fd, err;
+	socklen_t len = sizeof(err);
 
-	if (path_join(ca, dir, "tls/ca.pem") < 0)
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
 		return true;
-	c.dir.uri = (char *)uri;
-	c.dir.tls_ca_file = ca;
-	c.dir.tls_verify = true;
-	c.dir.starttls = true;
-	c.dir.timeout = 3;
-	r = tsr_ldap_open(&c, TSR_LDAP_NOBIND, &l, &err);
-	tsr_ldap_close(l);
-	return r == 0 || !(err.rc == LDAP_SERVER_DOWN || err.rc == LDAP_CONNECT_ERROR ||
-	                   err.rc == LDAP_TIMEOUT);
+	(void)snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port : 389);
+	if (getaddrinfo(lud->lud_host && *lud->lud_host ? lud->lud_host : "127.0.0.1", port, &hints,
+	                &ai) != 0) {
+		ldap_free_urldesc(lud);
+		return true;
+	}
+	ldap_free_urldesc(lud);
+	for (a = ai, down = true; a && down; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		err = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+		if (err == EINPROGRESS) {
+			pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+			err = poll(&pfd, 1, 3000) == 1 &&
+			              getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+			          ? err
+			          : ETIMEDOUT;
+		}
+		close(fd);
+		down = err == ECONNREFUSED || err == ETIMEDOUT || err == EHOSTUNREACH ||
+		       err == ENETUNREACH;
+	}
+	freeaddrinfo(ai);
+	return !down;
 }
 
 /* Change cn=config of the running directory in dir offline: stop slapd, apply ldif (an
@@ -1732,24 +1980,27 @@ provider_answers(const char *dir, const char *uri)
 static int
 offline_config(struct tool *t, const char *dir, const char *ldif, const char *what)
 {
-	char slapdd[PATH_MAX], path[PATH_MAX];
+	char slapdd[PATH_MAX], path[] = "/tmp/tessera-offline.XXXXXX";
 	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", path, NULL};
 	struct stat st;
-	int r;
+	int r = 0, fd;
 
-	if (path_join(slapdd, dir, "slapd.d") < 0 || path_join(path, dir, "offline.ldif") < 0)
-		return -ENAMETOOLONG;
-	r = write_in(dir, "offline.ldif", ldif, 0600);
-	if (r == 0 && stat(slapdd, &st) < 0)
+	if (path_join(slapdd, dir, "slapd.d") < 0 || stat(slapdd, &st) < 0)
+		return -errno;
+	/* Made here, not in DIR (slapd's account's), and readable by that account only. */
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	if (tsr_write_all(fd, ldif, strlen(ldif)) < 0 || fchown(fd, st.st_uid, st.st_gid) < 0)
 		r = -errno;
+	close(fd);
 	if (r == 0 && server_stop(t, dir) != EXIT_DONE)
 		r = -EIO;
 	if (r < 0)
 		goto out;
-	r = run_logged(argv, dir, what);
-	/* slapmodify runs as root: cn=config goes back to its owner. */
-	if (r == 0)
-		r = chown_tree(slapdd, st.st_uid, st.st_gid);
+	/* As cn=config's owner (slapd's account), never as root: slapmodify loads the
+	 * modules cn=config names, which that account can change. */
+	r = run_logged_as(argv, dir, what, st.st_uid, st.st_gid);
 	if (server_start(t, dir) != EXIT_DONE && r == 0)
 		r = -EIO;
 out:
@@ -1778,7 +2029,8 @@ server_promote(struct tool *t, const char *dir)
 		         s.dir, dir);
 		return EXIT_FAILURE_SYS;
 	}
-	if (find_module(&s, "tessera_guard.so", &s.guard) < 0 || copy_module(&s.guard) < 0)
+	if (find_module(&s, "tessera_guard.so", &s.guard) < 0 || copy_module(&s.guard) < 0 ||
+	    make_outbox(&s) < 0)
 		return EXIT_FAILURE_SYS;
 	if (srv_ldapi_open(s.dir, &l) < 0)
 		return EXIT_FAILURE_SYS;
@@ -1796,7 +2048,7 @@ server_promote(struct tool *t, const char *dir)
 		tool_err("%s: cannot read its cn=config", s.dir);
 		goto out;
 	}
-	if (provider_answers(s.dir, prov)) {
+	if (provider_answers(prov)) {
 		tool_err("%s: its provider %s still answers; stop it first (two providers would "
 		         "take different writes)",
 		         s.dir, prov);

@@ -183,8 +183,9 @@ site_add(int argc, char **argv)
 	if (optind + 1 != argc)
 		return tool_usage("site add: exactly one NAME");
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why))
-		return report(EXIT_USAGE, "site name '%s': %s", name, why);
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name))
+		return report(EXIT_USAGE, "site name '%s': %s", name,
+		              why ? why : "a name the tenant reserves");
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
 		return report(EXIT_USAGE, "description: %s", why);
 	if (loc && !tsr_profile_text_check(loc, 128, false, &why))

@@ -14,12 +14,15 @@ static const char tenant_help_text[] =
     "usage: tessera [global options] tenant show\n"
     "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
     "                                          [--session-lifetime DURATION]\n"
+    "                                          [--reserve NAME]... [--unreserve NAME]...\n"
     "\n"
     "  show   the tenant: licence tier and limit (users in use), id range, session\n"
     "         lifetime, how many users, roles, sites and groups\n"
     "  set    licence and session settings; root on the directory server only (a\n"
     "         tenant's own administrators do not raise their licence). 0 users: no\n"
-    "         limit; 0 seconds: sessions never expire\n";
+    "         limit; 0 seconds: sessions never expire. --reserve keeps a name from\n"
+    "         every login, group, role, site and display name of the tenant (besides\n"
+    "         the POSIX system names); the directory refuses it to any client\n";
 
 static const char *const tenant_attrs[] = {"o",
                                            "tesseraMaxUsers",
@@ -28,6 +31,8 @@ static const char *const tenant_attrs[] = {"o",
                                            "tesseraIdMax",
                                            "tesseraNextId",
                                            "tesseraSessionLifetime",
+                                           "tesseraReservedName",
+                                           "objectClass",
                                            NULL};
 
 static long long
@@ -61,6 +66,7 @@ tenant_show(int argc, char **argv)
 	struct ent *e = NULL;
 	uint32_t active = 0;
 	size_t users, inactive, roles, sites, groups;
+	const struct ent_attr *res;
 	int r;
 
 	r = dir_read(admin_base(), tenant_attrs, &e);
@@ -76,6 +82,7 @@ tenant_show(int argc, char **argv)
 	roles = count("roles", "(objectClass=tesseraRole)");
 	sites = count("sites", "(objectClass=tesseraSite)");
 	groups = count("groups", "(objectClass=posixGroup)");
+	res = ent_attr(e, "tesseraReservedName");
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
@@ -94,6 +101,10 @@ tenant_show(int argc, char **argv)
 		jw_int(&j, "roles", (long long)roles);
 		jw_int(&j, "sites", (long long)sites);
 		jw_int(&j, "groups", (long long)groups);
+		jw_begin_arr(&j, "reserved_names");
+		for (size_t i = 0; res && i < res->n; i++)
+			jw_str(&j, NULL, res->v[i]);
+		jw_end_arr(&j);
 		jw_end_obj(&j);
 		jw_done(&j);
 	} else {
@@ -116,12 +127,17 @@ tenant_show(int argc, char **argv)
 			       num(e, "tesseraSessionLifetime") / 3600);
 		else
 			printf("session lifetime  unlimited\n");
+		printf("reserved names    ");
+		for (size_t i = 0; res && i < res->n; i++)
+			printf("%s%s", i ? ", " : "", res->v[i]);
+		printf("%s\n", res && res->n ? " (and the POSIX system names)"
+		                             : "the POSIX system names only");
 	}
 	ent_free(e);
 	return EXIT_DONE;
 }
 
-enum { O_MAX = 1000, O_TIER, O_LIFE };
+enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE };
 
 static int
 tenant_set(int argc, char **argv)
@@ -129,7 +145,11 @@ tenant_set(int argc, char **argv)
 	static const struct option opts[] = {{"max-users", required_argument, NULL, O_MAX},
 	                                     {"tier", required_argument, NULL, O_TIER},
 	                                     {"session-lifetime", required_argument, NULL, O_LIFE},
+	                                     {"reserve", required_argument, NULL, O_RESERVE},
+	                                     {"unreserve", required_argument, NULL, O_UNRESERVE},
 	                                     {NULL, 0, NULL, 0}};
+	const char *reserve[16], *unreserve[16];
+	size_t nres = 0, nunres = 0, i;
 	const char *max = NULL, *tier = NULL, *life = NULL, *why = NULL;
 	char life_s[16];
 	struct ent *e = NULL;
@@ -147,11 +167,22 @@ tenant_set(int argc, char **argv)
 			tier = optarg;
 		else if (c == O_LIFE)
 			life = optarg;
+		else if (c == O_RESERVE && nres < TSR_ARRAY_SIZE(reserve))
+			reserve[nres++] = optarg;
+		else if (c == O_UNRESERVE && nunres < TSR_ARRAY_SIZE(unreserve))
+			unreserve[nunres++] = optarg;
 		else
-			return tool_usage("tenant set: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(
+			    "tenant set: unknown option '%s' (or more than %zu names)",
+			    argv[optind - 1], TSR_ARRAY_SIZE(reserve));
 	}
-	if (optind != argc || (!max && !tier && !life))
-		return tool_usage("tenant set: --max-users N, --tier NAME or --session-lifetime S");
+	if (optind != argc || (!max && !tier && !life && !nres && !nunres))
+		return tool_usage("tenant set: --max-users N, --tier NAME, --session-lifetime S, "
+		                  "--reserve NAME or --unreserve NAME");
+	for (i = 0; i < nres; i++)
+		if (!*reserve[i] || !tsr_text_check(reserve[i], 64, &why))
+			return report(EXIT_USAGE, "--reserve '%s': %s", reserve[i],
+			              *reserve[i] ? why : "may not be empty");
 	if (max && tsr_parse_u32(max, 0, 10000000, &v) < 0)
 		return report(EXIT_USAGE, "--max-users '%s': a whole number, 0 for no limit", max);
 	if (life && tsr_parse_duration(life, 31536000, &v) < 0)
@@ -188,6 +219,28 @@ tenant_set(int argc, char **argv)
 			r = tsr_audit_change(&w.audit, "session_lifetime",
 			                     ent_str(e, "tesseraSessionLifetime"), life_s);
 	}
+	/* Reserved names: the class that holds them first (a directory made before them). */
+	if (r == 0 && nres) {
+		const struct ent_attr *oc = ent_attr(e, "objectClass");
+		bool has = false;
+
+		for (i = 0; oc && i < oc->n; i++)
+			has |= strcasecmp(oc->v[i], "tesseraTenantNames") == 0;
+		if (!has)
+			r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "tesseraTenantNames");
+	}
+	for (i = 0; r == 0 && i < nres; i++)
+		if (!admin_reserved(reserve[i])) {
+			r = mods_one(&m, LDAP_MOD_ADD, "tesseraReservedName", reserve[i]);
+			if (r == 0)
+				r = tsr_audit_change(&w.audit, "reserved_name", NULL, reserve[i]);
+		}
+	for (i = 0; r == 0 && i < nunres; i++)
+		if (admin_reserved(unreserve[i])) {
+			r = mods_one(&m, LDAP_MOD_DELETE, "tesseraReservedName", unreserve[i]);
+			if (r == 0)
+				r = tsr_audit_change(&w.audit, "reserved_name", unreserve[i], NULL);
+		}
 	if (r == 0 && w.audit.nchanges == 0) {
 		printf("tenant: nothing to change\n");
 		code = EXIT_DONE;

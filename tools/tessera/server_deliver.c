@@ -15,9 +15,11 @@
 
 #include "cfg.h"
 #include "phone.h"
+#include "profile.h"
 #include "secret.h"
 #include "server_deliver.h"
 #include "tool.h"
+#include "validate.h"
 
 #define POLL_MS 250
 
@@ -44,14 +46,14 @@ note(const char *fmt, ...)
 static void
 deliver_one(const char *dir, const char *path)
 {
-	char conf[PATH_MAX], line[128], number[32], login[64], code[16], input[24];
+	char conf[PATH_MAX], line[128], number[32], norm[32], login[64], code[16], input[24];
 	struct tsr_cfg *cfg = NULL;
 	struct tsr_errs errs = {0};
 	struct stat st;
 	ssize_t n = -1;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		n = read(fd, line, sizeof(line) - 1);
 	if (fd >= 0)
@@ -62,7 +64,10 @@ deliver_one(const char *dir, const char *path)
 		return;
 	}
 	line[n] = '\0';
-	if (sscanf(line, "%31s %63s %15s", number, login, code) != 3) {
+	if (sscanf(line, "%31s %63s %15s", number, login, code) != 3 ||
+	    tsr_phone_normalize(number, norm, sizeof(norm), NULL) < 0 ||
+	    strcmp(norm, number) != 0 || !tsr_name_check(login, TSR_NAME_SERVED, NULL) ||
+	    strlen(code) != TSR_PHONE_CODE_DIGITS || strspn(code, "0123456789") != strlen(code)) {
 		note("%s: not \"NUMBER LOGIN CODE\", dropped", path);
 		goto out;
 	}
@@ -131,9 +136,9 @@ deliver_loop(const char *dir, pid_t slapd_pid)
 }
 
 int
-deliver_start(const char *dir, pid_t slapd_pid)
+deliver_start(const char *dir, pid_t slapd_pid, uid_t uid, gid_t gid)
 {
-	char log[PATH_MAX];
+	char log[PATH_MAX], lock[PATH_MAX];
 	pid_t pid;
 
 	if (snprintf(log, sizeof(log), "%s/deliver.log", dir) >= (int)sizeof(log))
@@ -143,6 +148,16 @@ deliver_start(const char *dir, pid_t slapd_pid)
 		return -errno;
 	if (pid > 0)
 		return 0;
+	/* slapd's account, which owns DIR and whatever the outbox holds: nothing it writes
+	 * there makes this process do more than it could do itself. */
+	if (tool_drop_to(uid, gid) < 0)
+		_exit(126);
+	/* A log or lock left by a deliverer that ran as root: this account's from now on. */
+	(void)snprintf(lock, sizeof(lock), "%s/deliver.lock", dir);
+	if (access(log, W_OK) < 0 && errno == EACCES)
+		(void)unlink(log);
+	if (access(lock, W_OK) < 0 && errno == EACCES)
+		(void)unlink(lock);
 	tool_detach(log);
 	signal(SIGHUP, SIG_IGN);
 	deliver_loop(dir, slapd_pid);

@@ -1,5 +1,6 @@
 /* tool.c: see tool.h. */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -123,6 +124,22 @@ tool_detach(const char *log)
 int
 tool_run(const char *const argv[], const char *input, const char *log)
 {
+	return tool_run_as(argv, input, log, 0, 0);
+}
+
+int
+tool_drop_to(uid_t uid, gid_t gid)
+{
+	if (uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+tool_run_as(const char *const argv[], const char *input, const char *log, uid_t uid, gid_t gid)
+{
 	int in[2] = {-1, -1}, fd, status, r;
 	pid_t pid;
 
@@ -134,6 +151,8 @@ tool_run(const char *const argv[], const char *input, const char *log)
 		goto out;
 	}
 	if (pid == 0) {
+		if (tool_drop_to(uid, gid) < 0)
+			_exit(126);
 		fd = input ? in[0] : open("/dev/null", O_RDONLY);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			_exit(127);

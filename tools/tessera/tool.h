@@ -81,6 +81,11 @@ void tool_cleanup(struct tool *t);
  * input is given, stdout and stderr appended to log (or inherited when NULL).
  * Returns the exit status (0..255), or a negative errno if it could not run. */
 TSR_MUST_USE int tool_run(const char *const argv[], const char *input, const char *log);
+/* The same as uid/gid (0: as the caller), dropped before the log is opened. */
+TSR_MUST_USE int tool_run_as(const char *const argv[], const char *input, const char *log,
+                             uid_t uid, gid_t gid);
+/* Become uid/gid for good, supplementary groups dropped (uid 0: stay). 0 or -errno. */
+TSR_MUST_USE int tool_drop_to(uid_t uid, gid_t gid);
 /* In a child that goes on in the background: a session of its own, stdin /dev/null,
  * stdout and stderr appended to log, no other descriptor. Exits (127) when it cannot. */
 void tool_detach(const char *log);
