@@ -21,7 +21,9 @@
 #include "tool.h"
 #include "validate.h"
 
-#define POLL_MS 250
+#define POLL_MS        250
+#define TIMEOUT        "/usr/bin/timeout" /* coreutils */
+#define NOTIFY_SECONDS "30"
 
 static void note(const char *fmt, ...) TSR_PRINTF(1, 2);
 static void
@@ -81,13 +83,16 @@ deliver_one(const char *dir, const char *path)
 		goto out;
 	}
 	(void)snprintf(input, sizeof(input), "%s\n", code);
-	rc = tool_run((const char *const[]){cfg->admin.notify_command, number, login, NULL}, input,
-	              NULL);
+	/* At most NOTIFY_SECONDS a code: a hung sender does not hold up the others. */
+	rc = tool_run((const char *const[]){TIMEOUT, NOTIFY_SECONDS, cfg->admin.notify_command,
+	                                    number, login, NULL},
+	              input, NULL);
 	if (rc == 0)
 		note("%s (%s): code sent", number, login);
 	else
 		note("%s (%s): not sent: %s %s", number, login, cfg->admin.notify_command,
 		     rc < 0      ? strerror(-rc)
+		     : rc == 124 ? "took longer than " NOTIFY_SECONDS " s"
 		     : rc == 127 ? "could not be run"
 		                 : "failed");
 out:

@@ -5,7 +5,7 @@
  * The deliverer, a background process `tessera server start` leaves running beside slapd
  * as slapd's account (never root: that account owns DIR), hands each to [users]
  * notify_command of DIR/tessera.conf (read again for every code): argv NUMBER LOGIN,
- * checked again, the code on stdin, no shell. A code is delivered once or
+ * checked again, the code on stdin, no shell, at most 30 s. A code is delivered once or
  * dropped (the command failed, none is configured, or it waited longer than the code
  * lives); each outcome is a line in DIR/deliver.log, never the code. It ends when that
  * slapd does; one runs per DIR (a lock). */
