@@ -1980,12 +1980,14 @@ provider_answers(const char *uri)
 static int
 offline_config(struct tool *t, const char *dir, const char *ldif, const char *what)
 {
-	char slapdd[PATH_MAX], path[] = "/tmp/tessera-offline.XXXXXX";
+	char slapdd[PATH_MAX], saved[PATH_MAX], path[] = "/tmp/tessera-offline.XXXXXX";
 	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", path, NULL};
+	const char *save[] = {"/bin/cp", "-a", slapdd, saved, NULL};
 	struct stat st;
 	int r = 0, fd;
 
-	if (path_join(slapdd, dir, "slapd.d") < 0 || stat(slapdd, &st) < 0)
+	if (path_join(slapdd, dir, "slapd.d") < 0 || path_join(saved, dir, "slapd.d.saved") < 0 ||
+	    stat(slapdd, &st) < 0)
 		return -errno;
 	/* Made here, not in DIR (slapd's account's), and readable by that account only. */
 	fd = mkstemp(path);
@@ -1999,9 +2001,27 @@ offline_config(struct tool *t, const char *dir, const char *ldif, const char *wh
 	if (r < 0)
 		goto out;
 	/* As cn=config's owner (slapd's account), never as root: slapmodify loads the
-	 * modules cn=config names, which that account can change. */
-	r = run_logged_as(argv, dir, what, st.st_uid, st.st_gid);
-	if (server_start(t, dir) != EXIT_DONE && r == 0)
+	 * modules cn=config names, which that account can change. cn=config is copied
+	 * first: a change that fails, or after which slapd does not start, is undone. */
+	rm_rf(saved);
+	r = run_logged_as(save, dir, "saving cn=config", st.st_uid, st.st_gid);
+	if (r == 0) {
+		r = run_logged_as(argv, dir, what, st.st_uid, st.st_gid);
+		if (r == 0 && server_start(t, dir) != EXIT_DONE) {
+			r = -EIO;
+			(void)server_stop(t, dir);
+		}
+		if (r < 0) {
+			tool_err("%s: putting cn=config back as it was", dir);
+			rm_rf(slapdd);
+			if (rename(saved, slapdd) < 0)
+				tool_err("%s: cannot put it back: %s (the copy is %s)", slapdd,
+				         strerror(errno), saved);
+		} else {
+			rm_rf(saved);
+		}
+	}
+	if (running_pid(dir) <= 0 && server_start(t, dir) != EXIT_DONE && r == 0)
 		r = -EIO;
 out:
 	(void)unlink(path);
