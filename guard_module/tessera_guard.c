@@ -852,17 +852,19 @@ tenant_reserved(const char *name)
 	char *attrs[] = {(char *)"tesseraReservedName", NULL};
 	Slapi_PBlock *pb = NULL;
 	Slapi_Entry *e;
-	struct vals v = {0};
 	int r;
 
+	/* The warm-up entries' names are the server's (tessera server upgrade adds and
+	 * deletes them). */
+	if (strcasecmp(name, "warm-up") == 0 || strcasecmp(name, "tessera-warmup") == 0)
+		return 1;
 	r = read_entry(conf.tenant, attrs, &pb, &e);
-	if (r == 0)
-		r = entry_vals(e, "tesseraReservedName", &v);
-	search_done(pb);
 	if (r < 0)
 		return -EIO;
-	r = vals_has(&v, name) ? 1 : 0;
-	vals_clear(&v);
+	/* Compared by the attribute's own matching rule (caseIgnoreMatch: case and runs of
+	 * spaces ignored, as slapd compares names). */
+	r = slapi_entry_attr_hasvalue(e, "tesseraReservedName", name) ? 1 : 0;
+	search_done(pb);
 	return r;
 }
 
@@ -1885,6 +1887,40 @@ outbox_put(const char *number, const char *login, const char *code)
 	return r;
 }
 
+/* When the last code for each person went out, by DN (an ended verification clears the
+ * entry's expiry, so the entry alone cannot say): false when one went out less than
+ * TSR_PHONE_CODE_GAP ago; else the time is noted. A full table forgets the oldest. */
+static struct {
+	uint64_t dn;
+	time_t at;
+} sent_codes[4096];
+
+static bool
+code_sent_now(const char *dn)
+{
+	time_t now = time(NULL);
+	uint64_t h = dn_hash(dn);
+	size_t i, oldest = 0;
+	bool ok = true;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < TSR_ARRAY_SIZE(sent_codes); i++) {
+		if (sent_codes[i].at < sent_codes[oldest].at)
+			oldest = i;
+		if (sent_codes[i].dn == h && sent_codes[i].at) {
+			ok = now - sent_codes[i].at >= TSR_PHONE_CODE_GAP;
+			oldest = i;
+			break;
+		}
+	}
+	if (ok) {
+		sent_codes[oldest].dn = h;
+		sent_codes[oldest].at = now;
+	}
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
 static int
 phone_start(struct req *q, Slapi_Entry *e, const char *login, const char *arg, bool root)
 {
@@ -1894,8 +1930,8 @@ phone_start(struct req *q, Slapi_Entry *e, const char *login, const char *arg, b
 	int64_t until = 0;
 	int rc, r;
 
-	/* One code a minute at most for a person (root aside): no flood of messages, and a
-	 * fresh code (with fresh attempts) at most once a minute. */
+	/* One code a minute at most for a person (root aside), whatever became of the last
+	 * one: no flood of messages, and fresh attempts at most once a minute. */
 	if (!root && one_value(e, "tesseraPhoneCodeExpires", &exp) &&
 	    tsr_gentime_parse(exp.v[0], &until) == 0 &&
 	    until - TSR_PHONE_CODE_SECONDS + TSR_PHONE_CODE_GAP > (int64_t)time(NULL)) {
@@ -1904,6 +1940,9 @@ phone_start(struct req *q, Slapi_Entry *e, const char *login, const char *arg, b
 		              TSR_PHONE_CODE_GAP);
 	}
 	vals_clear(&exp);
+	if (!root && !code_sent_now(q->dn))
+		return refuse(q, LDAP_BUSY, "a code was sent less than %d s ago; wait for it",
+		              TSR_PHONE_CODE_GAP);
 
 	if (tsr_phone_normalize(arg, number, sizeof(number), &why) < 0)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "phone: %s", why ? why : "not valid");

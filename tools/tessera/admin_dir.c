@@ -1,6 +1,7 @@
 /* admin_dir.c: the directory side of the admin commands (see admin.h): the session
  * and who acts, entries, roles, sites and people, permission checks, and writes that
  * carry their audit entry in the same LDAP transaction. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -41,6 +42,22 @@ admin_tool(void)
 	return S.t;
 }
 
+/* a and b equal but for case (ASCII) and leading, trailing and repeated spaces. */
+static bool
+spaced_equal(const char *a, const char *b)
+{
+	for (;;) {
+		a += strspn(a, " ");
+		b += strspn(b, " ");
+		if (!*a || !*b)
+			return !*a && !*b;
+		while (*a && *a != ' ' && tolower((unsigned char)*a) == tolower((unsigned char)*b))
+			a++, b++;
+		if ((*a && *a != ' ') || (*b && *b != ' '))
+			return false;
+	}
+}
+
 bool
 admin_reserved(const char *name)
 {
@@ -55,9 +72,14 @@ admin_reserved(const char *name)
 		if (dir_read(admin_base(), attrs, &S.tenant) < 0)
 			S.tenant = NULL;
 	}
+	/* The warm-up entries' names are the server's (server upgrade adds and deletes
+	 * them); the tenant's compared as slapd compares them, case and runs of spaces
+	 * aside (ASCII case only here; the guard folds the rest). */
+	if (strcasecmp(name, "warm-up") == 0 || strcasecmp(name, "tessera-warmup") == 0)
+		return true;
 	a = S.tenant ? ent_attr(S.tenant, "tesseraReservedName") : NULL;
 	for (i = 0; a && i < a->n; i++)
-		if (strcasecmp(a->v[i], name) == 0)
+		if (spaced_equal(a->v[i], name))
 			return true;
 	return false;
 }

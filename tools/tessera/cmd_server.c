@@ -355,7 +355,7 @@ run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t
 {
 	char log[PATH_MAX], line[512];
 	FILE *f;
-	int r;
+	int r, fd;
 
 	if (path_join(log, dir, "init.log") < 0)
 		return -ENAMETOOLONG;
@@ -364,7 +364,10 @@ run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t
 	if (r == 0)
 		return 0;
 	tool_err("%s failed (%s exited with %d); its output:", what, argv[0], r);
-	f = fopen(log, "re");
+	fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	while (f && fgets(line, sizeof(line), f))
 		fprintf(stderr, "  %s", line);
 	if (f)
@@ -401,9 +404,16 @@ copy_file(const char *src, const char *dst, mode_t mode)
 	FILE *f;
 	int r = 0;
 
-	f = fopen(src, "re");
-	if (!f)
-		return -errno;
+	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	/* A regular file, never through a link (DIR may belong to slapd's account). */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))) {
+		r = fd < 0 ? -errno : -EINVAL;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
 	{
 		FILE *m = open_memstream(&data, &len);
 		char buf[65536];
@@ -458,17 +468,16 @@ make_tls(const char *dir, const char *ca_dir)
 	 * certificate of the next standby. */
 	if (ca_dir) {
 		char from_ca[PATH_MAX], from_key[PATH_MAX];
-		const char *const cp_argv[] = {"/bin/cp", from_ca, ca, NULL};
-		const char *const key_argv[] = {"/bin/cp", from_key, cakey, NULL};
-
 		if (path_join(from_ca, ca_dir, "tls/ca.pem") < 0 ||
 		    path_join(from_key, ca_dir, "tls/ca.key") < 0)
 			return -ENAMETOOLONG;
-		r = run_logged(cp_argv, dir, "copying the pair's CA certificate");
+		r = copy_file(from_ca, ca, 0644);
 		if (r == 0)
-			r = run_logged(key_argv, dir, "copying the pair's CA key");
-		if (r < 0)
+			r = copy_file(from_key, cakey, 0600);
+		if (r < 0) {
+			tool_err("%s: cannot copy the pair's CA: %s", ca_dir, strerror(-r));
 			return r;
+		}
 	}
 	{
 		const char *const ca_argv[] = {OPENSSL,
@@ -641,6 +650,26 @@ load_server(struct tool *t, const char *dir, struct server *s)
 
 /* ---- init ---- */
 
+/* The next "dn: " line of an LDIF text at or after p: the DN into dn, and where the
+ * search goes on; NULL at the end. */
+static const char *
+next_dn(const char *p, char *dn, size_t n)
+{
+	size_t len;
+
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "dn: ", 4) != 0)
+			continue;
+		len = strcspn(p + 4, "\n");
+		if (len >= n)
+			continue;
+		memcpy(dn, p + 4, len);
+		dn[len] = '\0';
+		return p + 4 + len;
+	}
+	return NULL;
+}
+
 /* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
  * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
 static int
@@ -649,18 +678,10 @@ remove_warmup(LDAP *ld, const struct server *s)
 	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
 	char *warm = NULL, dn[1024];
 	const char *p;
-	size_t len;
 	int r, rc;
 
 	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
-	for (p = warm; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, "dn: ", 4) != 0)
-			continue;
-		len = strcspn(p + 4, "\n");
-		if (len >= sizeof(dn))
-			continue;
-		memcpy(dn, p + 4, len);
-		dn[len] = '\0';
+	for (p = warm; r == 0 && (p = next_dn(p, dn, sizeof(dn)));) {
 		rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
 		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
@@ -712,7 +733,7 @@ warmup_add_one(LDAP *ld, char *block)
 		LDAPControl *ctrls[] = {&relax, NULL};
 
 		rc = ldap_add_ext_s(ld, dn, m.v, ctrls, NULL);
-		if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS) {
+		if (rc != LDAP_SUCCESS) {
 			tool_err("%s: cannot add: %s", dn, ldap_err2string(rc));
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 		}
@@ -727,10 +748,26 @@ static int
 warmup_online(LDAP *ld, const struct server *s)
 {
 	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
-	char *warm = NULL, *block, *end;
+	char *warm = NULL, *block, *end, dn[1024];
+	const char *p;
 	int r;
 
 	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
+	/* None may be there already (it would not be ours to delete afterwards). */
+	for (p = warm; r == 0 && (p = next_dn(p, dn, sizeof(dn)));) {
+		LDAPMessage *res = NULL;
+		int rc;
+
+		rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+		                       (char *[]){"1.1", NULL}, 0, NULL, NULL, NULL, 1, &res);
+		ldap_msgfree(res);
+		if (rc != LDAP_NO_SUCH_OBJECT) {
+			tool_err("%s: %s; the warm-up entries register the new attribute types and "
+			         "cannot be added (rename or remove it, then run this again)",
+			         dn, rc == LDAP_SUCCESS ? "exists already" : ldap_err2string(rc));
+			r = -EEXIST;
+		}
+	}
 	for (block = warm; r == 0 && block && *block; block = end ? end + 2 : NULL) {
 		end = strstr(block, "\n\n");
 		if (end)
@@ -738,7 +775,13 @@ warmup_online(LDAP *ld, const struct server *s)
 		r = warmup_add_one(ld, block);
 	}
 	free(warm);
-	return r < 0 ? r : remove_warmup(ld, s);
+	/* Ours only, added or not: none was there before. */
+	if (r != -EEXIST) {
+		int rr = remove_warmup(ld, s);
+
+		r = r < 0 ? r : rr;
+	}
+	return r;
 }
 
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
@@ -1603,18 +1646,21 @@ apply_plugin(struct upgrade *u, bool gate)
 static int
 make_outbox(const struct server *s)
 {
-	char path[PATH_MAX], slapdd[PATH_MAX];
-	struct stat st;
+	char path[PATH_MAX];
+	uid_t uid;
+	gid_t gid;
+	int fd, r;
 
-	if (path_join(path, s->dir, "outbox") < 0 || path_join(slapdd, s->dir, "slapd.d") < 0)
+	if (path_join(path, s->dir, "outbox") < 0)
 		return -ENAMETOOLONG;
-	int fd, r = 0;
-
-	if (stat(slapdd, &st) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST))
+	r = tool_dir_owner(s->dir, &uid, &gid);
+	if (r < 0)
+		return r;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	/* Never through a link slapd's account may have put there. */
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, 0700) < 0)
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, 0700) < 0)
 		r = -errno;
 	if (fd >= 0)
 		close(fd);
@@ -1980,48 +2026,66 @@ provider_answers(const char *uri)
 static int
 offline_config(struct tool *t, const char *dir, const char *ldif, const char *what)
 {
-	char slapdd[PATH_MAX], saved[PATH_MAX], path[] = "/tmp/tessera-offline.XXXXXX";
+	char slapdd[PATH_MAX], saved[PATH_MAX], failed[PATH_MAX];
+	char path[] = "/tmp/tessera-offline.XXXXXX";
 	const char *argv[] = {SLAPMODIFY, "-n0", "-F", slapdd, "-l", path, NULL};
 	const char *save[] = {"/bin/cp", "-a", slapdd, saved, NULL};
-	struct stat st;
+	const char *aside[] = {"/bin/mv", slapdd, failed, NULL};
+	const char *back[] = {"/bin/mv", saved, slapdd, NULL};
+	const char *drop[] = {"/bin/rm", "-rf", saved, NULL};
+	uid_t uid;
+	gid_t gid;
 	int r = 0, fd;
 
 	if (path_join(slapdd, dir, "slapd.d") < 0 || path_join(saved, dir, "slapd.d.saved") < 0 ||
-	    stat(slapdd, &st) < 0)
-		return -errno;
+	    path_join(failed, dir, "slapd.d.failed") < 0)
+		return -ENAMETOOLONG;
+	r = tool_dir_owner(dir, &uid, &gid);
+	if (r < 0)
+		return r;
+	if (access(saved, F_OK) == 0 || access(failed, F_OK) == 0) {
+		tool_err("%s: %s or %s is left from an earlier change; see which cn=config is good "
+		         "and remove the other first",
+		         dir, saved, failed);
+		return -EEXIST;
+	}
 	/* Made here, not in DIR (slapd's account's), and readable by that account only. */
 	fd = mkstemp(path);
 	if (fd < 0)
 		return -errno;
-	if (tsr_write_all(fd, ldif, strlen(ldif)) < 0 || fchown(fd, st.st_uid, st.st_gid) < 0)
+	if (tsr_write_all(fd, ldif, strlen(ldif)) < 0 || fchown(fd, uid, gid) < 0)
 		r = -errno;
 	close(fd);
 	if (r == 0 && server_stop(t, dir) != EXIT_DONE)
 		r = -EIO;
 	if (r < 0)
 		goto out;
-	/* As cn=config's owner (slapd's account), never as root: slapmodify loads the
-	 * modules cn=config names, which that account can change. cn=config is copied
-	 * first: a change that fails, or after which slapd does not start, is undone. */
-	rm_rf(saved);
-	r = run_logged_as(save, dir, "saving cn=config", st.st_uid, st.st_gid);
-	if (r == 0) {
-		r = run_logged_as(argv, dir, what, st.st_uid, st.st_gid);
-		if (r == 0 && server_start(t, dir) != EXIT_DONE) {
-			r = -EIO;
-			(void)server_stop(t, dir);
-		}
-		if (r < 0) {
-			tool_err("%s: putting cn=config back as it was", dir);
-			rm_rf(slapdd);
-			if (rename(saved, slapdd) < 0)
-				tool_err("%s: cannot put it back: %s (the copy is %s)", slapdd,
-				         strerror(errno), saved);
-		} else {
-			rm_rf(saved);
-		}
+	/* Everything on cn=config as its owner (slapd's account), never as root: slapmodify
+	 * loads the modules it names, and that account can change it. It is copied first: a
+	 * change that fails, or after which slapd does not start, is moved aside and the copy
+	 * put back. */
+	r = run_logged_as(save, dir, "saving cn=config", uid, gid);
+	if (r < 0)
+		goto start;
+	r = run_logged_as(argv, dir, what, uid, gid);
+	if (r == 0 && server_start(t, dir) != EXIT_DONE) {
+		r = -EIO;
+		(void)server_stop(t, dir);
 	}
-	if (running_pid(dir) <= 0 && server_start(t, dir) != EXIT_DONE && r == 0)
+	if (r == 0) {
+		(void)run_logged_as(drop, dir, "removing the copy of cn=config", uid, gid);
+		goto out;
+	}
+	tool_err("%s: putting cn=config back as it was (the changed one goes to %s)", dir, failed);
+	if (run_logged_as(aside, dir, "moving the changed cn=config aside", uid, gid) < 0 ||
+	    run_logged_as(back, dir, "putting cn=config back", uid, gid) < 0) {
+		tool_err(
+		    "%s: cn=config could not be put back; slapd stays stopped (the copy is %s)",
+		    dir, saved);
+		goto out;
+	}
+start:
+	if (server_start(t, dir) != EXIT_DONE && r == 0)
 		r = -EIO;
 out:
 	(void)unlink(path);

@@ -84,8 +84,8 @@ deliver_one(const char *dir, const char *path)
 	}
 	(void)snprintf(input, sizeof(input), "%s\n", code);
 	/* At most NOTIFY_SECONDS a code: a hung sender does not hold up the others. */
-	rc = tool_run((const char *const[]){TIMEOUT, NOTIFY_SECONDS, cfg->admin.notify_command,
-	                                    number, login, NULL},
+	rc = tool_run((const char *const[]){TIMEOUT, "-k", "5", NOTIFY_SECONDS,
+	                                    cfg->admin.notify_command, number, login, NULL},
 	              input, NULL);
 	if (rc == 0)
 		note("%s (%s): code sent", number, login);

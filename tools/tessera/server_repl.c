@@ -8,6 +8,7 @@
  * everything, write nothing: lib/acl.c) with a random secret, over StartTLS verified
  * against the CA both share. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,24 +338,51 @@ out:
 	return r;
 }
 
+/* A new file at path for uid to write (made by root, O_EXCL: never an existing one). */
+static int
+file_for(const char *path, uid_t uid, gid_t gid)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fchown(fd, uid, gid) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int
 repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
 {
 	char slapdd[PATH_MAX], log[PATH_MAX];
 	const char *const argv[] = {SLAPCAT, "-F", slapdd, "-b", suffix, "-l", out_ldif, NULL};
+	uid_t uid;
+	gid_t gid;
 	int r;
 
 	if (snprintf(slapdd, sizeof(slapdd), "%s/slapd.d", from_dir) >= (int)sizeof(slapdd) ||
 	    snprintf(log, sizeof(log), "%s.log", out_ldif) >= (int)sizeof(log))
 		return -ENAMETOOLONG;
+	/* As the provider's own account: slapcat loads the modules its cn=config names. */
+	r = tool_dir_owner(from_dir, &uid, &gid);
+	if (r < 0)
+		return r;
 	(void)unlink(out_ldif);
-	r = tool_run(argv, NULL, log);
+	(void)unlink(log);
+	r = file_for(out_ldif, uid, gid);
+	if (r == 0)
+		r = file_for(log, uid, gid);
+	if (r < 0)
+		return r;
+	r = tool_run_as(argv, NULL, log, uid, gid);
 	if (r != 0) {
 		tool_err("reading %s with slapcat failed (%d); see %s", from_dir, r, log);
 		return -EIO;
 	}
 	(void)unlink(log);
-	return chmod(out_ldif, 0600) < 0 ? -errno : 0;
+	return 0;
 }
 
 int

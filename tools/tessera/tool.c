@@ -1,5 +1,6 @@
 /* tool.c: see tool.h. */
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -135,6 +136,27 @@ tool_drop_to(uid_t uid, gid_t gid)
 		return 0;
 	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 		return -errno;
+	return 0;
+}
+
+int
+tool_dir_owner(const char *dir, uid_t *uid, gid_t *gid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/slapd.d", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) < 0) {
+		tool_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		tool_err("%s: not a directory (a link?); refusing to act on it", path);
+		return -ENOTDIR;
+	}
+	*uid = st.st_uid;
+	*gid = st.st_gid;
 	return 0;
 }
 

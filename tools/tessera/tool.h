@@ -86,6 +86,10 @@ TSR_MUST_USE int tool_run_as(const char *const argv[], const char *input, const 
                              uid_t uid, gid_t gid);
 /* Become uid/gid for good, supplementary groups dropped (uid 0: stay). 0 or -errno. */
 TSR_MUST_USE int tool_drop_to(uid_t uid, gid_t gid);
+/* Who runs the embedded directory in dir: the owner of dir/slapd.d, which must be a
+ * directory itself (not a link). Root acts on that account's files only as that account
+ * (its cn=config names modules the tool would load). 0 or a negative errno, said. */
+TSR_MUST_USE int tool_dir_owner(const char *dir, uid_t *uid, gid_t *gid);
 /* In a child that goes on in the background: a session of its own, stdin /dev/null,
  * stdout and stderr appended to log, no other descriptor. Exits (127) when it cannot. */
 void tool_detach(const char *log);
