@@ -41,6 +41,7 @@ const char *const tsr_ident_attrs[TSR_A_N] = {
     "pwdStartTime",
     "pwdEndTime",
     "shadowExpire",
+    "tesseraReservedName",
 };
 
 enum kind { K_USER = 1, K_GROUP, K_NEST, K_TENANT, K_POLICY };
@@ -93,6 +94,27 @@ struct tsr_ident_local {
 };
 
 /* ---- small helpers ---- */
+
+/* s in lower case (ASCII), without spaces around it and with runs of spaces made one,
+ * into out; false when that is empty or does not fit. */
+static bool
+fold_name(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	s += strspn(s, " ");
+	while (*s && o + 1 < n) {
+		if (*s == ' ') {
+			s += strspn(s, " ");
+			if (*s)
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (char)tolower((unsigned char)*s++);
+	}
+	out[o] = '\0';
+	return o > 0 && !*s;
+}
 
 static uint64_t
 fnv_more(uint64_t h, const void *p, size_t n)
@@ -876,6 +898,22 @@ tsr_ident_put(struct tsr_ident_store *s, const struct tsr_ident_rules *rules,
 	} else if (has_value(in, TSR_A_OBJECTCLASS, "tesseraTenant") && dlen == blen) {
 		d.h.kind = K_TENANT;
 		r = parse_u32_attr(in, TSR_A_SESSION_LIFETIME, &d.h.lifetime);
+		/* Its reserved names (folded), where a user keeps their sites. */
+		for (int k = 0; r == 0 && k < S_FIXED; k++)
+			r = draft_str(&d, "");
+		for (size_t k = 0; r == 0 && k < in->a[TSR_A_RESERVED_NAME].n; k++) {
+			const struct tsr_ident_value *v = &in->a[TSR_A_RESERVED_NAME].v[k];
+			char raw[256], folded[256];
+
+			if (v->len >= sizeof(raw) || memchr(v->p, '\0', v->len))
+				continue;
+			memcpy(raw, v->p, v->len);
+			raw[v->len] = '\0';
+			if (fold_name(raw, folded, sizeof(folded))) {
+				r = draft_str(&d, folded);
+				d.h.n_sites++;
+			}
+		}
 	} else if (has_value(in, TSR_A_OBJECTCLASS, "pwdPolicy") &&
 	           strncmp(in->dn, "cn=default,ou=policies,", 23) == 0 && dlen == blen + 23) {
 		d.h.kind = K_POLICY;
@@ -1281,23 +1319,25 @@ enum uflag {
 	U_GECOS_LOGIN = 1u << 1, /* the gecos would pass for another account: the login instead */
 };
 
-/* Whether a gecos is, spaces around it ignored and in any case, a reserved account name
- * (tsr_name_reserved()) or a local account's. */
+/* Whether a gecos is, spaces around it and repeated ignored and in any case, a reserved
+ * account name (tsr_name_reserved()), a local account's or one the tenant reserves
+ * (tenant: its entry, or NULL). */
 static bool
-impersonates(const struct tsr_ident_local *local, const char *gecos)
+impersonates(const struct tsr_ident_local *local, const struct tsr_dent *tenant, const char *gecos)
 {
 	char folded[256];
-	size_t i, n;
+	const char *name;
+	uint32_t j;
 
-	gecos += strspn(gecos, " ");
-	for (n = strlen(gecos); n && gecos[n - 1] == ' '; n--)
-		;
-	if (n == 0 || n >= sizeof(folded)) /* longer than any account name */
+	if (!fold_name(gecos, folded, sizeof(folded))) /* empty, or longer than any name */
 		return false;
-	for (i = 0; i < n; i++)
-		folded[i] = (char)tolower((unsigned char)gecos[i]);
-	folded[n] = '\0';
-	return tsr_name_reserved(folded) || in_sorted_str(local->folded, local->n_users, folded);
+	if (tsr_name_reserved(folded) || in_sorted_str(local->folded, local->n_users, folded))
+		return true;
+	name = tenant ? dent_str(tenant, S_FIXED) : NULL;
+	for (j = 0; name && j < tenant->n_sites; j++, name += strlen(name) + 1)
+		if (strcmp(name, folded) == 0)
+			return true;
+	return false;
 }
 
 /* What the image is written from. Users are handed to the writer one at a time
@@ -1626,6 +1666,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 	struct tsr_ident_result res = {0};
 	size_t i, j = 0, k = 0, total = 0, nsites = 0, *mstart = NULL;
 	uint32_t *ucount = NULL, *ufill = NULL, lifetime = TSR_CACHE_UNKNOWN;
+	const struct tsr_dent *tenant_entry = NULL;
 	uint32_t lockout = TSR_CACHE_UNKNOWN;
 	bool tenant = false; /* a tessera tenant, not a plain RFC 2307 directory */
 	int r = -ENOMEM;
@@ -1689,6 +1730,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			b.groups[b.ngroups++] = d;
 		} else if (d->kind == K_TENANT) {
 			lifetime = d->lifetime;
+			tenant_entry = d;
 		} else if (d->kind == K_POLICY) {
 			lockout = d->lockout;
 		}
@@ -1837,7 +1879,7 @@ tsr_ident_build(const struct tsr_ident_store *s, const struct tsr_ident_rules *r
 			if (strcmp(dent_str(b.groups[j], S_NAME), name) == 0)
 				upg = false;
 		m->uflags[i] = upg ? U_PRIVATE_GROUP : 0;
-		if (impersonates(local, dent_str(u, S_GECOS))) {
+		if (impersonates(local, tenant_entry, dent_str(u, S_GECOS))) {
 			tsr_errs_add(
 			    errs,
 			    "user '%s': gecos '%s' is the name of a reserved or local account: "

@@ -47,6 +47,7 @@ enum tsr_ident_attr {
 	TSR_A_PWD_START, /* account validity: pwdStartTime, pwdEndTime, shadowExpire */
 	TSR_A_PWD_END,
 	TSR_A_SHADOW_EXPIRE,
+	TSR_A_RESERVED_NAME, /* the tenant's: no gecos is served that passes for one */
 	TSR_A_N
 };
 extern const char *const tsr_ident_attrs[TSR_A_N];

@@ -399,14 +399,18 @@ done | ldapdelete -Q -Y EXTERNAL -H "$SRV_LDAPI" || fail matrix_h3_cleanup
 
 # -- a gecos that passes for a reserved account (root, www-data) or a local one (openldap,
 # the account slapd runs as): the user stays, with the login as gecos, and the reason logged
+# or one the tenant reserves (written by root, past the tool and the guard)
+tt tenant set --reserve "Payroll Office" >/dev/null || fail matrix_gecos_reserve
 { tsr_user_ldif imp1 101810 member "gecos: Root "
   tsr_user_ldif imp2 101811 member "gecos: www-DATA"
-  tsr_user_ldif imp3 101812 member "gecos: OpenLDAP"; } | ladd >/dev/null || fail matrix_gecos_setup
+  tsr_user_ldif imp3 101812 member "gecos: OpenLDAP"
+  tsr_user_ldif imp4 101813 member "gecos: payroll  OFFICE"; } | ladd >/dev/null || fail matrix_gecos_setup
 OUT=$("$TSR_BUILD/tesserad" --config "$T/sync.conf" --once 2>&1)
-check matrix_gecos_reserved_names_served_as_login nss_run getent passwd imp1 imp2 imp3 <<EOF
+check matrix_gecos_reserved_names_served_as_login nss_run getent passwd imp1 imp2 imp3 imp4 <<EOF
 imp1:x:101810:101810:imp1:/home/imp1:/bin/bash
 imp2:x:101811:101811:imp2:/home/imp2:/bin/bash
 imp3:x:101812:101812:imp3:/home/imp3:/bin/bash
+imp4:x:101813:101813:imp4:/home/imp4:/bin/bash
 EOF
 expect_out matrix_gecos_reserved_logged "user 'imp3': gecos 'OpenLDAP' is the name of a reserved or local account"
 

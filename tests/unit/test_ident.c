@@ -694,8 +694,19 @@ TEST(ident_gecos_never_names_another_account)
 	    put(s, 4, "uid=d,ou=people," BASE, USER("d", 5004) "gecos: Administrator\n", &errs), 1);
 	ASSERT_EQ(put(s, 5, "uid=e,ou=people," BASE, USER("e", 5005) "gecos: Root Beer\n", &errs),
 	          1);
+	/* The tenant's own reserved names count too (case and runs of spaces aside). */
+	ASSERT_EQ(put(s, 6, BASE,
+	              TENANT "tesseraReservedName: Payroll  Office\ntesseraReservedName: it\n",
+	              &errs),
+	          1);
+	ASSERT_EQ(
+	    put(s, 7, "uid=f,ou=people," BASE, USER("f", 5006) "gecos:  payroll office \n", &errs),
+	    1);
+	ASSERT_EQ(put(s, 8, "uid=g,ou=people," BASE, USER("g", 5007) "gecos: Payroll\n", &errs), 1);
 	ASSERT_OK(tsr_ident_build(s, &rules, local, false, &r, &errs));
-	ASSERT_EQ(r.img.nusers, 5);
+	ASSERT_EQ(r.img.nusers, 7);
+	ASSERT_STREQ(wuser(&r, "f")->gecos, "f");
+	ASSERT_STREQ(wuser(&r, "g")->gecos, "Payroll");
 	ASSERT_STREQ(wuser(&r, "a")->gecos, "a");
 	ASSERT_STREQ(wuser(&r, "b")->gecos, "b");
 	ASSERT_STREQ(wuser(&r, "c")->gecos, "c");
