@@ -1806,9 +1806,20 @@ out:
 	return r;
 }
 
-/* ---- the hooks ---- */
-
 /* ---- phone verification ---- */
+
+/* Who sends an extended operation: their normalised DN into dn; true for root. An
+ * extended operation has no database, so root is told by its DN (SLAPI's isroot would
+ * dereference the missing database). */
+static bool
+ext_requestor(Slapi_PBlock *pb, char dn[MAX_DN])
+{
+	char *who = NULL;
+
+	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_DN, &who);
+	dn_norm(who, dn, MAX_DN);
+	return dn[0] && strcmp(dn, conf.root) == 0;
+}
 
 /* A write the guard makes itself (an internal modify, as root: the hooks do not see it;
  * slapd's audit log does). Never inside a transaction. The LDAP result code. */
@@ -1928,19 +1939,17 @@ phone_start(struct req *q, Slapi_Entry *e, const char *login, const char *arg, b
 	const char *why = NULL;
 	struct vals exp = {0};
 	int64_t until = 0;
+	bool sent_lately;
 	int rc, r;
 
 	/* One code a minute at most for a person (root aside), whatever became of the last
-	 * one: no flood of messages, and fresh attempts at most once a minute. */
-	if (!root && one_value(e, "tesseraPhoneCodeExpires", &exp) &&
-	    tsr_gentime_parse(exp.v[0], &until) == 0 &&
-	    until - TSR_PHONE_CODE_SECONDS + TSR_PHONE_CODE_GAP > (int64_t)time(NULL)) {
-		vals_clear(&exp);
-		return refuse(q, LDAP_BUSY, "a code was sent less than %d s ago; wait for it",
-		              TSR_PHONE_CODE_GAP);
-	}
+	 * one: no flood of messages, and fresh attempts at most once a minute. The entry's
+	 * expiry says so across restarts; the guard's memory once a verification ended. */
+	sent_lately = one_value(e, "tesseraPhoneCodeExpires", &exp) &&
+	              tsr_gentime_parse(exp.v[0], &until) == 0 &&
+	              until - TSR_PHONE_CODE_SECONDS + TSR_PHONE_CODE_GAP > (int64_t)time(NULL);
 	vals_clear(&exp);
-	if (!root && !code_sent_now(q->dn))
+	if (!root && (sent_lately || !code_sent_now(q->dn)))
 		return refuse(q, LDAP_BUSY, "a code was sent less than %d s ago; wait for it",
 		              TSR_PHONE_CODE_GAP);
 
@@ -2063,18 +2072,14 @@ phone_op(Slapi_PBlock *pb)
 	struct tsr_perm_user u;
 	Slapi_PBlock *spb = NULL;
 	Slapi_Entry *e = NULL;
-	char *oid = NULL, *who = NULL, req[MAX_DN + 64], *arg;
+	char *oid = NULL, req[MAX_DN + 64], *arg;
 	const char *why;
 	bool isroot;
 	int r;
 
 	(void)slapi_pblock_get(pb, SLAPI_EXT_OP_REQ_OID, &oid);
 	(void)slapi_pblock_get(pb, SLAPI_EXT_OP_REQ_VALUE, &value);
-	/* An extended operation has no database: root is told by its DN (SLAPI's isroot
-	 * would dereference the missing database). */
-	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_DN, &who);
-	dn_norm(who, q.a.dn, sizeof(q.a.dn));
-	isroot = q.a.dn[0] && strcmp(q.a.dn, conf.root) == 0;
+	isroot = ext_requestor(pb, q.a.dn);
 	(void)slapi_pblock_get(pb, SLAPI_CONN_ID, &q.connid);
 	q.rdn_value = q.rdn_buf;
 	if (!value || !value->bv_val || value->bv_len >= sizeof(req) ||
@@ -2128,7 +2133,7 @@ phone_op(Slapi_PBlock *pb)
 	return SLAPI_PLUGIN_EXTENDED_SENT_RESULT;
 }
 
-/* ---- the write hooks ---- */
+/* ---- the hooks ---- */
 
 static int
 decide(struct req *q)
@@ -2298,11 +2303,9 @@ post(Slapi_PBlock *pb, enum tsr_wop op)
 static int
 txn_start(Slapi_PBlock *pb)
 {
-	char *who = NULL, dn[MAX_DN];
+	char dn[MAX_DN];
 
-	(void)slapi_pblock_get(pb, SLAPI_REQUESTOR_DN, &who);
-	dn_norm(who, dn, sizeof(dn));
-	if (dn[0] && strcmp(dn, conf.root) == 0)
+	if (ext_requestor(pb, dn))
 		return SLAPI_PLUGIN_EXTENDED_NOT_HANDLED;
 	slapi_send_ldap_result(pb, LDAP_UNWILLING_TO_PERFORM, NULL,
 	                       (char *)"tessera: LDAP transactions are kept for root on the "

@@ -14,8 +14,8 @@
 /* A code's hash costs little: its secrecy is the access rules', not the hash's. */
 static const struct tsr_hash_params code_cost = {.iterations = 1, .memory_kib = 8192};
 
-static bool
-six_digits(const char *s)
+bool
+tsr_phone_code_well_formed(const char *s)
 {
 	size_t i;
 
@@ -32,7 +32,7 @@ tsr_phone_admit(const struct tsr_phone_state *s, const char *code, int64_t now, 
 	uint32_t attempts = 0;
 
 	*used = 0;
-	if (!six_digits(code))
+	if (!tsr_phone_code_well_formed(code))
 		return TSR_PHONE_MALFORMED;
 	if (!s->pending || !s->hash)
 		return TSR_PHONE_NONE;

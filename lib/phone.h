@@ -12,6 +12,7 @@
 #ifndef TSR_PHONE_H
 #define TSR_PHONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,8 @@ enum tsr_phone_verdict {
 	TSR_PHONE_MALFORMED, /* the attempt is not 6 digits */
 };
 
+/* code is TSR_PHONE_CODE_DIGITS decimal digits, nothing else. */
+bool tsr_phone_code_well_formed(const char *code);
 /* Whether an attempt with code may be judged for the state s at time now: ADMITTED with
  * the attempts already counted in *used, or why not (MALFORMED, NONE, EXPIRED,
  * EXHAUSTED). The attempt is then counted (race-free: replace the value that was read)

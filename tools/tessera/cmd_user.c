@@ -864,12 +864,11 @@ user_verify_phone(int argc, char **argv)
 	struct user *u = NULL;
 	struct wr w = {0};
 	char number[64], text[128];
-	unsigned left = 0;
 	int r, code;
 
 	if (argc != 3)
 		return tool_usage("user verify-phone: LOGIN CODE");
-	if (tsr_phone_admit(&(struct tsr_phone_state){0}, argv[2], 0, &left) == TSR_PHONE_MALFORMED)
+	if (!tsr_phone_code_well_formed(argv[2]))
 		return report(EXIT_USAGE, "%s",
 		              tsr_phone_verdict_text(TSR_PHONE_MALFORMED, 0, text, sizeof(text)));
 	code = need_user(argv[1], &u);

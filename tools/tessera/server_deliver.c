@@ -69,7 +69,7 @@ deliver_one(const char *dir, const char *path)
 	if (sscanf(line, "%31s %63s %15s", number, login, code) != 3 ||
 	    tsr_phone_normalize(number, norm, sizeof(norm), NULL) < 0 ||
 	    strcmp(norm, number) != 0 || !tsr_name_check(login, TSR_NAME_SERVED, NULL) ||
-	    strlen(code) != TSR_PHONE_CODE_DIGITS || strspn(code, "0123456789") != strlen(code)) {
+	    !tsr_phone_code_well_formed(code)) {
 		note("%s: not \"NUMBER LOGIN CODE\", dropped", path);
 		goto out;
 	}

@@ -107,6 +107,17 @@ tool_cleanup(struct tool *t)
 	t->cfg = NULL;
 }
 
+/* In a child: stdout and stderr appended to log, never through a link (the logs live
+ * in DIR, which belongs to slapd's account). Exits (127) when it cannot. */
+static void
+log_to(const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(127);
+}
+
 void
 tool_detach(const char *log)
 {
@@ -116,10 +127,7 @@ tool_detach(const char *log)
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(127);
-	/* Never through a link: DIR belongs to slapd's account. */
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-		_exit(127);
+	log_to(log);
 	closefrom(3);
 }
 
@@ -179,11 +187,8 @@ tool_run_as(const char *const argv[], const char *input, const char *log, uid_t 
 		fd = input ? in[0] : open("/dev/null", O_RDONLY);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			_exit(127);
-		if (log) {
-			fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-				_exit(127);
-		}
+		if (log)
+			log_to(log);
 		signal(SIGPIPE, SIG_DFL);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
