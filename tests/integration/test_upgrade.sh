@@ -81,6 +81,15 @@ bad_status superuser; rc=$?
 "$TESSERA" server stop --dir "$SRV" >/dev/null
 sed -i "s| $SRV/outbox\$||" "$SRV"/slapd.d/cn=config/olcDatabase=\{1\}mdb.ldif
 "$TESSERA" server start --dir "$SRV" >/dev/null
+# slapd's account puts a link where the outbox goes: upgrade refuses it and hands that
+# account nothing of root's.
+rm -rf "$SRV/outbox"
+mkdir -p "$T/victim"
+ln -s "$T/victim" "$SRV/outbox"
+expect_rc 1 upgrade_outbox_link_refused "$TESSERA" server upgrade --dir "$SRV"
+[ "$(stat -c %U "$T/victim")" = root ] && pass upgrade_outbox_link_not_followed \
+	|| fail upgrade_outbox_link_not_followed "$(ls -ld "$T/victim")"
+rm "$SRV/outbox"
 expect_rc 0 upgrade_guard_args "$TESSERA" server upgrade --dir "$SRV"
 expect_out upgrade_guard_args_says "give the guard its outbox .*: done"
 [ "$(stat -c %U "$SRV/outbox")" = openldap ] && pass upgrade_outbox_made || fail upgrade_outbox_made
