@@ -22,7 +22,8 @@
  * slapd 2.5.13). When a fact cannot be read the write is refused (fail closed); binds,
  * searches and logins are never touched.
  *
- * Arguments (olcPlugin): the tenant DN, the home base ("/home"), and the outbox: the
+ * Arguments (olcPlugin): the tenant DN, the home base for a tenant entry without
+ * tesseraHomeBase ("/home"; the tenant's value wins), and the outbox: the
  * directory where the codes of phone verifications wait for `tessera server start`'s
  * deliverer, which hands them to [users] notify_command.
  *
@@ -784,9 +785,9 @@ given(const struct req *q, enum tsr_obj obj, const char *name)
 
 /* ---- users ---- */
 
-static const char *const user_classes[] = {"top",           "person",       "organizationalPerson",
-                                           "inetOrgPerson", "posixAccount", "shadowAccount",
-                                           "tesseraUser"};
+static const char *const user_classes[] = {
+    "top",          "person",        "organizationalPerson", "inetOrgPerson",
+    "posixAccount", "shadowAccount", "tesseraUser",          "tesseraUserPhoto"};
 
 static bool
 known_class(const char *c)
@@ -831,15 +832,22 @@ one_value(Slapi_Entry *e, const char *attr, struct vals *v)
 	return v->v[0];
 }
 
-/* A photo is judged by its bytes, within the size limits, before anything decodes it. */
+/* A photo is judged by its bytes, within the size limits, before anything decodes it, and
+ * goes in the attribute of its type: a JPEG in jpegPhoto, a PNG in tesseraPngPhoto. */
 static int
-photo_check(struct req *q, const struct berval *bv)
+photo_check(struct req *q, const char *attr, const struct berval *bv)
 {
+	enum tsr_photo_type want =
+	    strcasecmp(attr, "jpegPhoto") == 0 ? TSR_PHOTO_JPEG : TSR_PHOTO_PNG;
 	struct tsr_photo_info info;
 	char why[TSR_PHOTO_WHY_MAX];
 
 	if (tsr_photo_probe(bv->bv_val, bv->bv_len, &info, why, sizeof(why)) < 0)
-		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "jpegPhoto: %s", why);
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: %s", attr, why);
+	if (info.type != want)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: holds %s images; a %s goes in %s",
+		              attr, tsr_photo_type_name(want), tsr_photo_type_name(info.type),
+		              want == TSR_PHOTO_JPEG ? "tesseraPngPhoto" : "jpegPhoto");
 	return 0;
 }
 
@@ -941,12 +949,14 @@ static int
 values_check(struct req *q, const char *attr, struct berval **bv, bool removing)
 {
 	static const char *const name_attrs = ":cn:displayname:gecos:";
-	bool binary = strcasecmp(attr, "jpegPhoto") == 0 || strcasecmp(attr, "userPassword") == 0;
+	static const char *const photo_attrs = ":jpegphoto:tesserapngphoto:";
+	bool photo = listed(photo_attrs, attr);
+	bool binary = photo || strcasecmp(attr, "userPassword") == 0;
 	size_t i;
 	int r;
 
 	for (i = 0; !removing && bv && bv[i]; i++) {
-		if (strcasecmp(attr, "jpegPhoto") == 0 && photo_check(q, bv[i]) < 0)
+		if (photo && photo_check(q, attr, bv[i]) < 0)
 			return -1;
 		if (!binary && memchr(bv[i]->bv_val, '\0', bv[i]->bv_len))
 			return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: a NUL byte in a value",
@@ -1058,6 +1068,36 @@ site_kept(struct req *q, const struct vals *role, const struct vals *sites)
 	              role->n == 1 ? role->v[0] : "(none)");
 }
 
+/* Where a new user's home is made: the tenant's tesseraHomeBase, or the base the module
+ * was given (a directory that tessera server upgrade has not reached yet). 0, or the
+ * refusal (a tenant whose base is not one lib/validate accepts takes no new users). */
+static int
+home_base(struct req *q, char *out, size_t n)
+{
+	char *attrs[] = {(char *)"tesseraHomeBase", NULL};
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e;
+	struct vals v = {0};
+	const char *why = "has more than one value";
+	int r;
+
+	if (read_entry(conf.tenant, attrs, &spb, &e) < 0)
+		return undecided(q, "the tenant's home base");
+	r = entry_vals(e, "tesseraHomeBase", &v);
+	if (r == 0 && v.n == 0)
+		(void)snprintf(out, n, "%s", conf.home_base);
+	else if (r == 0 && v.n == 1 && tsr_home_base_check(v.v[0], &why) && strlen(v.v[0]) < n)
+		(void)snprintf(out, n, "%s", v.v[0]);
+	else
+		r = refuse(q, LDAP_UNWILLING_TO_PERFORM,
+		           "tesseraHomeBase of the tenant %s: root must mend it before anyone is "
+		           "added",
+		           r < 0 ? "cannot be read" : why);
+	vals_clear(&v);
+	search_done(spb);
+	return r;
+}
+
 static int
 user_add(struct req *q)
 {
@@ -1065,7 +1105,7 @@ user_add(struct req *q)
 	Slapi_Attr *at = NULL;
 	struct vals role = {0}, sites = {0}, v = {0}, tmp = {0};
 	struct tsr_perm_user u;
-	char *type, home[600];
+	char *type, base[256], home[600];
 	size_t i;
 	int r;
 
@@ -1112,8 +1152,8 @@ user_add(struct req *q)
 				if (!known_class(v.v[i])) {
 					r = refuse(q, LDAP_INSUFFICIENT_ACCESS,
 					           "objectClass %s: a user has the classes "
-					           "inetOrgPerson, posixAccount, shadowAccount and "
-					           "tesseraUser only",
+					           "inetOrgPerson, posixAccount, shadowAccount, "
+					           "tesseraUser and tesseraUserPhoto only",
 					           v.v[i]);
 					goto out;
 				}
@@ -1139,7 +1179,10 @@ user_add(struct req *q)
 	r = name_free(q);
 	if (r < 0)
 		goto out;
-	(void)snprintf(home, sizeof(home), "%s/%s", conf.home_base, q->rdn_value);
+	r = home_base(q, base, sizeof(base));
+	if (r < 0)
+		goto out;
+	(void)snprintf(home, sizeof(home), "%s/%s", base, q->rdn_value);
 	if (!one_value(e, "homeDirectory", &tmp) || strcmp(tmp.v[0], home) != 0) {
 		r = refuse(q, LDAP_CONSTRAINT_VIOLATION, "homeDirectory: a new user's home is %s",
 		           home);

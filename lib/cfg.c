@@ -103,7 +103,7 @@ static const struct cfg_key keys[] = {
     {"users", "default_shell", CFG_PATH, 0, 0, "/bin/bash", OFF(admin.default_shell),
      "login shell of new users"},
     {"users", "home_template", CFG_PATH, 0, 0, "/home/%u", OFF(admin.home_template),
-     "home directory of new users; %u is the login"},
+     "home directory of new users (%u the login) when the tenant has no home base"},
     {"users", "languages", CFG_STR, 0, 0, "default en-US en-GB de es fr it ja zh-CN pl",
      OFF(admin.languages), "preferred languages users may choose"},
     {"users", "badge_pattern", CFG_STR, 0, 0, NULL, OFF(admin.badge_pattern),

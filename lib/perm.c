@@ -86,7 +86,8 @@ static const struct {
     /* A person's own number changes only through a code (lib/phone, the guard). */
     {"telephoneNumber", TSR_ATTR_EDIT, VIEW},
     {"preferredLanguage", TSR_ATTR_PROFILE, VIEW},
-    {"jpegPhoto", TSR_ATTR_PROFILE, VIEW},
+    {"jpegPhoto", TSR_ATTR_PROFILE, VIEW},       /* a JPEG photo */
+    {"tesseraPngPhoto", TSR_ATTR_PROFILE, VIEW}, /* a PNG photo */
     {"tesseraProfileField", TSR_ATTR_PROFILE, VIEW},
     {"tesseraStayLoggedIn", TSR_ATTR_PROFILE, VIEW},
     /* A verification's state: the guard's to write (its extended operations). */

@@ -266,6 +266,28 @@ tsr_home_allowed(const char *s, const char *base, const char **why)
 }
 
 bool
+tsr_home_base_check(const char *s, const char **why)
+{
+	static const char *const roomy[] = {"/var", "/opt"};
+	size_t i, k;
+
+	if (!tsr_home_check(s, why))
+		return false;
+	if (strstr(s, "//") || s[strlen(s) - 1] == '/' || strstr(s, "/./") ||
+	    (strlen(s) >= 2 && strcmp(s + strlen(s) - 2, "/.") == 0))
+		return set_why(why, "is not written plainly (a repeated or trailing slash, or .)");
+	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		if (!path_within(s, system_dirs[i], false))
+			continue;
+		for (k = 0; k < sizeof(roomy) / sizeof(roomy[0]); k++)
+			if (path_within(s, roomy[k], true))
+				return true;
+		return set_why(why, "is a system directory or below one");
+	}
+	return true;
+}
+
+bool
 tsr_shell_check(const char *s, const char **why)
 {
 	if (!check_path(s, why))

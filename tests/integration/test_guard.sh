@@ -50,6 +50,17 @@ user_ldif() {
 	true
 }
 
+# The home base is the tenant's (tesseraHomeBase), read by the guard at each add, so
+# every server of the tenant judges alike; root sets it, a system path is refused.
+expect_rc 0 guard_home_base_set tt tenant set --home-base /srv/people
+raw guard_add_user_outside_home_base 19 sam ldapmodify < <(user_ldif u1 100999 berlin member)
+printf '%s' "$OUT" | grep -q "homeDirectory: a new user's home is /srv/people/u1" \
+	&& pass guard_add_user_outside_home_base_says || fail guard_add_user_outside_home_base_says "$OUT"
+expect_rc 2 guard_home_base_system_path tt tenant set --home-base /etc/people
+expect_out guard_home_base_system_path_says "--home-base '/etc/people' is a system directory or below one"
+expect_rc 3 guard_home_base_root_only tt_as tina tenant set --home-base /home
+tt tenant set --home-base /home >/dev/null
+
 snapshot before
 
 # -- H1: a delegated admin's add carries only what they could give
@@ -296,12 +307,19 @@ printf 'dn: cn=notmine,ou=groups,%s\nchangetype: add\nobjectClass: posixGroup\nc
 
 # -- H10: a photo written directly is judged by its bytes and size, as the tool judges it
 MK=$TSR_BUILD/tests/integration/mkphoto
-"$MK" png-bomb 65535 65535 "$T/bomb.png" && "$MK" png 600 600 "$T/ok.png" || fail guard_photos_made
-photo() { printf 'dn: uid=max,%s\nchangetype: modify\nreplace: jpegPhoto\njpegPhoto:< file://%s\n' "$P" "$1"; }
-photo "$T/bomb.png" | raw guard_photo_bomb 19 max ldapmodify
+"$MK" png-bomb 65535 65535 "$T/bomb.png" && "$MK" png 600 600 "$T/ok.png" &&
+	"$MK" jpeg 600 600 "$T/ok.jpg" || fail guard_photos_made
+# photo ATTR FILE: and each type in its own attribute (JPEG: jpegPhoto, PNG: tesseraPngPhoto)
+photo() { printf 'dn: uid=max,%s\nchangetype: modify\nreplace: %s\n%s:< file://%s\n' "$P" "$1" "$1" "$2"; }
+photo tesseraPngPhoto "$T/bomb.png" | raw guard_photo_bomb 19 max ldapmodify
 printf 'not an image' >"$T/text.jpg"
-photo "$T/text.jpg" | raw guard_photo_not_an_image 19 max ldapmodify
-photo "$T/ok.png" | raw guard_photo_allowed 0 max ldapmodify
+photo jpegPhoto "$T/text.jpg" | raw guard_photo_not_an_image 19 max ldapmodify
+raw guard_photo_png_in_jpegphoto 19 max ldapmodify < <(photo jpegPhoto "$T/ok.png")
+printf "%s" "$OUT" | grep -q "jpegPhoto: holds JPEG images; a PNG goes in tesseraPngPhoto" \
+	&& pass guard_photo_png_in_jpegphoto_says || fail guard_photo_png_in_jpegphoto_says "$OUT"
+photo tesseraPngPhoto "$T/ok.jpg" | raw guard_photo_jpeg_in_pngphoto 19 max ldapmodify
+photo tesseraPngPhoto "$T/ok.png" | raw guard_photo_png_allowed 0 max ldapmodify
+photo jpegPhoto "$T/ok.jpg" | raw guard_photo_jpeg_allowed 0 max ldapmodify
 
 # -- a delegated import of more names than the guard holds at once as not yet visible:
 #    each batch's names are forgotten once the next batch begins
@@ -310,6 +328,20 @@ awk 'BEGIN { print "login,email,name,role,sites"
 expect_rc 0 guard_delegated_import_600 tt_as tina import "$T/imp.csv"
 [ "$(lsearch -b "$P" '(uid=imp*)' 1.1 | grep -c '^dn:')" = 600 ] && pass guard_delegated_import_all_added ||
 	fail guard_delegated_import_all_added
+
+# -- per-identity limits (olcLimits): a person gets 500 entries from a search without
+#    paging, pages of at most 1000, every entry by paging; root is not limited
+as_ldap ldapsearch max -LLL -b "$P" '(uid=imp*)' 1.1 >"$T/lim.out" 2>&1; rc=$?
+[ $rc = 4 ] && [ "$(grep -c '^dn:' "$T/lim.out")" = 500 ] && pass guard_limit_person_unpaged_500 \
+	|| fail guard_limit_person_unpaged_500 "exit $rc, $(grep -c '^dn:' "$T/lim.out") entries"
+as_ldap ldapsearch max -LLL -E pr=1000/noprompt -b "$P" '(uid=imp*)' 1.1 >"$T/lim.out" 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(grep -c '^dn:' "$T/lim.out")" = 600 ] && pass guard_limit_person_paged_all \
+	|| fail guard_limit_person_paged_all "exit $rc, $(grep -c '^dn:' "$T/lim.out") entries"
+as_ldap ldapsearch tina -LLL -E pr=2000/noprompt -b "$P" '(uid=imp*)' 1.1 >"$T/lim.out" 2>&1; rc=$?
+[ $rc = 11 ] && grep -q "illegal pagedResults page size" "$T/lim.out" && pass guard_limit_page_size \
+	|| fail guard_limit_page_size "exit $rc: $(head -3 "$T/lim.out")"
+[ "$(lsearch -b "$P" '(uid=imp*)' 1.1 | grep -c '^dn:')" = 600 ] && pass guard_limit_not_for_root \
+	|| fail guard_limit_not_for_root
 
 # -- H6: the licence limit holds under concurrency: 50 parallel adds by a tenant-admin,
 #    with room for five, leave exactly five new users

@@ -138,6 +138,6 @@ expect_out export_neutralised_import_updates "updated +1"
 "$MKPHOTO" png 8 8 "$T/p.png"
 tt user photo cat "$T/p.png" >/dev/null 2>&1
 expect_rc 0 export_ldif "$TESSERA" --config "$SRV_CONF" export --format ldif
-printf '%s' "$OUT" | grep -q '^jpegPhoto:: iVBORw0KGgo' && pass export_ldif_photo_base64 || fail export_ldif_photo_base64
+printf '%s' "$OUT" | grep -q '^tesseraPngPhoto:: iVBORw0KGgo' && pass export_ldif_photo_base64 || fail export_ldif_photo_base64
 printf '%s' "$OUT" | grep -qi '^userPassword\|^tesseraPhoneCodeHash\|^pwd' && fail export_ldif_no_secrets || pass export_ldif_no_secrets
 finish

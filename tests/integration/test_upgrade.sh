@@ -46,14 +46,37 @@ bad_status superuser; rc=$?
 
 cfg() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$SRV_LDAPI" -b cn=config "$@"; }
 cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin >"$T/cfg.before"
+# Photos as the older version stored them: a PNG and a JPEG, both in jpegPhoto.
+"$MKPHOTO" png 64 64 "$T/old.png" && "$MKPHOTO" jpeg 64 48 "$T/old.jpg" || fail upgrade_photos_made
+printf 'dn: uid=%s,%s\nchangetype: modify\nreplace: jpegPhoto\njpegPhoto:< file://%s\n\n' \
+	max "$P" "$T/old.png" sam "$P" "$T/old.jpg" | lmodify >/dev/null
+bytes() { lsearch -b "uid=$1,$P" -s base "$2" | sed -n "s/^$2:: //p" | base64 -d; }
+classless() { lsearch -b "$P" '(&(objectClass=tesseraUser)(!(objectClass=tesseraUserPhoto)))' 1.1 | grep -c '^dn:'; }
 expect_rc 0 upgrade_dry_run "$TESSERA" server upgrade --dir "$SRV" --dry-run
 expect_out upgrade_dry_run_says_security "would set olcSecurity"
 expect_out upgrade_dry_run_says_guard "would load the guard"
 expect_out upgrade_dry_run_says_txn_gate "would keep LDAP transactions for root"
+expect_out upgrade_dry_run_says_limits "would set the limits of each identity \\(olcLimits\\)"
+# The data migrations, counted: every user may hold a PNG, PNGs leave jpegPhoto, the
+# tenant names its home base (the guard's so far).
+expect_out upgrade_dry_run_says_photo_class "would give [0-9]+ users objectClass tesseraUserPhoto"
+expect_out upgrade_dry_run_says_png "would move 1 PNG photo out of jpegPhoto into tesseraPngPhoto"
+expect_out upgrade_dry_run_says_home_base "would give the tenant its classes and home base, tesseraHomeBase: /home"
+cmp -s <(bytes max jpegPhoto) "$T/old.png" && [ "$(classless)" -gt 0 ] && [ -z "$(attr "$BASE" tesseraHomeBase)" ] \
+	&& pass upgrade_dry_run_migrates_nothing || fail upgrade_dry_run_migrates_nothing
 cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | diff -q - "$T/cfg.before" >/dev/null &&
 	pass upgrade_dry_run_changes_nothing || fail upgrade_dry_run_changes_nothing
 expect_rc 0 upgrade_runs "$TESSERA" server upgrade --dir "$SRV"
 expect_out upgrade_loads_guard "load the guard .*: done"
+expect_out upgrade_moves_png "move 1 PNG photo out of jpegPhoto into tesseraPngPhoto: done \(1 changed\)"
+cmp -s <(bytes max tesseraPngPhoto) "$T/old.png" && [ -z "$(attr "uid=max,$P" jpegPhoto)" ] \
+	&& pass upgrade_png_moved || fail upgrade_png_moved
+cmp -s <(bytes sam jpegPhoto) "$T/old.jpg" && [ -z "$(attr "uid=sam,$P" tesseraPngPhoto)" ] \
+	&& pass upgrade_jpeg_stays || fail upgrade_jpeg_stays
+[ "$(classless)" = 0 ] && pass upgrade_every_user_may_hold_png || fail upgrade_every_user_may_hold_png "$(classless) without"
+[ "$(attr "$BASE" tesseraHomeBase)" = /home ] && pass upgrade_tenant_home_base || fail upgrade_tenant_home_base
+expect_rc 0 upgrade_photo_shown tt user show max
+expect_out upgrade_photo_shown_says "PNG 64x64"
 expect_rc 0 upgrade_new_schema_used tt tenant set --reserve payroll
 expect_rc 2 upgrade_new_schema_enforced tt user set max --name Payroll
 expect_rc 0 upgrade_again "$TESSERA" server upgrade --dir "$SRV"
@@ -71,6 +94,15 @@ bad_status superuser; rc=$?
 	pass upgrade_data_intact || fail upgrade_data_intact
 expect_rc 0 upgrade_tool_adds_as_site_admin tt_as sam user add newbie --email newbie@example.org \
 	--name Newbie --site berlin --no-password
+[ "$(attr "uid=newbie,$P" homeDirectory)" = /home/newbie ] && [ "$(classless)" = 0 ] \
+	&& pass upgrade_new_user_in_shape || fail upgrade_new_user_in_shape
+# The tool makes homes where the tenant says (the guard refuses any other).
+tt tenant set --home-base /srv/people >/dev/null
+expect_rc 0 upgrade_add_with_home_base tt_as sam user add newbie2 --email newbie2@example.org \
+	--name Newbie --site berlin --no-password
+[ "$(attr "uid=newbie2,$P" homeDirectory)" = /srv/people/newbie2 ] && pass upgrade_home_from_tenant \
+	|| fail upgrade_home_from_tenant "$(attr "uid=newbie2,$P" homeDirectory)"
+tt tenant set --home-base /home >/dev/null
 "$TESSERA" server stop --dir "$SRV" >/dev/null
 expect_rc 0 upgrade_restarts "$TESSERA" server start --dir "$SRV"
 bad_status superuser; rc=$?
@@ -102,12 +134,16 @@ expect_rc 0 upgrade_phone_verify tt user verify-phone max "$code"
 	|| fail upgrade_phone_verified
 # A directory made by this version's init ends in the same state as the upgraded one.
 state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
-	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcIdleTimeout olcThreads \
+	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcLimits olcIdleTimeout olcThreads \
 	olcConnMaxPendingAuth | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
 state "$SRV_LDAPI" "$SRV" >"$T/state.upgraded"
+tenant_state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b "$BASE" -s base \
+	objectClass tesseraHomeBase | grep -v '^dn:\|^$' | sort; }
+tenant_state "$SRV_LDAPI" >>"$T/state.upgraded"
 OLD_LDAPI=$SRV_LDAPI; OLD=$SRV
 tsr_server_start fresh
 state "$SRV_LDAPI" "$SRV" >"$T/state.fresh"
+tenant_state "$SRV_LDAPI" >>"$T/state.fresh"
 diff -u "$T/state.fresh" "$T/state.upgraded" >"$T/state.diff" && pass upgrade_same_state_as_init ||
 	{ fail upgrade_same_state_as_init; sed 's/^/#   /' "$T/state.diff"; }
 finish

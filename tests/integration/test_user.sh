@@ -187,12 +187,18 @@ printf 'GIF89a not a photo' >"$T/fake.png"
 expect_rc 0 user_photo_png "$TESSERA" --config "$SRV_CONF" user photo bob "$T/big.png"
 expect_out user_photo_png_says "PNG 640x640"
 printf '%s' "$OUT" | grep -q warning && fail user_photo_big_no_warning || pass user_photo_big_no_warning
-cmp -s <(lsearch -b "uid=bob,$P" -s base jpegPhoto | sed -n 's/^jpegPhoto:: //p' | base64 -d) "$T/big.png" \
+# Each type in its own attribute: a PNG in tesseraPngPhoto, a JPEG in jpegPhoto.
+photo_bytes() { lsearch -b "uid=bob,$P" -s base "$1" | sed -n "s/^$1:: //p" | base64 -d; }
+cmp -s <(photo_bytes tesseraPngPhoto) "$T/big.png" \
 	&& pass user_photo_stored_bytes || fail user_photo_stored_bytes
+[ -z "$(attr "uid=bob,$P" jpegPhoto)" ] && pass user_photo_png_not_in_jpegphoto \
+	|| fail user_photo_png_not_in_jpegphoto
 expect_rc 0 user_photo_small_warns "$TESSERA" --config "$SRV_CONF" user photo bob "$T/small.png"
 expect_out user_photo_small_warning "warning: the photo is 200x100; at least 500x500 is recommended"
 expect_rc 0 user_photo_jpeg "$TESSERA" --config "$SRV_CONF" user photo bob "$T/p.jpg"
 expect_out user_photo_jpeg_says "JPEG 800x600"
+cmp -s <(photo_bytes jpegPhoto) "$T/p.jpg" && [ -z "$(attr "uid=bob,$P" tesseraPngPhoto)" ] \
+	&& pass user_photo_jpeg_replaces_png || fail user_photo_jpeg_replaces_png
 snapshot "uid=bob,$P" >"$T/bob.1"
 expect_rc 2 user_photo_not_an_image "$TESSERA" --config "$SRV_CONF" user photo bob "$T/fake.png"
 expect_out user_photo_not_an_image_says "not a PNG or JPEG image"

@@ -137,6 +137,45 @@ TEST(validate_reserved_names)
 			harness_fail(__FILE__, __LINE__, "'%s' reserved", free_names[i]);
 }
 
+TEST(validate_home_base)
+{
+	static const struct {
+		const char *base;
+		bool ok;
+	} cases[] = {
+	    {"/home", true},
+	    {"/srv/home", true},
+	    {"/var/home", true},
+	    {"/opt/people", true},
+	    {"/homes/x/y", true},
+	    {"/", false},
+	    {"", false},
+	    {"home", false},
+	    {"/home/", false},
+	    {"//home", false},
+	    {"/home/.", false},
+	    {"/home/./x", false},
+	    {"/home/../etc", false},
+	    {"/etc", false},
+	    {"/etc/homes", false},
+	    {"/root", false},
+	    {"/var", false},
+	    {"/opt", false},
+	    {"/usr/home", false},
+	    {"/lib64/x", false},
+	    {"/tmp/h", false},
+	    {"/home:x", false},
+	};
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < TSR_ARRAY_SIZE(cases); i++)
+		if (tsr_home_base_check(cases[i].base, &why) != cases[i].ok)
+			harness_fail(__FILE__, __LINE__, "home base '%s': want %s", cases[i].base,
+			             cases[i].ok ? "accepted" : "refused");
+	ASSERT_TRUE(!tsr_home_base_check("/etc", &why) && strstr(why, "system"));
+}
+
 TEST(validate_home_allowed)
 {
 	static const struct {

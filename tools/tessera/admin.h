@@ -128,6 +128,8 @@ struct user {
 	const struct ent_attr *sites, *fields;
 	const void *photo;
 	size_t photo_len;
+	const char *photo_attr; /* where the photo is: jpegPhoto (JPEG), tesseraPngPhoto (PNG) */
+	bool png_class;         /* objectClass tesseraUserPhoto: the entry may hold a PNG */
 };
 /* "invited", "active" or "inactive" as shown (docs/directory-model.md). */
 const char *user_status(const struct user *u);
@@ -157,6 +159,9 @@ bool may_grant_site(const char *site);
 /* name is one the tenant keeps from its people (tesseraReservedName on the tenant entry,
  * as the guard reads it); the POSIX system names are tsr_name_reserved()'s. */
 bool admin_reserved(const char *name);
+/* Where the tenant makes homes (tesseraHomeBase): 0 and *ret, NULL when the tenant has
+ * none (a directory before tessera server upgrade); or a negative errno. */
+TSR_MUST_USE int admin_home_base(const char **ret);
 
 /* ---- writes with their audit entry ---- */
 

@@ -58,30 +58,53 @@ spaced_equal(const char *a, const char *b)
 	}
 }
 
+/* The tenant entry's settings the tool follows (tesseraReservedName, tesseraHomeBase), read
+ * once: 0, or a negative errno. */
+static int
+tenant_entry(const struct ent **ret)
+{
+	const char *const attrs[] = {"tesseraReservedName", "tesseraHomeBase", NULL};
+	int r = 0;
+
+	if (!S.t || !S.t->ldap)
+		return -ENOTCONN;
+	if (!S.tenant_loaded) {
+		r = dir_read(admin_base(), attrs, &S.tenant);
+		S.tenant_loaded = r == 0;
+	}
+	*ret = S.tenant;
+	return r;
+}
+
 bool
 admin_reserved(const char *name)
 {
-	const char *const attrs[] = {"tesseraReservedName", NULL};
+	const struct ent *t = NULL;
 	const struct ent_attr *a;
 	size_t i;
 
-	if (!S.t || !S.t->ldap || !name)
+	if (!name)
 		return false;
-	if (!S.tenant_loaded) {
-		S.tenant_loaded = true;
-		if (dir_read(admin_base(), attrs, &S.tenant) < 0)
-			S.tenant = NULL;
-	}
 	/* The warm-up entries' names are the server's (server upgrade adds and deletes
 	 * them); the tenant's compared as slapd compares them, case and runs of spaces
 	 * aside (ASCII case only here; the guard folds the rest). */
 	if (strcasecmp(name, "warm-up") == 0 || strcasecmp(name, "tessera-warmup") == 0)
 		return true;
-	a = S.tenant ? ent_attr(S.tenant, "tesseraReservedName") : NULL;
+	a = tenant_entry(&t) == 0 ? ent_attr(t, "tesseraReservedName") : NULL;
 	for (i = 0; a && i < a->n; i++)
 		if (spaced_equal(a->v[i], name))
 			return true;
 	return false;
+}
+
+int
+admin_home_base(const char **ret)
+{
+	const struct ent *t = NULL;
+	int r = tenant_entry(&t);
+
+	*ret = r == 0 ? ent_str(t, "tesseraHomeBase") : NULL;
+	return r;
 }
 
 const char *
@@ -954,9 +977,11 @@ true_value(const char *s)
 int
 user_from_ent(struct ent *e, struct user **ret)
 {
+	static const char *const photo_attrs[] = {"tesseraPngPhoto", "jpegPhoto"};
 	const struct ent_attr *a;
 	struct user *u;
 	const char *s;
+	size_t i;
 
 	u = calloc(1, sizeof(*u));
 	if (!u) {
@@ -994,12 +1019,18 @@ user_from_ent(struct ent *e, struct user **ret)
 	u->must_change = true_value(ent_str(e, "pwdReset"));
 	u->sites = ent_attr(e, "tesseraSiteName");
 	u->fields = ent_attr(e, "tesseraProfileField");
-	a = ent_attr(e, "jpegPhoto");
-	if (a && a->n) {
-		u->has_photo = true;
-		u->photo = a->v[0];
-		u->photo_len = a->len[0];
+	for (i = 0; i < TSR_ARRAY_SIZE(photo_attrs); i++) {
+		a = ent_attr(e, photo_attrs[i]);
+		if (a && a->n && !u->has_photo) {
+			u->has_photo = true;
+			u->photo = a->v[0];
+			u->photo_len = a->len[0];
+			u->photo_attr = photo_attrs[i];
+		}
 	}
+	a = ent_attr(e, "objectClass");
+	for (i = 0; a && i < a->n; i++)
+		u->png_class |= strcasecmp(a->v[i], "tesseraUserPhoto") == 0;
 	*ret = u;
 	return 0;
 }

@@ -379,7 +379,7 @@ int
 user_create(struct uin *in, const char *password, const struct create_opts *o, uint32_t *ret_uid)
 {
 	const struct tsr_cfg *cfg = admin_tool()->cfg;
-	const char *role = in->role ? in->role : cfg->admin.default_role, *why = NULL;
+	const char *role = in->role ? in->role : cfg->admin.default_role, *why = NULL, *base = NULL;
 	const struct role *ro;
 	struct ent_attr sites = {.name = (char *)"tesseraSiteName"};
 	struct user fake = {0};
@@ -430,8 +430,23 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 		if (code != EXIT_DONE)
 			return code;
 	}
-	r = make_home(cfg->admin.home_template, in->login, &home);
-	if (r == 0 && !tsr_home_check(home, &why)) {
+	/* The tenant's home base, as the directory requires; a directory without one, the
+	 * template of the configuration. */
+	r = admin_home_base(&base);
+	if (r < 0) {
+		code = dir_fail(r, "cannot read the tenant's home base");
+		goto out;
+	}
+	if (base && !tsr_home_base_check(base, &why)) {
+		code = report(EXIT_FAILURE_SYS, "the tenant's home base (tesseraHomeBase) '%s' %s",
+		              base, why);
+		goto out;
+	}
+	if (base)
+		r = asprintf(&home, "%s/%s", base, in->login) < 0 ? -ENOMEM : 0;
+	else
+		r = make_home(cfg->admin.home_template, in->login, &home);
+	if (r == 0 && !base && !tsr_home_check(home, &why)) {
 		code = report(EXIT_FAILURE_SYS, "%s: [users] home_template gives '%s', which %s",
 		              cfg->path, home, why);
 		goto out;
@@ -452,9 +467,9 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	sitelist = join((const char *const *)in->sites, nsites, ", ");
 	r = wr_init(&w, "user.add", in->login, in->name, dn);
 	if (r == 0)
-		r = mods_str(
-		    &m, LDAP_MOD_ADD, "objectClass",
-		    (const char *const[]){"inetOrgPerson", "posixAccount", "tesseraUser", NULL});
+		r = mods_str(&m, LDAP_MOD_ADD, "objectClass",
+		             (const char *const[]){"inetOrgPerson", "posixAccount", "tesseraUser",
+		                                   "tesseraUserPhoto", NULL});
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "uid", in->login);
 	if (r == 0)

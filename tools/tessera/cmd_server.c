@@ -31,6 +31,7 @@
 #include "secret.h"
 #include "admin.h"
 #include "server_deliver.h"
+#include "server_migrate.h"
 #include "server_repl.h"
 #include "templates.h"
 #include "tool.h"
@@ -1552,6 +1553,7 @@ struct upgrade {
 	struct tsr_buf offline; /* changes slapd takes only while stopped (plugin arguments) */
 	unsigned changes;
 	unsigned differ; /* config_values that differ: bit i for entry i */
+	char **limits;   /* the database's olcLimits as this version's template has them */
 };
 
 static int
@@ -1608,6 +1610,85 @@ config_differs(struct upgrade *u, char *what, size_t n)
 		v = NULL;
 	}
 	return r < 0 ? r : u->differ != 0;
+}
+
+/* The values of attr that the template gives the tenant's database (its unmarked lines
+ * "attr: value", @TENANT_DN@ filled in), in order: NULL-terminated (tsr_strv_free). */
+static int
+template_values(const char *attr, const char *tenant_dn, char ***ret)
+{
+	const char *p = template_text("slapd-config.ldif.in"), *at;
+	size_t al = strlen(attr), len, n = 0;
+	struct tsr_buf b = {0};
+	char **v = NULL, **nv;
+	int r = 0;
+
+	for (; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, attr, al) != 0 || strncmp(p + al, ": ", 2) != 0)
+			continue;
+		len = strcspn(p + al + 2, "\n");
+		tsr_buf_free(&b);
+		b = (struct tsr_buf){0};
+		for (const char *q = p + al + 2, *end = q + len; r == 0 && q < end;) {
+			at = memmem(q, (size_t)(end - q), "@TENANT_DN@", 11);
+			r = tsr_buf_append(&b, q, (size_t)((at ? at : end) - q));
+			if (r == 0 && at)
+				r = tsr_buf_puts(&b, tenant_dn);
+			q = at ? at + 11 : end;
+		}
+		if (r == 0 && !(nv = realloc(v, (n + 2) * sizeof(*v))))
+			r = -ENOMEM;
+		if (r == 0) {
+			v = nv;
+			v[n] = NULL;
+			r = tsr_buf_steal(&b, &v[n]);
+			v[n + (r == 0)] = NULL;
+			n += r == 0;
+		}
+	}
+	tsr_buf_free(&b);
+	if (r < 0 || !v) {
+		tsr_strv_free(v);
+		return r < 0 ? r : -ENOENT;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* Whether the database's olcLimits are the template's, in order ("{n}" prefixes aside).
+ * 1 if they differ, 0, or a negative errno. */
+static int
+limits_differ(struct upgrade *u)
+{
+	char **live = NULL;
+	const char *l;
+	size_t i;
+	int r = template_values("olcLimits", u->s.tenant_dn, &u->limits);
+
+	if (r == 0)
+		r = srv_values(u->ld, u->db, "olcLimits", &live);
+	for (i = 0; r == 0 && (live[i] || u->limits[i]); i++) {
+		l = live[i];
+		if (l && l[0] == '{' && strchr(l, '}'))
+			l = strchr(l, '}') + 1;
+		if (!l || !u->limits[i] || strcmp(l, u->limits[i]) != 0)
+			r = 1;
+	}
+	tsr_strv_free(live);
+	return r;
+}
+
+static int
+apply_limits(struct upgrade *u)
+{
+	LDAPMod mod = {
+	    .mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)"olcLimits", .mod_values = u->limits};
+	int rc = ldap_modify_ext_s(u->ld, u->db, (LDAPMod *[]){&mod, NULL}, NULL, NULL);
+
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	tool_err("%s: cannot set olcLimits: %s", u->db, ldap_err2string(rc));
+	return tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 }
 
 static int
@@ -1860,6 +1941,63 @@ same_file(const char *a, const char *b)
 	return same;
 }
 
+/* The home base the guard was given (the olcPlugin value "preoperation PATH
+ * tsr_guard_init TENANT HOME OUTBOX"), or "" when it has none. */
+static void
+guard_home_base(char **plugins, char *out, size_t n)
+{
+	const char *p;
+	size_t i, len;
+
+	out[0] = '\0';
+	for (i = 0; plugins && plugins[i]; i++) {
+		p = strstr(plugins[i], " tsr_guard_init ");
+		if (!p)
+			continue;
+		p += strlen(" tsr_guard_init ");
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (*p == '/' && len < n)
+			(void)snprintf(out, n, "%.*s", (int)len, p);
+	}
+}
+
+/* The data migrations (server_migrate.h), on a server that takes writes. With --dry-run
+ * before the schema is in place the entries cannot be counted yet (slapd does not match
+ * a filter on a type it does not know). */
+static int
+upgrade_data(struct upgrade *u, struct tsr_ldap *l, char **plugins, bool schema_pending)
+{
+	struct migrate_plan plan;
+	char base[256], what[256];
+	size_t i, done = 0;
+	int r;
+
+	if (u->dry && schema_pending) {
+		printf("  would then move the entries that need it to the new schema (counted once "
+		       "it is in place)\n");
+		return 0;
+	}
+	guard_home_base(plugins, base, sizeof(base));
+	r = migrate_plan(l, u->s.tenant_dn, base, &plan);
+	for (i = 0; r == 0 && i < TSR_MIGRATIONS; i++) {
+		if (!migrate_what(&plan, i, what, sizeof(what)))
+			continue;
+		u->changes++;
+		if (u->dry) {
+			printf("  would %s\n", what);
+			continue;
+		}
+		r = migrate_run(l, u->s.tenant_dn, &plan, i, &done);
+		if (r == 0)
+			printf("  %s: done (%zu changed)\n", what, done);
+	}
+	if (r < 0)
+		tool_err("%s: cannot migrate its entries: %s", u->s.dir, strerror(-r));
+	return r;
+}
+
 /* Bring a directory made by an earlier tessera to this version, online: the guard's
  * file in DIR, olcSecurity, the guard loaded on the tenant's database and its
  * transaction gate on the frontend (neither on a replicated one). Idempotent; --dry-run
@@ -1919,6 +2057,10 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	(void)snprintf(step, sizeof(step), "set %s", what);
 	if (r == 0 && differs)
 		r = upgrade_step(&u, step, apply_config);
+	if (r == 0)
+		r = limits_differ(&u);
+	if (r == 1)
+		r = upgrade_step(&u, "set the limits of each identity (olcLimits)", apply_limits);
 	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
 		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
 	if (r == 0 && !plugins[0] && !u.replicated)
@@ -1939,6 +2081,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		                     : "a multi-provider pair runs without the guard (slapd "
 		                       "2.5.13 crashes with SLAPI beside syncrepl): make the "
 		                       "other server its standby (tessera server init --from)");
+	if (r == 0 && !u.standby)
+		r = upgrade_data(&u, l, plugins, missing > 0);
 	if (r < 0)
 		goto out;
 	if (u.changes == 0)
@@ -1966,6 +2110,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	}
 out:
 	tsr_buf_free(&u.offline);
+	tsr_strv_free(u.limits);
 	tsr_strv_free(plugins);
 	tsr_strv_free(gate);
 	tsr_strv_free(repl);

@@ -15,6 +15,7 @@ static const char tenant_help_text[] =
     "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
     "                                          [--session-lifetime DURATION]\n"
     "                                          [--reserve NAME]... [--unreserve NAME]...\n"
+    "                                          [--home-base PATH]\n"
     "\n"
     "  show   the tenant: licence tier and limit (users in use), id range, session\n"
     "         lifetime, how many users, roles, sites and groups\n"
@@ -22,7 +23,10 @@ static const char tenant_help_text[] =
     "         tenant's own administrators do not raise their licence). 0 users: no\n"
     "         limit; 0 seconds: sessions never expire. --reserve keeps a name from\n"
     "         every login, group, role, site and display name of the tenant (besides\n"
-    "         the POSIX system names); the directory refuses it to any client\n";
+    "         the POSIX system names); the directory refuses it to any client.\n"
+    "         --home-base: where new users' homes are made (PATH/LOGIN; the directory\n"
+    "         refuses any other); existing users keep theirs. Not / nor a system\n"
+    "         directory (below /var and /opt is allowed)\n";
 
 static const char *const tenant_attrs[] = {"o",
                                            "tesseraMaxUsers",
@@ -32,6 +36,7 @@ static const char *const tenant_attrs[] = {"o",
                                            "tesseraNextId",
                                            "tesseraSessionLifetime",
                                            "tesseraReservedName",
+                                           "tesseraHomeBase",
                                            "objectClass",
                                            NULL};
 
@@ -98,6 +103,7 @@ tenant_show(int argc, char **argv)
 		jw_int(&j, "id_max", num(e, "tesseraIdMax"));
 		jw_int(&j, "next_id", num(e, "tesseraNextId"));
 		jw_int(&j, "session_lifetime", num(e, "tesseraSessionLifetime"));
+		jw_str(&j, "home_base", ent_str(e, "tesseraHomeBase"));
 		jw_int(&j, "roles", (long long)roles);
 		jw_int(&j, "sites", (long long)sites);
 		jw_int(&j, "groups", (long long)groups);
@@ -127,6 +133,9 @@ tenant_show(int argc, char **argv)
 			       num(e, "tesseraSessionLifetime") / 3600);
 		else
 			printf("session lifetime  unlimited\n");
+		printf("home base         %s\n", ent_str(e, "tesseraHomeBase")
+		                                     ? ent_str(e, "tesseraHomeBase")
+		                                     : "- (tessera server upgrade sets it)");
 		printf("reserved names    ");
 		for (size_t i = 0; res && i < res->n; i++)
 			printf("%s%s", i ? ", " : "", res->v[i]);
@@ -137,7 +146,20 @@ tenant_show(int argc, char **argv)
 	return EXIT_DONE;
 }
 
-enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE };
+enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE, O_HOME };
+
+/* Add objectClass cls to m unless e has it (a directory made before the class). */
+static int
+need_class(const struct ent *e, const char *cls, struct mods *m)
+{
+	const struct ent_attr *oc = ent_attr(e, "objectClass");
+	size_t i;
+
+	for (i = 0; oc && i < oc->n; i++)
+		if (strcasecmp(oc->v[i], cls) == 0)
+			return 0;
+	return mods_one(m, LDAP_MOD_ADD, "objectClass", cls);
+}
 
 static int
 tenant_set(int argc, char **argv)
@@ -147,10 +169,11 @@ tenant_set(int argc, char **argv)
 	                                     {"session-lifetime", required_argument, NULL, O_LIFE},
 	                                     {"reserve", required_argument, NULL, O_RESERVE},
 	                                     {"unreserve", required_argument, NULL, O_UNRESERVE},
+	                                     {"home-base", required_argument, NULL, O_HOME},
 	                                     {NULL, 0, NULL, 0}};
 	const char *reserve[16], *unreserve[16];
 	size_t nres = 0, nunres = 0, i;
-	const char *max = NULL, *tier = NULL, *life = NULL, *why = NULL;
+	const char *max = NULL, *tier = NULL, *life = NULL, *home = NULL, *why = NULL;
 	char life_s[16];
 	struct ent *e = NULL;
 	struct mods m = {0};
@@ -171,14 +194,18 @@ tenant_set(int argc, char **argv)
 			reserve[nres++] = optarg;
 		else if (c == O_UNRESERVE && nunres < TSR_ARRAY_SIZE(unreserve))
 			unreserve[nunres++] = optarg;
+		else if (c == O_HOME)
+			home = optarg;
 		else
 			return tool_usage(
 			    "tenant set: unknown option '%s' (or more than %zu names)",
 			    argv[optind - 1], TSR_ARRAY_SIZE(reserve));
 	}
-	if (optind != argc || (!max && !tier && !life && !nres && !nunres))
+	if (optind != argc || (!max && !tier && !life && !nres && !nunres && !home))
 		return tool_usage("tenant set: --max-users N, --tier NAME, --session-lifetime S, "
-		                  "--reserve NAME or --unreserve NAME");
+		                  "--reserve NAME, --unreserve NAME or --home-base PATH");
+	if (home && !tsr_home_base_check(home, &why))
+		return report(EXIT_USAGE, "--home-base '%s' %s", home, why);
 	for (i = 0; i < nres; i++)
 		if (!*reserve[i] || !tsr_text_check(reserve[i], 64, &why))
 			return report(EXIT_USAGE, "--reserve '%s': %s", reserve[i],
@@ -219,16 +246,18 @@ tenant_set(int argc, char **argv)
 			r = tsr_audit_change(&w.audit, "session_lifetime",
 			                     ent_str(e, "tesseraSessionLifetime"), life_s);
 	}
-	/* Reserved names: the class that holds them first (a directory made before them). */
-	if (r == 0 && nres) {
-		const struct ent_attr *oc = ent_attr(e, "objectClass");
-		bool has = false;
-
-		for (i = 0; oc && i < oc->n; i++)
-			has |= strcasecmp(oc->v[i], "tesseraTenantNames") == 0;
-		if (!has)
-			r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "tesseraTenantNames");
+	if (r == 0 && home &&
+	    (!ent_str(e, "tesseraHomeBase") || strcmp(ent_str(e, "tesseraHomeBase"), home) != 0)) {
+		r = need_class(e, "tesseraTenantHome", &m);
+		if (r == 0)
+			r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraHomeBase", home);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, "home_base", ent_str(e, "tesseraHomeBase"),
+			                     home);
 	}
+	/* Reserved names: the class that holds them first (a directory made before them). */
+	if (r == 0 && nres)
+		r = need_class(e, "tesseraTenantNames", &m);
 	for (i = 0; r == 0 && i < nres; i++)
 		if (!admin_reserved(reserve[i])) {
 			r = mods_one(&m, LDAP_MOD_ADD, "tesseraReservedName", reserve[i]);

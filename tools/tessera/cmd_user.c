@@ -735,6 +735,7 @@ user_photo(int argc, char **argv)
 	struct wr w = {0};
 	const struct tsr_cfg *cfg = admin_tool()->cfg;
 	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
+	const char *attr;
 	size_t len = 0;
 	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
 	int r, code;
@@ -785,10 +786,24 @@ user_photo(int argc, char **argv)
 			    info.width, info.height, cfg->admin.photo_min_side,
 			    cfg->admin.photo_min_side);
 	}
+	/* Each type in its own attribute (a JPEG in jpegPhoto, a PNG in tesseraPngPhoto), the
+	 * old photo gone from the other. */
+	attr = remove || info.type == TSR_PHOTO_JPEG ? "jpegPhoto" : "tesseraPngPhoto";
+	if (!remove && info.type == TSR_PHOTO_PNG && !u->png_class) {
+		code = report(EXIT_CONFLICT,
+		              "%s's entry cannot hold a PNG photo: it lacks objectClass "
+		              "tesseraUserPhoto (made before this version, or by another client); "
+		              "tessera server upgrade gives it to every user, or use a JPEG",
+		              u->login);
+		goto out;
+	}
 	r = wr_init(&w, "user.photo", u->login, u->name, u->dn);
-	if (r == 0)
-		r = remove ? mods_str(&m, LDAP_MOD_DELETE, "jpegPhoto", NULL)
-		           : mods_bin(&m, LDAP_MOD_REPLACE, "jpegPhoto", data, len);
+	if (r == 0 && remove)
+		r = mods_str(&m, LDAP_MOD_DELETE, u->photo_attr, NULL);
+	else if (r == 0)
+		r = mods_bin(&m, LDAP_MOD_REPLACE, attr, data, len);
+	if (r == 0 && !remove && u->has_photo && strcasecmp(u->photo_attr, attr) != 0)
+		r = mods_str(&m, LDAP_MOD_DELETE, u->photo_attr, NULL);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)
