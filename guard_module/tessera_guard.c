@@ -43,6 +43,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -832,16 +833,50 @@ one_value(Slapi_Entry *e, const char *attr, struct vals *v)
 	return v->v[0];
 }
 
+/* The tenant's largest photo (tesseraPhotoMaxBytes), or TSR_PHOTO_MAX_BYTES where it has
+ * none. 0, or the refusal (a value out of range, or unreadable: fail closed). */
+static int
+photo_max_bytes(struct req *q, uint32_t *ret)
+{
+	char *attrs[] = {(char *)"tesseraPhotoMaxBytes", NULL};
+	Slapi_PBlock *spb = NULL;
+	Slapi_Entry *e;
+	struct vals v = {0};
+	int r;
+
+	if (read_entry(conf.tenant, attrs, &spb, &e) < 0)
+		return undecided(q, "the tenant's photo limit");
+	r = entry_vals(e, "tesseraPhotoMaxBytes", &v);
+	*ret = TSR_PHOTO_MAX_BYTES;
+	if (r == 0 && v.n > 0 &&
+	    (v.n != 1 ||
+	     tsr_parse_u32(v.v[0], TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, ret) < 0))
+		r = -EINVAL;
+	if (r < 0)
+		r = refuse(q, LDAP_UNWILLING_TO_PERFORM,
+		           "tesseraPhotoMaxBytes of the tenant is not a number from %u to %u: root "
+		           "must mend it before photos can be set",
+		           TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX);
+	vals_clear(&v);
+	search_done(spb);
+	return r;
+}
+
 /* A photo is judged by its bytes, within the size limits, before anything decodes it, and
  * goes in the attribute of its type: a JPEG in jpegPhoto, a PNG in tesseraPngPhoto. */
 static int
-photo_check(struct req *q, const char *attr, const struct berval *bv)
+photo_check(struct req *q, const char *attr, const struct berval *bv, uint32_t max_bytes)
 {
 	enum tsr_photo_type want =
 	    strcasecmp(attr, "jpegPhoto") == 0 ? TSR_PHOTO_JPEG : TSR_PHOTO_PNG;
 	struct tsr_photo_info info;
 	char why[TSR_PHOTO_WHY_MAX];
 
+	if (bv->bv_len > max_bytes)
+		return refuse(q, LDAP_CONSTRAINT_VIOLATION,
+		              "%s: %zu bytes is over the tenant's limit of %" PRIu32
+		              " (tesseraPhotoMaxBytes)",
+		              attr, (size_t)bv->bv_len, max_bytes);
 	if (tsr_photo_probe(bv->bv_val, bv->bv_len, &info, why, sizeof(why)) < 0)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: %s", attr, why);
 	if (info.type != want)
@@ -952,11 +987,14 @@ values_check(struct req *q, const char *attr, struct berval **bv, bool removing)
 	static const char *const photo_attrs = ":jpegphoto:tesserapngphoto:";
 	bool photo = listed(photo_attrs, attr);
 	bool binary = photo || strcasecmp(attr, "userPassword") == 0;
+	uint32_t max_bytes = 0;
 	size_t i;
 	int r;
 
+	if (photo && !removing && bv && bv[0] && photo_max_bytes(q, &max_bytes) < 0)
+		return -1;
 	for (i = 0; !removing && bv && bv[i]; i++) {
-		if (photo && photo_check(q, attr, bv[i]) < 0)
+		if (photo && photo_check(q, attr, bv[i], max_bytes) < 0)
 			return -1;
 		if (!binary && memchr(bv[i]->bv_val, '\0', bv[i]->bv_len))
 			return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: a NUL byte in a value",

@@ -108,8 +108,8 @@ static const struct cfg_key keys[] = {
      OFF(admin.languages), "preferred languages users may choose"},
     {"users", "badge_pattern", CFG_STR, 0, 0, NULL, OFF(admin.badge_pattern),
      "extended regular expression badge IDs must match; unset: any"},
-    {"users", "photo_max_bytes", CFG_U32, 1024, 16777216, "1048576", OFF(admin.photo_max_bytes),
-     "largest profile photo accepted, bytes"},
+    {"users", "photo_max_bytes", CFG_U32, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX,
+     "1048576", OFF(admin.photo_max_bytes), "largest profile photo accepted, bytes"},
     /* above the largest side accepted, every photo would be warned about */
     {"users", "photo_min_side", CFG_U32, 1, TSR_PHOTO_MAX_SIDE, "500", OFF(admin.photo_min_side),
      "warn about photos narrower or lower than this"},

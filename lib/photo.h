@@ -21,6 +21,11 @@
  * RGBA or CMYK at 8 bits is exactly the limit, 16-bit RGBA at most 4096 x 2048. */
 #define TSR_PHOTO_MAX_SIDE    4096u
 #define TSR_PHOTO_MAX_DECODED (64u * 1024 * 1024)
+/* The largest photo in bytes where the tenant does not say (tesseraPhotoMaxBytes), and the
+ * range a tenant's own value lies in. */
+#define TSR_PHOTO_MAX_BYTES     (1024u * 1024)
+#define TSR_PHOTO_MAX_BYTES_MIN 1024u
+#define TSR_PHOTO_MAX_BYTES_MAX (16u * 1024 * 1024)
 /* A buffer this large holds every reason tsr_photo_probe gives. */
 #define TSR_PHOTO_WHY_MAX 128
 

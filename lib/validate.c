@@ -268,22 +268,25 @@ tsr_home_allowed(const char *s, const char *base, const char **why)
 bool
 tsr_home_base_check(const char *s, const char **why)
 {
-	static const char *const roomy[] = {"/var", "/opt"};
-	size_t i, k;
+	size_t i, n;
 
 	if (!tsr_home_check(s, why))
 		return false;
-	if (strstr(s, "//") || s[strlen(s) - 1] == '/' || strstr(s, "/./") ||
-	    (strlen(s) >= 2 && strcmp(s + strlen(s) - 2, "/.") == 0))
+	n = strlen(s);
+	if (n > TSR_HOME_BASE_MAX)
+		return set_why(why, "is longer than 200 bytes");
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] > 0x7e)
+			return set_why(why, "is not ASCII");
+	if (strstr(s, "//") || s[n - 1] == '/' || strstr(s, "/./") ||
+	    (n >= 2 && strcmp(s + n - 2, "/.") == 0))
 		return set_why(why, "is not written plainly (a repeated or trailing slash, or .)");
-	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
-		if (!path_within(s, system_dirs[i], false))
-			continue;
-		for (k = 0; k < sizeof(roomy) / sizeof(roomy[0]); k++)
-			if (path_within(s, roomy[k], true))
-				return true;
-		return set_why(why, "is a system directory or below one");
-	}
+	/* The usual homes of image-based systems and of add-on software may be. */
+	if (path_within(s, "/var/home", false) || path_within(s, "/opt", true))
+		return true;
+	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++)
+		if (path_within(s, system_dirs[i], false))
+			return set_why(why, "is a system directory or below one");
 	return true;
 }
 

@@ -37,9 +37,11 @@ bool tsr_home_check(const char *s, const char **why);
  * allows /var/home/alice). Repeated and trailing slashes do not count. */
 bool tsr_home_allowed(const char *s, const char *base, const char **why);
 /* Whether s may be the directory homes are made in (the tenant's tesseraHomeBase): one
- * tsr_home_check() accepts, written plainly (no repeated or trailing slash, no "."
- * component), not a system directory (as tsr_home_allowed() lists) nor below one, but
- * for below /var and /opt (/var/home). */
+ * tsr_home_check() accepts, ASCII, at most TSR_HOME_BASE_MAX bytes, written plainly (no
+ * repeated or trailing slash, no "." component), not a system directory (as
+ * tsr_home_allowed() lists) nor below one, but for /var/home and below it and below
+ * /opt. */
+#define TSR_HOME_BASE_MAX 200
 bool tsr_home_base_check(const char *s, const char **why);
 /* Whether two paths name the same directory, repeated and trailing slashes aside. */
 bool tsr_path_same(const char *a, const char *b);

@@ -320,6 +320,15 @@ printf "%s" "$OUT" | grep -q "jpegPhoto: holds JPEG images; a PNG goes in tesser
 photo tesseraPngPhoto "$T/ok.jpg" | raw guard_photo_jpeg_in_pngphoto 19 max ldapmodify
 photo tesseraPngPhoto "$T/ok.png" | raw guard_photo_png_allowed 0 max ldapmodify
 photo jpegPhoto "$T/ok.jpg" | raw guard_photo_jpeg_allowed 0 max ldapmodify
+# The largest photo is the tenant's (tesseraPhotoMaxBytes), for the tool and the guard.
+expect_rc 0 guard_photo_limit_set tt tenant set --photo-max-bytes 2048
+raw guard_photo_over_tenant_limit 19 max ldapmodify < <(photo tesseraPngPhoto "$T/ok.png")
+printf '%s' "$OUT" | grep -q "tesseraPngPhoto: [0-9]* bytes is over the tenant's limit of 2048" \
+	&& pass guard_photo_over_tenant_limit_says || fail guard_photo_over_tenant_limit_says "$OUT"
+expect_rc 2 guard_photo_over_tenant_limit_tool tt_as max user photo max "$T/ok.png"
+expect_out guard_photo_over_tenant_limit_tool_says "larger than the limit of 2048 bytes"
+expect_rc 2 guard_photo_limit_out_of_range tt tenant set --photo-max-bytes 100
+tt tenant set --photo-max-bytes 1048576 >/dev/null
 
 # -- a delegated import of more names than the guard holds at once as not yet visible:
 #    each batch's names are forgotten once the next batch begins

@@ -67,7 +67,7 @@ EOF
 
 # -- schema and overlays in cn=config
 OUT=$(lsearch -b cn=schema,cn=config '(cn=*tessera)' olcObjectClasses | grep -o "NAME '[a-zA-Z]*'" | tr '\n' ' ')
-[ "$OUT" = "NAME 'tesseraTenant' NAME 'tesseraUser' NAME 'tesseraRole' NAME 'tesseraSite' NAME 'tesseraAuditEvent' NAME 'tesseraTenantNames' NAME 'tesseraPhoneVerification' " ] \
+[ "$OUT" = "NAME 'tesseraTenant' NAME 'tesseraUser' NAME 'tesseraRole' NAME 'tesseraSite' NAME 'tesseraAuditEvent' NAME 'tesseraTenantNames' NAME 'tesseraPhoneVerification' NAME 'tesseraUserPhoto' NAME 'tesseraTenantLimits' " ] \
 	&& pass server_schema_loaded || fail server_schema_loaded "$OUT"
 OUT=$(lsearch -b cn=config '(objectClass=olcOverlayConfig)' olcOverlay | grep '^olcOverlay' | sort | tr '\n' ' ')
 [ "$OUT" = "olcOverlay: {0}syncprov olcOverlay: {1}auditlog olcOverlay: {2}ppolicy olcOverlay: {3}unique " ] \

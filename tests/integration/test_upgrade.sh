@@ -45,6 +45,10 @@ bad_status superuser; rc=$?
   [ -n "$old_status" ] && printf 'tesseraStatus: %s\n' "$old_status"; } | lmodify >/dev/null
 
 cfg() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$SRV_LDAPI" -b cn=config "$@"; }
+# An index the older directory lacks: upgrade puts it back (slapd builds it online).
+printf 'dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcDbIndex\nolcDbIndex: %s\n' \
+	"tesseraAuditActor,tesseraAuditTarget,tesseraAuditAction,tesseraAuditTime eq" |
+	ldapmodify -Q -Y EXTERNAL -H "$SRV_LDAPI" >/dev/null || fail upgrade_index_removed
 cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin >"$T/cfg.before"
 # Photos as the older version stored them: a PNG and a JPEG, both in jpegPhoto.
 "$MKPHOTO" png 64 64 "$T/old.png" && "$MKPHOTO" jpeg 64 48 "$T/old.jpg" || fail upgrade_photos_made
@@ -56,12 +60,12 @@ expect_rc 0 upgrade_dry_run "$TESSERA" server upgrade --dir "$SRV" --dry-run
 expect_out upgrade_dry_run_says_security "would set olcSecurity"
 expect_out upgrade_dry_run_says_guard "would load the guard"
 expect_out upgrade_dry_run_says_txn_gate "would keep LDAP transactions for root"
-expect_out upgrade_dry_run_says_limits "would set the limits of each identity \\(olcLimits\\)"
+expect_out upgrade_dry_run_says_limits "would set the tenant database's olcLimits, olcDbIndex"
 # The data migrations, counted: every user may hold a PNG, PNGs leave jpegPhoto, the
 # tenant names its home base (the guard's so far).
 expect_out upgrade_dry_run_says_photo_class "would give [0-9]+ users objectClass tesseraUserPhoto"
 expect_out upgrade_dry_run_says_png "would move 1 PNG photo out of jpegPhoto into tesseraPngPhoto"
-expect_out upgrade_dry_run_says_home_base "would give the tenant its classes and home base, tesseraHomeBase: /home"
+expect_out upgrade_dry_run_says_home_base "would give the tenant its classes and limits \\(where missing: home base /home, photos up to 1048576 bytes\\)"
 cmp -s <(bytes max jpegPhoto) "$T/old.png" && [ "$(classless)" -gt 0 ] && [ -z "$(attr "$BASE" tesseraHomeBase)" ] \
 	&& pass upgrade_dry_run_migrates_nothing || fail upgrade_dry_run_migrates_nothing
 cfg -s sub '(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin | diff -q - "$T/cfg.before" >/dev/null &&
@@ -74,7 +78,8 @@ cmp -s <(bytes max tesseraPngPhoto) "$T/old.png" && [ -z "$(attr "uid=max,$P" jp
 cmp -s <(bytes sam jpegPhoto) "$T/old.jpg" && [ -z "$(attr "uid=sam,$P" tesseraPngPhoto)" ] \
 	&& pass upgrade_jpeg_stays || fail upgrade_jpeg_stays
 [ "$(classless)" = 0 ] && pass upgrade_every_user_may_hold_png || fail upgrade_every_user_may_hold_png "$(classless) without"
-[ "$(attr "$BASE" tesseraHomeBase)" = /home ] && pass upgrade_tenant_home_base || fail upgrade_tenant_home_base
+[ "$(attr "$BASE" tesseraHomeBase)" = /home ] && [ "$(attr "$BASE" tesseraPhotoMaxBytes)" = 1048576 ] \
+	&& pass upgrade_tenant_limits || fail upgrade_tenant_limits
 expect_rc 0 upgrade_photo_shown tt user show max
 expect_out upgrade_photo_shown_says "PNG 64x64"
 expect_rc 0 upgrade_new_schema_used tt tenant set --reserve payroll
@@ -132,13 +137,22 @@ read -r _ _ code <"$SENT" || true
 expect_rc 0 upgrade_phone_verify tt user verify-phone max "$code"
 [ "$(attr "uid=max,$P" telephoneNumber)" = "+33100000007" ] && pass upgrade_phone_verified \
 	|| fail upgrade_phone_verified
+# A guard file older than this version's while slapd runs it: upgrade copies the new one
+# and starts slapd again, since slapd keeps running the guard it loaded.
+cp "$SRV/tessera_guard.so" "$T/guard.old" && printf 'x' >>"$T/guard.old" && mv "$T/guard.old" "$SRV/tessera_guard.so"
+expect_rc 0 upgrade_new_guard "$TESSERA" server upgrade --dir "$SRV"
+expect_out upgrade_new_guard_copied "copy tessera_guard.so into the directory: done"
+expect_out upgrade_new_guard_restarts "restarting slapd \\(olcSecurity or the guard changed\\)"
+cmp -s "$SRV/tessera_guard.so" "$TSR_BUILD/tessera_guard.so" && pass upgrade_new_guard_in_place || fail upgrade_new_guard_in_place
+bad_status superuser; rc=$?
+[ $rc = 19 ] && pass upgrade_new_guard_refuses || fail upgrade_new_guard_refuses "exit $rc"
 # A directory made by this version's init ends in the same state as the upgraded one.
 state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
-	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcLimits olcIdleTimeout olcThreads \
+	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcLimits olcDbIndex olcIdleTimeout olcThreads \
 	olcConnMaxPendingAuth | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
 state "$SRV_LDAPI" "$SRV" >"$T/state.upgraded"
 tenant_state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b "$BASE" -s base \
-	objectClass tesseraHomeBase | grep -v '^dn:\|^$' | sort; }
+	objectClass tesseraHomeBase tesseraPhotoMaxBytes | grep -v '^dn:\|^$' | sort; }
 tenant_state "$SRV_LDAPI" >>"$T/state.upgraded"
 OLD_LDAPI=$SRV_LDAPI; OLD=$SRV
 tsr_server_start fresh

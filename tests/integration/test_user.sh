@@ -228,6 +228,12 @@ expect_rc 0 user_show_photo_over_limits "$TESSERA" --config "$SRV_CONF" user sho
 expect_out user_show_photo_over_limits_says "[0-9]+ bytes, over the photo size limits"
 expect_rc 0 user_photo_remove "$TESSERA" --config "$SRV_CONF" user photo bob --remove
 [ -z "$(attr "uid=bob,$P" jpegPhoto)" ] && pass user_photo_removed || fail user_photo_removed
+# A photo in each attribute (written past the tool): --remove takes both.
+printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: jpegPhoto\njpegPhoto:< file://%s\n-\nreplace: tesseraPngPhoto\ntesseraPngPhoto:< file://%s\n' \
+	"$P" "$T/p.jpg" "$T/big.png" | lmodify >/dev/null
+expect_rc 0 user_photo_remove_both "$TESSERA" --config "$SRV_CONF" user photo bob --remove
+[ -z "$(attr "uid=bob,$P" jpegPhoto)" ] && [ -z "$(attr "uid=bob,$P" tesseraPngPhoto)" ] \
+	&& pass user_photo_removed_both || fail user_photo_removed_both
 
 # -- phone verification: the directory makes the code, its deliverer hands it to the
 #    notify command (no shell, code on stdin); hashed, bounded attempts, expiry

@@ -165,6 +165,12 @@ TEST(validate_home_base)
 	    {"/lib64/x", false},
 	    {"/tmp/h", false},
 	    {"/home:x", false},
+	    {"/var/tmp", false},
+	    {"/var/lib/x", false},
+	    {"/var/run/x", false},
+	    {"/var/homes", false},
+	    {"/var/home/x", true},
+	    {"/home/caf\xc3\xa9", false},
 	};
 	const char *why = NULL;
 	size_t i;
@@ -174,6 +180,16 @@ TEST(validate_home_base)
 			harness_fail(__FILE__, __LINE__, "home base '%s': want %s", cases[i].base,
 			             cases[i].ok ? "accepted" : "refused");
 	ASSERT_TRUE(!tsr_home_base_check("/etc", &why) && strstr(why, "system"));
+	{
+		char longer[TSR_HOME_BASE_MAX + 2];
+
+		memset(longer, 'a', sizeof(longer) - 1);
+		longer[0] = '/';
+		longer[sizeof(longer) - 1] = '\0';
+		ASSERT_TRUE(!tsr_home_base_check(longer, &why) && strstr(why, "longer"));
+		longer[sizeof(longer) - 2] = '\0';
+		ASSERT_TRUE(tsr_home_base_check(longer, &why));
+	}
 }
 
 TEST(validate_home_allowed)

@@ -129,6 +129,8 @@ struct user {
 	const void *photo;
 	size_t photo_len;
 	const char *photo_attr; /* where the photo is: jpegPhoto (JPEG), tesseraPngPhoto (PNG) */
+	unsigned photo_attrs;   /* which hold one: 1 tesseraPngPhoto, 2 jpegPhoto (both: a
+	                         * client wrote each; the PNG is shown) */
 	bool png_class;         /* objectClass tesseraUserPhoto: the entry may hold a PNG */
 };
 /* "invited", "active" or "inactive" as shown (docs/directory-model.md). */
@@ -162,6 +164,10 @@ bool admin_reserved(const char *name);
 /* Where the tenant makes homes (tesseraHomeBase): 0 and *ret, NULL when the tenant has
  * none (a directory before tessera server upgrade); or a negative errno. */
 TSR_MUST_USE int admin_home_base(const char **ret);
+/* The largest photo in bytes: the tenant's (tesseraPhotoMaxBytes), or [users]
+ * photo_max_bytes where it has none. 0, -EBADMSG for a value out of range, or another
+ * negative errno. */
+TSR_MUST_USE int admin_photo_max_bytes(uint32_t *ret);
 
 /* ---- writes with their audit entry ---- */
 

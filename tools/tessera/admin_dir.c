@@ -15,6 +15,7 @@
 
 #include "admin.h"
 #include "hash.h"
+#include "photo.h"
 #include "secret.h"
 #include "validate.h"
 
@@ -58,12 +59,13 @@ spaced_equal(const char *a, const char *b)
 	}
 }
 
-/* The tenant entry's settings the tool follows (tesseraReservedName, tesseraHomeBase), read
- * once: 0, or a negative errno. */
+/* The tenant entry's settings the tool follows (tesseraReservedName, tesseraHomeBase,
+ * tesseraPhotoMaxBytes), read once: 0, or a negative errno. */
 static int
 tenant_entry(const struct ent **ret)
 {
-	const char *const attrs[] = {"tesseraReservedName", "tesseraHomeBase", NULL};
+	const char *const attrs[] = {"tesseraReservedName", "tesseraHomeBase",
+	                             "tesseraPhotoMaxBytes", NULL};
 	int r = 0;
 
 	if (!S.t || !S.t->ldap)
@@ -104,6 +106,20 @@ admin_home_base(const char **ret)
 	int r = tenant_entry(&t);
 
 	*ret = r == 0 ? ent_str(t, "tesseraHomeBase") : NULL;
+	return r;
+}
+
+int
+admin_photo_max_bytes(uint32_t *ret)
+{
+	const struct ent *t = NULL;
+	const char *v;
+	int r = tenant_entry(&t);
+
+	v = r == 0 ? ent_str(t, "tesseraPhotoMaxBytes") : NULL;
+	*ret = S.t->cfg->admin.photo_max_bytes;
+	if (v && tsr_parse_u32(v, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, ret) < 0)
+		r = -EBADMSG;
 	return r;
 }
 
@@ -1021,6 +1037,8 @@ user_from_ent(struct ent *e, struct user **ret)
 	u->fields = ent_attr(e, "tesseraProfileField");
 	for (i = 0; i < TSR_ARRAY_SIZE(photo_attrs); i++) {
 		a = ent_attr(e, photo_attrs[i]);
+		if (a && a->n)
+			u->photo_attrs |= 1u << i;
 		if (a && a->n && !u->has_photo) {
 			u->has_photo = true;
 			u->photo = a->v[0];

@@ -29,6 +29,7 @@
 #include "hash.h"
 #include "pwpolicy.h"
 #include "secret.h"
+#include "validate.h"
 #include "admin.h"
 #include "server_deliver.h"
 #include "server_migrate.h"
@@ -1550,10 +1551,12 @@ struct upgrade {
 	LDAP *ld;
 	char *db;
 	bool dry, replicated, standby, restart;
+	bool guarded;           /* slapd runs a guard now */
 	struct tsr_buf offline; /* changes slapd takes only while stopped (plugin arguments) */
 	unsigned changes;
-	unsigned differ; /* config_values that differ: bit i for entry i */
-	char **limits;   /* the database's olcLimits as this version's template has them */
+	unsigned differ;    /* config_values that differ: bit i for entry i */
+	char **db_want[2];  /* db_settings as this version's template has them */
+	unsigned db_differ; /* db_settings that differ: bit i for entry i */
 };
 
 static int
@@ -1655,45 +1658,72 @@ template_values(const char *attr, const char *tenant_dn, char ***ret)
 	return 0;
 }
 
-/* Whether the database's olcLimits are the template's, in order ("{n}" prefixes aside).
- * 1 if they differ, 0, or a negative errno. */
+/* The settings of the tenant's database that are the template's alone: `server upgrade`
+ * makes them what this version's init writes (slapd builds a new index online). */
+static const char *const db_settings[] = {"olcLimits", "olcDbIndex"};
+_Static_assert(TSR_ARRAY_SIZE(db_settings) <= 8 * sizeof(unsigned) &&
+                   TSR_ARRAY_SIZE(db_settings) == TSR_ARRAY_SIZE(((struct upgrade *)0)->db_want),
+               "db_want holds one vector per db_settings entry");
+
+/* Which of db_settings differ from the template ("{n}" prefixes aside, in order):
+ * u->db_differ bit i for entry i, their names in what; 1 if any does, 0, or a negative
+ * errno. */
 static int
-limits_differ(struct upgrade *u)
+db_settings_differ(struct upgrade *u, char *what, size_t n)
 {
 	char **live = NULL;
 	const char *l;
-	size_t i;
-	int r = template_values("olcLimits", u->s.tenant_dn, &u->limits);
+	size_t i, k, len = 0;
+	int r = 0;
 
-	if (r == 0)
-		r = srv_values(u->ld, u->db, "olcLimits", &live);
-	for (i = 0; r == 0 && (live[i] || u->limits[i]); i++) {
-		l = live[i];
-		if (l && l[0] == '{' && strchr(l, '}'))
-			l = strchr(l, '}') + 1;
-		if (!l || !u->limits[i] || strcmp(l, u->limits[i]) != 0)
-			r = 1;
+	what[0] = '\0';
+	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(db_settings); i++) {
+		r = template_values(db_settings[i], u->s.tenant_dn, &u->db_want[i]);
+		if (r == 0)
+			r = srv_values(u->ld, u->db, db_settings[i], &live);
+		for (k = 0; r == 0 && (live[k] || u->db_want[i][k]); k++) {
+			l = live[k];
+			if (l && l[0] == '{' && strchr(l, '}'))
+				l = strchr(l, '}') + 1;
+			if (!l || !u->db_want[i][k] || strcmp(l, u->db_want[i][k]) != 0) {
+				u->db_differ |= 1u << i;
+				break;
+			}
+		}
+		if (r == 0 && (u->db_differ & (1u << i)) && len < n)
+			len += (size_t)snprintf(what + len, n - len, "%s%s", len ? ", " : "",
+			                        db_settings[i]);
+		tsr_strv_free(live);
+		live = NULL;
 	}
-	tsr_strv_free(live);
-	return r;
+	return r < 0 ? r : u->db_differ != 0;
 }
 
 static int
-apply_limits(struct upgrade *u)
+apply_db_settings(struct upgrade *u)
 {
-	LDAPMod mod = {
-	    .mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)"olcLimits", .mod_values = u->limits};
-	int rc = ldap_modify_ext_s(u->ld, u->db, (LDAPMod *[]){&mod, NULL}, NULL, NULL);
+	LDAPMod mod = {.mod_op = LDAP_MOD_REPLACE};
+	size_t i;
+	int rc = LDAP_SUCCESS;
 
-	if (rc == LDAP_SUCCESS)
-		return 0;
-	tool_err("%s: cannot set olcLimits: %s", u->db, ldap_err2string(rc));
-	return tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
+	for (i = 0; rc == LDAP_SUCCESS && i < TSR_ARRAY_SIZE(db_settings); i++) {
+		if (!(u->db_differ & (1u << i)))
+			continue;
+		mod.mod_type = (char *)db_settings[i];
+		mod.mod_values = u->db_want[i];
+		rc = ldap_modify_ext_s(u->ld, u->db, (LDAPMod *[]){&mod, NULL}, NULL, NULL);
+		if (rc != LDAP_SUCCESS)
+			tool_err("%s: cannot set %s: %s", u->db, db_settings[i],
+			         ldap_err2string(rc));
+	}
+	return rc == LDAP_SUCCESS ? 0 : tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 }
 
+/* slapd keeps the guard it loaded until it starts again. */
 static int
 apply_guard_file(struct upgrade *u)
 {
+	u->restart |= u->guarded;
 	return copy_module(&u->s.guard);
 }
 
@@ -1971,6 +2001,7 @@ upgrade_data(struct upgrade *u, struct tsr_ldap *l, char **plugins, bool schema_
 {
 	struct migrate_plan plan;
 	char base[256], what[256];
+	const char *why = NULL;
 	size_t i, done = 0;
 	int r;
 
@@ -1980,6 +2011,12 @@ upgrade_data(struct upgrade *u, struct tsr_ldap *l, char **plugins, bool schema_
 		return 0;
 	}
 	guard_home_base(plugins, base, sizeof(base));
+	if (base[0] && !tsr_home_base_check(base, &why)) {
+		printf("  the guard's home base '%s' %s: the tenant gets /home (tessera tenant set "
+		       "--home-base changes it)\n",
+		       base, why);
+		base[0] = '\0';
+	}
 	r = migrate_plan(l, u->s.tenant_dn, base, &plan);
 	for (i = 0; r == 0 && i < TSR_MIGRATIONS; i++) {
 		if (!migrate_what(&plan, i, what, sizeof(what)))
@@ -2058,9 +2095,11 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r == 0 && differs)
 		r = upgrade_step(&u, step, apply_config);
 	if (r == 0)
-		r = limits_differ(&u);
+		r = db_settings_differ(&u, what, sizeof(what));
+	(void)snprintf(step, sizeof(step), "set the tenant database's %s", what);
 	if (r == 1)
-		r = upgrade_step(&u, "set the limits of each identity (olcLimits)", apply_limits);
+		r = upgrade_step(&u, step, apply_db_settings);
+	u.guarded = plugins[0] != NULL;
 	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
 		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
 	if (r == 0 && !plugins[0] && !u.replicated)
@@ -2083,6 +2122,17 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		                       "other server its standby (tessera server init --from)");
 	if (r == 0 && !u.standby)
 		r = upgrade_data(&u, l, plugins, missing > 0);
+	/* The access rules as this version's table makes them, unless slapd starts again
+	 * below (server start rewrites them). */
+	if (r == 0 && !dry && !u.restart && !u.offline.len) {
+		r = admin_begin(t) == EXIT_DONE ? admin_sync_acl(false) : -EIO;
+		admin_end();
+		if (r == 1) {
+			u.changes++;
+			printf("  rewrite the access rules from this version's table: done\n");
+			r = 0;
+		}
+	}
 	if (r < 0)
 		goto out;
 	if (u.changes == 0)
@@ -2099,9 +2149,10 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		u.restart = false;
 	}
 	/* slapd applies a changed olcSecurity only in part until it starts again (the old
-	 * ssf=71 stays in force and refuses the guard's searches). */
+	 * ssf=71 stays in force and refuses the guard's searches), and keeps running the
+	 * guard it loaded. A start also rewrites the access rules. */
 	if (u.restart && !dry) {
-		printf("  restarting slapd for olcSecurity\n");
+		printf("  restarting slapd (olcSecurity or the guard changed)\n");
 		fflush(stdout);
 		tsr_ldap_close(l);
 		l = NULL;
@@ -2110,7 +2161,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	}
 out:
 	tsr_buf_free(&u.offline);
-	tsr_strv_free(u.limits);
+	for (size_t i = 0; i < TSR_ARRAY_SIZE(u.db_want); i++)
+		tsr_strv_free(u.db_want[i]);
 	tsr_strv_free(plugins);
 	tsr_strv_free(gate);
 	tsr_strv_free(repl);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "photo.h"
 #include "validate.h"
 
 static const char tenant_help_text[] =
@@ -15,7 +16,7 @@ static const char tenant_help_text[] =
     "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
     "                                          [--session-lifetime DURATION]\n"
     "                                          [--reserve NAME]... [--unreserve NAME]...\n"
-    "                                          [--home-base PATH]\n"
+    "                                          [--home-base PATH] [--photo-max-bytes N]\n"
     "\n"
     "  show   the tenant: licence tier and limit (users in use), id range, session\n"
     "         lifetime, how many users, roles, sites and groups\n"
@@ -26,7 +27,8 @@ static const char tenant_help_text[] =
     "         the POSIX system names); the directory refuses it to any client.\n"
     "         --home-base: where new users' homes are made (PATH/LOGIN; the directory\n"
     "         refuses any other); existing users keep theirs. Not / nor a system\n"
-    "         directory (below /var and /opt is allowed)\n";
+    "         directory (below /var and /opt is allowed). --photo-max-bytes: the\n"
+    "         largest photo, 1024 to 16777216 bytes; the directory refuses larger\n";
 
 static const char *const tenant_attrs[] = {"o",
                                            "tesseraMaxUsers",
@@ -37,6 +39,7 @@ static const char *const tenant_attrs[] = {"o",
                                            "tesseraSessionLifetime",
                                            "tesseraReservedName",
                                            "tesseraHomeBase",
+                                           "tesseraPhotoMaxBytes",
                                            "objectClass",
                                            NULL};
 
@@ -104,6 +107,7 @@ tenant_show(int argc, char **argv)
 		jw_int(&j, "next_id", num(e, "tesseraNextId"));
 		jw_int(&j, "session_lifetime", num(e, "tesseraSessionLifetime"));
 		jw_str(&j, "home_base", ent_str(e, "tesseraHomeBase"));
+		jw_int(&j, "photo_max_bytes", num(e, "tesseraPhotoMaxBytes"));
 		jw_int(&j, "roles", (long long)roles);
 		jw_int(&j, "sites", (long long)sites);
 		jw_int(&j, "groups", (long long)groups);
@@ -136,6 +140,10 @@ tenant_show(int argc, char **argv)
 		printf("home base         %s\n", ent_str(e, "tesseraHomeBase")
 		                                     ? ent_str(e, "tesseraHomeBase")
 		                                     : "- (tessera server upgrade sets it)");
+		if (num(e, "tesseraPhotoMaxBytes"))
+			printf("photo limit       %lld bytes\n", num(e, "tesseraPhotoMaxBytes"));
+		else
+			printf("photo limit       - (tessera server upgrade sets it)\n");
 		printf("reserved names    ");
 		for (size_t i = 0; res && i < res->n; i++)
 			printf("%s%s", i ? ", " : "", res->v[i]);
@@ -146,7 +154,7 @@ tenant_show(int argc, char **argv)
 	return EXIT_DONE;
 }
 
-enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE, O_HOME };
+enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE, O_HOME, O_PHOTO };
 
 /* Add objectClass cls to m unless e has it (a directory made before the class). */
 static int
@@ -170,10 +178,13 @@ tenant_set(int argc, char **argv)
 	                                     {"reserve", required_argument, NULL, O_RESERVE},
 	                                     {"unreserve", required_argument, NULL, O_UNRESERVE},
 	                                     {"home-base", required_argument, NULL, O_HOME},
+	                                     {"photo-max-bytes", required_argument, NULL, O_PHOTO},
 	                                     {NULL, 0, NULL, 0}};
 	const char *reserve[16], *unreserve[16];
 	size_t nres = 0, nunres = 0, i;
-	const char *max = NULL, *tier = NULL, *life = NULL, *home = NULL, *why = NULL;
+	const char *max = NULL, *tier = NULL, *life = NULL, *home = NULL, *photo = NULL;
+	const char *why = NULL;
+	bool limits = false;
 	char life_s[16];
 	struct ent *e = NULL;
 	struct mods m = {0};
@@ -196,14 +207,20 @@ tenant_set(int argc, char **argv)
 			unreserve[nunres++] = optarg;
 		else if (c == O_HOME)
 			home = optarg;
+		else if (c == O_PHOTO)
+			photo = optarg;
 		else
 			return tool_usage(
 			    "tenant set: unknown option '%s' (or more than %zu names)",
 			    argv[optind - 1], TSR_ARRAY_SIZE(reserve));
 	}
-	if (optind != argc || (!max && !tier && !life && !nres && !nunres && !home))
+	if (optind != argc || (!max && !tier && !life && !nres && !nunres && !home && !photo))
 		return tool_usage("tenant set: --max-users N, --tier NAME, --session-lifetime S, "
-		                  "--reserve NAME, --unreserve NAME or --home-base PATH");
+		                  "--reserve NAME, --unreserve NAME, --home-base PATH or "
+		                  "--photo-max-bytes N");
+	if (photo && tsr_parse_u32(photo, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, &v) < 0)
+		return report(EXIT_USAGE, "--photo-max-bytes '%s': a whole number from %u to %u",
+		              photo, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX);
 	if (home && !tsr_home_base_check(home, &why))
 		return report(EXIT_USAGE, "--home-base '%s' %s", home, why);
 	for (i = 0; i < nres; i++)
@@ -248,13 +265,25 @@ tenant_set(int argc, char **argv)
 	}
 	if (r == 0 && home &&
 	    (!ent_str(e, "tesseraHomeBase") || strcmp(ent_str(e, "tesseraHomeBase"), home) != 0)) {
-		r = need_class(e, "tesseraTenantHome", &m);
-		if (r == 0)
-			r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraHomeBase", home);
+		limits = true;
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraHomeBase", home);
 		if (r == 0)
 			r = tsr_audit_change(&w.audit, "home_base", ent_str(e, "tesseraHomeBase"),
 			                     home);
 	}
+	if (r == 0 && photo &&
+	    (!ent_str(e, "tesseraPhotoMaxBytes") ||
+	     strcmp(ent_str(e, "tesseraPhotoMaxBytes"), photo) != 0)) {
+		limits = true;
+		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraPhotoMaxBytes", photo);
+		if (r == 0)
+			r = tsr_audit_change(&w.audit, "photo_max_bytes",
+			                     ent_str(e, "tesseraPhotoMaxBytes"), photo);
+	}
+	/* The classes that hold them (a directory made before them): slapd checks the entry
+	 * against the schema once every change of the modify is made. */
+	if (r == 0 && limits)
+		r = need_class(e, "tesseraTenantLimits", &m);
 	/* Reserved names: the class that holds them first (a directory made before them). */
 	if (r == 0 && nres)
 		r = need_class(e, "tesseraTenantNames", &m);

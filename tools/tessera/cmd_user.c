@@ -704,8 +704,8 @@ read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
 	if ((size_t)st.st_size > max) {
 		close(fd);
 		return report(EXIT_USAGE,
-		              "photo %s: %lld bytes, larger than the limit of %zu ([users] "
-		              "photo_max_bytes)",
+		              "photo %s: %lld bytes, larger than the limit of %zu bytes (tessera "
+		              "tenant show)",
 		              path, (long long)st.st_size, max);
 	}
 	buf = malloc(max + 1);
@@ -736,6 +736,7 @@ user_photo(int argc, char **argv)
 	const struct tsr_cfg *cfg = admin_tool()->cfg;
 	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
 	const char *attr;
+	uint32_t max = 0;
 	size_t len = 0;
 	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
 	int r, code;
@@ -743,7 +744,11 @@ user_photo(int argc, char **argv)
 	if (argc != 3)
 		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
 	if (!remove) {
-		code = read_photo(argv[2], cfg->admin.photo_max_bytes, &data, &len);
+		r = admin_photo_max_bytes(&max);
+		if (r < 0)
+			return dir_fail(
+			    r, "cannot read the tenant's photo limit (tesseraPhotoMaxBytes)");
+		code = read_photo(argv[2], max, &data, &len);
 		if (code != EXIT_DONE)
 			return code;
 		r = tsr_photo_probe(data, len, &info, why, sizeof(why));
@@ -798,12 +803,12 @@ user_photo(int argc, char **argv)
 		goto out;
 	}
 	r = wr_init(&w, "user.photo", u->login, u->name, u->dn);
-	if (r == 0 && remove)
-		r = mods_str(&m, LDAP_MOD_DELETE, u->photo_attr, NULL);
-	else if (r == 0)
+	if (r == 0 && !remove)
 		r = mods_bin(&m, LDAP_MOD_REPLACE, attr, data, len);
-	if (r == 0 && !remove && u->has_photo && strcasecmp(u->photo_attr, attr) != 0)
-		r = mods_str(&m, LDAP_MOD_DELETE, u->photo_attr, NULL);
+	if (r == 0 && (u->photo_attrs & 1u) && (remove || strcmp(attr, "tesseraPngPhoto") != 0))
+		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPngPhoto", NULL);
+	if (r == 0 && (u->photo_attrs & 2u) && (remove || strcmp(attr, "jpegPhoto") != 0))
+		r = mods_str(&m, LDAP_MOD_DELETE, "jpegPhoto", NULL);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)

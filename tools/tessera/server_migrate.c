@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "ldapc.h"
+#include "photo.h"
 #include "server_migrate.h"
 #include "tool.h"
 #include "util.h"
@@ -22,7 +23,7 @@ typedef int (*fix_fn)(LDAP *ld, LDAPMessage *e, struct ctx *c);
 
 static int add_photo_class(LDAP *ld, LDAPMessage *e, struct ctx *c);
 static int move_png(LDAP *ld, LDAPMessage *e, struct ctx *c);
-static int set_home_base(LDAP *ld, LDAPMessage *e, struct ctx *c);
+static int tenant_limits(LDAP *ld, LDAPMessage *e, struct ctx *c);
 
 /* In order: a PNG moves only into an entry that may hold it. */
 static const struct migration {
@@ -30,7 +31,7 @@ static const struct migration {
 	const char *below;              /* where to look, before the tenant's DN */
 	int scope;
 	const char *filter;
-	const char *attrs[3]; /* what fix reads */
+	const char *attrs[4]; /* what fix reads */
 	fix_fn fix;
 	bool tenant; /* the tenant entry itself */
 } migrations[TSR_MIGRATIONS] = {
@@ -49,18 +50,18 @@ static const struct migration {
      "ou=people,",
      LDAP_SCOPE_ONELEVEL,
      "(&(objectClass=tesseraUser)(jpegPhoto=*))",
-     {"jpegPhoto"},
+     {"1.1"},
      move_png,
      false},
     {"give",
      "tenant",
-     "its classes and home base, tesseraHomeBase",
+     "its classes and limits",
      "",
      LDAP_SCOPE_BASE,
-     "(|(!(tesseraHomeBase=*))(!(objectClass=tesseraTenantHome))"
+     "(|(!(tesseraHomeBase=*))(!(tesseraPhotoMaxBytes=*))(!(objectClass=tesseraTenantLimits))"
      "(!(objectClass=tesseraTenantNames)))",
-     {"objectClass", "tesseraHomeBase"},
-     set_home_base,
+     {"objectClass", "tesseraHomeBase", "tesseraPhotoMaxBytes"},
+     tenant_limits,
      true},
 };
 
@@ -95,24 +96,57 @@ is_png(const struct berval *bv)
 	return bv->bv_len >= 8 && memcmp(bv->bv_val, "\x89PNG\r\n\x1a\n", 8) == 0;
 }
 
-/* Every PNG value of jpegPhoto goes, the first into tesseraPngPhoto; JPEGs stay (jpegPhoto
- * has no equality rule: the values that stay replace them all). */
+/* Every PNG value of jpegPhoto goes into tesseraPngPhoto; JPEGs stay (jpegPhoto has no
+ * equality rule: the values that stay replace them all). Read entry by entry: photos
+ * are large. An entry holding a PNG in both, or two PNGs, is left as it is and named: one
+ * of them would be lost. */
 static int
-move_png(LDAP *ld, LDAPMessage *e, struct ctx *c)
+move_png(LDAP *ld, LDAPMessage *found, struct ctx *c)
 {
-	struct berval **v = ldap_get_values_len(ld, e, "jpegPhoto"), *png[2] = {NULL, NULL};
-	struct berval **kept = NULL;
+	char *attrs[] = {(char *)"jpegPhoto", (char *)"tesseraPngPhoto", NULL};
+	char *dn = ldap_get_dn(ld, found);
+	LDAPMessage *res = NULL, *e;
+	struct berval **v = NULL, **kept = NULL, *png[2] = {NULL, NULL};
 	size_t i, n = 0, k = 0;
-	int r = 0;
+	bool has_png;
+	int rc, r = 0;
 
+	if (!dn)
+		return -ENOMEM;
+	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+	                       NULL, 0, &res);
+	e = rc == LDAP_SUCCESS ? ldap_first_entry(ld, res) : NULL;
+	if (!e) {
+		tool_err("%s: %s", dn,
+		         ldap_err2string(rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc));
+		r = -EIO;
+		goto out;
+	}
+	v = ldap_get_values_len(ld, e, "jpegPhoto");
+	{
+		struct berval **p = ldap_get_values_len(ld, e, "tesseraPngPhoto");
+
+		has_png = p != NULL;
+		ldap_value_free_len(p);
+	}
 	for (i = 0; v && v[i]; i++)
 		n += is_png(v[i]);
-	if (n && !c->apply)
+	if (n && (has_png || n > 1)) {
+		tool_err("%s: left as it is: it holds %s; keep one with tessera user photo", dn,
+		         has_png ? "a PNG in jpegPhoto and one in tesseraPngPhoto"
+		                 : "several PNGs in jpegPhoto");
+		goto out;
+	}
+	if (n && !c->apply) {
 		r = 1;
-	else if (n && !(kept = calloc(i + 1, sizeof(*kept))))
+		goto out;
+	}
+	if (n && !(kept = calloc(i + 1, sizeof(*kept)))) {
 		r = -ENOMEM;
-	else if (n) {
-		LDAPMod put = {.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
+		goto out;
+	}
+	if (n) {
+		LDAPMod put = {.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES,
 		               .mod_type = (char *)"tesseraPngPhoto",
 		               .mod_bvalues = png};
 		LDAPMod rest = {.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
@@ -122,33 +156,41 @@ move_png(LDAP *ld, LDAPMessage *e, struct ctx *c)
 		for (i = 0; v[i]; i++)
 			if (!is_png(v[i]))
 				kept[k++] = v[i];
-			else if (!png[0])
+			else
 				png[0] = v[i];
 		r = modify(ld, e, (LDAPMod *[]){&put, &rest, NULL});
 	}
+out:
 	free(kept);
 	ldap_value_free_len(v);
+	ldap_msgfree(res);
+	ldap_memfree(dn);
 	return r;
 }
 
 /* The tenant's auxiliary classes (a tenant made by this version's init has them all) and
- * its home base. */
+ * the limits the guard reads there, where missing: the home base, the photo size. */
 static int
-set_home_base(LDAP *ld, LDAPMessage *e, struct ctx *c)
+tenant_limits(LDAP *ld, LDAPMessage *e, struct ctx *c)
 {
-	static const char *const classes[] = {"tesseraTenantHome", "tesseraTenantNames"};
+	static const char *const classes[] = {"tesseraTenantLimits", "tesseraTenantNames"};
 	struct berval **oc = ldap_get_values_len(ld, e, "objectClass");
 	struct berval **hb = ldap_get_values_len(ld, e, "tesseraHomeBase");
-	char *cls[TSR_ARRAY_SIZE(classes) + 1] = {NULL};
-	char *base[] = {(char *)c->plan->home_base, NULL};
+	struct berval **pm = ldap_get_values_len(ld, e, "tesseraPhotoMaxBytes");
+	char *cls[TSR_ARRAY_SIZE(classes) + 1] = {NULL}, photo[16];
+	char *base[] = {(char *)c->plan->home_base, NULL}, *bytes[] = {photo, NULL};
 	LDAPMod add = {
 	    .mod_op = LDAP_MOD_ADD, .mod_type = (char *)"objectClass", .mod_values = cls};
-	LDAPMod put = {
+	LDAPMod put_base = {
 	    .mod_op = LDAP_MOD_ADD, .mod_type = (char *)"tesseraHomeBase", .mod_values = base};
-	LDAPMod *mods[3] = {NULL};
+	LDAPMod put_photo = {.mod_op = LDAP_MOD_ADD,
+	                     .mod_type = (char *)"tesseraPhotoMaxBytes",
+	                     .mod_values = bytes};
+	LDAPMod *mods[4] = {NULL};
 	size_t i, k, n = 0, m = 0;
 	bool has;
 
+	(void)snprintf(photo, sizeof(photo), "%u", TSR_PHOTO_MAX_BYTES);
 	for (i = 0; i < TSR_ARRAY_SIZE(classes); i++) {
 		has = false;
 		for (k = 0; oc && oc[k]; k++)
@@ -160,9 +202,14 @@ set_home_base(LDAP *ld, LDAPMessage *e, struct ctx *c)
 	if (n)
 		mods[m++] = &add;
 	if (!hb)
-		mods[m++] = &put;
+		mods[m++] = &put_base;
+	if (!pm)
+		mods[m++] = &put_photo;
 	ldap_value_free_len(oc);
 	ldap_value_free_len(hb);
+	ldap_value_free_len(pm);
+	if (m == 0)
+		return 0;
 	return c->apply ? modify(ld, e, mods) : 1;
 }
 
@@ -190,7 +237,8 @@ walk(struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan,
 	const struct migration *m = &migrations[i];
 	struct walk w = {.c = {.plan = plan, .apply = apply}, .fix = m->fix};
 	struct tsr_ldap_err err = {0};
-	char *base = NULL, *attrs[] = {(char *)m->attrs[0], (char *)m->attrs[1], NULL};
+	char *base = NULL,
+	     *attrs[] = {(char *)m->attrs[0], (char *)m->attrs[1], (char *)m->attrs[2], NULL};
 	int r;
 
 	if (asprintf(&base, "%s%s", m->below, tenant_dn) < 0)
@@ -228,8 +276,9 @@ migrate_what(const struct migrate_plan *plan, size_t i, char *out, size_t n)
 	if (i >= TSR_MIGRATIONS || !plan->counts[i])
 		return false;
 	if (m->tenant)
-		(void)snprintf(out, n, "%s the %s %s: %s", m->verb, m->noun, m->rest,
-		               plan->home_base);
+		(void)snprintf(out, n,
+		               "%s the %s %s (where missing: home base %s, photos up to %u bytes)",
+		               m->verb, m->noun, m->rest, plan->home_base, TSR_PHOTO_MAX_BYTES);
 	else
 		(void)snprintf(out, n, "%s %zu %s%s %s", m->verb, plan->counts[i], m->noun,
 		               plan->counts[i] == 1 ? "" : "s", m->rest);

@@ -4,7 +4,8 @@
  * brought to this version's: a table of migrations, each a search for the entries that
  * need it and the change for one entry, run as root over the directory's ldapi socket.
  * Today: every user gets objectClass tesseraUserPhoto, a PNG photo moves out of
- * jpegPhoto into tesseraPngPhoto, and the tenant gets tesseraHomeBase. Idempotent: an
+ * jpegPhoto into tesseraPngPhoto, and the tenant gets its classes and the limits the
+ * guard reads there (tesseraHomeBase, tesseraPhotoMaxBytes). Idempotent: an
  * entry already in shape matches no search. Prints errors with tool_err. */
 #ifndef TSR_SERVER_MIGRATE_H
 #define TSR_SERVER_MIGRATE_H
