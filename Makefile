@@ -301,8 +301,8 @@ $(B)/tests/fuzz/gen_cache: tests/fuzz/gen_cache.c $(B)/libtessera.a
 fuzz-corpus-cache: $(B)/tests/fuzz/gen_cache
 	mkdir -p tests/fuzz/corpus/cache && $< tests/fuzz/corpus/cache
 # make leakcheck: test_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
-# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. Figures: README, "Sanitizers,
-# fuzzing and leaks".
+# valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. Figures: docs/performance.md,
+# "Sanitizers, fuzzing and leaks".
 LEAK_ITERS ?= 100000
 .PHONY: leakcheck
 leakcheck: deps all
