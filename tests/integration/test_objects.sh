@@ -25,6 +25,22 @@ tt site add s10 >/dev/null && tt site add s2 >/dev/null
 OUT=$(tt --json site list)
 printf '%s' "$OUT" | python3 -c 'import json,sys; n=[x["name"] for x in json.load(sys.stdin)]; assert n==["berlin","s2","s10"], n' \
 	&& pass site_list_natural_order || fail site_list_natural_order "$OUT"
+# --sort, --limit and --page, the same in every list verb
+names() { python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))'; }
+[ "$(tt --json site list --sort -name | names)" = "s10 s2 berlin" ] && pass list_sort_reversed || fail list_sort_reversed
+[ "$(tt --json site list --limit 2 --page 2 | names)" = "s10" ] && pass list_page_two || fail list_page_two
+[ "$(tt --json site list --limit 2 --page 3 | names)" = "" ] && pass list_page_past_end || fail list_page_past_end
+[ "$(tt --json site list --sort location | names)" = "s2 s10 berlin" ] && pass list_sort_by_field \
+	|| fail list_sort_by_field "$(tt --json site list --sort location)"
+[ "$(tt --json role list --sort -users --limit 1 | names)" = "member" ] && pass list_roles_by_users \
+	|| fail list_roles_by_users "$(tt --json role list --sort -users)"
+expect_rc 2 list_sort_unknown_field "$TESSERA" --config "$SRV_CONF" group list --sort size
+expect_out list_sort_unknown_field_says "--sort 'size': one of name, gid, or - and one of them to reverse"
+expect_rc 2 list_page_zero "$TESSERA" --config "$SRV_CONF" role list --page 0
+expect_out list_page_zero_says "--page '0': a whole number from 1 to 1000000"
+expect_rc 0 list_table_paged "$TESSERA" --config "$SRV_CONF" site list --limit 1
+[ "$(printf '%s\n' "$OUT" | awk 'NR > 1 {print $1}')" = berlin ] && pass list_table_paged_rows \
+	|| fail list_table_paged_rows "$OUT"
 tt site delete s10 >/dev/null && tt site delete s2 >/dev/null
 OUT=$(tt --json role list)
 printf '%s' "$OUT" | python3 -c 'import json,sys; n=[x["name"] for x in json.load(sys.stdin)]; assert n==sorted(n), n' \

@@ -349,6 +349,14 @@ OUT=$(tt user list --status inactive)
 printf '%s\n' "$OUT" | awk 'NR>1 {print $1}' | tr '\n' ' ' | grep -qx "erin " && pass user_list_status_filter \
 	|| fail user_list_status_filter "$OUT"
 expect_rc 2 user_list_bad_status "$TESSERA" --config "$SRV_CONF" user list --status gone
+OUT=$(tt --json user list --sort -login --limit 2)
+printf '%s' "$OUT" | python3 -c '
+import json,sys; l=[u["login"] for u in json.load(sys.stdin)]; assert len(l)==2 and l==sorted(l, reverse=True), l' \
+	&& pass user_list_sorted_paged || fail user_list_sorted_paged "$OUT"
+OUT=$(tt --json user list --sort status)
+printf '%s' "$OUT" | python3 -c '
+import json,sys; s=[u["status"] for u in json.load(sys.stdin)]; assert s==sorted(s) and len(set(s))>1, s' \
+	&& pass user_list_sorted_by_status || fail user_list_sorted_by_status "$OUT"
 
 # -- delete: the audit trail survives, and the id is not reused
 n1=$(audit_count '(tesseraAuditTarget=fred)')

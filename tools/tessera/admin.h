@@ -12,6 +12,7 @@
 #ifndef TSR_ADMIN_H
 #define TSR_ADMIN_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -315,5 +316,35 @@ int password_precheck(const char *pw);
 
 /* getopt_long over argv of a verb; every verb checks --help first. */
 bool has_help(int argc, char **argv);
+/* ---- lists ---- */
+
+/* --limit N, --page N and --sort [-]FIELD, the same in every list verb. getopt codes
+ * LIST_O_*; LIST_OPTIONS goes into a verb's struct option table. */
+enum { LIST_O_LIMIT = 900, LIST_O_PAGE, LIST_O_SORT };
+#define LIST_OPTIONS                                                                               \
+	{"limit", required_argument, NULL, LIST_O_LIMIT},                                          \
+	    {"page", required_argument, NULL, LIST_O_PAGE},                                        \
+	{                                                                                          \
+		"sort", required_argument, NULL, LIST_O_SORT                                       \
+	}
+struct list_opts {
+	size_t limit;              /* entries a page; 0: every entry on one page */
+	size_t page;               /* from 1 */
+	const char *sort;          /* one of the list's fields; NULL: its first */
+	bool desc;                 /* --sort -FIELD */
+	const char *const *fields; /* what --sort takes, NULL-terminated */
+};
+/* Take getopt's c and optarg if they are a list option: 1 taken, 0 not one, or
+ * EXIT_USAGE (printed) for a bad value. lo->fields must be set. */
+int list_option(struct list_opts *lo, int c, const char *arg);
+/* A list verb with no options of its own: parse argv (argv[0] the verb) into lo. An
+ * exit code. */
+int list_parse(struct list_opts *lo, int argc, char **argv);
+/* Sort v (n elements of size bytes) by lo's field, naturally (user2 before user10), a
+ * field without a value first; get gives an element's value of a field. */
+void list_sort(void *v, size_t n, size_t size, const struct list_opts *lo,
+               const char *(*get)(const void *elem, const char *field));
+/* The slice of n sorted entries lo's page shows: [*from, *to). */
+void list_window(const struct list_opts *lo, size_t n, size_t *from, size_t *to);
 
 #endif

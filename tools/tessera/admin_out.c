@@ -1,6 +1,7 @@
-/* admin_out.c: output of the admin commands (see admin.h): JSON, tables, dates;
- * and the small input helpers they share. */
+/* admin_out.c: output of the admin commands (see admin.h): JSON, tables, dates, the
+ * options every list takes; and the small input helpers they share. */
 #include <errno.h>
+#include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -259,4 +260,111 @@ has_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+/* ---- lists ---- */
+
+int
+list_option(struct list_opts *lo, int c, const char *arg)
+{
+	uint32_t v;
+	size_t i;
+	const char *f;
+
+	if (c == LIST_O_LIMIT || c == LIST_O_PAGE) {
+		if (tsr_parse_u32(arg, c == LIST_O_PAGE ? 1 : 0, 1000000, &v) < 0)
+			return report(EXIT_USAGE, "--%s '%s': a whole number from %d to 1000000",
+			              c == LIST_O_PAGE ? "page" : "limit", arg,
+			              c == LIST_O_PAGE ? 1 : 0);
+		*(c == LIST_O_PAGE ? &lo->page : &lo->limit) = v;
+		return 1;
+	}
+	if (c != LIST_O_SORT)
+		return 0;
+	lo->desc = arg[0] == '-';
+	f = arg + lo->desc;
+	for (i = 0; lo->fields && lo->fields[i]; i++)
+		if (strcmp(f, lo->fields[i]) == 0) {
+			lo->sort = lo->fields[i];
+			return 1;
+		}
+	{
+		struct tsr_buf b = {0};
+		int r = 0;
+
+		for (i = 0; r == 0 && lo->fields && lo->fields[i]; i++)
+			r = tsr_buf_printf(&b, "%s%s", i ? ", " : "", lo->fields[i]);
+		(void)report(EXIT_USAGE, "--sort '%s': one of %s, or - and one of them to reverse",
+		             arg, b.p ? b.p : "");
+		tsr_buf_free(&b);
+	}
+	return EXIT_USAGE;
+}
+
+int
+list_parse(struct list_opts *lo, int argc, char **argv)
+{
+	static const struct option opts[] = {LIST_OPTIONS, {NULL, 0, NULL, 0}};
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		r = list_option(lo, c, optarg);
+		if (r == 0)
+			return tool_usage(
+			    "%s: unknown option '%s' (--limit N, --page N, --sort FIELD)", argv[0],
+			    argv[optind - 1]);
+		if (r != 1)
+			return r;
+	}
+	if (optind < argc)
+		return tool_usage("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return EXIT_DONE;
+}
+
+struct list_sort_ctx {
+	const struct list_opts *lo;
+	const char *field;
+	const char *(*get)(const void *, const char *);
+};
+
+static int
+by_field(const void *a, const void *b, void *arg)
+{
+	const struct list_sort_ctx *x = arg;
+	const char *va = x->get(a, x->field), *vb = x->get(b, x->field);
+	int r = tsr_natural_cmp(va ? va : "", vb ? vb : "");
+
+	/* Ties in the list's first field, so that pages never overlap. */
+	if (r == 0 && x->field != x->lo->fields[0]) {
+		va = x->get(a, x->lo->fields[0]);
+		vb = x->get(b, x->lo->fields[0]);
+		r = tsr_natural_cmp(va ? va : "", vb ? vb : "");
+	}
+	return x->lo->desc ? -r : r;
+}
+
+void
+list_sort(void *v, size_t n, size_t size, const struct list_opts *lo,
+          const char *(*get)(const void *elem, const char *field))
+{
+	struct list_sort_ctx x = {lo, lo->sort ? lo->sort : lo->fields[0], get};
+
+	if (n > 1)
+		qsort_r(v, n, size, by_field, &x);
+}
+
+void
+list_window(const struct list_opts *lo, size_t n, size_t *from, size_t *to)
+{
+	size_t page = lo->page ? lo->page : 1;
+
+	if (!lo->limit) {
+		*from = page == 1 ? 0 : n;
+		*to = n;
+		return;
+	}
+	*from = (page - 1) * lo->limit < n ? (page - 1) * lo->limit : n;
+	*to = n - *from < lo->limit ? n : *from + lo->limit;
 }

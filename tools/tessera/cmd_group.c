@@ -12,7 +12,8 @@
 static const char group_help_text[] =
     "usage: tessera [global options] group VERB ...\n"
     "\n"
-    "  list                                    groups and their sizes\n"
+    "  list [--limit N] [--page N] [--sort [-]name|gid]\n"
+    "                                          groups and their sizes\n"
     "  show NAME                               one group and its members\n"
     "  add NAME [--description D] [--member LOGIN]...\n"
     "  delete NAME\n"
@@ -62,26 +63,39 @@ group_json(struct jw *j, const struct ent *e)
 	jw_end_obj(j);
 }
 
+/* What `group list --sort` takes, and a group's value of each. */
+static const char *const group_fields[] = {"name", "gid", NULL};
+
+static const char *
+group_field(const void *elem, const char *field)
+{
+	return ent_str(*(struct ent *const *)elem, strcmp(field, "gid") == 0 ? "gidNumber" : "cn");
+}
+
 static int
 group_list(int argc, char **argv)
 {
-	(void)argc; /* no arguments: admin_run() checked */
-	(void)argv;
+	struct list_opts lo = {.fields = group_fields};
 	struct ent **v = NULL;
 	char base[1100];
-	size_t n = 0, i;
+	size_t n = 0, i, from, to;
 	int r;
+
+	r = list_parse(&lo, argc, argv);
+	if (r != EXIT_DONE)
+		return r;
 
 	(void)snprintf(base, sizeof(base), "ou=groups,%s", admin_base());
 	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v, &n);
 	if (r < 0)
 		return dir_fail(r, "cannot read the groups");
-	ents_sort(v, n, "cn");
+	list_sort(v, n, sizeof(*v), &lo, group_field);
+	list_window(&lo, n, &from, &to);
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
-		for (i = 0; i < n; i++)
+		for (i = from; i < to; i++)
 			group_json(&j, v[i]);
 		jw_end_arr(&j);
 		jw_done(&j);
@@ -90,7 +104,7 @@ group_list(int argc, char **argv)
 
 		if (table_init(&tb, (const char *const[]){"GROUP", "GID", "MEMBERS", "DESCRIPTION",
 		                                          NULL}) == 0) {
-			for (i = 0; i < n; i++) {
+			for (i = from; i < to; i++) {
 				const struct ent_attr *m = ent_attr(v[i], "memberUid");
 				char count[16];
 
@@ -391,7 +405,7 @@ int
 cmd_group(struct tool *t, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"list", group_list, false},
+	    {"list", group_list, true},
 	    {"show", group_show, true},
 	    {"add", group_add, true},
 	    {"delete", group_delete, true},

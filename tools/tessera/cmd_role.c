@@ -11,7 +11,8 @@
 static const char role_help_text[] =
     "usage: tessera [global options] role VERB ...\n"
     "\n"
-    "  list                         roles, their permissions and how many users have them\n"
+    "  list [--limit N] [--page N] [--sort [-]name|gid|users]\n"
+    "                               roles, their permissions and how many users have them\n"
     "  show NAME                    one role and its users\n"
     "  add NAME --permission P... [--description D]\n"
     "  set NAME [--permission P]... [--add-permission P]... [--remove-permission P]...\n"
@@ -101,33 +102,70 @@ role_json(struct jw *j, const struct role *ro, uint32_t users)
 	jw_end_obj(j);
 }
 
+/* One line of `role list`: the role, its gid and its users as text, for --sort. */
+struct role_row {
+	const struct role *ro;
+	uint32_t users;
+	char gid[16], count[16];
+};
+static const char *const role_fields[] = {"name", "gid", "users", NULL};
+
+static const char *
+role_field(const void *elem, const char *field)
+{
+	const struct role_row *row = elem;
+
+	if (strcmp(field, "gid") == 0)
+		return row->gid;
+	if (strcmp(field, "users") == 0)
+		return row->count;
+	return row->ro->name;
+}
+
 static int
 role_list(int argc, char **argv)
 {
-	(void)argc; /* no arguments: admin_run() checked */
-	(void)argv;
+	struct list_opts lo = {.fields = role_fields};
 	const struct role *roles;
+	struct role_row *rows;
 	uint32_t *counts;
-	size_t n, i;
+	size_t n, i, from, to;
 	int r;
 
+	r = list_parse(&lo, argc, argv);
+	if (r != EXIT_DONE)
+		return r;
 	r = admin_roles(&roles, &n);
 	if (r < 0)
 		return dir_fail(r, "cannot read the roles");
 	counts = calloc(n + 1, sizeof(*counts));
-	if (!counts)
+	rows = calloc(n + 1, sizeof(*rows));
+	if (!counts || !rows) {
+		free(counts);
+		free(rows);
 		return EXIT_FAILURE_SYS;
+	}
 	r = role_counts(roles, n, counts);
 	if (r < 0) {
 		free(counts);
+		free(rows);
 		return dir_fail(r, "cannot count the users of each role");
 	}
+	for (i = 0; i < n; i++) {
+		rows[i].ro = &roles[i];
+		rows[i].users = counts[i];
+		(void)snprintf(rows[i].gid, sizeof(rows[i].gid), "%u", roles[i].gid);
+		(void)snprintf(rows[i].count, sizeof(rows[i].count), "%u", counts[i]);
+	}
+	free(counts);
+	list_sort(rows, n, sizeof(*rows), &lo, role_field);
+	list_window(&lo, n, &from, &to);
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
-		for (i = 0; i < n; i++)
-			role_json(&j, &roles[i], counts[i]);
+		for (i = from; i < to; i++)
+			role_json(&j, rows[i].ro, rows[i].users);
 		jw_end_arr(&j);
 		jw_done(&j);
 	} else {
@@ -135,19 +173,17 @@ role_list(int argc, char **argv)
 
 		if (table_init(&tb, (const char *const[]){"ROLE", "GID", "USERS", "LIMIT",
 		                                          "PERMISSIONS", NULL}) == 0) {
-			for (i = 0; i < n; i++) {
-				char gid[16], users[16], max[16], *perms = NULL;
+			for (i = from; i < to; i++) {
+				const struct role *ro = rows[i].ro;
+				char max[16], *perms = NULL;
 
-				(void)snprintf(gid, sizeof(gid), "%u", roles[i].gid);
-				(void)snprintf(users, sizeof(users), "%u", counts[i]);
-				(void)snprintf(max, sizeof(max), "%u", roles[i].max_users);
-				if (tsr_perm_format(roles[i].perms, " ", &perms) < 0)
+				(void)snprintf(max, sizeof(max), "%u", ro->max_users);
+				if (tsr_perm_format(ro->perms, " ", &perms) < 0)
 					perms = NULL;
-				if (table_row(
-				        &tb, (const char *const[]){
-				                 roles[i].name, gid, users,
-				                 roles[i].has_max && roles[i].max_users ? max : "-",
-				                 perms, NULL}) < 0)
+				if (table_row(&tb, (const char *const[]){
+				                       ro->name, rows[i].gid, rows[i].count,
+				                       ro->has_max && ro->max_users ? max : "-",
+				                       perms, NULL}) < 0)
 					r = -ENOMEM;
 				free(perms);
 			}
@@ -155,7 +191,7 @@ role_list(int argc, char **argv)
 			table_free(&tb);
 		}
 	}
-	free(counts);
+	free(rows);
 	return r < 0 ? EXIT_FAILURE_SYS : EXIT_DONE;
 }
 
@@ -506,9 +542,8 @@ int
 cmd_role(struct tool *t, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"list", role_list, false},    {"show", role_show, true},
-	    {"add", role_add, true},       {"set", role_set, true},
-	    {"delete", role_delete, true}, {"sync-acl", role_sync, true},
+	    {"list", role_list, true}, {"show", role_show, true},     {"add", role_add, true},
+	    {"set", role_set, true},   {"delete", role_delete, true}, {"sync-acl", role_sync, true},
 	};
 
 	return admin_run(t, argc, argv, role_help_text, verbs, TSR_ARRAY_SIZE(verbs));

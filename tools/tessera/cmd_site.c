@@ -11,7 +11,8 @@
 static const char site_help_text[] =
     "usage: tessera [global options] site VERB ...\n"
     "\n"
-    "  list                                  sites and how many users may log in there\n"
+    "  list [--limit N] [--page N] [--sort [-]name|location]\n"
+    "                                        sites and how many users may log in there\n"
     "  show NAME                             one site and its users\n"
     "  add NAME [--description D] [--location L]\n"
     "  delete NAME                           only a site no user has\n"
@@ -57,29 +58,42 @@ read_site(const char *name, struct ent **ret)
 	return EXIT_DONE;
 }
 
+/* What `site list --sort` takes, and a site's value of each. */
+static const char *const site_fields[] = {"name", "location", NULL};
+
+static const char *
+site_field(const void *elem, const char *field)
+{
+	return ent_str(*(struct ent *const *)elem, strcmp(field, "location") == 0 ? "l" : "cn");
+}
+
 static int
 site_list(int argc, char **argv)
 {
-	(void)argc; /* no arguments: admin_run() checked */
-	(void)argv;
+	struct list_opts lo = {.fields = site_fields};
 	struct ent **v = NULL, **users = NULL;
 	char base[1100];
-	size_t n = 0, nu = 0, i;
+	size_t n = 0, nu = 0, i, from, to;
 	struct jw j = {0};
 	struct table tb = {0};
 	int r;
+
+	r = list_parse(&lo, argc, argv);
+	if (r != EXIT_DONE)
+		return r;
 
 	(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base());
 	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v, &n);
 	if (r < 0)
 		return dir_fail(r, "cannot read the sites");
-	ents_sort(v, n, "cn");
+	list_sort(v, n, sizeof(*v), &lo, site_field);
+	list_window(&lo, n, &from, &to);
 	if (admin_tool()->json)
 		jw_begin_arr(&j, NULL);
 	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",
 	                                               NULL}) < 0)
 		r = -ENOMEM;
-	for (i = 0; r == 0 && i < n; i++) {
+	for (i = from; r == 0 && i < to; i++) {
 		const char *name = ent_str(v[i], "cn");
 		char count[16];
 
@@ -278,7 +292,7 @@ int
 cmd_site(struct tool *t, int argc, char **argv)
 {
 	static const struct admin_verb verbs[] = {
-	    {"list", site_list, false},
+	    {"list", site_list, true},
 	    {"show", site_show, true},
 	    {"add", site_add, true},
 	    {"delete", site_delete, true},

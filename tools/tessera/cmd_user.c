@@ -28,7 +28,8 @@ static const char user_help_text[] =
     "          create an invited user; the initial password (generated unless given on\n"
     "          stdin) must be changed at the first login\n"
     "  show LOGIN                      everything about one user\n"
-    "  list [--status invited|active|inactive] [--role R] [--site S]\n"
+    "  list [--status invited|active|inactive] [--role R] [--site S] [--limit N]\n"
+    "      [--page N] [--sort [-]login|name|email|role|badge|status|last-activity]\n"
     "  set LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P]\n"
     "      [--language L] [--badge B] [--shell SH] [--stay-logged-in yes|no]\n"
     "      [--field KEY=VALUE]...      change profile values (\"\" removes one)\n"
@@ -359,14 +360,41 @@ out:
 	return code;
 }
 
+/* What `user list --sort` takes, and a user's value of each. */
+static const char *const user_fields[] = {"login", "name",   "email",         "role",
+                                          "badge", "status", "last-activity", NULL};
+
+static const char *
+user_field(const void *elem, const char *field)
+{
+	const struct user *u = *(struct user *const *)elem;
+
+	if (strcmp(field, "name") == 0)
+		return u->name;
+	if (strcmp(field, "email") == 0)
+		return u->email;
+	if (strcmp(field, "role") == 0)
+		return u->role;
+	if (strcmp(field, "badge") == 0)
+		return u->badge;
+	if (strcmp(field, "status") == 0)
+		return user_status(u);
+	if (strcmp(field, "last-activity") == 0)
+		return u->last_activity;
+	return u->login;
+}
+
 static int
 user_list(int argc, char **argv)
 {
 	static const struct option opts[] = {{"status", required_argument, NULL, O_STATUS},
 	                                     {"role", required_argument, NULL, O_ROLE},
 	                                     {"site", required_argument, NULL, O_SITE},
+	                                     LIST_OPTIONS,
 	                                     {NULL, 0, NULL, 0}};
+	struct list_opts lo = {.fields = user_fields};
 	const char *status = NULL, *role = NULL, *site = NULL;
+	size_t from = 0, to = 0;
 	struct user **users = NULL;
 	struct ent **v = NULL;
 	struct tsr_buf f = {0};
@@ -383,8 +411,8 @@ user_list(int argc, char **argv)
 			role = optarg;
 		else if (c == O_SITE)
 			site = optarg;
-		else
-			return bad_option("list", argv);
+		else if ((r = list_option(&lo, c, optarg)) != 1)
+			return r ? r : bad_option("list", argv);
 	}
 	if (optind < argc)
 		return tool_usage("user list: unexpected argument '%s'", argv[optind]);
@@ -429,12 +457,13 @@ user_list(int argc, char **argv)
 		users[nu++] = u;
 	}
 	ents_free(v, n);
-	users_sort(users, nu);
+	list_sort(users, nu, sizeof(*users), &lo, user_field);
+	list_window(&lo, nu, &from, &to);
 	if (admin_tool()->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
-		for (i = 0; i < nu; i++)
+		for (i = from; i < to; i++)
 			user_json(&j, NULL, users[i]);
 		jw_end_arr(&j);
 		jw_done(&j);
@@ -444,7 +473,7 @@ user_list(int argc, char **argv)
 		if (table_init(&tb, (const char *const[]){"LOGIN", "NAME", "EMAIL", "ROLE", "SITES",
 		                                          "BADGE", "STATUS", "LAST ACTIVITY",
 		                                          NULL}) == 0) {
-			for (i = 0; i < nu; i++) {
+			for (i = from; i < to; i++) {
 				struct user *u = users[i];
 				struct tsr_buf s = {0};
 				char t[64];
