@@ -79,6 +79,22 @@ bad field "field colour: not declared" carol --email c@example.org --name C --fi
 bad missing "email: is required" carol --name C
 bad several "email.*; phone" carol --email nope --name C --phone 12
 bad newline "name .*control" carol --email c@example.org --name "$(printf 'C\nchangetype: delete')"
+# With --json, errors are JSON too (on stderr): the message, the field it names, the exit
+# code; stdout stays empty.
+json_err() { # json_err NAME CODE FIELD ARGS...: the tool's stderr as one JSON error
+	local name=$1 code=$2 field=$3 rc
+	shift 3
+	"$TESSERA" --config "$SRV_CONF" --json "$@" >"$T/je.out" 2>"$T/je.err"; rc=$?
+	if [ $rc = "$code" ] && [ ! -s "$T/je.out" ] && python3 -c '
+import json,sys; e=json.load(open(sys.argv[1]))
+assert e["code"]==int(sys.argv[2]) and e.get("field")==(sys.argv[3] or None) and e["error"], e' \
+		"$T/je.err" "$code" "$field"; then pass "$name"
+	else fail "$name" "exit $rc: $(cat "$T/je.out" "$T/je.err")"; fi
+}
+json_err user_add_json_error 2 email user add carol --email carol.example.org --name C
+json_err user_list_json_error 2 limit user list --limit many
+json_err user_show_json_not_found 4 "" user show nobody-here
+json_err json_error_unknown_verb 2 "" user frob
 expect_rc 2 user_add_short_password sh -c "echo short | '$TESSERA' --config '$SRV_CONF' user add carol --email c@example.org --name C --password-stdin"
 expect_out user_add_short_password_says "password: must have at least 8 characters"
 # The tenant's policy applies to passwords an admin sets (the rootdn bypasses slapd's check).

@@ -182,7 +182,7 @@ vreport(int code, const char *prefix, const char *fmt, va_list ap)
 	memcpy(last_error, prefix, n + 1);
 	(void)vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
 	if (!quiet_mode)
-		fprintf(stderr, "tessera: %s\n", last_error);
+		tool_err("%s", last_error);
 	return code;
 }
 

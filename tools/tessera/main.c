@@ -123,12 +123,16 @@ main(int argc, char **argv)
 	/* --json may also come after the object and verb ("tessera user list --json"); up
 	 * to a "--" that ends the options. */
 	argc = take_json(&t, i, argc, argv);
-	for (k = 0; k < TSR_ARRAY_SIZE(objects); k++) {
+	tool_errors_json(t.json);
+	r = -1;
+	for (k = 0; r < 0 && k < TSR_ARRAY_SIZE(objects); k++) {
 		if (strcmp(argv[i], objects[k].name) == 0) {
 			r = objects[k].fn(&t, argc - i, argv + i);
 			tool_cleanup(&t);
-			return r;
 		}
 	}
-	return tool_usage("unknown object '%s'", argv[i]);
+	if (r < 0)
+		r = tool_usage("unknown object '%s'", argv[i]);
+	tool_errors_flush(r);
+	return r;
 }

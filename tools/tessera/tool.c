@@ -12,19 +12,62 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "tool.h"
 #include "validate.h"
+
+/* Messages: text on stderr, or with --json kept and printed once by tool_errors_flush() as
+ * one JSON object. */
+static struct {
+	bool json;
+	bool usage; /* the first message is a usage error: "OBJECT VERB: ..." names no field */
+	size_t len;
+	char msg[4096];
+} kept;
+
+void
+tool_errors_json(bool on)
+{
+	kept.json = on;
+}
+
+static void
+verr(const char *suffix, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (!kept.json) {
+		fputs("tessera: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fprintf(stderr, "%s\n", suffix);
+		return;
+	}
+	if (!kept.len)
+		kept.usage = suffix[0] != '\0';
+	if (kept.len && kept.len + 2 < sizeof(kept.msg)) {
+		memcpy(kept.msg + kept.len, "; ", 3);
+		kept.len += 2;
+	}
+	if (kept.len + 1 >= sizeof(kept.msg))
+		return;
+	n = vsnprintf(kept.msg + kept.len, sizeof(kept.msg) - kept.len, fmt, ap);
+	if (n > 0)
+		kept.len = kept.len + (size_t)n < sizeof(kept.msg) ? kept.len + (size_t)n
+		                                                   : sizeof(kept.msg) - 1;
+	if (kept.len + strlen(suffix) + 1 < sizeof(kept.msg)) {
+		memcpy(kept.msg + kept.len, suffix, strlen(suffix) + 1);
+		kept.len += strlen(suffix);
+	}
+}
 
 void
 tool_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tessera: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
@@ -32,12 +75,47 @@ tool_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tessera: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(" (see tessera --help)", fmt, ap);
 	va_end(ap);
-	fputs(" (see tessera --help)\n", stderr);
 	return EXIT_USAGE;
+}
+
+/* The field a message is about, by its start: "--NAME ..." or, but for a usage error,
+ * "NAME: ..." or "NAME 'value': ..." (one word of a-z, '_', '.' and '-'). */
+static void
+error_field(const char *m, bool usage, char *out, size_t n)
+{
+	bool option = strncmp(m, "--", 2) == 0;
+	size_t k;
+
+	out[0] = '\0';
+	if (usage && !option)
+		return;
+	m += option ? 2 : 0;
+	k = strspn(m, "abcdefghijklmnopqrstuvwxyz_.-");
+	if (k && k < n && (option || m[k] == ':' || strncmp(m + k, " '", 2) == 0))
+		(void)snprintf(out, n, "%.*s", (int)k, m);
+}
+
+void
+tool_errors_flush(int code)
+{
+	struct jw j = {.f = stderr};
+	char field[64];
+
+	if (!kept.json || !kept.len)
+		return;
+	error_field(kept.msg, kept.usage, field, sizeof(field));
+	jw_begin_obj(&j, NULL);
+	jw_str(&j, code ? "error" : "warning", kept.msg);
+	if (field[0])
+		jw_str(&j, "field", field);
+	jw_int(&j, "code", code);
+	jw_end_obj(&j);
+	jw_done(&j);
+	kept.len = 0;
+	kept.msg[0] = '\0';
 }
 
 int

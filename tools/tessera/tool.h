@@ -63,13 +63,21 @@ int cmd_audit(struct tool *t, int argc, char **argv);
 int cmd_import(struct tool *t, int argc, char **argv);
 int cmd_export(struct tool *t, int argc, char **argv);
 
-/* "tessera: message" on stderr. */
+/* "tessera: message" on stderr; with --json (tool_errors_json), kept for
+ * tool_errors_flush(). */
 TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
 TSR_PRINTF(1, 2) int tool_usage(const char *fmt, ...);
 /* The exit code for a negative errno (-EINVAL → 2, -EACCES/-EPERM → 3, -ENOENT → 4,
  * -EEXIST → 5, -EDQUOT → 6, anything else → 1). */
 int tool_exit_code(int r);
+/* With --json, messages become one JSON object on stderr when the command ends:
+ * {"error":"...","field":"...","code":N} ("warning" with exit code 0; "field" when the
+ * message names one: "--limit ...", "email: ...", "login 'x': ..."). */
+void tool_errors_json(bool on);
+/* Print what tool_err and tool_usage kept, for the exit code code (nothing without
+ * --json or without messages). */
+void tool_errors_flush(int code);
 
 /* Load the configuration once (prints every error). 0 or a negative errno. */
 TSR_MUST_USE int tool_config(struct tool *t);
