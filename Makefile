@@ -108,7 +108,7 @@ $(B)/pam_tessera.so: $(B)/pam_module/pam_tessera.o $(B)/libtessera.a pam_module/
 
 # The NSS module links libc alone: only the objects it names, never ldapc/cfg/hash; and of
 # those only the functions it calls (--gc-sections drops the image writer, among others).
-NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
+NSS_LIB_OBJ := $(filter $(B)/lib/cache.o $(B)/lib/cache_format.o $(B)/lib/util.o $(B)/lib/validate.o,$(LIB_OBJ))
 $(B)/libnss_tessera.so.2: $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ) nss_module/nss_tessera.map
 	$(CC) $(MODULE_LDFLAGS) -Wl,--gc-sections -Wl,--version-script=nss_module/nss_tessera.map \
 	    -Wl,-soname,libnss_tessera.so.2 -o $@ $(B)/nss_module/nss_tessera.o $(NSS_LIB_OBJ)
