@@ -1,11 +1,14 @@
 /* cfg.c: see cfg.h. The only file that includes iniparser.h. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iniparser.h>
@@ -510,6 +513,25 @@ map_add(struct tsr_cfg_map *m, const char *key, const char *value)
 	return 0;
 }
 
+/* key = value, over an earlier file's value of key. */
+static int
+map_set(struct tsr_cfg_map *m, const char *key, const char *value)
+{
+	size_t i;
+	char *v;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->keys[i], key) == 0) {
+			v = strdup(value);
+			if (!v)
+				return -ENOMEM;
+			free(m->values[i]);
+			m->values[i] = v;
+			return 0;
+		}
+	return map_add(m, key, value);
+}
+
 static void
 map_free(struct tsr_cfg_map *m)
 {
@@ -552,7 +574,7 @@ load_map(struct tsr_cfg *c, const struct cfg_key *k, dictionary *d, const char *
 		else if (!printable(v))
 			tsr_errs_add(errs, "%s: [%s] %s: contains control characters", path,
 			             k->section, names[i] + len + 1);
-		else if (map_add(m, names[i] + len + 1, v) < 0)
+		else if (map_set(m, names[i] + len + 1, v) < 0)
 			tsr_errs_add(errs, "%s: out of memory", path);
 	}
 out:
@@ -605,10 +627,11 @@ cross_checks(const struct tsr_cfg *c, struct tsr_errs *errs)
 		             c->path);
 }
 
-int
-tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
+/* One file's keys over c: the defaults or an earlier file's values. 0, -ENOENT when the
+ * file does not exist, or another negative errno (the problem is in errs). */
+static int
+load_file(struct tsr_cfg *c, const char *path, struct tsr_errs *errs)
 {
-	struct tsr_cfg *c = NULL;
 	dictionary *d = NULL;
 	size_t size = 0, before = errs->n, i;
 	char *text = NULL, full[256];
@@ -617,24 +640,13 @@ tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
 
 	r = read_file(path, &text, &size, errs);
 	if (r < 0)
-		goto out;
+		return r;
 	prescan(path, text, size, errs);
 	r = -EINVAL;
 	if (errs->n > before || errs->lost)
 		goto out;
-	r = -ENOMEM;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		goto out;
-	c->path = strdup(path);
-	if (!c->path)
-		goto out;
-	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
-		if (keys[i].def)
-			set_value(c, &keys[i], keys[i].def, path, errs);
 	iniparser_set_error_callback(silent);
 	d = iniparser_load(path);
-	r = -EINVAL;
 	if (!d) {
 		tsr_errs_add(errs, "%s: cannot be parsed as INI", path);
 		goto out;
@@ -654,16 +666,124 @@ tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
 			             "default",
 			             path, keys[i].section, keys[i].key);
 	}
+	r = errs->n > before || errs->lost ? -EINVAL : 0;
+out:
+	if (d)
+		iniparser_freedict(d);
+	free(text);
+	return r;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The drop-ins of path: PATH.d/NAME.conf, in name order, each over the ones before. The
+ * directory must be root's (or the caller's) and writable by nobody else: whoever can
+ * add, remove or rename a drop-in chooses the servers. *ret_n: how many were read. */
+static int
+load_dropins(struct tsr_cfg *c, const char *path, size_t *ret_n, struct tsr_errs *errs)
+{
+	struct dirent *de;
+	struct stat st;
+	char *dir = NULL, *file = NULL, **names = NULL, **nv;
+	size_t n = 0, i, len;
+	DIR *dh = NULL;
+	int r = 0;
+
+	*ret_n = 0;
+	if (asprintf(&dir, "%s.d", path) < 0)
+		return -ENOMEM;
+	dh = opendir(dir);
+	if (!dh) {
+		r = errno == ENOENT ? 0 : -errno;
+		if (r < 0)
+			tsr_errs_add(errs, "%s: cannot open: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (fstat(dirfd(dh), &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		tsr_errs_add(errs, "%s: refused: not a directory of root's that only root writes",
+		             dir);
+		r = -EACCES;
+		goto out;
+	}
+	while ((de = readdir(dh))) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		nv = realloc(names, (n + 1) * sizeof(*names));
+		if (!nv || !(nv[n] = strdup(de->d_name))) {
+			names = nv ? nv : names;
+			r = -ENOMEM;
+			goto out;
+		}
+		names = nv;
+		n++;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; r == 0 && i < n; i++) {
+		free(file);
+		file = NULL;
+		if (asprintf(&file, "%s/%s", dir, names[i]) < 0)
+			r = -ENOMEM;
+		else
+			r = load_file(c, file, errs);
+	}
+	*ret_n = r == 0 ? n : 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(file);
+	free(dir);
+	if (dh)
+		closedir(dh);
+	return r;
+}
+
+int
+tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
+{
+	struct tsr_cfg *c = NULL;
+	size_t before = errs->n, i, ndrop = 0;
+	struct stat st;
+	bool have_main;
+	int r;
+
+	r = -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto out;
+	c->path = strdup(path);
+	if (!c->path)
+		goto out;
+	for (i = 0; i < TSR_ARRAY_SIZE(keys); i++)
+		if (keys[i].def)
+			set_value(c, &keys[i], keys[i].def, path, errs);
+	/* A missing main file is fine when drop-ins say everything (tessera server init
+	 * --install on a host without the packaged file). */
+	have_main = lstat(path, &st) == 0 || errno != ENOENT;
+	r = have_main ? load_file(c, path, errs) : 0;
+	if (r == 0)
+		r = load_dropins(c, path, &ndrop, errs);
+	if (r == 0 && !have_main && ndrop == 0) {
+		tsr_errs_add(errs, "%s: cannot open: %s", path, strerror(ENOENT));
+		r = -ENOENT;
+	}
+	if (r < 0)
+		goto out;
 	cross_checks(c, errs);
+	r = -EINVAL;
 	if (errs->n > before || errs->lost)
 		goto out;
 	*ret = c;
 	c = NULL;
 	r = 0;
 out:
-	if (d)
-		iniparser_freedict(d);
-	free(text);
 	tsr_cfg_free(c);
 	return r;
 }

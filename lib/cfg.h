@@ -4,6 +4,8 @@
  * scanned first, so unknown sections and keys, keys outside a section, duplicate keys,
  * unquoted ';' or '#' in values, NUL bytes and overlong lines are errors, not surprises.
  * The same table gives defaults, validation, and the dump behind `tessera config check`.
+ * Drop-ins: FILE.d/NAME.conf, in name order, each over the file and the ones before;
+ * the directory root's and writable by nobody else (FILE may then be missing).
  * Never logs: every problem is returned as a message naming file, section and key. */
 #ifndef TSR_CFG_H
 #define TSR_CFG_H

@@ -14,6 +14,19 @@ expect_rc 0 server_init_again_is_noop "$TESSERA" server init --dir "$SRV" --suff
 expect_out server_init_again_says_so "nothing to do"
 expect_rc 5 server_init_other_tenant_conflicts "$TESSERA" server init --dir "$SRV" --suffix "$SUFFIX" --tenant other
 expect_out server_init_conflict_names_existing "already holds the directory dc=example,dc=org \(tenant acme\)"
+# --install: this host's configuration (here $T/host/tessera.conf, the tool's --config;
+# /etc/tessera/tessera.conf by default) gets a drop-in that points at the directory, and
+# commands need no --config DIR/tessera.conf; the host's own file is not touched.
+mkdir -p "$T/host" && printf '[host]\nsite = berlin\n' >"$T/host/tessera.conf"
+cp "$T/host/tessera.conf" "$T/host.before"
+expect_rc 0 server_install "$TESSERA" --config "$T/host/tessera.conf" server init --dir "$SRV" --suffix "$SUFFIX" --tenant acme --install
+expect_out server_install_says "this host's tessera uses it: $T/host/tessera.conf.d/50-tessera-server.conf"
+expect_rc 0 server_install_used "$TESSERA" --config "$T/host/tessera.conf" tenant show
+expect_out server_install_used_says "o=acme,$SUFFIX"
+cmp -s "$T/host/tessera.conf" "$T/host.before" && [ "$(stat -c %a "$T/host/tessera.conf.d")" = 755 ] \
+	&& pass server_install_leaves_main_file || fail server_install_leaves_main_file
+expect_rc 0 server_install_effective "$TESSERA" --config "$T/host/tessera.conf" config check
+expect_out server_install_effective_says "site = berlin"
 
 # -- the tenant, its units and the default roles
 check server_tenant_units sh -c "ldapsearch -LLL -Q -Y EXTERNAL -H '$SRV_LDAPI' -b '$BASE' -s one dn | grep '^dn' | sort" <<EOF

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -319,4 +320,74 @@ TEST(cfg_map_section_dump)
 	ASSERT_CONTAINS(buf, "\nhomepage = enum:a,b\n");
 	ASSERT_CONTAINS(buf, "default_role = member");
 	tsr_cfg_free(c);
+}
+
+/* FILE then FILE.d/NAME.conf: a file in dir, mode 0644. */
+static void
+dropin(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char path[512];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, mode);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ASSERT_OK(fchmod(fd, mode));
+	close(fd);
+}
+
+TEST(cfg_dropins_override_in_name_order)
+{
+	struct tsr_errs errs = {0};
+	struct tsr_cfg *c = NULL;
+	char main_path[256], dir[300];
+
+	(void)snprintf(main_path, sizeof(main_path), "%s",
+	               conf(BASE "timeout = 7\n[profile_fields]\na = bool\nb = bool\n",
+	                    strlen(BASE "timeout = 7\n[profile_fields]\na = bool\nb = bool\n"),
+	                    0644));
+	(void)snprintf(dir, sizeof(dir), "%s.d", main_path);
+	ASSERT_OK(mkdir(dir, 0755));
+	dropin(dir, "20-late.conf", BASE "uri = ldap://late.example/\n", 0644);
+	dropin(dir, "10-early.conf",
+	       "[directory]\nuri = ldap://early.example/\ntimeout = 9\n[profile_fields]\nb = "
+	       "text:10\n",
+	       0644);
+	dropin(dir, "30-ignored.conf.bak", "[nonsense]\n", 0644);
+	dropin(dir, ".hidden.conf", "[nonsense]\n", 0644);
+	ASSERT_OK(tsr_cfg_load(main_path, &c, &errs));
+	ASSERT_STREQ(c->dir.uri, "ldap://late.example/");
+	ASSERT_EQ(c->dir.timeout, 9);
+	ASSERT_EQ(c->admin.profile_fields.n, 2);
+	ASSERT_STREQ(c->admin.profile_fields.values[1], "text:10");
+	tsr_cfg_free(c);
+
+	/* The main file may be missing when drop-ins are there; an error in one names it. */
+	ASSERT_OK(unlink(main_path));
+	ASSERT_OK(tsr_cfg_load(main_path, &c, &errs));
+	ASSERT_STREQ(c->dir.uri, "ldap://late.example/");
+	tsr_cfg_free(c);
+	c = NULL;
+	dropin(dir, "40-bad.conf", "[directory]\ntimeout = soon\n", 0644);
+	ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EINVAL);
+	ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "40-bad.conf"));
+	tsr_errs_clear(&errs);
+
+	/* A drop-in directory others may write is refused, and so is a drop-in they may. */
+	{
+		char bad[400];
+
+		(void)snprintf(bad, sizeof(bad), "%s/40-bad.conf", dir);
+		ASSERT_OK(unlink(bad));
+	}
+	ASSERT_OK(chmod(dir, 0777));
+	ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
+	ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "refused"));
+	tsr_errs_clear(&errs);
+	ASSERT_OK(chmod(dir, 0755));
+	dropin(dir, "50-open.conf", "[directory]\ntimeout = 3\n", 0666);
+	ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
+	ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "50-open.conf"));
+	tsr_errs_clear(&errs);
 }

@@ -24,6 +24,8 @@ server_help(void)
 	      "                           every write to it\n"
 	      "          --peer URI       how this server reaches DIR1 (default DIR1's\n"
 	      "                           [server] listen)\n"
+	      "          --install        point this host's configuration at it: a drop-in\n"
+	      "                           next to the tool's file (--config FILE.d/)\n"
 	      "  start   start slapd and wait until it answers\n"
 	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
 	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"

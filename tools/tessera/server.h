@@ -108,6 +108,10 @@ int suffix_entry(const struct server *s, char **ret);
 int ldapi_uri(const char *dir, char **ret);
 /* DIR/tessera.conf for the tool, tesserad and the PAM module on this host. */
 int write_conf(const struct server *s);
+/* config_path.d/50-tessera-server.conf: the host's tessera configuration (config_path
+ * and its drop-ins, tessera.conf(5)) points at the directory in dir, whose tenant is
+ * tenant_dn (its CA when it has a TCP listener). 0 or a negative errno (printed). */
+int install_dropin(const char *config_path, const char *dir, const char *tenant_dn);
 /* Load DIR/tessera.conf into t->cfg; s gets DIR and the [server] settings. */
 int load_server(struct tool *t, const char *dir, struct server *s);
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */

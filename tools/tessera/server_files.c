@@ -515,6 +515,56 @@ write_conf(const struct server *s)
 	return r;
 }
 
+int
+install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
+{
+	char *uri = NULL, *text = NULL, *dropdir = NULL, *path = NULL, ca[PATH_MAX],
+	     parent[PATH_MAX];
+	const char *slash;
+	int r;
+
+	r = ldapi_uri(dir, &uri);
+	if (r == 0 && path_join(ca, dir, "tls/ca.pem") < 0)
+		r = -ENAMETOOLONG;
+	if (r == 0 && (asprintf(&dropdir, "%s.d", config_path) < 0 ||
+	               asprintf(&path, "%s/50-tessera-server.conf", dropdir) < 0))
+		r = -ENOMEM;
+	if (r == 0 &&
+	    asprintf(&text,
+	             "# Written by `tessera server init --install`: this host's tessera\n"
+	             "# uses the embedded directory in %s. Read after %s;\n"
+	             "# remove this file to stop.\n\n"
+	             "[directory]\n"
+	             "uri = %s\n"
+	             "base = %s\n"
+	             "%s%s%s",
+	             dir, config_path, uri, tenant_dn,
+	             access(ca, F_OK) == 0 ? "tls_ca_file = " : "", access(ca, F_OK) == 0 ? ca : "",
+	             access(ca, F_OK) == 0 ? "\n" : "") < 0)
+		r = -ENOMEM;
+	/* The drop-in directory and its parent, root's and 0755 (tessera.conf(5)). */
+	slash = r == 0 ? strrchr(config_path, '/') : NULL;
+	if (slash && slash != config_path && (size_t)(slash - config_path) < sizeof(parent)) {
+		(void)snprintf(parent, sizeof(parent), "%.*s", (int)(slash - config_path),
+		               config_path);
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			r = -errno;
+	}
+	if (r == 0 && mkdir(dropdir, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r == 0)
+		r = tool_write_file(path, text, 0644);
+	if (r < 0)
+		tool_err("%s: cannot install: %s", path ? path : config_path, strerror(-r));
+	else
+		printf("  this host's tessera uses it: %s\n", path);
+	free(uri);
+	free(text);
+	free(dropdir);
+	free(path);
+	return r;
+}
+
 /* Load DIR/tessera.conf into t->cfg; s gets DIR and the [server] settings. */
 int
 load_server(struct tool *t, const char *dir, struct server *s)

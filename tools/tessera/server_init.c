@@ -356,15 +356,21 @@ init_from(struct tool *t, const char *from, bool had_names, struct server *s)
 int
 server_init(struct tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"suffix", required_argument, NULL, 's'}, {"tenant", required_argument, NULL, 't'},
-	    {"port", required_argument, NULL, 'p'},   {"run-as", required_argument, NULL, 'u'},
-	    {"dir", required_argument, NULL, 'd'},    {"from", required_argument, NULL, 'f'},
-	    {"peer", required_argument, NULL, 'P'},   {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"suffix", required_argument, NULL, 's'},
+	                                     {"tenant", required_argument, NULL, 't'},
+	                                     {"port", required_argument, NULL, 'p'},
+	                                     {"run-as", required_argument, NULL, 'u'},
+	                                     {"dir", required_argument, NULL, 'd'},
+	                                     {"from", required_argument, NULL, 'f'},
+	                                     {"peer", required_argument, NULL, 'P'},
+	                                     {"install", no_argument, NULL, 'i'},
+	                                     {NULL, 0, NULL, 0}};
 	struct server s = {
 	    .suffix = "dc=example,dc=org", .tenant = "example", .run_as = "openldap"};
 	char attr[16], value[256], want[64];
-	bool created = false, had_port = false, had_names = false;
+	bool created = false, had_port = false, had_names = false, install = false;
+	/* This host's configuration (load_server() points t at DIR's for a while). */
+	const char *host_conf = t->config_path ? t->config_path : TSR_CFG_DEFAULT_PATH;
 	const char *dir = NULL, *from = NULL;
 	int c, r;
 
@@ -396,6 +402,9 @@ server_init(struct tool *t, int argc, char **argv)
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case 'i':
+			install = true;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -438,7 +447,9 @@ server_init(struct tool *t, int argc, char **argv)
 				printf("%s already holds the directory %s (tenant %s); nothing to "
 				       "do\n",
 				       s.dir, s.suffix, s.tenant);
-				return EXIT_DONE;
+				return install && install_dropin(host_conf, s.dir, s.tenant_dn) < 0
+				           ? EXIT_FAILURE_SYS
+				           : EXIT_DONE;
 			}
 			tool_err("%s already holds the directory %s (tenant %s); use another "
 			         "--dir",
@@ -539,5 +550,7 @@ server_init(struct tool *t, int argc, char **argv)
 		printf("  standby of %s (%s): follows it, serves reads and logins, refers writes "
 		       "to it;\n  if it is lost for good: tessera server promote --dir %s\n",
 		       s.from, s.peer, s.dir);
+	if (install && install_dropin(host_conf, s.dir, s.tenant_dn) < 0)
+		return EXIT_FAILURE_SYS;
 	return EXIT_DONE;
 }
