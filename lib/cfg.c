@@ -330,8 +330,12 @@ prescan(const char *path, char *text, size_t size, struct tsr_errs *errs)
 	seen_free(&seen);
 }
 
+/* name (under dirfd; AT_FDCWD: a path) into *ret, through one descriptor that stays open
+ * in *ret_fd for the parser: a regular file, ours, never a FIFO to block on (O_NONBLOCK
+ * until it is checked), a symlink only when follow. shown names it in messages. */
 static int
-read_file(const char *path, char **ret, size_t *ret_size, struct tsr_errs *errs)
+read_file(int dirfd, const char *name, const char *shown, bool follow, char **ret, size_t *ret_size,
+          int *ret_fd, struct tsr_errs *errs)
 {
 	struct tsr_buf b = {0};
 	const char *why;
@@ -339,31 +343,34 @@ read_file(const char *path, char **ret, size_t *ret_size, struct tsr_errs *errs)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dirfd, name,
+	            O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
 		r = -errno;
-		tsr_errs_add(errs, "%s: cannot open: %s", path, strerror(errno));
+		tsr_errs_add(errs, "%s: cannot open: %s", shown,
+		             errno == ELOOP ? "a symbolic link" : strerror(errno));
 		return r == -ENOENT ? -ENOENT : -EACCES;
 	}
 	/* Whoever can write the file chooses the servers and the CA: insist it is ours. */
 	if (tsr_check_file_owner(fd, geteuid(), false, &why) < 0) {
-		tsr_errs_add(errs, "%s: refused: %s", path, why);
+		tsr_errs_add(errs, "%s: refused: %s", shown, why);
 		r = -EACCES;
 		goto out;
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			tsr_errs_add(errs, "%s: cannot read: %s", path, strerror(errno));
+			tsr_errs_add(errs, "%s: cannot read: %s", shown, strerror(errno));
 			r = -EACCES;
 			goto out;
 		}
 		if (n == 0)
 			break;
 		if (b.len + (size_t)n > CFG_MAX_SIZE) {
-			tsr_errs_add(errs, "%s: larger than %d bytes", path, CFG_MAX_SIZE);
+			tsr_errs_add(errs, "%s: larger than %d bytes", shown, CFG_MAX_SIZE);
 			r = -EINVAL;
 			goto out;
 		}
@@ -375,10 +382,35 @@ read_file(const char *path, char **ret, size_t *ret_size, struct tsr_errs *errs)
 	r = tsr_buf_steal(&b, ret);
 out:
 	tsr_buf_free(&b);
-	close(fd);
+	if (r == 0)
+		*ret_fd = fd;
+	else
+		close(fd);
 	return r;
 }
 
+/* iniparser reads by name: give it the descriptor read_file() checked
+ * (/proc/self/fd/N), so that it parses the file that was checked; without /proc, the
+ * name, and then the name must still be that file. */
+static dictionary *
+parse_checked(int fd, const char *shown, struct tsr_errs *errs)
+{
+	struct stat a, b;
+	dictionary *d;
+	char self[64];
+
+	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (access(self, R_OK) == 0)
+		return iniparser_load(self);
+	d = iniparser_load(shown);
+	if (d && (fstat(fd, &a) < 0 || stat(shown, &b) < 0 || a.st_dev != b.st_dev ||
+	          a.st_ino != b.st_ino)) {
+		tsr_errs_add(errs, "%s: changed while it was read", shown);
+		iniparser_freedict(d);
+		return NULL;
+	}
+	return d;
+}
 static bool
 printable(const char *s)
 {
@@ -630,15 +662,16 @@ cross_checks(const struct tsr_cfg *c, struct tsr_errs *errs)
 /* One file's keys over c: the defaults or an earlier file's values. 0, -ENOENT when the
  * file does not exist, or another negative errno (the problem is in errs). */
 static int
-load_file(struct tsr_cfg *c, const char *path, struct tsr_errs *errs)
+load_file(struct tsr_cfg *c, int dirfd, const char *name, const char *path, bool follow,
+          struct tsr_errs *errs)
 {
 	dictionary *d = NULL;
 	size_t size = 0, before = errs->n, i;
 	char *text = NULL, full[256];
 	const char *v;
-	int r;
+	int r, fd = -1;
 
-	r = read_file(path, &text, &size, errs);
+	r = read_file(dirfd, name, path, follow, &text, &size, &fd, errs);
 	if (r < 0)
 		return r;
 	prescan(path, text, size, errs);
@@ -646,7 +679,7 @@ load_file(struct tsr_cfg *c, const char *path, struct tsr_errs *errs)
 	if (errs->n > before || errs->lost)
 		goto out;
 	iniparser_set_error_callback(silent);
-	d = iniparser_load(path);
+	d = parse_checked(fd, path, errs);
 	if (!d) {
 		tsr_errs_add(errs, "%s: cannot be parsed as INI", path);
 		goto out;
@@ -670,6 +703,8 @@ load_file(struct tsr_cfg *c, const char *path, struct tsr_errs *errs)
 out:
 	if (d)
 		iniparser_freedict(d);
+	if (fd >= 0)
+		close(fd);
 	free(text);
 	return r;
 }
@@ -691,16 +726,26 @@ load_dropins(struct tsr_cfg *c, const char *path, size_t *ret_n, struct tsr_errs
 	char *dir = NULL, *file = NULL, **names = NULL, **nv;
 	size_t n = 0, i, len;
 	DIR *dh = NULL;
-	int r = 0;
+	int r = 0, fd;
 
 	*ret_n = 0;
 	if (asprintf(&dir, "%s.d", path) < 0)
 		return -ENOMEM;
-	dh = opendir(dir);
-	if (!dh) {
-		r = errno == ENOENT ? 0 : -errno;
+	/* Never through a link: the files are then opened relative to what was checked. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = errno == ENOENT ? 0 : -EACCES;
 		if (r < 0)
-			tsr_errs_add(errs, "%s: cannot open: %s", dir, strerror(errno));
+			tsr_errs_add(errs, "%s: cannot open: %s", dir,
+			             errno == ELOOP || errno == ENOTDIR
+			                 ? "not a directory (a link?)"
+			                 : strerror(errno));
+		goto out;
+	}
+	dh = fdopendir(fd);
+	if (!dh) {
+		close(fd);
+		r = -ENOMEM;
 		goto out;
 	}
 	if (fstat(dirfd(dh), &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
@@ -731,7 +776,7 @@ load_dropins(struct tsr_cfg *c, const char *path, size_t *ret_n, struct tsr_errs
 		if (asprintf(&file, "%s/%s", dir, names[i]) < 0)
 			r = -ENOMEM;
 		else
-			r = load_file(c, file, errs);
+			r = load_file(c, dirfd(dh), names[i], file, false, errs);
 	}
 	*ret_n = r == 0 ? n : 0;
 out:
@@ -767,7 +812,7 @@ tsr_cfg_load(const char *path, struct tsr_cfg **ret, struct tsr_errs *errs)
 	/* A missing main file is fine when drop-ins say everything (tessera server init
 	 * --install on a host without the packaged file). */
 	have_main = lstat(path, &st) == 0 || errno != ENOENT;
-	r = have_main ? load_file(c, path, errs) : 0;
+	r = have_main ? load_file(c, AT_FDCWD, path, path, true, errs) : 0;
 	if (r == 0)
 		r = load_dropins(c, path, &ndrop, errs);
 	if (r == 0 && !have_main && ndrop == 0) {

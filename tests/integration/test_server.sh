@@ -27,6 +27,21 @@ cmp -s "$T/host/tessera.conf" "$T/host.before" && [ "$(stat -c %a "$T/host/tesse
 	&& pass server_install_leaves_main_file || fail server_install_leaves_main_file
 expect_rc 0 server_install_effective "$TESSERA" --config "$T/host/tessera.conf" config check
 expect_out server_install_effective_says "site = berlin"
+# Whatever root's umask, the drop-in directory is 0755 (non-root readers, PAM); one that
+# others may write is not used, and a drop-in that would break the host's file is taken back.
+mkdir -p "$T/host2"
+expect_rc 0 server_install_umask sh -c "umask 077; '$TESSERA' --config '$T/host2/tessera.conf' server init --dir '$SRV' --suffix '$SUFFIX' --tenant acme --install"
+[ "$(stat -c %a "$T/host2/tessera.conf.d")" = 755 ] && [ "$(stat -c %a "$T/host2/tessera.conf.d/50-tessera-server.conf")" = 644 ] \
+	&& pass server_install_modes || fail server_install_modes "$(ls -la "$T/host2/tessera.conf.d")"
+chmod 777 "$T/host2/tessera.conf.d"
+expect_rc 1 server_install_open_dir_refused "$TESSERA" --config "$T/host2/tessera.conf" server init --dir "$SRV" --suffix "$SUFFIX" --tenant acme --install
+expect_out server_install_open_dir_says "not root's alone"
+chmod 755 "$T/host2/tessera.conf.d"
+printf '[nonsense]\n' >"$T/host2/tessera.conf"
+expect_rc 1 server_install_rolled_back "$TESSERA" --config "$T/host2/tessera.conf" server init --dir "$SRV" --suffix "$SUFFIX" --tenant acme --install
+expect_out server_install_rolled_back_says "removed again"
+[ ! -e "$T/host2/tessera.conf.d/50-tessera-server.conf" ] && pass server_install_rollback_removes \
+	|| fail server_install_rollback_removes
 
 # -- the tenant, its units and the default roles
 check server_tenant_units sh -c "ldapsearch -LLL -Q -Y EXTERNAL -H '$SRV_LDAPI' -b '$BASE' -s one dn | grep '^dn' | sort" <<EOF

@@ -390,4 +390,31 @@ TEST(cfg_dropins_override_in_name_order)
 	ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
 	ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "50-open.conf"));
 	tsr_errs_clear(&errs);
+	{
+		char f[400], link[400];
+
+		(void)snprintf(f, sizeof(f), "%s/50-open.conf", dir);
+		ASSERT_OK(unlink(f));
+		/* A FIFO does not block the reader (a login); a link is not followed. */
+		(void)snprintf(f, sizeof(f), "%s/60-fifo.conf", dir);
+		ASSERT_OK(mkfifo(f, 0644));
+		ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
+		ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "60-fifo.conf"));
+		tsr_errs_clear(&errs);
+		ASSERT_OK(unlink(f));
+		(void)snprintf(link, sizeof(link), "%s/70-link.conf", dir);
+		(void)snprintf(f, sizeof(f), "%s/20-late.conf", dir);
+		ASSERT_OK(symlink(f, link));
+		ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
+		ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "a symbolic link"));
+		tsr_errs_clear(&errs);
+		ASSERT_OK(unlink(link));
+		/* Nor is a link in place of the directory. */
+		(void)snprintf(link, sizeof(link), "%s.moved", dir);
+		ASSERT_OK(rename(dir, link));
+		ASSERT_OK(symlink(link, dir));
+		ASSERT_EQ(tsr_cfg_load(main_path, &c, &errs), -EACCES);
+		ASSERT_TRUE(errs.n > 0 && strstr(errs.msg[errs.n - 1], "not a directory"));
+		tsr_errs_clear(&errs);
+	}
 }

@@ -341,7 +341,8 @@ int list_option(struct list_opts *lo, int c, const char *arg);
  * exit code. */
 int list_parse(struct list_opts *lo, int argc, char **argv);
 /* Sort v (n elements of size bytes) by lo's field, naturally (user2 before user10), a
- * field without a value first; get gives an element's value of a field. */
+ * field without a value first (last with -FIELD), ties by the list's first field; get
+ * gives an element's value of a field. */
 void list_sort(void *v, size_t n, size_t size, const struct list_opts *lo,
                const char *(*get)(const void *elem, const char *field));
 /* The slice of n sorted entries lo's page shows: [*from, *to). */

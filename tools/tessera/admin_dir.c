@@ -856,10 +856,8 @@ admin_run(struct tool *t, int argc, char **argv, const char *help, const struct 
 	size_t i;
 	int code;
 
-	if (argc < 2) {
-		tool_err("%s: which verb? (tessera %s --help)", argv[0], argv[0]);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return tool_usage("%s: which verb?", argv[0]);
 	if (has_help(argc, argv)) {
 		fputs(help, stdout);
 		return EXIT_DONE;
@@ -1874,14 +1872,12 @@ admin_rules_changed(const char *what_meanwhile)
 	int r = admin_sync_acl(true);
 
 	if (r == -EPERM)
-		fprintf(stderr,
-		        "tessera: note: the directory's access rules still describe the old roles "
-		        "and sites; until root on the directory server runs `tessera role "
-		        "sync-acl`, %s\n",
-		        what_meanwhile);
+		tool_err(
+		    "note: the directory's access rules still describe the old roles and sites; "
+		    "until root on the directory server runs `tessera role sync-acl`, %s",
+		    what_meanwhile);
 	else if (r < 0)
-		fprintf(stderr, "tessera: warning: the access rules could not be rewritten: %s\n",
-		        dir_errmsg());
+		tool_err("warning: the access rules could not be rewritten: %s", dir_errmsg());
 }
 
 /* ---- units that never become empty ---- */

@@ -365,6 +365,11 @@ list_window(const struct list_opts *lo, size_t n, size_t *from, size_t *to)
 		*to = n;
 		return;
 	}
-	*from = (page - 1) * lo->limit < n ? (page - 1) * lo->limit : n;
+	/* Past the last page, before multiplying (no overflow). */
+	if (page - 1 >= (n + lo->limit - 1) / lo->limit) {
+		*from = *to = n;
+		return;
+	}
+	*from = (page - 1) * lo->limit;
 	*to = n - *from < lo->limit ? n : *from + lo->limit;
 }

@@ -814,11 +814,9 @@ user_photo(int argc, char **argv)
 		               tsr_photo_type_name(info.type), info.width, info.height, len);
 		if (info.width < cfg->admin.photo_min_side ||
 		    info.height < cfg->admin.photo_min_side)
-			fprintf(
-			    stderr,
-			    "tessera: warning: the photo is %ux%u; at least %ux%u is recommended\n",
-			    info.width, info.height, cfg->admin.photo_min_side,
-			    cfg->admin.photo_min_side);
+			tool_err("warning: the photo is %ux%u; at least %ux%u is recommended",
+			         info.width, info.height, cfg->admin.photo_min_side,
+			         cfg->admin.photo_min_side);
 	}
 	/* Each type in its own attribute (a JPEG in jpegPhoto, a PNG in tesseraPngPhoto), the
 	 * old photo gone from the other. */
@@ -1061,10 +1059,9 @@ user_reset_password(int argc, char **argv)
 		printf("password of %s reset; it must be changed at the next login\n", u->login);
 	}
 	if (inactive)
-		fprintf(stderr,
-		        "tessera: note: %s is inactive; the password works after tessera "
-		        "user reactivate %s\n",
-		        u->login, u->login);
+		tool_err(
+		    "note: %s is inactive; the password works after tessera user reactivate %s",
+		    u->login, u->login);
 out:
 	tsr_secret_free(password);
 	mods_free(&m);

@@ -95,6 +95,10 @@ main(int argc, char **argv)
 	size_t k;
 	int i, r;
 
+	/* Errors are JSON from the first one when --json is anywhere on the line. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			tool_errors_json(true);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -111,15 +115,20 @@ main(int argc, char **argv)
 		} else if ((v = opt_value("--password-file", argc, argv, &i))) {
 			t.password_file = v;
 		} else {
-			return tool_usage("unknown or incomplete option '%s'", argv[i]);
+			r = tool_usage("unknown or incomplete option '%s'", argv[i]);
+			tool_errors_flush(r);
+			return r;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (t.password_file && !t.as_login)
-		return tool_usage("--password-file needs --as LOGIN");
+	if (t.password_file && !t.as_login) {
+		r = tool_usage("--password-file needs --as LOGIN");
+		tool_errors_flush(r);
+		return r;
+	}
 	/* --json may also come after the object and verb ("tessera user list --json"); up
 	 * to a "--" that ends the options. */
 	argc = take_json(&t, i, argc, argv);

@@ -274,7 +274,7 @@ run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t
 	if (!f && fd >= 0)
 		close(fd);
 	while (f && fgets(line, sizeof(line), f))
-		fprintf(stderr, "  %s", line);
+		tool_err("  %.*s", (int)strcspn(line, "\n"), line);
 	if (f)
 		fclose(f);
 	return -EIO;
@@ -515,6 +515,32 @@ write_conf(const struct server *s)
 	return r;
 }
 
+/* dir made 0755 by root, or already root's and writable by nobody else; never a link.
+ * 0, -EPERM when it is someone else's or others may write it, or another negative errno. */
+static int
+private_dir(const char *dir)
+{
+	struct stat st;
+	bool made = mkdir(dir, 0755) == 0;
+	int fd, r = 0;
+
+	if (!made && errno != EEXIST)
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_uid != geteuid())
+		r = -EPERM;
+	else if (made && fchmod(fd, 0755) < 0)
+		r = -errno;
+	else if (!made && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		r = -EPERM;
+	close(fd);
+	return r;
+}
+
 int
 install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
 {
@@ -542,22 +568,41 @@ install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
 	             access(ca, F_OK) == 0 ? "tls_ca_file = " : "", access(ca, F_OK) == 0 ? ca : "",
 	             access(ca, F_OK) == 0 ? "\n" : "") < 0)
 		r = -ENOMEM;
-	/* The drop-in directory and its parent, root's and 0755 (tessera.conf(5)). */
+	/* The drop-in directory and its parent, root's and 0755 (tessera.conf(5)) whatever
+	 * the umask; an existing drop-in directory must already be so, and not a link. */
 	slash = r == 0 ? strrchr(config_path, '/') : NULL;
 	if (slash && slash != config_path && (size_t)(slash - config_path) < sizeof(parent)) {
 		(void)snprintf(parent, sizeof(parent), "%.*s", (int)(slash - config_path),
 		               config_path);
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+		if (mkdir(parent, 0755) == 0)
+			r = chmod(parent, 0755) < 0 ? -errno : 0;
+		else if (errno != EEXIST)
 			r = -errno;
 	}
-	if (r == 0 && mkdir(dropdir, 0755) < 0 && errno != EEXIST)
-		r = -errno;
+	if (r == 0)
+		r = private_dir(dropdir);
 	if (r == 0)
 		r = tool_write_file(path, text, 0644);
-	if (r < 0)
-		tool_err("%s: cannot install: %s", path ? path : config_path, strerror(-r));
-	else
-		printf("  this host's tessera uses it: %s\n", path);
+	if (r < 0) {
+		tool_err("%s: cannot install: %s", path ? path : config_path,
+		         r == -EPERM ? "the directory is not root's alone" : strerror(-r));
+	} else {
+		/* The host's configuration must still load, or every login would fail. */
+		struct tsr_errs errs = {0};
+		struct tsr_cfg *c = NULL;
+
+		r = tsr_cfg_load(config_path, &c, &errs);
+		tsr_cfg_free(c);
+		for (size_t i = 0; r < 0 && i < errs.n; i++)
+			tool_err("%s", errs.msg[i]);
+		tsr_errs_clear(&errs);
+		if (r < 0) {
+			(void)unlink(path);
+			tool_err("%s: removed again: %s would not load with it", path, config_path);
+		} else {
+			printf("  this host's tessera uses it: %s\n", path);
+		}
+	}
 	free(uri);
 	free(text);
 	free(dropdir);

@@ -101,7 +101,7 @@ show_log_tail(const char *dir)
 		n++;
 	fclose(f);
 	for (i = n > 20 ? n - 20 : 0; i < n; i++)
-		fprintf(stderr, "  %s", lines[i % 20]);
+		tool_err("  %.*s", (int)strcspn(lines[i % 20], "\n"), lines[i % 20]);
 }
 
 int

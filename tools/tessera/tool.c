@@ -51,9 +51,15 @@ verr(const char *suffix, const char *fmt, va_list ap)
 	if (kept.len + 1 >= sizeof(kept.msg))
 		return;
 	n = vsnprintf(kept.msg + kept.len, sizeof(kept.msg) - kept.len, fmt, ap);
-	if (n > 0)
-		kept.len = kept.len + (size_t)n < sizeof(kept.msg) ? kept.len + (size_t)n
-		                                                   : sizeof(kept.msg) - 1;
+	if (n > 0 && kept.len + (size_t)n < sizeof(kept.msg)) {
+		kept.len += (size_t)n;
+	} else if (n > 0) {
+		/* Cut, and not inside a UTF-8 sequence. */
+		kept.len = sizeof(kept.msg) - 1;
+		while (kept.len && ((unsigned char)kept.msg[kept.len] & 0xC0) == 0x80)
+			kept.len--;
+		kept.msg[kept.len] = '\0';
+	}
 	if (kept.len + strlen(suffix) + 1 < sizeof(kept.msg)) {
 		memcpy(kept.msg + kept.len, suffix, strlen(suffix) + 1);
 		kept.len += strlen(suffix);
