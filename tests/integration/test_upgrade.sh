@@ -61,6 +61,7 @@ expect_out upgrade_dry_run_says_security "would set olcSecurity"
 expect_out upgrade_dry_run_says_guard "would load the guard"
 expect_out upgrade_dry_run_says_txn_gate "would keep LDAP transactions for root"
 expect_out upgrade_dry_run_says_limits "would set the tenant database's olcLimits, olcDbIndex"
+expect_out upgrade_dry_run_says_checkpoint "would remove syncprov's checkpoints"
 # The data migrations, counted: every user may hold a PNG, PNGs leave jpegPhoto, the
 # tenant names its home base (the guard's so far).
 expect_out upgrade_dry_run_says_photo_class "would give [0-9]+ users objectClass tesseraUserPhoto"
@@ -148,7 +149,8 @@ bad_status superuser; rc=$?
 [ $rc = 19 ] && pass upgrade_new_guard_refuses || fail upgrade_new_guard_refuses "exit $rc"
 # A directory made by this version's init ends in the same state as the upgraded one.
 state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b cn=config -s sub \
-	'(|(olcSecurity=*)(olcPlugin=*))' olcSecurity olcPlugin olcLimits olcDbIndex olcIdleTimeout olcThreads \
+	'(|(olcSecurity=*)(olcPlugin=*)(objectClass=olcSyncProvConfig))' olcSecurity olcPlugin olcLimits \
+	olcDbIndex olcSpCheckpoint olcSpSessionlog olcIdleTimeout olcThreads \
 	olcConnMaxPendingAuth | grep -v '^dn:\|^$' | sed "s|$2|DIR|g"; }
 state "$SRV_LDAPI" "$SRV" >"$T/state.upgraded"
 tenant_state() { ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H "$1" -b "$BASE" -s base \

@@ -206,6 +206,42 @@ apply_db_settings(struct upgrade *u)
 }
 
 /* slapd keeps the guard it loaded until it starts again. */
+/* syncprov's checkpoints deadlock with LDAP transactions in 2.5.13
+ * (etc/ldap/slapd-config.ldif.in): the overlay entry of the tenant's database, when it
+ * has olcSpCheckpoint. 1 and *ret (free), 0 when it has none, or a negative errno. */
+static int
+syncprov_checkpoint(struct upgrade *u, char **ret)
+{
+	char **v = NULL, *dn = NULL;
+	int r;
+
+	if (asprintf(&dn, "olcOverlay={0}syncprov,%s", u->db) < 0)
+		return -ENOMEM;
+	r = srv_values(u->ld, dn, "olcSpCheckpoint", &v);
+	if (r == 0 && v[0]) {
+		*ret = dn;
+		dn = NULL;
+		r = 1;
+	}
+	if (r == -ENOENT)
+		r = 0;
+	tsr_strv_free(v);
+	free(dn);
+	return r;
+}
+
+static int
+apply_no_checkpoint(struct upgrade *u)
+{
+	char *dn = NULL;
+	int r = syncprov_checkpoint(u, &dn);
+
+	if (r == 1)
+		r = srv_modify(u->ld, dn, LDAP_MOD_DELETE, "olcSpCheckpoint", NULL);
+	free(dn);
+	return r < 0 ? r : 0;
+}
+
 static int
 apply_guard_file(struct upgrade *u)
 {
@@ -585,6 +621,17 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	(void)snprintf(step, sizeof(step), "set the tenant database's %s", what);
 	if (r == 1)
 		r = upgrade_step(&u, step, apply_db_settings);
+	if (r == 0) {
+		char *dn = NULL;
+
+		r = syncprov_checkpoint(&u, &dn);
+		free(dn);
+	}
+	if (r == 1)
+		r = upgrade_step(&u,
+		                 "remove syncprov's checkpoints (olcSpCheckpoint: they deadlock "
+		                 "with LDAP transactions in slapd 2.5.13)",
+		                 apply_no_checkpoint);
 	u.guarded = plugins[0] != NULL;
 	if (r == 0 && u.s.guard.src[0] && !same_file(u.s.guard.src, u.s.guard.path))
 		r = upgrade_step(&u, "copy tessera_guard.so into the directory", apply_guard_file);
