@@ -868,7 +868,7 @@ static int
 photo_check(struct req *q, const char *attr, const struct berval *bv, uint32_t max_bytes)
 {
 	enum tsr_photo_type want =
-	    strcasecmp(attr, "jpegPhoto") == 0 ? TSR_PHOTO_JPEG : TSR_PHOTO_PNG;
+	    strcasecmp(attr, tsr_photo_attr(TSR_PHOTO_PNG)) == 0 ? TSR_PHOTO_PNG : TSR_PHOTO_JPEG;
 	struct tsr_photo_info info;
 	char why[TSR_PHOTO_WHY_MAX];
 
@@ -882,7 +882,7 @@ photo_check(struct req *q, const char *attr, const struct berval *bv, uint32_t m
 	if (info.type != want)
 		return refuse(q, LDAP_CONSTRAINT_VIOLATION, "%s: holds %s images; a %s goes in %s",
 		              attr, tsr_photo_type_name(want), tsr_photo_type_name(info.type),
-		              want == TSR_PHOTO_JPEG ? "tesseraPngPhoto" : "jpegPhoto");
+		              tsr_photo_attr(info.type));
 	return 0;
 }
 

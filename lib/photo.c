@@ -226,3 +226,9 @@ tsr_photo_type_name(enum tsr_photo_type t)
 {
 	return t == TSR_PHOTO_PNG ? "PNG" : t == TSR_PHOTO_JPEG ? "JPEG" : "unknown";
 }
+
+const char *
+tsr_photo_attr(enum tsr_photo_type t)
+{
+	return t == TSR_PHOTO_PNG ? "tesseraPngPhoto" : "jpegPhoto";
+}

@@ -46,5 +46,8 @@ TSR_MUST_USE int tsr_photo_probe(const void *data, size_t len, struct tsr_photo_
                                  char *why, size_t why_size);
 /* "PNG" or "JPEG". */
 const char *tsr_photo_type_name(enum tsr_photo_type t);
+/* The attribute a photo of type t is kept in: "jpegPhoto" for a JPEG, "tesseraPngPhoto"
+ * for a PNG (docs/directory-model.md). */
+const char *tsr_photo_attr(enum tsr_photo_type t);
 
 #endif

@@ -129,10 +129,9 @@ struct user {
 	const struct ent_attr *sites, *fields;
 	const void *photo;
 	size_t photo_len;
-	const char *photo_attr; /* where the photo is: jpegPhoto (JPEG), tesseraPngPhoto (PNG) */
-	unsigned photo_attrs;   /* which hold one: 1 tesseraPngPhoto, 2 jpegPhoto (both: a
-	                         * client wrote each; the PNG is shown) */
-	bool png_class;         /* objectClass tesseraUserPhoto: the entry may hold a PNG */
+	unsigned photo_types; /* bit 1u << type for each photo attribute holding one
+	                       * (tsr_photo_attr); both: a client wrote each, the PNG is shown */
+	bool png_class;       /* objectClass tesseraUserPhoto: the entry may hold a PNG */
 };
 /* "invited", "active" or "inactive" as shown (docs/directory-model.md). */
 const char *user_status(const struct user *u);

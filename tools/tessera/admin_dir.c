@@ -991,7 +991,7 @@ true_value(const char *s)
 int
 user_from_ent(struct ent *e, struct user **ret)
 {
-	static const char *const photo_attrs[] = {"tesseraPngPhoto", "jpegPhoto"};
+	static const enum tsr_photo_type photo_types[] = {TSR_PHOTO_PNG, TSR_PHOTO_JPEG};
 	const struct ent_attr *a;
 	struct user *u;
 	const char *s;
@@ -1033,15 +1033,15 @@ user_from_ent(struct ent *e, struct user **ret)
 	u->must_change = true_value(ent_str(e, "pwdReset"));
 	u->sites = ent_attr(e, "tesseraSiteName");
 	u->fields = ent_attr(e, "tesseraProfileField");
-	for (i = 0; i < TSR_ARRAY_SIZE(photo_attrs); i++) {
-		a = ent_attr(e, photo_attrs[i]);
-		if (a && a->n)
-			u->photo_attrs |= 1u << i;
-		if (a && a->n && !u->has_photo) {
+	for (i = 0; i < TSR_ARRAY_SIZE(photo_types); i++) {
+		a = ent_attr(e, tsr_photo_attr(photo_types[i]));
+		if (!a || !a->n)
+			continue;
+		u->photo_types |= 1u << photo_types[i];
+		if (!u->has_photo) {
 			u->has_photo = true;
 			u->photo = a->v[0];
 			u->photo_len = a->len[0];
-			u->photo_attr = photo_attrs[i];
 		}
 	}
 	a = ent_attr(e, "objectClass");

@@ -764,7 +764,7 @@ user_photo(int argc, char **argv)
 	struct wr w = {0};
 	const struct tsr_cfg *cfg = admin_tool()->cfg;
 	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
-	const char *attr;
+	enum tsr_photo_type t;
 	uint32_t max = 0;
 	size_t len = 0;
 	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
@@ -820,7 +820,6 @@ user_photo(int argc, char **argv)
 	}
 	/* Each type in its own attribute (a JPEG in jpegPhoto, a PNG in tesseraPngPhoto), the
 	 * old photo gone from the other. */
-	attr = remove || info.type == TSR_PHOTO_JPEG ? "jpegPhoto" : "tesseraPngPhoto";
 	if (!remove && info.type == TSR_PHOTO_PNG && !u->png_class) {
 		code = report(EXIT_CONFLICT,
 		              "%s's entry cannot hold a PNG photo: it lacks objectClass "
@@ -831,11 +830,10 @@ user_photo(int argc, char **argv)
 	}
 	r = wr_init(&w, "user.photo", u->login, u->name, u->dn);
 	if (r == 0 && !remove)
-		r = mods_bin(&m, LDAP_MOD_REPLACE, attr, data, len);
-	if (r == 0 && (u->photo_attrs & 1u) && (remove || strcmp(attr, "tesseraPngPhoto") != 0))
-		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraPngPhoto", NULL);
-	if (r == 0 && (u->photo_attrs & 2u) && (remove || strcmp(attr, "jpegPhoto") != 0))
-		r = mods_str(&m, LDAP_MOD_DELETE, "jpegPhoto", NULL);
+		r = mods_bin(&m, LDAP_MOD_REPLACE, tsr_photo_attr(info.type), data, len);
+	for (t = TSR_PHOTO_PNG; r == 0 && t <= TSR_PHOTO_JPEG; t++)
+		if ((u->photo_types & (1u << t)) && (remove || t != info.type))
+			r = mods_str(&m, LDAP_MOD_DELETE, tsr_photo_attr(t), NULL);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)

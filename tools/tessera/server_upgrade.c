@@ -40,9 +40,10 @@ struct upgrade {
 	bool guarded;           /* slapd runs a guard now */
 	struct tsr_buf offline; /* changes slapd takes only while stopped (plugin arguments) */
 	unsigned changes;
-	unsigned differ;    /* config_values that differ: bit i for entry i */
-	char **db_want[2];  /* db_settings as this version's template has them */
-	unsigned db_differ; /* db_settings that differ: bit i for entry i */
+	unsigned differ;     /* config_values that differ: bit i for entry i */
+	char **db_want[2];   /* db_settings as this version's template has them */
+	char *checkpoint_dn; /* the syncprov overlay that still checkpoints, or NULL */
+	unsigned db_differ;  /* db_settings that differ: bit i for entry i */
 };
 
 static int
@@ -101,13 +102,14 @@ config_differs(struct upgrade *u, char *what, size_t n)
 	return r < 0 ? r : u->differ != 0;
 }
 
-/* The values of attr that the template gives the tenant's database (its unmarked lines
- * "attr: value", @TENANT_DN@ filled in), in order: NULL-terminated (tsr_strv_free). */
+/* The values of attr in the template name (its unmarked lines "attr: value"), in order,
+ * with @TENANT_DN@ replaced by tenant_dn (NULL: none there): NULL-terminated
+ * (tsr_strv_free), or -ENOENT when the template has no such line. */
 static int
-template_values(const char *attr, const char *tenant_dn, char ***ret)
+template_values(const char *name, const char *attr, const char *tenant_dn, char ***ret)
 {
-	const char *p = template_text("slapd-config.ldif.in"), *at;
-	size_t al = strlen(attr), len, n = 0;
+	const char *p = template_text(name), *q, *end, *at;
+	size_t al = strlen(attr), n = 0;
 	struct tsr_buf b = {0};
 	char **v = NULL, **nv;
 	int r = 0;
@@ -115,27 +117,27 @@ template_values(const char *attr, const char *tenant_dn, char ***ret)
 	for (; r == 0 && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		if (strncmp(p, attr, al) != 0 || strncmp(p + al, ": ", 2) != 0)
 			continue;
-		len = strcspn(p + al + 2, "\n");
-		tsr_buf_free(&b);
-		b = (struct tsr_buf){0};
-		for (const char *q = p + al + 2, *end = q + len; r == 0 && q < end;) {
-			at = memmem(q, (size_t)(end - q), "@TENANT_DN@", 11);
+		q = p + al + 2;
+		end = q + strcspn(q, "\n");
+		for (; r == 0 && q < end; q = at ? at + 11 : end) {
+			at = tenant_dn ? memmem(q, (size_t)(end - q), "@TENANT_DN@", 11) : NULL;
 			r = tsr_buf_append(&b, q, (size_t)((at ? at : end) - q));
 			if (r == 0 && at)
 				r = tsr_buf_puts(&b, tenant_dn);
-			q = at ? at + 11 : end;
 		}
-		if (r == 0 && !(nv = realloc(v, (n + 2) * sizeof(*v))))
+		nv = r == 0 ? realloc(v, (n + 2) * sizeof(*v)) : NULL;
+		if (r == 0 && !nv)
 			r = -ENOMEM;
 		if (r == 0) {
 			v = nv;
-			v[n] = NULL;
+			v[n + 1] = NULL;
 			r = tsr_buf_steal(&b, &v[n]);
-			v[n + (r == 0)] = NULL;
 			n += r == 0;
+			v[n] = NULL;
 		}
+		tsr_buf_free(&b);
+		b = (struct tsr_buf){0};
 	}
-	tsr_buf_free(&b);
 	if (r < 0 || !v) {
 		tsr_strv_free(v);
 		return r < 0 ? r : -ENOENT;
@@ -164,7 +166,8 @@ db_settings_differ(struct upgrade *u, char *what, size_t n)
 
 	what[0] = '\0';
 	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(db_settings); i++) {
-		r = template_values(db_settings[i], u->s.tenant_dn, &u->db_want[i]);
+		r = template_values("slapd-config.ldif.in", db_settings[i], u->s.tenant_dn,
+		                    &u->db_want[i]);
 		if (r == 0)
 			r = srv_values(u->ld, u->db, db_settings[i], &live);
 		for (k = 0; r == 0 && (live[k] || u->db_want[i][k]); k++) {
@@ -233,13 +236,7 @@ syncprov_checkpoint(struct upgrade *u, char **ret)
 static int
 apply_no_checkpoint(struct upgrade *u)
 {
-	char *dn = NULL;
-	int r = syncprov_checkpoint(u, &dn);
-
-	if (r == 1)
-		r = srv_modify(u->ld, dn, LDAP_MOD_DELETE, "olcSpCheckpoint", NULL);
-	free(dn);
-	return r < 0 ? r : 0;
+	return srv_modify(u->ld, u->checkpoint_dn, LDAP_MOD_DELETE, "olcSpCheckpoint", NULL);
 }
 
 static int
@@ -373,31 +370,32 @@ schema_oid(const char *def, char *out, size_t n)
 static int
 schema_missing(char **live, const char *kind, char ***missing, size_t *n)
 {
-	const char *p = template_text("tessera.ldif");
-	char oid[128], loid[128], **v;
-	size_t kl = strlen(kind), len, i;
+	char oid[128], loid[128], **defs = NULL, **v;
+	size_t i, k;
 	bool found;
+	int r = template_values("tessera.ldif", kind, NULL, &defs);
 
-	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, kind, kl) != 0 || strncmp(p + kl, ": ", 2) != 0)
-			continue;
-		len = strcspn(p + kl + 2, "\n");
-		schema_oid(p + kl + 2, oid, sizeof(oid));
+	/* Each definition moves to *missing or is freed here. */
+	for (k = 0; r == 0 && defs[k]; k++) {
+		schema_oid(defs[k], oid, sizeof(oid));
 		for (i = 0, found = false; live && live[i] && !found; i++) {
 			schema_oid(live[i], loid, sizeof(loid));
 			found = strcmp(oid, loid) == 0;
 		}
-		if (found)
-			continue;
-		v = realloc(*missing, (*n + 2) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		*missing = v;
-		if (!(v[*n] = strndup(p + kl + 2, len)))
-			return -ENOMEM;
-		v[++*n] = NULL;
+		v = found ? NULL : realloc(*missing, (*n + 2) * sizeof(*v));
+		if (v) {
+			*missing = v;
+			v[(*n)++] = defs[k];
+			v[*n] = NULL;
+		} else {
+			r = found ? 0 : -ENOMEM;
+			free(defs[k]);
+		}
 	}
-	return 0;
+	for (; defs && defs[k]; k++)
+		free(defs[k]);
+	free(defs);
+	return r;
 }
 
 /* The DN of the directory's tessera schema entry ("cn={n}tessera,cn=schema,cn=config")
@@ -621,12 +619,8 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	(void)snprintf(step, sizeof(step), "set the tenant database's %s", what);
 	if (r == 1)
 		r = upgrade_step(&u, step, apply_db_settings);
-	if (r == 0) {
-		char *dn = NULL;
-
-		r = syncprov_checkpoint(&u, &dn);
-		free(dn);
-	}
+	if (r == 0)
+		r = syncprov_checkpoint(&u, &u.checkpoint_dn);
 	if (r == 1)
 		r = upgrade_step(&u,
 		                 "remove syncprov's checkpoints (olcSpCheckpoint: they deadlock "
@@ -694,6 +688,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	}
 out:
 	tsr_buf_free(&u.offline);
+	free(u.checkpoint_dn);
 	for (size_t i = 0; i < TSR_ARRAY_SIZE(u.db_want); i++)
 		tsr_strv_free(u.db_want[i]);
 	tsr_strv_free(plugins);
