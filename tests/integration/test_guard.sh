@@ -202,6 +202,19 @@ changetype: modify
 replace: tesseraMaxUsers
 tesseraMaxUsers: 0
 EOF
+# The limits the guard judges by are root's too, however they are written.
+refused guard_tenant_home_base_by_admin tina <<EOF
+dn: $BASE
+changetype: modify
+replace: tesseraHomeBase
+tesseraHomeBase: /srv/mine
+EOF
+refused guard_tenant_photo_limit_by_admin tina <<EOF
+dn: $BASE
+changetype: modify
+replace: tesseraPhotoMaxBytes
+tesseraPhotoMaxBytes: 16777216
+EOF
 raw guard_rename_user 50 sam ldapmodrdn "uid=max,$P" uid=maxi </dev/null
 raw guard_add_service_account 50 tina ldapmodify <<EOF
 dn: cn=backdoor,ou=services,$BASE
