@@ -28,6 +28,7 @@ PAMDIR   ?= $(LIBDIR)/security
 SBINDIR  ?= $(PREFIX)/sbin
 DATADIR  ?= $(PREFIX)/share/tessera
 MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SLAPD_MODULEDIR ?= /usr/lib/ldap
 
 OPT      ?= -O2
@@ -60,7 +61,7 @@ DEB_PKGS := build-essential libldap-dev libpam0g-dev libsodium-dev libiniparser-
 # Keep intermediate objects (harness.o ...): nothing is deleted behind the test totals.
 .SECONDARY:
 # Components appear in `all` as their sources land.
-all: $(B)/tessera $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
+all: $(B)/tessera $(B)/tessera.bash $(if $(wildcard tools/tesserad/*.c),$(B)/tesserad) \
      $(if $(wildcard pam_module/*.c),$(B)/pam_tessera.so) \
      $(if $(wildcard nss_module/*.c),$(B)/libnss_tessera.so.2) $(B)/tessera_pwcheck.so $(B)/tessera_guard.so unit-build
 
@@ -151,6 +152,14 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/tests/unit/harness.o $(B)/libtessera.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(B)/tests/unit/harness.o \
 	    $(B)/libtessera.a $(LIBS)
+
+# The verb table's test links the tool's objects (all but main).
+TOOL_LIB_OBJ := $(filter-out $(B)/tools/tessera/main.o,$(TOOL_OBJ))
+$(B)/tests/unit/test_verbs: tests/unit/test_verbs.c $(B)/tests/unit/harness.o $(TOOL_LIB_OBJ) \
+    $(B)/libtessera.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Itools/tessera $(ALL_LDFLAGS) -o $@ $< \
+	    $(B)/tests/unit/harness.o $(TOOL_LIB_OBJ) $(B)/libtessera.a $(LIBS)
 
 $(B)/tests/integration/%: tests/integration/%.c $(B)/libtessera.a
 	@mkdir -p $(@D)
@@ -269,6 +278,17 @@ install: all
 	    install -D -m 0644 $$f $(DESTDIR)/lib/systemd/system/$${f##*/}; done
 	for m in $(wildcard man/*.[1-8]); do \
 	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	install -D -m 0644 $(B)/tessera.bash $(DESTDIR)$(BASHCOMPDIR)/tessera
+
+# bash completion and the man page's synopsis are made from the tool's verb table.
+$(B)/tessera.bash: $(B)/tessera
+	$(B)/tessera help --bash-completion > $@.tmp && mv $@.tmp $@
+
+.PHONY: man
+man: $(B)/tessera
+	{ sed '/^\.\\" Made by `tessera help --man`/q' man/tessera.1; $(B)/tessera help --man; \
+	  sed -n '/^\.\\" End of the made synopsis/,$$p' man/tessera.1; } > man/tessera.1.tmp
+	mv man/tessera.1.tmp man/tessera.1
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

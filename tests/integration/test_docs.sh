@@ -42,6 +42,36 @@ for obj in $("$TESSERA" --help | awk '/^Objects:/ { on = 1; next } on && /^  [a-
 		&& pass "docs_object_$obj" || fail "docs_object_$obj" "missing in README or tessera.1"
 done
 
+# The man page's synopsis is the one the verb table makes (make man rewrites it), and
+# each OBJECT's section describes each of its verbs in an item of its own.
+made=$(sed -n '/^\.\\" Made by `tessera help --man`/,/^\.\\" End of the made synopsis/p' "$S/man/tessera.1" | sed '1d;$d')
+[ -n "$made" ] && [ "$made" = "$("$TESSERA" help --man)" ] && pass docs_man_synopsis_from_verb_table ||
+	fail docs_man_synopsis_from_verb_table "man/tessera.1 differs from tessera help --man (make man)"
+missing=""
+for obj in $("$TESSERA" --help | awk '/^Objects:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ { on = 0 }'); do
+	verbs=$("$TESSERA" help --bash-completion | awk -v o="$obj" '$0 == "\t\t" o ") words=\"" || index($0, "\t\t" o ") words=\"") == 1 { sub(/.*words="/, ""); sub(/".*/, ""); print }')
+	items=$(sed -n "/^\.SS $obj\$/,/^\.S[SH] /p" "$S/man/tessera.1" | grep -E '^\.(B|BI|BR) ' |
+		sed -E 's/\\f[BIRP]//g; s/\\-/-/g; s/^\.[A-Z]+ +"?//; s/[ "].*//')
+	for v in $verbs; do
+		printf '%s\n' "$items" | grep -qx -- "$v" || missing="$missing $obj.$v"
+	done
+done
+[ -z "$missing" ] && pass docs_man_item_per_verb || fail docs_man_item_per_verb "no item for:$missing"
+
+# bash completion, made from the same table, completes objects, verbs, options and
+# their fixed values in a real bash.
+comp=$(bash -c '. <("$1" help --bash-completion) || exit 1
+	c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _tessera; echo "${COMPREPLY[*]}"; }
+	c tessera us; c tessera user re; c tessera user add bob --stay; c tessera user list --status ""
+	c tessera --config /x site list --so; c tessera help gr; c tessera export --format ""' _ "$TESSERA")
+[ "$comp" = "user
+reactivate reset-password
+--stay-logged-in
+invited active inactive
+--sort
+group
+csv ldif" ] && pass docs_bash_completion || fail docs_bash_completion "$comp"
+
 # Rendered man pages: no option glued to its argument ("--userLOGIN").
 command -v man >/dev/null && pass docs_man_renders || fail docs_man_renders "man (man-db) is missing"
 for m in "$S"/man/*.[158]; do

@@ -88,16 +88,6 @@ struct actor {
 int admin_begin(struct tool *t);
 void admin_end(void);
 struct tool *admin_tool(void);
-/* An OBJECT's verbs: argv[0] the object, argv[1] the verb. Prints help, checks the
- * verb, then admin_begin(), the verb's function (argv from the verb on), admin_end().
- * A verb without takes_args refuses arguments. Returns the exit code. */
-struct admin_verb {
-	const char *verb;
-	int (*fn)(int argc, char **argv);
-	bool takes_args;
-};
-int admin_run(struct tool *t, int argc, char **argv, const char *help,
-              const struct admin_verb *verbs, size_t n);
 const struct actor *admin_actor(void);
 
 /* ---- roles and sites ---- */
@@ -336,6 +326,8 @@ struct list_opts {
 /* Take getopt's c and optarg if they are a list option: 1 taken, 0 not one, or
  * EXIT_USAGE (printed) for a bad value. lo->fields must be set. */
 int list_option(struct list_opts *lo, int c, const char *arg);
+/* The options of a list verb with none of its own (list_parse). */
+extern const struct option list_only_opts[];
 /* A list verb with no options of its own: parse argv (argv[0] the verb) into lo. An
  * exit code. */
 int list_parse(struct list_opts *lo, int argc, char **argv);

@@ -849,33 +849,6 @@ admin_begin(struct tool *t)
 	return EXIT_DONE;
 }
 
-int
-admin_run(struct tool *t, int argc, char **argv, const char *help, const struct admin_verb *verbs,
-          size_t n)
-{
-	size_t i;
-	int code;
-
-	if (argc < 2)
-		return tool_usage("%s: which verb?", argv[0]);
-	if (has_help(argc, argv)) {
-		fputs(help, stdout);
-		return EXIT_DONE;
-	}
-	for (i = 0; i < n; i++)
-		if (strcmp(argv[1], verbs[i].verb) == 0)
-			break;
-	if (i == n)
-		return tool_usage("%s: unknown verb '%s'", argv[0], argv[1]);
-	if (!verbs[i].takes_args && argc > 2)
-		return tool_usage("%s %s: unexpected argument '%s'", argv[0], argv[1], argv[2]);
-	code = admin_begin(t);
-	if (code == EXIT_DONE)
-		code = verbs[i].fn(argc - 1, argv + 1);
-	admin_end();
-	return code;
-}
-
 void
 admin_end(void)
 {

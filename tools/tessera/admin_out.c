@@ -264,6 +264,8 @@ has_help(int argc, char **argv)
 
 /* ---- lists ---- */
 
+const struct option list_only_opts[] = {LIST_OPTIONS, {NULL, 0, NULL, 0}};
+
 int
 list_option(struct list_opts *lo, int c, const char *arg)
 {
@@ -304,12 +306,11 @@ list_option(struct list_opts *lo, int c, const char *arg)
 int
 list_parse(struct list_opts *lo, int argc, char **argv)
 {
-	static const struct option opts[] = {LIST_OPTIONS, {NULL, 0, NULL, 0}};
 	int c, r;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", list_only_opts, NULL)) != -1) {
 		r = list_option(lo, c, optarg);
 		if (r == 0)
 			return tool_usage(

@@ -8,26 +8,8 @@
 #include <time.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "audit_log.h"
-
-static const char audit_help_text[] =
-    "usage: tessera [global options] audit [--user LOGIN] [--actor LOGIN] [--action A]\n"
-    "                                      [--since TIME] [--limit N]\n"
-    "\n"
-    "Every change made with tessera, oldest first: when, who (login and display name\n"
-    "then), what, to whom (and their display name then), each changed value old -> new\n"
-    "(secrets only as \"changed\"), from which host. Entries outlive deleted users.\n"
-    "\n"
-    "  --user LOGIN   changes to this user (or role, site, group: its name)\n"
-    "  --actor LOGIN  changes made by this person (root@HOST for root)\n"
-    "  --action A     user.add, user.deactivate ...; \"user\" means every user.* action\n"
-    "  --since TIME   2026-11-01, 2026-11-01T09:30 (local time), or 7d, 12h, 30m ago\n"
-    "  --limit N      only the last N entries\n"
-    "  --directory-log  instead, every write by a person that the directory itself\n"
-    "                 logged (DIR/audit.ldif, beside DIR/tessera.conf), whatever client\n"
-    "                 made it: root on the directory host only\n"
-    "\n"
-    "Needs audit.view.\n";
 
 enum { O_USER = 1000, O_ACTOR, O_ACTION, O_SINCE, O_LIMIT, O_LOG };
 
@@ -89,16 +71,19 @@ directory_log(struct tool *t)
 	return EXIT_DONE;
 }
 
-int
-cmd_audit(struct tool *t, int argc, char **argv)
+static const struct option audit_opts[] = {
+    {"user", required_argument, NULL, O_USER},
+    {"actor", required_argument, NULL, O_ACTOR},
+    {"action", required_argument, NULL, O_ACTION},
+    {"since", required_argument, NULL, O_SINCE},
+    {"limit", required_argument, NULL, O_LIMIT},
+    {"directory-log", no_argument, NULL, O_LOG},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+audit_run(struct tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {{"user", required_argument, NULL, O_USER},
-	                                     {"actor", required_argument, NULL, O_ACTOR},
-	                                     {"action", required_argument, NULL, O_ACTION},
-	                                     {"since", required_argument, NULL, O_SINCE},
-	                                     {"limit", required_argument, NULL, O_LIMIT},
-	                                     {"directory-log", no_argument, NULL, O_LOG},
-	                                     {NULL, 0, NULL, 0}};
 	const char *user = NULL, *actor = NULL, *action = NULL, *since = NULL, *limit = NULL;
 	bool log = false;
 	struct tsr_buf f = {0};
@@ -109,13 +94,9 @@ cmd_audit(struct tool *t, int argc, char **argv)
 	time_t st;
 	int c, r, code;
 
-	if (has_help(argc, argv)) {
-		fputs(audit_help_text, stdout);
-		return EXIT_DONE;
-	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", audit_opts, NULL)) != -1) {
 		switch (c) {
 		case O_USER:
 			user = optarg;
@@ -256,3 +237,26 @@ out:
 	admin_end();
 	return code;
 }
+
+static const struct verb audit_verbs[] = {
+    {NULL,
+     "[--user LOGIN] [--actor LOGIN] [--action A] [--since TIME] [--limit N] "
+     "[--directory-log]",
+     "who changed what, when",
+     "Every change made with tessera, oldest first: when, who (login and display name\n"
+     "then), what, to whom (and their display name then), each changed value old -> new\n"
+     "(secrets only as \"changed\"), from which host. Entries outlive deleted users.\n"
+     "\n"
+     "  --user LOGIN   changes to this user (or role, site, group: its name)\n"
+     "  --actor LOGIN  changes made by this person (root@HOST for root)\n"
+     "  --action A     user.add, user.deactivate ...; \"user\" means every user.* action\n"
+     "  --since TIME   2026-11-01, 2026-11-01T09:30 (local time), or 7d, 12h, 30m ago\n"
+     "  --limit N      only the last N entries\n"
+     "  --directory-log  instead, every write by a person that the directory itself\n"
+     "                 logged (DIR/audit.ldif, beside DIR/tessera.conf), whatever client\n"
+     "                 made it: root on the directory host only\n",
+     audit_opts, TSR_PERM_AUDIT_VIEW, 0, audit_run, NULL},
+};
+
+const struct object obj_audit = {"audit", "who changed what, when", NULL, audit_verbs,
+                                 TSR_ARRAY_SIZE(audit_verbs)};

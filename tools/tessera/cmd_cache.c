@@ -9,20 +9,7 @@
 #include "cache.h"
 #include "json.h"
 #include "tool.h"
-
-static int
-cache_help(void)
-{
-	fputs("usage: tessera [--config FILE] [--json] cache status\n"
-	      "       tessera [--config FILE] [--json] cache show USER|GROUP|ID\n\n"
-	      "  status   the image tesserad publishes ([cache] path): generation, age, counts,\n"
-	      "           last sync, tesserad's state and last error\n"
-	      "  show     one user (passwd line, groups, account state for PAM) and/or group,\n"
-	      "           by name or numeric id, exactly as the NSS module serves it\n\n"
-	      "--json prints one object (times as Unix seconds, null for never).\n",
-	      stdout);
-	return EXIT_DONE;
-}
+#include "verbs.h"
 
 /* t (Unix seconds) as "YYYY-MM-DD HH:MM:SS UTC" in buf. */
 static const char *
@@ -412,20 +399,32 @@ cache_show(struct tool *t, const char *what)
 	return EXIT_DONE;
 }
 
-int
-cmd_cache(struct tool *t, int argc, char **argv)
+static int
+cache_status_run(struct tool *t, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0)
-		return argc < 2 ? tool_usage("cache: which verb? status or show") : cache_help();
-	if (strcmp(argv[1], "status") == 0) {
-		if (argc > 2)
-			return tool_usage("cache status: unexpected argument '%s'", argv[2]);
-		return cache_status(t);
-	}
-	if (strcmp(argv[1], "show") == 0) {
-		if (argc != 3)
-			return tool_usage("cache show: give one user or group name, or an id");
-		return cache_show(t, argv[2]);
-	}
-	return tool_usage("cache: unknown verb '%s'", argv[1]);
+	(void)argc; /* VERB_NOARGS */
+	(void)argv;
+	return cache_status(t);
 }
+
+static int
+cache_show_run(struct tool *t, int argc, char **argv)
+{
+	if (argc != 2)
+		return tool_usage("cache show: give one user or group name, or an id");
+	return cache_show(t, argv[1]);
+}
+
+static const struct verb cache_verbs[] = {
+    {"status", NULL, "the image tesserad publishes: generation, age, counts, last sync",
+     "The image is [cache] path. Also tesserad's state and its last error. --json\n"
+     "prints one object (times as Unix seconds, null for never).\n",
+     NULL, 0, VERB_NOARGS, cache_status_run, NULL},
+    {"show", "USER|GROUP|ID",
+     "one user and/or group, by name or numeric id, exactly as the NSS module serves it",
+     "A user's passwd line, groups and account state for PAM; a group's line.\n", NULL, 0, 0,
+     cache_show_run, NULL},
+};
+
+const struct object obj_cache = {"cache", "this host's cache image (tesserad)", NULL, cache_verbs,
+                                 TSR_ARRAY_SIZE(cache_verbs)};

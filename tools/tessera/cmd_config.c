@@ -4,16 +4,7 @@
 #include <string.h>
 
 #include "tool.h"
-
-static int
-config_help(void)
-{
-	fputs("usage: tessera [--config FILE] config check|test\n\n"
-	      "  check   read the configuration; print the effective settings, or every error\n"
-	      "  test    also connect to the directory and read the base entry\n",
-	      stdout);
-	return EXIT_DONE;
-}
+#include "verbs.h"
 
 static int
 count_entry(LDAP *ld, LDAPMessage *e, void *ctx)
@@ -49,23 +40,35 @@ config_test(struct tool *t)
 	return EXIT_DONE;
 }
 
-int
-cmd_config(struct tool *t, int argc, char **argv)
+static int
+config_check(struct tool *t, int argc, char **argv)
 {
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0)
-		return argc < 2 ? tool_usage("config: which verb? check or test") : config_help();
-	if (argc > 2)
-		return tool_usage("config %s: unexpected argument '%s'", argv[1], argv[2]);
-	if (strcmp(argv[1], "check") == 0) {
-		r = tool_config(t);
-		if (r < 0)
-			return tool_exit_code(r);
-		tsr_cfg_dump(t->cfg, stdout);
-		return EXIT_DONE;
-	}
-	if (strcmp(argv[1], "test") == 0)
-		return config_test(t);
-	return tool_usage("config: unknown verb '%s'", argv[1]);
+	(void)argc; /* VERB_NOARGS */
+	(void)argv;
+	r = tool_config(t);
+	if (r < 0)
+		return tool_exit_code(r);
+	tsr_cfg_dump(t->cfg, stdout);
+	return EXIT_DONE;
 }
+
+static int
+config_test_run(struct tool *t, int argc, char **argv)
+{
+	(void)argc; /* VERB_NOARGS */
+	(void)argv;
+	return config_test(t);
+}
+
+static const struct verb config_verbs[] = {
+    {"check", NULL, "read the configuration; print the effective settings, or every error", NULL,
+     NULL, 0, VERB_NOARGS, config_check, NULL},
+    {"test", NULL, "also connect to the directory and read the base entry", NULL, NULL, 0,
+     VERB_NOARGS, config_test_run, NULL},
+};
+
+const struct object obj_config = {"config",
+                                  "check the configuration, test the directory connection", NULL,
+                                  config_verbs, TSR_ARRAY_SIZE(config_verbs)};

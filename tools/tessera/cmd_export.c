@@ -6,20 +6,8 @@
 #include <string.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "csv.h"
-
-static const char export_help_text[] =
-    "usage: tessera [global options] export [--format csv|ldif]\n"
-    "\n"
-    "Writes the users you may view to standard output:\n"
-    "  csv   (default) one row per user with the columns `tessera import` reads:\n"
-    "        login,email,name,first,last,title,phone,language,badge,role,sites,status,\n"
-    "        shell,stay_logged_in,uid,home,since,last_activity,fields.KEY...\n"
-    "        (sites separated by ';'; uid, home, since and last_activity are read-only);\n"
-    "        a value starting with =, +, -, @, tab or CR (after any ') gets one more\n"
-    "        ' in front, so spreadsheets show it as text; import removes it again\n"
-    "  ldif  the user entries as stored, for ldapadd elsewhere; passwords, phone codes\n"
-    "        and operational attributes are left out, photos are base64\n";
 
 static const char *const csv_cols[] = {"login", "email",  "name",         "first",          "last",
                                        "title", "phone",  "language",     "badge",          "role",
@@ -188,27 +176,30 @@ export_ldif(struct user **users, size_t n)
 	return EXIT_DONE;
 }
 
-int
-cmd_export(struct tool *t, int argc, char **argv)
+static const struct option export_opts[] = {
+    {"format", required_argument, NULL, 'f'},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+export_run(struct tool *t, int argc, char **argv)
 {
 	struct ent **v = NULL;
 	struct user **users = NULL;
 	const char *format = "csv";
 	size_t n = 0, nu = 0, i;
-	int code, r;
+	int c, code, r;
 
-	if (has_help(argc, argv)) {
-		fputs(export_help_text, stdout);
-		return EXIT_DONE;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", export_opts, NULL)) != -1) {
+		if (c != 'f')
+			return tool_usage("export: unknown option or missing value '%s'",
+			                  argv[optind - 1]);
+		format = optarg;
 	}
-	for (i = 1; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < (size_t)argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
-		else
-			return tool_usage("export: unexpected argument '%s'", argv[i]);
-	}
+	if (optind < argc)
+		return tool_usage("export: unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "csv") != 0 && strcmp(format, "ldif") != 0)
 		return tool_usage("export --format '%s': csv or ldif", format);
 	code = admin_begin(t);
@@ -248,3 +239,19 @@ out:
 	admin_end();
 	return code;
 }
+
+static const struct verb export_verbs[] = {
+    {NULL, "[--format csv|ldif]", "the users you may view as CSV (what import reads) or LDIF",
+     "  csv   (default) one row per user with the columns `tessera import` reads:\n"
+     "        login,email,name,first,last,title,phone,language,badge,role,sites,status,\n"
+     "        shell,stay_logged_in,uid,home,since,last_activity,fields.KEY...\n"
+     "        (sites separated by ';'; uid, home, since and last_activity are read-only);\n"
+     "        a value starting with =, +, -, @, tab or CR (after any ') gets one more\n"
+     "        ' in front, so spreadsheets show it as text; import removes it again\n"
+     "  ldif  the user entries as stored, for ldapadd elsewhere; passwords, phone codes\n"
+     "        and operational attributes are left out, photos are base64\n",
+     export_opts, TSR_PERM_USERS_VIEW, VERB_SELF, export_run, NULL},
+};
+
+const struct object obj_export = {"export", "the users as CSV (what import reads) or LDIF", NULL,
+                                  export_verbs, TSR_ARRAY_SIZE(export_verbs)};

@@ -7,23 +7,16 @@
 #include <string.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "validate.h"
 
-static const char group_help_text[] =
-    "usage: tessera [global options] group VERB ...\n"
-    "\n"
-    "  list [--limit N] [--page N] [--sort [-]name|gid]\n"
-    "                                          groups and their sizes\n"
-    "  show NAME                               one group and its members\n"
-    "  add NAME [--description D] [--member LOGIN]...\n"
-    "  delete NAME\n"
-    "  add-member NAME LOGIN...                members must be users of the tenant\n"
-    "  remove-member NAME LOGIN...\n"
-    "\n"
-    "Groups get a gidNumber from the tenant's range; hosts see them through the NSS\n"
-    "module. Roles are groups too (tessera role); their members are not stored.\n";
-
 enum { O_DESC = 1000, O_MEMBER };
+
+static const struct option add_opts[] = {
+    {"description", required_argument, NULL, O_DESC},
+    {"member", required_argument, NULL, O_MEMBER},
+    {NULL, 0, NULL, 0},
+};
 
 static const char *const group_attrs[] = {"cn", "gidNumber", "memberUid", "description", NULL};
 
@@ -192,9 +185,6 @@ strv_add(char ***v, size_t *n, const char *s)
 static int
 group_add(int argc, char **argv)
 {
-	static const struct option opts[] = {{"description", required_argument, NULL, O_DESC},
-	                                     {"member", required_argument, NULL, O_MEMBER},
-	                                     {NULL, 0, NULL, 0}};
 	const char *desc = NULL, *why = NULL, *name;
 	char **members = NULL, *dn = NULL, gid[16], *list = NULL;
 	struct mods m = {0};
@@ -205,7 +195,7 @@ group_add(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", add_opts, NULL)) != -1) {
 		if (c == O_DESC)
 			desc = optarg;
 		else if (c == O_MEMBER)
@@ -401,17 +391,22 @@ group_remove_member(int argc, char **argv)
 	return group_members(argc, argv, false);
 }
 
-int
-cmd_group(struct tool *t, int argc, char **argv)
-{
-	static const struct admin_verb verbs[] = {
-	    {"list", group_list, true},
-	    {"show", group_show, true},
-	    {"add", group_add, true},
-	    {"delete", group_delete, true},
-	    {"add-member", group_add_member, true},
-	    {"remove-member", group_remove_member, true},
-	};
+static const struct verb group_verbs[] = {
+    {"list", "[--limit N] [--page N] [--sort [-]name|gid]", "groups and their sizes", NULL,
+     list_only_opts, 0, 0, NULL, group_list},
+    {"show", "NAME", "one group and its members", NULL, NULL, 0, 0, NULL, group_show},
+    {"add", "NAME [--description D] [--member LOGIN]...", "a new group", NULL, add_opts,
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_add},
+    {"delete", "NAME", "remove a group (its members keep their accounts)", NULL, NULL,
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_delete},
+    {"add-member", "NAME LOGIN...", "members must be users of the tenant", NULL, NULL,
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_add_member},
+    {"remove-member", "NAME LOGIN...", "take users out of a group", NULL, NULL,
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_remove_member},
+};
 
-	return admin_run(t, argc, argv, group_help_text, verbs, TSR_ARRAY_SIZE(verbs));
-}
+const struct object obj_group = {
+    "group", "POSIX groups",
+    "Groups get a gidNumber from the tenant's range; hosts see them through the NSS\n"
+    "module. Roles are groups too (tessera role); their members are not stored.\n",
+    group_verbs, TSR_ARRAY_SIZE(group_verbs)};

@@ -17,35 +17,12 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "csv.h"
 #include "validate.h"
 
 #define MAX_FILE     (256u * 1024 * 1024)
 #define IMPORT_BATCH 50 /* rows per transaction */
-
-static const char import_help_text[] =
-    "usage: tessera [global options] import FILE.csv [--dry-run]\n"
-    "\n"
-    "Creates the users a CSV file lists and updates those that exist (matched by login).\n"
-    "The first row names the columns, with the keys of `tessera --json user show`:\n"
-    "  login (required), email, name (required for new users), first, last, title,\n"
-    "  phone, language, badge, role, sites (several separated by ';'), status\n"
-    "  (invited, active or inactive), shell, stay_logged_in, fields.KEY\n"
-    "uid, gid, home, since, last_activity and the other read-only keys that `tessera\n"
-    "export` writes are accepted and ignored. An empty cell leaves a value as it is.\n"
-    "Quoted fields may hold commas, quotes (\"\") and newlines; a UTF-8 BOM and CRLF\n"
-    "line ends are fine. A cell of ' then (after any more ') =, +, -, @, tab or CR\n"
-    "loses its first ' (export writes such values that way for spreadsheets).\n"
-    "Each row is checked like `tessera user add` and written with its audit entry,\n"
-    "or not at all; new users are invited without a password (give one with\n"
-    "`tessera user reset-password`). The email of an existing user is not changed\n"
-    "by an import (tessera user set-email).\n"
-    "\n"
-    "  --dry-run   check every row and say what would change; write nothing\n"
-    "\n"
-    "Prints created, updated, unchanged and failed rows, with the reason for each\n"
-    "failure; a progress bar on a terminal. Exit 0 when every row succeeded, otherwise\n"
-    "the exit code of the first failed row.\n";
 
 enum col {
 	C_LOGIN,
@@ -954,27 +931,28 @@ out:
 	return code;
 }
 
-int
-cmd_import(struct tool *t, int argc, char **argv)
-{
-	const char *path = NULL;
-	bool dry = false;
-	int i, code;
+static const struct option import_opts[] = {
+    {"dry-run", no_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
+};
 
-	if (has_help(argc, argv)) {
-		fputs(import_help_text, stdout);
-		return EXIT_DONE;
+static int
+import_run(struct tool *t, int argc, char **argv)
+{
+	const char *path;
+	bool dry = false;
+	int c, code;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", import_opts, NULL)) != -1) {
+		if (c != 'n')
+			return tool_usage("import: unknown option '%s'", argv[optind - 1]);
+		dry = true;
 	}
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dry-run") == 0)
-			dry = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return tool_usage("import: unknown option '%s'", argv[i]);
-		else if (!path)
-			path = argv[i];
-		else
-			return tool_usage("import: one FILE only");
-	}
+	if (argc - optind > 1)
+		return tool_usage("import: one FILE only");
+	path = argv[optind];
 	if (!path)
 		return tool_usage("import: which FILE.csv? (- for standard input)");
 	code = admin_begin(t);
@@ -983,3 +961,32 @@ cmd_import(struct tool *t, int argc, char **argv)
 	admin_end();
 	return code;
 }
+
+static const struct verb import_verbs[] = {
+    {NULL, "FILE.csv [--dry-run]", "create or update users from a CSV file",
+     "Creates the users a CSV file lists and updates those that exist (matched by login);\n"
+     "- reads standard input. The first row names the columns, with the keys of\n"
+     "`tessera --json user show`:\n"
+     "  login (required), email, name (required for new users), first, last, title,\n"
+     "  phone, language, badge, role, sites (several separated by ';'), status\n"
+     "  (invited, active or inactive), shell, stay_logged_in, fields.KEY\n"
+     "uid, gid, home, since, last_activity and the other read-only keys that `tessera\n"
+     "export` writes are accepted and ignored. An empty cell leaves a value as it is.\n"
+     "Quoted fields may hold commas, quotes (\"\") and newlines; a UTF-8 BOM and CRLF\n"
+     "line ends are fine. A cell of ' then (after any more ') =, +, -, @, tab or CR\n"
+     "loses its first ' (export writes such values that way for spreadsheets).\n"
+     "Each row is checked like `tessera user add` and written with its audit entry,\n"
+     "or not at all; new users are invited without a password (give one with\n"
+     "`tessera user reset-password`). The email of an existing user is not changed\n"
+     "by an import (tessera user set-email).\n"
+     "\n"
+     "  --dry-run   check every row and say what would change; write nothing\n"
+     "\n"
+     "Prints created, updated, unchanged and failed rows, with the reason for each\n"
+     "failure; a progress bar on a terminal. Exit 0 when every row succeeded, otherwise\n"
+     "the exit code of the first failed row.\n",
+     import_opts, TSR_PERM_USERS_MANAGE, 0, import_run, NULL},
+};
+
+const struct object obj_import = {"import", "create or update users from a CSV file (--dry-run)",
+                                  NULL, import_verbs, TSR_ARRAY_SIZE(import_verbs)};

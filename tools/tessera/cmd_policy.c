@@ -16,6 +16,7 @@
 #include "login.h"
 #include "secret.h"
 #include "tool.h"
+#include "verbs.h"
 
 #define PWCHECK_NAME "tessera_pwcheck.so"
 #define MAX_HISTORY  100
@@ -41,43 +42,6 @@ tool_slapd_module(const char *name, char *out, size_t n)
 	if (snprintf(out, n, "%s/%s", TSR_SLAPD_MODULEDIR, name) < (int)n && access(out, R_OK) == 0)
 		return 0;
 	return -ENOENT;
-}
-
-static int
-policy_help(void)
-{
-	fputs("usage: tessera policy show|set|check [options]\n\n"
-	      "The tenant's password policy (cn=default,ou=policies,<base>), enforced by slapd\n"
-	      "(ppolicy with tessera's check module) and pre-checked by pam_tessera.\n\n"
-	      "  show               print the policy (--json for machines)\n"
-	      "  set OPTIONS        change it; nothing is written unless every option is valid\n"
-	      "  check [--user LOGIN]  test a password read from stdin against the rules\n\n"
-	      "Password rules (set):\n"
-	      "  --preset NAME         letter-digit-8: at least 8 characters with a letter and a\n"
-	      "                        digit; all-classes-12: at least 12 with upper-case,\n"
-	      "                        lower-case, digit and symbol (both also refuse names,\n"
-	      "                        runs, sequences and common passwords)\n"
-	      "  --min-length N, --max-length N   characters (1-1024)\n"
-	      "  --require LIST        upper,lower,letter,digit,symbol (or none)\n"
-	      "  --min-classes N       at least N of upper, lower, digit, symbol (0-4)\n"
-	      "  --names refuse|allow  parts of the login, name or mail (3+ characters)\n"
-	      "  --max-run N           identical characters in a row (0: no rule)\n"
-	      "  --max-sequence N      abcd, 4321, qwer in a row (0: no rule)\n"
-	      "  --dictionary builtin|none   the built-in list of common passwords\n"
-	      "  --ban WORD, --unban WORD, --banned-file FILE, --clear-banned\n"
-	      "Directory policy (set; durations take a unit: 90d, 12h, 15m, 30s):\n"
-	      "  --history N           previous passwords that may not be reused (0-100)\n"
-	      "  --max-age DUR         passwords expire after DUR (0: never)\n"
-	      "  --expire-warning DUR  warn this long before expiry\n"
-	      "  --grace N             logins allowed with an expired password, to change it\n"
-	      "  --min-age DUR         time before a password may be changed again\n"
-	      "  --lockout N           lock after N failed logins (0: never lock)\n"
-	      "  --lockout-duration DUR  how long (0: until an administrator unlocks)\n"
-	      "  --failure-window DUR  failures older than this are forgotten (0: never)\n"
-	      "  --check-module PATH   pwdCheckModule to write (default: the one this tool\n"
-	      "                        finds next to itself, else in " TSR_SLAPD_MODULEDIR ")\n",
-	      stdout);
-	return EXIT_DONE;
 }
 
 /* ---- durations ---- */
@@ -532,32 +496,35 @@ write_policy(const struct policy *old, const struct policy *pol, const char *mod
 	return r;
 }
 
+static const struct option set_opts[] = {
+    {"preset", required_argument, NULL, 'P'},
+    {"min-length", required_argument, NULL, 'l'},
+    {"max-length", required_argument, NULL, 'L'},
+    {"require", required_argument, NULL, 'r'},
+    {"min-classes", required_argument, NULL, 'c'},
+    {"names", required_argument, NULL, 'n'},
+    {"max-run", required_argument, NULL, 'u'},
+    {"max-sequence", required_argument, NULL, 's'},
+    {"dictionary", required_argument, NULL, 'd'},
+    {"ban", required_argument, NULL, 'b'},
+    {"unban", required_argument, NULL, 'U'},
+    {"banned-file", required_argument, NULL, 'f'},
+    {"clear-banned", no_argument, NULL, 'C'},
+    {"history", required_argument, NULL, 'H'},
+    {"max-age", required_argument, NULL, 'a'},
+    {"expire-warning", required_argument, NULL, 'w'},
+    {"grace", required_argument, NULL, 'g'},
+    {"min-age", required_argument, NULL, 'm'},
+    {"lockout", required_argument, NULL, 'k'},
+    {"lockout-duration", required_argument, NULL, 'D'},
+    {"failure-window", required_argument, NULL, 'W'},
+    {"check-module", required_argument, NULL, 'M'},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 policy_set(struct tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {{"preset", required_argument, NULL, 'P'},
-	                                     {"min-length", required_argument, NULL, 'l'},
-	                                     {"max-length", required_argument, NULL, 'L'},
-	                                     {"require", required_argument, NULL, 'r'},
-	                                     {"min-classes", required_argument, NULL, 'c'},
-	                                     {"names", required_argument, NULL, 'n'},
-	                                     {"max-run", required_argument, NULL, 'u'},
-	                                     {"max-sequence", required_argument, NULL, 's'},
-	                                     {"dictionary", required_argument, NULL, 'd'},
-	                                     {"ban", required_argument, NULL, 'b'},
-	                                     {"unban", required_argument, NULL, 'U'},
-	                                     {"banned-file", required_argument, NULL, 'f'},
-	                                     {"clear-banned", no_argument, NULL, 'C'},
-	                                     {"history", required_argument, NULL, 'H'},
-	                                     {"max-age", required_argument, NULL, 'a'},
-	                                     {"expire-warning", required_argument, NULL, 'w'},
-	                                     {"grace", required_argument, NULL, 'g'},
-	                                     {"min-age", required_argument, NULL, 'm'},
-	                                     {"lockout", required_argument, NULL, 'k'},
-	                                     {"lockout-duration", required_argument, NULL, 'D'},
-	                                     {"failure-window", required_argument, NULL, 'W'},
-	                                     {"check-module", required_argument, NULL, 'M'},
-	                                     {NULL, 0, NULL, 0}};
 	struct change c = {0};
 	struct policy pol = {0}, old = {0};
 	struct tsr_errs errs = {0};
@@ -568,7 +535,7 @@ policy_set(struct tool *t, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", set_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'P':
 			c.preset = optarg;
@@ -750,6 +717,11 @@ out:
 	return code;
 }
 
+static const struct option check_opts[] = {
+    {"user", required_argument, NULL, 'u'},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 policy_check(struct tool *t, int argc, char **argv)
 {
@@ -764,12 +736,16 @@ policy_check(struct tool *t, int argc, char **argv)
 	ssize_t n;
 	int r, code = EXIT_USAGE;
 
-	for (i = 2; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--user") == 0 && i + 1 < (size_t)argc)
-			user = argv[++i];
-		else
-			return tool_usage("policy check: unexpected argument '%s'", argv[i]);
+	optind = 0;
+	opterr = 0;
+	while ((r = getopt_long(argc, argv, "", check_opts, NULL)) != -1) {
+		if (r != 'u')
+			return tool_usage("policy check: unknown option or missing value '%s'",
+			                  argv[optind - 1]);
+		user = optarg;
 	}
+	if (optind < argc)
+		return tool_usage("policy check: unexpected argument '%s'", argv[optind]);
 	r = load(t, &pol);
 	if (r < 0) {
 		code = tool_exit_code(r);
@@ -816,27 +792,61 @@ out:
 	return code;
 }
 
-int
-cmd_policy(struct tool *t, int argc, char **argv)
+static int
+policy_show(struct tool *t, int argc, char **argv)
 {
 	struct policy pol = {0};
 	int r;
 
-	if (argc < 2)
-		return tool_usage("policy: which verb? show, set or check");
-	if (strcmp(argv[1], "--help") == 0 || (argc > 2 && strcmp(argv[2], "--help") == 0))
-		return policy_help();
-	if (strcmp(argv[1], "set") == 0)
-		return policy_set(t, argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return policy_check(t, argc, argv);
-	if (strcmp(argv[1], "show") != 0)
-		return tool_usage("policy: unknown verb '%s'", argv[1]);
-	if (argc > 2)
-		return tool_usage("policy show: unexpected argument '%s'", argv[2]);
+	(void)argc; /* VERB_NOARGS */
+	(void)argv;
 	r = load(t, &pol);
 	r = r < 0 ? tool_exit_code(r) : show(t, &pol);
 	tsr_login_policy_clear(&pol.p);
 	free(pol.dn);
 	return r;
 }
+
+static const struct verb policy_verbs[] = {
+    {"show", NULL, "print the policy", NULL, NULL, 0, VERB_NOARGS, policy_show, NULL},
+    {"set",
+     "[--preset NAME] [--min-length N] [--max-length N] [--require LIST] [--min-classes N] "
+     "[--names refuse|allow] [--max-run N] [--max-sequence N] [--dictionary builtin|none] "
+     "[--ban WORD]... [--unban WORD]... [--banned-file FILE] [--clear-banned] [--history N] "
+     "[--max-age DUR] [--expire-warning DUR] [--grace N] [--min-age DUR] [--lockout N] "
+     "[--lockout-duration DUR] [--failure-window DUR] [--check-module PATH]",
+     "change it; nothing is written unless every option is valid",
+     "Password rules:\n"
+     "  --preset NAME         letter-digit-8: at least 8 characters with a letter and a\n"
+     "                        digit; all-classes-12: at least 12 with upper-case,\n"
+     "                        lower-case, digit and symbol (both also refuse names,\n"
+     "                        runs, sequences and common passwords)\n"
+     "  --min-length N, --max-length N   characters (1-1024)\n"
+     "  --require LIST        upper,lower,letter,digit,symbol (or none)\n"
+     "  --min-classes N       at least N of upper, lower, digit, symbol (0-4)\n"
+     "  --names refuse|allow  parts of the login, name or mail (3+ characters)\n"
+     "  --max-run N           identical characters in a row (0: no rule)\n"
+     "  --max-sequence N      abcd, 4321, qwer in a row (0: no rule)\n"
+     "  --dictionary builtin|none   the built-in list of common passwords\n"
+     "  --ban WORD, --unban WORD, --banned-file FILE, --clear-banned\n"
+     "Directory policy (durations take a unit: 90d, 12h, 15m, 30s):\n"
+     "  --history N           previous passwords that may not be reused (0-100)\n"
+     "  --max-age DUR         passwords expire after DUR (0: never)\n"
+     "  --expire-warning DUR  warn this long before expiry\n"
+     "  --grace N             logins allowed with an expired password, to change it\n"
+     "  --min-age DUR         time before a password may be changed again\n"
+     "  --lockout N           lock after N failed logins (0: never lock)\n"
+     "  --lockout-duration DUR  how long (0: until an administrator unlocks)\n"
+     "  --failure-window DUR  failures older than this are forgotten (0: never)\n"
+     "  --check-module PATH   pwdCheckModule to write (default: the one this tool\n"
+     "                        finds next to itself, else in " TSR_SLAPD_MODULEDIR ")\n",
+     set_opts, 0, VERB_ROOT, policy_set, NULL},
+    {"check", "[--user LOGIN]", "test a password read from stdin against the rules", NULL,
+     check_opts, 0, 0, policy_check, NULL},
+};
+
+const struct object obj_policy = {
+    "policy", "the password policy",
+    "The tenant's password policy (cn=default,ou=policies,<base>), enforced by slapd\n"
+    "(ppolicy with tessera's check module) and pre-checked by pam_tessera.\n",
+    policy_verbs, TSR_ARRAY_SIZE(policy_verbs)};

@@ -6,29 +6,28 @@
 #include <string.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "validate.h"
 
-static const char role_help_text[] =
-    "usage: tessera [global options] role VERB ...\n"
-    "\n"
-    "  list [--limit N] [--page N] [--sort [-]name|gid|users]\n"
-    "                               roles, their permissions and how many users have them\n"
-    "  show NAME                    one role and its users\n"
-    "  add NAME --permission P... [--description D]\n"
-    "  set NAME [--permission P]... [--add-permission P]... [--remove-permission P]...\n"
-    "      [--description D] [--max-users N]\n"
-    "                               --permission replaces the whole set; --max-users is\n"
-    "                               a licence limit (root only; 0: none)\n"
-    "  delete NAME                  only a role nobody has\n"
-    "  sync-acl [--print]           rewrite the directory's access rules from the roles\n"
-    "                               and sites (root on the server), or print them\n"
-    "\n"
-    "Permissions: users.view users.edit users.manage roles.manage sites.manage\n"
-    "groups.manage audit.view sessions.manage sites.all. Without sites.all a role's user\n"
-    "powers reach only users who share one of the actor's sites. A role is also a POSIX\n"
-    "group of the same name; its members are the users who have the role.\n";
-
 enum { O_PERM = 1000, O_ADDP, O_DELP, O_DESC, O_MAX, O_PRINT };
+
+static const struct option add_opts[] = {
+    {"permission", required_argument, NULL, O_PERM},
+    {"description", required_argument, NULL, O_DESC},
+    {NULL, 0, NULL, 0},
+};
+static const struct option set_opts[] = {
+    {"permission", required_argument, NULL, O_PERM},
+    {"add-permission", required_argument, NULL, O_ADDP},
+    {"remove-permission", required_argument, NULL, O_DELP},
+    {"description", required_argument, NULL, O_DESC},
+    {"max-users", required_argument, NULL, O_MAX},
+    {NULL, 0, NULL, 0},
+};
+static const struct option sync_opts[] = {
+    {"print", no_argument, NULL, O_PRINT},
+    {NULL, 0, NULL, 0},
+};
 
 static int
 parse_perms(const char *s, unsigned *mask)
@@ -245,9 +244,6 @@ role_show(int argc, char **argv)
 static int
 role_add(int argc, char **argv)
 {
-	static const struct option opts[] = {{"permission", required_argument, NULL, O_PERM},
-	                                     {"description", required_argument, NULL, O_DESC},
-	                                     {NULL, 0, NULL, 0}};
 	const char *desc = NULL, *why = NULL, *name;
 	struct mods m = {0};
 	struct wr w = {0};
@@ -258,7 +254,7 @@ role_add(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", add_opts, NULL)) != -1) {
 		if (c == O_PERM) {
 			code = parse_perms(optarg, &perms);
 			if (code != EXIT_DONE)
@@ -333,12 +329,6 @@ role_add(int argc, char **argv)
 static int
 role_set(int argc, char **argv)
 {
-	static const struct option opts[] = {{"permission", required_argument, NULL, O_PERM},
-	                                     {"add-permission", required_argument, NULL, O_ADDP},
-	                                     {"remove-permission", required_argument, NULL, O_DELP},
-	                                     {"description", required_argument, NULL, O_DESC},
-	                                     {"max-users", required_argument, NULL, O_MAX},
-	                                     {NULL, 0, NULL, 0}};
 	const char *desc = NULL, *max = NULL, *why = NULL;
 	const struct role *ro;
 	struct mods m = {0};
@@ -351,7 +341,7 @@ role_set(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", set_opts, NULL)) != -1) {
 		code = EXIT_DONE;
 		if (c == O_PERM) {
 			replace = true;
@@ -494,9 +484,19 @@ role_sync(int argc, char **argv)
 	const struct role *roles;
 	char **sites, **rules = NULL;
 	size_t nroles, nsites, i;
-	int r;
+	bool print = false;
+	int c, r;
 
-	if (argc == 2 && strcmp(argv[1], "--print") == 0) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", sync_opts, NULL)) != -1) {
+		if (c != O_PRINT)
+			return tool_usage("role sync-acl: unknown option '%s'", argv[optind - 1]);
+		print = true;
+	}
+	if (optind != argc)
+		return tool_usage("role sync-acl: unexpected argument '%s'", argv[optind]);
+	if (print) {
 		r = admin_roles(&roles, &nroles);
 		if (r == 0)
 			r = admin_sites(&sites, &nsites);
@@ -523,8 +523,6 @@ role_sync(int argc, char **argv)
 		tsr_strv_free(rules);
 		return EXIT_DONE;
 	}
-	if (argc != 1)
-		return tool_usage("role sync-acl: [--print]");
 	r = admin_ensure_anchors();
 	if (r == 0 || r == -EPERM)
 		r = admin_sync_acl(false);
@@ -538,13 +536,33 @@ role_sync(int argc, char **argv)
 	return EXIT_DONE;
 }
 
-int
-cmd_role(struct tool *t, int argc, char **argv)
-{
-	static const struct admin_verb verbs[] = {
-	    {"list", role_list, true}, {"show", role_show, true},     {"add", role_add, true},
-	    {"set", role_set, true},   {"delete", role_delete, true}, {"sync-acl", role_sync, true},
-	};
+static const struct verb role_verbs[] = {
+    {"list", "[--limit N] [--page N] [--sort [-]name|gid|users]",
+     "roles, their permissions and how many users have them", NULL, list_only_opts, 0, 0, NULL,
+     role_list},
+    {"show", "NAME", "one role and its users", NULL, NULL, 0, 0, NULL, role_show},
+    {"add", "NAME --permission P... [--description D]", "a new role",
+     "Nobody gives a role permissions they do not hold themselves.\n", add_opts,
+     TSR_PERM_ROLES_MANAGE, 0, NULL, role_add},
+    {"set",
+     "NAME [--permission P]... [--add-permission P]... [--remove-permission P]... "
+     "[--description D] [--max-users N]",
+     "change a role's permissions, description or user limit",
+     "--permission replaces the whole set. --max-users is a licence limit of the role\n"
+     "(root only; 0: none).\n",
+     set_opts, TSR_PERM_ROLES_MANAGE, 0, NULL, role_set},
+    {"delete", "NAME", "only a role nobody has", NULL, NULL, TSR_PERM_ROLES_MANAGE, 0, NULL,
+     role_delete},
+    {"sync-acl", "[--print]",
+     "rewrite the directory's access rules from the roles and sites, or print them",
+     "Rewriting is root's on the directory host; --print is for anyone.\n", sync_opts, 0, 0, NULL,
+     role_sync},
+};
 
-	return admin_run(t, argc, argv, role_help_text, verbs, TSR_ARRAY_SIZE(verbs));
-}
+const struct object obj_role = {
+    "role", "permission sets",
+    "Permissions: users.view users.edit users.manage roles.manage sites.manage\n"
+    "groups.manage audit.view sessions.manage sites.all. Without sites.all a role's user\n"
+    "powers reach only users who share one of the actor's sites. A role is also a POSIX\n"
+    "group of the same name; its members are the users who have the role.\n",
+    role_verbs, TSR_ARRAY_SIZE(role_verbs)};

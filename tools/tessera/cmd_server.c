@@ -1,83 +1,123 @@
 /* cmd_server.c: `tessera server init|start|stop|status|upgrade|promote --dir DIR`: the
  * embedded directory's verbs (the work is in server_*.c, see server.h). */
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "server.h"
 
+#include "server.h"
+#include "verbs.h"
+
+static const struct option dir_opts[] = {
+    {"dir", required_argument, NULL, 'd'},
+    {NULL, 0, NULL, 0},
+};
+static const struct option upgrade_opts[] = {
+    {"dir", required_argument, NULL, 'd'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
+};
+
+/* --dir DIR (and --dry-run where opts has it) of a verb; an exit code. */
 static int
-server_help(void)
+parse_dir(int argc, char **argv, const struct option *opts, const char **dir, bool *dry)
 {
-	fputs("usage: tessera server VERB --dir DIR [options]\n\n"
-	      "  init    create a directory in DIR (empty or missing): cn=config, schema,\n"
-	      "          overlays (ppolicy, unique, lastbind, syncprov), the first\n"
-	      "          tenant with its units and default roles, and DIR/tessera.conf\n"
-	      "          --suffix DN      directory suffix (default dc=example,dc=org)\n"
-	      "          --tenant NAME    first tenant (default example)\n"
-	      "          --port PORT      also listen on ldap://127.0.0.1:PORT (StartTLS, with a\n"
-	      "                           CA and certificate made in DIR/tls)\n"
-	      "          --run-as USER    account slapd runs as (default openldap)\n"
-	      "          --from DIR1      make this the standby of the running directory in\n"
-	      "                           DIR1, its provider (needs --port; DIR1 must have\n"
-	      "                           one): same suffix, tenant, data and CA; follows it\n"
-	      "                           with syncrepl, serves reads and logins, refers\n"
-	      "                           every write to it\n"
-	      "          --peer URI       how this server reaches DIR1 (default DIR1's\n"
-	      "                           [server] listen)\n"
-	      "          --install        point this host's configuration at it: a drop-in\n"
-	      "                           next to the tool's file (--config FILE.d/)\n"
-	      "  start   start slapd and wait until it answers\n"
-	      "  stop    stop it (SIGTERM, bounded wait, then SIGKILL)\n"
-	      "  status  exit 0 running, 1 dead with a stale pid file, 3 stopped,\n"
-	      "          4 DIR holds no directory; for a standby it also says whether\n"
-	      "          it is current with its provider (same contextCSN)\n"
-	      "  upgrade bring a running directory made by an earlier tessera to this\n"
-	      "          version (settings, limits, schema, the guard, data); idempotent\n"
-	      "          --dry-run        say what it would change, change nothing\n"
-	      "  promote make a running standby the provider (its provider must be\n"
-	      "          down for good): it stops following and takes the guard\n\n"
-	      "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n",
-	      stdout);
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			*dir = optarg;
+		else if (c == 'n' && dry)
+			*dry = true;
+		else
+			return tool_usage("server %s: unknown option or missing value '%s'",
+			                  argv[0], argv[optind - 1]);
+	}
+	if (optind < argc)
+		return tool_usage("server %s: unexpected argument '%s'", argv[0], argv[optind]);
+	if (!*dir || !**dir)
+		return tool_usage("server %s: --dir DIR is required", argv[0]);
 	return EXIT_DONE;
 }
 
-int
-cmd_server(struct tool *t, int argc, char **argv)
+/* The verbs that take only --dir, by name. */
+static int
+dir_verb(struct tool *t, int argc, char **argv)
 {
-	const char *verb, *dir = NULL;
-	bool dry = false;
-	int i;
+	static const struct {
+		const char *name;
+		int (*fn)(struct tool *t, const char *dir);
+	} fns[] = {
+	    {"start", server_start},
+	    {"stop", server_stop},
+	    {"status", server_status},
+	    {"promote", server_promote},
+	};
+	const char *dir = NULL;
+	size_t i;
+	int code = parse_dir(argc, argv, dir_opts, &dir, NULL);
 
-	if (argc < 2)
-		return tool_usage(
-		    "server: which verb? init, start, stop, status, upgrade or promote");
-	verb = argv[1];
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0)
-			return server_help();
-	if (strcmp(verb, "init") == 0)
-		return server_init(t, argc - 1, argv + 1);
-	for (i = 2; i < argc; i++) {
-		if (strcmp(verb, "upgrade") == 0 && strcmp(argv[i], "--dry-run") == 0)
-			dry = true;
-		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strncmp(argv[i], "--dir=", 6) == 0)
-			dir = argv[i] + 6;
-		else
-			return tool_usage("server %s: unexpected argument '%s'", verb, argv[i]);
-	}
-	if (!dir || !*dir)
-		return tool_usage("server %s: --dir DIR is required", verb);
-	if (strcmp(verb, "start") == 0)
-		return server_start(t, dir);
-	if (strcmp(verb, "stop") == 0)
-		return server_stop(t, dir);
-	if (strcmp(verb, "status") == 0)
-		return server_status(t, dir);
-	if (strcmp(verb, "upgrade") == 0)
-		return server_upgrade(t, dir, dry);
-	if (strcmp(verb, "promote") == 0)
-		return server_promote(t, dir);
-	return tool_usage("server: unknown verb '%s'", verb);
+	for (i = 0; code == EXIT_DONE && i < TSR_ARRAY_SIZE(fns); i++)
+		if (strcmp(argv[0], fns[i].name) == 0)
+			return fns[i].fn(t, dir);
+	return code;
 }
+
+static int
+upgrade(struct tool *t, int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool dry = false;
+	int code = parse_dir(argc, argv, upgrade_opts, &dir, &dry);
+
+	return code == EXIT_DONE ? server_upgrade(t, dir, dry) : code;
+}
+
+static const struct verb server_verbs[] = {
+    {"init",
+     "--dir DIR [--suffix DN] [--tenant NAME] [--port PORT] [--run-as USER] [--from DIR1] "
+     "[--peer URI] [--install]",
+     "create a directory in DIR (empty or missing)",
+     "cn=config, schema, overlays (ppolicy, unique, lastbind, syncprov), the first\n"
+     "tenant with its units and default roles, and DIR/tessera.conf.\n"
+     "  --suffix DN      directory suffix (default dc=example,dc=org)\n"
+     "  --tenant NAME    first tenant (default example)\n"
+     "  --port PORT      also listen on ldap://127.0.0.1:PORT (StartTLS, with a\n"
+     "                   CA and certificate made in DIR/tls)\n"
+     "  --run-as USER    account slapd runs as (default openldap)\n"
+     "  --from DIR1      make this the standby of the running directory in\n"
+     "                   DIR1, its provider (needs --port; DIR1 must have\n"
+     "                   one): same suffix, tenant, data and CA; follows it\n"
+     "                   with syncrepl, serves reads and logins, refers\n"
+     "                   every write to it\n"
+     "  --peer URI       how this server reaches DIR1 (default DIR1's\n"
+     "                   [server] listen)\n"
+     "  --install        point this host's configuration at it: a drop-in\n"
+     "                   next to the tool's file (--config FILE.d/)\n",
+     server_init_opts, 0, VERB_LOCAL, server_init, NULL},
+    {"start", "--dir DIR", "start slapd and wait until it answers", NULL, dir_opts, 0, VERB_LOCAL,
+     dir_verb, NULL},
+    {"stop", "--dir DIR", "stop it (SIGTERM, bounded wait, then SIGKILL)", NULL, dir_opts, 0,
+     VERB_LOCAL, dir_verb, NULL},
+    {"status", "--dir DIR",
+     "exit 0 running, 1 dead with a stale pid file, 3 stopped, 4 DIR holds no directory",
+     "For a standby it also says whether it is current with its provider (same\n"
+     "contextCSN).\n",
+     dir_opts, 0, 0, dir_verb, NULL},
+    {"upgrade", "--dir DIR [--dry-run]",
+     "bring a running directory made by an earlier tessera to this version",
+     "Settings, limits, schema, the guard and data; idempotent. --dry-run says what it\n"
+     "would change and changes nothing.\n",
+     upgrade_opts, 0, VERB_LOCAL, upgrade, NULL},
+    {"promote", "--dir DIR", "make a running standby the provider",
+     "Its provider must be down for good: the standby stops following and takes the\n"
+     "guard.\n",
+     dir_opts, 0, VERB_LOCAL, dir_verb, NULL},
+};
+
+const struct object obj_server = {
+    "server", "the embedded directory",
+    "Root on this host administers the directory over DIR/ldapi (SASL EXTERNAL).\n", server_verbs,
+    TSR_ARRAY_SIZE(server_verbs)};

@@ -17,27 +17,9 @@
 #include "session.h"
 #include "json.h"
 #include "tool.h"
+#include "verbs.h"
 #include "util.h"
 #include "validate.h"
-
-static int
-session_help(void)
-{
-	fputs("usage: tessera [--config FILE] [--json] session list [USER]\n"
-	      "       tessera [--config FILE] session end USER|ID\n\n"
-	      "  list   the login sessions pam_tessera recorded on this host ([session] dir):\n"
-	      "         id, user, process, start, expiry (\"never\": stay logged in, or no\n"
-	      "         lifetime), PAM service, terminal and remote host; a process that is gone\n"
-	      "         is marked (tesserad removes such records). Times are UTC. --json for\n"
-	      "         machines.\n"
-	      "  end    end the session ID, or every session of USER, as tesserad does: SIGHUP to\n"
-	      "         the session's processes, then SIGTERM, then SIGKILL, [session] end_grace\n"
-	      "         seconds apart, until none is left.\n\n"
-	      "Needs root (the records are root's). Exit codes: 0 done, 1 system error,\n"
-	      "2 usage, 3 permission denied, 4 no such session.\n",
-	      stdout);
-	return EXIT_DONE;
-}
 
 struct sessions {
 	struct tsr_session *v;
@@ -271,20 +253,33 @@ end(struct tool *t, const char *what)
 	return failed ? tool_exit_code(failed) : EXIT_DONE;
 }
 
-int
-cmd_session(struct tool *t, int argc, char **argv)
+static int
+list_run(struct tool *t, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0)
-		return argc < 2 ? tool_usage("session: which verb? list or end") : session_help();
-	if (strcmp(argv[1], "list") == 0) {
-		if (argc > 3)
-			return tool_usage("session list: unexpected argument '%s'", argv[3]);
-		return list(t, argc == 3 ? argv[2] : NULL);
-	}
-	if (strcmp(argv[1], "end") == 0) {
-		if (argc != 3)
-			return tool_usage("session end: give one user name or session id");
-		return end(t, argv[2]);
-	}
-	return tool_usage("session: unknown verb '%s'", argv[1]);
+	if (argc > 2)
+		return tool_usage("session list: unexpected argument '%s'", argv[2]);
+	return list(t, argc == 2 ? argv[1] : NULL);
 }
+
+static int
+end_run(struct tool *t, int argc, char **argv)
+{
+	if (argc != 2)
+		return tool_usage("session end: give one user name or session id");
+	return end(t, argv[1]);
+}
+
+static const struct verb session_verbs[] = {
+    {"list", "[USER]", "the login sessions pam_tessera recorded on this host",
+     "From [session] dir: id, user, process, start, expiry (\"never\": stay logged in, or\n"
+     "no lifetime), PAM service, terminal and remote host; a process that is gone is\n"
+     "marked (tesserad removes such records). Times are UTC.\n",
+     NULL, 0, VERB_LOCAL, list_run, NULL},
+    {"end", "USER|ID", "end one session, or every session of a user, as tesserad does",
+     "SIGHUP to the session's processes, then SIGTERM, then SIGKILL, [session] end_grace\n"
+     "seconds apart, until none is left. Exit 4: no such session.\n",
+     NULL, 0, VERB_LOCAL, end_run, NULL},
+};
+
+const struct object obj_session = {"session", "login sessions on this host", NULL, session_verbs,
+                                   TSR_ARRAY_SIZE(session_verbs)};

@@ -6,21 +6,16 @@
 #include <string.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "validate.h"
 
-static const char site_help_text[] =
-    "usage: tessera [global options] site VERB ...\n"
-    "\n"
-    "  list [--limit N] [--page N] [--sort [-]name|location]\n"
-    "                                        sites and how many users may log in there\n"
-    "  show NAME                             one site and its users\n"
-    "  add NAME [--description D] [--location L]\n"
-    "  delete NAME                           only a site no user has\n"
-    "\n"
-    "A host belongs to a site with [host] site in its tessera.conf; users log in there\n"
-    "only if the site is one of theirs or their role has sites.all.\n";
-
 enum { O_DESC = 1000, O_LOC };
+
+static const struct option add_opts[] = {
+    {"description", required_argument, NULL, O_DESC},
+    {"location", required_argument, NULL, O_LOC},
+    {NULL, 0, NULL, 0},
+};
 
 static const char *const site_attrs[] = {"cn", "description", "l", NULL};
 
@@ -174,9 +169,6 @@ site_show(int argc, char **argv)
 static int
 site_add(int argc, char **argv)
 {
-	static const struct option opts[] = {{"description", required_argument, NULL, O_DESC},
-	                                     {"location", required_argument, NULL, O_LOC},
-	                                     {NULL, 0, NULL, 0}};
 	const char *desc = NULL, *loc = NULL, *why = NULL, *name;
 	struct mods m = {0};
 	struct wr w = {0};
@@ -186,7 +178,7 @@ site_add(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", add_opts, NULL)) != -1) {
 		if (c == O_DESC)
 			desc = optarg;
 		else if (c == O_LOC)
@@ -288,15 +280,18 @@ out:
 	return code;
 }
 
-int
-cmd_site(struct tool *t, int argc, char **argv)
-{
-	static const struct admin_verb verbs[] = {
-	    {"list", site_list, true},
-	    {"show", site_show, true},
-	    {"add", site_add, true},
-	    {"delete", site_delete, true},
-	};
+static const struct verb site_verbs[] = {
+    {"list", "[--limit N] [--page N] [--sort [-]name|location]",
+     "sites and how many users may log in there", NULL, list_only_opts, 0, 0, NULL, site_list},
+    {"show", "NAME", "one site and its users", NULL, NULL, 0, 0, NULL, site_show},
+    {"add", "NAME [--description D] [--location L]", "a new site", NULL, add_opts,
+     TSR_PERM_SITES_MANAGE, 0, NULL, site_add},
+    {"delete", "NAME", "only a site no user has", NULL, NULL, TSR_PERM_SITES_MANAGE, 0, NULL,
+     site_delete},
+};
 
-	return admin_run(t, argc, argv, site_help_text, verbs, TSR_ARRAY_SIZE(verbs));
-}
+const struct object obj_site = {
+    "site", "places or host groups",
+    "A host belongs to a site with [host] site in its tessera.conf; users log in there\n"
+    "only if the site is one of theirs or their role has sites.all.\n",
+    site_verbs, TSR_ARRAY_SIZE(site_verbs)};

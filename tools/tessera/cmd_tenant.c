@@ -8,27 +8,9 @@
 #include <string.h>
 
 #include "admin.h"
+#include "verbs.h"
 #include "photo.h"
 #include "validate.h"
-
-static const char tenant_help_text[] =
-    "usage: tessera [global options] tenant show\n"
-    "       tessera [global options] tenant set [--max-users N] [--tier NAME]\n"
-    "                                          [--session-lifetime DURATION]\n"
-    "                                          [--reserve NAME]... [--unreserve NAME]...\n"
-    "                                          [--home-base PATH] [--photo-max-bytes N]\n"
-    "\n"
-    "  show   the tenant: licence tier and limit (users in use), id range, session\n"
-    "         lifetime, how many users, roles, sites and groups\n"
-    "  set    licence and session settings; root on the directory server only (a\n"
-    "         tenant's own administrators do not raise their licence). 0 users: no\n"
-    "         limit; 0 seconds: sessions never expire. --reserve keeps a name from\n"
-    "         every login, group, role, site and display name of the tenant (besides\n"
-    "         the POSIX system names); the directory refuses it to any client.\n"
-    "         --home-base: where new users' homes are made (PATH/LOGIN; the directory\n"
-    "         refuses any other); existing users keep theirs. Not / nor a system\n"
-    "         directory (below /var and /opt is allowed). --photo-max-bytes: the\n"
-    "         largest photo, 1024 to 16777216 bytes; the directory refuses larger\n";
 
 static const char *const tenant_attrs[] = {"o",
                                            "tesseraMaxUsers",
@@ -69,7 +51,7 @@ count(const char *unit, const char *filter)
 static int
 tenant_show(int argc, char **argv)
 {
-	(void)argc; /* no arguments: admin_run() checked */
+	(void)argc; /* no arguments: VERB_NOARGS */
 	(void)argv;
 	struct ent *e = NULL;
 	uint32_t active = 0;
@@ -156,6 +138,17 @@ tenant_show(int argc, char **argv)
 
 enum { O_MAX = 1000, O_TIER, O_LIFE, O_RESERVE, O_UNRESERVE, O_HOME, O_PHOTO };
 
+static const struct option set_opts[] = {
+    {"max-users", required_argument, NULL, O_MAX},
+    {"tier", required_argument, NULL, O_TIER},
+    {"session-lifetime", required_argument, NULL, O_LIFE},
+    {"reserve", required_argument, NULL, O_RESERVE},
+    {"unreserve", required_argument, NULL, O_UNRESERVE},
+    {"home-base", required_argument, NULL, O_HOME},
+    {"photo-max-bytes", required_argument, NULL, O_PHOTO},
+    {NULL, 0, NULL, 0},
+};
+
 /* Add objectClass cls to m unless e has it (a directory made before the class). */
 static int
 need_class(const struct ent *e, const char *cls, struct mods *m)
@@ -172,14 +165,6 @@ need_class(const struct ent *e, const char *cls, struct mods *m)
 static int
 tenant_set(int argc, char **argv)
 {
-	static const struct option opts[] = {{"max-users", required_argument, NULL, O_MAX},
-	                                     {"tier", required_argument, NULL, O_TIER},
-	                                     {"session-lifetime", required_argument, NULL, O_LIFE},
-	                                     {"reserve", required_argument, NULL, O_RESERVE},
-	                                     {"unreserve", required_argument, NULL, O_UNRESERVE},
-	                                     {"home-base", required_argument, NULL, O_HOME},
-	                                     {"photo-max-bytes", required_argument, NULL, O_PHOTO},
-	                                     {NULL, 0, NULL, 0}};
 	const char *reserve[16], *unreserve[16];
 	size_t nres = 0, nunres = 0, i;
 	const char *max = NULL, *tier = NULL, *life = NULL, *home = NULL, *photo = NULL;
@@ -194,7 +179,7 @@ tenant_set(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", set_opts, NULL)) != -1) {
 		if (c == O_MAX)
 			max = optarg;
 		else if (c == O_TIER)
@@ -319,13 +304,25 @@ out:
 	return code;
 }
 
-int
-cmd_tenant(struct tool *t, int argc, char **argv)
-{
-	static const struct admin_verb verbs[] = {
-	    {"show", tenant_show, false},
-	    {"set", tenant_set, true},
-	};
+static const struct verb tenant_verbs[] = {
+    {"show", NULL,
+     "the tenant: licence tier and limit (users in use), id range, session lifetime, how many "
+     "users, roles, sites and groups",
+     NULL, NULL, 0, VERB_NOARGS, NULL, tenant_show},
+    {"set",
+     "[--max-users N] [--tier NAME] [--session-lifetime DURATION] [--reserve NAME]... "
+     "[--unreserve NAME]... [--home-base PATH] [--photo-max-bytes N]",
+     "licence, session and naming settings of the tenant",
+     "A tenant's own administrators do not raise their licence. --max-users 0: no limit.\n"
+     "--session-lifetime takes 12h, 90m, 3600s or seconds; 0: sessions never expire.\n"
+     "--reserve keeps a name from every login, group, role, site and display name of the\n"
+     "tenant (besides the POSIX system names); the directory refuses it to any client.\n"
+     "--home-base: where new users' homes are made (PATH/LOGIN; the directory refuses\n"
+     "any other); existing users keep theirs. Not / nor a system directory (below /var\n"
+     "and /opt is allowed). --photo-max-bytes: the largest photo, 1024 to 16777216\n"
+     "bytes; the directory refuses larger.\n",
+     set_opts, 0, VERB_ROOT, NULL, tenant_set},
+};
 
-	return admin_run(t, argc, argv, tenant_help_text, verbs, TSR_ARRAY_SIZE(verbs));
-}
+const struct object obj_tenant = {"tenant", "the tenant", NULL, tenant_verbs,
+                                  TSR_ARRAY_SIZE(tenant_verbs)};

@@ -17,39 +17,7 @@
 #include "pwpolicy.h"
 #include "secret.h"
 #include "validate.h"
-
-static const char user_help_text[] =
-    "usage: tessera [global options] user VERB ...\n"
-    "\n"
-    "  add LOGIN --email E --name \"Display Name\" [--first F] [--last L] [--role R]\n"
-    "      [--site S]... [--badge B] [--title T] [--phone P] [--language L] [--shell SH]\n"
-    "      [--stay-logged-in yes|no] [--field KEY=VALUE]...\n"
-    "      [--password-stdin | --generate-password | --no-password]\n"
-    "          create an invited user; the initial password (generated unless given on\n"
-    "          stdin) must be changed at the first login\n"
-    "  show LOGIN                      everything about one user\n"
-    "  list [--status invited|active|inactive] [--role R] [--site S] [--limit N]\n"
-    "      [--page N] [--sort [-]login|name|email|role|badge|status|last-activity]\n"
-    "  set LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P]\n"
-    "      [--language L] [--badge B] [--shell SH] [--stay-logged-in yes|no]\n"
-    "      [--field KEY=VALUE]...      change profile values (\"\" removes one)\n"
-    "  set-email LOGIN EMAIL           change the email (users.manage; not your own)\n"
-    "  set-role LOGIN ROLE             give another role\n"
-    "  sites LOGIN [--add S]... [--remove S]...   show or change site access\n"
-    "  photo LOGIN FILE | --remove     set (PNG or JPEG) or remove the photo\n"
-    "  phone LOGIN NUMBER              send a 6-digit code to verify a new number\n"
-    "  verify-phone LOGIN CODE         make the verified number the user's phone\n"
-    "  deactivate LOGIN                no login anywhere; role and sites are kept\n"
-    "  reactivate LOGIN                give access back, as it was\n"
-    "  reset-password LOGIN [--password-stdin | --generate-password]\n"
-    "                                  temporary password, changed at the next login\n"
-    "  delete LOGIN                    remove the user (their audit trail stays)\n"
-    "\n"
-    "Logins are portable POSIX names ([a-z_][a-z0-9_.-]*, at most 32) that no local\n"
-    "account uses. Phone numbers are E.164 (+49 30 1234567). Languages come from\n"
-    "[users] languages; profile fields from [profile_fields] (tessera.conf(5)).\n"
-    "A person may change their own profile and password, never their own role,\n"
-    "sites, status, badge or email. With --json, show, list and add print JSON.\n";
+#include "verbs.h"
 
 /* ---- small helpers ---- */
 
@@ -89,8 +57,14 @@ strv_push(char ***v, const char *s)
 static int
 bad_option(const char *verb, char **argv)
 {
-	return tool_usage("user %s: unknown option or missing value '%s'", verb,
-	                  argv[optind - 1] ? argv[optind - 1] : "?");
+	const char *o = argv[optind - 1] ? argv[optind - 1] : "?";
+
+	if (strcmp(verb, "set") == 0 && strncmp(o, "--email", 7) == 0)
+		return report(EXIT_USAGE,
+		              "user set --email: the email cannot be changed with user set (it is "
+		              "the login identifier and unique in the tenant); an administrator "
+		              "uses: tessera user set-email LOGIN EMAIL");
+	return tool_usage("user %s: unknown option or missing value '%s'", verb, o);
 }
 
 enum {
@@ -135,19 +109,56 @@ static const struct option profile_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What user set and reset-password take of them. */
+static const struct option set_opts[] = {
+    {"name", required_argument, NULL, O_NAME},
+    {"first", required_argument, NULL, O_FIRST},
+    {"last", required_argument, NULL, O_LAST},
+    {"badge", required_argument, NULL, O_BADGE},
+    {"title", required_argument, NULL, O_TITLE},
+    {"phone", required_argument, NULL, O_PHONE},
+    {"language", required_argument, NULL, O_LANG},
+    {"shell", required_argument, NULL, O_SHELL},
+    {"stay-logged-in", required_argument, NULL, O_STAY},
+    {"field", required_argument, NULL, O_FIELD},
+    {NULL, 0, NULL, 0},
+};
+static const struct option reset_opts[] = {
+    {"password-stdin", no_argument, NULL, O_PWSTDIN},
+    {"generate-password", no_argument, NULL, O_GENPW},
+    {NULL, 0, NULL, 0},
+};
+static const struct option list_opts[] = {
+    {"status", required_argument, NULL, O_STATUS},
+    {"role", required_argument, NULL, O_ROLE},
+    {"site", required_argument, NULL, O_SITE},
+    LIST_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+static const struct option sites_opts[] = {
+    {"add", required_argument, NULL, O_ADD},
+    {"remove", required_argument, NULL, O_REMOVE},
+    {NULL, 0, NULL, 0},
+};
+static const struct option photo_opts[] = {
+    {"remove", no_argument, NULL, O_REMOVE},
+    {NULL, 0, NULL, 0},
+};
+
 struct pw_choice {
 	bool stdin_, generate, none;
 };
 
 /* Parse profile options into in; sets pw. Returns EXIT_DONE or a usage exit. */
 static int
-parse_profile(const char *verb, int argc, char **argv, struct uin *in, struct pw_choice *pw)
+parse_profile(const char *verb, const struct option *opts, int argc, char **argv, struct uin *in,
+              struct pw_choice *pw)
 {
 	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", profile_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_EMAIL:
 			in->email = optarg;
@@ -277,7 +288,7 @@ user_add(int argc, char **argv)
 	uint32_t uid = 0;
 	int code;
 
-	code = parse_profile("add", argc, argv, &in, &pw);
+	code = parse_profile("add", profile_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind >= argc) {
@@ -387,11 +398,6 @@ user_field(const void *elem, const char *field)
 static int
 user_list(int argc, char **argv)
 {
-	static const struct option opts[] = {{"status", required_argument, NULL, O_STATUS},
-	                                     {"role", required_argument, NULL, O_ROLE},
-	                                     {"site", required_argument, NULL, O_SITE},
-	                                     LIST_OPTIONS,
-	                                     {NULL, 0, NULL, 0}};
 	struct list_opts lo = {.fields = user_fields};
 	const char *status = NULL, *role = NULL, *site = NULL;
 	size_t from = 0, to = 0;
@@ -404,7 +410,7 @@ user_list(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", list_opts, NULL)) != -1) {
 		if (c == O_STATUS)
 			status = optarg;
 		else if (c == O_ROLE)
@@ -520,21 +526,9 @@ user_set(int argc, char **argv)
 	bool changed = false;
 	int code;
 
-	code = parse_profile("set", argc, argv, &in, &pw);
+	code = parse_profile("set", set_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
-	if (in.email) {
-		code = report(EXIT_USAGE,
-		              "user set --email: the email cannot be changed with user set (it is "
-		              "the login identifier and unique in the tenant); an administrator "
-		              "uses: tessera user set-email LOGIN EMAIL");
-		goto out;
-	}
-	if (in.role || in.sites || pw.stdin_ || pw.generate || pw.none) {
-		code = tool_usage("user set: role, sites and passwords have their own verbs "
-		                  "(set-role, sites, reset-password)");
-		goto out;
-	}
 	if (optind + 1 != argc) {
 		code = tool_usage("user set: exactly one LOGIN");
 		goto out;
@@ -651,9 +645,6 @@ user_set_role(int argc, char **argv)
 static int
 user_sites(int argc, char **argv)
 {
-	static const struct option opts[] = {{"add", required_argument, NULL, O_ADD},
-	                                     {"remove", required_argument, NULL, O_REMOVE},
-	                                     {NULL, 0, NULL, 0}};
 	char **add = NULL, **del = NULL;
 	struct user *u = NULL;
 	const char *why = NULL;
@@ -663,7 +654,7 @@ user_sites(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", sites_opts, NULL)) != -1) {
 		if (c == O_ADD)
 			r = strv_push(&add, optarg);
 		else if (c == O_REMOVE)
@@ -767,11 +758,19 @@ user_photo(int argc, char **argv)
 	enum tsr_photo_type t;
 	uint32_t max = 0;
 	size_t len = 0;
-	bool remove = argc == 3 && strcmp(argv[2], "--remove") == 0;
-	int r, code;
+	bool remove = false;
+	int c, r, code;
 
-	if (argc != 3)
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", photo_opts, NULL)) != -1) {
+		if (c != O_REMOVE)
+			return bad_option("photo", argv);
+		remove = true;
+	}
+	if (argc - optind != (remove ? 1 : 2))
 		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
+	argv += optind - 1;
 	if (!remove) {
 		r = admin_photo_max_bytes(&max);
 		if (r < 0)
@@ -982,14 +981,9 @@ user_reset_password(int argc, char **argv)
 	bool generated = false, inactive;
 	int r, code;
 
-	code = parse_profile("reset-password", argc, argv, &in, &pw);
+	code = parse_profile("reset-password", reset_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
-	if (in.email || in.name || in.role || in.sites || in.fields || in.title || pw.none) {
-		code = tool_usage("user reset-password: LOGIN [--password-stdin | "
-		                  "--generate-password]");
-		goto out;
-	}
 	if (optind + 1 != argc) {
 		code = tool_usage("user reset-password: exactly one LOGIN");
 		goto out;
@@ -1123,25 +1117,63 @@ user_reactivate(int argc, char **argv)
 	return user_active(argc, argv, true);
 }
 
-int
-cmd_user(struct tool *t, int argc, char **argv)
-{
-	static const struct admin_verb verbs[] = {
-	    {"add", user_add, true},
-	    {"show", user_show, true},
-	    {"list", user_list, true},
-	    {"set", user_set, true},
-	    {"set-email", user_set_email, true},
-	    {"set-role", user_set_role, true},
-	    {"sites", user_sites, true},
-	    {"photo", user_photo, true},
-	    {"phone", user_phone, true},
-	    {"verify-phone", user_verify_phone, true},
-	    {"deactivate", user_deactivate, true},
-	    {"reactivate", user_reactivate, true},
-	    {"reset-password", user_reset_password, true},
-	    {"delete", user_delete, true},
-	};
+static const struct verb user_verbs[] = {
+    {"add",
+     "LOGIN --email E --name NAME [--first F] [--last L] [--role R] [--site S]... [--badge B] "
+     "[--title T] [--phone P] [--language L] [--shell SH] [--stay-logged-in yes|no] "
+     "[--field KEY=VALUE]... [--password-stdin | --generate-password | --no-password]",
+     "create an invited user",
+     "The initial password is generated (shown once) unless given on stdin, and must be\n"
+     "changed at the first login; --no-password leaves it unset. A role without\n"
+     "sites.all needs one or more --site, each named once. uidNumber and gidNumber\n"
+     "come from the tenant's range; the home from the tenant's home base.\n",
+     profile_opts, TSR_PERM_USERS_MANAGE, 0, NULL, user_add},
+    {"show", "LOGIN", "everything about one user", NULL, NULL, TSR_PERM_USERS_VIEW, VERB_SELF, NULL,
+     user_show},
+    {"list",
+     "[--status invited|active|inactive] [--role R] [--site S] [--limit N] [--page N] "
+     "[--sort [-]login|name|email|role|badge|status|last-activity]",
+     "the users you may view, filtered, sorted and a page at a time", NULL, list_opts,
+     TSR_PERM_USERS_VIEW, 0, NULL, user_list},
+    {"set",
+     "LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P] [--language L] "
+     "[--badge B] [--shell SH] [--stay-logged-in yes|no] [--field KEY=VALUE]...",
+     "change profile values (\"\" removes one)",
+     "A person may change their own profile, but not their badge. The email has its own\n"
+     "verb (set-email), as have the role, the sites and the password.\n",
+     set_opts, TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_set},
+    {"set-email", "LOGIN EMAIL", "change the email (unique in the tenant; not your own)", NULL,
+     NULL, TSR_PERM_USERS_MANAGE, 0, NULL, user_set_email},
+    {"set-role", "LOGIN ROLE", "give another role", NULL, NULL, TSR_PERM_USERS_MANAGE, 0, NULL,
+     user_set_role},
+    {"sites", "LOGIN [--add S]... [--remove S]...", "show or change where a user may log in",
+     "Site-admins and members keep at least one site; giving or taking a site needs\n"
+     "that site (or sites.all).\n",
+     sites_opts, TSR_PERM_USERS_MANAGE, 0, NULL, user_sites},
+    {"photo", "LOGIN FILE | LOGIN --remove", "set (PNG or JPEG) or remove the photo",
+     "The directory refuses a photo over the tenant's limit (tenant set\n"
+     "--photo-max-bytes) and a file that is not the type its attribute holds.\n",
+     photo_opts, TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_photo},
+    {"phone", "LOGIN NUMBER", "send a 6-digit code to verify a new number", NULL, NULL,
+     TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_phone},
+    {"verify-phone", "LOGIN CODE", "make the verified number the user's phone", NULL, NULL,
+     TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_verify_phone},
+    {"deactivate", "LOGIN", "no login anywhere; role and sites are kept", NULL, NULL,
+     TSR_PERM_USERS_MANAGE, 0, NULL, user_deactivate},
+    {"reactivate", "LOGIN", "give access back, as it was", NULL, NULL, TSR_PERM_USERS_MANAGE, 0,
+     NULL, user_reactivate},
+    {"reset-password", "LOGIN [--password-stdin | --generate-password]",
+     "a temporary password, changed at the next login", NULL, reset_opts, TSR_PERM_USERS_MANAGE, 0,
+     NULL, user_reset_password},
+    {"delete", "LOGIN", "remove the user (their audit trail stays)", NULL, NULL,
+     TSR_PERM_USERS_MANAGE, 0, NULL, user_delete},
+};
 
-	return admin_run(t, argc, argv, user_help_text, verbs, TSR_ARRAY_SIZE(verbs));
-}
+const struct object obj_user = {
+    "user", "people",
+    "Logins are portable POSIX names ([a-z_][a-z0-9_.-]*, at most 32) that no local\n"
+    "account uses. Phone numbers are E.164 (+49 30 1234567). Languages come from\n"
+    "[users] languages; profile fields from [profile_fields] (tessera.conf(5)).\n"
+    "A person may change their own profile and password, never their own role,\n"
+    "sites, status, badge or email. With --json, show, list and add print JSON.\n",
+    user_verbs, TSR_ARRAY_SIZE(user_verbs)};

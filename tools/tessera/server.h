@@ -11,6 +11,7 @@
 #ifndef TSR_SERVER_H
 #define TSR_SERVER_H
 
+#include <getopt.h>
 #include <ldap.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -135,6 +136,8 @@ int remove_warmup(LDAP *ld, const struct server *s);
 int warmup_online(LDAP *ld, const struct server *s);
 /* `server init` with its options (argv[0] is "init"): an exit code. */
 int server_init(struct tool *t, int argc, char **argv);
+/* What server init takes (verbs.h). */
+extern const struct option server_init_opts[];
 
 /* ---- start, stop, status, promote (server_run.c) ---- */
 

@@ -353,18 +353,21 @@ init_from(struct tool *t, const char *from, bool had_names, struct server *s)
 	return EXIT_DONE;
 }
 
+const struct option server_init_opts[] = {
+    {"suffix", required_argument, NULL, 's'},
+    {"tenant", required_argument, NULL, 't'},
+    {"port", required_argument, NULL, 'p'},
+    {"run-as", required_argument, NULL, 'u'},
+    {"dir", required_argument, NULL, 'd'},
+    {"from", required_argument, NULL, 'f'},
+    {"peer", required_argument, NULL, 'P'},
+    {"install", no_argument, NULL, 'i'},
+    {NULL, 0, NULL, 0},
+};
+
 int
 server_init(struct tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {{"suffix", required_argument, NULL, 's'},
-	                                     {"tenant", required_argument, NULL, 't'},
-	                                     {"port", required_argument, NULL, 'p'},
-	                                     {"run-as", required_argument, NULL, 'u'},
-	                                     {"dir", required_argument, NULL, 'd'},
-	                                     {"from", required_argument, NULL, 'f'},
-	                                     {"peer", required_argument, NULL, 'P'},
-	                                     {"install", no_argument, NULL, 'i'},
-	                                     {NULL, 0, NULL, 0}};
 	struct server s = {
 	    .suffix = "dc=example,dc=org", .tenant = "example", .run_as = "openldap"};
 	char attr[16], value[256], want[64];
@@ -375,7 +378,8 @@ server_init(struct tool *t, int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", server_init_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s.suffix = optarg;
@@ -407,7 +411,8 @@ server_init(struct tool *t, int argc, char **argv)
 			install = true;
 			break;
 		default:
-			return EXIT_USAGE;
+			return tool_usage("server init: unknown option or missing value '%s'",
+			                  argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -2,7 +2,8 @@
  *
  * Exit codes, the global options, lazy loading of the configuration and the LDAP
  * session, messages on stderr, and running programs without a shell. Each OBJECT
- * (server, config, user ...) lives in its own cmd_<object>.c with one entry point. */
+ * (server, config, user ...) lives in its own cmd_<object>.c with its rows of the verb
+ * table (verbs.h). */
 #ifndef TSR_TOOL_H
 #define TSR_TOOL_H
 
@@ -36,14 +37,6 @@ struct tool {
 	struct tsr_ldap *ldap; /* tool_ldap() */
 };
 
-/* An OBJECT's entry point: argv[0] is the object name. Returns an exit code. */
-typedef int (*tool_cmd_fn)(struct tool *t, int argc, char **argv);
-int cmd_config(struct tool *t, int argc, char **argv);
-int cmd_server(struct tool *t, int argc, char **argv);
-int cmd_cache(struct tool *t, int argc, char **argv);
-int cmd_policy(struct tool *t, int argc, char **argv);
-int cmd_session(struct tool *t, int argc, char **argv);
-
 /* A module slapd loads (tessera_pwcheck.so, tessera_guard.so) as an absolute path: next
  * to this tool (a build tree), else in the slapd module directory (installed). 0 or
  * -ENOENT. */
@@ -53,15 +46,6 @@ TSR_MUST_USE int tool_slapd_module(const char *name, char *out, size_t n);
  * have NULL fields. */
 struct tsr_pw_user;
 int policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who);
-/* The admin tool: admin.h. */
-int cmd_user(struct tool *t, int argc, char **argv);
-int cmd_role(struct tool *t, int argc, char **argv);
-int cmd_site(struct tool *t, int argc, char **argv);
-int cmd_group(struct tool *t, int argc, char **argv);
-int cmd_tenant(struct tool *t, int argc, char **argv);
-int cmd_audit(struct tool *t, int argc, char **argv);
-int cmd_import(struct tool *t, int argc, char **argv);
-int cmd_export(struct tool *t, int argc, char **argv);
 
 /* "tessera: message" on stderr; with --json (tool_errors_json), kept for
  * tool_errors_flush(). */
