@@ -19,29 +19,7 @@
 #include "secret.h"
 #include "validate.h"
 
-static struct {
-	struct tool *t;
-	struct tsr_ldap_err err;
-	struct actor actor;
-	struct role *roles;
-	size_t nroles;
-	bool roles_loaded;
-	char **sites;
-	size_t nsites;
-	bool sites_loaded;
-	struct ent *tenant; /* its reserved names (tesseraReservedName), read once */
-	bool tenant_loaded;
-	int txn;       /* -1 unknown, 0 no, 1 yes */
-	bool stranger; /* bound as no one of this directory (anonymous included) */
-	char people[1024];
-	char host[256];
-} S = {.txn = -1};
-
-struct tool *
-admin_tool(void)
-{
-	return S.t;
-}
+static void wops_free(struct wop *ops, size_t n);
 
 /* a and b equal but for case (ASCII) and leading, trailing and repeated spaces. */
 static bool
@@ -62,27 +40,27 @@ spaced_equal(const char *a, const char *b)
 /* The tenant entry's settings the tool follows (tesseraReservedName, tesseraHomeBase,
  * tesseraPhotoMaxBytes), read once: 0, or a negative errno. */
 static int
-tenant_entry(const struct ent **ret)
+tenant_entry(struct admin *a, const struct ent **ret)
 {
 	const char *const attrs[] = {"tesseraReservedName", "tesseraHomeBase",
 	                             "tesseraPhotoMaxBytes", NULL};
 	int r = 0;
 
-	if (!S.t || !S.t->ldap)
+	if (!a->t || !a->t->ldap)
 		return -ENOTCONN;
-	if (!S.tenant_loaded) {
-		r = dir_read(admin_base(), attrs, &S.tenant);
-		S.tenant_loaded = r == 0;
+	if (!a->tenant_loaded) {
+		r = dir_read(a, admin_base(a), attrs, &a->tenant);
+		a->tenant_loaded = r == 0;
 	}
-	*ret = S.tenant;
+	*ret = a->tenant;
 	return r;
 }
 
 bool
-admin_reserved(const char *name)
+admin_reserved(struct admin *a, const char *name)
 {
 	const struct ent *t = NULL;
-	const struct ent_attr *a;
+	const struct ent_attr *res;
 	size_t i;
 
 	if (!name)
@@ -92,113 +70,110 @@ admin_reserved(const char *name)
 	 * aside (ASCII case only here; the guard folds the rest). */
 	if (strcasecmp(name, "warm-up") == 0 || strcasecmp(name, "tessera-warmup") == 0)
 		return true;
-	a = tenant_entry(&t) == 0 ? ent_attr(t, "tesseraReservedName") : NULL;
-	for (i = 0; a && i < a->n; i++)
-		if (spaced_equal(a->v[i], name))
+	res = tenant_entry(a, &t) == 0 ? ent_attr(t, "tesseraReservedName") : NULL;
+	for (i = 0; res && i < res->n; i++)
+		if (spaced_equal(res->v[i], name))
 			return true;
 	return false;
 }
 
 int
-admin_home_base(const char **ret)
+admin_home_base(struct admin *a, const char **ret)
 {
 	const struct ent *t = NULL;
-	int r = tenant_entry(&t);
+	int r = tenant_entry(a, &t);
 
 	*ret = r == 0 ? ent_str(t, "tesseraHomeBase") : NULL;
 	return r;
 }
 
 int
-admin_photo_max_bytes(uint32_t *ret)
+admin_photo_max_bytes(struct admin *a, uint32_t *ret)
 {
 	const struct ent *t = NULL;
 	const char *v;
-	int r = tenant_entry(&t);
+	int r = tenant_entry(a, &t);
 
 	v = r == 0 ? ent_str(t, "tesseraPhotoMaxBytes") : NULL;
-	*ret = S.t->cfg->admin.photo_max_bytes;
+	*ret = a->t->cfg->admin.photo_max_bytes;
 	if (v && tsr_parse_u32(v, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, ret) < 0)
 		r = -EBADMSG;
 	return r;
 }
 
 const char *
-admin_base(void)
+admin_base(struct admin *a)
 {
-	return S.t->cfg->dir.base;
+	return a->t->cfg->dir.base;
 }
 
 const char *
-admin_people(void)
+admin_people(struct admin *a)
 {
-	return S.people;
+	return a->people;
 }
 
 const struct actor *
-admin_actor(void)
+admin_actor(struct admin *a)
 {
-	return &S.actor;
+	return &a->actor;
 }
 
 const char *
-dir_errmsg(void)
+dir_errmsg(struct admin *a)
 {
-	return S.err.msg[0] ? S.err.msg : "unknown error";
+	return a->err.msg[0] ? a->err.msg : "unknown error";
 }
 
-static bool quiet_mode, dry_run;
-
 void
-admin_dry_run(bool dry)
+admin_dry_run(struct admin *a, bool dry)
 {
-	dry_run = dry;
+	a->dry_run = dry;
 }
 
 bool
-admin_is_dry_run(void)
+admin_is_dry_run(struct admin *a)
 {
-	return dry_run;
+	return a->dry_run;
 }
-static char last_error[2048];
 
 void
-admin_quiet(bool q)
+admin_quiet(struct admin *a, bool q)
 {
-	quiet_mode = q;
+	a->quiet = q;
 }
 
 const char *
-admin_last_error(void)
+admin_last_error(struct admin *a)
 {
-	return last_error;
+	return a->last_error;
 }
 
 static int
-vreport(int code, const char *prefix, const char *fmt, va_list ap)
+vreport(struct admin *a, int code, const char *prefix, const char *fmt, va_list ap)
 {
 	size_t n = strlen(prefix);
 
-	memcpy(last_error, prefix, n + 1);
-	(void)vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
-	if (!quiet_mode)
-		tool_err("%s", last_error);
+	memcpy(a->last_error, prefix, n + 1);
+	(void)vsnprintf(a->last_error + n, sizeof(a->last_error) - n, fmt, ap);
+	if (!a->quiet)
+		tool_err("%s", a->last_error);
 	return code;
 }
 
 int
-report(int code, const char *fmt, ...)
+report(struct admin *a, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	code = vreport(code, "", fmt, ap);
+	code = vreport(a, code, "", fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 int
-dir_fail(int r, const char *fmt, ...)
+dir_fail(struct admin *a, int r, const char *fmt, ...)
 {
 	char what[1024];
 	va_list ap;
@@ -207,7 +182,7 @@ dir_fail(int r, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return report(code, "%s: %s", what, r == -ENOMEM ? "out of memory" : dir_errmsg());
+	return report(a, code, "%s: %s", what, r == -ENOMEM ? "out of memory" : dir_errmsg(a));
 }
 
 int
@@ -225,9 +200,9 @@ dir_filter(const char *attr, const char *value, char **ret)
 }
 
 int
-admin_dn(const char *rdn, const char *value, const char *unit, char **ret)
+admin_dn(struct admin *a, const char *rdn, const char *value, const char *unit, char **ret)
 {
-	return asprintf(ret, "%s=%s,ou=%s,%s", rdn, value, unit, admin_base()) < 0 ? -ENOMEM : 0;
+	return asprintf(ret, "%s=%s,ou=%s,%s", rdn, value, unit, admin_base(a)) < 0 ? -ENOMEM : 0;
 }
 
 /* ---- entries ---- */
@@ -372,15 +347,15 @@ collect_entry(LDAP *ld, LDAPMessage *m, void *ctx)
 }
 
 int
-dir_search(const char *base, int scope, const char *filter, const char *const *attrs,
-           struct ent ***ret, size_t *ret_n)
+dir_search(struct admin *a, const char *base, int scope, const char *filter,
+           const char *const *attrs, struct ent ***ret, size_t *ret_n)
 {
 	struct collect c = {0};
 	int r;
 
-	memset(&S.err, 0, sizeof(S.err));
-	r = tsr_ldap_search(S.t->ldap, base, scope, filter, (char **)attrs, collect_entry, &c,
-	                    &S.err);
+	memset(&a->err, 0, sizeof(a->err));
+	r = tsr_ldap_search(a->t->ldap, base, scope, filter, (char **)attrs, collect_entry, &c,
+	                    &a->err);
 	if (r < 0) {
 		ents_free(c.v, c.n);
 		return r;
@@ -392,20 +367,20 @@ dir_search(const char *base, int scope, const char *filter, const char *const *a
 
 /* Without the paged-results control: for cn=config, the root DSE and base reads. */
 static int
-search_plain(const char *base, int scope, const char *filter, const char *const *attrs,
-             struct ent ***ret, size_t *ret_n)
+search_plain(struct admin *a, const char *base, int scope, const char *filter,
+             const char *const *attrs, struct ent ***ret, size_t *ret_n)
 {
-	struct timeval tv = tsr_ldap_timeout(S.t->ldap);
+	struct timeval tv = tsr_ldap_timeout(a->t->ldap);
 	struct collect c = {0};
 	LDAPMessage *res = NULL, *m;
-	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	LDAP *ld = tsr_ldap_handle(a->t->ldap);
 	int rc, r = 0;
 
-	memset(&S.err, 0, sizeof(S.err));
+	memset(&a->err, 0, sizeof(a->err));
 	rc = ldap_search_ext_s(ld, base, scope, filter, (char **)attrs, 0, NULL, NULL, &tv,
 	                       LDAP_NO_LIMIT, &res);
 	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
 		ldap_msgfree(res);
 		return tsr_ldap_errno(rc) == 0 ? -EIO : tsr_ldap_errno(rc);
 	}
@@ -422,13 +397,13 @@ search_plain(const char *base, int scope, const char *filter, const char *const 
 }
 
 int
-dir_read(const char *dn, const char *const *attrs, struct ent **ret)
+dir_read(struct admin *a, const char *dn, const char *const *attrs, struct ent **ret)
 {
 	struct ent **v = NULL;
 	size_t n = 0;
 	int r;
 
-	r = search_plain(dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &v, &n);
+	r = search_plain(a, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &v, &n);
 	if (r == 0 && n == 0)
 		r = -ENOENT;
 	if (r == 0) {
@@ -495,7 +470,7 @@ read_tty_password(const char *login, char **ret)
 }
 
 static int
-bind_as(struct tool *t)
+bind_as(struct admin *a, struct tool *t)
 {
 	LDAPControl *pp = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL, *c;
 	LDAPPasswordPolicyError pperr = PP_noError;
@@ -511,10 +486,10 @@ bind_as(struct tool *t)
 		tool_err("--as '%s': a login %s", t->as_login, why);
 		return -EINVAL;
 	}
-	r = tsr_ldap_open(t->cfg, TSR_LDAP_NOBIND, &t->ldap, &S.err);
+	r = tsr_ldap_open(t->cfg, TSR_LDAP_NOBIND, &t->ldap, &a->err);
 	if (r < 0) {
 		tool_err("cannot use the directory at %s: %s",
-		         S.err.uri[0] ? S.err.uri : t->cfg->dir.uri, S.err.msg);
+		         a->err.uri[0] ? a->err.uri : t->cfg->dir.uri, a->err.msg);
 		return r;
 	}
 	if (t->password_file) {
@@ -558,8 +533,8 @@ bind_as(struct tool *t)
 		goto out;
 	}
 	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(t->ldap, rc, &S.err);
-		tool_err("--as %s: cannot log in: %s", t->as_login, S.err.msg);
+		tsr_ldap_set_err(t->ldap, rc, &a->err);
+		tool_err("--as %s: cannot log in: %s", t->as_login, a->err.msg);
 		r = tsr_ldap_errno(rc);
 		goto out;
 	}
@@ -585,25 +560,25 @@ static const char *const role_attrs[] = {
     "cn", "gidNumber", "tesseraPermission", "tesseraMaxUsers", "description", NULL};
 
 static void
-roles_free(void)
+roles_free(struct admin *a)
 {
 	size_t i;
 
-	for (i = 0; i < S.nroles; i++) {
-		free(S.roles[i].name);
-		free(S.roles[i].dn);
-		free(S.roles[i].description);
+	for (i = 0; i < a->nroles; i++) {
+		free(a->roles[i].name);
+		free(a->roles[i].dn);
+		free(a->roles[i].description);
 	}
-	free(S.roles);
-	S.roles = NULL;
-	S.nroles = 0;
-	S.roles_loaded = false;
+	free(a->roles);
+	a->roles = NULL;
+	a->nroles = 0;
+	a->roles_loaded = false;
 }
 
 void
-admin_roles_forget(void)
+admin_roles_forget(struct admin *a)
 {
-	roles_free();
+	roles_free(a);
 }
 
 static int
@@ -627,7 +602,7 @@ role_by_name(const void *a, const void *b)
 }
 
 int
-admin_roles(const struct role **ret, size_t *ret_n)
+admin_roles(struct admin *a, const struct role **ret, size_t *ret_n)
 {
 	struct ent **v = NULL;
 	const struct ent_attr *p;
@@ -636,19 +611,19 @@ admin_roles(const struct role **ret, size_t *ret_n)
 	unsigned bit;
 	int r;
 
-	if (!S.roles_loaded) {
-		(void)snprintf(base, sizeof(base), "ou=roles,%s", admin_base());
-		r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraRole)", role_attrs,
-		               &v, &n);
+	if (!a->roles_loaded) {
+		(void)snprintf(base, sizeof(base), "ou=roles,%s", admin_base(a));
+		r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraRole)",
+		               role_attrs, &v, &n);
 		if (r < 0)
 			return r;
-		S.roles = calloc(n + 1, sizeof(*S.roles));
-		if (!S.roles) {
+		a->roles = calloc(n + 1, sizeof(*a->roles));
+		if (!a->roles) {
 			ents_free(v, n);
 			return -ENOMEM;
 		}
 		for (i = 0; i < n; i++) {
-			struct role *ro = &S.roles[S.nroles];
+			struct role *ro = &a->roles[a->nroles];
 			const char *s;
 
 			if (!ent_str(v[i], "cn"))
@@ -666,25 +641,25 @@ admin_roles(const struct role **ret, size_t *ret_n)
 			for (j = 0; p && j < p->n; j++)
 				if (tsr_perm_parse(p->v[j], &bit) == 0)
 					ro->perms |= bit;
-			S.nroles++;
+			a->nroles++;
 		}
 		ents_free(v, n);
-		if (S.nroles > 1)
-			qsort(S.roles, S.nroles, sizeof(*S.roles), role_by_name);
-		S.roles_loaded = true;
+		if (a->nroles > 1)
+			qsort(a->roles, a->nroles, sizeof(*a->roles), role_by_name);
+		a->roles_loaded = true;
 	}
-	*ret = S.roles;
-	*ret_n = S.nroles;
+	*ret = a->roles;
+	*ret_n = a->nroles;
 	return 0;
 }
 
 const struct role *
-admin_role(const char *name)
+admin_role(struct admin *a, const char *name)
 {
 	const struct role *v;
 	size_t n, i;
 
-	if (!name || admin_roles(&v, &n) < 0)
+	if (!name || admin_roles(a, &v, &n) < 0)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (strcasecmp(v[i].name, name) == 0)
@@ -693,50 +668,50 @@ admin_role(const char *name)
 }
 
 void
-admin_sites_forget(void)
+admin_sites_forget(struct admin *a)
 {
-	tsr_strv_free(S.sites);
-	S.sites = NULL;
-	S.nsites = 0;
-	S.sites_loaded = false;
+	tsr_strv_free(a->sites);
+	a->sites = NULL;
+	a->nsites = 0;
+	a->sites_loaded = false;
 }
 
 int
-admin_sites(char ***ret, size_t *ret_n)
+admin_sites(struct admin *a, char ***ret, size_t *ret_n)
 {
 	struct ent **v = NULL;
 	char base[1100];
 	size_t n = 0, i;
 	int r;
 
-	if (!S.sites_loaded) {
-		(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base());
-		r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)",
+	if (!a->sites_loaded) {
+		(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base(a));
+		r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)",
 		               (const char *const[]){"cn", NULL}, &v, &n);
 		if (r < 0)
 			return r;
-		S.sites = calloc(n + 1, sizeof(char *));
-		for (i = 0; S.sites && i < n; i++)
+		a->sites = calloc(n + 1, sizeof(char *));
+		for (i = 0; a->sites && i < n; i++)
 			if (ent_str(v[i], "cn") &&
-			    (S.sites[S.nsites] = strdup(ent_str(v[i], "cn"))))
-				S.nsites++;
+			    (a->sites[a->nsites] = strdup(ent_str(v[i], "cn"))))
+				a->nsites++;
 		ents_free(v, n);
-		if (!S.sites)
+		if (!a->sites)
 			return -ENOMEM;
-		S.sites_loaded = true;
+		a->sites_loaded = true;
 	}
-	*ret = S.sites;
-	*ret_n = S.nsites;
+	*ret = a->sites;
+	*ret_n = a->nsites;
 	return 0;
 }
 
 bool
-admin_site_exists(const char *name)
+admin_site_exists(struct admin *a, const char *name)
 {
 	char **v;
 	size_t n, i;
 
-	if (admin_sites(&v, &n) < 0)
+	if (admin_sites(a, &v, &n) < 0)
 		return false;
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i], name) == 0)
@@ -745,7 +720,7 @@ admin_site_exists(const char *name)
 }
 
 static int
-load_actor(void)
+load_actor(struct admin *a)
 {
 	struct berval *who = NULL;
 	struct ent *e = NULL;
@@ -755,58 +730,58 @@ load_actor(void)
 	size_t i;
 	int r = 0;
 
-	if (ldap_whoami_s(tsr_ldap_handle(S.t->ldap), &who, NULL, NULL) != LDAP_SUCCESS)
+	if (ldap_whoami_s(tsr_ldap_handle(a->t->ldap), &who, NULL, NULL) != LDAP_SUCCESS)
 		who = NULL;
 	dn = who && who->bv_len > 3 && strncmp(who->bv_val, "dn:", 3) == 0 ? who->bv_val + 3 : "";
 	if (strcasecmp(dn, TSR_ROOT_DN) == 0) {
-		S.actor.kind = ACTOR_ROOT;
-		S.actor.perms = TSR_PERM_ALL;
-		if (asprintf(&S.actor.login, "root@%s", S.host) < 0)
-			S.actor.login = NULL;
-		S.actor.name = strdup("root");
-		S.actor.dn = strdup(dn);
-		S.actor.sites = calloc(1, sizeof(char *));
-		r = S.actor.login && S.actor.name && S.actor.dn && S.actor.sites ? 0 : -ENOMEM;
+		a->actor.kind = ACTOR_ROOT;
+		a->actor.perms = TSR_PERM_ALL;
+		if (asprintf(&a->actor.login, "root@%s", a->host) < 0)
+			a->actor.login = NULL;
+		a->actor.name = strdup("root");
+		a->actor.dn = strdup(dn);
+		a->actor.sites = calloc(1, sizeof(char *));
+		r = a->actor.login && a->actor.name && a->actor.dn && a->actor.sites ? 0 : -ENOMEM;
 		goto out;
 	}
-	S.actor.kind = S.t->as_login ? ACTOR_PERSON : ACTOR_SERVICE;
-	S.actor.dn = strdup(dn);
-	S.actor.sites = calloc(1, sizeof(char *));
-	if (!S.actor.dn || !S.actor.sites) {
+	a->actor.kind = a->t->as_login ? ACTOR_PERSON : ACTOR_SERVICE;
+	a->actor.dn = strdup(dn);
+	a->actor.sites = calloc(1, sizeof(char *));
+	if (!a->actor.dn || !a->actor.sites) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (!*dn || dir_read(dn,
+	if (!*dn || dir_read(a, dn,
 	                     (const char *const[]){"uid", "cn", "displayName", "tesseraRoleName",
 	                                           "tesseraSiteName", NULL},
 	                     &e) < 0) {
 		/* Not an entry of this directory: it may do nothing tessera knows of. */
-		S.stranger = true;
-		S.actor.login = strdup(*dn ? dn : "anonymous");
-		S.actor.name = strdup(S.actor.login ? S.actor.login : "");
-		r = S.actor.login && S.actor.name ? 0 : -ENOMEM;
+		a->stranger = true;
+		a->actor.login = strdup(*dn ? dn : "anonymous");
+		a->actor.name = strdup(a->actor.login ? a->actor.login : "");
+		r = a->actor.login && a->actor.name ? 0 : -ENOMEM;
 		goto out;
 	}
 	s = ent_str(e, "uid");
-	S.actor.login = strdup(s ? s : dn);
+	a->actor.login = strdup(s ? s : dn);
 	s = ent_str(e, "displayName") ? ent_str(e, "displayName") : ent_str(e, "cn");
-	S.actor.name = strdup(s ? s : S.actor.login ? S.actor.login : "");
+	a->actor.name = strdup(s ? s : a->actor.login ? a->actor.login : "");
 	s = ent_str(e, "tesseraRoleName");
-	S.actor.role = s ? strdup(s) : NULL;
+	a->actor.role = s ? strdup(s) : NULL;
 	sites = ent_attr(e, "tesseraSiteName");
 	if (sites) {
-		char **v = realloc(S.actor.sites, (sites->n + 1) * sizeof(char *));
+		char **v = realloc(a->actor.sites, (sites->n + 1) * sizeof(char *));
 
 		if (v) {
-			S.actor.sites = v;
+			a->actor.sites = v;
 			for (i = 0; i < sites->n; i++)
 				v[i] = strdup(sites->v[i]);
 			v[sites->n] = NULL;
 		}
 	}
-	ro = admin_role(S.actor.role);
-	S.actor.perms = ro ? ro->perms : 0;
-	r = S.actor.login && S.actor.name ? 0 : -ENOMEM;
+	ro = admin_role(a, a->actor.role);
+	a->actor.perms = ro ? ro->perms : 0;
+	r = a->actor.login && a->actor.name ? 0 : -ENOMEM;
 out:
 	ent_free(e);
 	ber_bvfree(who);
@@ -814,120 +789,129 @@ out:
 }
 
 int
-admin_begin(struct tool *t)
+admin_begin(struct admin *a, struct tool *t)
 {
 	int r;
 
-	S.t = t;
-	if (gethostname(S.host, sizeof(S.host) - 1) < 0)
-		strcpy(S.host, "localhost");
+	memset(a, 0, sizeof(*a));
+	a->txn = -1;
+	a->t = t;
+	if (gethostname(a->host, sizeof(a->host) - 1) < 0)
+		strcpy(a->host, "localhost");
 	r = tool_config(t);
 	if (r < 0)
 		return tool_exit_code(r);
-	(void)snprintf(S.people, sizeof(S.people), "ou=people,%s", t->cfg->dir.base);
+	(void)snprintf(a->people, sizeof(a->people), "ou=people,%s", t->cfg->dir.base);
 	r = tsr_hash_init();
 	if (r < 0) {
 		tool_err("cannot initialise libsodium (no entropy source?)");
 		return EXIT_FAILURE_SYS;
 	}
-	r = t->as_login ? bind_as(t) : tool_ldap(t);
+	r = t->as_login ? bind_as(a, t) : tool_ldap(t);
 	if (r < 0)
 		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
-	r = load_actor();
+	r = load_actor(a);
 	if (r < 0) {
 		tool_err("cannot read who you are in the directory: %s",
-		         r == -ENOMEM ? "out of memory" : dir_errmsg());
+		         r == -ENOMEM ? "out of memory" : dir_errmsg(a));
 		return EXIT_FAILURE_SYS;
 	}
-	if (S.stranger) {
+	if (a->stranger) {
 		tool_err("not authenticated: the directory knows you as %s, no one in %s. Run "
 		         "tessera as root on the directory's host, or with --as LOGIN (your own "
 		         "account), or configure [directory] bind_dn",
-		         S.actor.login, t->cfg->dir.base);
+		         a->actor.login, t->cfg->dir.base);
 		return EXIT_DENIED;
 	}
 	return EXIT_DONE;
 }
 
 void
-admin_end(void)
+admin_end(struct admin *a)
 {
-	free(S.actor.dn);
-	free(S.actor.login);
-	free(S.actor.name);
-	free(S.actor.role);
-	tsr_strv_free(S.actor.sites);
-	memset(&S.actor, 0, sizeof(S.actor));
-	roles_free();
-	admin_sites_forget();
-	ent_free(S.tenant);
-	S.tenant = NULL;
-	S.tenant_loaded = false;
+	size_t i;
+
+	for (i = 0; i < a->ndecls; i++)
+		tsr_field_decl_free(a->decls[i]);
+	free(a->decls);
+	wops_free(a->batch.ops, a->batch.n);
+	free(a->batch.ops);
+	free(a->actor.dn);
+	free(a->actor.login);
+	free(a->actor.name);
+	free(a->actor.role);
+	tsr_strv_free(a->actor.sites);
+	memset(&a->actor, 0, sizeof(a->actor));
+	roles_free(a);
+	admin_sites_forget(a);
+	ent_free(a->tenant);
+	a->tenant = NULL;
+	a->tenant_loaded = false;
 }
 
 /* ---- permission checks ---- */
 
 bool
-is_self(const struct user *u)
+is_self(struct admin *a, const struct user *u)
 {
-	return u && S.actor.kind == ACTOR_PERSON && S.actor.dn &&
-	       strcasecmp(u->dn, S.actor.dn) == 0;
+	return u && a->actor.kind == ACTOR_PERSON && a->actor.dn &&
+	       strcasecmp(u->dn, a->actor.dn) == 0;
 }
 
 /* The actor and u as lib/perm's decisions see them. */
 static struct tsr_perm_actor
-perm_actor(void)
+perm_actor(struct admin *a)
 {
 	size_t n = 0;
 
-	while (S.actor.sites && S.actor.sites[n])
+	while (a->actor.sites && a->actor.sites[n])
 		n++;
-	return (struct tsr_perm_actor){S.actor.perms, (const char *const *)S.actor.sites, n};
+	return (struct tsr_perm_actor){a->actor.perms, (const char *const *)a->actor.sites, n};
 }
 
 static struct tsr_perm_user
-perm_user(const struct user *u)
+perm_user(struct admin *a, const struct user *u)
 {
 	/* An unknown role counts as every permission. */
-	const struct role *ro = admin_role(u->role);
+	const struct role *ro = admin_role(a, u->role);
 
 	return (struct tsr_perm_user){ro ? ro->perms : TSR_PERM_ALL,
 	                              u->sites ? (const char *const *)u->sites->v : NULL,
-	                              u->sites ? u->sites->n : 0, is_self(u)};
+	                              u->sites ? u->sites->n : 0, is_self(a, u)};
 }
 
 bool
-may(unsigned perm, const struct user *u)
+may(struct admin *a, unsigned perm, const struct user *u)
 {
-	struct tsr_perm_actor a = perm_actor();
+	struct tsr_perm_actor pa = perm_actor(a);
 	struct tsr_perm_user pu;
 
-	if (S.actor.kind == ACTOR_ROOT)
+	if (a->actor.kind == ACTOR_ROOT)
 		return true;
 	if (u)
-		pu = perm_user(u);
-	return tsr_perm_reach(&a, perm, u ? &pu : NULL) == 0;
+		pu = perm_user(a, u);
+	return tsr_perm_reach(&pa, perm, u ? &pu : NULL) == 0;
 }
 
 bool
-may_grant_role(const struct role *r)
+may_grant_role(struct admin *a, const struct role *r)
 {
-	struct tsr_perm_actor a = perm_actor();
+	struct tsr_perm_actor pa = perm_actor(a);
 
-	return S.actor.kind == ACTOR_ROOT ||
-	       tsr_perm_grant_role(&a, r ? r->perms : TSR_PERM_ALL) == 0;
+	return a->actor.kind == ACTOR_ROOT ||
+	       tsr_perm_grant_role(&pa, r ? r->perms : TSR_PERM_ALL) == 0;
 }
 
 bool
-may_grant_site(const char *site)
+may_grant_site(struct admin *a, const char *site)
 {
-	struct tsr_perm_actor a = perm_actor();
+	struct tsr_perm_actor pa = perm_actor(a);
 
-	return S.actor.kind == ACTOR_ROOT || tsr_perm_grant_site(&a, site) == 0;
+	return a->actor.kind == ACTOR_ROOT || tsr_perm_grant_site(&pa, site) == 0;
 }
 
 int
-denied(const char *fmt, ...)
+denied(struct admin *a, const char *fmt, ...)
 {
 	char what[1024];
 	va_list ap;
@@ -935,9 +919,9 @@ denied(const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return report(EXIT_DENIED, "permission denied: %s (you act as %s%s%s)", what,
-	              S.actor.login ? S.actor.login : "?", S.actor.role ? ", role " : "",
-	              S.actor.role ? S.actor.role : "");
+	return report(a, EXIT_DENIED, "permission denied: %s (you act as %s%s%s)", what,
+	              a->actor.login ? a->actor.login : "?", a->actor.role ? ", role " : "",
+	              a->actor.role ? a->actor.role : "");
 }
 
 /* ---- people ---- */
@@ -1025,7 +1009,7 @@ user_from_ent(struct ent *e, struct user **ret)
 }
 
 int
-user_get(const char *login, struct user **ret)
+user_get(struct admin *a, const char *login, struct user **ret)
 {
 	struct ent **v = NULL;
 	struct user *u = NULL;
@@ -1036,7 +1020,7 @@ user_get(const char *login, struct user **ret)
 	r = dir_filter("uid", login, &filter);
 	if (r < 0)
 		return r;
-	r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, filter, user_attrs, &v, &n);
+	r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, filter, user_attrs, &v, &n);
 	free(filter);
 	if (r < 0)
 		return r;
@@ -1046,7 +1030,7 @@ user_get(const char *login, struct user **ret)
 			break;
 	if (i == n) {
 		ents_free(v, n);
-		(void)snprintf(S.err.msg, sizeof(S.err.msg), "no user '%s'", login);
+		(void)snprintf(a->err.msg, sizeof(a->err.msg), "no user '%s'", login);
 		return -ENOENT;
 	}
 	r = user_from_ent(v[i], &u);
@@ -1079,7 +1063,7 @@ user_has_site(const struct user *u, const char *site)
 }
 
 int
-count_active(const char *role, uint32_t *ret)
+count_active(struct admin *a, const char *role, uint32_t *ret)
 {
 	struct ent **v = NULL;
 	char *filter = NULL, *rf = NULL;
@@ -1094,7 +1078,7 @@ count_active(const char *role, uint32_t *ret)
 		r = -ENOMEM;
 	}
 	if (r == 0)
-		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, filter,
+		r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, filter,
 		               (const char *const[]){"1.1", NULL}, &v, &n);
 	if (r == 0)
 		*ret = (uint32_t)n;
@@ -1105,28 +1089,28 @@ count_active(const char *role, uint32_t *ret)
 }
 
 int
-check_licence(const char *role, uint32_t more)
+check_licence(struct admin *a, const char *role, uint32_t more)
 {
 	struct ent *t = NULL;
-	const struct role *ro = admin_role(role);
+	const struct role *ro = admin_role(a, role);
 	uint32_t max = 0, used = 0;
 	const char *s;
 	int r;
 
-	r = dir_read(admin_base(), (const char *const[]){"tesseraMaxUsers", NULL}, &t);
+	r = dir_read(a, admin_base(a), (const char *const[]){"tesseraMaxUsers", NULL}, &t);
 	if (r < 0)
-		return dir_fail(r, "cannot read the tenant's licence limit");
+		return dir_fail(a, r, "cannot read the tenant's licence limit");
 	s = ent_str(t, "tesseraMaxUsers");
 	if (s && tsr_parse_u32(s, 0, UINT32_MAX, &max) < 0)
 		max = 0;
 	ent_free(t);
 	if (max) {
-		r = count_active(NULL, &used);
+		r = count_active(a, NULL, &used);
 		if (r < 0)
-			return dir_fail(r, "cannot count the tenant's users");
+			return dir_fail(a, r, "cannot count the tenant's users");
 		if (used + more > max)
 			return report(
-			    EXIT_LIMIT,
+			    a, EXIT_LIMIT,
 			    "licence limit reached: %u of %u users are in use (invited or "
 			    "active). Deactivate users who no longer need access (tessera "
 			    "user deactivate LOGIN) or raise the limit with your licence "
@@ -1134,12 +1118,12 @@ check_licence(const char *role, uint32_t more)
 			    used, max);
 	}
 	if (ro && ro->has_max && ro->max_users) {
-		r = count_active(ro->name, &used);
+		r = count_active(a, ro->name, &used);
 		if (r < 0)
-			return dir_fail(r, "cannot count the users of role %s", ro->name);
+			return dir_fail(a, r, "cannot count the users of role %s", ro->name);
 		if (used + more > ro->max_users)
 			return report(
-			    EXIT_LIMIT,
+			    a, EXIT_LIMIT,
 			    "licence limit of role %s reached: %u of %u users are in use. "
 			    "Deactivate one of them, give the user another role, or raise "
 			    "the role's limit (tessera role set %s --max-users N, as root)",
@@ -1282,8 +1266,8 @@ mods_free(struct mods *ms)
 /* ---- writes ---- */
 
 int
-wr_init(struct wr *w, const char *action, const char *target, const char *target_name,
-        const char *target_dn)
+wr_init(struct admin *a, struct wr *w, const char *action, const char *target,
+        const char *target_name, const char *target_dn)
 {
 	struct timespec now;
 	char nonce[11];
@@ -1296,9 +1280,9 @@ wr_init(struct wr *w, const char *action, const char *target, const char *target
 		r = tsr_audit_init(&w->audit, action, &now, nonce);
 	if (r < 0)
 		return r;
-	r = tsr_audit_set(&w->audit, TSR_AUDIT_ACTOR, S.actor.login);
+	r = tsr_audit_set(&w->audit, TSR_AUDIT_ACTOR, a->actor.login);
 	if (r == 0)
-		r = tsr_audit_set(&w->audit, TSR_AUDIT_ACTOR_NAME, S.actor.name);
+		r = tsr_audit_set(&w->audit, TSR_AUDIT_ACTOR_NAME, a->actor.name);
 	if (r == 0)
 		r = tsr_audit_set(&w->audit, TSR_AUDIT_TARGET, target);
 	if (r == 0 && target_name)
@@ -1306,7 +1290,7 @@ wr_init(struct wr *w, const char *action, const char *target, const char *target
 	if (r == 0 && target_dn)
 		r = tsr_audit_set(&w->audit, TSR_AUDIT_TARGET_DN, target_dn);
 	if (r == 0)
-		r = tsr_audit_set(&w->audit, TSR_AUDIT_HOST, S.host);
+		r = tsr_audit_set(&w->audit, TSR_AUDIT_HOST, a->host);
 	if (r == 0)
 		r = tsr_audit_set(&w->audit, TSR_AUDIT_RESULT, "success");
 	if (r < 0)
@@ -1335,11 +1319,11 @@ wr_op(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m)
 }
 
 int
-wr_send(struct wr *w, enum wop_kind kind, const char *dn, struct mods *m)
+wr_send(struct admin *a, struct wr *w, enum wop_kind kind, const char *dn, struct mods *m)
 {
 	int r = wr_op(w, kind, dn, m);
 
-	return r < 0 ? r : wr_commit(w);
+	return r < 0 ? r : wr_commit(a, w);
 }
 
 void
@@ -1356,67 +1340,67 @@ wr_free(struct wr *w)
 }
 
 static int
-audit_op(const struct tsr_audit *a, char **ret_dn, struct mods *m)
+audit_op(struct admin *a, const struct tsr_audit *au, char **ret_dn, struct mods *m)
 {
 	int r;
 
-	r = asprintf(ret_dn, "tesseraAuditId=%s,ou=audit,%s", a->id, admin_base()) < 0 ? -ENOMEM
-	                                                                               : 0;
+	r = asprintf(ret_dn, "tesseraAuditId=%s,ou=audit,%s", au->id, admin_base(a)) < 0 ? -ENOMEM
+	                                                                                 : 0;
 	if (r == 0)
 		r = mods_one(m, LDAP_MOD_ADD, "objectClass", "tesseraAuditEvent");
 	if (r == 0)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditId", a->id);
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditId", au->id);
 	if (r == 0)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTime", a->time);
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTime", au->time);
 	if (r == 0)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditAction", a->action);
-	if (r == 0 && a->actor && *a->actor)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditActor", a->actor);
-	if (r == 0 && a->actor_name && *a->actor_name)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditActorName", a->actor_name);
-	if (r == 0 && a->target && *a->target)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTarget", a->target);
-	if (r == 0 && a->target_name && *a->target_name)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTargetName", a->target_name);
-	if (r == 0 && a->target_dn && *a->target_dn)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTargetDN", a->target_dn);
-	if (r == 0 && a->nchanges)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditAction", au->action);
+	if (r == 0 && au->actor && *au->actor)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditActor", au->actor);
+	if (r == 0 && au->actor_name && *au->actor_name)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditActorName", au->actor_name);
+	if (r == 0 && au->target && *au->target)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTarget", au->target);
+	if (r == 0 && au->target_name && *au->target_name)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTargetName", au->target_name);
+	if (r == 0 && au->target_dn && *au->target_dn)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditTargetDN", au->target_dn);
+	if (r == 0 && au->nchanges)
 		r = mods_str(m, LDAP_MOD_ADD, "tesseraAuditChange",
-		             (const char *const *)a->changes);
-	if (r == 0 && a->host)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditHost", a->host);
-	if (r == 0 && a->result)
-		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditResult", a->result);
+		             (const char *const *)au->changes);
+	if (r == 0 && au->host)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditHost", au->host);
+	if (r == 0 && au->result)
+		r = mods_one(m, LDAP_MOD_ADD, "tesseraAuditResult", au->result);
 	return r;
 }
 
 static int
-txn_supported(void)
+txn_supported(struct admin *a)
 {
 	struct ent *e = NULL;
 	const struct ent_attr *ext;
 	size_t i;
 
-	if (S.txn >= 0)
-		return S.txn;
-	S.txn = 0;
-	if (S.actor.kind != ACTOR_ROOT)
+	if (a->txn >= 0)
+		return a->txn;
+	a->txn = 0;
+	if (a->actor.kind != ACTOR_ROOT)
 		return 0;
-	if (dir_read("", (const char *const[]){"supportedExtension", NULL}, &e) == 0) {
+	if (dir_read(a, "", (const char *const[]){"supportedExtension", NULL}, &e) == 0) {
 		ext = ent_attr(e, "supportedExtension");
 		for (i = 0; ext && i < ext->n; i++)
 			if (strcmp(ext->v[i], LDAP_EXOP_TXN_START) == 0)
-				S.txn = 1;
+				a->txn = 1;
 	}
 	ent_free(e);
-	return S.txn;
+	return a->txn;
 }
 
 /* The negative errno for an LDAP failure; a uniqueness violation is a conflict. */
 static int
-ldap_failure(int rc)
+ldap_failure(struct admin *a, int rc)
 {
-	if (rc == LDAP_CONSTRAINT_VIOLATION && strstr(S.err.msg, "not unique"))
+	if (rc == LDAP_CONSTRAINT_VIOLATION && strstr(a->err.msg, "not unique"))
 		return -EEXIST;
 	return tsr_ldap_errno(rc) == 0 ? -EIO : tsr_ldap_errno(rc);
 }
@@ -1449,7 +1433,7 @@ struct txn_guard {
 };
 
 static void
-txn_guard_begin(LDAP *ld, struct txn_guard *g)
+txn_guard_begin(struct admin *a, LDAP *ld, struct txn_guard *g)
 {
 	struct timeval tv = {TXN_WAIT, 0};
 	sigset_t block;
@@ -1461,7 +1445,7 @@ txn_guard_begin(LDAP *ld, struct txn_guard *g)
 	sigaddset(&block, SIGQUIT);
 	sigaddset(&block, SIGPIPE);
 	(void)sigprocmask(SIG_BLOCK, &block, &g->old);
-	g->timeout = tsr_ldap_timeout(S.t->ldap);
+	g->timeout = tsr_ldap_timeout(a->t->ldap);
 	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
 }
 
@@ -1489,7 +1473,7 @@ settle_before_end(void)
 }
 
 static int
-commit_txn(LDAP *ld, struct wop *ops, size_t n)
+commit_txn(struct admin *a, LDAP *ld, struct wop *ops, size_t n)
 {
 	LDAPControl ctrl, *ctrls[2] = {&ctrl, NULL};
 	struct berval *txnid = NULL;
@@ -1497,12 +1481,12 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 	size_t i;
 	int rc;
 
-	txn_guard_begin(ld, &g);
+	txn_guard_begin(a, ld, &g);
 	rc = ldap_txn_start_s(ld, NULL, NULL, &txnid);
 	if (rc != LDAP_SUCCESS) {
 		txn_guard_end(ld, &g);
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-		return ldap_failure(rc);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+		return ldap_failure(a, rc);
 	}
 	ctrl.ldctl_oid = (char *)LDAP_CONTROL_TXN_SPEC;
 	ctrl.ldctl_value = *txnid;
@@ -1514,11 +1498,11 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 	}
 	settle_before_end();
 	if (i < n) {
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
 		(void)ldap_txn_end_s(ld, 0, txnid, NULL, NULL, NULL);
 		ber_bvfree(txnid);
 		txn_guard_end(ld, &g);
-		return ldap_failure(rc);
+		return ldap_failure(a, rc);
 	}
 	/* No retidp: libldap 2.5.13 then fails to decode the failed-update id a refused
 	 * transaction returns ("Decoding error") and loses the server's result code. */
@@ -1526,8 +1510,8 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
 	ber_bvfree(txnid);
 	txn_guard_end(ld, &g);
 	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-		return ldap_failure(rc);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+		return ldap_failure(a, rc);
 	}
 	return 0;
 }
@@ -1538,25 +1522,25 @@ commit_txn(LDAP *ld, struct wop *ops, size_t n)
  * any client that may start one can crash slapd 2.5.13), and the guard accepts an audit
  * record only right after the write it describes, on the same connection. */
 static int
-write_ops(struct wop *ops, size_t n)
+write_ops(struct admin *a, struct wop *ops, size_t n)
 {
-	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	LDAP *ld = tsr_ldap_handle(a->t->ldap);
 	size_t i;
 	int rc;
 
-	if (txn_supported())
-		return commit_txn(ld, ops, n);
+	if (txn_supported(a))
+		return commit_txn(a, ld, ops, n);
 	/* The audit entry names its actor by uid; one without a uid would be refused after
 	 * the change was written. */
-	if (S.actor.kind != ACTOR_ROOT && strcmp(S.actor.login, S.actor.dn) == 0) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+	if (a->actor.kind != ACTOR_ROOT && strcmp(a->actor.login, a->actor.dn) == 0) {
+		(void)snprintf(a->err.msg, sizeof(a->err.msg),
 		               "%s has no uid, and the directory accepts an audit entry only "
 		               "from its actor's uid; nothing was written",
-		               S.actor.dn);
+		               a->actor.dn);
 		return -EACCES;
 	}
-	if (S.actor.kind == ACTOR_ROOT && !S.t->cfg->admin.audit_non_atomic) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+	if (a->actor.kind == ACTOR_ROOT && !a->t->cfg->admin.audit_non_atomic) {
+		(void)snprintf(a->err.msg, sizeof(a->err.msg),
 		               "the directory does not offer LDAP transactions (RFC 5805), so the "
 		               "change and its audit entry cannot be written together; nothing "
 		               "was written ([audit] allow_non_atomic = yes accepts this)");
@@ -1566,31 +1550,31 @@ write_ops(struct wop *ops, size_t n)
 	for (i = 0; i < n; i++) {
 		rc = send_op(ld, &ops[i], NULL);
 		if (rc != LDAP_SUCCESS) {
-			tsr_ldap_set_err(S.t->ldap, rc, &S.err);
+			tsr_ldap_set_err(a->t->ldap, rc, &a->err);
 			if (i > 0) {
-				size_t len = strlen(S.err.msg);
+				size_t len = strlen(a->err.msg);
 
-				(void)snprintf(S.err.msg + len, sizeof(S.err.msg) - len,
+				(void)snprintf(a->err.msg + len, sizeof(a->err.msg) - len,
 				               " (earlier operations of this change were written)");
 			}
-			return ldap_failure(rc);
+			return ldap_failure(a, rc);
 		}
 	}
 	return 0;
 }
 
 int
-dir_extop(const char *oid, const char *dn, const char *arg, char *text, size_t n)
+dir_extop(struct admin *a, const char *oid, const char *dn, const char *arg, char *text, size_t n)
 {
-	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	LDAP *ld = tsr_ldap_handle(a->t->ldap);
 	struct berval req, *data = NULL;
 	char *buf = NULL, *retoid = NULL, *diag = NULL;
 	int rc;
 
-	memset(&S.err, 0, sizeof(S.err));
+	memset(&a->err, 0, sizeof(a->err));
 	if (text && n)
 		text[0] = '\0';
-	if (dry_run)
+	if (a->dry_run)
 		return 0;
 	if (asprintf(&buf, "%s\n%s", dn, arg) < 0)
 		return -ENOMEM;
@@ -1602,8 +1586,8 @@ dir_extop(const char *oid, const char *dn, const char *arg, char *text, size_t n
 	ber_bvfree(data);
 	ldap_memfree(retoid);
 	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-		return ldap_failure(rc);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+		return ldap_failure(a, rc);
 	}
 	if (text && n && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_SUCCESS &&
 	    diag)
@@ -1611,13 +1595,6 @@ dir_extop(const char *oid, const char *dn, const char *arg, char *text, size_t n
 	ldap_memfree(diag);
 	return 0;
 }
-
-/* Changes held back by wr_batch_begin(), written by wr_batch_end(). */
-static struct {
-	bool on;
-	struct wop *ops;
-	size_t n;
-} batch;
 
 static void
 wops_free(struct wop *ops, size_t n)
@@ -1633,27 +1610,27 @@ wops_free(struct wop *ops, size_t n)
 /* Only a transaction makes a batch all or nothing; without one, each change is
  * written as it comes. */
 void
-wr_batch_begin(void)
+wr_batch_begin(struct admin *a)
 {
-	batch.on = txn_supported();
+	a->batch.on = txn_supported(a);
 }
 
 int
-wr_batch_end(bool commit)
+wr_batch_end(struct admin *a, bool commit)
 {
 	int r = 0;
 
-	memset(&S.err, 0, sizeof(S.err));
-	if (commit && batch.n && !dry_run)
-		r = write_ops(batch.ops, batch.n);
-	wops_free(batch.ops, batch.n);
-	free(batch.ops);
-	memset(&batch, 0, sizeof(batch));
+	memset(&a->err, 0, sizeof(a->err));
+	if (commit && a->batch.n && !a->dry_run)
+		r = write_ops(a, a->batch.ops, a->batch.n);
+	wops_free(a->batch.ops, a->batch.n);
+	free(a->batch.ops);
+	memset(&a->batch, 0, sizeof(a->batch));
 	return r;
 }
 
 int
-wr_commit(struct wr *w)
+wr_commit(struct admin *a, struct wr *w)
 {
 	struct wop all[TSR_ARRAY_SIZE(w->op) + 1];
 	struct mods am = {0};
@@ -1661,24 +1638,24 @@ wr_commit(struct wr *w)
 	size_t i;
 	int r;
 
-	memset(&S.err, 0, sizeof(S.err));
-	if (dry_run)
+	memset(&a->err, 0, sizeof(a->err));
+	if (a->dry_run)
 		return 0;
-	r = audit_op(&w->audit, &adn, &am);
+	r = audit_op(a, &w->audit, &adn, &am);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < w->n; i++)
 		all[i] = w->op[i];
 	all[w->n] = (struct wop){WOP_ADD, adn, am};
-	if (batch.on) {
-		struct wop *v = realloc(batch.ops, (batch.n + w->n + 1) * sizeof(*v));
+	if (a->batch.on) {
+		struct wop *v = realloc(a->batch.ops, (a->batch.n + w->n + 1) * sizeof(*v));
 
 		r = -ENOMEM;
 		if (!v)
 			goto out;
-		batch.ops = v;
-		memcpy(v + batch.n, all, (w->n + 1) * sizeof(*v));
-		batch.n += w->n + 1;
+		a->batch.ops = v;
+		memcpy(v + a->batch.n, all, (w->n + 1) * sizeof(*v));
+		a->batch.n += w->n + 1;
 		/* The batch owns them now. */
 		w->n = 0;
 		adn = NULL;
@@ -1686,7 +1663,7 @@ wr_commit(struct wr *w)
 		r = 0;
 		goto out;
 	}
-	r = write_ops(all, w->n + 1);
+	r = write_ops(a, all, w->n + 1);
 out:
 	mods_free(&am);
 	free(adn);
@@ -1730,7 +1707,7 @@ out:
 }
 
 int
-dir_alloc_ids(uint32_t count, uint32_t *ret_first)
+dir_alloc_ids(struct admin *a, uint32_t count, uint32_t *ret_first)
 {
 	LDAPControl *pre = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL, *c;
 	LDAPMessage *res = NULL;
@@ -1741,11 +1718,12 @@ dir_alloc_ids(uint32_t count, uint32_t *ret_first)
 	uint32_t first = 0, lo = 0, hi = UINT32_MAX;
 	const char *attrs[] = {"tesseraNextId", NULL};
 	BerElement *ber = NULL;
-	LDAP *ld = tsr_ldap_handle(S.t->ldap);
+	LDAP *ld = tsr_ldap_handle(a->t->ldap);
 	int r, rc, msgid = 0;
 
-	memset(&S.err, 0, sizeof(S.err));
-	r = dir_read(admin_base(), (const char *const[]){"tesseraIdMin", "tesseraIdMax", NULL}, &t);
+	memset(&a->err, 0, sizeof(a->err));
+	r = dir_read(a, admin_base(a), (const char *const[]){"tesseraIdMin", "tesseraIdMax", NULL},
+	             &t);
 	if (r < 0)
 		return r;
 	if (ent_str(t, "tesseraIdMin") &&
@@ -1766,11 +1744,11 @@ dir_alloc_ids(uint32_t count, uint32_t *ret_first)
 	if (ldap_control_create(LDAP_CONTROL_PRE_READ, 1, &bv, 1, &pre) != LDAP_SUCCESS)
 		goto out;
 	sctrls[0] = pre;
-	rc = ldap_modify_ext(ld, admin_base(), m.v, sctrls, NULL, &msgid);
-	rc = await_result(ld, rc, msgid, tsr_ldap_timeout(S.t->ldap), &rctrls, &res);
+	rc = ldap_modify_ext(ld, admin_base(a), m.v, sctrls, NULL, &msgid);
+	rc = await_result(ld, rc, msgid, tsr_ldap_timeout(a->t->ldap), &rctrls, &res);
 	if (rc != LDAP_SUCCESS) {
-		tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-		r = ldap_failure(rc);
+		tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+		r = ldap_failure(a, rc);
 		goto out;
 	}
 	c = rctrls ? ldap_control_find(LDAP_CONTROL_PRE_READ, rctrls, NULL) : NULL;
@@ -1778,12 +1756,12 @@ dir_alloc_ids(uint32_t count, uint32_t *ret_first)
 	if (r == 0)
 		r = tsr_parse_u32(old, 0, UINT32_MAX, &first) < 0 ? -EBADMSG : 0;
 	if (r < 0) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+		(void)snprintf(a->err.msg, sizeof(a->err.msg),
 		               "the directory did not return the allocated id (pre-read control)");
 		goto out;
 	}
 	if (first < lo || first > hi || hi - first < count - 1) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg),
+		(void)snprintf(a->err.msg, sizeof(a->err.msg),
 		               "the tenant's id range %u-%u is used up (next id %u)", lo, hi,
 		               first);
 		r = -ERANGE;
@@ -1801,7 +1779,7 @@ out:
 }
 
 int
-dir_id_free(uint32_t id)
+dir_id_free(struct admin *a, uint32_t id)
 {
 	struct ent **v = NULL;
 	char filter[96];
@@ -1809,8 +1787,8 @@ dir_id_free(uint32_t id)
 	int r;
 
 	(void)snprintf(filter, sizeof(filter), "(|(uidNumber=%u)(gidNumber=%u))", id, id);
-	r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter, (const char *const[]){"1.1", NULL},
-	               &v, &n);
+	r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE, filter,
+	               (const char *const[]){"1.1", NULL}, &v, &n);
 	ents_free(v, n);
 	if (r < 0)
 		return r;
@@ -1818,16 +1796,16 @@ dir_id_free(uint32_t id)
 }
 
 int
-dir_new_id(uint32_t *ret)
+dir_new_id(struct admin *a, uint32_t *ret)
 {
 	uint32_t id = 0;
 	int r, tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		r = dir_alloc_ids(1, &id);
+		r = dir_alloc_ids(a, 1, &id);
 		if (r < 0)
 			return r;
-		r = dir_id_free(id);
+		r = dir_id_free(a, id);
 		if (r == 0) {
 			*ret = id;
 			return 0;
@@ -1835,14 +1813,14 @@ dir_new_id(uint32_t *ret)
 		if (r != -EEXIST)
 			return r;
 	}
-	(void)snprintf(S.err.msg, sizeof(S.err.msg), "100 ids in a row are in use");
+	(void)snprintf(a->err.msg, sizeof(a->err.msg), "100 ids in a row are in use");
 	return -ERANGE;
 }
 
 void
-admin_rules_changed(const char *what_meanwhile)
+admin_rules_changed(struct admin *a, const char *what_meanwhile)
 {
-	int r = admin_sync_acl(true);
+	int r = admin_sync_acl(a, true);
 
 	if (r == -EPERM)
 		tool_err(
@@ -1850,13 +1828,13 @@ admin_rules_changed(const char *what_meanwhile)
 		    "until root on the directory server runs `tessera role sync-acl`, %s",
 		    what_meanwhile);
 	else if (r < 0)
-		tool_err("warning: the access rules could not be rewritten: %s", dir_errmsg());
+		tool_err("warning: the access rules could not be rewritten: %s", dir_errmsg(a));
 }
 
 /* ---- units that never become empty ---- */
 
 int
-admin_ensure_anchors(void)
+admin_ensure_anchors(struct admin *a)
 {
 	static const char *const units[] = {"people", "groups", "roles", "sites"};
 	struct mods m = {0};
@@ -1864,10 +1842,10 @@ admin_ensure_anchors(void)
 	size_t i;
 	int r = 0, rc;
 
-	if (S.actor.kind != ACTOR_ROOT)
+	if (a->actor.kind != ACTOR_ROOT)
 		return -EPERM;
 	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(units); i++) {
-		r = admin_dn("cn", "tessera-keep", units[i], &dn);
+		r = admin_dn(a, "cn", "tessera-keep", units[i], &dn);
 		if (r == 0)
 			r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "applicationProcess");
 		if (r == 0)
@@ -1878,10 +1856,10 @@ admin_ensure_anchors(void)
 			    "Keeps this unit from becoming empty: slapd 2.5 cannot delete a "
 			    "unit's last entry inside an LDAP transaction. Do not delete.");
 		if (r == 0) {
-			rc = ldap_add_ext_s(tsr_ldap_handle(S.t->ldap), dn, m.v, NULL, NULL);
+			rc = ldap_add_ext_s(tsr_ldap_handle(a->t->ldap), dn, m.v, NULL, NULL);
 			if (rc != LDAP_SUCCESS && rc != LDAP_ALREADY_EXISTS) {
-				tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-				r = ldap_failure(rc);
+				tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+				r = ldap_failure(a, rc);
 			}
 		}
 		mods_free(&m);
@@ -1894,7 +1872,7 @@ admin_ensure_anchors(void)
 /* ---- access rules ---- */
 
 int
-admin_sync_acl(bool quiet)
+admin_sync_acl(struct admin *a, bool quiet)
 {
 	struct tsr_acl_role *ar = NULL;
 	const struct role *roles;
@@ -1907,13 +1885,13 @@ admin_sync_acl(bool quiet)
 	bool same;
 	int r;
 
-	if (S.actor.kind != ACTOR_ROOT)
+	if (a->actor.kind != ACTOR_ROOT)
 		return -EPERM;
-	admin_roles_forget();
-	admin_sites_forget();
-	r = admin_roles(&roles, &nroles);
+	admin_roles_forget(a);
+	admin_sites_forget(a);
+	r = admin_roles(a, &roles, &nroles);
 	if (r == 0)
-		r = admin_sites(&sites, &nsites);
+		r = admin_sites(a, &sites, &nsites);
 	if (r < 0)
 		return r;
 	ar = calloc(nroles + 1, sizeof(*ar));
@@ -1921,32 +1899,33 @@ admin_sync_acl(bool quiet)
 		return -ENOMEM;
 	for (i = 0; i < nroles; i++)
 		ar[i] = (struct tsr_acl_role){roles[i].name, roles[i].perms};
-	r = tsr_acl_build(admin_base(), ar, nroles, (const char *const *)sites, nsites, &want);
+	r = tsr_acl_build(admin_base(a), ar, nroles, (const char *const *)sites, nsites, &want);
 	if (r < 0)
 		goto out;
 	/* The database whose suffix holds the tenant. */
-	r = search_plain("cn=config", LDAP_SCOPE_ONELEVEL, "(olcSuffix=*)",
+	r = search_plain(a, "cn=config", LDAP_SCOPE_ONELEVEL, "(olcSuffix=*)",
 	                 (const char *const[]){"olcSuffix", NULL}, &dbs, &ndb);
 	if (r < 0) {
 		if (!quiet)
 			tool_err("cannot read cn=config to install the access rules: %s",
-			         dir_errmsg());
+			         dir_errmsg(a));
 		goto out;
 	}
 	for (i = 0; i < ndb; i++) {
 		const char *suffix = ent_str(dbs[i], "olcSuffix");
-		size_t bl = strlen(admin_base()), sl = suffix ? strlen(suffix) : 0;
+		size_t bl = strlen(admin_base(a)), sl = suffix ? strlen(suffix) : 0;
 
-		if (suffix && sl <= bl && strcasecmp(admin_base() + bl - sl, suffix) == 0 &&
-		    (sl == bl || admin_base()[bl - sl - 1] == ','))
+		if (suffix && sl <= bl && strcasecmp(admin_base(a) + bl - sl, suffix) == 0 &&
+		    (sl == bl || admin_base(a)[bl - sl - 1] == ','))
 			db = dbs[i]->dn;
 	}
 	r = -ENOENT;
 	if (!db) {
-		(void)snprintf(S.err.msg, sizeof(S.err.msg), "no database holds %s", admin_base());
+		(void)snprintf(a->err.msg, sizeof(a->err.msg), "no database holds %s",
+		               admin_base(a));
 		goto out;
 	}
-	r = dir_read(db, (const char *const[]){"olcAccess", NULL}, &cur);
+	r = dir_read(a, db, (const char *const[]){"olcAccess", NULL}, &cur);
 	if (r < 0)
 		goto out;
 	for (nwant = 0; want[nwant]; nwant++)
@@ -1967,11 +1946,11 @@ admin_sync_acl(bool quiet)
 		goto out;
 	r = mods_str(&m, LDAP_MOD_REPLACE, "olcAccess", (const char *const *)want);
 	if (r == 0) {
-		int rc = ldap_modify_ext_s(tsr_ldap_handle(S.t->ldap), db, m.v, NULL, NULL);
+		int rc = ldap_modify_ext_s(tsr_ldap_handle(a->t->ldap), db, m.v, NULL, NULL);
 
 		if (rc != LDAP_SUCCESS) {
-			tsr_ldap_set_err(S.t->ldap, rc, &S.err);
-			r = ldap_failure(rc);
+			tsr_ldap_set_err(a->t->ldap, rc, &a->err);
+			r = ldap_failure(a, rc);
 		} else {
 			r = 1;
 		}

@@ -267,7 +267,7 @@ has_help(int argc, char **argv)
 const struct option list_only_opts[] = {LIST_OPTIONS, {NULL, 0, NULL, 0}};
 
 int
-list_option(struct list_opts *lo, int c, const char *arg)
+list_option(struct admin *a, struct list_opts *lo, int c, const char *arg)
 {
 	uint32_t v;
 	size_t i;
@@ -275,7 +275,7 @@ list_option(struct list_opts *lo, int c, const char *arg)
 
 	if (c == LIST_O_LIMIT || c == LIST_O_PAGE) {
 		if (tsr_parse_u32(arg, c == LIST_O_PAGE ? 1 : 0, 1000000, &v) < 0)
-			return report(EXIT_USAGE, "--%s '%s': a whole number from %d to 1000000",
+			return report(a, EXIT_USAGE, "--%s '%s': a whole number from %d to 1000000",
 			              c == LIST_O_PAGE ? "page" : "limit", arg,
 			              c == LIST_O_PAGE ? 1 : 0);
 		*(c == LIST_O_PAGE ? &lo->page : &lo->limit) = v;
@@ -296,22 +296,23 @@ list_option(struct list_opts *lo, int c, const char *arg)
 
 		for (i = 0; r == 0 && lo->fields && lo->fields[i]; i++)
 			r = tsr_buf_printf(&b, "%s%s", i ? ", " : "", lo->fields[i]);
-		(void)report(EXIT_USAGE, "--sort '%s': one of %s, or - and one of them to reverse",
-		             arg, b.p ? b.p : "");
+		(void)report(a, EXIT_USAGE,
+		             "--sort '%s': one of %s, or - and one of them to reverse", arg,
+		             b.p ? b.p : "");
 		tsr_buf_free(&b);
 	}
 	return EXIT_USAGE;
 }
 
 int
-list_parse(struct list_opts *lo, int argc, char **argv)
+list_parse(struct admin *a, struct list_opts *lo, int argc, char **argv)
 {
 	int c, r;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", list_only_opts, NULL)) != -1) {
-		r = list_option(lo, c, optarg);
+		r = list_option(a, lo, c, optarg);
 		if (r == 0)
 			return tool_usage(
 			    "%s: unknown option '%s' (--limit N, --page N, --sort FIELD)", argv[0],

@@ -12,73 +12,68 @@
 
 /* ---- declared profile fields ---- */
 
-static struct tsr_field_decl **decls;
-static size_t ndecls;
-static bool decls_loaded;
-
 static int
-load_decls(void)
+load_decls(struct admin *a)
 {
-	const struct tsr_cfg_map *m = &admin_tool()->cfg->admin.profile_fields;
+	const struct tsr_cfg_map *m = &a->t->cfg->admin.profile_fields;
 	const char *why = NULL;
 	size_t i;
 	int r;
 
-	if (decls_loaded)
+	if (a->decls_loaded)
 		return 0;
-	decls = calloc(m->n + 1, sizeof(*decls));
-	if (!decls)
+	a->decls = calloc(m->n + 1, sizeof(*a->decls));
+	if (!a->decls)
 		return -ENOMEM;
 	for (i = 0; i < m->n; i++) {
-		r = tsr_field_decl_parse(m->keys[i], m->values[i], &decls[ndecls], &why);
+		r = tsr_field_decl_parse(m->keys[i], m->values[i], &a->decls[a->ndecls], &why);
 		if (r < 0)
-			return report(EXIT_FAILURE_SYS, "%s: [profile_fields] %s: %s",
-			              admin_tool()->cfg->path, m->keys[i],
-			              why ? why : "out of memory"),
+			return report(a, EXIT_FAILURE_SYS, "%s: [profile_fields] %s: %s",
+			              a->t->cfg->path, m->keys[i], why ? why : "out of memory"),
 			       -EINVAL;
-		ndecls++;
+		a->ndecls++;
 	}
-	decls_loaded = true;
+	a->decls_loaded = true;
 	return 0;
 }
 
 const struct tsr_field_decl *
-field_decl(const char *key)
+field_decl(struct admin *a, const char *key)
 {
 	size_t i;
 
-	if (load_decls() < 0)
+	if (load_decls(a) < 0)
 		return NULL;
-	for (i = 0; i < ndecls; i++)
-		if (strcmp(decls[i]->key, key) == 0)
-			return decls[i];
+	for (i = 0; i < a->ndecls; i++)
+		if (strcmp(a->decls[i]->key, key) == 0)
+			return a->decls[i];
 	return NULL;
 }
 
 /* ---- local accounts ---- */
 
 int
-check_local_name(const char *name)
+check_local_name(struct admin *a, const char *name)
 {
 	/* The files themselves, not NSS: tessera's own NSS module must not answer. */
 	if (tsr_file_names("/etc/passwd", name))
-		return report(-EEXIST,
+		return report(a, -EEXIST,
 		              "login '%s' is a local account in /etc/passwd; choose another", name);
 	if (tsr_file_names("/etc/group", name))
-		return report(-EEXIST, "login '%s' is a local group in /etc/group; choose another",
-		              name);
+		return report(a, -EEXIST,
+		              "login '%s' is a local group in /etc/group; choose another", name);
 	return 0;
 }
 
 int
-check_group_name(const char *name)
+check_group_name(struct admin *a, const char *name)
 {
 	struct ent **v = NULL;
 	char *f1 = NULL, *f2 = NULL, *filter = NULL;
 	size_t n = 0;
 	int r;
 
-	if (check_local_name(name) < 0)
+	if (check_local_name(a, name) < 0)
 		return EXIT_CONFLICT;
 	r = dir_filter("uid", name, &f1);
 	if (r == 0)
@@ -90,17 +85,17 @@ check_group_name(const char *name)
 		r = -ENOMEM;
 	}
 	if (r == 0)
-		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE, filter,
 		               (const char *const[]){"1.1", NULL}, &v, &n);
 	free(f1);
 	free(f2);
 	free(filter);
 	ents_free(v, n);
 	if (r < 0)
-		return dir_fail(r, "cannot check the name '%s'", name);
+		return dir_fail(a, r, "cannot check the name '%s'", name);
 	if (n > 0)
 		return report(
-		    EXIT_CONFLICT,
+		    a, EXIT_CONFLICT,
 		    "'%s' is already the name of a user, role, site or group in the tenant", name);
 	return EXIT_DONE;
 }
@@ -132,7 +127,7 @@ in_first(char *const *v, size_t n, const char *s)
 }
 
 int
-report_errs(struct tsr_errs *errs)
+report_errs(struct admin *a, struct tsr_errs *errs)
 {
 	struct tsr_buf b = {0};
 	size_t i;
@@ -141,16 +136,16 @@ report_errs(struct tsr_errs *errs)
 	for (i = 0; i < errs->n; i++)
 		if (tsr_buf_printf(&b, "%s%s", i ? "; " : "", errs->msg[i]) < 0)
 			break;
-	code = report(EXIT_USAGE, "%s", b.p && !b.failed ? b.p : "invalid value");
+	code = report(a, EXIT_USAGE, "%s", b.p && !b.failed ? b.p : "invalid value");
 	tsr_buf_free(&b);
 	tsr_errs_clear(errs);
 	return code;
 }
 
 int
-uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
+uin_check(struct admin *a, struct uin *in, bool adding, struct tsr_errs *errs)
 {
-	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const struct tsr_cfg *cfg = a->t->cfg;
 	const char *why = NULL;
 	size_t before = errs->n, i;
 	int r;
@@ -158,7 +153,7 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	if (adding) {
 		if (!in->login || !tsr_name_check(in->login, TSR_NAME_NEW, &why))
 			field_error(errs, "login", in->login, why ? why : "is required");
-		else if (admin_reserved(in->login))
+		else if (admin_reserved(a, in->login))
 			field_error(errs, "login", in->login, "a name the tenant reserves");
 		if (!in->email)
 			tsr_errs_add(errs, "email: is required (--email)");
@@ -173,7 +168,7 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 	else if (in->name && tsr_name_reserved(in->name))
 		field_error(errs, "name", in->name,
 		            "would pass for a system or administrator account (a reserved name)");
-	else if (in->name && admin_reserved(in->name))
+	else if (in->name && admin_reserved(a, in->name))
 		field_error(errs, "name", in->name, "a name the tenant reserves (tenant show)");
 	if (in->first && !tsr_text_check(in->first, 64, &why))
 		field_error(errs, "first", in->first, why);
@@ -224,12 +219,12 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 		}
 		memcpy(key, in->fields[i], (size_t)(eq - in->fields[i]));
 		key[eq - in->fields[i]] = '\0';
-		if (load_decls() < 0) {
+		if (load_decls(a) < 0) {
 			tsr_errs_add(errs,
 			             "field: the declarations in [profile_fields] are invalid");
 			break;
 		}
-		d = field_decl(key);
+		d = field_decl(a, key);
 		if (!d) {
 			tsr_errs_add(errs, "field %s: not declared in [profile_fields] of %s", key,
 			             cfg->path);
@@ -261,7 +256,7 @@ uin_check(struct uin *in, bool adding, struct tsr_errs *errs)
 
 /* Another user (not self_dn) already has attr=value in the tenant: -EEXIST. */
 static int
-taken(const char *attr, const char *value, const char *self_dn, const char *what)
+taken(struct admin *a, const char *attr, const char *value, const char *self_dn, const char *what)
 {
 	struct ent **v = NULL;
 	char *filter = NULL;
@@ -270,17 +265,17 @@ taken(const char *attr, const char *value, const char *self_dn, const char *what
 
 	r = dir_filter(attr, value, &filter);
 	if (r == 0)
-		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE, filter,
 		               (const char *const[]){"uid", "cn", NULL}, &v, &n);
 	free(filter);
 	if (r < 0)
-		return dir_fail(r, "cannot check whether %s '%s' is in use", what, value), r;
+		return dir_fail(a, r, "cannot check whether %s '%s' is in use", what, value), r;
 	for (i = 0; i < n; i++) {
 		const char *who = ent_str(v[i], "uid") ? ent_str(v[i], "uid") : ent_str(v[i], "cn");
 
 		if (self_dn && strcasecmp(v[i]->dn, self_dn) == 0)
 			continue;
-		r = report(-EEXIST, "%s '%s' is already used by %s", what, value,
+		r = report(a, -EEXIST, "%s '%s' is already used by %s", what, value,
 		           who ? who : v[i]->dn);
 		break;
 	}
@@ -289,17 +284,17 @@ taken(const char *attr, const char *value, const char *self_dn, const char *what
 }
 
 static int
-check_name_free(const char *login)
+check_name_free(struct admin *a, const char *login)
 {
 	struct ent **v = NULL;
 	char *f1 = NULL, *f2 = NULL, *filter = NULL;
 	size_t n = 0;
 	int r;
 
-	r = check_local_name(login);
+	r = check_local_name(a, login);
 	if (r < 0)
 		return r;
-	r = taken("uid", login, NULL, "login");
+	r = taken(a, "uid", login, NULL, "login");
 	if (r < 0)
 		return r;
 	/* The user's private group is named like the user: no role or group may be. */
@@ -307,13 +302,13 @@ check_name_free(const char *login)
 	if (r == 0)
 		r = asprintf(&filter, "(&(objectClass=posixGroup)%s)", f1) < 0 ? -ENOMEM : 0;
 	if (r == 0)
-		r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+		r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE, filter,
 		               (const char *const[]){"1.1", NULL}, &v, &n);
 	if (r == 0 && n > 0)
-		r = report(-EEXIST, "login '%s' is the name of a role or group; choose another",
+		r = report(a, -EEXIST, "login '%s' is the name of a role or group; choose another",
 		           login);
 	else if (r < 0)
-		(void)dir_fail(r, "cannot check the login '%s'", login);
+		(void)dir_fail(a, r, "cannot check the login '%s'", login);
 	ents_free(v, n);
 	free(f1);
 	free(f2);
@@ -376,9 +371,10 @@ last_word(const char *name)
 }
 
 int
-user_create(struct uin *in, const char *password, const struct create_opts *o, uint32_t *ret_uid)
+user_create(struct admin *a, struct uin *in, const char *password, const struct create_opts *o,
+            uint32_t *ret_uid)
 {
-	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const struct tsr_cfg *cfg = a->t->cfg;
 	const char *role = in->role ? in->role : cfg->admin.default_role, *why = NULL, *base = NULL;
 	const struct role *ro;
 	struct ent_attr sites = {.name = (char *)"tesseraSiteName"};
@@ -391,55 +387,57 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	size_t i, nsites = 0;
 	int r, code = EXIT_FAILURE_SYS;
 
-	ro = admin_role(role);
+	ro = admin_role(a, role);
 	if (!ro)
-		return report(EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)", role);
+		return report(a, EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)",
+		              role);
 	while (in->sites && in->sites[nsites])
 		nsites++;
 	for (i = 0; i < nsites; i++)
-		if (!admin_site_exists(in->sites[i]))
-			return report(EXIT_NOTFOUND, "site '%s' does not exist (tessera site list)",
-			              in->sites[i]);
+		if (!admin_site_exists(a, in->sites[i]))
+			return report(a, EXIT_NOTFOUND,
+			              "site '%s' does not exist (tessera site list)", in->sites[i]);
 	/* What the user will be, for the permission check. */
 	sites.v = in->sites;
 	sites.n = nsites;
 	fake.dn = "";
 	fake.role = ro->name;
 	fake.sites = &sites;
-	if (!may(TSR_PERM_USERS_MANAGE, &fake) || !may_grant_role(ro))
-		return denied("creating a user with role %s%s%s needs users.manage and every "
+	if (!may(a, TSR_PERM_USERS_MANAGE, &fake) || !may_grant_role(a, ro))
+		return denied(a,
+		              "creating a user with role %s%s%s needs users.manage and every "
 		              "permission of that role, at one of the user's sites",
 		              ro->name, nsites ? " at " : "", nsites ? in->sites[0] : "");
 	for (i = 0; i < nsites; i++)
-		if (!may_grant_site(in->sites[i]))
-			return denied("you may not give access to site %s", in->sites[i]);
+		if (!may_grant_site(a, in->sites[i]))
+			return denied(a, "you may not give access to site %s", in->sites[i]);
 	if (nsites == 0 && tsr_perm_needs_site(ro->perms))
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "sites: a user with role %s needs at least one site (--site NAME); "
 		              "only a role with sites.all reaches every site",
 		              ro->name);
-	r = o && o->checked ? check_local_name(in->login) : check_name_free(in->login);
+	r = o && o->checked ? check_local_name(a, in->login) : check_name_free(a, in->login);
 	if (r == 0 && !(o && o->checked))
-		r = taken("mail", in->email, NULL, "email");
+		r = taken(a, "mail", in->email, NULL, "email");
 	if (r == 0 && in->badge && *in->badge && !(o && o->checked))
-		r = taken("tesseraBadgeId", in->badge, NULL, "badge");
+		r = taken(a, "tesseraBadgeId", in->badge, NULL, "badge");
 	if (r < 0)
 		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 	if (strcmp(status, "inactive") != 0 && !(o && o->checked)) {
-		code = check_licence(ro->name, 1);
+		code = check_licence(a, ro->name, 1);
 		if (code != EXIT_DONE)
 			return code;
 	}
 	/* The tenant's home base, as the directory requires; a directory without one, the
 	 * template of the configuration. */
-	r = admin_home_base(&base);
+	r = admin_home_base(a, &base);
 	if (r < 0) {
-		code = dir_fail(r, "cannot read the tenant's home base");
+		code = dir_fail(a, r, "cannot read the tenant's home base");
 		goto out;
 	}
 	if (base && !tsr_home_base_check(base, &why)) {
-		code = report(EXIT_FAILURE_SYS, "the tenant's home base (tesseraHomeBase) '%s' %s",
-		              base, why);
+		code = report(a, EXIT_FAILURE_SYS,
+		              "the tenant's home base (tesseraHomeBase) '%s' %s", base, why);
 		goto out;
 	}
 	if (base)
@@ -447,25 +445,25 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	else
 		r = make_home(cfg->admin.home_template, in->login, &home);
 	if (r == 0 && !base && !tsr_home_check(home, &why)) {
-		code = report(EXIT_FAILURE_SYS, "%s: [users] home_template gives '%s', which %s",
+		code = report(a, EXIT_FAILURE_SYS, "%s: [users] home_template gives '%s', which %s",
 		              cfg->path, home, why);
 		goto out;
 	}
 	if (r == 0)
-		r = admin_dn("uid", in->login, "people", &dn);
+		r = admin_dn(a, "uid", in->login, "people", &dn);
 	if (r == 0 && o && o->id)
 		id = o->id;
-	else if (r == 0 && !admin_is_dry_run())
-		r = dir_new_id(&id);
+	else if (r == 0 && !admin_is_dry_run(a))
+		r = dir_new_id(a, &id);
 	if (r < 0) {
-		code = dir_fail(r, "cannot allocate a uidNumber for %s", in->login);
+		code = dir_fail(a, r, "cannot allocate a uidNumber for %s", in->login);
 		goto out;
 	}
 	(void)snprintf(uidnum, sizeof(uidnum), "%u", id);
 	time_now_gt(now, sizeof(now));
 	sn = in->last ? in->last : last_word(in->name);
 	sitelist = join((const char *const *)in->sites, nsites, ", ");
-	r = wr_init(&w, "user.add", in->login, in->name, dn);
+	r = wr_init(a, &w, "user.add", in->login, in->name, dn);
 	if (r == 0)
 		r = mods_str(&m, LDAP_MOD_ADD, "objectClass",
 		             (const char *const[]){"inetOrgPerson", "posixAccount", "tesseraUser",
@@ -560,9 +558,9 @@ user_create(struct uin *in, const char *password, const struct create_opts *o, u
 	if (r == 0 && password)
 		r = tsr_audit_secret(&w.audit, "password");
 	if (r == 0)
-		r = wr_send(&w, WOP_ADD, dn, &m);
+		r = wr_send(a, &w, WOP_ADD, dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot add %s", in->login);
+		code = dir_fail(a, r, "cannot add %s", in->login);
 		goto out;
 	}
 	if (ret_uid)
@@ -664,35 +662,36 @@ merge_fields(const struct user *u, char **changes, struct wr *w, char ***ret, bo
 }
 
 int
-user_update(struct user *u, struct uin *in, bool *changed)
+user_update(struct admin *a, struct user *u, struct uin *in, bool *changed)
 {
 	struct mods m = {0};
 	struct wr w = {0};
 	char **fields = NULL;
-	bool self = is_self(u), fields_changed = false;
+	bool self = is_self(a, u), fields_changed = false;
 	const char *lang;
 	int r, code = EXIT_FAILURE_SYS;
 
 	*changed = false;
 	if (in->email && strcmp(in->email, u->email ? u->email : "") != 0)
 		return report(
-		    EXIT_USAGE,
+		    a, EXIT_USAGE,
 		    "email cannot be changed with user set (it is the login identifier); an "
 		    "administrator with users.manage uses: tessera user set-email %s EMAIL",
 		    u->login);
-	if (!self && !may(TSR_PERM_USERS_EDIT, u))
-		return denied("changing %s's profile needs users.edit at one of their sites and "
+	if (!self && !may(a, TSR_PERM_USERS_EDIT, u))
+		return denied(a,
+		              "changing %s's profile needs users.edit at one of their sites and "
 		              "every permission of their role (%s)",
 		              u->login, u->role ? u->role : "none");
 	if (self && in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0)
-		return denied("you may not change your own badge ID");
+		return denied(a, "you may not change your own badge ID");
 	if (in->badge && *in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0) {
-		r = taken("tesseraBadgeId", in->badge, u->dn, "badge");
+		r = taken(a, "tesseraBadgeId", in->badge, u->dn, "badge");
 		if (r < 0)
 			return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS
 			                                      : tool_exit_code(r);
 	}
-	r = wr_init(&w, "user.set", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.set", u->login, u->name, u->dn);
 	if (r == 0 && in->name && strcmp(in->name, u->name ? u->name : "") != 0) {
 		r = mods_one(&m, LDAP_MOD_REPLACE, "cn", in->name);
 		if (r == 0)
@@ -730,16 +729,16 @@ user_update(struct user *u, struct uin *in, bool *changed)
 		                         (const char *const *)fields)
 		              : mods_str(&m, LDAP_MOD_DELETE, "tesseraProfileField", NULL);
 	if (r < 0) {
-		code = dir_fail(r, "cannot change %s", u->login);
+		code = dir_fail(a, r, "cannot change %s", u->login);
 		goto out;
 	}
 	if (m.n == 0) {
 		code = EXIT_DONE;
 		goto out;
 	}
-	r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+	r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot change %s", u->login);
+		code = dir_fail(a, r, "cannot change %s", u->login);
 		goto out;
 	}
 	*changed = true;
@@ -752,7 +751,7 @@ out:
 }
 
 int
-user_set_active(struct user *u, bool active, bool *changed)
+user_set_active(struct admin *a, struct user *u, bool active, bool *changed)
 {
 	struct mods m = {0};
 	struct wr w = {0};
@@ -761,24 +760,26 @@ user_set_active(struct user *u, bool active, bool *changed)
 	int r, code;
 
 	*changed = false;
-	if (is_self(u))
-		return denied("you may not change your own status");
-	if (!may(TSR_PERM_USERS_MANAGE, u))
-		return denied("%s %s needs users.manage at one of their sites and every "
+	if (is_self(a, u))
+		return denied(a, "you may not change your own status");
+	if (!may(a, TSR_PERM_USERS_MANAGE, u))
+		return denied(a,
+		              "%s %s needs users.manage at one of their sites and every "
 		              "permission of their role (%s)",
 		              active ? "reactivating" : "deactivating", u->login,
 		              u->role ? u->role : "none");
 	if (active == (strcmp(old, "inactive") != 0))
 		return EXIT_DONE;
 	if (active) {
-		code = check_licence(u->role, 1);
+		code = check_licence(a, u->role, 1);
 		if (code != EXIT_DONE)
 			return code;
 	}
 	/* Back to what it was: active once they have logged in, invited before. */
 	now_status = !active ? "inactive" : u->last_activity ? "active" : "invited";
 	time_now_gt(now, sizeof(now));
-	r = wr_init(&w, active ? "user.reactivate" : "user.deactivate", u->login, u->name, u->dn);
+	r = wr_init(a, &w, active ? "user.reactivate" : "user.deactivate", u->login, u->name,
+	            u->dn);
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraStatus", now_status);
 	if (r == 0)
@@ -793,10 +794,11 @@ user_set_active(struct user *u, bool active, bool *changed)
 	if (r == 0)
 		r = add_change(&w, "locked", u->locked ? "yes" : "no", active ? "no" : "yes");
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	code = EXIT_DONE;
 	if (r < 0)
-		code = dir_fail(r, "cannot %s %s", active ? "reactivate" : "deactivate", u->login);
+		code =
+		    dir_fail(a, r, "cannot %s %s", active ? "reactivate" : "deactivate", u->login);
 	else
 		*changed = true;
 	mods_free(&m);
@@ -805,33 +807,34 @@ user_set_active(struct user *u, bool active, bool *changed)
 }
 
 int
-user_change_role(struct user *u, const struct role *ro)
+user_change_role(struct admin *a, struct user *u, const struct role *ro)
 {
 	struct mods m = {0};
 	struct wr w = {0};
 	int r, code;
 
-	if (is_self(u))
-		return denied("you may not change your own role");
-	if (!may(TSR_PERM_USERS_MANAGE, u) || !may_grant_role(ro))
-		return denied("giving %s the role %s needs users.manage at one of their sites and "
+	if (is_self(a, u))
+		return denied(a, "you may not change your own role");
+	if (!may(a, TSR_PERM_USERS_MANAGE, u) || !may_grant_role(a, ro))
+		return denied(a,
+		              "giving %s the role %s needs users.manage at one of their sites and "
 		              "every permission of both roles",
 		              u->login, ro->name);
 	if (u->role && strcmp(u->role, ro->name) == 0)
 		return EXIT_DONE;
 	if ((!u->sites || u->sites->n == 0) && tsr_perm_needs_site(ro->perms))
-		return report(EXIT_CONFLICT,
+		return report(a, EXIT_CONFLICT,
 		              "%s has no site, and a user with role %s needs at least one: "
 		              "tessera user sites %s --add SITE first",
 		              u->login, ro->name, u->login);
 	if (strcmp(user_status(u), "inactive") != 0 && ro->has_max && ro->max_users) {
-		code = check_licence(ro->name, 1);
+		code = check_licence(a, ro->name, 1);
 		if (code != EXIT_DONE)
 			return code;
 	}
 	/* Value by value (not a replace): the directory checks who may take the old role
 	 * and who may give the new one. */
-	r = wr_init(&w, "user.set-role", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.set-role", u->login, u->name, u->dn);
 	if (r == 0 && u->role)
 		r = mods_one(&m, LDAP_MOD_DELETE, "tesseraRoleName", u->role);
 	if (r == 0)
@@ -839,8 +842,8 @@ user_change_role(struct user *u, const struct role *ro)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "role", u->role, ro->name);
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
-	code = r < 0 ? dir_fail(r, "cannot change %s's role", u->login) : EXIT_DONE;
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
+	code = r < 0 ? dir_fail(a, r, "cannot change %s's role", u->login) : EXIT_DONE;
 	mods_free(&m);
 	wr_free(&w);
 	return code;
@@ -878,9 +881,9 @@ sites_text(const struct user *u, char **add, char **del, char **ret_before, char
 
 /* u's role (an unknown one counts as without sites.all) needs a site. */
 static bool
-needs_site(const struct user *u)
+needs_site(struct admin *a, const struct user *u)
 {
-	const struct role *ro = admin_role(u->role);
+	const struct role *ro = admin_role(a, u->role);
 
 	return tsr_perm_needs_site(ro ? ro->perms : 0);
 }
@@ -900,7 +903,7 @@ users_sort(struct user **v, size_t n)
 }
 
 int
-user_change_sites(struct user *u, char **add, char **del, bool *changed)
+user_change_sites(struct admin *a, struct user *u, char **add, char **del, bool *changed)
 {
 	char **want_add = NULL, **want_del = NULL, *before = NULL, *after = NULL;
 	struct mods m = {0};
@@ -909,15 +912,15 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	int r = 0, code = EXIT_DONE;
 
 	*changed = false;
-	if (is_self(u))
-		return denied("you may not change your own sites");
-	if (!may(TSR_PERM_USERS_MANAGE, u))
-		return denied("changing %s's sites needs users.manage at one of their sites",
+	if (is_self(a, u))
+		return denied(a, "you may not change your own sites");
+	if (!may(a, TSR_PERM_USERS_MANAGE, u))
+		return denied(a, "changing %s's sites needs users.manage at one of their sites",
 		              u->login);
 	for (i = 0; add && add[i]; i++)
-		if (!admin_site_exists(add[i]))
-			return report(EXIT_NOTFOUND, "site '%s' does not exist (tessera site list)",
-			              add[i]);
+		if (!admin_site_exists(a, add[i]))
+			return report(a, EXIT_NOTFOUND,
+			              "site '%s' does not exist (tessera site list)", add[i]);
 	want_add = calloc(i + 1, sizeof(char *));
 	for (i = 0; del && del[i]; i++)
 		;
@@ -928,13 +931,13 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	}
 	for (i = 0; add && add[i]; i++)
 		if (in_first(add, i, add[i]) || in_first(del, SIZE_MAX, add[i]))
-			return report(EXIT_USAGE, "sites: %s is named twice", add[i]);
+			return report(a, EXIT_USAGE, "sites: %s is named twice", add[i]);
 	for (i = 0; del && del[i]; i++)
 		if (in_first(del, i, del[i]))
-			return report(EXIT_USAGE, "sites: %s is named twice", del[i]);
+			return report(a, EXIT_USAGE, "sites: %s is named twice", del[i]);
 	for (i = 0; add && add[i]; i++) {
-		if (!may_grant_site(add[i])) {
-			code = denied("you may not give access to site %s", add[i]);
+		if (!may_grant_site(a, add[i])) {
+			code = denied(a, "you may not give access to site %s", add[i]);
 			goto out;
 		}
 		if (!user_has_site(u, add[i]))
@@ -943,16 +946,16 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	for (i = 0; del && del[i]; i++) {
 		if (!user_has_site(u, del[i]))
 			continue;
-		if (!may_grant_site(del[i])) {
-			code = denied("you may not take away site %s", del[i]);
+		if (!may_grant_site(a, del[i])) {
+			code = denied(a, "you may not take away site %s", del[i]);
 			goto out;
 		}
 		want_del[nd++] = del[i];
 	}
 	if (!na && !nd)
 		goto out;
-	if (nd && na == 0 && nd == (u->sites ? u->sites->n : 0) && needs_site(u)) {
-		code = report(EXIT_CONFLICT,
+	if (nd && na == 0 && nd == (u->sites ? u->sites->n : 0) && needs_site(a, u)) {
+		code = report(a, EXIT_CONFLICT,
 		              "sites: %s would have no site left; a user with role %s needs at "
 		              "least one",
 		              u->login, u->role ? u->role : "(none)");
@@ -960,7 +963,7 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	}
 	r = sites_text(u, want_add, want_del, &before, &after);
 	if (r == 0)
-		r = wr_init(&w, "user.sites", u->login, u->name, u->dn);
+		r = wr_init(a, &w, "user.sites", u->login, u->name, u->dn);
 	if (r == 0 && nd)
 		r = mods_str(&m, LDAP_MOD_DELETE, "tesseraSiteName", (const char *const *)want_del);
 	if (r == 0 && na)
@@ -968,9 +971,9 @@ user_change_sites(struct user *u, char **add, char **del, bool *changed)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "sites", before, after);
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
-		code = dir_fail(r, "cannot change %s's sites", u->login);
+		code = dir_fail(a, r, "cannot change %s's sites", u->login);
 	else
 		*changed = true;
 out:
@@ -1013,7 +1016,7 @@ phone_unverified(const struct user *u)
 }
 
 void
-user_json(struct jw *j, const char *key, const struct user *u)
+user_json(struct admin *a, struct jw *j, const char *key, const struct user *u)
 {
 	struct tsr_photo_info info;
 	char t1[32], t2[32], t3[32];
@@ -1054,7 +1057,7 @@ user_json(struct jw *j, const char *key, const struct user *u)
 			continue;
 		memcpy(k, u->fields->v[i], (size_t)(eq - u->fields->v[i]));
 		k[eq - u->fields->v[i]] = '\0';
-		d = field_decl(k);
+		d = field_decl(a, k);
 		if (d && d->type == TSR_FIELD_BOOL)
 			jw_bool(j, k, strcmp(eq + 1, "true") == 0);
 		else if (d && d->type == TSR_FIELD_INT)

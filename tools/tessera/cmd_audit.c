@@ -51,20 +51,20 @@ who(char *buf, size_t n, const char *login, const char *name)
 
 /* --directory-log: DIR/audit.ldif beside the configuration server init wrote. */
 static int
-directory_log(struct tool *t)
+directory_log(struct admin *a, struct tool *t)
 {
 	char path[4096];
 	const char *conf = t->cfg->path, *slash = strrchr(conf, '/');
 	int r;
 
-	if (admin_actor()->kind != ACTOR_ROOT)
-		return denied("the directory's own log is root's on the directory host");
+	if (admin_actor(a)->kind != ACTOR_ROOT)
+		return denied(a, "the directory's own log is root's on the directory host");
 	if (snprintf(path, sizeof(path), "%.*s/audit.ldif", slash ? (int)(slash - conf) : 1,
 	             slash ? conf : ".") >= (int)sizeof(path))
-		return report(EXIT_USAGE, "%s: path too long", conf);
-	r = audit_log_print(path, admin_base(), t->json);
+		return report(a, EXIT_USAGE, "%s: path too long", conf);
+	r = audit_log_print(path, admin_base(a), t->json);
 	if (r < 0)
-		return report(EXIT_FAILURE_SYS,
+		return report(a, EXIT_FAILURE_SYS,
 		              "%s: %s (the directory's log is beside the configuration that "
 		              "tessera server init wrote)",
 		              path, strerror(-r));
@@ -84,6 +84,7 @@ static const struct option audit_opts[] = {
 static int
 audit_run(struct tool *t, int argc, char **argv)
 {
+	struct admin ad = {0}, *a = &ad;
 	const char *user = NULL, *actor = NULL, *action = NULL, *since = NULL, *limit = NULL;
 	bool log = false;
 	struct tsr_buf f = {0};
@@ -123,21 +124,21 @@ audit_run(struct tool *t, int argc, char **argv)
 	if (optind != argc)
 		return tool_usage("audit: unexpected argument '%s'", argv[optind]);
 	if (since && time_parse_since(since, &st) < 0)
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "--since '%s': use 2026-11-01, 2026-11-01T09:30, or 7d, "
 		              "12h, 30m",
 		              since);
 	if (limit && tsr_parse_u32(limit, 1, 1000000, &lim) < 0)
-		return report(EXIT_USAGE, "--limit '%s': a whole number from 1", limit);
-	code = admin_begin(t);
+		return report(a, EXIT_USAGE, "--limit '%s': a whole number from 1", limit);
+	code = admin_begin(a, t);
 	if (code != EXIT_DONE)
 		goto out;
-	if (!(admin_actor()->perms & TSR_PERM_AUDIT_VIEW)) {
-		code = denied("reading the audit trail needs audit.view");
+	if (!(admin_actor(a)->perms & TSR_PERM_AUDIT_VIEW)) {
+		code = denied(a, "reading the audit trail needs audit.view");
 		goto out;
 	}
 	if (log) {
-		code = directory_log(t);
+		code = directory_log(a, t);
 		goto out;
 	}
 	r = tsr_buf_puts(&f, "(&(objectClass=tesseraAuditEvent)");
@@ -156,18 +157,18 @@ audit_run(struct tool *t, int argc, char **argv)
 	}
 	if (r == 0)
 		r = tsr_buf_puts(&f, ")");
-	(void)snprintf(base, sizeof(base), "ou=audit,%s", admin_base());
+	(void)snprintf(base, sizeof(base), "ou=audit,%s", admin_base(a));
 	if (r == 0)
-		r = dir_search(base, LDAP_SCOPE_ONELEVEL, f.p, audit_attrs, &v, &n);
+		r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, f.p, audit_attrs, &v, &n);
 	if (r < 0) {
-		code = dir_fail(r, "cannot read the audit trail");
+		code = dir_fail(a, r, "cannot read the audit trail");
 		goto out;
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_id);
 	if (lim && n > lim)
 		first = n - lim;
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 		char iso[32];
 
@@ -234,7 +235,7 @@ audit_run(struct tool *t, int argc, char **argv)
 out:
 	tsr_buf_free(&f);
 	ents_free(v, n);
-	admin_end();
+	admin_end(a);
 	return code;
 }
 

@@ -35,9 +35,9 @@ field_value(const struct user *u, const char *key)
 }
 
 static int
-export_csv(struct user **users, size_t n)
+export_csv(struct admin *a, struct user **users, size_t n)
 {
-	const struct tsr_cfg_map *decl = &admin_tool()->cfg->admin.profile_fields;
+	const struct tsr_cfg_map *decl = &a->t->cfg->admin.profile_fields;
 	struct tsr_buf b = {0};
 	size_t i, k;
 	int r = 0;
@@ -85,7 +85,7 @@ export_csv(struct user **users, size_t n)
 				r = put(&b, k == 0, vals[k]);
 		}
 		for (k = 0; r == 0 && k < decl->n; k++) {
-			const struct tsr_field_decl *d = field_decl(decl->keys[k]);
+			const struct tsr_field_decl *d = field_decl(a, decl->keys[k]);
 			const char *v = field_value(u, decl->keys[k]);
 
 			if (v && d && d->type == TSR_FIELD_BOOL)
@@ -104,7 +104,7 @@ export_csv(struct user **users, size_t n)
 	if (r == 0 && b.len)
 		fwrite(b.p, 1, b.len, stdout);
 	tsr_buf_free(&b);
-	return r < 0 ? report(EXIT_FAILURE_SYS, "out of memory") : EXIT_DONE;
+	return r < 0 ? report(a, EXIT_FAILURE_SYS, "out of memory") : EXIT_DONE;
 }
 
 static bool
@@ -150,26 +150,26 @@ ldif_line(FILE *f, const char *attr, const char *v, size_t len)
 }
 
 static int
-export_ldif(struct user **users, size_t n)
+export_ldif(struct admin *a, struct user **users, size_t n)
 {
 	static const char *const secret[] = {"userPassword", "tesseraPhoneCodeHash", "pwdHistory"};
-	size_t i, k, a;
+	size_t i, k, x;
 
-	printf("# tessera export of %s\n\n", admin_base());
+	printf("# tessera export of %s\n\n", admin_base(a));
 	for (i = 0; i < n; i++) {
 		const struct ent *e = users[i]->e;
 
 		ldif_line(stdout, "dn", e->dn, strlen(e->dn));
-		for (a = 0; a < e->n; a++) {
+		for (x = 0; x < e->n; x++) {
 			bool skip = false;
 
 			for (k = 0; k < TSR_ARRAY_SIZE(secret); k++)
-				skip |= strcasecmp(e->a[a].name, secret[k]) == 0;
+				skip |= strcasecmp(e->a[x].name, secret[k]) == 0;
 			/* Operational attributes belong to the server that wrote them. */
-			skip |= strncmp(e->a[a].name, "pwd", 3) == 0 ||
-			        strcasecmp(e->a[a].name, "createTimestamp") == 0;
-			for (k = 0; !skip && k < e->a[a].n; k++)
-				ldif_line(stdout, e->a[a].name, e->a[a].v[k], e->a[a].len[k]);
+			skip |= strncmp(e->a[x].name, "pwd", 3) == 0 ||
+			        strcasecmp(e->a[x].name, "createTimestamp") == 0;
+			for (k = 0; !skip && k < e->a[x].n; k++)
+				ldif_line(stdout, e->a[x].name, e->a[x].v[k], e->a[x].len[k]);
 		}
 		putchar('\n');
 	}
@@ -184,6 +184,7 @@ static const struct option export_opts[] = {
 static int
 export_run(struct tool *t, int argc, char **argv)
 {
+	struct admin ad = {0}, *a = &ad;
 	struct ent **v = NULL;
 	struct user **users = NULL;
 	const char *format = "csv";
@@ -202,13 +203,13 @@ export_run(struct tool *t, int argc, char **argv)
 		return tool_usage("export: unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "csv") != 0 && strcmp(format, "ldif") != 0)
 		return tool_usage("export --format '%s': csv or ldif", format);
-	code = admin_begin(t);
+	code = admin_begin(a, t);
 	if (code != EXIT_DONE)
 		goto out;
-	r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, "(objectClass=posixAccount)",
+	r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, "(objectClass=posixAccount)",
 	               user_attrs, &v, &n);
 	if (r < 0) {
-		code = dir_fail(r, "cannot read the users");
+		code = dir_fail(a, r, "cannot read the users");
 		goto out;
 	}
 	users = calloc(n + 1, sizeof(*users));
@@ -221,22 +222,22 @@ export_run(struct tool *t, int argc, char **argv)
 
 		r = user_from_ent(v[i], &u);
 		v[i] = NULL;
-		if (r < 0 || !u->login || (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u))) {
+		if (r < 0 || !u->login || (!is_self(a, u) && !may(a, TSR_PERM_USERS_VIEW, u))) {
 			user_free(u);
 			continue;
 		}
 		users[nu++] = u;
 	}
 	users_sort(users, nu);
-	code = strcmp(format, "csv") == 0 ? export_csv(users, nu) : export_ldif(users, nu);
+	code = strcmp(format, "csv") == 0 ? export_csv(a, users, nu) : export_ldif(a, users, nu);
 	if (fflush(stdout) != 0)
-		code = report(EXIT_FAILURE_SYS, "cannot write: %s", strerror(errno));
+		code = report(a, EXIT_FAILURE_SYS, "cannot write: %s", strerror(errno));
 out:
 	for (i = 0; i < nu; i++)
 		user_free(users[i]);
 	free(users);
 	ents_free(v, n);
-	admin_end();
+	admin_end(a);
 	return code;
 }
 

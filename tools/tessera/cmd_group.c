@@ -21,21 +21,21 @@ static const struct option add_opts[] = {
 static const char *const group_attrs[] = {"cn", "gidNumber", "memberUid", "description", NULL};
 
 static int
-read_group(const char *name, struct ent **ret)
+read_group(struct admin *a, const char *name, struct ent **ret)
 {
 	char *dn = NULL;
 	int r;
 
 	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
-		return report(EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
-	r = admin_dn("cn", name, "groups", &dn);
+		return report(a, EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
+	r = admin_dn(a, "cn", name, "groups", &dn);
 	if (r == 0)
-		r = dir_read(dn, group_attrs, ret);
+		r = dir_read(a, dn, group_attrs, ret);
 	free(dn);
 	if (r == -ENOENT)
-		return report(EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
+		return report(a, EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
 	if (r < 0)
-		return dir_fail(r, "cannot read group %s", name);
+		return dir_fail(a, r, "cannot read group %s", name);
 	return EXIT_DONE;
 }
 
@@ -66,7 +66,7 @@ group_field(const void *elem, const char *field)
 }
 
 static int
-group_list(int argc, char **argv)
+group_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = group_fields};
 	struct ent **v = NULL;
@@ -74,17 +74,18 @@ group_list(int argc, char **argv)
 	size_t n = 0, i, from, to;
 	int r;
 
-	r = list_parse(&lo, argc, argv);
+	r = list_parse(a, &lo, argc, argv);
 	if (r != EXIT_DONE)
 		return r;
 
-	(void)snprintf(base, sizeof(base), "ou=groups,%s", admin_base());
-	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v, &n);
+	(void)snprintf(base, sizeof(base), "ou=groups,%s", admin_base(a));
+	r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v,
+	               &n);
 	if (r < 0)
-		return dir_fail(r, "cannot read the groups");
+		return dir_fail(a, r, "cannot read the groups");
 	list_sort(v, n, sizeof(*v), &lo, group_field);
 	list_window(&lo, n, &from, &to);
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
@@ -117,7 +118,7 @@ group_list(int argc, char **argv)
 }
 
 static int
-group_show(int argc, char **argv)
+group_show(struct admin *a, int argc, char **argv)
 {
 	struct ent *e = NULL;
 	const struct ent_attr *m;
@@ -126,10 +127,10 @@ group_show(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("group show: exactly one NAME");
-	code = read_group(argv[1], &e);
+	code = read_group(a, argv[1], &e);
 	if (code != EXIT_DONE)
 		return code;
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		group_json(&j, e);
@@ -148,7 +149,7 @@ group_show(int argc, char **argv)
 
 /* Every login names an existing user of the tenant. */
 static int
-check_members(char **logins)
+check_members(struct admin *a, char **logins)
 {
 	struct user *u = NULL;
 	size_t i;
@@ -156,12 +157,13 @@ check_members(char **logins)
 
 	for (i = 0; logins && logins[i]; i++) {
 		if (!tsr_name_check(logins[i], TSR_NAME_SERVED, NULL))
-			return report(EXIT_NOTFOUND, "no user '%s'", logins[i]);
-		r = user_get(logins[i], &u);
+			return report(a, EXIT_NOTFOUND, "no user '%s'", logins[i]);
+		r = user_get(a, logins[i], &u);
 		if (r == -ENOENT)
-			return report(EXIT_NOTFOUND, "no user '%s' in %s", logins[i], admin_base());
+			return report(a, EXIT_NOTFOUND, "no user '%s' in %s", logins[i],
+			              admin_base(a));
 		if (r < 0)
-			return dir_fail(r, "cannot read user %s", logins[i]);
+			return dir_fail(a, r, "cannot read user %s", logins[i]);
 		user_free(u);
 	}
 	return EXIT_DONE;
@@ -183,7 +185,7 @@ strv_add(char ***v, size_t *n, const char *s)
 }
 
 static int
-group_add(int argc, char **argv)
+group_add(struct admin *a, int argc, char **argv)
 {
 	const char *desc = NULL, *why = NULL, *name;
 	char **members = NULL, *dn = NULL, gid[16], *list = NULL;
@@ -210,33 +212,33 @@ group_add(int argc, char **argv)
 		goto out;
 	}
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name)) {
-		code = report(EXIT_USAGE, "group name '%s': %s", name,
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(a, name)) {
+		code = report(a, EXIT_USAGE, "group name '%s': %s", name,
 		              why ? why : "a name the tenant reserves");
 		goto out;
 	}
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why)) {
-		code = report(EXIT_USAGE, "description: %s", why);
+		code = report(a, EXIT_USAGE, "description: %s", why);
 		goto out;
 	}
-	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
-		code = denied("adding a group needs groups.manage");
+	if (!(admin_actor(a)->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied(a, "adding a group needs groups.manage");
 		goto out;
 	}
-	code = check_group_name(name);
+	code = check_group_name(a, name);
 	if (code == EXIT_DONE)
-		code = check_members(members);
+		code = check_members(a, members);
 	if (code != EXIT_DONE)
 		goto out;
-	r = dir_new_id(&id);
+	r = dir_new_id(a, &id);
 	if (r < 0) {
-		code = dir_fail(r, "cannot allocate a gidNumber for group %s", name);
+		code = dir_fail(a, r, "cannot allocate a gidNumber for group %s", name);
 		goto out;
 	}
 	(void)snprintf(gid, sizeof(gid), "%u", id);
-	r = admin_dn("cn", name, "groups", &dn);
+	r = admin_dn(a, "cn", name, "groups", &dn);
 	if (r == 0)
-		r = wr_init(&w, "group.add", name, desc, dn);
+		r = wr_init(a, &w, "group.add", name, desc, dn);
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "posixGroup");
 	if (r == 0)
@@ -262,9 +264,9 @@ group_add(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "members", NULL, list);
 	if (r == 0)
-		r = wr_send(&w, WOP_ADD, dn, &m);
+		r = wr_send(a, &w, WOP_ADD, dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot add group %s", name);
+		code = dir_fail(a, r, "cannot add group %s", name);
 	} else {
 		printf("added group %s (gid %s)\n", name, gid);
 		code = EXIT_DONE;
@@ -279,7 +281,7 @@ out:
 }
 
 static int
-group_delete(int argc, char **argv)
+group_delete(struct admin *a, int argc, char **argv)
 {
 	struct ent *e = NULL;
 	struct wr w = {0};
@@ -287,20 +289,20 @@ group_delete(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("group delete: exactly one NAME");
-	code = read_group(argv[1], &e);
+	code = read_group(a, argv[1], &e);
 	if (code != EXIT_DONE)
 		return code;
-	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
-		code = denied("deleting a group needs groups.manage");
+	if (!(admin_actor(a)->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied(a, "deleting a group needs groups.manage");
 		goto out;
 	}
-	r = wr_init(&w, "group.delete", argv[1], ent_str(e, "description"), e->dn);
+	r = wr_init(a, &w, "group.delete", argv[1], ent_str(e, "description"), e->dn);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "gid", ent_str(e, "gidNumber"), NULL);
 	if (r == 0)
-		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
+		r = wr_send(a, &w, WOP_DELETE, e->dn, NULL);
 	if (r < 0)
-		code = dir_fail(r, "cannot delete group %s", argv[1]);
+		code = dir_fail(a, r, "cannot delete group %s", argv[1]);
 	else
 		printf("deleted group %s\n", argv[1]);
 out:
@@ -322,7 +324,7 @@ has_member(const struct ent *e, const char *login)
 }
 
 static int
-group_members(int argc, char **argv, bool add)
+group_members(struct admin *a, int argc, char **argv, bool add)
 {
 	char **todo = NULL;
 	struct ent *e = NULL;
@@ -333,15 +335,15 @@ group_members(int argc, char **argv, bool add)
 
 	if (argc < 3)
 		return tool_usage("group %s: NAME LOGIN...", argv[0]);
-	code = read_group(argv[1], &e);
+	code = read_group(a, argv[1], &e);
 	if (code != EXIT_DONE)
 		return code;
-	if (!(admin_actor()->perms & TSR_PERM_GROUPS_MANAGE)) {
-		code = denied("changing a group's members needs groups.manage");
+	if (!(admin_actor(a)->perms & TSR_PERM_GROUPS_MANAGE)) {
+		code = denied(a, "changing a group's members needs groups.manage");
 		goto out;
 	}
 	if (add) {
-		code = check_members(argv + 2);
+		code = check_members(a, argv + 2);
 		if (code != EXIT_DONE)
 			goto out;
 	}
@@ -356,7 +358,7 @@ group_members(int argc, char **argv, bool add)
 		printf("group %s: nothing to change\n", argv[1]);
 		goto out;
 	}
-	r = wr_init(&w, add ? "group.add-member" : "group.remove-member", argv[1],
+	r = wr_init(a, &w, add ? "group.add-member" : "group.remove-member", argv[1],
 	            ent_str(e, "description"), e->dn);
 	if (r == 0)
 		r = mods_str(&m, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, "memberUid",
@@ -365,9 +367,9 @@ group_members(int argc, char **argv, bool add)
 		r = tsr_audit_change(&w.audit, "member", add ? NULL : todo[i],
 		                     add ? todo[i] : NULL);
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, e->dn, &m);
 	if (r < 0)
-		code = dir_fail(r, "cannot change the members of %s", argv[1]);
+		code = dir_fail(a, r, "cannot change the members of %s", argv[1]);
 	else
 		printf("group %s: %s %zu member%s\n", argv[1], add ? "added" : "removed", n,
 		       n == 1 ? "" : "s");
@@ -380,15 +382,15 @@ out:
 }
 
 static int
-group_add_member(int argc, char **argv)
+group_add_member(struct admin *a, int argc, char **argv)
 {
-	return group_members(argc, argv, true);
+	return group_members(a, argc, argv, true);
 }
 
 static int
-group_remove_member(int argc, char **argv)
+group_remove_member(struct admin *a, int argc, char **argv)
 {
-	return group_members(argc, argv, false);
+	return group_members(a, argc, argv, false);
 }
 
 static const struct verb group_verbs[] = {

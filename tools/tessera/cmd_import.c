@@ -201,7 +201,7 @@ record_failure(struct import *im, size_t row, size_t line, const char *login, in
 
 /* Every user of the tenant, and every id in use, in two searches. */
 static int
-prefetch(struct import *im)
+prefetch(struct admin *a, struct import *im)
 {
 	static const char *const attrs[] = {"uid",
 	                                    "cn",
@@ -233,10 +233,10 @@ prefetch(struct import *im)
 	size_t n = 0, nids = 0, i, k;
 	int r;
 
-	r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, "(objectClass=posixAccount)", attrs, &v,
-	               &n);
+	r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, "(objectClass=posixAccount)", attrs,
+	               &v, &n);
 	if (r < 0)
-		return dir_fail(r, "cannot read the tenant's users");
+		return dir_fail(a, r, "cannot read the tenant's users");
 	im->users = calloc(n + 1, sizeof(*im->users));
 	if (!im->users) {
 		ents_free(v, n);
@@ -263,7 +263,7 @@ prefetch(struct import *im)
 	ents_free(v, n);
 	if (r < 0)
 		return EXIT_FAILURE_SYS;
-	r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE,
+	r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE,
 	               "(|(objectClass=posixAccount)(objectClass=posixGroup))",
 	               (const char *const[]){"uidNumber", "gidNumber", NULL}, &ids, &nids);
 	for (i = 0; r == 0 && i < nids; i++)
@@ -272,10 +272,10 @@ prefetch(struct import *im)
 				r = smap_put(&im->ids, ids[i]->a[k].v[0], "");
 	ents_free(ids, nids);
 	if (r < 0)
-		return dir_fail(r, "cannot read the ids in use");
-	r = dir_read(admin_base(), (const char *const[]){"tesseraMaxUsers", NULL}, &t);
+		return dir_fail(a, r, "cannot read the ids in use");
+	r = dir_read(a, admin_base(a), (const char *const[]){"tesseraMaxUsers", NULL}, &t);
 	if (r < 0)
-		return dir_fail(r, "cannot read the tenant's licence limit");
+		return dir_fail(a, r, "cannot read the tenant's licence limit");
 	if (ent_str(t, "tesseraMaxUsers") &&
 	    tsr_parse_u32(ent_str(t, "tesseraMaxUsers"), 0, UINT32_MAX, &im->max_users) < 0)
 		im->max_users = 0;
@@ -285,7 +285,7 @@ prefetch(struct import *im)
 
 /* The next unused id of the pool allocated for this import (more when it runs out). */
 static int
-next_id(struct import *im, uint32_t *ret)
+next_id(struct admin *a, struct import *im, uint32_t *ret)
 {
 	char num[16];
 	int r;
@@ -299,7 +299,7 @@ next_id(struct import *im, uint32_t *ret)
 			return smap_put(&im->ids, num, "");
 		}
 	}
-	r = dir_new_id(ret);
+	r = dir_new_id(a, ret);
 	if (r == 0) {
 		(void)snprintf(num, sizeof(num), "%u", *ret);
 		r = smap_put(&im->ids, num, "");
@@ -308,7 +308,7 @@ next_id(struct import *im, uint32_t *ret)
 }
 
 static int
-alloc_pool(struct import *im, size_t count)
+alloc_pool(struct admin *a, struct import *im, size_t count)
 {
 	uint32_t first = 0;
 	size_t i;
@@ -316,7 +316,7 @@ alloc_pool(struct import *im, size_t count)
 
 	if (count == 0 || im->dry)
 		return 0;
-	r = dir_alloc_ids((uint32_t)count, &first);
+	r = dir_alloc_ids(a, (uint32_t)count, &first);
 	if (r < 0)
 		return r;
 	im->idpool = calloc(count, sizeof(uint32_t));
@@ -415,14 +415,14 @@ row_fields(const struct row *rw, const int *cols, char **const headers, size_t n
 enum outcome { O_CREATED, O_UPDATED, O_UNCHANGED, O_FAILED };
 
 static int
-fail_row(struct import *im, const struct row *rw, const char *login, int code)
+fail_row(struct admin *a, struct import *im, const struct row *rw, const char *login, int code)
 {
-	(void)record_failure(im, rw->index, rw->line, login, code, admin_last_error());
+	(void)record_failure(im, rw->index, rw->line, login, code, admin_last_error(a));
 	return O_FAILED;
 }
 
 static int
-create_row(struct import *im, const struct row *rw, struct uin *in, uint32_t id)
+create_row(struct admin *a, struct import *im, const struct row *rw, struct uin *in, uint32_t id)
 {
 	struct create_opts o = {.checked = true, .id = id};
 	const char *owner;
@@ -432,52 +432,53 @@ create_row(struct import *im, const struct row *rw, struct uin *in, uint32_t id)
 	int code;
 
 	if (!in->email || !in->name) {
-		report(EXIT_USAGE, "a new user needs %s", !in->email ? "an email" : "a name");
-		return fail_row(im, rw, in->login, EXIT_USAGE);
+		report(a, EXIT_USAGE, "a new user needs %s", !in->email ? "an email" : "a name");
+		return fail_row(a, im, rw, in->login, EXIT_USAGE);
 	}
 	if ((owner = smap_get(&im->emails, in->email))) {
-		report(EXIT_CONFLICT, "email '%s' is already used by %s", in->email, owner);
-		return fail_row(im, rw, in->login, EXIT_CONFLICT);
+		report(a, EXIT_CONFLICT, "email '%s' is already used by %s", in->email, owner);
+		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
 	}
 	if (in->badge && (owner = smap_get(&im->badges, in->badge))) {
-		report(EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
-		return fail_row(im, rw, in->login, EXIT_CONFLICT);
+		report(a, EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
+		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
 	}
 	if (smap_get(&im->logins, in->login)) {
-		report(EXIT_CONFLICT, "login '%s' differs only in case from an existing user",
+		report(a, EXIT_CONFLICT, "login '%s' differs only in case from an existing user",
 		       in->login);
-		return fail_row(im, rw, in->login, EXIT_CONFLICT);
+		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
 	}
 	if (counts && im->max_users && im->in_use + 1 > im->max_users) {
-		report(EXIT_LIMIT, "licence limit reached: %u of %u users are in use", im->in_use,
-		       im->max_users);
-		return fail_row(im, rw, in->login, EXIT_LIMIT);
+		report(a, EXIT_LIMIT, "licence limit reached: %u of %u users are in use",
+		       im->in_use, im->max_users);
+		return fail_row(a, im, rw, in->login, EXIT_LIMIT);
 	}
-	ro = admin_role(in->role ? in->role : admin_tool()->cfg->admin.default_role);
+	ro = admin_role(a, in->role ? in->role : a->t->cfg->admin.default_role);
 	if (counts && ro && ro->has_max && ro->max_users) {
 		uint32_t used = 0;
 
-		if (count_active(ro->name, &used) == 0 && used + 1 > ro->max_users) {
-			report(EXIT_LIMIT, "licence limit of role %s reached: %u of %u", ro->name,
-			       used, ro->max_users);
-			return fail_row(im, rw, in->login, EXIT_LIMIT);
+		if (count_active(a, ro->name, &used) == 0 && used + 1 > ro->max_users) {
+			report(a, EXIT_LIMIT, "licence limit of role %s reached: %u of %u",
+			       ro->name, used, ro->max_users);
+			return fail_row(a, im, rw, in->login, EXIT_LIMIT);
 		}
 	}
-	code = user_create(in, NULL, &o, &uid);
+	code = user_create(a, in, NULL, &o, &uid);
 	if (code != EXIT_DONE)
-		return fail_row(im, rw, in->login, code);
+		return fail_row(a, im, rw, in->login, code);
 	/* Later rows see this user. */
 	if (smap_put(&im->logins, in->login, NEW) < 0 ||
 	    smap_put(&im->emails, in->email, in->login) < 0 ||
 	    (in->badge && smap_put(&im->badges, in->badge, in->login) < 0))
-		return fail_row(im, rw, in->login, EXIT_FAILURE_SYS);
+		return fail_row(a, im, rw, in->login, EXIT_FAILURE_SYS);
 	if (counts)
 		im->in_use++;
 	return O_CREATED;
 }
 
 static int
-update_row(struct import *im, const struct row *rw, struct user *u, struct uin *in, char **sites)
+update_row(struct admin *a, struct import *im, const struct row *rw, struct user *u, struct uin *in,
+           char **sites)
 {
 	const struct role *ro = NULL;
 	const char *owner;
@@ -487,28 +488,28 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 	int code = EXIT_DONE;
 
 	if (in->email && strcasecmp(in->email, u->email ? u->email : "") != 0) {
-		report(EXIT_USAGE,
+		report(a, EXIT_USAGE,
 		       "email differs from the directory's (%s); an import does not change it "
 		       "(tessera user set-email)",
 		       u->email ? u->email : "none");
-		return fail_row(im, rw, u->login, EXIT_USAGE);
+		return fail_row(a, im, rw, u->login, EXIT_USAGE);
 	}
 	in->email = NULL;
 	if (in->badge && (owner = smap_get(&im->badges, in->badge)) && strcmp(owner, u->login)) {
-		report(EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
-		return fail_row(im, rw, u->login, EXIT_CONFLICT);
+		report(a, EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
+		return fail_row(a, im, rw, u->login, EXIT_CONFLICT);
 	}
 	if (in->role) {
-		ro = admin_role(in->role);
+		ro = admin_role(a, in->role);
 		if (!ro) {
-			report(EXIT_NOTFOUND, "role '%s' does not exist", in->role);
-			return fail_row(im, rw, u->login, EXIT_NOTFOUND);
+			report(a, EXIT_NOTFOUND, "role '%s' does not exist", in->role);
+			return fail_row(a, im, rw, u->login, EXIT_NOTFOUND);
 		}
 	}
-	code = user_update(u, in, &changed);
+	code = user_update(a, u, in, &changed);
 	any |= changed;
 	if (code == EXIT_DONE && ro && (!u->role || strcmp(u->role, ro->name) != 0)) {
-		code = user_change_role(u, ro);
+		code = user_change_role(a, u, ro);
 		any |= code == EXIT_DONE;
 	}
 	if (code == EXIT_DONE && sites) {
@@ -531,7 +532,7 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 					del[nd++] = u->sites->v[i];
 			}
 			if (na || nd) {
-				code = user_change_sites(u, na ? add : NULL, nd ? del : NULL,
+				code = user_change_sites(a, u, na ? add : NULL, nd ? del : NULL,
 				                         &changed);
 				any |= changed;
 			}
@@ -541,12 +542,12 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 		active = strcmp(in->status, "inactive") != 0;
 		if (active != (strcmp(user_status(u), "inactive") != 0)) {
 			if (active && im->max_users && im->in_use + 1 > im->max_users) {
-				code = report(EXIT_LIMIT,
+				code = report(a, EXIT_LIMIT,
 				              "licence limit reached: %u of %u users are in "
 				              "use",
 				              im->in_use, im->max_users);
 			} else {
-				code = user_set_active(u, active, &changed);
+				code = user_set_active(a, u, active, &changed);
 				any |= changed;
 				if (code == EXIT_DONE && changed)
 					im->in_use += active ? 1 : (uint32_t)-1;
@@ -556,7 +557,7 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 	free(add);
 	free(del);
 	if (code != EXIT_DONE)
-		return fail_row(im, rw, u->login, code);
+		return fail_row(a, im, rw, u->login, code);
 	if (in->badge)
 		(void)smap_put(&im->badges, in->badge, u->login);
 	return any ? O_UPDATED : O_UNCHANGED;
@@ -564,7 +565,8 @@ update_row(struct import *im, const struct row *rw, struct user *u, struct uin *
 
 /* Check and write one row (queued when a batch is open). */
 static int
-process_row(struct import *im, struct row *rw, const int *cols, char **header, size_t nh)
+process_row(struct admin *a, struct import *im, struct row *rw, const int *cols, char **header,
+            size_t nh)
 {
 	struct tsr_errs errs = {0};
 	struct uin in = {0};
@@ -591,37 +593,38 @@ process_row(struct import *im, struct row *rw, const int *cols, char **header, s
 	if (r == 0 && sites_cell)
 		r = split_sites(sites_cell, &sites);
 	if (r < 0) {
-		report(EXIT_FAILURE_SYS, "out of memory");
-		outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		report(a, EXIT_FAILURE_SYS, "out of memory");
+		outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
 		goto out;
 	}
 	u = in.login ? existing(im, in.login) : NULL;
 	if (in.login && smap_get(&im->seen, in.login)) {
-		report(EXIT_USAGE, "login '%s' appears on an earlier row of the file", in.login);
-		outcome = fail_row(im, rw, in.login, EXIT_USAGE);
+		report(a, EXIT_USAGE, "login '%s' appears on an earlier row of the file", in.login);
+		outcome = fail_row(a, im, rw, in.login, EXIT_USAGE);
 		goto out;
 	}
 	if (in.login && smap_put(&im->seen, in.login, "") < 0) {
-		report(EXIT_FAILURE_SYS, "out of memory");
-		outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		report(a, EXIT_FAILURE_SYS, "out of memory");
+		outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
 		goto out;
 	}
 	if (!in.login) {
-		report(EXIT_USAGE, "login: is empty");
-		outcome = fail_row(im, rw, NULL, EXIT_USAGE);
-	} else if (uin_check(&in, !u, &errs) < 0) {
-		report_errs(&errs);
-		outcome = fail_row(im, rw, in.login, EXIT_USAGE);
+		report(a, EXIT_USAGE, "login: is empty");
+		outcome = fail_row(a, im, rw, NULL, EXIT_USAGE);
+	} else if (uin_check(a, &in, !u, &errs) < 0) {
+		report_errs(a, &errs);
+		outcome = fail_row(a, im, rw, in.login, EXIT_USAGE);
 	} else if (u) {
-		outcome = update_row(im, rw, u, &in, sites);
+		outcome = update_row(a, im, rw, u, &in, sites);
 	} else {
 		in.sites = sites;
 		sites = NULL;
-		if (!im->dry && next_id(im, &id) < 0) {
-			report(EXIT_FAILURE_SYS, "cannot allocate a uidNumber: %s", dir_errmsg());
-			outcome = fail_row(im, rw, in.login, EXIT_FAILURE_SYS);
+		if (!im->dry && next_id(a, im, &id) < 0) {
+			report(a, EXIT_FAILURE_SYS, "cannot allocate a uidNumber: %s",
+			       dir_errmsg(a));
+			outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
 		} else {
-			outcome = create_row(im, rw, &in, id);
+			outcome = create_row(a, im, rw, &in, id);
 		}
 	}
 out:
@@ -648,7 +651,7 @@ forget_row(struct import *im, const struct row *rw, const int *cols, size_t nh)
 /* ---- the file ---- */
 
 static int
-read_file(const char *path, char **ret, size_t *ret_len)
+read_file(struct admin *a, const char *path, char **ret, size_t *ret_len)
 {
 	struct tsr_buf b = {0};
 	char chunk[65536];
@@ -656,13 +659,13 @@ read_file(const char *path, char **ret, size_t *ret_len)
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0)
-		return report(EXIT_USAGE, "%s: %s", path, strerror(errno));
+		return report(a, EXIT_USAGE, "%s: %s", path, strerror(errno));
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (b.len + (size_t)n > MAX_FILE) {
 			tsr_buf_free(&b);
 			if (fd)
 				close(fd);
-			return report(EXIT_USAGE, "%s: larger than 256 MiB", path);
+			return report(a, EXIT_USAGE, "%s: larger than 256 MiB", path);
 		}
 		if (tsr_buf_append(&b, chunk, (size_t)n) < 0)
 			break;
@@ -671,7 +674,7 @@ read_file(const char *path, char **ret, size_t *ret_len)
 		close(fd);
 	if (n < 0 || b.failed) {
 		tsr_buf_free(&b);
-		return report(EXIT_FAILURE_SYS, "%s: cannot read", path);
+		return report(a, EXIT_FAILURE_SYS, "%s: cannot read", path);
 	}
 	*ret_len = b.len;
 	if (tsr_buf_steal(&b, ret) < 0)
@@ -680,7 +683,7 @@ read_file(const char *path, char **ret, size_t *ret_len)
 }
 
 static int
-header_columns(char **h, size_t n, int *cols)
+header_columns(struct admin *a, char **h, size_t n, int *cols)
 {
 	size_t i, k;
 	bool login = false;
@@ -694,15 +697,15 @@ header_columns(char **h, size_t n, int *cols)
 			if (strcmp(h[i], ignored_names[k]) == 0)
 				cols[i] = C_IGNORED;
 		if (cols[i] < 0 && strncmp(h[i], "fields.", 7) == 0 && h[i][7]) {
-			if (!field_decl(h[i] + 7))
-				return report(EXIT_USAGE,
+			if (!field_decl(a, h[i] + 7))
+				return report(a, EXIT_USAGE,
 				              "column '%s': field %s is not declared in "
 				              "[profile_fields]",
 				              h[i], h[i] + 7);
 			cols[i] = C_FIELD;
 		}
 		if (cols[i] < 0)
-			return report(EXIT_USAGE,
+			return report(a, EXIT_USAGE,
 			              "column '%s': not one of the --json keys (login, "
 			              "email, name, first, last, title, phone, language, "
 			              "badge, role, sites, status, shell, stay_logged_in, "
@@ -710,11 +713,11 @@ header_columns(char **h, size_t n, int *cols)
 			              h[i]);
 		for (k = 0; k < i; k++)
 			if (strcmp(h[k], h[i]) == 0)
-				return report(EXIT_USAGE, "column '%s' appears twice", h[i]);
+				return report(a, EXIT_USAGE, "column '%s' appears twice", h[i]);
 		login |= cols[i] == C_LOGIN;
 	}
 	if (!login)
-		return report(EXIT_USAGE, "the header row has no 'login' column");
+		return report(a, EXIT_USAGE, "the header row has no 'login' column");
 	return EXIT_DONE;
 }
 
@@ -737,7 +740,7 @@ progress(size_t done, size_t total, bool show)
 }
 
 static int
-import_file(const char *path, bool dry)
+import_file(struct admin *a, const char *path, bool dry)
 {
 	struct import im = {.dry = dry};
 	struct tsr_csv *csv = NULL;
@@ -745,21 +748,21 @@ import_file(const char *path, bool dry)
 	char *text = NULL, **header = NULL;
 	size_t len = 0, nh = 0, nrows = 0, i, creates = 0, first;
 	int *cols = NULL, *outcomes = NULL, code, r, first_fail = EXIT_DONE;
-	bool bar = isatty(2) && !admin_tool()->json;
+	bool bar = isatty(2) && !a->t->json;
 
-	code = read_file(path, &text, &len);
+	code = read_file(a, path, &text, &len);
 	if (code != EXIT_DONE)
 		return code;
 	r = tsr_csv_open(text, len, TSR_CSV_SAFE_CELLS, &csv);
 	if (r == 0)
 		r = tsr_csv_next(csv, &header, &nh);
 	if (r == 0) {
-		code = report(EXIT_USAGE, "%s: empty file (a header row is needed)", path);
+		code = report(a, EXIT_USAGE, "%s: empty file (a header row is needed)", path);
 		goto out;
 	}
 	if (r < 0) {
-		code =
-		    report(EXIT_USAGE, "%s:%zu: %s", path, tsr_csv_line(csv), tsr_csv_error(csv));
+		code = report(a, EXIT_USAGE, "%s:%zu: %s", path, tsr_csv_line(csv),
+		              tsr_csv_error(csv));
 		goto out;
 	}
 	cols = calloc(nh, sizeof(int));
@@ -767,7 +770,7 @@ import_file(const char *path, bool dry)
 		code = EXIT_FAILURE_SYS;
 		goto out;
 	}
-	code = header_columns(header, nh, cols);
+	code = header_columns(a, header, nh, cols);
 	if (code != EXIT_DONE)
 		goto out;
 	/* The whole file parses before anything is written. */
@@ -780,7 +783,7 @@ import_file(const char *path, bool dry)
 		if (r == 0)
 			break;
 		if (r < 0) {
-			code = report(EXIT_USAGE, "%s:%zu: %s; nothing was imported", path,
+			code = report(a, EXIT_USAGE, "%s:%zu: %s; nothing was imported", path,
 			              tsr_csv_line(csv), tsr_csv_error(csv));
 			goto out;
 		}
@@ -794,7 +797,7 @@ import_file(const char *path, bool dry)
 		rows[nrows] = (struct row){f, n, tsr_csv_line(csv), nrows + 1};
 		if (n != nh) {
 			code = report(
-			    EXIT_USAGE,
+			    a, EXIT_USAGE,
 			    "%s:%zu: %zu fields where the header has %zu; nothing was imported",
 			    path, tsr_csv_line(csv), n, nh);
 			nrows++;
@@ -802,7 +805,7 @@ import_file(const char *path, bool dry)
 		}
 		nrows++;
 	}
-	code = prefetch(&im);
+	code = prefetch(a, &im);
 	if (code != EXIT_DONE)
 		goto out;
 	for (i = 0; i < nrows; i++) {
@@ -811,13 +814,13 @@ import_file(const char *path, bool dry)
 		if (login && !existing(&im, login))
 			creates++;
 	}
-	r = alloc_pool(&im, creates);
+	r = alloc_pool(a, &im, creates);
 	if (r < 0) {
-		code = dir_fail(r, "cannot allocate %zu uidNumbers", creates);
+		code = dir_fail(a, r, "cannot allocate %zu uidNumbers", creates);
 		goto out;
 	}
-	admin_quiet(true);
-	admin_dry_run(dry);
+	admin_quiet(a, true);
+	admin_dry_run(a, dry);
 	outcomes = calloc(nrows + 1, sizeof(*outcomes));
 	if (!outcomes) {
 		code = EXIT_FAILURE_SYS;
@@ -831,12 +834,12 @@ import_file(const char *path, bool dry)
 		uint32_t in_use = im.in_use;
 		size_t failed = im.failed;
 
-		wr_batch_begin();
+		wr_batch_begin(a);
 		for (i = first; i < last; i++) {
 			progress(i, nrows, bar);
-			outcomes[i] = process_row(&im, &rows[i], cols, header, nh);
+			outcomes[i] = process_row(a, &im, &rows[i], cols, header, nh);
 		}
-		if (wr_batch_end(true) < 0) {
+		if (wr_batch_end(a, true) < 0) {
 			/* Nothing of the batch was written: forget what it claimed. */
 			for (i = first; i < last; i++) {
 				const char *login = cell(&rows[i], cols, nh, C_LOGIN);
@@ -853,7 +856,7 @@ import_file(const char *path, bool dry)
 			}
 			im.in_use = in_use;
 			for (i = first; i < last; i++)
-				outcomes[i] = process_row(&im, &rows[i], cols, header, nh);
+				outcomes[i] = process_row(a, &im, &rows[i], cols, header, nh);
 		}
 	}
 	for (i = 0; i < nrows; i++) {
@@ -867,9 +870,9 @@ import_file(const char *path, bool dry)
 	if (im.failed)
 		first_fail = im.fail[0].code;
 	progress(nrows, nrows, bar && nrows);
-	admin_quiet(false);
-	admin_dry_run(false);
-	if (admin_tool()->json) {
+	admin_quiet(a, false);
+	admin_dry_run(a, false);
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_obj(&j, NULL);
@@ -939,6 +942,7 @@ static const struct option import_opts[] = {
 static int
 import_run(struct tool *t, int argc, char **argv)
 {
+	struct admin ad = {0}, *a = &ad;
 	const char *path;
 	bool dry = false;
 	int c, code;
@@ -955,10 +959,10 @@ import_run(struct tool *t, int argc, char **argv)
 	path = argv[optind];
 	if (!path)
 		return tool_usage("import: which FILE.csv? (- for standard input)");
-	code = admin_begin(t);
+	code = admin_begin(a, t);
 	if (code == EXIT_DONE)
-		code = import_file(path, dry);
-	admin_end();
+		code = import_file(a, path, dry);
+	admin_end(a);
 	return code;
 }
 

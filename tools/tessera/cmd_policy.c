@@ -446,11 +446,12 @@ struct policy_number {
 /* Write pol (old: what the entry held) with its audit entry "policy.set": the rules'
  * text form and every number that changed. */
 static int
-write_policy(const struct policy *old, const struct policy *pol, const char *module, bool add_class)
+write_policy(struct admin *a, const struct policy *old, const struct policy *pol,
+             const char *module, bool add_class)
 {
 	const struct policy_number was[N_NUMBERS] = POLICY_NUMBERS(&old->p);
 	const struct policy_number now[N_NUMBERS] = POLICY_NUMBERS(&pol->p);
-	char a[16], b[16], *text = NULL, *old_text = NULL;
+	char was_s[16], now_s[16], *text = NULL, *old_text = NULL;
 	struct mods m = {0};
 	struct wr w = {0};
 	size_t i;
@@ -460,7 +461,7 @@ write_policy(const struct policy *old, const struct policy *pol, const char *mod
 	if (r == 0)
 		r = tsr_pwpolicy_format(&old->p.quality, &old_text);
 	if (r == 0)
-		r = wr_init(&w, "policy.set", "default", "password policy", pol->dn);
+		r = wr_init(a, &w, "policy.set", "default", "password policy", pol->dn);
 	if (r == 0 && add_class)
 		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "pwdPolicyChecker");
 	if (r == 0)
@@ -476,18 +477,18 @@ write_policy(const struct policy *old, const struct policy *pol, const char *mod
 	if (r == 0)
 		r = mods_str(&m, LDAP_MOD_REPLACE, "pwdMinLength", NULL);
 	for (i = 0; r == 0 && i < N_NUMBERS; i++) {
-		(void)snprintf(a, sizeof(a), "%u", (unsigned)was[i].v);
-		(void)snprintf(b, sizeof(b), "%u", (unsigned)now[i].v);
-		r = mods_one(&m, LDAP_MOD_REPLACE, now[i].attr, b);
+		(void)snprintf(was_s, sizeof(was_s), "%u", (unsigned)was[i].v);
+		(void)snprintf(now_s, sizeof(now_s), "%u", (unsigned)now[i].v);
+		r = mods_one(&m, LDAP_MOD_REPLACE, now[i].attr, now_s);
 		if (r == 0)
-			r = tsr_audit_change(&w.audit, now[i].attr, a, b);
+			r = tsr_audit_change(&w.audit, now[i].attr, was_s, now_s);
 	}
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_REPLACE, "pwdLockout", "TRUE");
 	if (r == 0) {
-		r = wr_send(&w, WOP_MODIFY, pol->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, pol->dn, &m);
 		if (r < 0)
-			tool_err("cannot write %s: %s", pol->dn, dir_errmsg());
+			tool_err("cannot write %s: %s", pol->dn, dir_errmsg(a));
 	}
 	mods_free(&m);
 	wr_free(&w);
@@ -525,6 +526,7 @@ static const struct option set_opts[] = {
 static int
 policy_set(struct tool *t, int argc, char **argv)
 {
+	struct admin ad = {0}, *a = &ad;
 	struct change c = {0};
 	struct policy pol = {0}, old = {0};
 	struct tsr_errs errs = {0};
@@ -626,7 +628,7 @@ policy_set(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	/* The actor for the audit entry; then the entry as it is (old) and as it will be. */
-	code = admin_begin(t);
+	code = admin_begin(a, t);
 	if (code != EXIT_DONE)
 		goto out;
 	code = EXIT_USAGE;
@@ -653,7 +655,7 @@ policy_set(struct tool *t, int argc, char **argv)
 		}
 		use_module = module;
 	}
-	r = write_policy(&old, &pol, use_module, !pol.p.checker_class);
+	r = write_policy(a, &old, &pol, use_module, !pol.p.checker_class);
 	if (r < 0) {
 		code = tool_exit_code(r) == EXIT_USAGE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 		goto out;
@@ -664,7 +666,7 @@ policy_set(struct tool *t, int argc, char **argv)
 	r = load(t, &pol);
 	code = r < 0 ? tool_exit_code(r) : show(t, &pol);
 out:
-	admin_end();
+	admin_end(a);
 	tsr_errs_clear(&errs);
 	tsr_login_policy_clear(&pol.p);
 	tsr_login_policy_clear(&old.p);

@@ -30,12 +30,12 @@ static const struct option sync_opts[] = {
 };
 
 static int
-parse_perms(const char *s, unsigned *mask)
+parse_perms(struct admin *a, const char *s, unsigned *mask)
 {
 	unsigned bit;
 
 	if (tsr_perm_parse(s, &bit) < 0)
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "permission '%s': not one of users.view users.edit users.manage "
 		              "roles.manage sites.manage groups.manage audit.view sessions.manage "
 		              "sites.all",
@@ -60,13 +60,13 @@ perm_values(unsigned mask, const char **vals)
 }
 
 static int
-role_counts(const struct role *roles, size_t n, uint32_t *counts)
+role_counts(struct admin *a, const struct role *roles, size_t n, uint32_t *counts)
 {
 	struct ent **v = NULL;
 	size_t nv = 0, i, k;
 	int r;
 
-	r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, "(tesseraRoleName=*)",
+	r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, "(tesseraRoleName=*)",
 	               (const char *const[]){"tesseraRoleName", NULL}, &v, &nv);
 	if (r < 0)
 		return r;
@@ -122,7 +122,7 @@ role_field(const void *elem, const char *field)
 }
 
 static int
-role_list(int argc, char **argv)
+role_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = role_fields};
 	const struct role *roles;
@@ -131,12 +131,12 @@ role_list(int argc, char **argv)
 	size_t n, i, from, to;
 	int r;
 
-	r = list_parse(&lo, argc, argv);
+	r = list_parse(a, &lo, argc, argv);
 	if (r != EXIT_DONE)
 		return r;
-	r = admin_roles(&roles, &n);
+	r = admin_roles(a, &roles, &n);
 	if (r < 0)
-		return dir_fail(r, "cannot read the roles");
+		return dir_fail(a, r, "cannot read the roles");
 	counts = calloc(n + 1, sizeof(*counts));
 	rows = calloc(n + 1, sizeof(*rows));
 	if (!counts || !rows) {
@@ -144,11 +144,11 @@ role_list(int argc, char **argv)
 		free(rows);
 		return EXIT_FAILURE_SYS;
 	}
-	r = role_counts(roles, n, counts);
+	r = role_counts(a, roles, n, counts);
 	if (r < 0) {
 		free(counts);
 		free(rows);
-		return dir_fail(r, "cannot count the users of each role");
+		return dir_fail(a, r, "cannot count the users of each role");
 	}
 	for (i = 0; i < n; i++) {
 		rows[i].ro = &roles[i];
@@ -159,7 +159,7 @@ role_list(int argc, char **argv)
 	free(counts);
 	list_sort(rows, n, sizeof(*rows), &lo, role_field);
 	list_window(&lo, n, &from, &to);
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
@@ -195,7 +195,7 @@ role_list(int argc, char **argv)
 }
 
 static int
-role_show(int argc, char **argv)
+role_show(struct admin *a, int argc, char **argv)
 {
 	const struct role *ro;
 	struct ent **v = NULL;
@@ -205,17 +205,17 @@ role_show(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("role show: exactly one NAME");
-	ro = admin_role(argv[1]);
+	ro = admin_role(a, argv[1]);
 	if (!ro)
-		return report(EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
+		return report(a, EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
 	r = dir_filter("tesseraRoleName", ro->name, &filter);
 	if (r == 0)
-		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, filter,
+		r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, filter,
 		               (const char *const[]){"uid", NULL}, &v, &n);
 	free(filter);
 	if (r < 0)
-		return dir_fail(r, "cannot read the users of role %s", ro->name);
-	if (admin_tool()->json) {
+		return dir_fail(a, r, "cannot read the users of role %s", ro->name);
+	if (a->t->json) {
 		struct jw j = {0};
 
 		role_json(&j, ro, (uint32_t)n);
@@ -242,7 +242,7 @@ role_show(int argc, char **argv)
 }
 
 static int
-role_add(int argc, char **argv)
+role_add(struct admin *a, int argc, char **argv)
 {
 	const char *desc = NULL, *why = NULL, *name;
 	struct mods m = {0};
@@ -256,7 +256,7 @@ role_add(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", add_opts, NULL)) != -1) {
 		if (c == O_PERM) {
-			code = parse_perms(optarg, &perms);
+			code = parse_perms(a, optarg, &perms);
 			if (code != EXIT_DONE)
 				return code;
 		} else if (c == O_DESC) {
@@ -268,29 +268,29 @@ role_add(int argc, char **argv)
 	if (optind + 1 != argc)
 		return tool_usage("role add: exactly one NAME");
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name))
-		return report(EXIT_USAGE, "role name '%s': %s", name,
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(a, name))
+		return report(a, EXIT_USAGE, "role name '%s': %s", name,
 		              why ? why : "a name the tenant reserves");
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
-		return report(EXIT_USAGE, "description: %s", why);
-	if (!(admin_actor()->perms & TSR_PERM_ROLES_MANAGE))
-		return denied("adding a role needs roles.manage");
-	if ((perms & ~admin_actor()->perms) != 0)
-		return denied("you may not create a role with permissions you do not hold");
-	if (admin_role(name))
-		return report(EXIT_CONFLICT, "role '%s' already exists", name);
-	code = check_group_name(name);
+		return report(a, EXIT_USAGE, "description: %s", why);
+	if (!(admin_actor(a)->perms & TSR_PERM_ROLES_MANAGE))
+		return denied(a, "adding a role needs roles.manage");
+	if ((perms & ~admin_actor(a)->perms) != 0)
+		return denied(a, "you may not create a role with permissions you do not hold");
+	if (admin_role(a, name))
+		return report(a, EXIT_CONFLICT, "role '%s' already exists", name);
+	code = check_group_name(a, name);
 	if (code != EXIT_DONE)
 		return code;
-	r = dir_new_id(&id);
+	r = dir_new_id(a, &id);
 	if (r < 0)
-		return dir_fail(r, "cannot allocate a gidNumber for role %s", name);
+		return dir_fail(a, r, "cannot allocate a gidNumber for role %s", name);
 	(void)snprintf(gid, sizeof(gid), "%u", id);
-	r = admin_dn("cn", name, "roles", &dn);
+	r = admin_dn(a, "cn", name, "roles", &dn);
 	if (r == 0)
 		r = tsr_perm_format(perms, ", ", &list);
 	if (r == 0)
-		r = wr_init(&w, "role.add", name, desc, dn);
+		r = wr_init(a, &w, "role.add", name, desc, dn);
 	if (r == 0)
 		r = mods_str(&m, LDAP_MOD_ADD, "objectClass",
 		             (const char *const[]){"posixGroup", "tesseraRole", NULL});
@@ -311,12 +311,13 @@ role_add(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "gid", NULL, gid);
 	if (r == 0)
-		r = wr_send(&w, WOP_ADD, dn, &m);
+		r = wr_send(a, &w, WOP_ADD, dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot add role %s", name);
+		code = dir_fail(a, r, "cannot add role %s", name);
 	} else {
 		printf("added role %s (gid %s): %s\n", name, gid, *list ? list : "no permissions");
-		admin_rules_changed("only holders of every permission may give the changed role");
+		admin_rules_changed(a,
+		                    "only holders of every permission may give the changed role");
 		code = EXIT_DONE;
 	}
 	mods_free(&m);
@@ -327,7 +328,7 @@ role_add(int argc, char **argv)
 }
 
 static int
-role_set(int argc, char **argv)
+role_set(struct admin *a, int argc, char **argv)
 {
 	const char *desc = NULL, *max = NULL, *why = NULL;
 	const struct role *ro;
@@ -345,11 +346,11 @@ role_set(int argc, char **argv)
 		code = EXIT_DONE;
 		if (c == O_PERM) {
 			replace = true;
-			code = parse_perms(optarg, &set);
+			code = parse_perms(a, optarg, &set);
 		} else if (c == O_ADDP) {
-			code = parse_perms(optarg, &add);
+			code = parse_perms(a, optarg, &add);
 		} else if (c == O_DELP) {
-			code = parse_perms(optarg, &del);
+			code = parse_perms(a, optarg, &del);
 		} else if (c == O_DESC) {
 			desc = optarg;
 		} else if (c == O_MAX) {
@@ -363,21 +364,22 @@ role_set(int argc, char **argv)
 	if (optind + 1 != argc)
 		return tool_usage("role set: exactly one NAME");
 	if (max && tsr_parse_u32(max, 0, 10000000, &maxv) < 0)
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "--max-users '%s': must be a whole number, 0 for no limit", max);
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
-		return report(EXIT_USAGE, "description: %s", why);
-	ro = admin_role(argv[optind]);
+		return report(a, EXIT_USAGE, "description: %s", why);
+	ro = admin_role(a, argv[optind]);
 	if (!ro)
-		return report(EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[optind]);
+		return report(a, EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[optind]);
 	perms = ((replace ? set : ro->perms) | add) & ~del;
-	if (max && admin_actor()->kind != ACTOR_ROOT)
+	if (max && admin_actor(a)->kind != ACTOR_ROOT)
 		return denied(
-		    "licence limits (--max-users) are set by root on the directory server");
-	if ((replace || add || del || desc) && !(admin_actor()->perms & TSR_PERM_ROLES_MANAGE))
-		return denied("changing a role needs roles.manage");
-	if (((perms | ro->perms) & ~admin_actor()->perms) != 0)
-		return denied("you may not change a role that has, or would have, permissions you "
+		    a, "licence limits (--max-users) are set by root on the directory server");
+	if ((replace || add || del || desc) && !(admin_actor(a)->perms & TSR_PERM_ROLES_MANAGE))
+		return denied(a, "changing a role needs roles.manage");
+	if (((perms | ro->perms) & ~admin_actor(a)->perms) != 0)
+		return denied(a,
+		              "you may not change a role that has, or would have, permissions you "
 		              "do not hold");
 	(void)snprintf(oldmax, sizeof(oldmax), "%u", ro->has_max ? ro->max_users : 0);
 	(void)snprintf(newmax, sizeof(newmax), "%u", maxv);
@@ -385,7 +387,7 @@ role_set(int argc, char **argv)
 	if (r == 0)
 		r = tsr_perm_format(perms, ", ", &after);
 	if (r == 0)
-		r = wr_init(&w, "role.set", ro->name, ro->description, ro->dn);
+		r = wr_init(a, &w, "role.set", ro->name, ro->description, ro->dn);
 	if (r == 0 && perms != ro->perms) {
 		const char *vals[TSR_PERM_COUNT + 1];
 
@@ -412,13 +414,13 @@ role_set(int argc, char **argv)
 		goto out;
 	}
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, ro->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, ro->dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot change role %s", ro->name);
+		code = dir_fail(a, r, "cannot change role %s", ro->name);
 		goto out;
 	}
 	printf("changed role %s: %s\n", argv[optind], *after ? after : "no permissions");
-	admin_rules_changed("only holders of every permission may give the changed role");
+	admin_rules_changed(a, "only holders of every permission may give the changed role");
 	code = EXIT_DONE;
 out:
 	free(before);
@@ -429,7 +431,7 @@ out:
 }
 
 static int
-role_delete(int argc, char **argv)
+role_delete(struct admin *a, int argc, char **argv)
 {
 	const struct role *ro;
 	uint32_t count = 0;
@@ -439,37 +441,40 @@ role_delete(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("role delete: exactly one NAME");
-	ro = admin_role(argv[1]);
+	ro = admin_role(a, argv[1]);
 	if (!ro)
-		return report(EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
-	if (!(admin_actor()->perms & TSR_PERM_ROLES_MANAGE) || (ro->perms & ~admin_actor()->perms))
-		return denied("deleting role %s needs roles.manage and every permission it grants",
+		return report(a, EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
+	if (!(admin_actor(a)->perms & TSR_PERM_ROLES_MANAGE) ||
+	    (ro->perms & ~admin_actor(a)->perms))
+		return denied(a,
+		              "deleting role %s needs roles.manage and every permission it grants",
 		              ro->name);
-	if (strcmp(ro->name, admin_tool()->cfg->admin.default_role) == 0)
-		return report(EXIT_CONFLICT,
+	if (strcmp(ro->name, a->t->cfg->admin.default_role) == 0)
+		return report(a, EXIT_CONFLICT,
 		              "role %s is the default role of new users ([users] "
 		              "default_role); choose another default first",
 		              ro->name);
-	r = role_counts(ro, 1, &count);
+	r = role_counts(a, ro, 1, &count);
 	if (r < 0)
-		return dir_fail(r, "cannot count the users of role %s", ro->name);
+		return dir_fail(a, r, "cannot count the users of role %s", ro->name);
 	if (count)
-		return report(EXIT_CONFLICT,
+		return report(a, EXIT_CONFLICT,
 		              "%u users have the role %s; give them another role "
 		              "first (tessera user set-role LOGIN ROLE)",
 		              count, ro->name);
 	r = tsr_perm_format(ro->perms, ", ", &perms);
 	if (r == 0)
-		r = wr_init(&w, "role.delete", ro->name, ro->description, ro->dn);
+		r = wr_init(a, &w, "role.delete", ro->name, ro->description, ro->dn);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "permissions", perms, NULL);
 	if (r == 0)
-		r = wr_send(&w, WOP_DELETE, ro->dn, NULL);
+		r = wr_send(a, &w, WOP_DELETE, ro->dn, NULL);
 	if (r < 0) {
-		code = dir_fail(r, "cannot delete role %s", ro->name);
+		code = dir_fail(a, r, "cannot delete role %s", ro->name);
 	} else {
 		printf("deleted role %s\n", argv[1]);
-		admin_rules_changed("only holders of every permission may give the changed role");
+		admin_rules_changed(a,
+		                    "only holders of every permission may give the changed role");
 		code = EXIT_DONE;
 	}
 	free(perms);
@@ -478,7 +483,7 @@ role_delete(int argc, char **argv)
 }
 
 static int
-role_sync(int argc, char **argv)
+role_sync(struct admin *a, int argc, char **argv)
 {
 	struct tsr_acl_role *ar;
 	const struct role *roles;
@@ -497,40 +502,40 @@ role_sync(int argc, char **argv)
 	if (optind != argc)
 		return tool_usage("role sync-acl: unexpected argument '%s'", argv[optind]);
 	if (print) {
-		r = admin_roles(&roles, &nroles);
+		r = admin_roles(a, &roles, &nroles);
 		if (r == 0)
-			r = admin_sites(&sites, &nsites);
+			r = admin_sites(a, &sites, &nsites);
 		if (r < 0)
-			return dir_fail(r, "cannot read roles and sites");
+			return dir_fail(a, r, "cannot read roles and sites");
 		ar = calloc(nroles + 1, sizeof(*ar));
 		if (!ar)
 			return EXIT_FAILURE_SYS;
 		for (i = 0; i < nroles; i++)
 			ar[i] = (struct tsr_acl_role){roles[i].name, roles[i].perms};
-		r = tsr_acl_build(admin_base(), ar, nroles, (const char *const *)sites, nsites,
+		r = tsr_acl_build(admin_base(a), ar, nroles, (const char *const *)sites, nsites,
 		                  &rules);
 		free(ar);
 		if (r < 0)
-			return report(EXIT_FAILURE_SYS, "cannot build the access rules for %s",
-			              admin_base());
+			return report(a, EXIT_FAILURE_SYS, "cannot build the access rules for %s",
+			              admin_base(a));
 		printf(
 		    "# olcAccess of the database holding %s (tessera role sync-acl --print)\n"
 		    "# ldapmodify -Y EXTERNAL -H ldapi:/// with dn: olcDatabase={N}mdb,cn=config\n"
 		    "changetype: modify\nreplace: olcAccess\n",
-		    admin_base());
+		    admin_base(a));
 		for (i = 0; rules[i]; i++)
 			printf("olcAccess: {%zu}%s\n", i, rules[i]);
 		tsr_strv_free(rules);
 		return EXIT_DONE;
 	}
-	r = admin_ensure_anchors();
+	r = admin_ensure_anchors(a);
 	if (r == 0 || r == -EPERM)
-		r = admin_sync_acl(false);
+		r = admin_sync_acl(a, false);
 	if (r == -EPERM)
-		return denied("only root on the directory server (the rootdn over ldapi) may "
-		              "rewrite the access rules; --print shows them");
+		return denied(a, "only root on the directory server (the rootdn over ldapi) may "
+		                 "rewrite the access rules; --print shows them");
 	if (r < 0)
-		return dir_fail(r, "cannot rewrite the access rules");
+		return dir_fail(a, r, "cannot rewrite the access rules");
 	printf(r ? "access rules rewritten for the tenant's roles and sites\n"
 	         : "access rules are current\n");
 	return EXIT_DONE;

@@ -21,35 +21,35 @@ static const char *const site_attrs[] = {"cn", "description", "l", NULL};
 
 /* Users per site name. */
 static int
-site_users(const char *site, struct ent ***ret, size_t *ret_n)
+site_users(struct admin *a, const char *site, struct ent ***ret, size_t *ret_n)
 {
 	char *filter = NULL;
 	int r;
 
 	r = dir_filter("tesseraSiteName", site, &filter);
 	if (r == 0)
-		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, filter,
+		r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, filter,
 		               (const char *const[]){"uid", NULL}, ret, ret_n);
 	free(filter);
 	return r;
 }
 
 static int
-read_site(const char *name, struct ent **ret)
+read_site(struct admin *a, const char *name, struct ent **ret)
 {
 	char *dn = NULL;
 	int r;
 
 	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
-		return report(EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
-	r = admin_dn("cn", name, "sites", &dn);
+		return report(a, EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
+	r = admin_dn(a, "cn", name, "sites", &dn);
 	if (r == 0)
-		r = dir_read(dn, site_attrs, ret);
+		r = dir_read(a, dn, site_attrs, ret);
 	free(dn);
 	if (r == -ENOENT)
-		return report(EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
+		return report(a, EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
 	if (r < 0)
-		return dir_fail(r, "cannot read site %s", name);
+		return dir_fail(a, r, "cannot read site %s", name);
 	return EXIT_DONE;
 }
 
@@ -63,7 +63,7 @@ site_field(const void *elem, const char *field)
 }
 
 static int
-site_list(int argc, char **argv)
+site_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = site_fields};
 	struct ent **v = NULL, **users = NULL;
@@ -73,17 +73,18 @@ site_list(int argc, char **argv)
 	struct table tb = {0};
 	int r;
 
-	r = list_parse(&lo, argc, argv);
+	r = list_parse(a, &lo, argc, argv);
 	if (r != EXIT_DONE)
 		return r;
 
-	(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base());
-	r = dir_search(base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v, &n);
+	(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base(a));
+	r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v,
+	               &n);
 	if (r < 0)
-		return dir_fail(r, "cannot read the sites");
+		return dir_fail(a, r, "cannot read the sites");
 	list_sort(v, n, sizeof(*v), &lo, site_field);
 	list_window(&lo, n, &from, &to);
-	if (admin_tool()->json)
+	if (a->t->json)
 		jw_begin_arr(&j, NULL);
 	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",
 	                                               NULL}) < 0)
@@ -94,11 +95,11 @@ site_list(int argc, char **argv)
 
 		if (!name)
 			continue;
-		r = site_users(name, &users, &nu);
+		r = site_users(a, name, &users, &nu);
 		if (r < 0)
 			break;
 		ents_free(users, nu);
-		if (admin_tool()->json) {
+		if (a->t->json) {
 			jw_begin_obj(&j, NULL);
 			jw_str(&j, "name", name);
 			jw_str(&j, "description", ent_str(v[i], "description"));
@@ -112,7 +113,7 @@ site_list(int argc, char **argv)
 			                                    ent_str(v[i], "description"), NULL});
 		}
 	}
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		jw_end_arr(&j);
 		jw_done(&j);
 	} else if (r == 0) {
@@ -120,11 +121,11 @@ site_list(int argc, char **argv)
 	}
 	table_free(&tb);
 	ents_free(v, n);
-	return r < 0 ? dir_fail(r, "cannot list the sites") : EXIT_DONE;
+	return r < 0 ? dir_fail(a, r, "cannot list the sites") : EXIT_DONE;
 }
 
 static int
-site_show(int argc, char **argv)
+site_show(struct admin *a, int argc, char **argv)
 {
 	struct ent *e = NULL, **users = NULL;
 	size_t nu = 0, i;
@@ -132,15 +133,15 @@ site_show(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("site show: exactly one NAME");
-	code = read_site(argv[1], &e);
+	code = read_site(a, argv[1], &e);
 	if (code != EXIT_DONE)
 		return code;
-	r = site_users(argv[1], &users, &nu);
+	r = site_users(a, argv[1], &users, &nu);
 	if (r < 0) {
 		ent_free(e);
-		return dir_fail(r, "cannot read the users of site %s", argv[1]);
+		return dir_fail(a, r, "cannot read the users of site %s", argv[1]);
 	}
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_obj(&j, NULL);
@@ -167,7 +168,7 @@ site_show(int argc, char **argv)
 }
 
 static int
-site_add(int argc, char **argv)
+site_add(struct admin *a, int argc, char **argv)
 {
 	const char *desc = NULL, *loc = NULL, *why = NULL, *name;
 	struct mods m = {0};
@@ -189,23 +190,23 @@ site_add(int argc, char **argv)
 	if (optind + 1 != argc)
 		return tool_usage("site add: exactly one NAME");
 	name = argv[optind];
-	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(name))
-		return report(EXIT_USAGE, "site name '%s': %s", name,
+	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(a, name))
+		return report(a, EXIT_USAGE, "site name '%s': %s", name,
 		              why ? why : "a name the tenant reserves");
 	if (desc && !tsr_profile_text_check(desc, 256, false, &why))
-		return report(EXIT_USAGE, "description: %s", why);
+		return report(a, EXIT_USAGE, "description: %s", why);
 	if (loc && !tsr_profile_text_check(loc, 128, false, &why))
-		return report(EXIT_USAGE, "location: %s", why);
-	if (!(admin_actor()->perms & TSR_PERM_SITES_MANAGE))
-		return denied("adding a site needs sites.manage");
-	r = admin_dn("cn", name, "sites", &dn);
-	if (r == 0 && dir_read(dn, site_attrs, &e) == 0) {
+		return report(a, EXIT_USAGE, "location: %s", why);
+	if (!(admin_actor(a)->perms & TSR_PERM_SITES_MANAGE))
+		return denied(a, "adding a site needs sites.manage");
+	r = admin_dn(a, "cn", name, "sites", &dn);
+	if (r == 0 && dir_read(a, dn, site_attrs, &e) == 0) {
 		ent_free(e);
 		free(dn);
-		return report(EXIT_CONFLICT, "site '%s' already exists", name);
+		return report(a, EXIT_CONFLICT, "site '%s' already exists", name);
 	}
 	if (r == 0)
-		r = wr_init(&w, "site.add", name, desc, dn);
+		r = wr_init(a, &w, "site.add", name, desc, dn);
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "objectClass", "tesseraSite");
 	if (r == 0)
@@ -219,12 +220,12 @@ site_add(int argc, char **argv)
 	if (r == 0 && loc)
 		r = tsr_audit_change(&w.audit, "location", NULL, loc);
 	if (r == 0)
-		r = wr_send(&w, WOP_ADD, dn, &m);
+		r = wr_send(a, &w, WOP_ADD, dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot add site %s", name);
+		code = dir_fail(a, r, "cannot add site %s", name);
 	} else {
 		printf("added site %s\n", name);
-		admin_rules_changed("only holders of sites.all may give or take this site");
+		admin_rules_changed(a, "only holders of sites.all may give or take this site");
 		code = EXIT_DONE;
 	}
 	mods_free(&m);
@@ -234,7 +235,7 @@ site_add(int argc, char **argv)
 }
 
 static int
-site_delete(int argc, char **argv)
+site_delete(struct admin *a, int argc, char **argv)
 {
 	struct ent *e = NULL, **users = NULL;
 	struct wr w = {0};
@@ -243,36 +244,36 @@ site_delete(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("site delete: exactly one NAME");
-	code = read_site(argv[1], &e);
+	code = read_site(a, argv[1], &e);
 	if (code != EXIT_DONE)
 		return code;
-	if (!(admin_actor()->perms & TSR_PERM_SITES_MANAGE)) {
-		code = denied("deleting a site needs sites.manage");
+	if (!(admin_actor(a)->perms & TSR_PERM_SITES_MANAGE)) {
+		code = denied(a, "deleting a site needs sites.manage");
 		goto out;
 	}
-	r = site_users(argv[1], &users, &nu);
+	r = site_users(a, argv[1], &users, &nu);
 	ents_free(users, nu);
 	if (r < 0) {
-		code = dir_fail(r, "cannot read the users of site %s", argv[1]);
+		code = dir_fail(a, r, "cannot read the users of site %s", argv[1]);
 		goto out;
 	}
 	if (nu) {
-		code = report(EXIT_CONFLICT,
+		code = report(a, EXIT_CONFLICT,
 		              "%zu users may log in at %s; take the site from them "
 		              "first (tessera user sites LOGIN --remove %s)",
 		              nu, argv[1], argv[1]);
 		goto out;
 	}
-	r = wr_init(&w, "site.delete", argv[1], ent_str(e, "description"), e->dn);
+	r = wr_init(a, &w, "site.delete", argv[1], ent_str(e, "description"), e->dn);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "site", argv[1], NULL);
 	if (r == 0)
-		r = wr_send(&w, WOP_DELETE, e->dn, NULL);
+		r = wr_send(a, &w, WOP_DELETE, e->dn, NULL);
 	if (r < 0) {
-		code = dir_fail(r, "cannot delete site %s", argv[1]);
+		code = dir_fail(a, r, "cannot delete site %s", argv[1]);
 	} else {
 		printf("deleted site %s\n", argv[1]);
-		admin_rules_changed("only holders of sites.all may give or take this site");
+		admin_rules_changed(a, "only holders of sites.all may give or take this site");
 	}
 out:
 	wr_free(&w);

@@ -34,14 +34,14 @@ num(const struct ent *e, const char *attr)
 }
 
 static size_t
-count(const char *unit, const char *filter)
+count(struct admin *a, const char *unit, const char *filter)
 {
 	struct ent **v = NULL;
 	char base[1100];
 	size_t n = 0;
 
-	(void)snprintf(base, sizeof(base), "ou=%s,%s", unit, admin_base());
-	if (dir_search(base, LDAP_SCOPE_ONELEVEL, filter, (const char *const[]){"1.1", NULL}, &v,
+	(void)snprintf(base, sizeof(base), "ou=%s,%s", unit, admin_base(a));
+	if (dir_search(a, base, LDAP_SCOPE_ONELEVEL, filter, (const char *const[]){"1.1", NULL}, &v,
 	               &n) < 0)
 		n = 0;
 	ents_free(v, n);
@@ -49,7 +49,7 @@ count(const char *unit, const char *filter)
 }
 
 static int
-tenant_show(int argc, char **argv)
+tenant_show(struct admin *a, int argc, char **argv)
 {
 	(void)argc; /* no arguments: VERB_NOARGS */
 	(void)argv;
@@ -59,21 +59,21 @@ tenant_show(int argc, char **argv)
 	const struct ent_attr *res;
 	int r;
 
-	r = dir_read(admin_base(), tenant_attrs, &e);
+	r = dir_read(a, admin_base(a), tenant_attrs, &e);
 	if (r < 0)
-		return dir_fail(r, "cannot read the tenant %s", admin_base());
-	r = count_active(NULL, &active);
+		return dir_fail(a, r, "cannot read the tenant %s", admin_base(a));
+	r = count_active(a, NULL, &active);
 	if (r < 0) {
 		ent_free(e);
-		return dir_fail(r, "cannot count the tenant's users");
+		return dir_fail(a, r, "cannot count the tenant's users");
 	}
-	users = count("people", "(objectClass=tesseraUser)");
-	inactive = count("people", "(&(objectClass=tesseraUser)(tesseraStatus=inactive))");
-	roles = count("roles", "(objectClass=tesseraRole)");
-	sites = count("sites", "(objectClass=tesseraSite)");
-	groups = count("groups", "(objectClass=posixGroup)");
+	users = count(a, "people", "(objectClass=tesseraUser)");
+	inactive = count(a, "people", "(&(objectClass=tesseraUser)(tesseraStatus=inactive))");
+	roles = count(a, "roles", "(objectClass=tesseraRole)");
+	sites = count(a, "sites", "(objectClass=tesseraSite)");
+	groups = count(a, "groups", "(objectClass=posixGroup)");
 	res = ent_attr(e, "tesseraReservedName");
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_obj(&j, NULL);
@@ -163,7 +163,7 @@ need_class(const struct ent *e, const char *cls, struct mods *m)
 }
 
 static int
-tenant_set(int argc, char **argv)
+tenant_set(struct admin *a, int argc, char **argv)
 {
 	const char *reserve[16], *unreserve[16];
 	size_t nres = 0, nunres = 0, i;
@@ -204,32 +204,33 @@ tenant_set(int argc, char **argv)
 		                  "--reserve NAME, --unreserve NAME, --home-base PATH or "
 		                  "--photo-max-bytes N");
 	if (photo && tsr_parse_u32(photo, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, &v) < 0)
-		return report(EXIT_USAGE, "--photo-max-bytes '%s': a whole number from %u to %u",
+		return report(a, EXIT_USAGE, "--photo-max-bytes '%s': a whole number from %u to %u",
 		              photo, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX);
 	if (home && !tsr_home_base_check(home, &why))
-		return report(EXIT_USAGE, "--home-base '%s' %s", home, why);
+		return report(a, EXIT_USAGE, "--home-base '%s' %s", home, why);
 	for (i = 0; i < nres; i++)
 		if (!*reserve[i] || !tsr_text_check(reserve[i], 64, &why))
-			return report(EXIT_USAGE, "--reserve '%s': %s", reserve[i],
+			return report(a, EXIT_USAGE, "--reserve '%s': %s", reserve[i],
 			              *reserve[i] ? why : "may not be empty");
 	if (max && tsr_parse_u32(max, 0, 10000000, &v) < 0)
-		return report(EXIT_USAGE, "--max-users '%s': a whole number, 0 for no limit", max);
+		return report(a, EXIT_USAGE, "--max-users '%s': a whole number, 0 for no limit",
+		              max);
 	if (life && tsr_parse_duration(life, 31536000, &v) < 0)
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "--session-lifetime '%s': seconds, or a number with s, m, h or d "
 		              "(3600, 90m, 12h), at most 365d (0: unlimited)",
 		              life);
 	if (life)
 		(void)snprintf(life_s, sizeof(life_s), "%" PRIu32, v);
 	if (tier && (!*tier || !tsr_text_check(tier, 64, &why)))
-		return report(EXIT_USAGE, "--tier: %s", *tier ? why : "may not be empty");
-	if (admin_actor()->kind != ACTOR_ROOT)
-		return denied("the tenant's licence and session settings are set by root on the "
-		              "directory server");
-	r = dir_read(admin_base(), tenant_attrs, &e);
+		return report(a, EXIT_USAGE, "--tier: %s", *tier ? why : "may not be empty");
+	if (admin_actor(a)->kind != ACTOR_ROOT)
+		return denied(a, "the tenant's licence and session settings are set by root on the "
+		                 "directory server");
+	r = dir_read(a, admin_base(a), tenant_attrs, &e);
 	if (r < 0)
-		return dir_fail(r, "cannot read the tenant %s", admin_base());
-	r = wr_init(&w, "tenant.set", ent_str(e, "o"), ent_str(e, "o"), e->dn);
+		return dir_fail(a, r, "cannot read the tenant %s", admin_base(a));
+	r = wr_init(a, &w, "tenant.set", ent_str(e, "o"), ent_str(e, "o"), e->dn);
 	if (r == 0 && max) {
 		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraMaxUsers", max);
 		if (r == 0)
@@ -273,13 +274,13 @@ tenant_set(int argc, char **argv)
 	if (r == 0 && nres)
 		r = need_class(e, "tesseraTenantNames", &m);
 	for (i = 0; r == 0 && i < nres; i++)
-		if (!admin_reserved(reserve[i])) {
+		if (!admin_reserved(a, reserve[i])) {
 			r = mods_one(&m, LDAP_MOD_ADD, "tesseraReservedName", reserve[i]);
 			if (r == 0)
 				r = tsr_audit_change(&w.audit, "reserved_name", NULL, reserve[i]);
 		}
 	for (i = 0; r == 0 && i < nunres; i++)
-		if (admin_reserved(unreserve[i])) {
+		if (admin_reserved(a, unreserve[i])) {
 			r = mods_one(&m, LDAP_MOD_DELETE, "tesseraReservedName", unreserve[i]);
 			if (r == 0)
 				r = tsr_audit_change(&w.audit, "reserved_name", unreserve[i], NULL);
@@ -290,9 +291,9 @@ tenant_set(int argc, char **argv)
 		goto out;
 	}
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, e->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, e->dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot change the tenant");
+		code = dir_fail(a, r, "cannot change the tenant");
 		goto out;
 	}
 	printf("changed the tenant %s\n", ent_str(e, "o") ? ent_str(e, "o") : e->dn);

@@ -22,18 +22,18 @@
 /* ---- small helpers ---- */
 
 static int
-need_user(const char *login, struct user **ret)
+need_user(struct admin *a, const char *login, struct user **ret)
 {
 	const char *why = NULL;
 	int r;
 
 	if (!tsr_name_check(login, TSR_NAME_SERVED, &why))
-		return report(EXIT_USAGE, "login '%s': %s", login, why);
-	r = user_get(login, ret);
+		return report(a, EXIT_USAGE, "login '%s': %s", login, why);
+	r = user_get(a, login, ret);
 	if (r == -ENOENT)
-		return report(EXIT_NOTFOUND, "no user '%s' in %s", login, admin_base());
+		return report(a, EXIT_NOTFOUND, "no user '%s' in %s", login, admin_base(a));
 	if (r < 0)
-		return dir_fail(r, "cannot read user %s", login);
+		return dir_fail(a, r, "cannot read user %s", login);
 	return EXIT_DONE;
 }
 
@@ -55,12 +55,12 @@ strv_push(char ***v, const char *s)
 }
 
 static int
-bad_option(const char *verb, char **argv)
+bad_option(struct admin *a, const char *verb, char **argv)
 {
 	const char *o = argv[optind - 1] ? argv[optind - 1] : "?";
 
 	if (strcmp(verb, "set") == 0 && strncmp(o, "--email", 7) == 0)
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "user set --email: the email cannot be changed with user set (it is "
 		              "the login identifier and unique in the tenant); an administrator "
 		              "uses: tessera user set-email LOGIN EMAIL");
@@ -151,8 +151,8 @@ struct pw_choice {
 
 /* Parse profile options into in; sets pw. Returns EXIT_DONE or a usage exit. */
 static int
-parse_profile(const char *verb, const struct option *opts, int argc, char **argv, struct uin *in,
-              struct pw_choice *pw)
+parse_profile(struct admin *a, const char *verb, const struct option *opts, int argc, char **argv,
+              struct uin *in, struct pw_choice *pw)
 {
 	int c;
 
@@ -211,7 +211,7 @@ parse_profile(const char *verb, const struct option *opts, int argc, char **argv
 			pw->none = true;
 			break;
 		default:
-			return bad_option(verb, argv);
+			return bad_option(a, verb, argv);
 		}
 	}
 	if (pw->stdin_ + pw->generate + pw->none > 1)
@@ -224,8 +224,8 @@ parse_profile(const char *verb, const struct option *opts, int argc, char **argv
 /* A password from stdin or generated, either meeting the tenant's policy for who; NULL
  * with EXIT_DONE for none. The rootdn bypasses slapd's check, so the tool applies it. */
 static int
-get_password(const struct pw_choice *pw, bool default_generate, const struct tsr_pw_user *who,
-             char **ret, bool *generated)
+get_password(struct admin *a, const struct pw_choice *pw, bool default_generate,
+             const struct tsr_pw_user *who, char **ret, bool *generated)
 {
 	int r, code, tries;
 
@@ -239,7 +239,7 @@ get_password(const struct pw_choice *pw, bool default_generate, const struct tsr
 			return EXIT_USAGE;
 		code = password_precheck(*ret);
 		if (code == EXIT_DONE)
-			code = policy_admits(admin_tool(), *ret, who);
+			code = policy_admits(a->t, *ret, who);
 		if (code != EXIT_DONE) {
 			tsr_secret_free(*ret);
 			*ret = NULL;
@@ -248,11 +248,11 @@ get_password(const struct pw_choice *pw, bool default_generate, const struct tsr
 	}
 	/* Random passwords hold every class; a rare run or sequence is drawn again. */
 	for (tries = 0; tries < 20; tries++) {
-		r = tsr_random_password(admin_tool()->cfg->admin.password_length, ret);
+		r = tsr_random_password(a->t->cfg->admin.password_length, ret);
 		if (r < 0)
-			return report(EXIT_FAILURE_SYS, "cannot generate a password: %s",
+			return report(a, EXIT_FAILURE_SYS, "cannot generate a password: %s",
 			              strerror(-r));
-		code = policy_admits(admin_tool(), *ret, who);
+		code = policy_admits(a->t, *ret, who);
 		if (code == EXIT_DONE) {
 			*generated = true;
 			return EXIT_DONE;
@@ -262,10 +262,10 @@ get_password(const struct pw_choice *pw, bool default_generate, const struct tsr
 		if (code != EXIT_USAGE)
 			return code;
 	}
-	return report(EXIT_USAGE,
+	return report(a, EXIT_USAGE,
 	              "[admin] password_length: generated passwords of %u "
 	              "characters do not meet the password policy",
-	              (unsigned)admin_tool()->cfg->admin.password_length);
+	              (unsigned)a->t->cfg->admin.password_length);
 }
 
 static void
@@ -278,7 +278,7 @@ uin_free(struct uin *in)
 /* ---- verbs ---- */
 
 static int
-user_add(int argc, char **argv)
+user_add(struct admin *a, int argc, char **argv)
 {
 	struct tsr_errs errs = {0};
 	struct pw_choice pw = {0};
@@ -288,7 +288,7 @@ user_add(int argc, char **argv)
 	uint32_t uid = 0;
 	int code;
 
-	code = parse_profile("add", profile_opts, argc, argv, &in, &pw);
+	code = parse_profile(a, "add", profile_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind >= argc) {
@@ -300,22 +300,22 @@ user_add(int argc, char **argv)
 		code = tool_usage("user add: unexpected argument '%s'", argv[optind + 1]);
 		goto out;
 	}
-	if (uin_check(&in, true, &errs) < 0) {
-		code = report_errs(&errs);
+	if (uin_check(a, &in, true, &errs) < 0) {
+		code = report_errs(a, &errs);
 		goto out;
 	}
 	{
 		const char *names[] = {in.name, in.first, in.last, in.email, NULL};
 		struct tsr_pw_user who = {in.login, names};
 
-		code = get_password(&pw, true, &who, &password, &generated);
+		code = get_password(a, &pw, true, &who, &password, &generated);
 	}
 	if (code != EXIT_DONE)
 		goto out;
-	code = user_create(&in, password, NULL, &uid);
+	code = user_create(a, &in, password, NULL, &uid);
 	if (code != EXIT_DONE)
 		goto out;
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_obj(&j, NULL);
@@ -344,24 +344,24 @@ out:
 }
 
 static int
-user_show(int argc, char **argv)
+user_show(struct admin *a, int argc, char **argv)
 {
 	struct user *u = NULL;
 	int code;
 
 	if (argc != 2)
 		return tool_usage("user show: exactly one LOGIN");
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	if (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) {
-		code = denied("viewing %s needs users.view at one of their sites", u->login);
+	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_VIEW, u)) {
+		code = denied(a, "viewing %s needs users.view at one of their sites", u->login);
 		goto out;
 	}
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
-		user_json(&j, NULL, u);
+		user_json(a, &j, NULL, u);
 		jw_done(&j);
 	} else {
 		user_print(u);
@@ -396,7 +396,7 @@ user_field(const void *elem, const char *field)
 }
 
 static int
-user_list(int argc, char **argv)
+user_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = user_fields};
 	const char *status = NULL, *role = NULL, *site = NULL;
@@ -417,14 +417,14 @@ user_list(int argc, char **argv)
 			role = optarg;
 		else if (c == O_SITE)
 			site = optarg;
-		else if ((r = list_option(&lo, c, optarg)) != 1)
-			return r ? r : bad_option("list", argv);
+		else if ((r = list_option(a, &lo, c, optarg)) != 1)
+			return r ? r : bad_option(a, "list", argv);
 	}
 	if (optind < argc)
 		return tool_usage("user list: unexpected argument '%s'", argv[optind]);
 	if (status && strcmp(status, "invited") && strcmp(status, "active") &&
 	    strcmp(status, "inactive"))
-		return report(EXIT_USAGE, "--status '%s': must be invited, active or inactive",
+		return report(a, EXIT_USAGE, "--status '%s': must be invited, active or inactive",
 		              status);
 	r = tsr_buf_puts(&f, "(&(objectClass=tesseraUser)");
 	if (r == 0 && role && (r = tsr_ldap_escape(role, strlen(role), &esc)) == 0)
@@ -437,10 +437,10 @@ user_list(int argc, char **argv)
 	if (r == 0)
 		r = tsr_buf_puts(&f, ")");
 	if (r == 0)
-		r = dir_search(admin_people(), LDAP_SCOPE_ONELEVEL, f.p, user_attrs, &v, &n);
+		r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, f.p, user_attrs, &v, &n);
 	tsr_buf_free(&f);
 	if (r < 0)
-		return dir_fail(r, "cannot list users");
+		return dir_fail(a, r, "cannot list users");
 	users = calloc(n + 1, sizeof(*users));
 	if (!users) {
 		ents_free(v, n);
@@ -455,7 +455,7 @@ user_list(int argc, char **argv)
 		}
 		v[i] = NULL;
 		/* Only those the actor may see, and (computed) status as asked. */
-		if (!u->login || (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) ||
+		if (!u->login || (!is_self(a, u) && !may(a, TSR_PERM_USERS_VIEW, u)) ||
 		    (status && strcmp(user_status(u), status) != 0)) {
 			user_free(u);
 			continue;
@@ -465,12 +465,12 @@ user_list(int argc, char **argv)
 	ents_free(v, n);
 	list_sort(users, nu, sizeof(*users), &lo, user_field);
 	list_window(&lo, nu, &from, &to);
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
 		for (i = from; i < to; i++)
-			user_json(&j, NULL, users[i]);
+			user_json(a, &j, NULL, users[i]);
 		jw_end_arr(&j);
 		jw_done(&j);
 	} else {
@@ -517,7 +517,7 @@ user_list(int argc, char **argv)
 }
 
 static int
-user_set(int argc, char **argv)
+user_set(struct admin *a, int argc, char **argv)
 {
 	struct tsr_errs errs = {0};
 	struct pw_choice pw = {0};
@@ -526,21 +526,21 @@ user_set(int argc, char **argv)
 	bool changed = false;
 	int code;
 
-	code = parse_profile("set", set_opts, argc, argv, &in, &pw);
+	code = parse_profile(a, "set", set_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind + 1 != argc) {
 		code = tool_usage("user set: exactly one LOGIN");
 		goto out;
 	}
-	if (uin_check(&in, false, &errs) < 0) {
-		code = report_errs(&errs);
+	if (uin_check(a, &in, false, &errs) < 0) {
+		code = report_errs(a, &errs);
 		goto out;
 	}
-	code = need_user(argv[optind], &u);
+	code = need_user(a, argv[optind], &u);
 	if (code != EXIT_DONE)
 		goto out;
-	code = user_update(u, &in, &changed);
+	code = user_update(a, u, &in, &changed);
 	if (code == EXIT_DONE)
 		printf(changed ? "changed %s\n" : "%s: nothing to change\n", u->login);
 out:
@@ -550,7 +550,7 @@ out:
 }
 
 static int
-user_set_email(int argc, char **argv)
+user_set_email(struct admin *a, int argc, char **argv)
 {
 	struct tsr_errs errs = {0};
 	struct uin in = {0};
@@ -562,17 +562,17 @@ user_set_email(int argc, char **argv)
 	if (argc != 3)
 		return tool_usage("user set-email: LOGIN EMAIL");
 	in.email = argv[2];
-	if (uin_check(&in, false, &errs) < 0)
-		return report_errs(&errs);
-	code = need_user(argv[1], &u);
+	if (uin_check(a, &in, false, &errs) < 0)
+		return report_errs(a, &errs);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	if (is_self(u)) {
-		code = denied("you may not change your own email");
+	if (is_self(a, u)) {
+		code = denied(a, "you may not change your own email");
 		goto out;
 	}
-	if (!may(TSR_PERM_USERS_MANAGE, u)) {
-		code = denied("changing %s's email needs users.manage at one of their sites",
+	if (!may(a, TSR_PERM_USERS_MANAGE, u)) {
+		code = denied(a, "changing %s's email needs users.manage at one of their sites",
 		              u->login);
 		goto out;
 	}
@@ -587,7 +587,7 @@ user_set_email(int argc, char **argv)
 
 		r = dir_filter("mail", in.email, &filter);
 		if (r == 0)
-			r = dir_search(admin_base(), LDAP_SCOPE_SUBTREE, filter,
+			r = dir_search(a, admin_base(a), LDAP_SCOPE_SUBTREE, filter,
 			               (const char *const[]){"uid", NULL}, &v, &n);
 		free(filter);
 		for (i = 0; r == 0 && i < n; i++)
@@ -595,20 +595,20 @@ user_set_email(int argc, char **argv)
 				r = -EEXIST;
 		ents_free(v, n);
 		if (r == -EEXIST) {
-			code = report(EXIT_CONFLICT, "email '%s' is already used in the tenant",
+			code = report(a, EXIT_CONFLICT, "email '%s' is already used in the tenant",
 			              in.email);
 			goto out;
 		}
 	}
-	r = wr_init(&w, "user.set-email", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.set-email", u->login, u->name, u->dn);
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_REPLACE, "mail", in.email);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "email", u->email, in.email);
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
-		code = dir_fail(r, "cannot change %s's email", u->login);
+		code = dir_fail(a, r, "cannot change %s's email", u->login);
 	else
 		printf("changed %s's email to %s\n", u->login, in.email);
 out:
@@ -619,7 +619,7 @@ out:
 }
 
 static int
-user_set_role(int argc, char **argv)
+user_set_role(struct admin *a, int argc, char **argv)
 {
 	const struct role *ro;
 	struct user *u = NULL;
@@ -627,23 +627,23 @@ user_set_role(int argc, char **argv)
 
 	if (argc != 3)
 		return tool_usage("user set-role: LOGIN ROLE");
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	ro = admin_role(argv[2]);
+	ro = admin_role(a, argv[2]);
 	if (!ro)
-		code =
-		    report(EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)", argv[2]);
-	else if (u->role && strcmp(u->role, ro->name) == 0 && !is_self(u))
+		code = report(a, EXIT_NOTFOUND, "role '%s' does not exist (tessera role list)",
+		              argv[2]);
+	else if (u->role && strcmp(u->role, ro->name) == 0 && !is_self(a, u))
 		printf("%s already has the role %s\n", u->login, ro->name);
-	else if ((code = user_change_role(u, ro)) == EXIT_DONE)
+	else if ((code = user_change_role(a, u, ro)) == EXIT_DONE)
 		printf("%s now has the role %s\n", u->login, ro->name);
 	user_free(u);
 	return code;
 }
 
 static int
-user_sites(int argc, char **argv)
+user_sites(struct admin *a, int argc, char **argv)
 {
 	char **add = NULL, **del = NULL;
 	struct user *u = NULL;
@@ -660,7 +660,7 @@ user_sites(int argc, char **argv)
 		else if (c == O_REMOVE)
 			r = strv_push(&del, optarg);
 		else
-			return bad_option("sites", argv);
+			return bad_option(a, "sites", argv);
 		if (r < 0)
 			return EXIT_FAILURE_SYS;
 	}
@@ -670,28 +670,28 @@ user_sites(int argc, char **argv)
 	}
 	for (i = 0; add && add[i]; i++)
 		if (!tsr_name_check(add[i], TSR_NAME_NEW, &why)) {
-			code = report(EXIT_USAGE, "--add '%s': a site name %s", add[i], why);
+			code = report(a, EXIT_USAGE, "--add '%s': a site name %s", add[i], why);
 			goto out;
 		}
-	code = need_user(argv[optind], &u);
+	code = need_user(a, argv[optind], &u);
 	if (code != EXIT_DONE)
 		goto out;
 	if (!add && !del) {
-		if (!is_self(u) && !may(TSR_PERM_USERS_VIEW, u)) {
-			code = denied("viewing %s needs users.view", u->login);
+		if (!is_self(a, u) && !may(a, TSR_PERM_USERS_VIEW, u)) {
+			code = denied(a, "viewing %s needs users.view", u->login);
 			goto out;
 		}
 		for (i = 0; u->sites && i < u->sites->n; i++)
 			printf("%s\n", u->sites->v[i]);
 		goto out;
 	}
-	code = user_change_sites(u, add, del, &changed);
+	code = user_change_sites(a, u, add, del, &changed);
 	if (code == EXIT_DONE && !changed) {
 		printf("%s: nothing to change\n", u->login);
 	} else if (code == EXIT_DONE) {
 		user_free(u);
 		u = NULL;
-		if (user_get(argv[optind], &u) == 0) {
+		if (user_get(a, argv[optind], &u) == 0) {
 			printf("%s: sites", u->login);
 			for (i = 0; u->sites && i < u->sites->n; i++)
 				printf("%s%s", i ? ", " : " ", u->sites->v[i]);
@@ -706,7 +706,7 @@ out:
 }
 
 static int
-read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
+read_photo(struct admin *a, const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -716,14 +716,14 @@ read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return report(EXIT_USAGE, "photo %s: %s", path, strerror(errno));
+		return report(a, EXIT_USAGE, "photo %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return report(EXIT_USAGE, "photo %s: not a regular file", path);
+		return report(a, EXIT_USAGE, "photo %s: not a regular file", path);
 	}
 	if ((size_t)st.st_size > max) {
 		close(fd);
-		return report(EXIT_USAGE,
+		return report(a, EXIT_USAGE,
 		              "photo %s: %lld bytes, larger than the limit of %zu bytes (tessera "
 		              "tenant show)",
 		              path, (long long)st.st_size, max);
@@ -738,7 +738,7 @@ read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
 	close(fd);
 	if (got > max) {
 		free(buf);
-		return report(EXIT_USAGE, "photo %s: larger than the limit of %zu bytes", path,
+		return report(a, EXIT_USAGE, "photo %s: larger than the limit of %zu bytes", path,
 		              max);
 	}
 	*ret = buf;
@@ -747,13 +747,13 @@ read_photo(const char *path, size_t max, char **ret, size_t *ret_len)
 }
 
 static int
-user_photo(int argc, char **argv)
+user_photo(struct admin *a, int argc, char **argv)
 {
 	struct tsr_photo_info info;
 	struct user *u = NULL;
 	struct mods m = {0};
 	struct wr w = {0};
-	const struct tsr_cfg *cfg = admin_tool()->cfg;
+	const struct tsr_cfg *cfg = a->t->cfg;
 	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
 	enum tsr_photo_type t;
 	uint32_t max = 0;
@@ -765,33 +765,33 @@ user_photo(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", photo_opts, NULL)) != -1) {
 		if (c != O_REMOVE)
-			return bad_option("photo", argv);
+			return bad_option(a, "photo", argv);
 		remove = true;
 	}
 	if (argc - optind != (remove ? 1 : 2))
 		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
 	argv += optind - 1;
 	if (!remove) {
-		r = admin_photo_max_bytes(&max);
+		r = admin_photo_max_bytes(a, &max);
 		if (r < 0)
 			return dir_fail(
-			    r, "cannot read the tenant's photo limit (tesseraPhotoMaxBytes)");
-		code = read_photo(argv[2], max, &data, &len);
+			    a, r, "cannot read the tenant's photo limit (tesseraPhotoMaxBytes)");
+		code = read_photo(a, argv[2], max, &data, &len);
 		if (code != EXIT_DONE)
 			return code;
 		r = tsr_photo_probe(data, len, &info, why, sizeof(why));
 		if (r < 0) {
 			free(data);
-			return report(EXIT_USAGE, "photo %s: %s; %s", argv[2], why,
+			return report(a, EXIT_USAGE, "photo %s: %s; %s", argv[2], why,
 			              r == -EFBIG ? "scale it down" : "use a PNG or JPEG file");
 		}
 	}
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		goto out;
-	if (!is_self(u) && !may(TSR_PERM_USERS_EDIT, u)) {
-		code =
-		    denied("changing %s's photo needs users.edit at one of their sites", u->login);
+	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u)) {
+		code = denied(a, "changing %s's photo needs users.edit at one of their sites",
+		              u->login);
 		goto out;
 	}
 	if (u->has_photo) {
@@ -820,14 +820,14 @@ user_photo(int argc, char **argv)
 	/* Each type in its own attribute (a JPEG in jpegPhoto, a PNG in tesseraPngPhoto), the
 	 * old photo gone from the other. */
 	if (!remove && info.type == TSR_PHOTO_PNG && !u->png_class) {
-		code = report(EXIT_CONFLICT,
+		code = report(a, EXIT_CONFLICT,
 		              "%s's entry cannot hold a PNG photo: it lacks objectClass "
 		              "tesseraUserPhoto (made before this version, or by another client); "
 		              "tessera server upgrade gives it to every user, or use a JPEG",
 		              u->login);
 		goto out;
 	}
-	r = wr_init(&w, "user.photo", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.photo", u->login, u->name, u->dn);
 	if (r == 0 && !remove)
 		r = mods_bin(&m, LDAP_MOD_REPLACE, tsr_photo_attr(info.type), data, len);
 	for (t = TSR_PHOTO_PNG; r == 0 && t <= TSR_PHOTO_JPEG; t++)
@@ -836,9 +836,9 @@ user_photo(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	if (r < 0)
-		code = dir_fail(r, "cannot change %s's photo", u->login);
+		code = dir_fail(a, r, "cannot change %s's photo", u->login);
 	else if (remove)
 		printf("removed %s's photo\n", u->login);
 	else
@@ -855,7 +855,7 @@ out:
  * makes the code, keeps its hash, counts attempts and queues the code for its deliverer.
  * The tool asks, says what came back, and records the change. */
 static int
-user_phone(int argc, char **argv)
+user_phone(struct admin *a, int argc, char **argv)
 {
 	struct tsr_errs errs = {0};
 	struct uin in = {0};
@@ -867,31 +867,31 @@ user_phone(int argc, char **argv)
 	if (argc != 3)
 		return tool_usage("user phone: LOGIN NUMBER");
 	in.phone = argv[2];
-	if (uin_check(&in, false, &errs) < 0)
-		return report_errs(&errs);
-	code = need_user(argv[1], &u);
+	if (uin_check(a, &in, false, &errs) < 0)
+		return report_errs(a, &errs);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	if (!is_self(u) && !may(TSR_PERM_USERS_EDIT, u)) {
-		code =
-		    denied("changing %s's phone needs users.edit at one of their sites", u->login);
+	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u)) {
+		code = denied(a, "changing %s's phone needs users.edit at one of their sites",
+		              u->login);
 		goto out;
 	}
-	r = wr_init(&w, "user.phone", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.phone", u->login, u->name, u->dn);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, in.phone_norm);
 	if (r == 0)
 		r = tsr_audit_secret(&w.audit, "phone_code");
 	if (r == 0)
-		r = dir_extop(TSR_OID_PHONE_START, u->dn, in.phone_norm, number, sizeof(number));
+		r = dir_extop(a, TSR_OID_PHONE_START, u->dn, in.phone_norm, number, sizeof(number));
 	if (r < 0) {
-		code = dir_fail(r, "cannot start verifying %s's phone", u->login);
+		code = dir_fail(a, r, "cannot start verifying %s's phone", u->login);
 		goto out;
 	}
-	r = wr_commit(&w);
+	r = wr_commit(a, &w);
 	if (r < 0)
 		tool_err("the verification started, but its audit record was not written: %s",
-		         dir_errmsg());
+		         dir_errmsg(a));
 	printf("a %d-digit code is on its way to %s (the directory sends it); it is valid for "
 	       "%d minutes: tessera user verify-phone %s CODE\n",
 	       TSR_PHONE_CODE_DIGITS, number[0] ? number : in.phone_norm,
@@ -903,7 +903,7 @@ out:
 }
 
 static int
-user_verify_phone(int argc, char **argv)
+user_verify_phone(struct admin *a, int argc, char **argv)
 {
 	struct user *u = NULL;
 	struct wr w = {0};
@@ -913,31 +913,32 @@ user_verify_phone(int argc, char **argv)
 	if (argc != 3)
 		return tool_usage("user verify-phone: LOGIN CODE");
 	if (!tsr_phone_code_well_formed(argv[2]))
-		return report(EXIT_USAGE, "%s",
+		return report(a, EXIT_USAGE, "%s",
 		              tsr_phone_verdict_text(TSR_PHONE_MALFORMED, 0, text, sizeof(text)));
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
 	/* A code makes the number verified only when its owner (or root) enters it. */
-	if (!is_self(u) && admin_actor()->kind != ACTOR_ROOT) {
-		code = denied("only %s enters the code sent to their phone (tessera --as %s user "
+	if (!is_self(a, u) && admin_actor(a)->kind != ACTOR_ROOT) {
+		code = denied(a,
+		              "only %s enters the code sent to their phone (tessera --as %s user "
 		              "verify-phone %s CODE)",
 		              u->login, u->login, u->login);
 		goto out;
 	}
-	r = wr_init(&w, "user.verify-phone", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.verify-phone", u->login, u->name, u->dn);
 	if (r == 0)
-		r = dir_extop(TSR_OID_PHONE_VERIFY, u->dn, argv[2], number, sizeof(number));
+		r = dir_extop(a, TSR_OID_PHONE_VERIFY, u->dn, argv[2], number, sizeof(number));
 	if (r < 0) {
-		code = dir_fail(r, "cannot verify %s's phone", u->login);
+		code = dir_fail(a, r, "cannot verify %s's phone", u->login);
 		goto out;
 	}
 	r = tsr_audit_change(&w.audit, "phone", u->phone, number);
 	if (r == 0)
-		r = wr_commit(&w);
+		r = wr_commit(a, &w);
 	if (r < 0)
 		tool_err("the number is verified, but its audit record was not written: %s",
-		         dir_errmsg());
+		         dir_errmsg(a));
 	printf("%s's phone is now %s (verified)\n", u->login, number);
 out:
 	wr_free(&w);
@@ -946,7 +947,7 @@ out:
 }
 
 static int
-user_active(int argc, char **argv, bool active)
+user_active(struct admin *a, int argc, char **argv, bool active)
 {
 	struct user *u = NULL;
 	bool changed = false;
@@ -954,10 +955,10 @@ user_active(int argc, char **argv, bool active)
 
 	if (argc != 2)
 		return tool_usage("user %s: exactly one LOGIN", argv[0]);
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	code = user_set_active(u, active, &changed);
+	code = user_set_active(a, u, active, &changed);
 	if (code == EXIT_DONE && !changed)
 		printf("%s is already %s; nothing changed\n", u->login,
 		       active ? "active" : "inactive");
@@ -970,7 +971,7 @@ user_active(int argc, char **argv, bool active)
 }
 
 static int
-user_reset_password(int argc, char **argv)
+user_reset_password(struct admin *a, int argc, char **argv)
 {
 	struct pw_choice pw = {0};
 	struct uin in = {0};
@@ -981,22 +982,24 @@ user_reset_password(int argc, char **argv)
 	bool generated = false, inactive;
 	int r, code;
 
-	code = parse_profile("reset-password", reset_opts, argc, argv, &in, &pw);
+	code = parse_profile(a, "reset-password", reset_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind + 1 != argc) {
 		code = tool_usage("user reset-password: exactly one LOGIN");
 		goto out;
 	}
-	code = need_user(argv[optind], &u);
+	code = need_user(a, argv[optind], &u);
 	if (code != EXIT_DONE)
 		goto out;
-	if (is_self(u)) {
-		code = denied("change your own password with passwd (or ldappasswd), not a reset");
+	if (is_self(a, u)) {
+		code =
+		    denied(a, "change your own password with passwd (or ldappasswd), not a reset");
 		goto out;
 	}
-	if (!may(TSR_PERM_USERS_MANAGE, u)) {
-		code = denied("resetting %s's password needs users.manage at one of their sites "
+	if (!may(a, TSR_PERM_USERS_MANAGE, u)) {
+		code = denied(a,
+		              "resetting %s's password needs users.manage at one of their sites "
 		              "and every permission of their role (%s)",
 		              u->login, u->role ? u->role : "none");
 		goto out;
@@ -1005,12 +1008,12 @@ user_reset_password(int argc, char **argv)
 		const char *names[] = {u->name, u->first, u->last, u->email, NULL};
 		struct tsr_pw_user who = {u->login, names};
 
-		code = get_password(&pw, true, &who, &password, &generated);
+		code = get_password(a, &pw, true, &who, &password, &generated);
 	}
 	if (code != EXIT_DONE)
 		goto out;
 	inactive = strcmp(user_status(u), "inactive") == 0;
-	r = wr_init(&w, "user.reset-password", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.reset-password", u->login, u->name, u->dn);
 	/* Cleartext over ldapi or TLS: slapd hashes it and keeps the history. The rootdn
 	 * bypasses ppolicy, so the forced change is set here, not left to ppolicy. */
 	if (r == 0)
@@ -1028,12 +1031,12 @@ user_reset_password(int argc, char **argv)
 	if (r == 0 && u->locked && !inactive)
 		r = tsr_audit_change(&w.audit, "locked", "yes", "no");
 	if (r == 0)
-		r = wr_send(&w, WOP_MODIFY, u->dn, &m);
+		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
 	if (r < 0) {
-		code = dir_fail(r, "cannot reset %s's password", u->login);
+		code = dir_fail(a, r, "cannot reset %s's password", u->login);
 		goto out;
 	}
-	if (admin_tool()->json) {
+	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_obj(&j, NULL);
@@ -1064,7 +1067,7 @@ out:
 }
 
 static int
-user_delete(int argc, char **argv)
+user_delete(struct admin *a, int argc, char **argv)
 {
 	struct user *u = NULL;
 	struct wr w = {0};
@@ -1072,20 +1075,21 @@ user_delete(int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("user delete: exactly one LOGIN");
-	code = need_user(argv[1], &u);
+	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
-	if (is_self(u)) {
-		code = denied("you may not delete yourself");
+	if (is_self(a, u)) {
+		code = denied(a, "you may not delete yourself");
 		goto out;
 	}
-	if (!may(TSR_PERM_USERS_MANAGE, u)) {
-		code = denied("deleting %s needs users.manage at one of their sites and every "
+	if (!may(a, TSR_PERM_USERS_MANAGE, u)) {
+		code = denied(a,
+		              "deleting %s needs users.manage at one of their sites and every "
 		              "permission of their role (%s)",
 		              u->login, u->role ? u->role : "none");
 		goto out;
 	}
-	r = wr_init(&w, "user.delete", u->login, u->name, u->dn);
+	r = wr_init(a, &w, "user.delete", u->login, u->name, u->dn);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "login", u->login, NULL);
 	if (r == 0)
@@ -1093,9 +1097,9 @@ user_delete(int argc, char **argv)
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "role", u->role, NULL);
 	if (r == 0)
-		r = wr_send(&w, WOP_DELETE, u->dn, NULL);
+		r = wr_send(a, &w, WOP_DELETE, u->dn, NULL);
 	if (r < 0)
-		code = dir_fail(r, "cannot delete %s", u->login);
+		code = dir_fail(a, r, "cannot delete %s", u->login);
 	else
 		printf("deleted %s (uid %u; the id is not reused); the audit trail is kept\n",
 		       u->login, u->uid);
@@ -1106,15 +1110,15 @@ out:
 }
 
 static int
-user_deactivate(int argc, char **argv)
+user_deactivate(struct admin *a, int argc, char **argv)
 {
-	return user_active(argc, argv, false);
+	return user_active(a, argc, argv, false);
 }
 
 static int
-user_reactivate(int argc, char **argv)
+user_reactivate(struct admin *a, int argc, char **argv)
 {
-	return user_active(argc, argv, true);
+	return user_active(a, argc, argv, true);
 }
 
 static const struct verb user_verbs[] = {

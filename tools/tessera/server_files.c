@@ -119,25 +119,50 @@ rm_rf(const char *path)
 	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw);
-static uid_t chown_uid;
-static gid_t chown_gid;
-
+/* Chown every entry below the directory fd (links themselves, never followed). */
 static int
-chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+chown_below(int fd, uid_t uid, gid_t gid)
 {
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return lchown(path, chown_uid, chown_gid);
+	struct dirent *d;
+	DIR *dir = fdopendir(fd);
+	int sub, r = 0;
+
+	if (!dir) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (errno = 0, d = readdir(dir))) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		if (fchownat(dirfd(dir), d->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			break;
+		}
+		sub =
+		    openat(dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			r = chown_below(sub, uid, gid);
+		else if (errno != ENOTDIR && errno != ELOOP)
+			r = -errno;
+	}
+	if (r == 0 && errno)
+		r = -errno;
+	closedir(dir);
+	return r;
 }
 
 int
 chown_tree(const char *path, uid_t uid, gid_t gid)
 {
-	chown_uid = uid;
-	chown_gid = gid;
-	return nftw(path, chown_entry, 16, FTW_PHYS) < 0 ? -errno : 0;
+	int fd;
+
+	if (lchown(path, uid, gid) < 0)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	return chown_below(fd, uid, gid);
 }
 
 bool

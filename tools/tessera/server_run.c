@@ -107,6 +107,7 @@ show_log_tail(const char *dir)
 int
 server_start(struct tool *t, const char *dir)
 {
+	struct admin ad = {0}, *a = &ad;
 	char *ldapi = NULL, *urls = NULL, *provider = NULL, slapdd[PATH_MAX], log[PATH_MAX];
 	struct server s = {0};
 	LDAPURLDesc *lud = NULL;
@@ -199,7 +200,7 @@ server_start(struct tool *t, const char *dir)
 		         "until the next start",
 		         s.dir);
 	/* The access rules follow the roles and sites in the directory. */
-	r = admin_begin(t) == EXIT_DONE ? 0 : -EIO;
+	r = admin_begin(a, t) == EXIT_DONE ? 0 : -EIO;
 	/* A standby takes no writes: its data is the provider's. */
 	if (r == 0)
 		r = standby = repl_provider_of(tsr_ldap_handle(t->ldap), s.suffix, &provider);
@@ -217,10 +218,10 @@ server_start(struct tool *t, const char *dir)
 	if (r == 0)
 		r = remove_warmup(tsr_ldap_handle(t->ldap), &s);
 	if (r == 0)
-		r = admin_ensure_anchors();
+		r = admin_ensure_anchors(a);
 	if (r >= 0)
-		r = admin_sync_acl(false);
-	admin_end();
+		r = admin_sync_acl(a, false);
+	admin_end(a);
 	if (r == 1)
 		printf("  access rules installed for the tenant's roles and sites\n");
 	if (r >= 0 && standby == 1)
@@ -228,7 +229,7 @@ server_start(struct tool *t, const char *dir)
 	if (r < 0) {
 		tool_err("slapd runs, but the tenant could not be prepared (%s); only root can "
 		         "use the directory until `tessera server start` succeeds",
-		         dir_errmsg());
+		         dir_errmsg(a));
 		r = -EIO;
 		goto out;
 	}

@@ -652,8 +652,10 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	/* The access rules as this version's table makes them, unless slapd starts again
 	 * below (server start rewrites them). */
 	if (r == 0 && !dry && !u.restart && !u.offline.len) {
-		r = admin_begin(t) == EXIT_DONE ? admin_sync_acl(false) : -EIO;
-		admin_end();
+		struct admin ad = {0}, *a = &ad;
+
+		r = admin_begin(a, t) == EXIT_DONE ? admin_sync_acl(a, false) : -EIO;
+		admin_end(a);
 		if (r == 1) {
 			u.changes++;
 			printf("  rewrite the access rules from this version's table: done\n");

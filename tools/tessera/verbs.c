@@ -412,6 +412,7 @@ help(int argc, char **argv)
 static int
 verb_run(struct tool *t, const struct object *o, const struct verb *v, int argc, char **argv)
 {
+	struct admin a = {0};
 	char title[64];
 	int code;
 
@@ -425,10 +426,10 @@ verb_run(struct tool *t, const struct object *o, const struct verb *v, int argc,
 	}
 	if (v->run)
 		return v->run(t, argc, argv);
-	code = admin_begin(t);
+	code = admin_begin(&a, t);
 	if (code == EXIT_DONE)
-		code = v->run_dir(argc, argv);
-	admin_end();
+		code = v->run_dir(&a, argc, argv);
+	admin_end(&a);
 	return code;
 }
 

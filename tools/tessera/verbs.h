@@ -15,6 +15,8 @@
 
 #include "tool.h"
 
+struct admin;
+
 enum verb_flag {
 	VERB_NOARGS = 1u << 0, /* takes no arguments after the verb */
 	VERB_ROOT = 1u << 1,   /* root on the directory's host only */
@@ -35,7 +37,7 @@ struct verb {
 	/* Exactly one of: a verb on this host (argv[0] the verb) ... */
 	int (*run)(struct tool *t, int argc, char **argv);
 	/* ... or a verb in the directory, run after admin_begin() learned who acts. */
-	int (*run_dir)(int argc, char **argv);
+	int (*run_dir)(struct admin *a, int argc, char **argv);
 };
 
 struct object {
