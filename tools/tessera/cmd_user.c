@@ -89,40 +89,31 @@ enum {
 	O_REMOVE,
 };
 
-static const struct option profile_opts[] = {
+/* The profile values user add and user set both take. */
+#define PROFILE_OPTIONS                                                                            \
+	{"name", required_argument, NULL, O_NAME}, {"first", required_argument, NULL, O_FIRST},    \
+	    {"last", required_argument, NULL, O_LAST},                                             \
+	    {"badge", required_argument, NULL, O_BADGE},                                           \
+	    {"title", required_argument, NULL, O_TITLE},                                           \
+	    {"phone", required_argument, NULL, O_PHONE},                                           \
+	    {"language", required_argument, NULL, O_LANG},                                         \
+	    {"shell", required_argument, NULL, O_SHELL},                                           \
+	    {"stay-logged-in", required_argument, NULL, O_STAY},                                   \
+	{                                                                                          \
+		"field", required_argument, NULL, O_FIELD                                          \
+	}
+
+static const struct option add_opts[] = {
+    PROFILE_OPTIONS,
     {"email", required_argument, NULL, O_EMAIL},
-    {"name", required_argument, NULL, O_NAME},
-    {"first", required_argument, NULL, O_FIRST},
-    {"last", required_argument, NULL, O_LAST},
     {"role", required_argument, NULL, O_ROLE},
     {"site", required_argument, NULL, O_SITE},
-    {"badge", required_argument, NULL, O_BADGE},
-    {"title", required_argument, NULL, O_TITLE},
-    {"phone", required_argument, NULL, O_PHONE},
-    {"language", required_argument, NULL, O_LANG},
-    {"shell", required_argument, NULL, O_SHELL},
-    {"stay-logged-in", required_argument, NULL, O_STAY},
-    {"field", required_argument, NULL, O_FIELD},
     {"password-stdin", no_argument, NULL, O_PWSTDIN},
     {"generate-password", no_argument, NULL, O_GENPW},
     {"no-password", no_argument, NULL, O_NOPW},
     {NULL, 0, NULL, 0},
 };
-
-/* What user set and reset-password take of them. */
-static const struct option set_opts[] = {
-    {"name", required_argument, NULL, O_NAME},
-    {"first", required_argument, NULL, O_FIRST},
-    {"last", required_argument, NULL, O_LAST},
-    {"badge", required_argument, NULL, O_BADGE},
-    {"title", required_argument, NULL, O_TITLE},
-    {"phone", required_argument, NULL, O_PHONE},
-    {"language", required_argument, NULL, O_LANG},
-    {"shell", required_argument, NULL, O_SHELL},
-    {"stay-logged-in", required_argument, NULL, O_STAY},
-    {"field", required_argument, NULL, O_FIELD},
-    {NULL, 0, NULL, 0},
-};
+static const struct option set_opts[] = {PROFILE_OPTIONS, {NULL, 0, NULL, 0}};
 static const struct option reset_opts[] = {
     {"password-stdin", no_argument, NULL, O_PWSTDIN},
     {"generate-password", no_argument, NULL, O_GENPW},
@@ -288,7 +279,7 @@ user_add(struct admin *a, int argc, char **argv)
 	uint32_t uid = 0;
 	int code;
 
-	code = parse_profile(a, "add", profile_opts, argc, argv, &in, &pw);
+	code = parse_profile(a, "add", add_opts, argc, argv, &in, &pw);
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind >= argc) {
@@ -1131,7 +1122,7 @@ static const struct verb user_verbs[] = {
      "changed at the first login; --no-password leaves it unset. A role without\n"
      "sites.all needs one or more --site, each named once. uidNumber and gidNumber\n"
      "come from the tenant's range; the home from the tenant's home base.\n",
-     profile_opts, TSR_PERM_USERS_MANAGE, 0, NULL, user_add},
+     add_opts, TSR_PERM_USERS_MANAGE, 0, NULL, user_add},
     {"show", "LOGIN", "everything about one user", NULL, NULL, TSR_PERM_USERS_VIEW, VERB_SELF, NULL,
      user_show},
     {"list",
