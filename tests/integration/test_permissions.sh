@@ -41,6 +41,11 @@ tt audit --user max --actor max | grep -q "max (Person Max) .*title: (none) -> N
 	&& pass self_change_audited_as_self || fail self_change_audited_as_self
 expect_rc 3 self_sets_own_role tt_as max user set-role max tenant-admin
 expect_rc 3 self_sets_own_badge tt_as max user set max --badge X-1
+# A phone number is verified before it is one's own: the tool says so, as the directory does.
+expect_rc 3 self_sets_own_phone tt_as max user set max --phone "+49 30 5550000"
+expect_out self_sets_own_phone_says "your own phone .*tessera user phone"
+mod max "replace: telephoneNumber
+telephoneNumber: +49305550000" | refused_by_slapd ldapmodify_own_phone max
 expect_rc 3 self_sets_own_sites tt_as max user sites max --add paris
 expect_rc 3 self_deactivates tt_as sam user deactivate sam
 mod max "replace: tesseraRoleName

@@ -383,6 +383,28 @@ expect_rc 4 user_delete_unknown "$TESSERA" --config "$SRV_CONF" user delete fred
 tt user add fred --email fred@example.org --name Fred --site paris --no-password >/dev/null
 tt audit --user fred --action user.delete | grep -q "fred (Fred)" && pass user_delete_audit_names_then || fail user_delete_audit_names_then
 
+# -- first and last name are kept as entered, never derived from the display name
+tt user add lea --email lea@example.org --name "Lea Roux, PhD" --site berlin --no-password >/dev/null
+OUT=$(tt --json user show lea)
+[ "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["first"], d["last"])')" = "None None" ] &&
+	pass user_name_parts_not_derived || fail user_name_parts_not_derived "$OUT"
+[ "$(attr "uid=lea,$P" sn)" = "Lea Roux, PhD" ] && pass user_sn_holds_name_without_last ||
+	fail user_sn_holds_name_without_last "$(attr "uid=lea,$P" sn)"
+tt user set lea --name "Lea Roux" >/dev/null
+[ "$(attr "uid=lea,$P" sn)" = "Lea Roux" ] && [ "$(attr "uid=lea,$P" cn)" = "Lea Roux" ] &&
+	pass user_rename_leaves_no_stale_surname || fail user_rename_leaves_no_stale_surname "$(attr "uid=lea,$P" sn)"
+tt user set lea --first Lea --last Roux >/dev/null
+tt user set lea --name "Dr Lea Roux" >/dev/null
+OUT=$(tt --json user show lea)
+[ "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["first"], d["last"], d["name"])')" = "Lea Roux Dr Lea Roux" ] &&
+	pass user_name_parts_kept_on_rename || fail user_name_parts_kept_on_rename "$OUT"
+tt user set lea --last "" >/dev/null
+[ "$(attr "uid=lea,$P" sn)" = "Dr Lea Roux" ] && [ "$(tt --json user show lea | python3 -c 'import json,sys; print(json.load(sys.stdin)["last"])')" = None ] &&
+	pass user_last_removed_back_to_name || fail user_last_removed_back_to_name "$(attr "uid=lea,$P" sn)"
+expect_rc 0 user_audit_names_parts tt audit --user lea --action user.set
+expect_out user_audit_names_parts_says "last: Roux -> \(none\)"
+tt user delete lea >/dev/null
+
 # -- help describes every verb
 OUT=$(tt user --help)
 for v in add show list set set-role sites photo phone verify-phone deactivate reactivate reset-password delete; do

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ufield.h"
 #include "verbs.h"
 
 /* opt ("status") is a long option of the table. */
@@ -96,4 +97,32 @@ TEST(verbs_synopsis_names_the_parsed_options)
 					             o[i]->name, v->name ? v->name : "", p->name);
 			}
 		}
+}
+
+/* A field's option is its key (with '-' for '_'), and the field table takes it. */
+TEST(verbs_field_options_are_the_field_table)
+{
+	const struct object *const *o;
+	const struct option *p;
+	struct uin in = {0};
+	char want[64];
+	size_t n, i, j, k;
+	int id, seen = 0;
+
+	o = verbs_objects(&n);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < o[i]->n; j++)
+			for (p = o[i]->verbs[j].opts; p && p->name; p++) {
+				id = p->val - UF_OPT_BASE;
+				if (id < 0 || id >= UF_COUNT)
+					continue;
+				(void)snprintf(want, sizeof(want), "%s",
+				               ufield_key((enum uf_id)id));
+				for (k = 0; want[k]; k++)
+					want[k] = want[k] == '_' ? '-' : want[k];
+				ASSERT_STREQ(p->name, want);
+				ASSERT_TRUE(ufield_option(&in, p->val, "x"));
+				seen++;
+			}
+	ASSERT_TRUE(seen >= 10);
 }

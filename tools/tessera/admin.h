@@ -306,9 +306,7 @@ bool admin_is_dry_run(struct admin *a);
 int user_update(struct admin *a, struct user *u, struct uin *in, bool *changed);
 /* Set the status (inactive, or back to invited/active) keeping role and sites. */
 int user_set_active(struct admin *a, struct user *u, bool active, bool *changed);
-/* Print u for people, or as one JSON object. */
-void user_print(const struct user *u);
-void user_json(struct admin *a, struct jw *j, const char *key, const struct user *u);
+/* Showing a user: ufield.h. */
 /* The declared type of profile field key (NULL: undeclared). */
 const struct tsr_field_decl *field_decl(struct admin *a, const char *key);
 /* The login must not shadow a local account: 0, or -EEXIST with a message. */

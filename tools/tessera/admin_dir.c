@@ -463,7 +463,10 @@ user_from_ent(struct ent *e, struct user **ret)
 	u->login = ent_str(e, "uid");
 	u->name = ent_str(e, "displayName") ? ent_str(e, "displayName") : ent_str(e, "cn");
 	u->first = ent_str(e, "givenName");
+	/* sn holds the display name when no last name was entered (ufield.c). */
 	u->last = ent_str(e, "sn");
+	if (u->last && u->name && strcmp(u->last, u->name) == 0)
+		u->last = NULL;
 	u->email = ent_str(e, "mail");
 	u->title = ent_str(e, "title");
 	u->phone = ent_str(e, "telephoneNumber");

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "admin.h"
+#include "ufield.h"
 #include "photo.h"
 #include "validate.h"
 
@@ -150,58 +151,7 @@ uin_check(struct admin *a, struct uin *in, bool adding, struct tsr_errs *errs)
 	size_t before = errs->n, i;
 	int r;
 
-	if (adding) {
-		if (!in->login || !tsr_name_check(in->login, TSR_NAME_NEW, &why))
-			field_error(errs, "login", in->login, why ? why : "is required");
-		else if (admin_reserved(a, in->login))
-			field_error(errs, "login", in->login, "a name the tenant reserves");
-		if (!in->email)
-			tsr_errs_add(errs, "email: is required (--email)");
-		if (!in->name)
-			tsr_errs_add(errs, "name: is required (--name \"Display Name\")");
-	}
-	if (in->email && !tsr_email_check(in->email, &why))
-		field_error(errs, "email", in->email, why);
-	if (in->name && (!*in->name || !tsr_text_check(in->name, 128, &why)))
-		field_error(errs, "name", in->name,
-		            *in->name ? why : "may not be empty (the display name)");
-	else if (in->name && tsr_name_reserved(in->name))
-		field_error(errs, "name", in->name,
-		            "would pass for a system or administrator account (a reserved name)");
-	else if (in->name && admin_reserved(a, in->name))
-		field_error(errs, "name", in->name, "a name the tenant reserves (tenant show)");
-	if (in->first && !tsr_text_check(in->first, 64, &why))
-		field_error(errs, "first", in->first, why);
-	if (in->last && (!*in->last || !tsr_text_check(in->last, 64, &why)))
-		field_error(errs, "last", in->last,
-		            *in->last ? why : "may not be empty (it is required by the directory)");
-	if (in->title && !tsr_profile_text_check(in->title, 128, false, &why))
-		field_error(errs, "title", in->title, why);
-	if (in->phone && *in->phone &&
-	    tsr_phone_normalize(in->phone, in->phone_norm, sizeof(in->phone_norm), &why) < 0)
-		field_error(errs, "phone", in->phone, why);
-	if (in->language && *in->language && !tsr_word_in(in->language, cfg->admin.languages))
-		tsr_errs_add(errs, "language '%s': must be one of: %s", in->language,
-		             cfg->admin.languages);
-	if (in->badge && *in->badge) {
-		r = tsr_badge_check(in->badge, cfg->admin.badge_pattern, &why);
-		if (r == -EBADMSG)
-			tsr_errs_add(errs, "%s: [users] badge_pattern does not compile", cfg->path);
-		else if (r < 0)
-			field_error(errs, "badge", in->badge,
-			            cfg->admin.badge_pattern && strstr(why, "format")
-			                ? "does not match the badge format ([users] badge_pattern)"
-			                : why);
-	}
-	if (in->role && !tsr_name_check(in->role, TSR_NAME_NEW, &why))
-		field_error(errs, "role", in->role, why);
-	if (in->shell && !tsr_shell_check(in->shell, &why))
-		field_error(errs, "shell", in->shell, why);
-	if (in->stay && tsr_parse_bool(in->stay, &in->stay_value) < 0)
-		field_error(errs, "stay_logged_in", in->stay, "must be yes or no");
-	if (in->status && strcmp(in->status, "invited") != 0 && strcmp(in->status, "active") != 0 &&
-	    strcmp(in->status, "inactive") != 0)
-		field_error(errs, "status", in->status, "must be invited, active or inactive");
+	ufield_check(a, in, adding, errs);
 	for (i = 0; in->sites && in->sites[i]; i++) {
 		if (!tsr_name_check(in->sites[i], TSR_NAME_NEW, &why))
 			field_error(errs, "sites", in->sites[i], why);
@@ -362,14 +312,6 @@ make_home(const char *tmpl, const char *login, char **ret)
 	return r;
 }
 
-static const char *
-last_word(const char *name)
-{
-	const char *sp = strrchr(name, ' ');
-
-	return sp && sp[1] ? sp + 1 : name;
-}
-
 int
 user_create(struct admin *a, struct uin *in, const char *password, const struct create_opts *o,
             uint32_t *ret_uid)
@@ -382,7 +324,7 @@ user_create(struct admin *a, struct uin *in, const char *password, const struct 
 	struct mods m = {0};
 	struct wr w = {0};
 	char *dn = NULL, *home = NULL, *sitelist = NULL, uidnum[16], now[32];
-	const char *sn, *status = in->status ? in->status : "invited";
+	const char *status = in->status ? in->status : "invited";
 	uint32_t id = 0;
 	size_t i, nsites = 0;
 	int r, code = EXIT_FAILURE_SYS;
@@ -461,7 +403,6 @@ user_create(struct admin *a, struct uin *in, const char *password, const struct 
 	}
 	(void)snprintf(uidnum, sizeof(uidnum), "%u", id);
 	time_now_gt(now, sizeof(now));
-	sn = in->last ? in->last : last_word(in->name);
 	sitelist = join((const char *const *)in->sites, nsites, ", ");
 	r = wr_init(a, &w, "user.add", in->login, in->name, dn);
 	if (r == 0)
@@ -471,15 +412,7 @@ user_create(struct admin *a, struct uin *in, const char *password, const struct 
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "uid", in->login);
 	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "cn", in->name);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "displayName", in->name);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "sn", sn);
-	if (r == 0 && in->first && *in->first)
-		r = mods_one(&m, LDAP_MOD_ADD, "givenName", in->first);
-	if (r == 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "mail", in->email);
+		r = ufield_add_mods(a, in, &m, &w);
 	if (r == 0)
 		r = mods_one(&m, LDAP_MOD_ADD, "uidNumber", uidnum);
 	if (r == 0)
@@ -493,17 +426,6 @@ user_create(struct admin *a, struct uin *in, const char *password, const struct 
 		r = mods_one(&m, LDAP_MOD_ADD, "tesseraRoleName", ro->name);
 	if (r == 0 && nsites)
 		r = mods_str(&m, LDAP_MOD_ADD, "tesseraSiteName", (const char *const *)in->sites);
-	if (r == 0 && in->badge && *in->badge)
-		r = mods_one(&m, LDAP_MOD_ADD, "tesseraBadgeId", in->badge);
-	if (r == 0 && in->title && *in->title)
-		r = mods_one(&m, LDAP_MOD_ADD, "title", in->title);
-	if (r == 0 && in->phone && *in->phone)
-		r = mods_one(&m, LDAP_MOD_ADD, "telephoneNumber", in->phone_norm);
-	if (r == 0 && in->language && *in->language && strcmp(in->language, "default") != 0)
-		r = mods_one(&m, LDAP_MOD_ADD, "preferredLanguage", in->language);
-	if (r == 0 && in->stay)
-		r = mods_one(&m, LDAP_MOD_ADD, "tesseraStayLoggedIn",
-		             in->stay_value ? "TRUE" : "FALSE");
 	if (r == 0 && in->fields) {
 		/* One modification per attribute: an add may not name one twice. */
 		const char **vals;
@@ -538,21 +460,11 @@ user_create(struct admin *a, struct uin *in, const char *password, const struct 
 	if (r == 0)
 		r = add_change(&w, "login", NULL, in->login);
 	if (r == 0)
-		r = add_change(&w, "name", NULL, in->name);
-	if (r == 0)
-		r = add_change(&w, "email", NULL, in->email);
-	if (r == 0)
 		r = add_change(&w, "uid", NULL, uidnum);
 	if (r == 0)
 		r = add_change(&w, "role", NULL, ro->name);
 	if (r == 0)
 		r = add_change(&w, "sites", NULL, sitelist);
-	if (r == 0 && in->badge)
-		r = add_change(&w, "badge", NULL, in->badge);
-	if (r == 0 && in->title)
-		r = add_change(&w, "title", NULL, in->title);
-	if (r == 0 && in->phone)
-		r = add_change(&w, "phone", NULL, in->phone_norm);
 	if (r == 0)
 		r = add_change(&w, "status", NULL, status);
 	if (r == 0 && password)
@@ -576,24 +488,6 @@ out:
 }
 
 /* ---- changing ---- */
-
-/* One single-valued attribute: replace, or delete when the new value is empty. */
-static int
-set_attr(struct mods *m, struct wr *w, const char *attr, const char *key, const char *old,
-         const char *new_value)
-{
-	int r;
-
-	if (!new_value || strcmp(old ? old : "", new_value) == 0)
-		return 0;
-	if (!*new_value && !old)
-		return 0;
-	r = *new_value ? mods_one(m, LDAP_MOD_REPLACE, attr, new_value)
-	               : mods_str(m, LDAP_MOD_DELETE, attr, NULL);
-	if (r == 0)
-		r = add_change(w, key, old, new_value);
-	return r;
-}
 
 /* The profile fields after applying "key=value" changes; *changed if any. */
 static int
@@ -667,8 +561,8 @@ user_update(struct admin *a, struct user *u, struct uin *in, bool *changed)
 	struct mods m = {0};
 	struct wr w = {0};
 	char **fields = NULL;
-	bool self = is_self(a, u), fields_changed = false;
-	const char *lang;
+	const char *refused = NULL;
+	bool fields_changed = false;
 	int r, code = EXIT_FAILURE_SYS;
 
 	*changed = false;
@@ -678,13 +572,11 @@ user_update(struct admin *a, struct user *u, struct uin *in, bool *changed)
 		    "email cannot be changed with user set (it is the login identifier); an "
 		    "administrator with users.manage uses: tessera user set-email %s EMAIL",
 		    u->login);
-	if (!self && !may(a, TSR_PERM_USERS_EDIT, u))
+	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u))
 		return denied(a,
 		              "changing %s's profile needs users.edit at one of their sites and "
 		              "every permission of their role (%s)",
 		              u->login, u->role ? u->role : "none");
-	if (self && in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0)
-		return denied(a, "you may not change your own badge ID");
 	if (in->badge && *in->badge && strcmp(in->badge, u->badge ? u->badge : "") != 0) {
 		r = taken(a, "tesseraBadgeId", in->badge, u->dn, "badge");
 		if (r < 0)
@@ -692,35 +584,14 @@ user_update(struct admin *a, struct user *u, struct uin *in, bool *changed)
 			                                      : tool_exit_code(r);
 	}
 	r = wr_init(a, &w, "user.set", u->login, u->name, u->dn);
-	if (r == 0 && in->name && strcmp(in->name, u->name ? u->name : "") != 0) {
-		r = mods_one(&m, LDAP_MOD_REPLACE, "cn", in->name);
-		if (r == 0)
-			r = mods_one(&m, LDAP_MOD_REPLACE, "displayName", in->name);
-		if (r == 0)
-			r = add_change(&w, "name", u->name, in->name);
-	}
 	if (r == 0)
-		r = set_attr(&m, &w, "givenName", "first", u->first, in->first);
-	if (r == 0)
-		r = set_attr(&m, &w, "sn", "last", u->last, in->last);
-	if (r == 0)
-		r = set_attr(&m, &w, "title", "title", u->title, in->title);
-	if (r == 0 && in->phone)
-		r = set_attr(&m, &w, "telephoneNumber", "phone", u->phone,
-		             *in->phone ? in->phone_norm : "");
-	lang = in->language && strcmp(in->language, "default") == 0 ? "" : in->language;
-	if (r == 0)
-		r = set_attr(&m, &w, "preferredLanguage", "language", u->language, lang);
-	if (r == 0)
-		r = set_attr(&m, &w, "tesseraBadgeId", "badge", u->badge, in->badge);
-	if (r == 0)
-		r = set_attr(&m, &w, "loginShell", "shell", u->shell, in->shell);
-	if (r == 0 && in->stay && in->stay_value != u->stay_logged_in) {
-		r = mods_one(&m, LDAP_MOD_REPLACE, "tesseraStayLoggedIn",
-		             in->stay_value ? "TRUE" : "FALSE");
-		if (r == 0)
-			r = add_change(&w, "stay_logged_in", u->stay_logged_in ? "yes" : "no",
-			               in->stay_value ? "yes" : "no");
+		r = ufield_update_mods(a, u, in, &m, &w, &refused);
+	if (r == 0 && refused) {
+		code =
+		    denied(a, "you may not change your own %s (%s)", refused,
+		           strcmp(refused, "phone") == 0 ? "verify a new number: tessera user phone"
+		                                         : "an administrator with users.edit may");
+		goto out;
 	}
 	if (r == 0 && in->fields)
 		r = merge_fields(u, in->fields, &w, &fields, &fields_changed);
@@ -984,160 +855,4 @@ out:
 	mods_free(&m);
 	wr_free(&w);
 	return code;
-}
-
-/* ---- showing ---- */
-
-static void
-photo_summary(const struct user *u, char *buf, size_t n)
-{
-	struct tsr_photo_info info;
-	int r;
-
-	if (!u->has_photo) {
-		(void)snprintf(buf, n, "none");
-		return;
-	}
-	r = tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0);
-	if (r == 0)
-		(void)snprintf(buf, n, "%s %ux%u, %zu bytes", tsr_photo_type_name(info.type),
-		               info.width, info.height, u->photo_len);
-	else
-		(void)snprintf(buf, n, "%zu bytes, %s", u->photo_len,
-		               r == -EFBIG ? "over the photo size limits" : "not a PNG or JPEG");
-}
-
-/* A number its owner has not verified: only the directory's verification writes
- * tesseraVerifiedPhone (lib/phone.h). */
-static bool
-phone_unverified(const struct user *u)
-{
-	return u->phone && (!u->verified_phone || strcmp(u->phone, u->verified_phone) != 0);
-}
-
-void
-user_json(struct admin *a, struct jw *j, const char *key, const struct user *u)
-{
-	struct tsr_photo_info info;
-	char t1[32], t2[32], t3[32];
-	size_t i;
-
-	jw_begin_obj(j, key);
-	jw_str(j, "login", u->login);
-	jw_str(j, "email", u->email);
-	jw_str(j, "name", u->name);
-	jw_str(j, "first", u->first);
-	jw_str(j, "last", u->last);
-	jw_str(j, "title", u->title);
-	jw_str(j, "phone", u->phone);
-	jw_bool(j, "phone_verified", u->phone && !phone_unverified(u));
-	jw_str(j, "language", u->language ? u->language : "default");
-	jw_str(j, "badge", u->badge);
-	jw_str(j, "role", u->role);
-	jw_begin_arr(j, "sites");
-	for (i = 0; u->sites && i < u->sites->n; i++)
-		jw_str(j, NULL, u->sites->v[i]);
-	jw_end_arr(j);
-	jw_str(j, "status", user_status(u));
-	jw_str(j, "last_activity", time_iso(u->last_activity, t1, sizeof(t1)));
-	jw_str(j, "since", time_iso(u->since, t2, sizeof(t2)));
-	jw_str(j, "status_since", time_iso(u->status_time, t3, sizeof(t3)));
-	jw_int(j, "uid", u->uid);
-	jw_int(j, "gid", u->gid);
-	jw_str(j, "shell", u->shell);
-	jw_str(j, "home", u->home);
-	jw_bool(j, "stay_logged_in", u->stay_logged_in);
-	jw_begin_obj(j, "fields");
-	for (i = 0; u->fields && i < u->fields->n; i++) {
-		const char *eq = strchr(u->fields->v[i], '=');
-		const struct tsr_field_decl *d;
-		char k[128];
-
-		if (!eq || (size_t)(eq - u->fields->v[i]) >= sizeof(k))
-			continue;
-		memcpy(k, u->fields->v[i], (size_t)(eq - u->fields->v[i]));
-		k[eq - u->fields->v[i]] = '\0';
-		d = field_decl(a, k);
-		if (d && d->type == TSR_FIELD_BOOL)
-			jw_bool(j, k, strcmp(eq + 1, "true") == 0);
-		else if (d && d->type == TSR_FIELD_INT)
-			jw_int(j, k, strtoll(eq + 1, NULL, 10));
-		else
-			jw_str(j, k, eq + 1);
-	}
-	jw_end_obj(j);
-	jw_str(j, "pending_phone", u->pending_phone);
-	if (u->has_photo && tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0) == 0) {
-		jw_begin_obj(j, "photo");
-		jw_str(j, "type", info.type == TSR_PHOTO_PNG ? "png" : "jpeg");
-		jw_int(j, "width", info.width);
-		jw_int(j, "height", info.height);
-		jw_int(j, "bytes", (long long)u->photo_len);
-		jw_end_obj(j);
-	} else {
-		jw_null(j, "photo");
-	}
-	jw_bool(j, "locked", u->locked);
-	jw_bool(j, "must_change_password", u->must_change);
-	jw_str(j, "dn", u->dn);
-	jw_end_obj(j);
-}
-
-void
-user_print(const struct user *u)
-{
-	char t1[64], t2[64], photo[96], num[32], gid[32], phone[64];
-	char *sites = NULL, *fields = NULL;
-	const char *status = user_status(u);
-	struct table tb;
-	size_t i;
-
-	sites = join(u->sites ? (const char *const *)u->sites->v : NULL, u->sites ? u->sites->n : 0,
-	             ", ");
-	fields = join(u->fields ? (const char *const *)u->fields->v : NULL,
-	              u->fields ? u->fields->n : 0, "; ");
-	photo_summary(u, photo, sizeof(photo));
-	(void)snprintf(num, sizeof(num), "%u", u->uid);
-	(void)snprintf(gid, sizeof(gid), "%u", u->gid);
-	(void)snprintf(phone, sizeof(phone), "%s (unverified)", u->phone ? u->phone : "");
-	if (table_init(&tb, (const char *const[]){"login", u->login, NULL}) < 0)
-		goto out;
-	{
-		const char *rows[][2] = {
-		    {"name", u->name},
-		    {"first", u->first},
-		    {"last", u->last},
-		    {"email", u->email},
-		    {"title", u->title},
-		    {"phone", u->phone && phone_unverified(u) ? phone : u->phone},
-		    {"pending phone", u->pending_phone},
-		    {"language", u->language ? u->language : "default"},
-		    {"badge", u->badge},
-		    {"role", u->role},
-		    {"sites", sites && *sites ? sites : "(none)"},
-		    {"status", strcmp(status, "active") == 0    ? "Active"
-		               : strcmp(status, "invited") == 0 ? "Invited"
-		                                                : "Inactive"},
-		    {"last activity",
-		     u->last_activity ? time_human(u->last_activity, t1, sizeof(t1)) : "never"},
-		    {"since", time_human(u->since, t2, sizeof(t2))},
-		    {"uid", num},
-		    {"gid", gid},
-		    {"home", u->home},
-		    {"shell", u->shell},
-		    {"stay logged in", u->stay_logged_in ? "yes" : "no"},
-		    {"fields", fields && *fields ? fields : NULL},
-		    {"photo", photo},
-		    {"password", u->must_change ? "must be changed at the next login" : NULL},
-		    {"locked", u->locked ? "yes" : NULL},
-		};
-		for (i = 0; i < TSR_ARRAY_SIZE(rows); i++)
-			if (rows[i][1] && table_row(&tb, rows[i]) < 0)
-				break;
-	}
-	table_print(&tb, stdout);
-	table_free(&tb);
-out:
-	free(sites);
-	free(fields);
 }

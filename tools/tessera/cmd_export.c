@@ -8,11 +8,7 @@
 #include "admin.h"
 #include "verbs.h"
 #include "csv.h"
-
-static const char *const csv_cols[] = {"login", "email",  "name",         "first",          "last",
-                                       "title", "phone",  "language",     "badge",          "role",
-                                       "sites", "status", "shell",        "stay_logged_in", "uid",
-                                       "home",  "since",  "last_activity"};
+#include "ufield.h"
 
 static int
 put(struct tsr_buf *b, bool first, const char *v)
@@ -42,8 +38,7 @@ export_csv(struct admin *a, struct user **users, size_t n)
 	size_t i, k;
 	int r = 0;
 
-	for (k = 0; r == 0 && k < TSR_ARRAY_SIZE(csv_cols); k++)
-		r = put(&b, k == 0, csv_cols[k]);
+	r = ufield_csv_header(&b);
 	for (k = 0; r == 0 && k < decl->n; k++) {
 		char col[160];
 
@@ -54,36 +49,8 @@ export_csv(struct admin *a, struct user **users, size_t n)
 		r = tsr_buf_puts(&b, "\r\n");
 	for (i = 0; r == 0 && i < n; i++) {
 		const struct user *u = users[i];
-		char uid[16], t1[32], t2[32];
-		struct tsr_buf sites = {0};
 
-		r = tsr_buf_puts(&sites, "");
-		for (k = 0; r == 0 && u->sites && k < u->sites->n; k++)
-			r = tsr_buf_printf(&sites, "%s%s", k ? ";" : "", u->sites->v[k]);
-		(void)snprintf(uid, sizeof(uid), "%u", u->uid);
-		{
-			const char *vals[] = {u->login,
-			                      u->email,
-			                      u->name,
-			                      u->first,
-			                      u->last,
-			                      u->title,
-			                      u->phone,
-			                      u->language ? u->language : "default",
-			                      u->badge,
-			                      u->role,
-			                      sites.p,
-			                      user_status(u),
-			                      u->shell,
-			                      u->stay_logged_in ? "yes" : "no",
-			                      uid,
-			                      u->home,
-			                      time_iso(u->since, t1, sizeof(t1)),
-			                      time_iso(u->last_activity, t2, sizeof(t2))};
-
-			for (k = 0; r == 0 && k < TSR_ARRAY_SIZE(vals); k++)
-				r = put(&b, k == 0, vals[k]);
-		}
+		r = ufield_csv_row(a, &b, u);
 		for (k = 0; r == 0 && k < decl->n; k++) {
 			const struct tsr_field_decl *d = field_decl(a, decl->keys[k]);
 			const char *v = field_value(u, decl->keys[k]);
@@ -92,7 +59,6 @@ export_csv(struct admin *a, struct user **users, size_t n)
 				v = strcmp(v, "true") == 0 ? "yes" : "no";
 			r = put(&b, false, v);
 		}
-		tsr_buf_free(&sites);
 		if (r == 0)
 			r = tsr_buf_puts(&b, "\r\n");
 		/* Flush as we go: exports of many users need not sit in memory. */
@@ -245,8 +211,9 @@ static const struct verb export_verbs[] = {
     {NULL, "[--format csv|ldif]", "the users you may view as CSV (what import reads) or LDIF",
      "  csv   (default) one row per user with the columns `tessera import` reads:\n"
      "        login,email,name,first,last,title,phone,language,badge,role,sites,status,\n"
-     "        shell,stay_logged_in,uid,home,since,last_activity,fields.KEY...\n"
-     "        (sites separated by ';'; uid, home, since and last_activity are read-only);\n"
+     "        last_activity,since,uid,gid,shell,home,stay_logged_in,fields.KEY...\n"
+     "        (sites separated by ';'; last_activity, since, uid, gid and home are\n"
+     "        read-only);\n"
      "        a value starting with =, +, -, @, tab or CR (after any ') gets one more\n"
      "        ' in front, so spreadsheets show it as text; import removes it again\n"
      "  ldif  the user entries as stored, for ldapadd elsewhere; passwords, phone codes\n"

@@ -19,44 +19,17 @@
 #include "admin.h"
 #include "verbs.h"
 #include "csv.h"
+#include "ufield.h"
 #include "validate.h"
 
 #define MAX_FILE     (256u * 1024 * 1024)
 #define IMPORT_BATCH 50 /* rows per transaction */
 
-enum col {
-	C_LOGIN,
-	C_EMAIL,
-	C_NAME,
-	C_FIRST,
-	C_LAST,
-	C_TITLE,
-	C_PHONE,
-	C_LANGUAGE,
-	C_BADGE,
-	C_ROLE,
-	C_SITES,
-	C_STATUS,
-	C_SHELL,
-	C_STAY,
-	C_FIELD,   /* fields.KEY */
-	C_IGNORED, /* read-only keys export writes */
+/* What a column holds: a field of the user-field table (enum uf_id), or one of these. */
+enum {
+	C_FIELD = UF_COUNT, /* fields.KEY */
+	C_IGNORED,          /* read-only keys export writes */
 };
-
-static const char *const col_names[] = {"login", "email",  "name",     "first",         "last",
-                                        "title", "phone",  "language", "badge",         "role",
-                                        "sites", "status", "shell",    "stay_logged_in"};
-static const char *const ignored_names[] = {"uid",
-                                            "gid",
-                                            "home",
-                                            "since",
-                                            "last_activity",
-                                            "status_since",
-                                            "pending_phone",
-                                            "photo",
-                                            "locked",
-                                            "must_change_password",
-                                            "dn"};
 
 /* ---- a set of strings (case-folded) with a value, open addressing ---- */
 
@@ -336,12 +309,12 @@ struct row {
 };
 
 static char *
-cell(const struct row *rw, const int *cols, size_t ncols, enum col c)
+cell(const struct row *rw, const int *cols, size_t ncols, int c)
 {
 	size_t i;
 
 	for (i = 0; i < ncols && i < rw->n; i++)
-		if (cols[i] == (int)c && *rw->cells[i])
+		if (cols[i] == c && *rw->cells[i])
 			return rw->cells[i];
 	return NULL;
 }
@@ -573,22 +546,11 @@ process_row(struct admin *a, struct import *im, struct row *rw, const int *cols,
 	struct user *u;
 	char **sites = NULL, *sites_cell;
 	uint32_t id = 0;
-	int outcome, r;
+	int outcome, r, f;
 
-	in.login = cell(rw, cols, nh, C_LOGIN);
-	in.email = cell(rw, cols, nh, C_EMAIL);
-	in.name = cell(rw, cols, nh, C_NAME);
-	in.first = cell(rw, cols, nh, C_FIRST);
-	in.last = cell(rw, cols, nh, C_LAST);
-	in.title = cell(rw, cols, nh, C_TITLE);
-	in.phone = cell(rw, cols, nh, C_PHONE);
-	in.language = cell(rw, cols, nh, C_LANGUAGE);
-	in.badge = cell(rw, cols, nh, C_BADGE);
-	in.role = cell(rw, cols, nh, C_ROLE);
-	in.status = cell(rw, cols, nh, C_STATUS);
-	in.shell = cell(rw, cols, nh, C_SHELL);
-	in.stay = cell(rw, cols, nh, C_STAY);
-	sites_cell = cell(rw, cols, nh, C_SITES);
+	for (f = 0; f < UF_COUNT; f++)
+		ufield_set_input(&in, (enum uf_id)f, cell(rw, cols, nh, f));
+	sites_cell = cell(rw, cols, nh, UF_SITES);
 	r = row_fields(rw, cols, header, nh, &in.fields);
 	if (r == 0 && sites_cell)
 		r = split_sites(sites_cell, &sites);
@@ -640,11 +602,11 @@ forget_row(struct import *im, const struct row *rw, const int *cols, size_t nh)
 {
 	const char *v;
 
-	if ((v = cell(rw, cols, nh, C_LOGIN)))
+	if ((v = cell(rw, cols, nh, UF_LOGIN)))
 		(void)smap_put(&im->logins, v, NULL);
-	if ((v = cell(rw, cols, nh, C_EMAIL)))
+	if ((v = cell(rw, cols, nh, UF_EMAIL)))
 		(void)smap_put(&im->emails, v, NULL);
-	if ((v = cell(rw, cols, nh, C_BADGE)))
+	if ((v = cell(rw, cols, nh, UF_BADGE)))
 		(void)smap_put(&im->badges, v, NULL);
 }
 
@@ -685,17 +647,16 @@ read_file(struct admin *a, const char *path, char **ret, size_t *ret_len)
 static int
 header_columns(struct admin *a, char **h, size_t n, int *cols)
 {
+	enum uf_id id;
 	size_t i, k;
 	bool login = false;
+	int taken;
 
 	for (i = 0; i < n; i++) {
 		cols[i] = -1;
-		for (k = 0; k < TSR_ARRAY_SIZE(col_names); k++)
-			if (strcmp(h[i], col_names[k]) == 0)
-				cols[i] = (int)k;
-		for (k = 0; cols[i] < 0 && k < TSR_ARRAY_SIZE(ignored_names); k++)
-			if (strcmp(h[i], ignored_names[k]) == 0)
-				cols[i] = C_IGNORED;
+		taken = ufield_column(h[i], &id);
+		if (taken >= 0)
+			cols[i] = taken ? (int)id : C_IGNORED;
 		if (cols[i] < 0 && strncmp(h[i], "fields.", 7) == 0 && h[i][7]) {
 			if (!field_decl(a, h[i] + 7))
 				return report(a, EXIT_USAGE,
@@ -706,15 +667,12 @@ header_columns(struct admin *a, char **h, size_t n, int *cols)
 		}
 		if (cols[i] < 0)
 			return report(a, EXIT_USAGE,
-			              "column '%s': not one of the --json keys (login, "
-			              "email, name, first, last, title, phone, language, "
-			              "badge, role, sites, status, shell, stay_logged_in, "
-			              "fields.KEY)",
-			              h[i]);
+			              "column '%s': not one of the --json keys (%s, fields.KEY)",
+			              h[i], ufield_columns());
 		for (k = 0; k < i; k++)
 			if (strcmp(h[k], h[i]) == 0)
 				return report(a, EXIT_USAGE, "column '%s' appears twice", h[i]);
-		login |= cols[i] == C_LOGIN;
+		login |= cols[i] == UF_LOGIN;
 	}
 	if (!login)
 		return report(a, EXIT_USAGE, "the header row has no 'login' column");
@@ -809,7 +767,7 @@ import_file(struct admin *a, const char *path, bool dry)
 	if (code != EXIT_DONE)
 		goto out;
 	for (i = 0; i < nrows; i++) {
-		const char *login = cell(&rows[i], cols, nh, C_LOGIN);
+		const char *login = cell(&rows[i], cols, nh, UF_LOGIN);
 
 		if (login && !existing(&im, login))
 			creates++;
@@ -842,7 +800,7 @@ import_file(struct admin *a, const char *path, bool dry)
 		if (wr_batch_end(a, true) < 0) {
 			/* Nothing of the batch was written: forget what it claimed. */
 			for (i = first; i < last; i++) {
-				const char *login = cell(&rows[i], cols, nh, C_LOGIN);
+				const char *login = cell(&rows[i], cols, nh, UF_LOGIN);
 
 				if (outcomes[i] == O_CREATED)
 					forget_row(&im, &rows[i], cols, nh);

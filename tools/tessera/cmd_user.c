@@ -16,6 +16,7 @@
 #include "photo.h"
 #include "pwpolicy.h"
 #include "secret.h"
+#include "ufield.h"
 #include "validate.h"
 #include "verbs.h"
 
@@ -68,18 +69,8 @@ bad_option(struct admin *a, const char *verb, char **argv)
 }
 
 enum {
-	O_EMAIL = 1000,
-	O_NAME,
-	O_FIRST,
-	O_LAST,
-	O_ROLE,
+	O_ROLE = 1000,
 	O_SITE,
-	O_BADGE,
-	O_TITLE,
-	O_PHONE,
-	O_LANG,
-	O_SHELL,
-	O_STAY,
 	O_FIELD,
 	O_PWSTDIN,
 	O_GENPW,
@@ -89,24 +80,25 @@ enum {
 	O_REMOVE,
 };
 
-/* The profile values user add and user set both take. */
+#define FIELD_OPTION(name, id)                                                                     \
+	{                                                                                          \
+		name, required_argument, NULL, UF_OPT(id)                                          \
+	}
+/* The profile values user add and user set both take (the field table's keys). */
 #define PROFILE_OPTIONS                                                                            \
-	{"name", required_argument, NULL, O_NAME}, {"first", required_argument, NULL, O_FIRST},    \
-	    {"last", required_argument, NULL, O_LAST},                                             \
-	    {"badge", required_argument, NULL, O_BADGE},                                           \
-	    {"title", required_argument, NULL, O_TITLE},                                           \
-	    {"phone", required_argument, NULL, O_PHONE},                                           \
-	    {"language", required_argument, NULL, O_LANG},                                         \
-	    {"shell", required_argument, NULL, O_SHELL},                                           \
-	    {"stay-logged-in", required_argument, NULL, O_STAY},                                   \
+	FIELD_OPTION("name", UF_NAME), FIELD_OPTION("first", UF_FIRST),                            \
+	    FIELD_OPTION("last", UF_LAST), FIELD_OPTION("badge", UF_BADGE),                        \
+	    FIELD_OPTION("title", UF_TITLE), FIELD_OPTION("phone", UF_PHONE),                      \
+	    FIELD_OPTION("language", UF_LANGUAGE), FIELD_OPTION("shell", UF_SHELL),                \
+	    FIELD_OPTION("stay-logged-in", UF_STAY),                                               \
 	{                                                                                          \
 		"field", required_argument, NULL, O_FIELD                                          \
 	}
 
 static const struct option add_opts[] = {
     PROFILE_OPTIONS,
-    {"email", required_argument, NULL, O_EMAIL},
-    {"role", required_argument, NULL, O_ROLE},
+    FIELD_OPTION("email", UF_EMAIL),
+    FIELD_OPTION("role", UF_ROLE),
     {"site", required_argument, NULL, O_SITE},
     {"password-stdin", no_argument, NULL, O_PWSTDIN},
     {"generate-password", no_argument, NULL, O_GENPW},
@@ -150,43 +142,12 @@ parse_profile(struct admin *a, const char *verb, const struct option *opts, int 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ufield_option(in, c, optarg))
+			continue;
 		switch (c) {
-		case O_EMAIL:
-			in->email = optarg;
-			break;
-		case O_NAME:
-			in->name = optarg;
-			break;
-		case O_FIRST:
-			in->first = optarg;
-			break;
-		case O_LAST:
-			in->last = optarg;
-			break;
-		case O_ROLE:
-			in->role = optarg;
-			break;
 		case O_SITE:
 			if (strv_push(&in->sites, optarg) < 0)
 				return EXIT_FAILURE_SYS;
-			break;
-		case O_BADGE:
-			in->badge = optarg;
-			break;
-		case O_TITLE:
-			in->title = optarg;
-			break;
-		case O_PHONE:
-			in->phone = optarg;
-			break;
-		case O_LANG:
-			in->language = optarg;
-			break;
-		case O_SHELL:
-			in->shell = optarg;
-			break;
-		case O_STAY:
-			in->stay = optarg;
 			break;
 		case O_FIELD:
 			if (strv_push(&in->fields, optarg) < 0)
@@ -352,10 +313,10 @@ user_show(struct admin *a, int argc, char **argv)
 	if (a->t->json) {
 		struct jw j = {0};
 
-		user_json(a, &j, NULL, u);
+		ufield_json(a, &j, NULL, u);
 		jw_done(&j);
 	} else {
-		user_print(u);
+		ufield_print(a, u);
 	}
 out:
 	user_free(u);
@@ -461,7 +422,7 @@ user_list(struct admin *a, int argc, char **argv)
 
 		jw_begin_arr(&j, NULL);
 		for (i = from; i < to; i++)
-			user_json(a, &j, NULL, users[i]);
+			ufield_json(a, &j, NULL, users[i]);
 		jw_end_arr(&j);
 		jw_done(&j);
 	} else {
