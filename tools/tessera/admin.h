@@ -69,6 +69,10 @@ TSR_MUST_USE int dir_filter(const char *attr, const char *value, char **ret);
 
 const char *admin_base(struct admin *a);   /* o=<tenant>,<suffix> */
 const char *admin_people(struct admin *a); /* ou=people,<base> */
+/* The entry cn=NAME,ou=UNIT of the tenant (a site, a group): EXIT_DONE, or exit 4 "no
+ * WHAT 'NAME' (tessera WHAT list)" for a name that cannot be or is not there. */
+int admin_read_named(struct admin *a, const char *what, const char *unit, const char *name,
+                     const char *const *attrs, struct ent **ret);
 /* "<rdn>=<value>,ou=<unit>,<base>"; value must be a checked name. */
 TSR_MUST_USE int admin_dn(struct admin *a, const char *rdn, const char *value, const char *unit,
                           char **ret);
@@ -380,5 +384,21 @@ void list_sort(void *v, size_t n, size_t size, const struct list_opts *lo,
                const char *(*get)(const void *elem, const char *field));
 /* The slice of n sorted entries lo's page shows: [*from, *to). */
 void list_window(const struct list_opts *lo, size_t n, size_t *from, size_t *to);
+/* What a list of one unit's entries reads: ou=UNIT of the tenant, the filter, the
+ * attributes, and an entry's value of each --sort field. */
+struct list_src {
+	const char *unit, *filter;
+	const char *const *attrs;
+	const char *(*get)(const void *elem, const char *field);
+};
+/* One page of it: the entries (ents_free(v, n)), sorted, and the page [from, to). */
+struct list_page {
+	struct ent **v;
+	size_t n, from, to;
+};
+/* Parse a list verb's argv (no options of its own) into lo, read src, sort and window
+ * into p. An exit code (messages said). */
+int list_unit(struct admin *a, const struct list_src *src, struct list_opts *lo, int argc,
+              char **argv, struct list_page *p);
 
 #endif

@@ -13,6 +13,7 @@
 #include "admin_impl.h"
 #include "photo.h"
 #include "secret.h"
+#include "validate.h"
 
 /* a and b equal but for case (ASCII) and leading, trailing and repeated spaces. */
 static bool
@@ -196,6 +197,25 @@ int
 admin_dn(struct admin *a, const char *rdn, const char *value, const char *unit, char **ret)
 {
 	return asprintf(ret, "%s=%s,ou=%s,%s", rdn, value, unit, admin_base(a)) < 0 ? -ENOMEM : 0;
+}
+
+int
+admin_read_named(struct admin *a, const char *what, const char *unit, const char *name,
+                 const char *const *attrs, struct ent **ret)
+{
+	char *dn = NULL;
+	int r = -ENOENT;
+
+	if (tsr_name_check(name, TSR_NAME_NEW, NULL))
+		r = admin_dn(a, "cn", name, unit, &dn);
+	if (r == 0)
+		r = dir_read(a, dn, attrs, ret);
+	free(dn);
+	if (r == -ENOENT)
+		return report(a, EXIT_NOTFOUND, "no %s '%s' (tessera %s list)", what, name, what);
+	if (r < 0)
+		return dir_fail(a, r, "cannot read %s %s", what, name);
+	return EXIT_DONE;
 }
 
 /* ---- entries ---- */

@@ -267,6 +267,26 @@ has_help(int argc, char **argv)
 const struct option list_only_opts[] = {LIST_OPTIONS, {NULL, 0, NULL, 0}};
 
 int
+list_unit(struct admin *a, const struct list_src *src, struct list_opts *lo, int argc, char **argv,
+          struct list_page *p)
+{
+	char base[1100];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = list_parse(a, lo, argc, argv);
+	if (r != EXIT_DONE)
+		return r;
+	(void)snprintf(base, sizeof(base), "ou=%s,%s", src->unit, admin_base(a));
+	r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, src->filter, src->attrs, &p->v, &p->n);
+	if (r < 0)
+		return dir_fail(a, r, "cannot read the %s", src->unit);
+	list_sort(p->v, p->n, sizeof(*p->v), lo, src->get);
+	list_window(lo, p->n, &p->from, &p->to);
+	return EXIT_DONE;
+}
+
+int
 list_option(struct admin *a, struct list_opts *lo, int c, const char *arg)
 {
 	uint32_t v;

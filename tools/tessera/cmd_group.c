@@ -20,25 +20,6 @@ static const struct option add_opts[] = {
 
 static const char *const group_attrs[] = {"cn", "gidNumber", "memberUid", "description", NULL};
 
-static int
-read_group(struct admin *a, const char *name, struct ent **ret)
-{
-	char *dn = NULL;
-	int r;
-
-	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
-		return report(a, EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
-	r = admin_dn(a, "cn", name, "groups", &dn);
-	if (r == 0)
-		r = dir_read(a, dn, group_attrs, ret);
-	free(dn);
-	if (r == -ENOENT)
-		return report(a, EXIT_NOTFOUND, "no group '%s' (tessera group list)", name);
-	if (r < 0)
-		return dir_fail(a, r, "cannot read group %s", name);
-	return EXIT_DONE;
-}
-
 static void
 group_json(struct jw *j, const struct ent *e)
 {
@@ -69,22 +50,17 @@ static int
 group_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = group_fields};
-	struct ent **v = NULL;
-	char base[1100];
-	size_t n = 0, i, from, to;
+	const struct list_src src = {"groups", "(objectClass=posixGroup)", group_attrs,
+	                             group_field};
+	struct list_page p;
+	struct ent **v;
+	size_t i, from, to;
 	int r;
 
-	r = list_parse(a, &lo, argc, argv);
+	r = list_unit(a, &src, &lo, argc, argv, &p);
 	if (r != EXIT_DONE)
 		return r;
-
-	(void)snprintf(base, sizeof(base), "ou=groups,%s", admin_base(a));
-	r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=posixGroup)", group_attrs, &v,
-	               &n);
-	if (r < 0)
-		return dir_fail(a, r, "cannot read the groups");
-	list_sort(v, n, sizeof(*v), &lo, group_field);
-	list_window(&lo, n, &from, &to);
+	v = p.v, from = p.from, to = p.to;
 	if (a->t->json) {
 		struct jw j = {0};
 
@@ -113,7 +89,7 @@ group_list(struct admin *a, int argc, char **argv)
 			table_free(&tb);
 		}
 	}
-	ents_free(v, n);
+	ents_free(p.v, p.n);
 	return EXIT_DONE;
 }
 
@@ -127,7 +103,7 @@ group_show(struct admin *a, int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("group show: exactly one NAME");
-	code = read_group(a, argv[1], &e);
+	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
 	if (a->t->json) {
@@ -289,7 +265,7 @@ group_delete(struct admin *a, int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("group delete: exactly one NAME");
-	code = read_group(a, argv[1], &e);
+	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
 	if (!(admin_actor(a)->perms & TSR_PERM_GROUPS_MANAGE)) {
@@ -323,9 +299,11 @@ has_member(const struct ent *e, const char *login)
 	return false;
 }
 
+/* add-member or remove-member, by argv[0]. */
 static int
-group_members(struct admin *a, int argc, char **argv, bool add)
+group_members(struct admin *a, int argc, char **argv)
 {
+	bool add = strcmp(argv[0], "add-member") == 0;
 	char **todo = NULL;
 	struct ent *e = NULL;
 	struct mods m = {0};
@@ -335,7 +313,7 @@ group_members(struct admin *a, int argc, char **argv, bool add)
 
 	if (argc < 3)
 		return tool_usage("group %s: NAME LOGIN...", argv[0]);
-	code = read_group(a, argv[1], &e);
+	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
 	if (!(admin_actor(a)->perms & TSR_PERM_GROUPS_MANAGE)) {
@@ -381,18 +359,6 @@ out:
 	return code;
 }
 
-static int
-group_add_member(struct admin *a, int argc, char **argv)
-{
-	return group_members(a, argc, argv, true);
-}
-
-static int
-group_remove_member(struct admin *a, int argc, char **argv)
-{
-	return group_members(a, argc, argv, false);
-}
-
 static const struct verb group_verbs[] = {
     {"list", "[--limit N] [--page N] [--sort [-]name|gid]", "groups and their sizes", NULL,
      list_only_opts, 0, 0, NULL, group_list},
@@ -402,9 +368,9 @@ static const struct verb group_verbs[] = {
     {"delete", "NAME", "remove a group (its members keep their accounts)", NULL, NULL,
      TSR_PERM_GROUPS_MANAGE, 0, NULL, group_delete},
     {"add-member", "NAME LOGIN...", "members must be users of the tenant", NULL, NULL,
-     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_add_member},
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_members},
     {"remove-member", "NAME LOGIN...", "take users out of a group", NULL, NULL,
-     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_remove_member},
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_members},
 };
 
 const struct object obj_group = {

@@ -34,25 +34,6 @@ site_users(struct admin *a, const char *site, struct ent ***ret, size_t *ret_n)
 	return r;
 }
 
-static int
-read_site(struct admin *a, const char *name, struct ent **ret)
-{
-	char *dn = NULL;
-	int r;
-
-	if (!tsr_name_check(name, TSR_NAME_NEW, NULL))
-		return report(a, EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
-	r = admin_dn(a, "cn", name, "sites", &dn);
-	if (r == 0)
-		r = dir_read(a, dn, site_attrs, ret);
-	free(dn);
-	if (r == -ENOENT)
-		return report(a, EXIT_NOTFOUND, "no site '%s' (tessera site list)", name);
-	if (r < 0)
-		return dir_fail(a, r, "cannot read site %s", name);
-	return EXIT_DONE;
-}
-
 /* What `site list --sort` takes, and a site's value of each. */
 static const char *const site_fields[] = {"name", "location", NULL};
 
@@ -66,24 +47,18 @@ static int
 site_list(struct admin *a, int argc, char **argv)
 {
 	struct list_opts lo = {.fields = site_fields};
-	struct ent **v = NULL, **users = NULL;
-	char base[1100];
-	size_t n = 0, nu = 0, i, from, to;
+	const struct list_src src = {"sites", "(objectClass=tesseraSite)", site_attrs, site_field};
+	struct list_page p;
+	struct ent **v, **users = NULL;
+	size_t nu = 0, i, from, to;
 	struct jw j = {0};
 	struct table tb = {0};
 	int r;
 
-	r = list_parse(a, &lo, argc, argv);
+	r = list_unit(a, &src, &lo, argc, argv, &p);
 	if (r != EXIT_DONE)
 		return r;
-
-	(void)snprintf(base, sizeof(base), "ou=sites,%s", admin_base(a));
-	r = dir_search(a, base, LDAP_SCOPE_ONELEVEL, "(objectClass=tesseraSite)", site_attrs, &v,
-	               &n);
-	if (r < 0)
-		return dir_fail(a, r, "cannot read the sites");
-	list_sort(v, n, sizeof(*v), &lo, site_field);
-	list_window(&lo, n, &from, &to);
+	v = p.v, from = p.from, to = p.to;
 	if (a->t->json)
 		jw_begin_arr(&j, NULL);
 	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",
@@ -120,7 +95,7 @@ site_list(struct admin *a, int argc, char **argv)
 		table_print(&tb, stdout);
 	}
 	table_free(&tb);
-	ents_free(v, n);
+	ents_free(p.v, p.n);
 	return r < 0 ? dir_fail(a, r, "cannot list the sites") : EXIT_DONE;
 }
 
@@ -133,7 +108,7 @@ site_show(struct admin *a, int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("site show: exactly one NAME");
-	code = read_site(a, argv[1], &e);
+	code = admin_read_named(a, "site", "sites", argv[1], site_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
 	r = site_users(a, argv[1], &users, &nu);
@@ -244,7 +219,7 @@ site_delete(struct admin *a, int argc, char **argv)
 
 	if (argc != 2)
 		return tool_usage("site delete: exactly one NAME");
-	code = read_site(a, argv[1], &e);
+	code = admin_read_named(a, "site", "sites", argv[1], site_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
 	if (!(admin_actor(a)->perms & TSR_PERM_SITES_MANAGE)) {

@@ -1,28 +1,22 @@
 /* cmd_user.c: `tessera user VERB ...`: the people of the tenant. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "admin.h"
-#include "phone.h"
 #include "hash.h"
-#include "photo.h"
 #include "pwpolicy.h"
 #include "secret.h"
 #include "ufield.h"
 #include "validate.h"
 #include "verbs.h"
+#include "cmd_user.h"
 
 /* ---- small helpers ---- */
 
-static int
+int
 need_user(struct admin *a, const char *login, struct user **ret)
 {
 	const char *why = NULL;
@@ -55,7 +49,7 @@ strv_push(char ***v, const char *s)
 	return nv[n] ? 0 : -ENOMEM;
 }
 
-static int
+int
 bad_option(struct admin *a, const char *verb, char **argv)
 {
 	const char *o = argv[optind - 1] ? argv[optind - 1] : "?";
@@ -67,18 +61,6 @@ bad_option(struct admin *a, const char *verb, char **argv)
 		              "uses: tessera user set-email LOGIN EMAIL");
 	return tool_usage("user %s: unknown option or missing value '%s'", verb, o);
 }
-
-enum {
-	O_ROLE = 1000,
-	O_SITE,
-	O_FIELD,
-	O_PWSTDIN,
-	O_GENPW,
-	O_NOPW,
-	O_STATUS,
-	O_ADD,
-	O_REMOVE,
-};
 
 #define FIELD_OPTION(name, id)                                                                     \
 	{                                                                                          \
@@ -111,20 +93,9 @@ static const struct option reset_opts[] = {
     {"generate-password", no_argument, NULL, O_GENPW},
     {NULL, 0, NULL, 0},
 };
-static const struct option list_opts[] = {
-    {"status", required_argument, NULL, O_STATUS},
-    {"role", required_argument, NULL, O_ROLE},
-    {"site", required_argument, NULL, O_SITE},
-    LIST_OPTIONS,
-    {NULL, 0, NULL, 0},
-};
 static const struct option sites_opts[] = {
     {"add", required_argument, NULL, O_ADD},
     {"remove", required_argument, NULL, O_REMOVE},
-    {NULL, 0, NULL, 0},
-};
-static const struct option photo_opts[] = {
-    {"remove", no_argument, NULL, O_REMOVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -323,151 +294,6 @@ out:
 	return code;
 }
 
-/* What `user list --sort` takes, and a user's value of each. */
-static const char *const user_fields[] = {"login", "name",   "email",         "role",
-                                          "badge", "status", "last-activity", NULL};
-
-static const char *
-user_field(const void *elem, const char *field)
-{
-	const struct user *u = *(struct user *const *)elem;
-
-	if (strcmp(field, "name") == 0)
-		return u->name;
-	if (strcmp(field, "email") == 0)
-		return u->email;
-	if (strcmp(field, "role") == 0)
-		return u->role;
-	if (strcmp(field, "badge") == 0)
-		return u->badge;
-	if (strcmp(field, "status") == 0)
-		return user_status(u);
-	if (strcmp(field, "last-activity") == 0)
-		return u->last_activity;
-	return u->login;
-}
-
-static int
-user_list(struct admin *a, int argc, char **argv)
-{
-	struct list_opts lo = {.fields = user_fields};
-	const char *status = NULL, *role = NULL, *site = NULL;
-	size_t from = 0, to = 0;
-	struct user **users = NULL;
-	struct ent **v = NULL;
-	struct tsr_buf f = {0};
-	char *esc = NULL;
-	size_t n = 0, nu = 0, i;
-	int c, r, code = EXIT_DONE;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", list_opts, NULL)) != -1) {
-		if (c == O_STATUS)
-			status = optarg;
-		else if (c == O_ROLE)
-			role = optarg;
-		else if (c == O_SITE)
-			site = optarg;
-		else if ((r = list_option(a, &lo, c, optarg)) != 1)
-			return r ? r : bad_option(a, "list", argv);
-	}
-	if (optind < argc)
-		return tool_usage("user list: unexpected argument '%s'", argv[optind]);
-	if (status && strcmp(status, "invited") && strcmp(status, "active") &&
-	    strcmp(status, "inactive"))
-		return report(a, EXIT_USAGE, "--status '%s': must be invited, active or inactive",
-		              status);
-	r = tsr_buf_puts(&f, "(&(objectClass=tesseraUser)");
-	if (r == 0 && role && (r = tsr_ldap_escape(role, strlen(role), &esc)) == 0)
-		r = tsr_buf_printf(&f, "(tesseraRoleName=%s)", esc);
-	free(esc);
-	esc = NULL;
-	if (r == 0 && site && (r = tsr_ldap_escape(site, strlen(site), &esc)) == 0)
-		r = tsr_buf_printf(&f, "(tesseraSiteName=%s)", esc);
-	free(esc);
-	if (r == 0)
-		r = tsr_buf_puts(&f, ")");
-	if (r == 0)
-		r = dir_search(a, admin_people(a), LDAP_SCOPE_ONELEVEL, f.p, user_attrs, &v, &n);
-	tsr_buf_free(&f);
-	if (r < 0)
-		return dir_fail(a, r, "cannot list users");
-	users = calloc(n + 1, sizeof(*users));
-	if (!users) {
-		ents_free(v, n);
-		return EXIT_FAILURE_SYS;
-	}
-	for (i = 0; i < n; i++) {
-		struct user *u = NULL;
-
-		if (user_from_ent(v[i], &u) < 0) {
-			v[i] = NULL;
-			continue;
-		}
-		v[i] = NULL;
-		/* Only those the actor may see, and (computed) status as asked. */
-		if (!u->login || (!is_self(a, u) && !may(a, TSR_PERM_USERS_VIEW, u)) ||
-		    (status && strcmp(user_status(u), status) != 0)) {
-			user_free(u);
-			continue;
-		}
-		users[nu++] = u;
-	}
-	ents_free(v, n);
-	list_sort(users, nu, sizeof(*users), &lo, user_field);
-	list_window(&lo, nu, &from, &to);
-	if (a->t->json) {
-		struct jw j = {0};
-
-		jw_begin_arr(&j, NULL);
-		for (i = from; i < to; i++)
-			ufield_json(a, &j, NULL, users[i]);
-		jw_end_arr(&j);
-		jw_done(&j);
-	} else {
-		struct table tb;
-
-		if (table_init(&tb, (const char *const[]){"LOGIN", "NAME", "EMAIL", "ROLE", "SITES",
-		                                          "BADGE", "STATUS", "LAST ACTIVITY",
-		                                          NULL}) == 0) {
-			for (i = from; i < to; i++) {
-				struct user *u = users[i];
-				struct tsr_buf s = {0};
-				char t[64];
-				size_t k;
-				const char *st = user_status(u);
-
-				int rr = tsr_buf_puts(&s, "");
-
-				for (k = 0; rr == 0 && u->sites && k < u->sites->n; k++)
-					rr = tsr_buf_printf(&s, "%s%s", k ? "," : "",
-					                    u->sites->v[k]);
-				if (rr < 0 ||
-				    table_row(&tb,
-				              (const char *const[]){
-				                  u->login, u->name, u->email, u->role, s.p,
-				                  u->badge,
-				                  strcmp(st, "active") == 0    ? "Active"
-				                  : strcmp(st, "invited") == 0 ? "Invited"
-				                                               : "Inactive",
-				                  u->last_activity
-				                      ? time_human(u->last_activity, t, sizeof(t))
-				                      : "-",
-				                  NULL}) < 0)
-					code = EXIT_FAILURE_SYS;
-				tsr_buf_free(&s);
-			}
-			table_print(&tb, stdout);
-			table_free(&tb);
-		}
-	}
-	for (i = 0; i < nu; i++)
-		user_free(users[i]);
-	free(users);
-	return code;
-}
-
 static int
 user_set(struct admin *a, int argc, char **argv)
 {
@@ -657,250 +483,11 @@ out:
 	return code;
 }
 
+/* deactivate or reactivate, by argv[0]. */
 static int
-read_photo(struct admin *a, const char *path, size_t max, char **ret, size_t *ret_len)
+user_active(struct admin *a, int argc, char **argv)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return report(a, EXIT_USAGE, "photo %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return report(a, EXIT_USAGE, "photo %s: not a regular file", path);
-	}
-	if ((size_t)st.st_size > max) {
-		close(fd);
-		return report(a, EXIT_USAGE,
-		              "photo %s: %lld bytes, larger than the limit of %zu bytes (tessera "
-		              "tenant show)",
-		              path, (long long)st.st_size, max);
-	}
-	buf = malloc(max + 1);
-	if (!buf) {
-		close(fd);
-		return EXIT_FAILURE_SYS;
-	}
-	while (got <= max && (n = read(fd, buf + got, max + 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (got > max) {
-		free(buf);
-		return report(a, EXIT_USAGE, "photo %s: larger than the limit of %zu bytes", path,
-		              max);
-	}
-	*ret = buf;
-	*ret_len = got;
-	return EXIT_DONE;
-}
-
-static int
-user_photo(struct admin *a, int argc, char **argv)
-{
-	struct tsr_photo_info info;
-	struct user *u = NULL;
-	struct mods m = {0};
-	struct wr w = {0};
-	const struct tsr_cfg *cfg = a->t->cfg;
-	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
-	enum tsr_photo_type t;
-	uint32_t max = 0;
-	size_t len = 0;
-	bool remove = false;
-	int c, r, code;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", photo_opts, NULL)) != -1) {
-		if (c != O_REMOVE)
-			return bad_option(a, "photo", argv);
-		remove = true;
-	}
-	if (argc - optind != (remove ? 1 : 2))
-		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
-	argv += optind - 1;
-	if (!remove) {
-		r = admin_photo_max_bytes(a, &max);
-		if (r < 0)
-			return dir_fail(
-			    a, r, "cannot read the tenant's photo limit (tesseraPhotoMaxBytes)");
-		code = read_photo(a, argv[2], max, &data, &len);
-		if (code != EXIT_DONE)
-			return code;
-		r = tsr_photo_probe(data, len, &info, why, sizeof(why));
-		if (r < 0) {
-			free(data);
-			return report(a, EXIT_USAGE, "photo %s: %s; %s", argv[2], why,
-			              r == -EFBIG ? "scale it down" : "use a PNG or JPEG file");
-		}
-	}
-	code = need_user(a, argv[1], &u);
-	if (code != EXIT_DONE)
-		goto out;
-	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u)) {
-		code = denied(a, "changing %s's photo needs users.edit at one of their sites",
-		              u->login);
-		goto out;
-	}
-	if (u->has_photo) {
-		struct tsr_photo_info oi;
-
-		if (tsr_photo_probe(u->photo, u->photo_len, &oi, NULL, 0) == 0)
-			(void)snprintf(old, sizeof(old), "%s %ux%u, %zu bytes",
-			               tsr_photo_type_name(oi.type), oi.width, oi.height,
-			               u->photo_len);
-		else
-			(void)snprintf(old, sizeof(old), "%zu bytes", u->photo_len);
-	}
-	if (remove && !u->has_photo) {
-		printf("%s has no photo\n", u->login);
-		goto out;
-	}
-	if (!remove) {
-		(void)snprintf(now, sizeof(now), "%s %ux%u, %zu bytes",
-		               tsr_photo_type_name(info.type), info.width, info.height, len);
-		if (info.width < cfg->admin.photo_min_side ||
-		    info.height < cfg->admin.photo_min_side)
-			tool_err("warning: the photo is %ux%u; at least %ux%u is recommended",
-			         info.width, info.height, cfg->admin.photo_min_side,
-			         cfg->admin.photo_min_side);
-	}
-	/* Each type in its own attribute (a JPEG in jpegPhoto, a PNG in tesseraPngPhoto), the
-	 * old photo gone from the other. */
-	if (!remove && info.type == TSR_PHOTO_PNG && !u->png_class) {
-		code = report(a, EXIT_CONFLICT,
-		              "%s's entry cannot hold a PNG photo: it lacks objectClass "
-		              "tesseraUserPhoto (made before this version, or by another client); "
-		              "tessera server upgrade gives it to every user, or use a JPEG",
-		              u->login);
-		goto out;
-	}
-	r = wr_init(a, &w, "user.photo", u->login, u->name, u->dn);
-	if (r == 0 && !remove)
-		r = mods_bin(&m, LDAP_MOD_REPLACE, tsr_photo_attr(info.type), data, len);
-	for (t = TSR_PHOTO_PNG; r == 0 && t <= TSR_PHOTO_JPEG; t++)
-		if ((u->photo_types & (1u << t)) && (remove || t != info.type))
-			r = mods_str(&m, LDAP_MOD_DELETE, tsr_photo_attr(t), NULL);
-	if (r == 0)
-		r = tsr_audit_change(&w.audit, "photo", old, now);
-	if (r == 0)
-		r = wr_send(a, &w, WOP_MODIFY, u->dn, &m);
-	if (r < 0)
-		code = dir_fail(a, r, "cannot change %s's photo", u->login);
-	else if (remove)
-		printf("removed %s's photo\n", u->login);
-	else
-		printf("%s's photo: %s\n", u->login, now);
-out:
-	free(data);
-	mods_free(&m);
-	wr_free(&w);
-	user_free(u);
-	return code;
-}
-
-/* Phone verification is the directory's (lib/phone, the guard's extended operations): it
- * makes the code, keeps its hash, counts attempts and queues the code for its deliverer.
- * The tool asks, says what came back, and records the change. */
-static int
-user_phone(struct admin *a, int argc, char **argv)
-{
-	struct tsr_errs errs = {0};
-	struct uin in = {0};
-	struct user *u = NULL;
-	struct wr w = {0};
-	char number[64];
-	int r, code;
-
-	if (argc != 3)
-		return tool_usage("user phone: LOGIN NUMBER");
-	in.phone = argv[2];
-	if (uin_check(a, &in, false, &errs) < 0)
-		return report_errs(a, &errs);
-	code = need_user(a, argv[1], &u);
-	if (code != EXIT_DONE)
-		return code;
-	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u)) {
-		code = denied(a, "changing %s's phone needs users.edit at one of their sites",
-		              u->login);
-		goto out;
-	}
-	r = wr_init(a, &w, "user.phone", u->login, u->name, u->dn);
-	if (r == 0)
-		r = tsr_audit_change(&w.audit, "pending_phone", u->pending_phone, in.phone_norm);
-	if (r == 0)
-		r = tsr_audit_secret(&w.audit, "phone_code");
-	if (r == 0)
-		r = dir_extop(a, TSR_OID_PHONE_START, u->dn, in.phone_norm, number, sizeof(number));
-	if (r < 0) {
-		code = dir_fail(a, r, "cannot start verifying %s's phone", u->login);
-		goto out;
-	}
-	r = wr_commit(a, &w);
-	if (r < 0)
-		tool_err("the verification started, but its audit record was not written: %s",
-		         dir_errmsg(a));
-	printf("a %d-digit code is on its way to %s (the directory sends it); it is valid for "
-	       "%d minutes: tessera user verify-phone %s CODE\n",
-	       TSR_PHONE_CODE_DIGITS, number[0] ? number : in.phone_norm,
-	       TSR_PHONE_CODE_SECONDS / 60, u->login);
-out:
-	wr_free(&w);
-	user_free(u);
-	return code;
-}
-
-static int
-user_verify_phone(struct admin *a, int argc, char **argv)
-{
-	struct user *u = NULL;
-	struct wr w = {0};
-	char number[64], text[128];
-	int r, code;
-
-	if (argc != 3)
-		return tool_usage("user verify-phone: LOGIN CODE");
-	if (!tsr_phone_code_well_formed(argv[2]))
-		return report(a, EXIT_USAGE, "%s",
-		              tsr_phone_verdict_text(TSR_PHONE_MALFORMED, 0, text, sizeof(text)));
-	code = need_user(a, argv[1], &u);
-	if (code != EXIT_DONE)
-		return code;
-	/* A code makes the number verified only when its owner (or root) enters it. */
-	if (!is_self(a, u) && admin_actor(a)->kind != ACTOR_ROOT) {
-		code = denied(a,
-		              "only %s enters the code sent to their phone (tessera --as %s user "
-		              "verify-phone %s CODE)",
-		              u->login, u->login, u->login);
-		goto out;
-	}
-	r = wr_init(a, &w, "user.verify-phone", u->login, u->name, u->dn);
-	if (r == 0)
-		r = dir_extop(a, TSR_OID_PHONE_VERIFY, u->dn, argv[2], number, sizeof(number));
-	if (r < 0) {
-		code = dir_fail(a, r, "cannot verify %s's phone", u->login);
-		goto out;
-	}
-	r = tsr_audit_change(&w.audit, "phone", u->phone, number);
-	if (r == 0)
-		r = wr_commit(a, &w);
-	if (r < 0)
-		tool_err("the number is verified, but its audit record was not written: %s",
-		         dir_errmsg(a));
-	printf("%s's phone is now %s (verified)\n", u->login, number);
-out:
-	wr_free(&w);
-	user_free(u);
-	return code;
-}
-
-static int
-user_active(struct admin *a, int argc, char **argv, bool active)
-{
+	bool active = strcmp(argv[0], "reactivate") == 0;
 	struct user *u = NULL;
 	bool changed = false;
 	int code;
@@ -1061,18 +648,6 @@ out:
 	return code;
 }
 
-static int
-user_deactivate(struct admin *a, int argc, char **argv)
-{
-	return user_active(a, argc, argv, false);
-}
-
-static int
-user_reactivate(struct admin *a, int argc, char **argv)
-{
-	return user_active(a, argc, argv, true);
-}
-
 static const struct verb user_verbs[] = {
     {"add",
      "LOGIN --email E --name NAME [--first F] [--last L] [--role R] [--site S]... [--badge B] "
@@ -1089,7 +664,7 @@ static const struct verb user_verbs[] = {
     {"list",
      "[--status invited|active|inactive] [--role R] [--site S] [--limit N] [--page N] "
      "[--sort [-]login|name|email|role|badge|status|last-activity]",
-     "the users you may view, filtered, sorted and a page at a time", NULL, list_opts,
+     "the users you may view, filtered, sorted and a page at a time", NULL, user_list_opts,
      TSR_PERM_USERS_VIEW, 0, NULL, user_list},
     {"set",
      "LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P] [--language L] "
@@ -1109,15 +684,15 @@ static const struct verb user_verbs[] = {
     {"photo", "LOGIN FILE | LOGIN --remove", "set (PNG or JPEG) or remove the photo",
      "The directory refuses a photo over the tenant's limit (tenant set\n"
      "--photo-max-bytes) and a file that is not the type its attribute holds.\n",
-     photo_opts, TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_photo},
+     user_photo_opts, TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_photo},
     {"phone", "LOGIN NUMBER", "send a 6-digit code to verify a new number", NULL, NULL,
      TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_phone},
     {"verify-phone", "LOGIN CODE", "make the verified number the user's phone", NULL, NULL,
      TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_verify_phone},
     {"deactivate", "LOGIN", "no login anywhere; role and sites are kept", NULL, NULL,
-     TSR_PERM_USERS_MANAGE, 0, NULL, user_deactivate},
+     TSR_PERM_USERS_MANAGE, 0, NULL, user_active},
     {"reactivate", "LOGIN", "give access back, as it was", NULL, NULL, TSR_PERM_USERS_MANAGE, 0,
-     NULL, user_reactivate},
+     NULL, user_active},
     {"reset-password", "LOGIN [--password-stdin | --generate-password]",
      "a temporary password, changed at the next login", NULL, reset_opts, TSR_PERM_USERS_MANAGE, 0,
      NULL, user_reset_password},

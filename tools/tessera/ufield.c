@@ -24,14 +24,14 @@ enum uf_kind {
 };
 
 enum uf_flag {
-	UF_ADD = 1u << 0,    /* user add takes it (--KEY) */
-	UF_SET = 1u << 1,    /* user set changes it (--KEY) */
-	UF_IMPORT = 1u << 2, /* an import column */
-	UF_CSV = 1u << 3,    /* an export column (read-only ones import ignores) */
-	UF_SHOW = 1u << 4,   /* a row of user show */
+	UF_ADD = 1u << 0,      /* user add takes it (--KEY) */
+	UF_SET = 1u << 1,      /* user set changes it (--KEY) */
+	UF_IMPORT = 1u << 2,   /* an import column */
+	UF_CSV = 1u << 3,      /* an export column (read-only ones import ignores) */
+	UF_SHOW = 1u << 4,     /* a row of user show */
 	UF_REQUIRED = 1u << 5, /* user add and import of a new user need it */
-	UF_OWN = 1u << 6,    /* add writes it itself (login, role, sites, status) */
-	UF_SECRET = 1u << 7, /* not in CSV, even read-only (none yet) */
+	UF_OWN = 1u << 6,      /* add writes it itself (login, role, sites, status) */
+	UF_SECRET = 1u << 7,   /* not in CSV, even read-only (none yet) */
 };
 
 enum uf_out { OUT_JSON, OUT_SHOW, OUT_CSV };
@@ -211,7 +211,8 @@ static const char *
 get_phone(struct admin *a, const struct user *u, enum uf_out out, struct tsr_buf *b)
 {
 	(void)a;
-	if (out == OUT_SHOW && phone_unverified(u) && tsr_buf_printf(b, "%s (unverified)", u->phone) == 0)
+	if (out == OUT_SHOW && phone_unverified(u) &&
+	    tsr_buf_printf(b, "%s (unverified)", u->phone) == 0)
 		return b->p;
 	return u->phone;
 }
@@ -238,7 +239,8 @@ get_sites(struct admin *a, const struct user *u, enum uf_out out, struct tsr_buf
 
 	(void)a;
 	for (i = 0; r == 0 && u->sites && i < u->sites->n; i++)
-		r = tsr_buf_printf(b, "%s%s", i ? (out == OUT_CSV ? ";" : ", ") : "", u->sites->v[i]);
+		r = tsr_buf_printf(b, "%s%s", i ? (out == OUT_CSV ? ";" : ", ") : "",
+		                   u->sites->v[i]);
 	if (r < 0)
 		return NULL;
 	return out == OUT_SHOW && !b->len ? "(none)" : b->p;
@@ -252,7 +254,9 @@ get_status(struct admin *a, const struct user *u, enum uf_out out, struct tsr_bu
 	(void)a, (void)b;
 	if (out != OUT_SHOW)
 		return s;
-	return strcmp(s, "active") == 0 ? "Active" : strcmp(s, "invited") == 0 ? "Invited" : "Inactive";
+	return strcmp(s, "active") == 0    ? "Active"
+	       : strcmp(s, "invited") == 0 ? "Invited"
+	                                   : "Inactive";
 }
 
 /* A GeneralizedTime for people (show) or as ISO 8601 (JSON, CSV). */
@@ -333,11 +337,12 @@ get_photo(struct admin *a, const struct user *u, enum uf_out out, struct tsr_buf
 		return "none";
 	r = tsr_photo_probe(u->photo, u->photo_len, &info, NULL, 0);
 	if (r == 0)
-		r = tsr_buf_printf(b, "%s %ux%u, %zu bytes", tsr_photo_type_name(info.type), info.width,
-		                   info.height, u->photo_len);
+		r = tsr_buf_printf(b, "%s %ux%u, %zu bytes", tsr_photo_type_name(info.type),
+		                   info.width, info.height, u->photo_len);
 	else
 		r = tsr_buf_printf(b, "%zu bytes, %s", u->photo_len,
-		                   r == -EFBIG ? "over the photo size limits" : "not a PNG or JPEG");
+		                   r == -EFBIG ? "over the photo size limits"
+		                               : "not a PNG or JPEG");
 	return r == 0 ? b->p : NULL;
 }
 
@@ -367,12 +372,13 @@ get_must_change(struct admin *a, const struct user *u, enum uf_out out, struct t
 static const struct ufield fields[UF_COUNT] = {
     [UF_LOGIN] = {"login", NULL, "uid", K_TEXT, UF_IMPORT | UF_CSV | UF_REQUIRED | UF_OWN,
                   IN(login), USER(login), check_login, NULL},
-    [UF_EMAIL] = {"email", NULL, "mail", K_TEXT, UF_ADD | UF_IMPORT | UF_CSV | UF_SHOW | UF_REQUIRED,
-                  IN(email), USER(email), check_email, NULL},
-    [UF_NAME] = {"name", NULL, "displayName", K_TEXT, PROFILE | UF_REQUIRED, IN(name),
-                 USER(name), check_name, NULL},
-    [UF_FIRST] = {"first", NULL, "givenName", K_TEXT, PROFILE, IN(first), USER(first),
-                  check_part, NULL},
+    [UF_EMAIL] = {"email", NULL, "mail", K_TEXT,
+                  UF_ADD | UF_IMPORT | UF_CSV | UF_SHOW | UF_REQUIRED, IN(email), USER(email),
+                  check_email, NULL},
+    [UF_NAME] = {"name", NULL, "displayName", K_TEXT, PROFILE | UF_REQUIRED, IN(name), USER(name),
+                 check_name, NULL},
+    [UF_FIRST] = {"first", NULL, "givenName", K_TEXT, PROFILE, IN(first), USER(first), check_part,
+                  NULL},
     [UF_LAST] = {"last", NULL, "sn", K_TEXT, PROFILE, IN(last), USER(last), check_part, NULL},
     [UF_TITLE] = {"title", NULL, "title", K_TEXT, PROFILE, IN(title), USER(title), check_title,
                   NULL},
@@ -391,8 +397,8 @@ static const struct ufield fields[UF_COUNT] = {
                   -1, -1, NULL, get_sites},
     [UF_STATUS] = {"status", NULL, "tesseraStatus", K_TEXT, UF_IMPORT | UF_CSV | UF_SHOW | UF_OWN,
                    IN(status), -1, check_status, get_status},
-    [UF_LAST_ACTIVITY] = {"last_activity", "last activity", NULL, K_TIME, UF_CSV | UF_SHOW, -1,
-                          -1, NULL, get_last_activity},
+    [UF_LAST_ACTIVITY] = {"last_activity", "last activity", NULL, K_TIME, UF_CSV | UF_SHOW, -1, -1,
+                          NULL, get_last_activity},
     [UF_SINCE] = {"since", NULL, NULL, K_TIME, UF_CSV | UF_SHOW, -1, -1, NULL, get_since},
     [UF_STATUS_SINCE] = {"status_since", NULL, NULL, K_TIME, 0, -1, -1, NULL, get_status_since},
     [UF_UID] = {"uid", NULL, "uidNumber", K_INT, UF_CSV | UF_SHOW, -1, -1, NULL, get_uid},
@@ -403,8 +409,7 @@ static const struct ufield fields[UF_COUNT] = {
                  NULL},
     [UF_STAY] = {"stay_logged_in", "stay logged in", "tesseraStayLoggedIn", K_BOOL, PROFILE,
                  IN(stay), -1, check_stay, get_stay},
-    [UF_FIELDS] = {"fields", NULL, "tesseraProfileField", K_MAP, UF_SHOW, -1, -1, NULL,
-                   get_fields},
+    [UF_FIELDS] = {"fields", NULL, "tesseraProfileField", K_MAP, UF_SHOW, -1, -1, NULL, get_fields},
     [UF_PENDING_PHONE] = {"pending_phone", "pending phone", NULL, K_TEXT, UF_SHOW, -1,
                           USER(pending_phone), NULL, NULL},
     [UF_PHOTO] = {"photo", NULL, NULL, K_PHOTO, UF_SHOW, -1, -1, NULL, get_photo},
@@ -452,8 +457,8 @@ ufield_columns(void)
 	if (!list[0])
 		for (i = 0; i < UF_COUNT && k < sizeof(list); i++)
 			if (fields[i].flags & UF_IMPORT)
-				k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", k ? ", " : "",
-				                      fields[i].key);
+				k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s",
+				                      k ? ", " : "", fields[i].key);
 	return list;
 }
 
@@ -510,7 +515,8 @@ ufield_check(struct admin *a, struct uin *in, bool adding, struct tsr_errs *errs
 			if (adding && (f->flags & UF_REQUIRED))
 				tsr_errs_add(errs, "%s: is required%s%s%s", f->key,
 				             f->flags & UF_ADD ? " (--" : "",
-				             f->flags & UF_ADD ? f->key : "", f->flags & UF_ADD ? ")" : "");
+				             f->flags & UF_ADD ? f->key : "",
+				             f->flags & UF_ADD ? ")" : "");
 			continue;
 		}
 		why = f->check(a, in, v, buf, sizeof(buf));

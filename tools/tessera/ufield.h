@@ -77,9 +77,8 @@ TSR_MUST_USE int ufield_add_mods(struct admin *a, const struct uin *in, struct m
 /* The changes of the given profile values to u (a value "" removes one), with audit
  * lines. *refused gets the key of a value the actor may not change on themselves
  * (lib/perm), and nothing is queued then. 0 or a negative errno. */
-TSR_MUST_USE int ufield_update_mods(struct admin *a, const struct user *u,
-                                    const struct uin *in, struct mods *m, struct wr *w,
-                                    const char **refused);
+TSR_MUST_USE int ufield_update_mods(struct admin *a, const struct user *u, const struct uin *in,
+                                    struct mods *m, struct wr *w, const char **refused);
 
 /* --json: u as one object under key (NULL in an array). */
 void ufield_json(struct admin *a, struct jw *j, const char *key, const struct user *u);
