@@ -343,11 +343,11 @@ void time_now_gt(char *buf, size_t n);
 
 /* Read a password: one line from stdin (--password-stdin). Wiped by the caller
  * (tsr_secret_free). */
-TSR_MUST_USE int read_password_stdin(char **ret);
+TSR_MUST_USE int read_password_stdin(struct tool *t, char **ret);
 /* The shape every password must have before the tenant's policy (policy_admits) sees
  * it: 8 to 1024 bytes, no control characters. Prints the problem; EXIT_USAGE or
  * EXIT_DONE. */
-int password_precheck(const char *pw);
+int password_precheck(struct tool *t, const char *pw);
 
 /* getopt_long over argv of a verb; every verb checks --help first. */
 bool has_help(int argc, char **argv);

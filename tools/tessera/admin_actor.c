@@ -17,7 +17,7 @@
 #include "validate.h"
 
 static int
-read_tty_password(const char *login, char **ret)
+read_tty_password(struct tool *t, const char *login, char **ret)
 {
 	struct termios old, quiet;
 	char buf[1024];
@@ -27,7 +27,7 @@ read_tty_password(const char *login, char **ret)
 
 	tty = fopen("/dev/tty", "r+e");
 	if (!tty) {
-		tool_err("--as %s: no terminal to ask for the password; use --password-file F",
+		tool_err(t, "--as %s: no terminal to ask for the password; use --password-file F",
 		         login);
 		return -EINVAL;
 	}
@@ -67,30 +67,30 @@ bind_as(struct admin *a, struct tool *t)
 	int r, rc, msgid = 0;
 
 	if (!tsr_name_check(t->as_login, TSR_NAME_NEW, &why)) {
-		tool_err("--as '%s': a login %s", t->as_login, why);
+		tool_err(t, "--as '%s': a login %s", t->as_login, why);
 		return -EINVAL;
 	}
 	r = tsr_ldap_open(t->cfg, TSR_LDAP_NOBIND, &t->ldap, &a->err);
 	if (r < 0) {
-		tool_err("cannot use the directory at %s: %s",
+		tool_err(t, "cannot use the directory at %s: %s",
 		         a->err.uri[0] ? a->err.uri : t->cfg->dir.uri, a->err.msg);
 		return r;
 	}
 	if (t->password_file) {
 		r = tsr_secret_read_file(t->password_file, &pw, &why);
 		if (r < 0) {
-			tool_err("--password-file %s: %s", t->password_file,
+			tool_err(t, "--password-file %s: %s", t->password_file,
 			         why ? why : strerror(-r));
 			return r == -EPERM ? -EACCES : -EINVAL;
 		}
 	} else {
-		r = read_tty_password(t->as_login, &pw);
+		r = read_tty_password(t, t->as_login, &pw);
 		if (r < 0)
 			return r;
 	}
 	r = -EINVAL;
 	if (!*pw) {
-		tool_err("--as %s: empty password refused", t->as_login);
+		tool_err(t, "--as %s: empty password refused", t->as_login);
 		goto out;
 	}
 	r = -ENOMEM;
@@ -110,7 +110,8 @@ bind_as(struct admin *a, struct tool *t)
 	if (c)
 		(void)ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &pperr);
 	if (rc == LDAP_INVALID_CREDENTIALS) {
-		tool_err("--as %s: the directory refused the login (wrong password, or the "
+		tool_err(t,
+		         "--as %s: the directory refused the login (wrong password, or the "
 		         "account is inactive or locked)",
 		         t->as_login);
 		r = -EACCES;
@@ -118,12 +119,12 @@ bind_as(struct admin *a, struct tool *t)
 	}
 	if (rc != LDAP_SUCCESS) {
 		tsr_ldap_set_err(t->ldap, rc, &a->err);
-		tool_err("--as %s: cannot log in: %s", t->as_login, a->err.msg);
+		tool_err(t, "--as %s: cannot log in: %s", t->as_login, a->err.msg);
 		r = tsr_ldap_errno(rc);
 		goto out;
 	}
 	if (pperr == PP_changeAfterReset) {
-		tool_err("--as %s: the password must be changed first (passwd, or ldappasswd)",
+		tool_err(t, "--as %s: the password must be changed first (passwd, or ldappasswd)",
 		         t->as_login);
 		r = -EACCES;
 		goto out;
@@ -388,7 +389,7 @@ admin_begin(struct admin *a, struct tool *t)
 	(void)snprintf(a->people, sizeof(a->people), "ou=people,%s", t->cfg->dir.base);
 	r = tsr_hash_init();
 	if (r < 0) {
-		tool_err("cannot initialise libsodium (no entropy source?)");
+		tool_err(t, "cannot initialise libsodium (no entropy source?)");
 		return EXIT_FAILURE_SYS;
 	}
 	r = t->as_login ? bind_as(a, t) : tool_ldap(t);
@@ -396,12 +397,13 @@ admin_begin(struct admin *a, struct tool *t)
 		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 	r = load_actor(a);
 	if (r < 0) {
-		tool_err("cannot read who you are in the directory: %s",
+		tool_err(t, "cannot read who you are in the directory: %s",
 		         r == -ENOMEM ? "out of memory" : dir_errmsg(a));
 		return EXIT_FAILURE_SYS;
 	}
 	if (a->stranger) {
-		tool_err("not authenticated: the directory knows you as %s, no one in %s. Run "
+		tool_err(t,
+		         "not authenticated: the directory knows you as %s, no one in %s. Run "
 		         "tessera as root on the directory's host, or with --as LOGIN (your own "
 		         "account), or configure [directory] bind_dn",
 		         a->actor.login, t->cfg->dir.base);

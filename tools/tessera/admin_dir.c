@@ -151,7 +151,7 @@ vreport(struct admin *a, int code, const char *prefix, const char *fmt, va_list 
 	memcpy(a->last_error, prefix, n + 1);
 	(void)vsnprintf(a->last_error + n, sizeof(a->last_error) - n, fmt, ap);
 	if (!a->quiet)
-		tool_err("%s", a->last_error);
+		tool_err(a->t, "%s", a->last_error);
 	return code;
 }
 

@@ -206,7 +206,7 @@ time_parse_since(const char *s, time_t *ret)
 /* ---- input ---- */
 
 int
-read_password_stdin(char **ret)
+read_password_stdin(struct tool *t, char **ret)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -215,7 +215,7 @@ read_password_stdin(char **ret)
 	n = getline(&line, &cap, stdin);
 	if (n < 0) {
 		free(line);
-		tool_err("--password-stdin: no password on standard input");
+		tool_err(t, "--password-stdin: no password on standard input");
 		return -EINVAL;
 	}
 	if (n > 0 && line[n - 1] == '\n')
@@ -227,22 +227,22 @@ read_password_stdin(char **ret)
 }
 
 int
-password_precheck(const char *pw)
+password_precheck(struct tool *t, const char *pw)
 {
 	const unsigned char *p;
 	size_t n = strlen(pw);
 
 	if (n < 8) {
-		tool_err("password: must have at least 8 characters");
+		tool_err(t, "password: must have at least 8 characters");
 		return EXIT_USAGE;
 	}
 	if (n > 1024) {
-		tool_err("password: must have at most 1024 characters");
+		tool_err(t, "password: must have at most 1024 characters");
 		return EXIT_USAGE;
 	}
 	for (p = (const unsigned char *)pw; *p; p++)
 		if (*p < 0x20 || *p == 0x7f) {
-			tool_err("password: may not contain control characters");
+			tool_err(t, "password: may not contain control characters");
 			return EXIT_USAGE;
 		}
 	return EXIT_DONE;
@@ -335,13 +335,13 @@ list_parse(struct admin *a, struct list_opts *lo, int argc, char **argv)
 		r = list_option(a, lo, c, optarg);
 		if (r == 0)
 			return tool_usage(
-			    "%s: unknown option '%s' (--limit N, --page N, --sort FIELD)", argv[0],
-			    argv[optind - 1]);
+			    a->t, "%s: unknown option '%s' (--limit N, --page N, --sort FIELD)",
+			    argv[0], argv[optind - 1]);
 		if (r != 1)
 			return r;
 	}
 	if (optind < argc)
-		return tool_usage("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return tool_usage(a->t, "%s: unexpected argument '%s'", argv[0], argv[optind]);
 	return EXIT_DONE;
 }
 

@@ -162,11 +162,13 @@ admin_rules_changed(struct admin *a, const char *what_meanwhile)
 
 	if (r == -EPERM)
 		tool_err(
+		    a->t,
 		    "note: the directory's access rules still describe the old roles and sites; "
 		    "until root on the directory server runs `tessera role sync-acl`, %s",
 		    what_meanwhile);
 	else if (r < 0)
-		tool_err("warning: the access rules could not be rewritten: %s", dir_errmsg(a));
+		tool_err(a->t, "warning: the access rules could not be rewritten: %s",
+		         dir_errmsg(a));
 }
 
 /* ---- units that never become empty ---- */
@@ -245,7 +247,7 @@ admin_sync_acl(struct admin *a, bool quiet)
 	                 (const char *const[]){"olcSuffix", NULL}, &dbs, &ndb);
 	if (r < 0) {
 		if (!quiet)
-			tool_err("cannot read cn=config to install the access rules: %s",
+			tool_err(a->t, "cannot read cn=config to install the access rules: %s",
 			         dir_errmsg(a));
 		goto out;
 	}

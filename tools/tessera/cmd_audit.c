@@ -118,11 +118,11 @@ audit_run(struct tool *t, int argc, char **argv)
 			log = true;
 			break;
 		default:
-			return tool_usage("audit: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(t, "audit: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return tool_usage("audit: unexpected argument '%s'", argv[optind]);
+		return tool_usage(t, "audit: unexpected argument '%s'", argv[optind]);
 	if (since && time_parse_since(since, &st) < 0)
 		return report(a, EXIT_USAGE,
 		              "--since '%s': use 2026-11-01, 2026-11-01T09:30, or 7d, "

@@ -45,7 +45,7 @@ open_image(struct tool *t, struct tsr_cache **ret)
 		return r;
 	r = tsr_cache_open(t->cfg->cache.path, ret);
 	if (r < 0)
-		tool_err("cache image %s is unusable: %s", t->cfg->cache.path,
+		tool_err(t, "cache image %s is unusable: %s", t->cfg->cache.path,
 		         r == -EBADMSG ? "corrupt or truncated"
 		         : r == -EPERM ? "not a root-owned regular file, or writable by others"
 		                       : strerror(-r));
@@ -393,7 +393,7 @@ cache_show(struct tool *t, const char *what)
 		jw_done(&j);
 	}
 	if (!found) {
-		tool_err("cache show: no user or group '%s' in %s", what, t->cfg->cache.path);
+		tool_err(t, "cache show: no user or group '%s' in %s", what, t->cfg->cache.path);
 		return EXIT_NOTFOUND;
 	}
 	return EXIT_DONE;
@@ -411,7 +411,7 @@ static int
 cache_show_run(struct tool *t, int argc, char **argv)
 {
 	if (argc != 2)
-		return tool_usage("cache show: give one user or group name, or an id");
+		return tool_usage(t, "cache show: give one user or group name, or an id");
 	return cache_show(t, argv[1]);
 }
 

@@ -28,7 +28,7 @@ config_test(struct tool *t)
 	r = tsr_ldap_search(t->ldap, t->cfg->dir.base, LDAP_SCOPE_BASE, "(objectClass=*)",
 	                    (char *[]){"1.1", NULL}, count_entry, NULL, &err);
 	if (r < 0) {
-		tool_err("connected to %s, but cannot read base %s: %s", tsr_ldap_uri(t->ldap),
+		tool_err(t, "connected to %s, but cannot read base %s: %s", tsr_ldap_uri(t->ldap),
 		         t->cfg->dir.base, err.msg);
 		return tool_exit_code(r);
 	}

@@ -161,14 +161,14 @@ export_run(struct tool *t, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", export_opts, NULL)) != -1) {
 		if (c != 'f')
-			return tool_usage("export: unknown option or missing value '%s'",
+			return tool_usage(t, "export: unknown option or missing value '%s'",
 			                  argv[optind - 1]);
 		format = optarg;
 	}
 	if (optind < argc)
-		return tool_usage("export: unexpected argument '%s'", argv[optind]);
+		return tool_usage(t, "export: unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "csv") != 0 && strcmp(format, "ldif") != 0)
-		return tool_usage("export --format '%s': csv or ldif", format);
+		return tool_usage(t, "export --format '%s': csv or ldif", format);
 	code = admin_begin(a, t);
 	if (code != EXIT_DONE)
 		goto out;

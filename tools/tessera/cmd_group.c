@@ -102,7 +102,7 @@ group_show(struct admin *a, int argc, char **argv)
 	int code;
 
 	if (argc != 2)
-		return tool_usage("group show: exactly one NAME");
+		return tool_usage(a->t, "group show: exactly one NAME");
 	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
@@ -179,12 +179,12 @@ group_add(struct admin *a, int argc, char **argv)
 		else if (c == O_MEMBER)
 			r = strv_add(&members, &nm, optarg);
 		else
-			return tool_usage("group add: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(a->t, "group add: unknown option '%s'", argv[optind - 1]);
 		if (r < 0)
 			return EXIT_FAILURE_SYS;
 	}
 	if (optind + 1 != argc) {
-		code = tool_usage("group add: exactly one NAME");
+		code = tool_usage(a->t, "group add: exactly one NAME");
 		goto out;
 	}
 	name = argv[optind];
@@ -264,7 +264,7 @@ group_delete(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 2)
-		return tool_usage("group delete: exactly one NAME");
+		return tool_usage(a->t, "group delete: exactly one NAME");
 	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
@@ -312,7 +312,7 @@ group_members(struct admin *a, int argc, char **argv)
 	int r = 0, code;
 
 	if (argc < 3)
-		return tool_usage("group %s: NAME LOGIN...", argv[0]);
+		return tool_usage(a->t, "group %s: NAME LOGIN...", argv[0]);
 	code = admin_read_named(a, "group", "groups", argv[1], group_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;

@@ -137,6 +137,7 @@ struct import {
 	bool dry;
 	uint32_t *idpool;
 	size_t nid, idnext;
+	int shown_pct; /* the progress bar's last percentage; -1 none yet */
 };
 
 /* Logins map to 1 + their index in users; logins created by this import to NEW. */
@@ -648,6 +649,7 @@ static int
 header_columns(struct admin *a, char **h, size_t n, int *cols)
 {
 	enum uf_id id;
+	char names[512];
 	size_t i, k;
 	bool login = false;
 	int taken;
@@ -668,7 +670,7 @@ header_columns(struct admin *a, char **h, size_t n, int *cols)
 		if (cols[i] < 0)
 			return report(a, EXIT_USAGE,
 			              "column '%s': not one of the --json keys (%s, fields.KEY)",
-			              h[i], ufield_columns());
+			              h[i], ufield_columns(names, sizeof(names)));
 		for (k = 0; k < i; k++)
 			if (strcmp(h[k], h[i]) == 0)
 				return report(a, EXIT_USAGE, "column '%s' appears twice", h[i]);
@@ -680,14 +682,13 @@ header_columns(struct admin *a, char **h, size_t n, int *cols)
 }
 
 static void
-progress(size_t done, size_t total, bool show)
+progress(struct import *im, size_t done, size_t total, bool show)
 {
-	static int last = -1;
 	int pct = total ? (int)(done * 100 / total) : 100, i;
 
-	if (!show || pct == last)
+	if (!show || pct == im->shown_pct)
 		return;
-	last = pct;
+	im->shown_pct = pct;
 	fputs("\rimporting [", stderr);
 	for (i = 0; i < 40; i++)
 		fputc(i < pct * 40 / 100 ? '#' : '.', stderr);
@@ -700,7 +701,7 @@ progress(size_t done, size_t total, bool show)
 static int
 import_file(struct admin *a, const char *path, bool dry)
 {
-	struct import im = {.dry = dry};
+	struct import im = {.dry = dry, .shown_pct = -1};
 	struct tsr_csv *csv = NULL;
 	struct row *rows = NULL;
 	char *text = NULL, **header = NULL;
@@ -794,7 +795,7 @@ import_file(struct admin *a, const char *path, bool dry)
 
 		wr_batch_begin(a);
 		for (i = first; i < last; i++) {
-			progress(i, nrows, bar);
+			progress(&im, i, nrows, bar);
 			outcomes[i] = process_row(a, &im, &rows[i], cols, header, nh);
 		}
 		if (wr_batch_end(a, true) < 0) {
@@ -827,7 +828,7 @@ import_file(struct admin *a, const char *path, bool dry)
 	}
 	if (im.failed)
 		first_fail = im.fail[0].code;
-	progress(nrows, nrows, bar && nrows);
+	progress(&im, nrows, nrows, bar && nrows);
 	admin_quiet(a, false);
 	admin_dry_run(a, false);
 	if (a->t->json) {
@@ -909,14 +910,14 @@ import_run(struct tool *t, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", import_opts, NULL)) != -1) {
 		if (c != 'n')
-			return tool_usage("import: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(t, "import: unknown option '%s'", argv[optind - 1]);
 		dry = true;
 	}
 	if (argc - optind > 1)
-		return tool_usage("import: one FILE only");
+		return tool_usage(t, "import: one FILE only");
 	path = argv[optind];
 	if (!path)
-		return tool_usage("import: which FILE.csv? (- for standard input)");
+		return tool_usage(t, "import: which FILE.csv? (- for standard input)");
 	code = admin_begin(a, t);
 	if (code == EXIT_DONE)
 		code = import_file(a, path, dry);

@@ -47,7 +47,7 @@ tool_slapd_module(const char *name, char *out, size_t n)
 /* ---- durations ---- */
 
 static int
-parse_duration(const char *opt, const char *s, uint32_t *ret)
+parse_duration(struct tool *t, const char *opt, const char *s, uint32_t *ret)
 {
 	uint32_t n, mult;
 	char num[16];
@@ -71,12 +71,12 @@ parse_duration(const char *opt, const char *s, uint32_t *ret)
 		mult = 86400;
 		break;
 	default:
-		tool_usage("%s: '%s' needs a unit: for example 90d, 12h, 15m or 30s", opt, s);
+		tool_usage(t, "%s: '%s' needs a unit: for example 90d, 12h, 15m or 30s", opt, s);
 		return -EINVAL;
 	}
 	if (len - 1 >= sizeof(num) || (memcpy(num, s, len - 1), num[len - 1] = '\0',
 	                               tsr_parse_u32(num, 0, UINT32_MAX / mult, &n) < 0)) {
-		tool_usage("%s: '%s' is not a duration such as 90d, 12h, 15m or 30s", opt, s);
+		tool_usage(t, "%s: '%s' is not a duration such as 90d, 12h, 15m or 30s", opt, s);
 		return -EINVAL;
 	}
 	*ret = n * mult;
@@ -133,14 +133,15 @@ load(struct tool *t, struct policy *pol)
 	if (!pol->dn) /* no connection (tool_ldap said why), or no memory */
 		return r;
 	if (r == -ENOENT)
-		tool_err("no password policy at %s (made by `tessera server init`)", pol->dn);
+		tool_err(t, "no password policy at %s (made by `tessera server init`)", pol->dn);
 	else if (r == -EINVAL)
-		tool_err("%s: a numeric pwd* attribute is not a whole number", pol->dn);
+		tool_err(t, "%s: a numeric pwd* attribute is not a whole number", pol->dn);
 	else if (r < 0)
-		tool_err("cannot read %s: %s", pol->dn, err.msg);
+		tool_err(t, "cannot read %s: %s", pol->dn, err.msg);
 	/* slapd's check module refuses every password until this is repaired. */
 	for (i = 0; r == 0 && i < errs.n; i++)
-		tool_err("%s: pwdCheckModuleArg is invalid, so no password can be set: %s "
+		tool_err(t,
+		         "%s: pwdCheckModuleArg is invalid, so no password can be set: %s "
 		         "(showing the default rules; `tessera policy set` rewrites it)",
 		         pol->dn, errs.msg[i]);
 	tsr_errs_clear(&errs);
@@ -389,10 +390,10 @@ apply_rules(struct tsr_pwpolicy *q, const struct change *c, struct tsr_errs *err
 }
 
 /* A usage error as a negative errno. */
-#define BAD(...) (tool_usage(__VA_ARGS__), -EINVAL)
+#define BAD(...) (tool_usage(t, __VA_ARGS__), -EINVAL)
 
 static int
-apply_numbers(struct tsr_login_policy *p, const struct change *c)
+apply_numbers(struct tool *t, struct tsr_login_policy *p, const struct change *c)
 {
 	uint32_t v;
 
@@ -411,14 +412,14 @@ apply_numbers(struct tsr_login_policy *p, const struct change *c)
 		p->max_failure = v;
 		p->acct.lockout = true;
 	}
-	if ((c->max_age && parse_duration("--max-age", c->max_age, &p->acct.max_age) < 0) ||
-	    (c->expire_warning &&
-	     parse_duration("--expire-warning", c->expire_warning, &p->acct.expire_warning) < 0) ||
-	    (c->min_age && parse_duration("--min-age", c->min_age, &p->min_age) < 0) ||
-	    (c->lockout_duration && parse_duration("--lockout-duration", c->lockout_duration,
+	if ((c->max_age && parse_duration(t, "--max-age", c->max_age, &p->acct.max_age) < 0) ||
+	    (c->expire_warning && parse_duration(t, "--expire-warning", c->expire_warning,
+	                                         &p->acct.expire_warning) < 0) ||
+	    (c->min_age && parse_duration(t, "--min-age", c->min_age, &p->min_age) < 0) ||
+	    (c->lockout_duration && parse_duration(t, "--lockout-duration", c->lockout_duration,
 	                                           &p->acct.lockout_duration) < 0) ||
 	    (c->failure_window &&
-	     parse_duration("--failure-window", c->failure_window, &p->failure_interval) < 0))
+	     parse_duration(t, "--failure-window", c->failure_window, &p->failure_interval) < 0))
 		return -EINVAL;
 	if (p->acct.max_age && p->acct.expire_warning >= p->acct.max_age)
 		return BAD("--expire-warning: must be shorter than --max-age");
@@ -488,7 +489,7 @@ write_policy(struct admin *a, const struct policy *old, const struct policy *pol
 	if (r == 0) {
 		r = wr_send(a, &w, WOP_MODIFY, pol->dn, &m);
 		if (r < 0)
-			tool_err("cannot write %s: %s", pol->dn, dir_errmsg(a));
+			tool_err(a->t, "cannot write %s: %s", pol->dn, dir_errmsg(a));
 	}
 	mods_free(&m);
 	wr_free(&w);
@@ -610,21 +611,21 @@ policy_set(struct tool *t, int argc, char **argv)
 			c.check_module = optarg;
 			break;
 		default:
-			tool_usage("policy set: unknown or incomplete option '%s'",
+			tool_usage(t, "policy set: unknown or incomplete option '%s'",
 			           argv[optind - 1]);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		tool_usage("policy set: unexpected argument '%s'", argv[optind]);
+		tool_usage(t, "policy set: unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	if (argc < 2) {
-		tool_usage("policy set: nothing to change (see tessera policy --help)");
+		tool_usage(t, "policy set: nothing to change (see tessera policy --help)");
 		goto out;
 	}
 	if (c.check_module && c.check_module[0] != '/') {
-		tool_usage("--check-module: '%s' is not an absolute path", c.check_module);
+		tool_usage(t, "--check-module: '%s' is not an absolute path", c.check_module);
 		goto out;
 	}
 	/* The actor for the audit entry; then the entry as it is (old) and as it will be. */
@@ -641,13 +642,14 @@ policy_set(struct tool *t, int argc, char **argv)
 	}
 	r = apply_rules(&pol.p.quality, &c, &errs);
 	for (i = 0; i < errs.n; i++)
-		tool_usage("%s", errs.msg[i]);
-	if (r < 0 || apply_numbers(&pol.p, &c) < 0)
+		tool_usage(t, "%s", errs.msg[i]);
+	if (r < 0 || apply_numbers(t, &pol.p, &c) < 0)
 		goto out;
 	use_module = c.check_module ? c.check_module : pol.p.check_module;
 	if (!use_module) {
 		if (tool_slapd_module(PWCHECK_NAME, module, sizeof(module)) < 0) {
-			tool_err("%s not found next to this tool nor in %s; install it (make "
+			tool_err(t,
+			         "%s not found next to this tool nor in %s; install it (make "
 			         "install) or name it with --check-module",
 			         PWCHECK_NAME, TSR_SLAPD_MODULEDIR);
 			code = EXIT_FAILURE_SYS;
@@ -698,7 +700,7 @@ policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who)
 		r = tsr_pwpolicy_preset(TSR_PWPOLICY_DEFAULT, &pol.p.quality);
 	}
 	if (r < 0) {
-		tool_err("password: cannot read the password policy: %s",
+		tool_err(t, "password: cannot read the password policy: %s",
 		         err.msg[0] ? err.msg : strerror(-r));
 		code = tool_exit_code(r);
 		goto out;
@@ -710,7 +712,7 @@ policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who)
 	else if (r < 0 || tsr_pwpolicy_join(&errs, "password rejected: ", &msg) < 0)
 		code = EXIT_FAILURE_SYS;
 	else
-		tool_err("%s", msg);
+		tool_err(t, "%s", msg);
 out:
 	free(msg);
 	tsr_errs_clear(&errs);
@@ -742,12 +744,12 @@ policy_check(struct tool *t, int argc, char **argv)
 	opterr = 0;
 	while ((r = getopt_long(argc, argv, "", check_opts, NULL)) != -1) {
 		if (r != 'u')
-			return tool_usage("policy check: unknown option or missing value '%s'",
+			return tool_usage(t, "policy check: unknown option or missing value '%s'",
 			                  argv[optind - 1]);
 		user = optarg;
 	}
 	if (optind < argc)
-		return tool_usage("policy check: unexpected argument '%s'", argv[optind]);
+		return tool_usage(t, "policy check: unexpected argument '%s'", argv[optind]);
 	r = load(t, &pol);
 	if (r < 0) {
 		code = tool_exit_code(r);
@@ -756,7 +758,7 @@ policy_check(struct tool *t, int argc, char **argv)
 	if (user) {
 		r = tsr_login_find(t->ldap, t->cfg->dir.base, user, &u, &err);
 		if (r < 0) {
-			tool_err("--user %s: %s", user, r == -ENOENT ? "no such user" : err.msg);
+			tool_err(t, "--user %s: %s", user, r == -ENOENT ? "no such user" : err.msg);
 			code = tool_exit_code(r);
 			goto out;
 		}
@@ -765,7 +767,7 @@ policy_check(struct tool *t, int argc, char **argv)
 	}
 	n = getline(&pw, &cap, stdin);
 	if (n <= 0) {
-		tool_err("policy check: no password on stdin");
+		tool_err(t, "policy check: no password on stdin");
 		goto out;
 	}
 	if (pw[n - 1] == '\n')

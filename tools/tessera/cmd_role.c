@@ -204,7 +204,7 @@ role_show(struct admin *a, int argc, char **argv)
 	int r;
 
 	if (argc != 2)
-		return tool_usage("role show: exactly one NAME");
+		return tool_usage(a->t, "role show: exactly one NAME");
 	ro = admin_role(a, argv[1]);
 	if (!ro)
 		return report(a, EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
@@ -262,11 +262,11 @@ role_add(struct admin *a, int argc, char **argv)
 		} else if (c == O_DESC) {
 			desc = optarg;
 		} else {
-			return tool_usage("role add: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(a->t, "role add: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
-		return tool_usage("role add: exactly one NAME");
+		return tool_usage(a->t, "role add: exactly one NAME");
 	name = argv[optind];
 	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(a, name))
 		return report(a, EXIT_USAGE, "role name '%s': %s", name,
@@ -356,13 +356,13 @@ role_set(struct admin *a, int argc, char **argv)
 		} else if (c == O_MAX) {
 			max = optarg;
 		} else {
-			return tool_usage("role set: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(a->t, "role set: unknown option '%s'", argv[optind - 1]);
 		}
 		if (code != EXIT_DONE)
 			return code;
 	}
 	if (optind + 1 != argc)
-		return tool_usage("role set: exactly one NAME");
+		return tool_usage(a->t, "role set: exactly one NAME");
 	if (max && tsr_parse_u32(max, 0, 10000000, &maxv) < 0)
 		return report(a, EXIT_USAGE,
 		              "--max-users '%s': must be a whole number, 0 for no limit", max);
@@ -440,7 +440,7 @@ role_delete(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 2)
-		return tool_usage("role delete: exactly one NAME");
+		return tool_usage(a->t, "role delete: exactly one NAME");
 	ro = admin_role(a, argv[1]);
 	if (!ro)
 		return report(a, EXIT_NOTFOUND, "no role '%s' (tessera role list)", argv[1]);
@@ -496,11 +496,12 @@ role_sync(struct admin *a, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", sync_opts, NULL)) != -1) {
 		if (c != O_PRINT)
-			return tool_usage("role sync-acl: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(a->t, "role sync-acl: unknown option '%s'",
+			                  argv[optind - 1]);
 		print = true;
 	}
 	if (optind != argc)
-		return tool_usage("role sync-acl: unexpected argument '%s'", argv[optind]);
+		return tool_usage(a->t, "role sync-acl: unexpected argument '%s'", argv[optind]);
 	if (print) {
 		r = admin_roles(a, &roles, &nroles);
 		if (r == 0)

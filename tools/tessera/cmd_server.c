@@ -20,7 +20,8 @@ static const struct option upgrade_opts[] = {
 
 /* --dir DIR (and --dry-run where opts has it) of a verb; an exit code. */
 static int
-parse_dir(int argc, char **argv, const struct option *opts, const char **dir, bool *dry)
+parse_dir(struct tool *t, int argc, char **argv, const struct option *opts, const char **dir,
+          bool *dry)
 {
 	int c;
 
@@ -32,13 +33,13 @@ parse_dir(int argc, char **argv, const struct option *opts, const char **dir, bo
 		else if (c == 'n' && dry)
 			*dry = true;
 		else
-			return tool_usage("server %s: unknown option or missing value '%s'",
+			return tool_usage(t, "server %s: unknown option or missing value '%s'",
 			                  argv[0], argv[optind - 1]);
 	}
 	if (optind < argc)
-		return tool_usage("server %s: unexpected argument '%s'", argv[0], argv[optind]);
+		return tool_usage(t, "server %s: unexpected argument '%s'", argv[0], argv[optind]);
 	if (!*dir || !**dir)
-		return tool_usage("server %s: --dir DIR is required", argv[0]);
+		return tool_usage(t, "server %s: --dir DIR is required", argv[0]);
 	return EXIT_DONE;
 }
 
@@ -57,7 +58,7 @@ dir_verb(struct tool *t, int argc, char **argv)
 	};
 	const char *dir = NULL;
 	size_t i;
-	int code = parse_dir(argc, argv, dir_opts, &dir, NULL);
+	int code = parse_dir(t, argc, argv, dir_opts, &dir, NULL);
 
 	for (i = 0; code == EXIT_DONE && i < TSR_ARRAY_SIZE(fns); i++)
 		if (strcmp(argv[0], fns[i].name) == 0)
@@ -70,7 +71,7 @@ upgrade(struct tool *t, int argc, char **argv)
 {
 	const char *dir = NULL;
 	bool dry = false;
-	int code = parse_dir(argc, argv, upgrade_opts, &dir, &dry);
+	int code = parse_dir(t, argc, argv, upgrade_opts, &dir, &dry);
 
 	return code == EXIT_DONE ? server_upgrade(t, dir, dry) : code;
 }

@@ -90,7 +90,8 @@ load(struct tool *t, struct sessions *all)
 		return r;
 	r = tsr_session_list(t->cfg->session.dir, collect, all);
 	if (r < 0) {
-		tool_err("cannot read the sessions in %s: %s", t->cfg->session.dir, strerror(-r));
+		tool_err(t, "cannot read the sessions in %s: %s", t->cfg->session.dir,
+		         strerror(-r));
 		return r;
 	}
 	if (all->n)
@@ -194,6 +195,7 @@ end_one(struct tool *t, const struct tsr_session *s)
 
 	if (!s->pid_start) {
 		tool_err(
+		    t,
 		    "session %s of %s: its record has no process start time (an older "
 		    "pam_tessera wrote it): pid %d cannot be told from a reused one; not ended",
 		    s->id, s->user, (int)s->pid);
@@ -215,7 +217,7 @@ end_one(struct tool *t, const struct tsr_session *s)
 	if (r == 0)
 		printf("ended session %s of %s (pid %d)\n", s->id, s->user, (int)s->pid);
 	else
-		tool_err("session %s of %s: %s", s->id, s->user, strerror(-r));
+		tool_err(t, "session %s of %s: %s", s->id, s->user, strerror(-r));
 	return r;
 }
 
@@ -232,14 +234,15 @@ end(struct tool *t, const char *what)
 	else if (tsr_name_check(what, TSR_NAME_SERVED, &why))
 		all.user = what;
 	else
-		return tool_usage("session end: '%s' is neither a session id (32 hex digits) nor a "
+		return tool_usage(t,
+		                  "session end: '%s' is neither a session id (32 hex digits) nor a "
 		                  "user name (%s)",
 		                  what, why);
 	r = load(t, &all);
 	if (r < 0)
 		return tool_exit_code(r);
 	if (all.n == 0) {
-		tool_err("session end: no session %s '%s' in %s", all.id ? "with the id" : "of",
+		tool_err(t, "session end: no session %s '%s' in %s", all.id ? "with the id" : "of",
 		         what, t->cfg->session.dir);
 		sessions_free(&all);
 		return EXIT_NOTFOUND;
@@ -257,7 +260,7 @@ static int
 list_run(struct tool *t, int argc, char **argv)
 {
 	if (argc > 2)
-		return tool_usage("session list: unexpected argument '%s'", argv[2]);
+		return tool_usage(t, "session list: unexpected argument '%s'", argv[2]);
 	return list(t, argc == 2 ? argv[1] : NULL);
 }
 
@@ -265,7 +268,7 @@ static int
 end_run(struct tool *t, int argc, char **argv)
 {
 	if (argc != 2)
-		return tool_usage("session end: give one user name or session id");
+		return tool_usage(t, "session end: give one user name or session id");
 	return end(t, argv[1]);
 }
 

@@ -107,7 +107,7 @@ site_show(struct admin *a, int argc, char **argv)
 	int code, r;
 
 	if (argc != 2)
-		return tool_usage("site show: exactly one NAME");
+		return tool_usage(a->t, "site show: exactly one NAME");
 	code = admin_read_named(a, "site", "sites", argv[1], site_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;
@@ -160,10 +160,10 @@ site_add(struct admin *a, int argc, char **argv)
 		else if (c == O_LOC)
 			loc = optarg;
 		else
-			return tool_usage("site add: unknown option '%s'", argv[optind - 1]);
+			return tool_usage(a->t, "site add: unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind + 1 != argc)
-		return tool_usage("site add: exactly one NAME");
+		return tool_usage(a->t, "site add: exactly one NAME");
 	name = argv[optind];
 	if (!tsr_name_check(name, TSR_NAME_NEW, &why) || admin_reserved(a, name))
 		return report(a, EXIT_USAGE, "site name '%s': %s", name,
@@ -218,7 +218,7 @@ site_delete(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 2)
-		return tool_usage("site delete: exactly one NAME");
+		return tool_usage(a->t, "site delete: exactly one NAME");
 	code = admin_read_named(a, "site", "sites", argv[1], site_attrs, &e);
 	if (code != EXIT_DONE)
 		return code;

@@ -196,11 +196,12 @@ tenant_set(struct admin *a, int argc, char **argv)
 			photo = optarg;
 		else
 			return tool_usage(
-			    "tenant set: unknown option '%s' (or more than %zu names)",
+			    a->t, "tenant set: unknown option '%s' (or more than %zu names)",
 			    argv[optind - 1], TSR_ARRAY_SIZE(reserve));
 	}
 	if (optind != argc || (!max && !tier && !life && !nres && !nunres && !home && !photo))
-		return tool_usage("tenant set: --max-users N, --tier NAME, --session-lifetime S, "
+		return tool_usage(a->t,
+		                  "tenant set: --max-users N, --tier NAME, --session-lifetime S, "
 		                  "--reserve NAME, --unreserve NAME, --home-base PATH or "
 		                  "--photo-max-bytes N");
 	if (photo && tsr_parse_u32(photo, TSR_PHOTO_MAX_BYTES_MIN, TSR_PHOTO_MAX_BYTES_MAX, &v) < 0)

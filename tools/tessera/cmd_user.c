@@ -59,7 +59,7 @@ bad_option(struct admin *a, const char *verb, char **argv)
 		              "user set --email: the email cannot be changed with user set (it is "
 		              "the login identifier and unique in the tenant); an administrator "
 		              "uses: tessera user set-email LOGIN EMAIL");
-	return tool_usage("user %s: unknown option or missing value '%s'", verb, o);
+	return tool_usage(a->t, "user %s: unknown option or missing value '%s'", verb, o);
 }
 
 #define FIELD_OPTION(name, id)                                                                     \
@@ -138,7 +138,8 @@ parse_profile(struct admin *a, const char *verb, const struct option *opts, int 
 		}
 	}
 	if (pw->stdin_ + pw->generate + pw->none > 1)
-		return tool_usage("user %s: choose one of --password-stdin, --generate-password "
+		return tool_usage(a->t,
+		                  "user %s: choose one of --password-stdin, --generate-password "
 		                  "and --no-password",
 		                  verb);
 	return EXIT_DONE;
@@ -157,10 +158,10 @@ get_password(struct admin *a, const struct pw_choice *pw, bool default_generate,
 	if (pw->none || (!pw->stdin_ && !pw->generate && !default_generate))
 		return EXIT_DONE;
 	if (pw->stdin_) {
-		r = read_password_stdin(ret);
+		r = read_password_stdin(a->t, ret);
 		if (r < 0)
 			return EXIT_USAGE;
-		code = password_precheck(*ret);
+		code = password_precheck(a->t, *ret);
 		if (code == EXIT_DONE)
 			code = policy_admits(a->t, *ret, who);
 		if (code != EXIT_DONE) {
@@ -215,12 +216,12 @@ user_add(struct admin *a, int argc, char **argv)
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind >= argc) {
-		code = tool_usage("user add: which LOGIN?");
+		code = tool_usage(a->t, "user add: which LOGIN?");
 		goto out;
 	}
 	in.login = argv[optind];
 	if (optind + 1 < argc) {
-		code = tool_usage("user add: unexpected argument '%s'", argv[optind + 1]);
+		code = tool_usage(a->t, "user add: unexpected argument '%s'", argv[optind + 1]);
 		goto out;
 	}
 	if (uin_check(a, &in, true, &errs) < 0) {
@@ -273,7 +274,7 @@ user_show(struct admin *a, int argc, char **argv)
 	int code;
 
 	if (argc != 2)
-		return tool_usage("user show: exactly one LOGIN");
+		return tool_usage(a->t, "user show: exactly one LOGIN");
 	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
@@ -308,7 +309,7 @@ user_set(struct admin *a, int argc, char **argv)
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind + 1 != argc) {
-		code = tool_usage("user set: exactly one LOGIN");
+		code = tool_usage(a->t, "user set: exactly one LOGIN");
 		goto out;
 	}
 	if (uin_check(a, &in, false, &errs) < 0) {
@@ -338,7 +339,7 @@ user_set_email(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 3)
-		return tool_usage("user set-email: LOGIN EMAIL");
+		return tool_usage(a->t, "user set-email: LOGIN EMAIL");
 	in.email = argv[2];
 	if (uin_check(a, &in, false, &errs) < 0)
 		return report_errs(a, &errs);
@@ -404,7 +405,7 @@ user_set_role(struct admin *a, int argc, char **argv)
 	int code;
 
 	if (argc != 3)
-		return tool_usage("user set-role: LOGIN ROLE");
+		return tool_usage(a->t, "user set-role: LOGIN ROLE");
 	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
@@ -443,7 +444,7 @@ user_sites(struct admin *a, int argc, char **argv)
 			return EXIT_FAILURE_SYS;
 	}
 	if (optind + 1 != argc) {
-		code = tool_usage("user sites: exactly one LOGIN");
+		code = tool_usage(a->t, "user sites: exactly one LOGIN");
 		goto out;
 	}
 	for (i = 0; add && add[i]; i++)
@@ -493,7 +494,7 @@ user_active(struct admin *a, int argc, char **argv)
 	int code;
 
 	if (argc != 2)
-		return tool_usage("user %s: exactly one LOGIN", argv[0]);
+		return tool_usage(a->t, "user %s: exactly one LOGIN", argv[0]);
 	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;
@@ -525,7 +526,7 @@ user_reset_password(struct admin *a, int argc, char **argv)
 	if (code != EXIT_DONE)
 		goto out;
 	if (optind + 1 != argc) {
-		code = tool_usage("user reset-password: exactly one LOGIN");
+		code = tool_usage(a->t, "user reset-password: exactly one LOGIN");
 		goto out;
 	}
 	code = need_user(a, argv[optind], &u);
@@ -594,6 +595,7 @@ user_reset_password(struct admin *a, int argc, char **argv)
 	}
 	if (inactive)
 		tool_err(
+		    a->t,
 		    "note: %s is inactive; the password works after tessera user reactivate %s",
 		    u->login, u->login);
 out:
@@ -613,7 +615,7 @@ user_delete(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 2)
-		return tool_usage("user delete: exactly one LOGIN");
+		return tool_usage(a->t, "user delete: exactly one LOGIN");
 	code = need_user(a, argv[1], &u);
 	if (code != EXIT_DONE)
 		return code;

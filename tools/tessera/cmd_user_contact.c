@@ -69,7 +69,7 @@ user_photo(struct admin *a, int argc, char **argv)
 	struct wr w = {0};
 	const struct tsr_cfg *cfg = a->t->cfg;
 	char *data = NULL, old[96] = "", now[96] = "", why[TSR_PHOTO_WHY_MAX];
-	enum tsr_photo_type t;
+	enum tsr_photo_type ptype;
 	uint32_t max = 0;
 	size_t len = 0;
 	bool remove = false;
@@ -83,7 +83,7 @@ user_photo(struct admin *a, int argc, char **argv)
 		remove = true;
 	}
 	if (argc - optind != (remove ? 1 : 2))
-		return tool_usage("user photo: LOGIN FILE, or LOGIN --remove");
+		return tool_usage(a->t, "user photo: LOGIN FILE, or LOGIN --remove");
 	argv += optind - 1;
 	if (!remove) {
 		r = admin_photo_max_bytes(a, &max);
@@ -127,7 +127,7 @@ user_photo(struct admin *a, int argc, char **argv)
 		               tsr_photo_type_name(info.type), info.width, info.height, len);
 		if (info.width < cfg->admin.photo_min_side ||
 		    info.height < cfg->admin.photo_min_side)
-			tool_err("warning: the photo is %ux%u; at least %ux%u is recommended",
+			tool_err(a->t, "warning: the photo is %ux%u; at least %ux%u is recommended",
 			         info.width, info.height, cfg->admin.photo_min_side,
 			         cfg->admin.photo_min_side);
 	}
@@ -144,9 +144,9 @@ user_photo(struct admin *a, int argc, char **argv)
 	r = wr_init(a, &w, "user.photo", u->login, u->name, u->dn);
 	if (r == 0 && !remove)
 		r = mods_bin(&m, LDAP_MOD_REPLACE, tsr_photo_attr(info.type), data, len);
-	for (t = TSR_PHOTO_PNG; r == 0 && t <= TSR_PHOTO_JPEG; t++)
-		if ((u->photo_types & (1u << t)) && (remove || t != info.type))
-			r = mods_str(&m, LDAP_MOD_DELETE, tsr_photo_attr(t), NULL);
+	for (ptype = TSR_PHOTO_PNG; r == 0 && ptype <= TSR_PHOTO_JPEG; ptype++)
+		if ((u->photo_types & (1u << ptype)) && (remove || ptype != info.type))
+			r = mods_str(&m, LDAP_MOD_DELETE, tsr_photo_attr(ptype), NULL);
 	if (r == 0)
 		r = tsr_audit_change(&w.audit, "photo", old, now);
 	if (r == 0)
@@ -179,7 +179,7 @@ user_phone(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 3)
-		return tool_usage("user phone: LOGIN NUMBER");
+		return tool_usage(a->t, "user phone: LOGIN NUMBER");
 	in.phone = argv[2];
 	if (uin_check(a, &in, false, &errs) < 0)
 		return report_errs(a, &errs);
@@ -204,7 +204,7 @@ user_phone(struct admin *a, int argc, char **argv)
 	}
 	r = wr_commit(a, &w);
 	if (r < 0)
-		tool_err("the verification started, but its audit record was not written: %s",
+		tool_err(a->t, "the verification started, but its audit record was not written: %s",
 		         dir_errmsg(a));
 	printf("a %d-digit code is on its way to %s (the directory sends it); it is valid for "
 	       "%d minutes: tessera user verify-phone %s CODE\n",
@@ -225,7 +225,7 @@ user_verify_phone(struct admin *a, int argc, char **argv)
 	int r, code;
 
 	if (argc != 3)
-		return tool_usage("user verify-phone: LOGIN CODE");
+		return tool_usage(a->t, "user verify-phone: LOGIN CODE");
 	if (!tsr_phone_code_well_formed(argv[2]))
 		return report(a, EXIT_USAGE, "%s",
 		              tsr_phone_verdict_text(TSR_PHONE_MALFORMED, 0, text, sizeof(text)));
@@ -251,7 +251,7 @@ user_verify_phone(struct admin *a, int argc, char **argv)
 	if (r == 0)
 		r = wr_commit(a, &w);
 	if (r < 0)
-		tool_err("the number is verified, but its audit record was not written: %s",
+		tool_err(a->t, "the number is verified, but its audit record was not written: %s",
 		         dir_errmsg(a));
 	printf("%s's phone is now %s (verified)\n", u->login, number);
 out:

@@ -52,7 +52,7 @@ main(int argc, char **argv)
 	/* Errors are JSON from the first one when --json is anywhere on the line. */
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
-			tool_errors_json(true);
+			t.json = true;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			verbs_usage(stdout);
@@ -69,8 +69,8 @@ main(int argc, char **argv)
 		} else if ((v = opt_value("--password-file", argc, argv, &i))) {
 			t.password_file = v;
 		} else {
-			r = tool_usage("unknown or incomplete option '%s'", argv[i]);
-			tool_errors_flush(r);
+			r = tool_usage(&t, "unknown or incomplete option '%s'", argv[i]);
+			tool_errors_flush(&t, r);
 			return r;
 		}
 	}
@@ -79,16 +79,15 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (t.password_file && !t.as_login) {
-		r = tool_usage("--password-file needs --as LOGIN");
-		tool_errors_flush(r);
+		r = tool_usage(&t, "--password-file needs --as LOGIN");
+		tool_errors_flush(&t, r);
 		return r;
 	}
 	/* --json may also come after the object and verb ("tessera user list --json"); up
 	 * to a "--" that ends the options. */
 	argc = take_json(&t, i, argc, argv);
-	tool_errors_json(t.json);
 	r = verbs_run(&t, argc - i, argv + i);
 	tool_cleanup(&t);
-	tool_errors_flush(r);
+	tool_errors_flush(&t, r);
 	return r;
 }

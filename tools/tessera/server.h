@@ -73,7 +73,8 @@ enum keep {
 const char *template_text(const char *name);
 /* Fill @NAME@ placeholders; lines starting with @TLS@, @STANDBY@ or @PROVIDER@ are kept
  * only when keep says so. */
-int fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char **ret);
+int fill(struct tool *t, const char *name, const struct var *vars, size_t nvars, unsigned keep,
+         char **ret);
 /* dir/name into out (PATH_MAX bytes): 0, or -ENAMETOOLONG. */
 int path_join(char *out, const char *dir, const char *name);
 /* Remove path and everything below it, links not followed. */
@@ -90,29 +91,29 @@ bool valid_tenant(const char *s);
  * that RDN is returned in rdn_attr/rdn_value. */
 int check_suffix(const char *suffix, char *rdn_attr, size_t an, char *rdn_value, size_t vn);
 /* The run_as account must exist and reach DIR (a private parent blocks it). */
-int check_run_as(struct server *s);
+int check_run_as(struct tool *t, struct server *s);
 /* Run argv as uid:gid with its output in DIR/init.log, which is printed when it fails
  * (what names the step). 0, or -EIO. */
-int run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t uid,
-                  gid_t gid);
+int run_logged_as(struct tool *t, const char *const argv[], const char *dir, const char *what,
+                  uid_t uid, gid_t gid);
 /* run_logged_as() as root. */
-int run_logged(const char *const argv[], const char *dir, const char *what);
+int run_logged(struct tool *t, const char *const argv[], const char *dir, const char *what);
 /* Write text to dir/name with mode (tool_write_file); errors are printed. */
-int write_in(const char *dir, const char *name, const char *text, mode_t mode);
+int write_in(struct tool *t, const char *dir, const char *name, const char *text, mode_t mode);
 /* A private CA and a server certificate for localhost, 127.0.0.1 and this host name.
  * With ca_dir (a replicated pair), the certificate is signed by ca_dir's CA instead, and
  * only its certificate is copied: its key stays where it is. */
-int make_tls(const char *dir, const char *ca_dir);
+int make_tls(struct tool *t, const char *dir, const char *ca_dir);
 /* The LDIF of the suffix entry (dc= or o=, as the suffix's first RDN says). */
 int suffix_entry(const struct server *s, char **ret);
 /* ldapi://DIR%2Fldapi for the socket in dir. */
 int ldapi_uri(const char *dir, char **ret);
 /* DIR/tessera.conf for the tool, tesserad and the PAM module on this host. */
-int write_conf(const struct server *s);
+int write_conf(struct tool *t, const struct server *s);
 /* config_path.d/50-tessera-server.conf: the host's tessera configuration (config_path
  * and its drop-ins, tessera.conf(5)) points at the directory in dir, whose tenant is
  * tenant_dn (its CA when it has a TCP listener). 0 or a negative errno (printed). */
-int install_dropin(const char *config_path, const char *dir, const char *tenant_dn);
+int install_dropin(struct tool *t, const char *config_path, const char *dir, const char *tenant_dn);
 /* Load DIR/tessera.conf into t->cfg; s gets DIR and the [server] settings. */
 int load_server(struct tool *t, const char *dir, struct server *s);
 /* DIR as an absolute path without symlinks; DIR itself may not exist yet. */
@@ -122,18 +123,18 @@ int absolute_dir(const char *dir, char *out);
  * user, who may not reach a private build tree (a clone in a 0700 home or mktemp -d);
  * DIR is reachable by that user (check_run_as). A password check slapd cannot load
  * refuses every password; a guard it cannot load keeps slapd from starting. */
-int find_module(struct server *s, const char *name, struct slapd_module *m);
+int find_module(struct tool *t, struct server *s, const char *name, struct slapd_module *m);
 /* Copy a module find_module() found outside slapd's module directory into DIR. */
-int copy_module(const struct slapd_module *m);
+int copy_module(struct tool *t, const struct slapd_module *m);
 
 /* ---- server init (server_init.c) ---- */
 
 /* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
  * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
-int remove_warmup(LDAP *ld, const struct server *s);
+int remove_warmup(struct tool *t, LDAP *ld, const struct server *s);
 /* The warm-up entries added online, outside any transaction, and deleted again: the
  * attribute types a new version adds get registered as init registers them. */
-int warmup_online(LDAP *ld, const struct server *s);
+int warmup_online(struct tool *t, LDAP *ld, const struct server *s);
 /* `server init` with its options (argv[0] is "init"): an exit code. */
 int server_init(struct tool *t, int argc, char **argv);
 /* What server init takes (verbs.h). */
@@ -168,13 +169,14 @@ int server_promote(struct tool *t, const char *dir);
  * tenant's database (gate false) or its transaction gate on the frontend (gate true). */
 int plugin_value(const struct server *s, bool gate, char **ret);
 /* DIR/outbox, where the guard leaves phone codes: slapd's account's, like cn=config. */
-int make_outbox(const struct server *s);
+int make_outbox(struct tool *t, const struct server *s);
 /* This version's schema elements the directory lacks (schema changes are additive: new
  * attribute types and auxiliary classes), added online unless dry; a new type is then
  * registered by the warm-up entries outside any transaction (etc/ldap/warmup.ldif.in),
  * on a provider (a standby gets it with the data). What in what; the number of elements
  * (added or missing), or a negative errno. */
-int schema_update(LDAP *ld, const struct server *s, bool standby, bool dry, char *what, size_t n);
+int schema_update(struct tool *t, LDAP *ld, const struct server *s, bool standby, bool dry,
+                  char *what, size_t n);
 /* Bring a directory made by an earlier tessera to this version, online: cn=config's
  * settings, the database's limits and indexes, the schema, the guard's file, the guard
  * and its transaction gate (neither on a replicated one), the data (server_migrate.h),

@@ -33,7 +33,8 @@ template_text(const char *name)
 /* Fill @NAME@ placeholders; lines starting with @TLS@, @STANDBY@ or @PROVIDER@ are kept
  * only when keep says so. */
 int
-fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char **ret)
+fill(struct tool *t, const char *name, const struct var *vars, size_t nvars, unsigned keep,
+     char **ret)
 {
 	static const struct {
 		const char *mark;
@@ -91,7 +92,7 @@ fill(const char *name, const struct var *vars, size_t nvars, unsigned keep, char
 		r = tsr_buf_steal(&b, ret);
 	tsr_buf_free(&b);
 	if (r == -EINVAL)
-		tool_err("internal error: template %s has an unknown placeholder", name);
+		tool_err(t, "internal error: template %s has an unknown placeholder", name);
 	return r;
 }
 
@@ -245,7 +246,7 @@ out:
 
 /* The run_as account must exist and reach DIR (a private parent blocks it). */
 int
-check_run_as(struct server *s)
+check_run_as(struct tool *t, struct server *s)
 {
 	struct passwd *pw;
 	pid_t pid;
@@ -253,7 +254,7 @@ check_run_as(struct server *s)
 
 	pw = getpwnam(s->run_as);
 	if (!pw) {
-		tool_err("--run-as %s: no such account (install slapd, or use --run-as root)",
+		tool_err(t, "--run-as %s: no such account (install slapd, or use --run-as root)",
 		         s->run_as);
 		return -EINVAL;
 	}
@@ -272,7 +273,8 @@ check_run_as(struct server *s)
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tool_err("%s: the account %s cannot reach this directory (is a parent directory "
+		tool_err(t,
+		         "%s: the account %s cannot reach this directory (is a parent directory "
 		         "private?); choose another place or use --run-as root",
 		         s->dir, s->run_as);
 		return -EACCES;
@@ -281,7 +283,8 @@ check_run_as(struct server *s)
 }
 
 int
-run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t uid, gid_t gid)
+run_logged_as(struct tool *t, const char *const argv[], const char *dir, const char *what,
+              uid_t uid, gid_t gid)
 {
 	char log[PATH_MAX], line[512];
 	FILE *f;
@@ -293,26 +296,26 @@ run_logged_as(const char *const argv[], const char *dir, const char *what, uid_t
 	r = tool_run_as(argv, NULL, log, uid, gid);
 	if (r == 0)
 		return 0;
-	tool_err("%s failed (%s exited with %d); its output:", what, argv[0], r);
+	tool_err(t, "%s failed (%s exited with %d); its output:", what, argv[0], r);
 	fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f && fd >= 0)
 		close(fd);
 	while (f && fgets(line, sizeof(line), f))
-		tool_err("  %.*s", (int)strcspn(line, "\n"), line);
+		tool_err(t, "  %.*s", (int)strcspn(line, "\n"), line);
 	if (f)
 		fclose(f);
 	return -EIO;
 }
 
 int
-run_logged(const char *const argv[], const char *dir, const char *what)
+run_logged(struct tool *t, const char *const argv[], const char *dir, const char *what)
 {
-	return run_logged_as(argv, dir, what, 0, 0);
+	return run_logged_as(t, argv, dir, what, 0, 0);
 }
 
 int
-write_in(const char *dir, const char *name, const char *text, mode_t mode)
+write_in(struct tool *t, const char *dir, const char *name, const char *text, mode_t mode)
 {
 	char path[PATH_MAX];
 	int r;
@@ -321,7 +324,7 @@ write_in(const char *dir, const char *name, const char *text, mode_t mode)
 	if (r == 0)
 		r = tool_write_file(path, text, mode);
 	if (r < 0)
-		tool_err("%s/%s: cannot write: %s", dir, name, strerror(-r));
+		tool_err(t, "%s/%s: cannot write: %s", dir, name, strerror(-r));
 	return r;
 }
 
@@ -370,7 +373,7 @@ copy_file(const char *src, const char *dst, mode_t mode)
  * With ca_dir (a replicated pair), the certificate is signed by ca_dir's CA instead, and
  * only its certificate is copied: its key stays where it is. */
 int
-make_tls(const char *dir, const char *ca_dir)
+make_tls(struct tool *t, const char *dir, const char *ca_dir)
 {
 	char tls[PATH_MAX], ca[PATH_MAX], cakey[PATH_MAX], key[PATH_MAX], csr[PATH_MAX];
 	char crt[PATH_MAX], ext[PATH_MAX], host[256] = "localhost", *exttext = NULL;
@@ -405,7 +408,7 @@ make_tls(const char *dir, const char *ca_dir)
 		if (r == 0)
 			r = copy_file(from_key, cakey, 0600);
 		if (r < 0) {
-			tool_err("%s: cannot copy the pair's CA: %s", ca_dir, strerror(-r));
+			tool_err(t, "%s: cannot copy the pair's CA: %s", ca_dir, strerror(-r));
 			return r;
 		}
 	}
@@ -452,11 +455,11 @@ make_tls(const char *dir, const char *ca_dir)
 		    "-days", "825",  "-extfile", ext,   "-out",
 		    crt,     NULL};
 
-		r = ca_dir ? 0 : run_logged(ca_argv, dir, "creating the CA");
+		r = ca_dir ? 0 : run_logged(t, ca_argv, dir, "creating the CA");
 		if (r == 0)
-			r = run_logged(csr_argv, dir, "creating the server key");
+			r = run_logged(t, csr_argv, dir, "creating the server key");
 		if (r == 0)
-			r = run_logged(sign_argv, dir, "signing the server certificate");
+			r = run_logged(t, sign_argv, dir, "signing the server certificate");
 	}
 	(void)unlink(csr);
 	(void)unlink(ext);
@@ -500,7 +503,7 @@ ldapi_uri(const char *dir, char **ret)
 }
 
 int
-write_conf(const struct server *s)
+write_conf(struct tool *t, const struct server *s)
 {
 	char *uri = NULL, *text = NULL, when[64], listen[64] = "";
 	time_t now = time(NULL);
@@ -534,7 +537,7 @@ write_conf(const struct server *s)
 	             s->suffix, s->tenant) < 0)
 		r = -ENOMEM;
 	if (r == 0)
-		r = write_in(s->dir, "tessera.conf", text, 0644);
+		r = write_in(t, s->dir, "tessera.conf", text, 0644);
 	free(text);
 	free(uri);
 	return r;
@@ -567,7 +570,7 @@ private_dir(const char *dir)
 }
 
 int
-install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
+install_dropin(struct tool *t, const char *config_path, const char *dir, const char *tenant_dn)
 {
 	char *uri = NULL, *text = NULL, *dropdir = NULL, *path = NULL, ca[PATH_MAX],
 	     parent[PATH_MAX];
@@ -609,7 +612,7 @@ install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
 	if (r == 0)
 		r = tool_write_file(path, text, 0644);
 	if (r < 0) {
-		tool_err("%s: cannot install: %s", path ? path : config_path,
+		tool_err(t, "%s: cannot install: %s", path ? path : config_path,
 		         r == -EPERM ? "the directory is not root's alone" : strerror(-r));
 	} else {
 		/* The host's configuration must still load, or every login would fail. */
@@ -619,11 +622,12 @@ install_dropin(const char *config_path, const char *dir, const char *tenant_dn)
 		r = tsr_cfg_load(config_path, &c, &errs);
 		tsr_cfg_free(c);
 		for (size_t i = 0; r < 0 && i < errs.n; i++)
-			tool_err("%s", errs.msg[i]);
+			tool_err(t, "%s", errs.msg[i]);
 		tsr_errs_clear(&errs);
 		if (r < 0) {
 			(void)unlink(path);
-			tool_err("%s: removed again: %s would not load with it", path, config_path);
+			tool_err(t, "%s: removed again: %s would not load with it", path,
+			         config_path);
 		} else {
 			printf("  this host's tessera uses it: %s\n", path);
 		}
@@ -644,13 +648,14 @@ load_server(struct tool *t, const char *dir, struct server *s)
 	int r;
 
 	if (!realpath(dir, s->dir)) {
-		tool_err("%s: %s", dir, strerror(errno));
+		tool_err(t, "%s: %s", dir, strerror(errno));
 		return errno == ENOENT ? -ENOENT : -EIO;
 	}
 	if (path_join(conf, s->dir, "tessera.conf") < 0)
 		return -ENAMETOOLONG;
 	if (stat(conf, &st) < 0) {
-		tool_err("%s holds no tessera directory (no tessera.conf); run "
+		tool_err(t,
+		         "%s holds no tessera directory (no tessera.conf); run "
 		         "`tessera server init --dir %s` first",
 		         s->dir, dir);
 		return -ENOENT;
@@ -661,7 +666,8 @@ load_server(struct tool *t, const char *dir, struct server *s)
 	if (r < 0)
 		return r;
 	if (!t->cfg->server.suffix || !t->cfg->server.tenant) {
-		tool_err("%s: [server] suffix and tenant are missing; not made by tessera server "
+		tool_err(t,
+		         "%s: [server] suffix and tenant are missing; not made by tessera server "
 		         "init?",
 		         conf);
 		return -EINVAL;
@@ -703,10 +709,11 @@ absolute_dir(const char *dir, char *out)
  * DIR is reachable by that user (check_run_as). A password check slapd cannot load
  * refuses every password; a guard it cannot load keeps slapd from starting. */
 int
-find_module(struct server *s, const char *name, struct slapd_module *m)
+find_module(struct tool *t, struct server *s, const char *name, struct slapd_module *m)
 {
 	if (tool_slapd_module(name, m->path, sizeof(m->path)) < 0) {
-		tool_err("%s is neither next to this tool nor in %s; build it (make) or install "
+		tool_err(t,
+		         "%s is neither next to this tool nor in %s; build it (make) or install "
 		         "it (make install)",
 		         name, TSR_SLAPD_MODULEDIR);
 		return -ENOENT;
@@ -714,7 +721,7 @@ find_module(struct server *s, const char *name, struct slapd_module *m)
 	if (strncmp(m->path, TSR_SLAPD_MODULEDIR "/", strlen(TSR_SLAPD_MODULEDIR) + 1) != 0) {
 		memcpy(m->src, m->path, sizeof(m->src));
 		if (path_join(m->path, s->dir, name) < 0) {
-			tool_usage("--dir: too long");
+			tool_usage(t, "--dir: too long");
 			return -ENAMETOOLONG;
 		}
 	}
@@ -722,7 +729,7 @@ find_module(struct server *s, const char *name, struct slapd_module *m)
 }
 
 int
-copy_module(const struct slapd_module *m)
+copy_module(struct tool *t, const struct slapd_module *m)
 {
 	int r;
 
@@ -730,6 +737,6 @@ copy_module(const struct slapd_module *m)
 		return 0;
 	r = copy_file(m->src, m->path, 0644);
 	if (r < 0)
-		tool_err("%s: cannot copy to %s: %s", m->src, m->path, strerror(-r));
+		tool_err(t, "%s: cannot copy to %s: %s", m->src, m->path, strerror(-r));
 	return r;
 }

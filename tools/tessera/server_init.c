@@ -42,14 +42,14 @@ next_dn(const char *p, char *dn, size_t n)
 /* The warm-up entries init loaded (etc/ldap/warmup.ldif.in) are deleted by the first
  * start, online: slapmodify deletes in 2.5.13 leave the objectClass index wrong. */
 int
-remove_warmup(LDAP *ld, const struct server *s)
+remove_warmup(struct tool *t, LDAP *ld, const struct server *s)
 {
 	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
 	char *warm = NULL, dn[1024];
 	const char *p;
 	int r, rc;
 
-	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
+	r = fill(t, "warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
 	for (p = warm; r == 0 && (p = next_dn(p, dn, sizeof(dn)));) {
 		rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
 		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
@@ -62,7 +62,7 @@ remove_warmup(LDAP *ld, const struct server *s)
 /* One warm-up entry (a block of "attr: value" lines, values of an attribute together)
  * added as root. */
 static int
-warmup_add_one(LDAP *ld, char *block)
+warmup_add_one(struct tool *t, LDAP *ld, char *block)
 {
 	const char *vals[64], *attr = NULL, *dn = NULL;
 	struct mods m = {0};
@@ -103,7 +103,7 @@ warmup_add_one(LDAP *ld, char *block)
 
 		rc = ldap_add_ext_s(ld, dn, m.v, ctrls, NULL);
 		if (rc != LDAP_SUCCESS) {
-			tool_err("%s: cannot add: %s", dn, ldap_err2string(rc));
+			tool_err(t, "%s: cannot add: %s", dn, ldap_err2string(rc));
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 		}
 	}
@@ -114,14 +114,14 @@ warmup_add_one(LDAP *ld, char *block)
 /* The warm-up entries added online, outside any transaction, and deleted again: the
  * attribute types a new version adds get registered as init registers them. */
 int
-warmup_online(LDAP *ld, const struct server *s)
+warmup_online(struct tool *t, LDAP *ld, const struct server *s)
 {
 	const struct var vars[] = {{"TENANT_DN", s->tenant_dn}};
 	char *warm = NULL, *block, *end, dn[1024];
 	const char *p;
 	int r;
 
-	r = fill("warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
+	r = fill(t, "warmup.ldif.in", vars, TSR_ARRAY_SIZE(vars), 0, &warm);
 	/* None may be there already (it would not be ours to delete afterwards). */
 	for (p = warm; r == 0 && (p = next_dn(p, dn, sizeof(dn)));) {
 		LDAPMessage *res = NULL;
@@ -131,7 +131,8 @@ warmup_online(LDAP *ld, const struct server *s)
 		                       (char *[]){"1.1", NULL}, 0, NULL, NULL, NULL, 1, &res);
 		ldap_msgfree(res);
 		if (rc != LDAP_NO_SUCH_OBJECT) {
-			tool_err("%s: %s; the warm-up entries register the new attribute types and "
+			tool_err(t,
+			         "%s: %s; the warm-up entries register the new attribute types and "
 			         "cannot be added (rename or remove it, then run this again)",
 			         dn, rc == LDAP_SUCCESS ? "exists already" : ldap_err2string(rc));
 			r = -EEXIST;
@@ -141,12 +142,12 @@ warmup_online(LDAP *ld, const struct server *s)
 		end = strstr(block, "\n\n");
 		if (end)
 			*end = '\0';
-		r = warmup_add_one(ld, block);
+		r = warmup_add_one(t, ld, block);
 	}
 	free(warm);
 	/* Ours only, added or not: none was there before. */
 	if (r != -EEXIST) {
-		int rr = remove_warmup(ld, s);
+		int rr = remove_warmup(t, ld, s);
 
 		r = r < 0 ? r : rr;
 	}
@@ -154,7 +155,7 @@ warmup_online(LDAP *ld, const struct server *s)
 }
 
 static int
-do_init(struct server *s, bool *created)
+do_init(struct tool *t, struct server *s, bool *created)
 {
 	char ids[6][16], *schema = NULL, *config = NULL, *tenant = NULL, *top = NULL;
 	char *base = NULL, path[PATH_MAX], slapdd[PATH_MAX], *warm = NULL, sid[16];
@@ -190,13 +191,13 @@ do_init(struct server *s, bool *created)
 		};
 		size_t nv = TSR_ARRAY_SIZE(vars);
 
-		r = fill("slapd-config.ldif.in", vars, nv,
+		r = fill(t, "slapd-config.ldif.in", vars, nv,
 		         (s->port ? KEEP_TLS : 0u) | (s->from[0] ? KEEP_STANDBY : KEEP_PROVIDER),
 		         &config);
 		if (r == 0)
-			r = fill("tenant.ldif.in", vars, nv, 0, &tenant);
+			r = fill(t, "tenant.ldif.in", vars, nv, 0, &tenant);
 		if (r == 0)
-			r = fill("warmup.ldif.in", vars, nv, 0, &warm);
+			r = fill(t, "warmup.ldif.in", vars, nv, 0, &warm);
 
 		if (r == 0 && !(schema = strdup(template_text("tessera.ldif"))))
 			r = -ENOMEM;
@@ -212,10 +213,10 @@ do_init(struct server *s, bool *created)
 		*created = true;
 	else if (errno != EEXIST) {
 		r = -errno;
-		tool_err("%s: cannot create: %s", s->dir, strerror(errno));
+		tool_err(t, "%s: cannot create: %s", s->dir, strerror(errno));
 		goto out;
 	}
-	r = check_run_as(s);
+	r = check_run_as(t, s);
 	if (r < 0)
 		goto out;
 	r = -ENAMETOOLONG;
@@ -228,27 +229,27 @@ do_init(struct server *s, bool *created)
 	if (r == 0 && (path_join(path, s->dir, "outbox") < 0 || mkdir(path, 0700) < 0))
 		r = -errno;
 	if (r < 0) {
-		tool_err("%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
+		tool_err(t, "%s: cannot create its subdirectories: %s", s->dir, strerror(-r));
 		goto out;
 	}
 	/* slapd loads its modules as its own user, from DIR (see find_module). */
-	r = copy_module(&s->pwcheck);
+	r = copy_module(t, &s->pwcheck);
 	if (r == 0)
-		r = copy_module(&s->guard);
+		r = copy_module(t, &s->guard);
 	if (r < 0)
 		goto out;
-	r = write_in(s->dir, "tessera.ldif", schema, 0644);
+	r = write_in(t, s->dir, "tessera.ldif", schema, 0644);
 	if (r == 0)
-		r = write_in(s->dir, "config.ldif", config, 0600);
+		r = write_in(t, s->dir, "config.ldif", config, 0600);
 	/* A standby starts from its provider's data, as it is now. */
 	if (r == 0 && !s->from[0])
-		r = write_in(s->dir, "base.ldif", base, 0600);
+		r = write_in(t, s->dir, "base.ldif", base, 0600);
 	else if (r == 0 && path_join(path, s->dir, "base.ldif") == 0)
-		r = repl_dump(s->from, s->suffix, path);
+		r = repl_dump(t, s->from, s->suffix, path);
 	if (r < 0)
 		goto out;
 	if (s->port) {
-		r = make_tls(s->dir, s->from[0] ? s->from : NULL);
+		r = make_tls(t, s->dir, s->from[0] ? s->from : NULL);
 		if (r < 0)
 			goto out;
 	}
@@ -263,9 +264,9 @@ do_init(struct server *s, bool *created)
 			r = -ENAMETOOLONG;
 			goto out;
 		}
-		r = run_logged(add0, s->dir, "loading cn=config (slapadd -n0)");
+		r = run_logged(t, add0, s->dir, "loading cn=config (slapadd -n0)");
 		if (r == 0)
-			r = run_logged(add1, s->dir, "loading the first tenant (slapadd)");
+			r = run_logged(t, add1, s->dir, "loading the first tenant (slapadd)");
 		(void)unlink(cfgldif);
 		(void)unlink(baseldif);
 		if (r < 0)
@@ -288,17 +289,17 @@ do_init(struct server *s, bool *created)
 			r = -errno;
 	}
 	if (r < 0) {
-		tool_err("%s: cannot hand it to %s: %s", s->dir, s->run_as, strerror(-r));
+		tool_err(t, "%s: cannot hand it to %s: %s", s->dir, s->run_as, strerror(-r));
 		goto out;
 	}
-	r = write_conf(s);
+	r = write_conf(t, s);
 	if (r == 0 && s->from[0]) {
 		char uri[64];
 
 		(void)snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%u/", s->port);
-		r = repl_save_secret(s->dir, &s->repl);
+		r = repl_save_secret(t, s->dir, &s->repl);
 		if (r == 0)
-			r = repl_serve(s->from, s->suffix, s->tenant_dn);
+			r = repl_serve(t, s->from, s->suffix, s->tenant_dn);
 	}
 	if (r == 0 && path_join(path, s->dir, "init.log") == 0)
 		(void)unlink(path);
@@ -320,23 +321,25 @@ init_from(struct tool *t, const char *from, bool had_names, struct server *s)
 	pid_t pid;
 
 	if (!s->port)
-		return tool_usage("--from needs --port: providers replicate over TLS");
+		return tool_usage(t, "--from needs --port: providers replicate over TLS");
 	if (load_server(t, from, &f) < 0)
 		return EXIT_USAGE;
 	if (had_names && (strcmp(f.suffix, s->suffix) != 0 || strcmp(f.tenant, s->tenant) != 0))
-		return tool_usage("--from %s: a replica has its suffix and tenant (%s, %s); leave "
+		return tool_usage(t,
+		                  "--from %s: a replica has its suffix and tenant (%s, %s); leave "
 		                  "out --suffix and --tenant",
 		                  from, f.suffix, f.tenant);
 	if (!t->cfg->server.listen) {
-		tool_err("%s has no TCP listener to replicate over; make it with --port", f.dir);
+		tool_err(t, "%s has no TCP listener to replicate over; make it with --port", f.dir);
 		return EXIT_USAGE;
 	}
 	if (strpbrk(f.dir, "\"\\ ") || strpbrk(s->dir, "\"\\ "))
-		return tool_usage("--from: directories of a replicated pair may not contain "
-		                  "spaces, quotes or backslashes (they go into cn=config)");
+		return tool_usage(t, "--from: directories of a replicated pair may not contain "
+		                     "spaces, quotes or backslashes (they go into cn=config)");
 	pid = running_pid(f.dir);
 	if (pid <= 0) {
-		tool_err("%s: its slapd is not running; start it first (tessera server start "
+		tool_err(t,
+		         "%s: its slapd is not running; start it first (tessera server start "
 		         "--dir %s)",
 		         f.dir, f.dir);
 		return EXIT_FAILURE_SYS;
@@ -347,7 +350,7 @@ init_from(struct tool *t, const char *from, bool had_names, struct server *s)
 	if (!s->peer)
 		s->peer = t->cfg->server.listen;
 	if (strncmp(s->peer, "ldap://", 7) != 0 || strpbrk(s->peer, "\" \\"))
-		return tool_usage("--peer: '%s' must be an ldap:// URL (StartTLS is required)",
+		return tool_usage(t, "--peer: '%s' must be an ldap:// URL (StartTLS is required)",
 		                  s->peer);
 	memcpy(s->from, f.dir, sizeof(s->from));
 	return EXIT_DONE;
@@ -398,7 +401,7 @@ server_init(struct tool *t, int argc, char **argv)
 		case 'p':
 			had_port = true;
 			if (tsr_parse_u32(optarg, 1, 65535, &s.port) < 0)
-				return tool_usage("--port: '%s' is not a port number (1-65535)",
+				return tool_usage(t, "--port: '%s' is not a port number (1-65535)",
 				                  optarg);
 			break;
 		case 'u':
@@ -411,31 +414,33 @@ server_init(struct tool *t, int argc, char **argv)
 			install = true;
 			break;
 		default:
-			return tool_usage("server init: unknown option or missing value '%s'",
+			return tool_usage(t, "server init: unknown option or missing value '%s'",
 			                  argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return tool_usage("server init: unexpected argument '%s'", argv[optind]);
+		return tool_usage(t, "server init: unexpected argument '%s'", argv[optind]);
 	if (!dir || !*dir)
-		return tool_usage("server init: --dir DIR is required");
+		return tool_usage(t, "server init: --dir DIR is required");
 	if (check_suffix(s.suffix, attr, sizeof(attr), value, sizeof(value)) < 0)
-		return tool_usage("--suffix: '%s' is not a DN starting with dc= or o= "
+		return tool_usage(t,
+		                  "--suffix: '%s' is not a DN starting with dc= or o= "
 		                  "(e.g. dc=example,dc=org)",
 		                  s.suffix);
 	if (!valid_tenant(s.tenant))
-		return tool_usage("--tenant: '%s' must be 1-63 lower-case letters, digits or '-', "
+		return tool_usage(t,
+		                  "--tenant: '%s' must be 1-63 lower-case letters, digits or '-', "
 		                  "not starting with '-'",
 		                  s.tenant);
 	(void)snprintf(s.tenant_dn, sizeof(s.tenant_dn), "o=%s,%s", s.tenant, s.suffix);
 
 	r = absolute_dir(dir, s.dir);
 	if (r < 0) {
-		tool_err("--dir %s: %s", dir, strerror(-r));
+		tool_err(t, "--dir %s: %s", dir, strerror(-r));
 		return EXIT_USAGE;
 	}
 	if (strpbrk(s.dir, "\n\r@"))
-		return tool_usage("--dir: '%s' may not contain newlines or '@'", s.dir);
+		return tool_usage(t, "--dir: '%s' may not contain newlines or '@'", s.dir);
 
 	/* Already a tessera directory: the same request is done; another one conflicts. */
 	if (access(s.dir, F_OK) == 0 && !dir_is_empty(s.dir)) {
@@ -452,16 +457,19 @@ server_init(struct tool *t, int argc, char **argv)
 				printf("%s already holds the directory %s (tenant %s); nothing to "
 				       "do\n",
 				       s.dir, s.suffix, s.tenant);
-				return install && install_dropin(host_conf, s.dir, s.tenant_dn) < 0
+				return install &&
+				               install_dropin(t, host_conf, s.dir, s.tenant_dn) < 0
 				           ? EXIT_FAILURE_SYS
 				           : EXIT_DONE;
 			}
-			tool_err("%s already holds the directory %s (tenant %s); use another "
+			tool_err(t,
+			         "%s already holds the directory %s (tenant %s); use another "
 			         "--dir",
 			         s.dir, old.suffix, old.tenant);
 			return EXIT_CONFLICT;
 		}
-		tool_err("%s is not empty; tessera server init needs an empty or missing "
+		tool_err(t,
+		         "%s is not empty; tessera server init needs an empty or missing "
 		         "directory",
 		         s.dir);
 		return EXIT_CONFLICT;
@@ -471,24 +479,24 @@ server_init(struct tool *t, int argc, char **argv)
 		if (r != EXIT_DONE)
 			return r;
 	} else if (s.peer) {
-		return tool_usage("--peer needs --from DIR1");
+		return tool_usage(t, "--peer needs --from DIR1");
 	}
 	if (access(SLAPD, X_OK) < 0 || access(SLAPADD, X_OK) < 0) {
-		tool_err("%s not found: install Debian's slapd package (make deps)", SLAPD);
+		tool_err(t, "%s not found: install Debian's slapd package (make deps)", SLAPD);
 		return EXIT_FAILURE_SYS;
 	}
 	if (s.port && access(OPENSSL, X_OK) < 0) {
-		tool_err("%s not found: install openssl for the TLS listener", OPENSSL);
+		tool_err(t, "%s not found: install openssl for the TLS listener", OPENSSL);
 		return EXIT_FAILURE_SYS;
 	}
 	if (s.port && port_free(s.port) < 0) {
-		tool_err("--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
+		tool_err(t, "--port %u: 127.0.0.1:%u is already in use", s.port, s.port);
 		return EXIT_FAILURE_SYS;
 	}
 	/* The password policy and the permission model are enforced by slapd itself,
 	 * through tessera's check module and guard. */
-	if (find_module(&s, "tessera_pwcheck.so", &s.pwcheck) < 0 ||
-	    find_module(&s, "tessera_guard.so", &s.guard) < 0)
+	if (find_module(t, &s, "tessera_pwcheck.so", &s.pwcheck) < 0 ||
+	    find_module(t, &s, "tessera_guard.so", &s.guard) < 0)
 		return EXIT_FAILURE_SYS;
 	{
 		struct tsr_pwpolicy pol;
@@ -515,7 +523,7 @@ server_init(struct tool *t, int argc, char **argv)
 
 		r = path_join(ca, s.dir, "tls/ca.pem");
 		if (r == 0)
-			r = repl_prepare(s.from, s.suffix, s.tenant_dn, s.peer, ca, &s.repl);
+			r = repl_prepare(t, s.from, s.suffix, s.tenant_dn, s.peer, ca, &s.repl);
 		if (r < 0) {
 			free(s.pwarg);
 			free(s.decoy);
@@ -525,7 +533,7 @@ server_init(struct tool *t, int argc, char **argv)
 		}
 	}
 	if (r == 0)
-		r = do_init(&s, &created);
+		r = do_init(t, &s, &created);
 	free(s.pwarg);
 	free(s.decoy);
 	repl_clear(&s.repl);
@@ -555,7 +563,7 @@ server_init(struct tool *t, int argc, char **argv)
 		printf("  standby of %s (%s): follows it, serves reads and logins, refers writes "
 		       "to it;\n  if it is lost for good: tessera server promote --dir %s\n",
 		       s.from, s.peer, s.dir);
-	if (install && install_dropin(host_conf, s.dir, s.tenant_dn) < 0)
+	if (install && install_dropin(t, host_conf, s.dir, s.tenant_dn) < 0)
 		return EXIT_FAILURE_SYS;
 	return EXIT_DONE;
 }

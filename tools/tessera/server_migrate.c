@@ -12,6 +12,7 @@
 #include "util.h"
 
 struct ctx {
+	struct tool *t;
 	const struct migrate_plan *plan;
 	bool apply; /* false: count only */
 	size_t n;
@@ -66,7 +67,7 @@ static const struct migration {
 };
 
 static int
-modify(LDAP *ld, LDAPMessage *e, LDAPMod **mods)
+modify(struct tool *t, LDAP *ld, LDAPMessage *e, LDAPMod **mods)
 {
 	char *dn = ldap_get_dn(ld, e);
 	int rc;
@@ -75,7 +76,7 @@ modify(LDAP *ld, LDAPMessage *e, LDAPMod **mods)
 		return -ENOMEM;
 	rc = ldap_modify_ext_s(ld, dn, mods, NULL, NULL);
 	if (rc != LDAP_SUCCESS)
-		tool_err("%s: %s", dn, ldap_err2string(rc));
+		tool_err(t, "%s: %s", dn, ldap_err2string(rc));
 	ldap_memfree(dn);
 	return rc == LDAP_SUCCESS ? 1 : tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 }
@@ -87,7 +88,7 @@ add_photo_class(LDAP *ld, LDAPMessage *e, struct ctx *c)
 	LDAPMod add = {
 	    .mod_op = LDAP_MOD_ADD, .mod_type = (char *)"objectClass", .mod_values = cls};
 
-	return c->apply ? modify(ld, e, (LDAPMod *[]){&add, NULL}) : 1;
+	return c->apply ? modify(c->t, ld, e, (LDAPMod *[]){&add, NULL}) : 1;
 }
 
 static bool
@@ -117,7 +118,7 @@ move_png(LDAP *ld, LDAPMessage *found, struct ctx *c)
 	                       NULL, 0, &res);
 	e = rc == LDAP_SUCCESS ? ldap_first_entry(ld, res) : NULL;
 	if (!e) {
-		tool_err("%s: %s", dn,
+		tool_err(c->t, "%s: %s", dn,
 		         ldap_err2string(rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc));
 		r = -EIO;
 		goto out;
@@ -132,7 +133,8 @@ move_png(LDAP *ld, LDAPMessage *found, struct ctx *c)
 	for (i = 0; v && v[i]; i++)
 		n += is_png(v[i]);
 	if (n && (has_png || n > 1)) {
-		tool_err("%s: left as it is: it holds %s; keep one with tessera user photo", dn,
+		tool_err(c->t, "%s: left as it is: it holds %s; keep one with tessera user photo",
+		         dn,
 		         has_png ? "a PNG in jpegPhoto and one in tesseraPngPhoto"
 		                 : "several PNGs in jpegPhoto");
 		goto out;
@@ -158,7 +160,7 @@ move_png(LDAP *ld, LDAPMessage *found, struct ctx *c)
 				kept[k++] = v[i];
 			else
 				png[0] = v[i];
-		r = modify(ld, e, (LDAPMod *[]){&put, &rest, NULL});
+		r = modify(c->t, ld, e, (LDAPMod *[]){&put, &rest, NULL});
 	}
 out:
 	free(kept);
@@ -210,7 +212,7 @@ tenant_limits(LDAP *ld, LDAPMessage *e, struct ctx *c)
 	ldap_value_free_len(pm);
 	if (m == 0)
 		return 0;
-	return c->apply ? modify(ld, e, mods) : 1;
+	return c->apply ? modify(c->t, ld, e, mods) : 1;
 }
 
 struct walk {
@@ -231,11 +233,11 @@ walk_one(LDAP *ld, LDAPMessage *e, void *arg)
 
 /* Migration i over its entries: counted, or changed (apply). */
 static int
-walk(struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan, size_t i,
-     bool apply, size_t *ret)
+walk(struct tool *t, struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan,
+     size_t i, bool apply, size_t *ret)
 {
 	const struct migration *m = &migrations[i];
-	struct walk w = {.c = {.plan = plan, .apply = apply}, .fix = m->fix};
+	struct walk w = {.c = {.t = t, .plan = plan, .apply = apply}, .fix = m->fix};
 	struct tsr_ldap_err err = {0};
 	char *base = NULL,
 	     *attrs[] = {(char *)m->attrs[0], (char *)m->attrs[1], (char *)m->attrs[2], NULL};
@@ -245,7 +247,7 @@ walk(struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan,
 		return -ENOMEM;
 	r = tsr_ldap_search(l, base, m->scope, m->filter, attrs, walk_one, &w, &err);
 	if (r < 0 && r != -ENOENT && err.msg[0])
-		tool_err("%s: %s", base, err.msg);
+		tool_err(t, "%s: %s", base, err.msg);
 	free(base);
 	if (r == -ENOENT) /* no ou=people yet */
 		r = 0;
@@ -254,7 +256,7 @@ walk(struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan,
 }
 
 int
-migrate_plan(struct tsr_ldap *l, const char *tenant_dn, const char *home_base,
+migrate_plan(struct tool *t, struct tsr_ldap *l, const char *tenant_dn, const char *home_base,
              struct migrate_plan *plan)
 {
 	size_t i;
@@ -264,7 +266,7 @@ migrate_plan(struct tsr_ldap *l, const char *tenant_dn, const char *home_base,
 	(void)snprintf(plan->home_base, sizeof(plan->home_base), "%s",
 	               home_base && home_base[0] == '/' ? home_base : "/home");
 	for (i = 0; r == 0 && i < TSR_MIGRATIONS; i++)
-		r = walk(l, tenant_dn, plan, i, false, &plan->counts[i]);
+		r = walk(t, l, tenant_dn, plan, i, false, &plan->counts[i]);
 	return r;
 }
 
@@ -286,8 +288,8 @@ migrate_what(const struct migrate_plan *plan, size_t i, char *out, size_t n)
 }
 
 int
-migrate_run(struct tsr_ldap *l, const char *tenant_dn, const struct migrate_plan *plan, size_t i,
-            size_t *ret_done)
+migrate_run(struct tool *t, struct tsr_ldap *l, const char *tenant_dn,
+            const struct migrate_plan *plan, size_t i, size_t *ret_done)
 {
-	return walk(l, tenant_dn, plan, i, true, ret_done);
+	return walk(t, l, tenant_dn, plan, i, true, ret_done);
 }

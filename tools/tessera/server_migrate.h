@@ -10,6 +10,8 @@
 #ifndef TSR_SERVER_MIGRATE_H
 #define TSR_SERVER_MIGRATE_H
 
+struct tool;
+
 #include <ldap.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,13 +30,13 @@ struct migrate_plan {
 
 /* Fill plan for the tenant tenant_dn; home_base is where the guard made homes so far
  * (its olcPlugin argument; NULL: /home). 0, or a negative errno. */
-TSR_MUST_USE int migrate_plan(struct tsr_ldap *l, const char *tenant_dn, const char *home_base,
-                              struct migrate_plan *plan);
+TSR_MUST_USE int migrate_plan(struct tool *t, struct tsr_ldap *l, const char *tenant_dn,
+                              const char *home_base, struct migrate_plan *plan);
 /* "give 12 users objectClass tesseraUserPhoto" for migration i of plan, in out; false
  * when it has nothing to do. */
 bool migrate_what(const struct migrate_plan *plan, size_t i, char *out, size_t n);
 /* Run migration i: 0 and *ret_done, the entries changed, or a negative errno. */
-TSR_MUST_USE int migrate_run(struct tsr_ldap *l, const char *tenant_dn,
+TSR_MUST_USE int migrate_run(struct tool *t, struct tsr_ldap *l, const char *tenant_dn,
                              const struct migrate_plan *plan, size_t i, size_t *ret_done);
 
 #endif

@@ -28,7 +28,7 @@
 #define SECRET_LEN  48 /* decimal digits: 159 bits, nothing to quote in cn=config */
 
 int
-srv_ldapi_open(const char *dir, struct tsr_ldap **ret)
+srv_ldapi_open(struct tool *t, const char *dir, struct tsr_ldap **ret)
 {
 	struct tsr_cfg c = {0};
 	struct tsr_ldap_err err = {0};
@@ -47,7 +47,8 @@ srv_ldapi_open(const char *dir, struct tsr_ldap **ret)
 		c.dir.starttls = true;
 		r = tsr_ldap_open(&c, 0, ret, &err);
 		if (r < 0)
-			tool_err("%s: cannot reach its slapd (%s); is it running?", dir, err.msg);
+			tool_err(t, "%s: cannot reach its slapd (%s); is it running?", dir,
+			         err.msg);
 	}
 	free(enc);
 	free(uri);
@@ -125,7 +126,7 @@ out:
 }
 
 int
-srv_modify(LDAP *ld, const char *dn, int op, const char *attr, const char *value)
+srv_modify(struct tool *t, LDAP *ld, const char *dn, int op, const char *attr, const char *value)
 {
 	char *vals[] = {(char *)value, NULL};
 	LDAPMod mod = {.mod_op = op, .mod_type = (char *)attr, .mod_values = vals};
@@ -135,7 +136,7 @@ srv_modify(LDAP *ld, const char *dn, int op, const char *attr, const char *value
 	rc = ldap_modify_ext_s(ld, dn, mods, NULL, NULL);
 	if (rc == LDAP_SUCCESS)
 		return 0;
-	tool_err("%s: cannot set %s: %s", dn, attr, ldap_err2string(rc));
+	tool_err(t, "%s: cannot set %s: %s", dn, attr, ldap_err2string(rc));
 	return tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 }
 
@@ -173,7 +174,7 @@ replicator_dn(const char *tenant_dn, char **ret)
 
 /* The replicator entry, with the secret's hash (replaced when the secret is new). */
 static int
-ensure_replicator(LDAP *ld, const char *tenant_dn, const char *secret, bool fresh)
+ensure_replicator(struct tool *t, LDAP *ld, const char *tenant_dn, const char *secret, bool fresh)
 {
 	char *dn = NULL, *hash = NULL, *policy = NULL;
 	int rc, r;
@@ -205,9 +206,10 @@ ensure_replicator(LDAP *ld, const char *tenant_dn, const char *secret, bool fres
 
 		rc = ldap_add_ext_s(ld, dn, mods, NULL, NULL);
 		if (rc == LDAP_ALREADY_EXISTS)
-			r = fresh ? srv_modify(ld, dn, LDAP_MOD_REPLACE, "userPassword", hash) : 0;
+			r = fresh ? srv_modify(t, ld, dn, LDAP_MOD_REPLACE, "userPassword", hash)
+			          : 0;
 		else if (rc != LDAP_SUCCESS) {
-			tool_err("%s: cannot add: %s", dn, ldap_err2string(rc));
+			tool_err(t, "%s: cannot add: %s", dn, ldap_err2string(rc));
 			r = tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
 		}
 	}
@@ -239,7 +241,7 @@ syncrepl_text(unsigned rid, const char *provider, const char *tenant_dn, const c
 }
 
 int
-repl_save_secret(const char *dir, const struct repl *rp)
+repl_save_secret(struct tool *t, const char *dir, const struct repl *rp)
 {
 	char path[PATH_MAX], *line = NULL;
 	int r;
@@ -253,13 +255,13 @@ repl_save_secret(const char *dir, const struct repl *rp)
 		r = -errno;
 	tsr_secret_free(line);
 	if (r < 0)
-		tool_err("%s: cannot write: %s", path, strerror(-r));
+		tool_err(t, "%s: cannot write: %s", path, strerror(-r));
 	return r;
 }
 
 int
-repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, const char *peer_uri,
-             const char *ca_file, struct repl *rp)
+repl_prepare(struct tool *t, const char *from_dir, const char *suffix, const char *tenant_dn,
+             const char *peer_uri, const char *ca_file, struct repl *rp)
 {
 	struct tsr_ldap *l = NULL;
 	char path[PATH_MAX], **ids = NULL, **srs = NULL, *db = NULL;
@@ -272,7 +274,7 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 
 	if (snprintf(path, sizeof(path), "%s/%s", from_dir, SECRET_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	r = srv_ldapi_open(from_dir, &l);
+	r = srv_ldapi_open(t, from_dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
@@ -280,26 +282,26 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 	if (access(path, F_OK) == 0) {
 		r = tsr_secret_read_file(path, &rp->secret, &why);
 		if (r < 0) {
-			tool_err("%s: %s", path, why ? why : strerror(-r));
+			tool_err(t, "%s: %s", path, why ? why : strerror(-r));
 			goto out;
 		}
 	} else {
 		rp->secret = calloc(1, SECRET_LEN + 1);
 		r = rp->secret ? tsr_random_digits(SECRET_LEN, rp->secret) : -ENOMEM;
 		if (r == 0)
-			r = repl_save_secret(from_dir, rp);
+			r = repl_save_secret(t, from_dir, rp);
 		if (r < 0)
 			goto out;
 		fresh = true;
 	}
-	r = ensure_replicator(ld, tenant_dn, rp->secret, fresh);
+	r = ensure_replicator(t, ld, tenant_dn, rp->secret, fresh);
 	if (r < 0)
 		goto out;
 	/* Server ids: the first provider keeps its own (1 when it had none); the new one takes
 	 * the next after every id the first one knows (its own and its peers' rids). */
 	r = srv_values(ld, "cn=config", "olcServerID", &ids);
 	if (r == 0 && !ids[0]) {
-		r = srv_modify(ld, "cn=config", LDAP_MOD_ADD, "olcServerID", "1");
+		r = srv_modify(t, ld, "cn=config", LDAP_MOD_ADD, "olcServerID", "1");
 		rp->from_id = 1;
 	} else if (r == 0) {
 		rp->from_id = leading_number(ids[0]);
@@ -310,7 +312,7 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 		r = srv_values(ld, db, "olcSyncrepl", &srs);
 	if (r < 0) {
 		if (r != -EIO)
-			tool_err("%s: cannot read its cn=config: %s", from_dir, strerror(-r));
+			tool_err(t, "%s: cannot read its cn=config: %s", from_dir, strerror(-r));
 		goto out;
 	}
 	max = rp->from_id;
@@ -323,7 +325,7 @@ repl_prepare(const char *from_dir, const char *suffix, const char *tenant_dn, co
 		free(rid);
 	}
 	if (max >= 4095) {
-		tool_err("%s: no server id left (4095 is the last)", from_dir);
+		tool_err(t, "%s: no server id left (4095 is the last)", from_dir);
 		r = -ERANGE;
 		goto out;
 	}
@@ -354,7 +356,7 @@ file_for(const char *path, uid_t uid, gid_t gid)
 }
 
 int
-repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
+repl_dump(struct tool *t, const char *from_dir, const char *suffix, const char *out_ldif)
 {
 	char slapdd[PATH_MAX], log[PATH_MAX];
 	const char *const argv[] = {SLAPCAT, "-F", slapdd, "-b", suffix, "-l", out_ldif, NULL};
@@ -366,7 +368,7 @@ repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
 	    snprintf(log, sizeof(log), "%s.log", out_ldif) >= (int)sizeof(log))
 		return -ENAMETOOLONG;
 	/* As the provider's own account: slapcat loads the modules its cn=config names. */
-	r = tool_dir_owner(from_dir, &uid, &gid);
+	r = tool_dir_owner(t, from_dir, &uid, &gid);
 	if (r < 0)
 		return r;
 	(void)unlink(out_ldif);
@@ -378,7 +380,7 @@ repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
 		return r;
 	r = tool_run_as(argv, NULL, log, uid, gid);
 	if (r != 0) {
-		tool_err("reading %s with slapcat failed (%d); see %s", from_dir, r, log);
+		tool_err(t, "reading %s with slapcat failed (%d); see %s", from_dir, r, log);
 		return -EIO;
 	}
 	(void)unlink(log);
@@ -386,7 +388,7 @@ repl_dump(const char *from_dir, const char *suffix, const char *out_ldif)
 }
 
 int
-repl_serve(const char *from_dir, const char *suffix, const char *tenant_dn)
+repl_serve(struct tool *t, const char *from_dir, const char *suffix, const char *tenant_dn)
 {
 	struct tsr_ldap *l = NULL;
 	char *db = NULL, *limit = NULL, *rdn = NULL, **lims = NULL;
@@ -395,7 +397,7 @@ repl_serve(const char *from_dir, const char *suffix, const char *tenant_dn)
 	LDAP *ld;
 	int r;
 
-	r = srv_ldapi_open(from_dir, &l);
+	r = srv_ldapi_open(t, from_dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);
@@ -413,7 +415,7 @@ repl_serve(const char *from_dir, const char *suffix, const char *tenant_dn)
 		if (strstr(lims[i], rdn))
 			have_limit = true;
 	if (!have_limit)
-		r = srv_modify(ld, db, LDAP_MOD_ADD, "olcLimits", limit);
+		r = srv_modify(t, ld, db, LDAP_MOD_ADD, "olcLimits", limit);
 out:
 	tsr_strv_free(lims);
 	free(limit);
@@ -494,7 +496,7 @@ csn_compare(char **mine, char **theirs, char *why, size_t n)
 }
 
 int
-repl_status(const char *dir, const char *suffix, const char *tenant_dn)
+repl_status(struct tool *t, const char *dir, const char *suffix, const char *tenant_dn)
 {
 	struct tsr_ldap *l = NULL;
 	char **ids = NULL, **srs = NULL, **mine = NULL, *db = NULL, *rdn = NULL;
@@ -507,7 +509,7 @@ repl_status(const char *dir, const char *suffix, const char *tenant_dn)
 	if (snprintf(path, sizeof(path), "%s/%s", dir, SECRET_FILE) >= (int)sizeof(path) ||
 	    snprintf(ca, sizeof(ca), "%s/tls/ca.pem", dir) >= (int)sizeof(ca))
 		return -ENAMETOOLONG;
-	r = srv_ldapi_open(dir, &l);
+	r = srv_ldapi_open(t, dir, &l);
 	if (r < 0)
 		return r;
 	ld = tsr_ldap_handle(l);

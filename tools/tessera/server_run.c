@@ -86,7 +86,7 @@ answers(const char *dir, const char *suffix)
 }
 
 static void
-show_log_tail(const char *dir)
+show_log_tail(struct tool *t, const char *dir)
 {
 	char path[PATH_MAX], lines[20][512];
 	size_t n = 0, i;
@@ -101,7 +101,7 @@ show_log_tail(const char *dir)
 		n++;
 	fclose(f);
 	for (i = n > 20 ? n - 20 : 0; i < n; i++)
-		tool_err("  %.*s", (int)strcspn(lines[i % 20], "\n"), lines[i % 20]);
+		tool_err(t, "  %.*s", (int)strcspn(lines[i % 20], "\n"), lines[i % 20]);
 }
 
 int
@@ -124,7 +124,7 @@ server_start(struct tool *t, const char *dir)
 		return EXIT_DONE;
 	}
 	if (access(SLAPD, X_OK) < 0) {
-		tool_err("%s not found: install Debian's slapd package (make deps)", SLAPD);
+		tool_err(t, "%s not found: install Debian's slapd package (make deps)", SLAPD);
 		return EXIT_FAILURE_SYS;
 	}
 	/* A stale pid file (dead process, or written by someone else) would stop slapd. */
@@ -132,18 +132,19 @@ server_start(struct tool *t, const char *dir)
 		(void)unlink(log);
 	if (t->cfg->server.listen) {
 		if (ldap_url_parse(t->cfg->server.listen, &lud) != LDAP_URL_SUCCESS) {
-			tool_err("[server] listen: '%s' is not an LDAP URL", t->cfg->server.listen);
+			tool_err(t, "[server] listen: '%s' is not an LDAP URL",
+			         t->cfg->server.listen);
 			return EXIT_USAGE;
 		}
 		r = port_free((uint32_t)lud->lud_port);
 		ldap_free_urldesc(lud);
 		if (r < 0) {
-			tool_err("[server] listen %s: the port is already in use",
+			tool_err(t, "[server] listen %s: the port is already in use",
 			         t->cfg->server.listen);
 			return EXIT_FAILURE_SYS;
 		}
 	}
-	r = check_run_as(&s);
+	r = check_run_as(t, &s);
 	if (r < 0)
 		return tool_exit_code(r);
 	if (ldapi_uri(s.dir, &ldapi) < 0 ||
@@ -172,21 +173,21 @@ server_start(struct tool *t, const char *dir)
 	deadline = tsr_now_ms() + START_WAIT_MS;
 	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			tool_err("slapd exited at start (status %d); the end of %s:",
+			tool_err(t, "slapd exited at start (status %d); the end of %s:",
 			         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 			         log);
-			show_log_tail(s.dir);
+			show_log_tail(t, s.dir);
 			r = -EIO;
 			goto out;
 		}
 		if (answers(s.dir, s.suffix))
 			break;
 		if (tsr_now_ms() > deadline) {
-			tool_err("slapd (pid %d) did not answer within %d s; stopping it", (int)pid,
-			         START_WAIT_MS / 1000);
+			tool_err(t, "slapd (pid %d) did not answer within %d s; stopping it",
+			         (int)pid, START_WAIT_MS / 1000);
 			kill(pid, SIGKILL);
 			(void)waitpid(pid, &status, 0);
-			show_log_tail(s.dir);
+			show_log_tail(t, s.dir);
 			r = -ETIMEDOUT;
 			goto out;
 		}
@@ -196,7 +197,8 @@ server_start(struct tool *t, const char *dir)
 	fflush(stdout);
 	/* Phone codes the guard leaves in DIR/outbox go out through notify_command. */
 	if (deliver_start(s.dir, pid, s.uid, s.gid) < 0)
-		tool_err("the deliverer of phone codes did not start; codes wait in %s/outbox "
+		tool_err(t,
+		         "the deliverer of phone codes did not start; codes wait in %s/outbox "
 		         "until the next start",
 		         s.dir);
 	/* The access rules follow the roles and sites in the directory. */
@@ -207,7 +209,7 @@ server_start(struct tool *t, const char *dir)
 	/* The access rules name this version's attributes: its schema first (additive). */
 	if (r >= 0) {
 		char what[128];
-		int sr = schema_update(tsr_ldap_handle(t->ldap), &s, standby == 1, false, what,
+		int sr = schema_update(t, tsr_ldap_handle(t->ldap), &s, standby == 1, false, what,
 		                       sizeof(what));
 
 		if (sr > 0)
@@ -216,7 +218,7 @@ server_start(struct tool *t, const char *dir)
 			r = sr;
 	}
 	if (r == 0)
-		r = remove_warmup(tsr_ldap_handle(t->ldap), &s);
+		r = remove_warmup(t, tsr_ldap_handle(t->ldap), &s);
 	if (r == 0)
 		r = admin_ensure_anchors(a);
 	if (r >= 0)
@@ -227,7 +229,8 @@ server_start(struct tool *t, const char *dir)
 	if (r >= 0 && standby == 1)
 		printf("  standby of %s: it refers every write there\n", provider);
 	if (r < 0) {
-		tool_err("slapd runs, but the tenant could not be prepared (%s); only root can "
+		tool_err(t,
+		         "slapd runs, but the tenant could not be prepared (%s); only root can "
 		         "use the directory until `tessera server start` succeeds",
 		         dir_errmsg(a));
 		r = -EIO;
@@ -258,14 +261,14 @@ server_stop(struct tool *t, const char *dir)
 		return EXIT_DONE;
 	}
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
-		tool_err("cannot stop slapd (pid %d): %s", (int)pid, strerror(errno));
+		tool_err(t, "cannot stop slapd (pid %d): %s", (int)pid, strerror(errno));
 		return EXIT_FAILURE_SYS;
 	}
 	deadline = tsr_now_ms() + STOP_WAIT_MS;
 	while (kill(pid, 0) == 0 && tsr_now_ms() < deadline)
 		usleep(20 * 1000);
 	if (kill(pid, 0) == 0) {
-		tool_err("slapd (pid %d) still runs after %d s; killing it", (int)pid,
+		tool_err(t, "slapd (pid %d) still runs after %d s; killing it", (int)pid,
 		         STOP_WAIT_MS / 1000);
 		(void)kill(pid, SIGKILL);
 		deadline = tsr_now_ms() + 5000;
@@ -292,7 +295,7 @@ server_status(struct tool *t, const char *dir)
 		       s.tenant_dn, t->cfg->dir.uri,
 		       t->cfg->server.listen ? t->cfg->server.listen : "");
 		/* A replicated pair: is every peer current? (Still exit 0: slapd runs.) */
-		(void)repl_status(s.dir, s.suffix, s.tenant_dn);
+		(void)repl_status(t, s.dir, s.suffix, s.tenant_dn);
 		return 0;
 	}
 	if (pid < 0) {
@@ -369,11 +372,12 @@ offline_config(struct tool *t, const char *dir, const char *ldif, const char *wh
 	if (path_join(slapdd, dir, "slapd.d") < 0 || path_join(saved, dir, "slapd.d.saved") < 0 ||
 	    path_join(failed, dir, "slapd.d.failed") < 0)
 		return -ENAMETOOLONG;
-	r = tool_dir_owner(dir, &uid, &gid);
+	r = tool_dir_owner(t, dir, &uid, &gid);
 	if (r < 0)
 		return r;
 	if (access(saved, F_OK) == 0 || access(failed, F_OK) == 0) {
-		tool_err("%s: %s or %s is left from an earlier change; see which cn=config is good "
+		tool_err(t,
+		         "%s: %s or %s is left from an earlier change; see which cn=config is good "
 		         "and remove the other first",
 		         dir, saved, failed);
 		return -EEXIST;
@@ -393,23 +397,24 @@ offline_config(struct tool *t, const char *dir, const char *ldif, const char *wh
 	 * loads the modules it names, and that account can change it. It is copied first: a
 	 * change that fails, or after which slapd does not start, is moved aside and the copy
 	 * put back. */
-	r = run_logged_as(save, dir, "saving cn=config", uid, gid);
+	r = run_logged_as(t, save, dir, "saving cn=config", uid, gid);
 	if (r < 0)
 		goto start;
-	r = run_logged_as(argv, dir, what, uid, gid);
+	r = run_logged_as(t, argv, dir, what, uid, gid);
 	if (r == 0 && server_start(t, dir) != EXIT_DONE) {
 		r = -EIO;
 		(void)server_stop(t, dir);
 	}
 	if (r == 0) {
-		(void)run_logged_as(drop, dir, "removing the copy of cn=config", uid, gid);
+		(void)run_logged_as(t, drop, dir, "removing the copy of cn=config", uid, gid);
 		goto out;
 	}
-	tool_err("%s: putting cn=config back as it was (the changed one goes to %s)", dir, failed);
-	if (run_logged_as(aside, dir, "moving the changed cn=config aside", uid, gid) < 0 ||
-	    run_logged_as(back, dir, "putting cn=config back", uid, gid) < 0) {
+	tool_err(t, "%s: putting cn=config back as it was (the changed one goes to %s)", dir,
+	         failed);
+	if (run_logged_as(t, aside, dir, "moving the changed cn=config aside", uid, gid) < 0 ||
+	    run_logged_as(t, back, dir, "putting cn=config back", uid, gid) < 0) {
 		tool_err(
-		    "%s: cn=config could not be put back; slapd stays stopped (the copy is %s)",
+		    t, "%s: cn=config could not be put back; slapd stays stopped (the copy is %s)",
 		    dir, saved);
 		goto out;
 	}
@@ -437,15 +442,16 @@ server_promote(struct tool *t, const char *dir)
 	if (r < 0)
 		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 	if (running_pid(s.dir) <= 0) {
-		tool_err("%s: slapd is not running; promote works on a running standby: "
+		tool_err(t,
+		         "%s: slapd is not running; promote works on a running standby: "
 		         "tessera server start --dir %s first",
 		         s.dir, dir);
 		return EXIT_FAILURE_SYS;
 	}
-	if (find_module(&s, "tessera_guard.so", &s.guard) < 0 || copy_module(&s.guard) < 0 ||
-	    make_outbox(&s) < 0)
+	if (find_module(t, &s, "tessera_guard.so", &s.guard) < 0 || copy_module(t, &s.guard) < 0 ||
+	    make_outbox(t, &s) < 0)
 		return EXIT_FAILURE_SYS;
-	if (srv_ldapi_open(s.dir, &l) < 0)
+	if (srv_ldapi_open(t, s.dir, &l) < 0)
 		return EXIT_FAILURE_SYS;
 	r = repl_provider_of(tsr_ldap_handle(l), s.suffix, &prov);
 	if (r == 0) {
@@ -458,11 +464,12 @@ server_promote(struct tool *t, const char *dir)
 	tsr_ldap_close(l);
 	l = NULL;
 	if (r < 0) {
-		tool_err("%s: cannot read its cn=config", s.dir);
+		tool_err(t, "%s: cannot read its cn=config", s.dir);
 		goto out;
 	}
 	if (provider_answers(prov)) {
-		tool_err("%s: its provider %s still answers; stop it first (two providers would "
+		tool_err(t,
+		         "%s: its provider %s still answers; stop it first (two providers would "
 		         "take different writes)",
 		         s.dir, prov);
 		code = EXIT_CONFLICT;

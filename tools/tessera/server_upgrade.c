@@ -71,8 +71,8 @@ apply_config(struct upgrade *u)
 	for (i = 0; r == 0 && i < TSR_ARRAY_SIZE(config_values); i++)
 		if (u->differ & (1u << i)) {
 			u->restart |= config_values[i].restart;
-			r = srv_modify(u->ld, "cn=config", LDAP_MOD_REPLACE, config_values[i].attr,
-			               config_values[i].value);
+			r = srv_modify(u->t, u->ld, "cn=config", LDAP_MOD_REPLACE,
+			               config_values[i].attr, config_values[i].value);
 		}
 	return r;
 }
@@ -202,7 +202,7 @@ apply_db_settings(struct upgrade *u)
 		mod.mod_values = u->db_want[i];
 		rc = ldap_modify_ext_s(u->ld, u->db, (LDAPMod *[]){&mod, NULL}, NULL, NULL);
 		if (rc != LDAP_SUCCESS)
-			tool_err("%s: cannot set %s: %s", u->db, db_settings[i],
+			tool_err(u->t, "%s: cannot set %s: %s", u->db, db_settings[i],
 			         ldap_err2string(rc));
 	}
 	return rc == LDAP_SUCCESS ? 0 : tsr_ldap_errno(rc) ? tsr_ldap_errno(rc) : -EIO;
@@ -236,14 +236,14 @@ syncprov_checkpoint(struct upgrade *u, char **ret)
 static int
 apply_no_checkpoint(struct upgrade *u)
 {
-	return srv_modify(u->ld, u->checkpoint_dn, LDAP_MOD_DELETE, "olcSpCheckpoint", NULL);
+	return srv_modify(u->t, u->ld, u->checkpoint_dn, LDAP_MOD_DELETE, "olcSpCheckpoint", NULL);
 }
 
 static int
 apply_guard_file(struct upgrade *u)
 {
 	u->restart |= u->guarded;
-	return copy_module(&u->s.guard);
+	return copy_module(u->t, &u->s.guard);
 }
 
 /* The olcPlugin values of a provider (etc/ldap/slapd-config.ldif.in): the guard on the
@@ -267,14 +267,15 @@ apply_plugin(struct upgrade *u, bool gate)
 
 	r = plugin_value(&u->s, gate, &v);
 	if (r == 0)
-		r = srv_modify(u->ld, gate ? TSR_FRONTEND_DN : u->db, LDAP_MOD_ADD, "olcPlugin", v);
+		r = srv_modify(u->t, u->ld, gate ? TSR_FRONTEND_DN : u->db, LDAP_MOD_ADD,
+		               "olcPlugin", v);
 	free(v);
 	return r;
 }
 
 /* DIR/outbox, where the guard leaves phone codes: slapd's account's, like cn=config. */
 int
-make_outbox(const struct server *s)
+make_outbox(struct tool *t, const struct server *s)
 {
 	char path[PATH_MAX];
 	uid_t uid;
@@ -283,7 +284,7 @@ make_outbox(const struct server *s)
 
 	if (path_join(path, s->dir, "outbox") < 0)
 		return -ENAMETOOLONG;
-	r = tool_dir_owner(s->dir, &uid, &gid);
+	r = tool_dir_owner(t, s->dir, &uid, &gid);
 	if (r < 0)
 		return r;
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -295,14 +296,14 @@ make_outbox(const struct server *s)
 	if (fd >= 0)
 		close(fd);
 	if (r < 0)
-		tool_err("%s: not a directory of its own (%s)", path, strerror(-r));
+		tool_err(t, "%s: not a directory of its own (%s)", path, strerror(-r));
 	return r;
 }
 
 static int
 apply_guard(struct upgrade *u)
 {
-	int r = make_outbox(&u->s);
+	int r = make_outbox(u->t, &u->s);
 
 	return r < 0 ? r : apply_plugin(u, false);
 }
@@ -312,7 +313,7 @@ static int
 apply_guard_args(struct upgrade *u)
 {
 	char *v = NULL;
-	int r = make_outbox(&u->s);
+	int r = make_outbox(u->t, &u->s);
 
 	if (r == 0)
 		r = plugin_value(&u->s, false, &v);
@@ -430,7 +431,8 @@ schema_live(LDAP *ld, char **dn, char ***types, char ***classes)
  * on a provider (a standby gets it with the data). What in what; the number of elements
  * (added or missing), or a negative errno. */
 int
-schema_update(LDAP *ld, const struct server *s, bool standby, bool dry, char *what, size_t n)
+schema_update(struct tool *t, LDAP *ld, const struct server *s, bool standby, bool dry, char *what,
+              size_t n)
 {
 	char *dn = NULL, **types = NULL, **classes = NULL, **mt = NULL, **mc = NULL;
 	size_t nt = 0, nc = 0, i;
@@ -446,11 +448,11 @@ schema_update(LDAP *ld, const struct server *s, bool standby, bool dry, char *wh
 		               "add %zu attribute type%s and %zu object class%s to the schema", nt,
 		               nt == 1 ? "" : "s", nc, nc == 1 ? "" : "es");
 	for (i = 0; r == 0 && !dry && i < nt; i++)
-		r = srv_modify(ld, dn, LDAP_MOD_ADD, "olcAttributeTypes", mt[i]);
+		r = srv_modify(t, ld, dn, LDAP_MOD_ADD, "olcAttributeTypes", mt[i]);
 	for (i = 0; r == 0 && !dry && i < nc; i++)
-		r = srv_modify(ld, dn, LDAP_MOD_ADD, "olcObjectClasses", mc[i]);
+		r = srv_modify(t, ld, dn, LDAP_MOD_ADD, "olcObjectClasses", mc[i]);
 	if (r == 0 && !dry && nt && !standby)
-		r = warmup_online(ld, s);
+		r = warmup_online(t, ld, s);
 	free(dn);
 	tsr_strv_free(types);
 	tsr_strv_free(classes);
@@ -463,7 +465,7 @@ static int
 apply_schema(struct upgrade *u)
 {
 	char what[128];
-	int r = schema_update(u->ld, &u->s, u->standby, false, what, sizeof(what));
+	int r = schema_update(u->t, u->ld, &u->s, u->standby, false, what, sizeof(what));
 
 	return r < 0 ? r : 0;
 }
@@ -537,7 +539,7 @@ upgrade_data(struct upgrade *u, struct tsr_ldap *l, char **plugins, bool schema_
 		       base, why);
 		base[0] = '\0';
 	}
-	r = migrate_plan(l, u->s.tenant_dn, base, &plan);
+	r = migrate_plan(u->t, l, u->s.tenant_dn, base, &plan);
 	for (i = 0; r == 0 && i < TSR_MIGRATIONS; i++) {
 		if (!migrate_what(&plan, i, what, sizeof(what)))
 			continue;
@@ -546,12 +548,12 @@ upgrade_data(struct upgrade *u, struct tsr_ldap *l, char **plugins, bool schema_
 			printf("  would %s\n", what);
 			continue;
 		}
-		r = migrate_run(l, u->s.tenant_dn, &plan, i, &done);
+		r = migrate_run(u->t, l, u->s.tenant_dn, &plan, i, &done);
 		if (r == 0)
 			printf("  %s: done (%zu changed)\n", what, done);
 	}
 	if (r < 0)
-		tool_err("%s: cannot migrate its entries: %s", u->s.dir, strerror(-r));
+		tool_err(u->t, "%s: cannot migrate its entries: %s", u->s.dir, strerror(-r));
 	return r;
 }
 
@@ -572,14 +574,15 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r < 0)
 		return tool_exit_code(r) == EXIT_DONE ? EXIT_FAILURE_SYS : tool_exit_code(r);
 	if (running_pid(u.s.dir) <= 0) {
-		tool_err("%s: slapd is not running; upgrade works online: tessera server start "
+		tool_err(t,
+		         "%s: slapd is not running; upgrade works online: tessera server start "
 		         "--dir %s first",
 		         u.s.dir, dir);
 		return EXIT_FAILURE_SYS;
 	}
-	if (find_module(&u.s, "tessera_guard.so", &u.s.guard) < 0)
+	if (find_module(t, &u.s, "tessera_guard.so", &u.s.guard) < 0)
 		return EXIT_FAILURE_SYS;
-	r = srv_ldapi_open(u.s.dir, &l);
+	r = srv_ldapi_open(t, u.s.dir, &l);
 	if (r < 0)
 		return EXIT_FAILURE_SYS;
 	u.ld = tsr_ldap_handle(l);
@@ -593,7 +596,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	if (r == 0)
 		r = srv_values(u.ld, u.db, "olcSyncrepl", &repl);
 	if (r < 0) {
-		tool_err("%s: cannot read its cn=config", u.s.dir);
+		tool_err(t, "%s: cannot read its cn=config", u.s.dir);
 		goto out;
 	}
 	u.replicated = repl[0] != NULL;
@@ -603,9 +606,9 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 		u.standby = repl_provider_of(u.ld, u.s.suffix, &prov) == 1;
 		free(prov);
 	}
-	missing = schema_update(u.ld, &u.s, u.standby, true, schema_what, sizeof(schema_what));
+	missing = schema_update(t, u.ld, &u.s, u.standby, true, schema_what, sizeof(schema_what));
 	if (missing < 0) {
-		tool_err("%s: cannot read its tessera schema", u.s.dir);
+		tool_err(t, "%s: cannot read its tessera schema", u.s.dir);
 		goto out;
 	}
 	printf("%s %s\n", dry ? "would upgrade" : "upgrading", u.s.dir);

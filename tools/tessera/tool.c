@@ -16,73 +16,59 @@
 #include "tool.h"
 #include "validate.h"
 
-/* Messages: text on stderr, or with --json kept and printed once by tool_errors_flush() as
- * one JSON object. */
-static struct {
-	bool json;
-	bool usage; /* the first message is a usage error: "OBJECT VERB: ..." names no field */
-	size_t len;
-	char msg[4096];
-} kept;
-
-void
-tool_errors_json(bool on)
-{
-	kept.json = on;
-}
-
 static void
-verr(const char *suffix, const char *fmt, va_list ap)
+verr(struct tool *t, const char *suffix, const char *fmt, va_list ap)
 {
+	struct tool_msgs *kept = &t->msgs;
 	int n;
 
-	if (!kept.json) {
+	if (!t->json) {
 		fputs("tessera: ", stderr);
 		vfprintf(stderr, fmt, ap);
 		fprintf(stderr, "%s\n", suffix);
 		return;
 	}
-	if (!kept.len)
-		kept.usage = suffix[0] != '\0';
-	if (kept.len && kept.len + 2 < sizeof(kept.msg)) {
-		memcpy(kept.msg + kept.len, "; ", 3);
-		kept.len += 2;
+	if (!kept->len)
+		kept->usage = suffix[0] != '\0';
+	if (kept->len && kept->len + 2 < sizeof(kept->msg)) {
+		memcpy(kept->msg + kept->len, "; ", 3);
+		kept->len += 2;
 	}
-	if (kept.len + 1 >= sizeof(kept.msg))
+	if (kept->len + 1 >= sizeof(kept->msg))
 		return;
-	n = vsnprintf(kept.msg + kept.len, sizeof(kept.msg) - kept.len, fmt, ap);
-	if (n > 0 && kept.len + (size_t)n < sizeof(kept.msg)) {
-		kept.len += (size_t)n;
+	n = vsnprintf(kept->msg + kept->len, sizeof(kept->msg) - kept->len, fmt, ap);
+	if (n > 0 && kept->len + (size_t)n < sizeof(kept->msg)) {
+		kept->len += (size_t)n;
 	} else if (n > 0) {
 		/* Cut, and not inside a UTF-8 sequence. */
-		kept.len = sizeof(kept.msg) - 1;
-		while (kept.len && ((unsigned char)kept.msg[kept.len] & 0xC0) == 0x80)
-			kept.len--;
-		kept.msg[kept.len] = '\0';
+		kept->len = sizeof(kept->msg) - 1;
+		while (kept->len && ((unsigned char)kept->msg[kept->len] & 0xC0) == 0x80)
+			kept->len--;
+		kept->msg[kept->len] = '\0';
 	}
-	if (kept.len + strlen(suffix) + 1 < sizeof(kept.msg)) {
-		memcpy(kept.msg + kept.len, suffix, strlen(suffix) + 1);
-		kept.len += strlen(suffix);
+	if (kept->len + strlen(suffix) + 1 < sizeof(kept->msg)) {
+		memcpy(kept->msg + kept->len, suffix, strlen(suffix) + 1);
+		kept->len += strlen(suffix);
 	}
 }
 
 void
-tool_err(const char *fmt, ...)
+tool_err(struct tool *t, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	verr("", fmt, ap);
+	verr(t, "", fmt, ap);
 	va_end(ap);
 }
 
 int
-tool_usage(const char *fmt, ...)
+tool_usage(struct tool *t, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	verr(" (see tessera --help)", fmt, ap);
+	verr(t, " (see tessera --help)", fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
 }
@@ -105,23 +91,24 @@ error_field(const char *m, bool usage, char *out, size_t n)
 }
 
 void
-tool_errors_flush(int code)
+tool_errors_flush(struct tool *t, int code)
 {
+	struct tool_msgs *kept = &t->msgs;
 	struct jw j = {.f = stderr};
 	char field[64];
 
-	if (!kept.json || !kept.len)
+	if (!t->json || !kept->len)
 		return;
-	error_field(kept.msg, kept.usage, field, sizeof(field));
+	error_field(kept->msg, kept->usage, field, sizeof(field));
 	jw_begin_obj(&j, NULL);
-	jw_str(&j, code ? "error" : "warning", kept.msg);
+	jw_str(&j, code ? "error" : "warning", kept->msg);
 	if (field[0])
 		jw_str(&j, "field", field);
 	jw_int(&j, "code", code);
 	jw_end_obj(&j);
 	jw_done(&j);
-	kept.len = 0;
-	kept.msg[0] = '\0';
+	kept->len = 0;
+	kept->msg[0] = '\0';
 }
 
 int
@@ -157,9 +144,9 @@ tool_config(struct tool *t)
 		return 0;
 	r = tsr_cfg_load(t->config_path, &t->cfg, &errs);
 	for (i = 0; i < errs.n; i++)
-		tool_err("%s", errs.msg[i]);
+		tool_err(t, "%s", errs.msg[i]);
 	if (errs.lost)
-		tool_err("out of memory: some configuration errors are not shown");
+		tool_err(t, "out of memory: some configuration errors are not shown");
 	tsr_errs_clear(&errs);
 	return r;
 }
@@ -177,7 +164,7 @@ tool_ldap(struct tool *t)
 		return r;
 	r = tsr_ldap_open(t->cfg, 0, &t->ldap, &err);
 	if (r < 0)
-		tool_err("cannot use the directory at %s: %s",
+		tool_err(t, "cannot use the directory at %s: %s",
 		         err.uri[0] ? err.uri : t->cfg->dir.uri, err.msg);
 	return r;
 }
@@ -232,7 +219,7 @@ tool_drop_to(uid_t uid, gid_t gid)
 }
 
 int
-tool_dir_owner(const char *dir, uid_t *uid, gid_t *gid)
+tool_dir_owner(struct tool *t, const char *dir, uid_t *uid, gid_t *gid)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -240,11 +227,11 @@ tool_dir_owner(const char *dir, uid_t *uid, gid_t *gid)
 	if (snprintf(path, sizeof(path), "%s/slapd.d", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if (lstat(path, &st) < 0) {
-		tool_err("%s: %s", path, strerror(errno));
+		tool_err(t, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		tool_err("%s: not a directory (a link?); refusing to act on it", path);
+		tool_err(t, "%s: not a directory (a link?); refusing to act on it", path);
 		return -ENOTDIR;
 	}
 	*uid = st.st_uid;

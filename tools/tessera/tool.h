@@ -28,6 +28,13 @@ enum tool_exit {
 	EXIT_LIMIT = 6,    /* licence limit reached */
 };
 
+/* Messages kept for one JSON object at the end (--json). */
+struct tool_msgs {
+	bool usage; /* the first message is a usage error: "OBJECT VERB: ..." names no field */
+	size_t len;
+	char msg[4096];
+};
+
 struct tool {
 	const char *config_path;
 	const char *as_login;
@@ -35,6 +42,7 @@ struct tool {
 	bool json;
 	struct tsr_cfg *cfg;   /* tool_config() */
 	struct tsr_ldap *ldap; /* tool_ldap() */
+	struct tool_msgs msgs; /* with json, what tool_err() and tool_usage() said */
 };
 
 /* A module slapd loads (tessera_pwcheck.so, tessera_guard.so) as an absolute path: next
@@ -47,21 +55,19 @@ TSR_MUST_USE int tool_slapd_module(const char *name, char *out, size_t n);
 struct tsr_pw_user;
 int policy_admits(struct tool *t, const char *pw, const struct tsr_pw_user *who);
 
-/* "tessera: message" on stderr; with --json (tool_errors_json), kept for
- * tool_errors_flush(). */
-TSR_PRINTF(1, 2) void tool_err(const char *fmt, ...);
+/* "tessera: message" on stderr; with t->json, kept in t->msgs for tool_errors_flush(). */
+TSR_PRINTF(2, 3) void tool_err(struct tool *t, const char *fmt, ...);
 /* Print a usage error (with a pointer to --help) and return EXIT_USAGE. */
-TSR_PRINTF(1, 2) int tool_usage(const char *fmt, ...);
+TSR_PRINTF(2, 3) int tool_usage(struct tool *t, const char *fmt, ...);
 /* The exit code for a negative errno (-EINVAL → 2, -EACCES/-EPERM → 3, -ENOENT → 4,
  * -EEXIST → 5, -EDQUOT → 6, anything else → 1). */
 int tool_exit_code(int r);
-/* With --json, messages become one JSON object on stderr when the command ends:
+/* With t->json, messages become one JSON object on stderr when the command ends:
  * {"error":"...","field":"...","code":N} ("warning" with exit code 0; "field" when the
- * message names one: "--limit ...", "email: ...", "login 'x': ..."). */
-void tool_errors_json(bool on);
-/* Print what tool_err and tool_usage kept, for the exit code code (nothing without
- * --json or without messages). */
-void tool_errors_flush(int code);
+ * message names one: "--limit ...", "email: ...", "login 'x': ..."). This prints what
+ * tool_err and tool_usage kept, for the exit code code (nothing without --json or
+ * without messages). */
+void tool_errors_flush(struct tool *t, int code);
 
 /* Load the configuration once (prints every error). 0 or a negative errno. */
 TSR_MUST_USE int tool_config(struct tool *t);
@@ -81,7 +87,7 @@ TSR_MUST_USE int tool_drop_to(uid_t uid, gid_t gid);
 /* Who runs the embedded directory in dir: the owner of dir/slapd.d, which must be a
  * directory itself (not a link). Root acts on that account's files only as that account
  * (its cn=config names modules the tool would load). 0 or a negative errno, said. */
-TSR_MUST_USE int tool_dir_owner(const char *dir, uid_t *uid, gid_t *gid);
+TSR_MUST_USE int tool_dir_owner(struct tool *t, const char *dir, uid_t *uid, gid_t *gid);
 /* In a child that goes on in the background: a session of its own, stdin /dev/null,
  * stdout and stderr appended to log, no other descriptor. Exits (127) when it cannot. */
 void tool_detach(const char *log);

@@ -449,17 +449,15 @@ ufield_column(const char *key, enum uf_id *ret)
 }
 
 const char *
-ufield_columns(void)
+ufield_columns(char *buf, size_t n)
 {
-	static char list[512];
 	size_t i, k = 0;
 
-	if (!list[0])
-		for (i = 0; i < UF_COUNT && k < sizeof(list); i++)
-			if (fields[i].flags & UF_IMPORT)
-				k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s",
-				                      k ? ", " : "", fields[i].key);
-	return list;
+	buf[0] = '\0';
+	for (i = 0; i < UF_COUNT && k < n; i++)
+		if (fields[i].flags & UF_IMPORT)
+			k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "", fields[i].key);
+	return buf;
 }
 
 /* ---- input ---- */

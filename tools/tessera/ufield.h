@@ -58,8 +58,8 @@ int ufield_by_key(const char *key);
 /* The field an import column gives: 1 and *ret for a value the tool takes, 0 for a
  * read-only one export writes (accepted and ignored), -1 for no field. */
 int ufield_column(const char *key, enum uf_id *ret);
-/* "login, email, ...": the columns import takes (for messages). */
-const char *ufield_columns(void);
+/* "login, email, ...": the columns import takes (for messages), in buf. */
+const char *ufield_columns(char *buf, size_t n);
 
 /* Put a value given for field id (an option or an import cell) into in. */
 void ufield_set_input(struct uin *in, enum uf_id id, const char *value);

@@ -378,7 +378,7 @@ bash_completion(void)
 
 /* `tessera help [OBJECT [VERB]]`, `tessera help --man`, `--bash-completion`. */
 static int
-help(int argc, char **argv)
+help(struct tool *t, int argc, char **argv)
 {
 	const struct object *o;
 	const struct verb *v;
@@ -396,15 +396,15 @@ help(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (argc > 3)
-		return tool_usage("help: unexpected argument '%s'", argv[3]);
+		return tool_usage(t, "help: unexpected argument '%s'", argv[3]);
 	if (!(o = object_find(argv[1])))
-		return tool_usage("help: unknown object '%s'", argv[1]);
+		return tool_usage(t, "help: unknown object '%s'", argv[1]);
 	if (argc == 2) {
 		object_help(o);
 		return EXIT_DONE;
 	}
 	if (!(v = verb_find(o, argv[2])))
-		return tool_usage("help: %s has no verb '%s'", o->name, argv[2]);
+		return tool_usage(t, "help: %s has no verb '%s'", o->name, argv[2]);
 	verb_help(o, v);
 	return EXIT_DONE;
 }
@@ -422,7 +422,7 @@ verb_run(struct tool *t, const struct object *o, const struct verb *v, int argc,
 	}
 	if ((v->flags & VERB_NOARGS) && argc > 1) {
 		verb_title(o, v, title, sizeof(title));
-		return tool_usage("%s: unexpected argument '%s'", title, argv[1]);
+		return tool_usage(t, "%s: unexpected argument '%s'", title, argv[1]);
 	}
 	if (v->run)
 		return v->run(t, argc, argv);
@@ -441,21 +441,21 @@ verbs_run(struct tool *t, int argc, char **argv)
 	char names[256];
 
 	if (strcmp(argv[0], "help") == 0)
-		return help(argc, argv);
+		return help(t, argc, argv);
 	if (!(o = object_find(argv[0])))
-		return tool_usage("unknown object '%s'", argv[0]);
+		return tool_usage(t, "unknown object '%s'", argv[0]);
 	if ((v = object_single(o)))
 		return verb_run(t, o, v, argc, argv);
 	if (argc < 2) {
 		verbs_list(o, names, sizeof(names));
-		return tool_usage("%s: which verb? %s", o->name, names);
+		return tool_usage(t, "%s: which verb? %s", o->name, names);
 	}
 	if (!(v = verb_find(o, argv[1]))) {
 		if (has_help(argc, argv)) {
 			object_help(o);
 			return EXIT_DONE;
 		}
-		return tool_usage("%s: unknown verb '%s'", o->name, argv[1]);
+		return tool_usage(t, "%s: unknown verb '%s'", o->name, argv[1]);
 	}
 	return verb_run(t, o, v, argc - 1, argv + 1);
 }
