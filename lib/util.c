@@ -275,6 +275,17 @@ tsr_errs_clear(struct tsr_errs *e)
 	e->lost = false;
 }
 
+bool
+tsr_strv_in(char *const *v, size_t n, const char *s)
+{
+	size_t k;
+
+	for (k = 0; v && k < n && v[k]; k++)
+		if (strcmp(v[k], s) == 0)
+			return true;
+	return false;
+}
+
 void
 tsr_strv_free(char **v)
 {

@@ -56,6 +56,8 @@ void tsr_errs_clear(struct tsr_errs *e);
 /* NULL-terminated string vectors. split: on runs of spaces/tabs; empty input → empty vector. */
 TSR_MUST_USE int tsr_strv_split(const char *s, char ***ret, size_t *ret_n);
 void tsr_strv_free(char **v);
+/* s is among the first n strings of the NULL-terminated v (v NULL: none). */
+bool tsr_strv_in(char *const *v, size_t n, const char *s);
 
 /* Percent-encode everything outside [A-Za-z0-9._~-] (for ldapi:// socket paths). */
 TSR_MUST_USE int tsr_url_encode(const char *s, char **ret);

@@ -1,5 +1,6 @@
 /* Unit tests: lib/util. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -189,4 +190,15 @@ TEST(util_word_listed)
 		(void)snprintf(list, sizeof(list), ":%s:", name);
 		ASSERT_TRUE(!tsr_word_listed(list, name, 78));
 	}
+}
+
+TEST(util_strv_in_looks_at_the_first_n)
+{
+	char *v[] = {"berlin", "paris", "oslo", NULL};
+
+	ASSERT_TRUE(tsr_strv_in(v, 3, "oslo"));
+	ASSERT_TRUE(!tsr_strv_in(v, 2, "oslo"));
+	ASSERT_TRUE(tsr_strv_in(v, SIZE_MAX, "berlin"));
+	ASSERT_TRUE(!tsr_strv_in(v, SIZE_MAX, "rome"));
+	ASSERT_TRUE(!tsr_strv_in(NULL, SIZE_MAX, "rome"));
 }

@@ -18,4 +18,11 @@ int ldap_failure(struct admin *a, int rc);
 /* Free n queued operations (not the array). */
 void wops_free(struct wop *ops, size_t n);
 
+/* Another user (not self_dn) already has attr=value in the tenant: -EEXIST, said as
+ * "WHAT 'value' is already used by LOGIN". 0 or a negative errno. */
+int taken(struct admin *a, const char *attr, const char *value, const char *self_dn,
+          const char *what);
+/* A new login is free: no local account, no user, role or group of the tenant has it. */
+int check_name_free(struct admin *a, const char *login);
+
 #endif

@@ -12,141 +12,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin.h"
+#include "import.h"
 #include "verbs.h"
 #include "csv.h"
-#include "ufield.h"
-#include "validate.h"
 
 #define MAX_FILE     (256u * 1024 * 1024)
 #define IMPORT_BATCH 50 /* rows per transaction */
 
-/* What a column holds: a field of the user-field table (enum uf_id), or one of these. */
-enum {
-	C_FIELD = UF_COUNT, /* fields.KEY */
-	C_IGNORED,          /* read-only keys export writes */
-};
-
-/* ---- a set of strings (case-folded) with a value, open addressing ---- */
-
-struct smap {
-	char **k;
-	const char **v;
-	size_t cap, n;
-};
-
-static size_t
-shash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) * 1099511628211ull;
-	return h;
-}
-
-static const char *
-smap_get(const struct smap *m, const char *key)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = shash(key) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
-		if (strcasecmp(m->k[i], key) == 0)
-			return m->v[i];
-	return NULL;
-}
-
-static int
-smap_put(struct smap *m, const char *key, const char *value)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct smap big = {0};
-
-		big.cap = m->cap ? m->cap * 2 : 1024;
-		big.k = calloc(big.cap, sizeof(char *));
-		big.v = calloc(big.cap, sizeof(char *));
-		if (!big.k || !big.v) {
-			free(big.k);
-			free(big.v);
-			return -ENOMEM;
-		}
-		for (i = 0; i < m->cap; i++)
-			if (m->k[i]) {
-				size_t j = shash(m->k[i]) & (big.cap - 1);
-
-				while (big.k[j])
-					j = (j + 1) & (big.cap - 1);
-				big.k[j] = m->k[i];
-				big.v[j] = m->v[i];
-				big.n++;
-			}
-		free(m->k);
-		free(m->v);
-		*m = big;
-	}
-	for (i = shash(key) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
-		if (strcasecmp(m->k[i], key) == 0) {
-			m->v[i] = value;
-			return 0;
-		}
-	m->k[i] = strdup(key);
-	if (!m->k[i])
-		return -ENOMEM;
-	m->v[i] = value;
-	m->n++;
-	return 0;
-}
-
-static void
-smap_free(struct smap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->k[i]);
-	free(m->k);
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- state ---- */
 
-struct failure {
-	size_t row, line;
-	char *login, *reason;
-	int code;
-};
-
-struct import {
-	struct user **users; /* existing, by login (smap logins → index+1 as text) */
-	size_t nusers;
-	struct smap logins, emails, badges; /* → owner login */
-	struct smap ids;                    /* uid and gid numbers in use */
-	struct smap seen;                   /* logins of the rows read so far → "" */
-	uint32_t max_users, in_use;
-	size_t created, updated, unchanged, failed;
-	struct failure *fail;
-	bool dry;
-	uint32_t *idpool;
-	size_t nid, idnext;
-	int shown_pct; /* the progress bar's last percentage; -1 none yet */
-};
-
-/* Logins map to 1 + their index in users; logins created by this import to NEW. */
-#define NEW ((const char *)(uintptr_t)-1)
-
-static struct user *
+struct user *
 existing(struct import *im, const char *login)
 {
-	const char *v = smap_get(&im->logins, login);
+	const char *v = tsr_strmap_get(&im->logins, login);
 	size_t i = v && v != NEW ? (size_t)(uintptr_t)v : 0;
 
 	/* The map matches case-insensitively; a login is exact. */
@@ -155,7 +37,7 @@ existing(struct import *im, const char *login)
 	return im->users[i - 1];
 }
 
-static int
+int
 record_failure(struct import *im, size_t row, size_t line, const char *login, int code,
                const char *reason)
 {
@@ -226,11 +108,11 @@ prefetch(struct admin *a, struct import *im)
 			continue;
 		}
 		im->users[im->nusers++] = u;
-		r = smap_put(&im->logins, u->login, (const char *)(uintptr_t)im->nusers);
+		r = tsr_strmap_put(&im->logins, u->login, (const char *)(uintptr_t)im->nusers);
 		if (r == 0 && u->email)
-			r = smap_put(&im->emails, u->email, u->login);
+			r = tsr_strmap_put(&im->emails, u->email, u->login);
 		if (r == 0 && u->badge)
-			r = smap_put(&im->badges, u->badge, u->login);
+			r = tsr_strmap_put(&im->badges, u->badge, u->login);
 		if (strcmp(user_status(u), "inactive") != 0)
 			im->in_use++;
 	}
@@ -243,7 +125,7 @@ prefetch(struct admin *a, struct import *im)
 	for (i = 0; r == 0 && i < nids; i++)
 		for (k = 0; k < ids[i]->n && r == 0; k++)
 			if (ids[i]->a[k].n)
-				r = smap_put(&im->ids, ids[i]->a[k].v[0], "");
+				r = tsr_strmap_put(&im->ids, ids[i]->a[k].v[0], "");
 	ents_free(ids, nids);
 	if (r < 0)
 		return dir_fail(a, r, "cannot read the ids in use");
@@ -258,7 +140,7 @@ prefetch(struct admin *a, struct import *im)
 }
 
 /* The next unused id of the pool allocated for this import (more when it runs out). */
-static int
+int
 next_id(struct admin *a, struct import *im, uint32_t *ret)
 {
 	char num[16];
@@ -268,15 +150,15 @@ next_id(struct admin *a, struct import *im, uint32_t *ret)
 		uint32_t id = im->idpool[im->idnext++];
 
 		(void)snprintf(num, sizeof(num), "%u", id);
-		if (!smap_get(&im->ids, num)) {
+		if (!tsr_strmap_get(&im->ids, num)) {
 			*ret = id;
-			return smap_put(&im->ids, num, "");
+			return tsr_strmap_put(&im->ids, num, "");
 		}
 	}
 	r = dir_new_id(a, ret);
 	if (r == 0) {
 		(void)snprintf(num, sizeof(num), "%u", *ret);
-		r = smap_put(&im->ids, num, "");
+		r = tsr_strmap_put(&im->ids, num, "");
 	}
 	return r;
 }
@@ -300,315 +182,6 @@ alloc_pool(struct admin *a, struct import *im, size_t count)
 		im->idpool[i] = first + (uint32_t)i;
 	im->nid = count;
 	return 0;
-}
-
-/* ---- one row ---- */
-
-struct row {
-	char **cells;
-	size_t n, line, index;
-};
-
-static char *
-cell(const struct row *rw, const int *cols, size_t ncols, int c)
-{
-	size_t i;
-
-	for (i = 0; i < ncols && i < rw->n; i++)
-		if (cols[i] == c && *rw->cells[i])
-			return rw->cells[i];
-	return NULL;
-}
-
-/* "a;b; c" → vector of trimmed names. */
-static int
-split_sites(const char *s, char ***ret)
-{
-	char *copy = strdup(s), *tok, *save = NULL, **v = NULL;
-	size_t n = 0;
-	int r = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	v = calloc(1, sizeof(char *));
-	for (tok = strtok_r(copy, ";", &save); v && tok && r == 0;
-	     tok = strtok_r(NULL, ";", &save)) {
-		char **nv;
-		size_t len;
-
-		while (*tok == ' ')
-			tok++;
-		len = strlen(tok);
-		while (len && tok[len - 1] == ' ')
-			tok[--len] = '\0';
-		if (!len)
-			continue;
-		nv = realloc(v, (n + 2) * sizeof(char *));
-		if (!nv || !(nv[n] = strdup(tok))) {
-			if (nv)
-				v = nv;
-			r = -ENOMEM;
-			break;
-		}
-		v = nv;
-		v[++n] = NULL;
-	}
-	free(copy);
-	if (!v || r < 0) {
-		tsr_strv_free(v);
-		return -ENOMEM;
-	}
-	*ret = v;
-	return 0;
-}
-
-/* fields.KEY columns as "KEY=VALUE" changes (empty cells skipped). */
-static int
-row_fields(const struct row *rw, const int *cols, char **const headers, size_t ncols, char ***ret)
-{
-	char **v = calloc(ncols + 1, sizeof(char *));
-	size_t i, n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < ncols && i < rw->n; i++)
-		if (cols[i] == C_FIELD && *rw->cells[i] &&
-		    asprintf(&v[n++], "%s=%s", headers[i] + 7, rw->cells[i]) < 0) {
-			v[--n] = NULL;
-			tsr_strv_free(v);
-			return -ENOMEM;
-		}
-	if (n == 0) {
-		free(v);
-		v = NULL;
-	}
-	*ret = v;
-	return 0;
-}
-
-enum outcome { O_CREATED, O_UPDATED, O_UNCHANGED, O_FAILED };
-
-static int
-fail_row(struct admin *a, struct import *im, const struct row *rw, const char *login, int code)
-{
-	(void)record_failure(im, rw->index, rw->line, login, code, admin_last_error(a));
-	return O_FAILED;
-}
-
-static int
-create_row(struct admin *a, struct import *im, const struct row *rw, struct uin *in, uint32_t id)
-{
-	struct create_opts o = {.checked = true, .id = id};
-	const char *owner;
-	const struct role *ro;
-	bool counts = !in->status || strcmp(in->status, "inactive") != 0;
-	uint32_t uid = 0;
-	int code;
-
-	if (!in->email || !in->name) {
-		report(a, EXIT_USAGE, "a new user needs %s", !in->email ? "an email" : "a name");
-		return fail_row(a, im, rw, in->login, EXIT_USAGE);
-	}
-	if ((owner = smap_get(&im->emails, in->email))) {
-		report(a, EXIT_CONFLICT, "email '%s' is already used by %s", in->email, owner);
-		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
-	}
-	if (in->badge && (owner = smap_get(&im->badges, in->badge))) {
-		report(a, EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
-		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
-	}
-	if (smap_get(&im->logins, in->login)) {
-		report(a, EXIT_CONFLICT, "login '%s' differs only in case from an existing user",
-		       in->login);
-		return fail_row(a, im, rw, in->login, EXIT_CONFLICT);
-	}
-	if (counts && im->max_users && im->in_use + 1 > im->max_users) {
-		report(a, EXIT_LIMIT, "licence limit reached: %u of %u users are in use",
-		       im->in_use, im->max_users);
-		return fail_row(a, im, rw, in->login, EXIT_LIMIT);
-	}
-	ro = admin_role(a, in->role ? in->role : a->t->cfg->admin.default_role);
-	if (counts && ro && ro->has_max && ro->max_users) {
-		uint32_t used = 0;
-
-		if (count_active(a, ro->name, &used) == 0 && used + 1 > ro->max_users) {
-			report(a, EXIT_LIMIT, "licence limit of role %s reached: %u of %u",
-			       ro->name, used, ro->max_users);
-			return fail_row(a, im, rw, in->login, EXIT_LIMIT);
-		}
-	}
-	code = user_create(a, in, NULL, &o, &uid);
-	if (code != EXIT_DONE)
-		return fail_row(a, im, rw, in->login, code);
-	/* Later rows see this user. */
-	if (smap_put(&im->logins, in->login, NEW) < 0 ||
-	    smap_put(&im->emails, in->email, in->login) < 0 ||
-	    (in->badge && smap_put(&im->badges, in->badge, in->login) < 0))
-		return fail_row(a, im, rw, in->login, EXIT_FAILURE_SYS);
-	if (counts)
-		im->in_use++;
-	return O_CREATED;
-}
-
-static int
-update_row(struct admin *a, struct import *im, const struct row *rw, struct user *u, struct uin *in,
-           char **sites)
-{
-	const struct role *ro = NULL;
-	const char *owner;
-	bool changed = false, any = false, active;
-	char **add = NULL, **del = NULL;
-	size_t i, na = 0, nd = 0;
-	int code = EXIT_DONE;
-
-	if (in->email && strcasecmp(in->email, u->email ? u->email : "") != 0) {
-		report(a, EXIT_USAGE,
-		       "email differs from the directory's (%s); an import does not change it "
-		       "(tessera user set-email)",
-		       u->email ? u->email : "none");
-		return fail_row(a, im, rw, u->login, EXIT_USAGE);
-	}
-	in->email = NULL;
-	if (in->badge && (owner = smap_get(&im->badges, in->badge)) && strcmp(owner, u->login)) {
-		report(a, EXIT_CONFLICT, "badge '%s' is already used by %s", in->badge, owner);
-		return fail_row(a, im, rw, u->login, EXIT_CONFLICT);
-	}
-	if (in->role) {
-		ro = admin_role(a, in->role);
-		if (!ro) {
-			report(a, EXIT_NOTFOUND, "role '%s' does not exist", in->role);
-			return fail_row(a, im, rw, u->login, EXIT_NOTFOUND);
-		}
-	}
-	code = user_update(a, u, in, &changed);
-	any |= changed;
-	if (code == EXIT_DONE && ro && (!u->role || strcmp(u->role, ro->name) != 0)) {
-		code = user_change_role(a, u, ro);
-		any |= code == EXIT_DONE;
-	}
-	if (code == EXIT_DONE && sites) {
-		for (i = 0; sites[i]; i++)
-			;
-		add = calloc(i + 1, sizeof(char *));
-		del = calloc((u->sites ? u->sites->n : 0) + 1, sizeof(char *));
-		if (!add || !del) {
-			code = EXIT_FAILURE_SYS;
-		} else {
-			for (i = 0; sites[i]; i++)
-				if (!user_has_site(u, sites[i]))
-					add[na++] = sites[i];
-			for (i = 0; u->sites && i < u->sites->n; i++) {
-				size_t k;
-
-				for (k = 0; sites[k] && strcmp(sites[k], u->sites->v[i]); k++)
-					;
-				if (!sites[k])
-					del[nd++] = u->sites->v[i];
-			}
-			if (na || nd) {
-				code = user_change_sites(a, u, na ? add : NULL, nd ? del : NULL,
-				                         &changed);
-				any |= changed;
-			}
-		}
-	}
-	if (code == EXIT_DONE && in->status) {
-		active = strcmp(in->status, "inactive") != 0;
-		if (active != (strcmp(user_status(u), "inactive") != 0)) {
-			if (active && im->max_users && im->in_use + 1 > im->max_users) {
-				code = report(a, EXIT_LIMIT,
-				              "licence limit reached: %u of %u users are in "
-				              "use",
-				              im->in_use, im->max_users);
-			} else {
-				code = user_set_active(a, u, active, &changed);
-				any |= changed;
-				if (code == EXIT_DONE && changed)
-					im->in_use += active ? 1 : (uint32_t)-1;
-			}
-		}
-	}
-	free(add);
-	free(del);
-	if (code != EXIT_DONE)
-		return fail_row(a, im, rw, u->login, code);
-	if (in->badge)
-		(void)smap_put(&im->badges, in->badge, u->login);
-	return any ? O_UPDATED : O_UNCHANGED;
-}
-
-/* Check and write one row (queued when a batch is open). */
-static int
-process_row(struct admin *a, struct import *im, struct row *rw, const int *cols, char **header,
-            size_t nh)
-{
-	struct tsr_errs errs = {0};
-	struct uin in = {0};
-	struct user *u;
-	char **sites = NULL, *sites_cell;
-	uint32_t id = 0;
-	int outcome, r, f;
-
-	for (f = 0; f < UF_COUNT; f++)
-		ufield_set_input(&in, (enum uf_id)f, cell(rw, cols, nh, f));
-	sites_cell = cell(rw, cols, nh, UF_SITES);
-	r = row_fields(rw, cols, header, nh, &in.fields);
-	if (r == 0 && sites_cell)
-		r = split_sites(sites_cell, &sites);
-	if (r < 0) {
-		report(a, EXIT_FAILURE_SYS, "out of memory");
-		outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
-		goto out;
-	}
-	u = in.login ? existing(im, in.login) : NULL;
-	if (in.login && smap_get(&im->seen, in.login)) {
-		report(a, EXIT_USAGE, "login '%s' appears on an earlier row of the file", in.login);
-		outcome = fail_row(a, im, rw, in.login, EXIT_USAGE);
-		goto out;
-	}
-	if (in.login && smap_put(&im->seen, in.login, "") < 0) {
-		report(a, EXIT_FAILURE_SYS, "out of memory");
-		outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
-		goto out;
-	}
-	if (!in.login) {
-		report(a, EXIT_USAGE, "login: is empty");
-		outcome = fail_row(a, im, rw, NULL, EXIT_USAGE);
-	} else if (uin_check(a, &in, !u, &errs) < 0) {
-		report_errs(a, &errs);
-		outcome = fail_row(a, im, rw, in.login, EXIT_USAGE);
-	} else if (u) {
-		outcome = update_row(a, im, rw, u, &in, sites);
-	} else {
-		in.sites = sites;
-		sites = NULL;
-		if (!im->dry && next_id(a, im, &id) < 0) {
-			report(a, EXIT_FAILURE_SYS, "cannot allocate a uidNumber: %s",
-			       dir_errmsg(a));
-			outcome = fail_row(a, im, rw, in.login, EXIT_FAILURE_SYS);
-		} else {
-			outcome = create_row(a, im, rw, &in, id);
-		}
-	}
-out:
-	tsr_strv_free(sites);
-	tsr_strv_free(in.sites);
-	tsr_strv_free(in.fields);
-	return outcome;
-}
-
-/* A created row whose batch was not written: its login, email and badge are free. */
-static void
-forget_row(struct import *im, const struct row *rw, const int *cols, size_t nh)
-{
-	const char *v;
-
-	if ((v = cell(rw, cols, nh, UF_LOGIN)))
-		(void)smap_put(&im->logins, v, NULL);
-	if ((v = cell(rw, cols, nh, UF_EMAIL)))
-		(void)smap_put(&im->emails, v, NULL);
-	if ((v = cell(rw, cols, nh, UF_BADGE)))
-		(void)smap_put(&im->badges, v, NULL);
 }
 
 /* ---- the file ---- */
@@ -806,7 +379,7 @@ import_file(struct admin *a, const char *path, bool dry)
 				if (outcomes[i] == O_CREATED)
 					forget_row(&im, &rows[i], cols, nh);
 				if (login)
-					(void)smap_put(&im.seen, login, NULL);
+					tsr_strmap_forget(&im.seen, login);
 			}
 			while (im.failed > failed) {
 				im.failed--;
@@ -876,11 +449,11 @@ out:
 		free(im.fail[i].reason);
 	}
 	free(im.fail);
-	smap_free(&im.logins);
-	smap_free(&im.emails);
-	smap_free(&im.badges);
-	smap_free(&im.ids);
-	smap_free(&im.seen);
+	tsr_strmap_free(&im.logins);
+	tsr_strmap_free(&im.emails);
+	tsr_strmap_free(&im.badges);
+	tsr_strmap_free(&im.ids);
+	tsr_strmap_free(&im.seen);
 	for (i = 0; i < im.nusers; i++)
 		user_free(im.users[i]);
 	free(im.users);
