@@ -206,7 +206,7 @@ $(B)/tests/integration/pam_settok.so: tests/integration/modules/pam_settok.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -lpam
 unit-build: $(B)/tests/integration/pam_settok.so
-# faults: an LD_PRELOAD shim that steps one process's wall clock (test_clock.sh)
+# faults: an LD_PRELOAD shim that steps one process's wall clock (host_clock.sh)
 $(B)/tests/integration/clockshift.so: tests/integration/modules/clockshift.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MODULE_LDFLAGS) -o $@ $< -ldl
@@ -220,7 +220,7 @@ $(B)/tests/bench/pam_bench: tests/bench/pam_bench.c
 unit-build: $(B)/tests/bench/pam_bench
 
 # make soak: the load tier (tests/soak/soak.sh; SOAK_SECONDS, default 600). Its login
-# driver is built with the tests, since make check runs 20 s of it (test_soak.sh).
+# driver is built with the tests, since make check runs 20 s of it (robust_soak.sh).
 $(B)/tests/soak/soak_login: tests/soak/soak_login.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpam -lldap -llber \
@@ -304,7 +304,7 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# ---- sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/test_leaks.sh) ----
+# ---- sanitizers, fuzzing, leaks (tests/fuzz, tests/integration/robust_leaks.sh) ----
 # fuzz_cache drives the NSS module's own entry points: it links nss_tessera.o as well.
 $(B)/tests/fuzz/replay_cache: tests/fuzz/fuzz_cache.c tests/fuzz/fuzz_main.c \
     $(B)/nss_module/nss_tessera.o $(B)/libtessera.a
@@ -320,11 +320,11 @@ $(B)/tests/fuzz/gen_cache: tests/fuzz/gen_cache.c $(B)/libtessera.a
 .PHONY: fuzz-corpus-cache
 fuzz-corpus-cache: $(B)/tests/fuzz/gen_cache
 	mkdir -p tests/fuzz/corpus/cache && $< tests/fuzz/corpus/cache
-# make leakcheck: test_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
+# make leakcheck: robust_leaks.sh with LEAK_ITERS NSS lookup rounds and PAM transactions under
 # valgrind (E15); LEAK_PAM_ITERS overrides the PAM count. Figures: docs/performance.md,
 # "Sanitizers, fuzzing and leaks".
 LEAK_ITERS ?= 100000
 .PHONY: leakcheck
 leakcheck: deps all
 	@$(TEST_ENV) LEAK_NSS_ITERS=$(LEAK_ITERS) LEAK_PAM_ITERS=$(or $(LEAK_PAM_ITERS),$(LEAK_ITERS)) \
-	    bash tests/run.sh integration test_leaks
+	    bash tests/run.sh integration robust_leaks

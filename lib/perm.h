@@ -109,7 +109,7 @@ enum tsr_read_rule tsr_perm_user_read_rule(const char *attr);
  * and who reads it; NULL after the last. lib/acl writes the directory's rules from them. */
 const char *tsr_perm_user_attr_at(size_t i, enum tsr_attr_rule *rule, enum tsr_read_rule *read);
 /* The actor (a person of the tenant) may read attr of u: 0 or -EACCES. The directory's
- * read access rules (lib/acl) say the same; test_differential checks it. */
+ * read access rules (lib/acl) say the same; dir_differential.sh checks it. */
 TSR_MUST_USE int tsr_perm_user_read(const struct tsr_perm_actor *a, const struct tsr_perm_user *u,
                                     const char *attr);
 

@@ -42,7 +42,7 @@ if [ "$tier" != integration ]; then
 	done
 fi
 if [ "$tier" != unit ]; then
-	for t in "$TSR_SRC"/tests/integration/test_*.sh; do
+	for t in "$TSR_SRC"/tests/integration/{admin,dir,host,robust}_*.sh; do
 		[ -f "$t" ] || continue
 		case "${t##*/}" in *"$filter"*) ;; *) continue ;; esac
 		# SANITIZE=1 (E15): only tests marked "# sanitize: drivers" (C drivers hosting the

@@ -4,8 +4,8 @@
  * SOF0 with the size, SOS, EOI) around dummy scan data: enough for a header parser, not a
  * picture (sides up to 65535). `mkphoto png-bomb W H FILE` writes the hostile photo of
  * RELIABILITY H10: a header claiming W x H (8-bit greyscale, sides up to 65535) over 50 MiB
- * of zeros (fewer when the image holds fewer) in a few hundred KiB. Used by test_user.sh,
- * test_import.sh and the demo. */
+ * of zeros (fewer when the image holds fewer) in a few hundred KiB. Used by admin_user.sh,
+ * admin_import.sh and the demo. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* perm_probe: the permission table's verdict for one write, for the differential test
- * (test_differential.sh), which compares it with what the tool and the directory answer.
+ * (dir_differential.sh), which compares it with what the tool and the directory answer.
  * Prints "allow" or "deny".
  *
  *   perm_probe user ATTR ACTOR_PERMS ACTOR_SITES TARGET_PERMS TARGET_SITES SELF [VALUE]

@@ -1,5 +1,5 @@
 # soak.sh: the load tier (make soak; SOAK_SECONDS, default 600; make check runs 20 s of it
-# through tests/integration/test_soak.sh). On loopback against the embedded directory, a
+# through tests/integration/robust_soak.sh). On loopback against the embedded directory, a
 # host (tesserad + pam_tessera + the NSS module, over StartTLS with a service account like
 # any other host) takes at once, for SOAK_SECONDS:
 #   - SOAK_WORKERS (default 4) processes of PAM logins: pam_authenticate + acct_mgmt +

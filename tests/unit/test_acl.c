@@ -1,5 +1,5 @@
 /* Unit tests: lib/acl (permission names, the shape of the generated access rules).
- * Whether slapd enforces them is tested against a real server in test_permissions.sh. */
+ * Whether slapd enforces them is tested against a real server in dir_permissions.sh. */
 #include <stdlib.h>
 
 #include "acl.h"

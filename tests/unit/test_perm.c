@@ -1,6 +1,6 @@
 /* Unit tests: lib/perm, the permission table the tool and the directory's guard decide
  * from. That slapd refuses the same writes through the guard is tested against a real
- * server in test_guard.sh. */
+ * server in dir_guard.sh. */
 #include <errno.h>
 #include <string.h>
 #include <strings.h>

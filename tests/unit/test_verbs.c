@@ -2,7 +2,7 @@
  * synopsis and bash completion are made from the rows, so what is checked here is that
  * the rows agree with themselves: each verb has one function, a summary, and a synopsis
  * naming exactly the options its getopt table parses. That the committed man page holds
- * the synopsis the rows make is test_docs.sh's. */
+ * the synopsis the rows make is admin_docs.sh's. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>

@@ -22,7 +22,7 @@ else
 fi
 
 # SANITIZE=1 only: nss_probe's contract checks (every entry point, buffers from 0 bytes, bad
-# images; E12-E14) with the instrumented module (the plain pass runs them in test_nss.sh).
+# images; E12-E14) with the instrumented module (the plain pass runs them in host_nss.sh).
 if [ "${TSR_SANITIZE:-}" = 1 ]; then
 	"$TSR_BUILD/tests/integration/nss_probe" contract "$TSR_BUILD/libnss_tessera.so.2" \
 		>"$T/contract.out" 2>&1

@@ -249,7 +249,7 @@ expect_out guard_directory_log_shows_raw_delete "sam +delete +uid=u2,"
 printf '%s\n' "$OUT" | grep -q peercred && fail guard_directory_log_leaves_root_out || pass guard_directory_log_leaves_root_out
 expect_rc 3 guard_directory_log_root_only tt_as tina audit --directory-log
 # -- LDAP transactions (RFC 5805) are kept for root: slapd 2.5.13 can be crashed by any
-#    client that may start one (docs/permissions.md); root's are tried in test_txn.
+#    client that may start one (docs/permissions.md); root's are tried in dir_txn.sh.
 for who in max sam tina; do
 	OUT=$(as_ldap ldapexop "$who" 1.3.6.1.1.21.1 2>&1 </dev/null)
 	case $OUT in *"unwilling to perform (53)"*"kept for root"*) pass "guard_txn_start_refused_$who" ;;

@@ -154,7 +154,7 @@ dup_add uidnumber x2 100003 x2@example.org
 dup_add mail x3 100011 alice@example.org
 
 # No accesslog overlay: it deadlocks slapd 2.5.13 with LDAP transactions (see
-# etc/ldap/slapd-config.ldif.in); test_txn.sh runs logins and transactions together.
+# etc/ldap/slapd-config.ldif.in); dir_txn.sh runs logins and transactions together.
 # auditlog records every write instead, whoever makes it, in a private file.
 lsearch -b cn=config '(olcOverlay=*accesslog)' dn | grep -q . \
 	&& fail server_no_accesslog_overlay || pass server_no_accesslog_overlay
