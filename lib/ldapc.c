@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ldapc.h"
 #include "secret.h"
@@ -404,4 +405,101 @@ struct timeval
 tsr_ldap_timeout(const struct tsr_ldap *l)
 {
 	return l->timeout;
+}
+
+/* ---- reading entries and controls ---- */
+
+int
+tsr_ldap_each_attr(LDAP *ld, LDAPMessage *entry, tsr_ldap_attr_fn fn, void *ctx)
+{
+	BerElement *ber = NULL;
+	char *name;
+	int r = 0;
+
+	for (name = ldap_first_attribute(ld, entry, &ber); name && r >= 0;
+	     name = ldap_next_attribute(ld, entry, ber)) {
+		r = fn(name, ctx);
+		ldap_memfree(name);
+	}
+	if (name)
+		ldap_memfree(name);
+	if (ber)
+		ber_free(ber, 0);
+	return r < 0 ? r : 0;
+}
+
+int
+tsr_ldap_preread_request(const char *const *attrs, LDAPControl **ret)
+{
+	struct berval bv = {0, NULL};
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	int r = -ENOMEM;
+
+	*ret = NULL;
+	if (ber && ber_printf(ber, "{v}", attrs) != -1 && ber_flatten2(ber, &bv, 0) != -1 &&
+	    ldap_control_create(LDAP_CONTROL_PRE_READ, 1, &bv, 1, ret) == LDAP_SUCCESS)
+		r = 0;
+	if (ber)
+		ber_free(ber, 1);
+	return r;
+}
+
+int
+tsr_ldap_preread_value(LDAPControl **ctrls, const char *attr, char *out, size_t n)
+{
+	LDAPControl *c = ctrls ? ldap_control_find(LDAP_CONTROL_PRE_READ, ctrls, NULL) : NULL;
+	struct berval bv, *vals = NULL;
+	BerElement *ber;
+	int r = -ENOENT;
+
+	if (!c)
+		return -ENOENT;
+	ber = ber_init(&c->ldctl_value);
+	if (!ber)
+		return -ENOMEM;
+	/* SearchResultEntry: { dn { { type [ values ] } ... } } */
+	if (ber_scanf(ber, "{m{" /*}}*/, &bv) == LBER_ERROR)
+		r = -EBADMSG;
+	while (r == -ENOENT && ber_scanf(ber, "{m" /*}*/, &bv) != LBER_ERROR) {
+		bool want =
+		    bv.bv_len == strlen(attr) && strncasecmp(bv.bv_val, attr, bv.bv_len) == 0;
+
+		if (ber_scanf(ber, "[W]", &vals) == LBER_ERROR) {
+			r = -EBADMSG;
+			break;
+		}
+		if (want && vals && vals[0].bv_val) {
+			r = -ERANGE;
+			if (vals[0].bv_len < n) {
+				memcpy(out, vals[0].bv_val, vals[0].bv_len);
+				out[vals[0].bv_len] = '\0';
+				r = 0;
+			}
+		}
+		ber_bvarray_free(vals);
+		vals = NULL;
+	}
+	ber_free(ber, 1);
+	return r;
+}
+
+ber_tag_t
+tsr_ldap_intermediate_tag(LDAP *ld, LDAPMessage *msg)
+{
+	struct berval *data = NULL;
+	char *oid = NULL;
+	BerElement *ber;
+	ber_len_t len;
+	ber_tag_t tag = 0;
+
+	if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) == LDAP_SUCCESS && data) {
+		ber = ber_init(data);
+		if (ber) {
+			tag = ber_peek_tag(ber, &len);
+			ber_free(ber, 1);
+		}
+	}
+	ldap_memfree(oid);
+	ber_bvfree(data);
+	return tag == LBER_ERROR ? 0 : tag;
 }

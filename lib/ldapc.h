@@ -47,6 +47,22 @@ TSR_MUST_USE int tsr_ldap_search(struct tsr_ldap *l, const char *base, int scope
                                  const char *filter, char **attrs, tsr_ldap_entry_fn fn, void *ctx,
                                  struct tsr_ldap_err *err);
 
+/* Each attribute name of entry, in order (the BER walk stays here); fn may read the
+ * values with ldap_get_values_len(). A negative return of fn stops the walk and is
+ * returned; 0 otherwise. */
+typedef int (*tsr_ldap_attr_fn)(const char *name, void *ctx);
+TSR_MUST_USE int tsr_ldap_each_attr(LDAP *ld, LDAPMessage *entry, tsr_ldap_attr_fn fn, void *ctx);
+
+/* The pre-read request control (RFC 4527) for attrs, critical: *ret (ldap_control_free).
+ * 0 or -ENOMEM. */
+TSR_MUST_USE int tsr_ldap_preread_request(const char *const *attrs, LDAPControl **ret);
+/* The first value of attr in the pre-read response among ctrls, into out (n bytes).
+ * 0, -ENOENT (no such control or attribute), -EBADMSG (not a pre-read entry) or -ERANGE
+ * (longer than out). */
+TSR_MUST_USE int tsr_ldap_preread_value(LDAPControl **ctrls, const char *attr, char *out, size_t n);
+/* The tag of an intermediate response's value (a sync info message's kind), or 0. */
+ber_tag_t tsr_ldap_intermediate_tag(LDAP *ld, LDAPMessage *msg);
+
 /* Escape len bytes of value for use inside a filter (RFC 4515: * ( ) \ NUL). */
 TSR_MUST_USE int tsr_ldap_escape(const char *value, size_t len, char **ret);
 /* The negative errno for an LDAP result code (LDAP_SUCCESS → 0). */

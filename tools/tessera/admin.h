@@ -98,7 +98,8 @@ struct tsr_field_decl;
 /* One command's view of the directory: the tool (configuration, connection, output),
  * who acts, and what the command has read or holds back so far. admin_begin() fills
  * it, every function that reads or writes the directory takes it, admin_end() frees
- * what it holds. Zeroed, it is a command that has not begun (admin_end() is safe). */
+ * what it holds. Made as {.t = t}, it is a command that has not begun: report() works and
+ * admin_end() is safe. */
 struct admin {
 	struct tool *t;
 	struct actor actor;

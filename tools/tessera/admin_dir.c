@@ -270,68 +270,75 @@ ent_str(const struct ent *e, const char *attr)
 	return a && a->n ? a->v[0] : NULL;
 }
 
-static int
-ent_from_msg(LDAP *ld, LDAPMessage *m, struct ent **ret)
-{
-	struct berval **vals = NULL;
+struct ent_read {
+	LDAP *ld;
+	LDAPMessage *m;
 	struct ent *e;
-	BerElement *ber = NULL;
-	char *name, *dn;
-	size_t i;
+};
+
+/* One attribute of the entry, its values copied (NUL-terminated, lengths kept). */
+static int
+ent_take_attr(const char *name, void *ctx)
+{
+	struct ent_read *er = ctx;
+	struct ent *e = er->e;
+	struct ent_attr *a, *na = realloc(e->a, (e->n + 1) * sizeof(*na));
+	struct berval **vals;
+	size_t i, n;
 	int r = -ENOMEM;
 
-	e = calloc(1, sizeof(*e));
-	if (!e)
+	if (!na)
 		return -ENOMEM;
-	dn = ldap_get_dn(ld, m);
-	if (!dn)
+	e->a = na;
+	a = &e->a[e->n++];
+	memset(a, 0, sizeof(*a));
+	a->name = strdup(name);
+	if (!a->name)
+		return -ENOMEM;
+	vals = ldap_get_values_len(er->ld, er->m, name);
+	n = (size_t)ldap_count_values_len(vals);
+	a->v = calloc(n + 1, sizeof(char *));
+	a->len = calloc(n + 1, sizeof(size_t));
+	if (!a->v || !a->len)
 		goto out;
-	e->dn = strdup(dn);
-	ldap_memfree(dn);
-	if (!e->dn)
-		goto out;
-	for (name = ldap_first_attribute(ld, m, &ber); name;
-	     name = ldap_next_attribute(ld, m, ber)) {
-		struct ent_attr *a, *na = realloc(e->a, (e->n + 1) * sizeof(*na));
-
-		if (!na) {
-			ldap_memfree(name);
+	for (i = 0; i < n; i++) {
+		a->v[i] = malloc(vals[i]->bv_len + 1);
+		if (!a->v[i])
 			goto out;
-		}
-		e->a = na;
-		a = &e->a[e->n++];
-		memset(a, 0, sizeof(*a));
-		a->name = strdup(name);
-		ldap_memfree(name);
-		vals = ldap_get_values_len(ld, m, a->name ? a->name : "");
-		if (!a->name)
-			goto out;
-		for (i = 0; vals && vals[i]; i++)
-			;
-		a->v = calloc(i + 1, sizeof(char *));
-		a->len = calloc(i + 1, sizeof(size_t));
-		if (!a->v || !a->len)
-			goto out;
-		for (i = 0; vals && vals[i]; i++) {
-			a->v[i] = malloc(vals[i]->bv_len + 1);
-			if (!a->v[i])
-				goto out;
-			memcpy(a->v[i], vals[i]->bv_val, vals[i]->bv_len);
-			a->v[i][vals[i]->bv_len] = '\0';
-			a->len[i] = vals[i]->bv_len;
-			a->n++;
-		}
-		ldap_value_free_len(vals);
-		vals = NULL;
+		memcpy(a->v[i], vals[i]->bv_val, vals[i]->bv_len);
+		a->v[i][vals[i]->bv_len] = '\0';
+		a->len[i] = vals[i]->bv_len;
+		a->n++;
 	}
-	*ret = e;
-	e = NULL;
 	r = 0;
 out:
 	ldap_value_free_len(vals);
-	ber_free(ber, 0);
-	ent_free(e);
 	return r;
+}
+
+static int
+ent_from_msg(LDAP *ld, LDAPMessage *m, struct ent **ret)
+{
+	struct ent_read er = {ld, m, NULL};
+	char *dn;
+	int r = -ENOMEM;
+
+	er.e = calloc(1, sizeof(*er.e));
+	if (!er.e)
+		return -ENOMEM;
+	dn = ldap_get_dn(ld, m);
+	if (dn) {
+		er.e->dn = strdup(dn);
+		ldap_memfree(dn);
+	}
+	if (er.e->dn)
+		r = tsr_ldap_each_attr(ld, m, ent_take_attr, &er);
+	if (r < 0) {
+		ent_free(er.e);
+		return r;
+	}
+	*ret = er.e;
+	return 0;
 }
 
 struct collect {

@@ -10,52 +10,16 @@
 #include "admin.h"
 #include "admin_impl.h"
 
-/* The value of attr in a pre-read control's entry. */
-static int
-preread_value(LDAPControl *c, const char *attr, char *out, size_t n)
-{
-	struct berval bv, *vals = NULL;
-	BerElement *ber;
-	int r = -EBADMSG;
-
-	ber = ber_init(&c->ldctl_value);
-	if (!ber)
-		return -ENOMEM;
-	if (ber_scanf(ber, "{m{" /*}}*/, &bv) == LBER_ERROR)
-		goto out;
-	while (ber_scanf(ber, "{m" /*}*/, &bv) != LBER_ERROR) {
-		bool want =
-		    bv.bv_len == strlen(attr) && strncasecmp(bv.bv_val, attr, bv.bv_len) == 0;
-
-		if (ber_scanf(ber, "[W]", &vals) == LBER_ERROR)
-			break;
-		if (want && vals && vals[0].bv_val && vals[0].bv_len < n) {
-			memcpy(out, vals[0].bv_val, vals[0].bv_len);
-			out[vals[0].bv_len] = '\0';
-			r = 0;
-		}
-		ber_bvarray_free(vals);
-		vals = NULL;
-		if (r == 0)
-			break;
-	}
-out:
-	ber_free(ber, 1);
-	return r;
-}
-
 int
 dir_alloc_ids(struct admin *a, uint32_t count, uint32_t *ret_first)
 {
-	LDAPControl *pre = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL, *c;
+	LDAPControl *pre = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL;
 	LDAPMessage *res = NULL;
-	struct berval bv = {0, NULL};
 	struct mods m = {0};
 	struct ent *t = NULL;
 	char num[16], old[16] = "";
 	uint32_t first = 0, lo = 0, hi = UINT32_MAX;
 	const char *attrs[] = {"tesseraNextId", NULL};
-	BerElement *ber = NULL;
 	LDAP *ld = tsr_ldap_handle(a->t->ldap);
 	int r, rc, msgid = 0;
 
@@ -75,11 +39,8 @@ dir_alloc_ids(struct admin *a, uint32_t count, uint32_t *ret_first)
 	r = mods_one(&m, LDAP_MOD_INCREMENT, "tesseraNextId", num);
 	if (r < 0)
 		return r;
-	r = -ENOMEM;
-	ber = ber_alloc_t(LBER_USE_DER);
-	if (!ber || ber_printf(ber, "{v}", attrs) == -1 || ber_flatten2(ber, &bv, 0) == -1)
-		goto out;
-	if (ldap_control_create(LDAP_CONTROL_PRE_READ, 1, &bv, 1, &pre) != LDAP_SUCCESS)
+	r = tsr_ldap_preread_request(attrs, &pre);
+	if (r < 0)
 		goto out;
 	sctrls[0] = pre;
 	rc = ldap_modify_ext(ld, admin_base(a), m.v, sctrls, NULL, &msgid);
@@ -89,8 +50,7 @@ dir_alloc_ids(struct admin *a, uint32_t count, uint32_t *ret_first)
 		r = ldap_failure(a, rc);
 		goto out;
 	}
-	c = rctrls ? ldap_control_find(LDAP_CONTROL_PRE_READ, rctrls, NULL) : NULL;
-	r = c ? preread_value(c, "tesseraNextId", old, sizeof(old)) : -EBADMSG;
+	r = tsr_ldap_preread_value(rctrls, "tesseraNextId", old, sizeof(old));
 	if (r == 0)
 		r = tsr_parse_u32(old, 0, UINT32_MAX, &first) < 0 ? -EBADMSG : 0;
 	if (r < 0) {
@@ -112,7 +72,6 @@ out:
 	ldap_control_free(pre);
 	ldap_controls_free(rctrls);
 	ldap_msgfree(res);
-	ber_free(ber, 1);
 	return r;
 }
 

@@ -84,7 +84,7 @@ static const struct option audit_opts[] = {
 static int
 audit_run(struct tool *t, int argc, char **argv)
 {
-	struct admin ad = {0}, *a = &ad;
+	struct admin ad = {.t = t}, *a = &ad;
 	const char *user = NULL, *actor = NULL, *action = NULL, *since = NULL, *limit = NULL;
 	bool log = false;
 	struct tsr_buf f = {0};

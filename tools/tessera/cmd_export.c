@@ -150,7 +150,7 @@ static const struct option export_opts[] = {
 static int
 export_run(struct tool *t, int argc, char **argv)
 {
-	struct admin ad = {0}, *a = &ad;
+	struct admin ad = {.t = t}, *a = &ad;
 	struct ent **v = NULL;
 	struct user **users = NULL;
 	const char *format = "csv";

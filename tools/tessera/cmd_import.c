@@ -474,7 +474,7 @@ static const struct option import_opts[] = {
 static int
 import_run(struct tool *t, int argc, char **argv)
 {
-	struct admin ad = {0}, *a = &ad;
+	struct admin ad = {.t = t}, *a = &ad;
 	const char *path;
 	bool dry = false;
 	int c, code;

@@ -326,7 +326,7 @@ const struct option policy_set_opts[] = {
 int
 policy_set(struct tool *t, int argc, char **argv)
 {
-	struct admin ad = {0}, *a = &ad;
+	struct admin ad = {.t = t}, *a = &ad;
 	struct change c = {0};
 	struct policy pol = {0}, old = {0};
 	struct tsr_errs errs = {0};

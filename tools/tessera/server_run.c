@@ -107,7 +107,7 @@ show_log_tail(struct tool *t, const char *dir)
 int
 server_start(struct tool *t, const char *dir)
 {
-	struct admin ad = {0}, *a = &ad;
+	struct admin ad = {.t = t}, *a = &ad;
 	char *ldapi = NULL, *urls = NULL, *provider = NULL, slapdd[PATH_MAX], log[PATH_MAX];
 	struct server s = {0};
 	LDAPURLDesc *lud = NULL;

@@ -655,7 +655,7 @@ server_upgrade(struct tool *t, const char *dir, bool dry)
 	/* The access rules as this version's table makes them, unless slapd starts again
 	 * below (server start rewrites them). */
 	if (r == 0 && !dry && !u.restart && !u.offline.len) {
-		struct admin ad = {0}, *a = &ad;
+		struct admin ad = {.t = t}, *a = &ad;
 
 		r = admin_begin(a, t) == EXIT_DONE ? admin_sync_acl(a, false) : -EIO;
 		admin_end(a);

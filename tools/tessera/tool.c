@@ -19,10 +19,10 @@
 static void
 verr(struct tool *t, const char *suffix, const char *fmt, va_list ap)
 {
-	struct tool_msgs *kept = &t->msgs;
+	struct tool_msgs *kept = t ? &t->msgs : NULL;
 	int n;
 
-	if (!t->json) {
+	if (!kept || !t->json) {
 		fputs("tessera: ", stderr);
 		vfprintf(stderr, fmt, ap);
 		fprintf(stderr, "%s\n", suffix);

@@ -412,7 +412,7 @@ help(struct tool *t, int argc, char **argv)
 static int
 verb_run(struct tool *t, const struct object *o, const struct verb *v, int argc, char **argv)
 {
-	struct admin a = {0};
+	struct admin a = {.t = t};
 	char title[64];
 	int code;
 

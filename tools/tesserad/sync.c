@@ -129,17 +129,77 @@ log_errs(struct session *s)
 	tsr_errs_clear(&s->errs);
 }
 
+/* What take_entry() gathers from one entry, attribute by attribute. */
+struct take {
+	LDAP *ld;
+	LDAPMessage *e;
+	struct tsr_ident_in in;
+	struct berval **vals[TSR_A_N];
+	struct tsr_ident_value *v[TSR_A_N];
+	char **dns; /* normalised member DNs, owned */
+	size_t ndns;
+};
+
+/* One attribute of the entry: its values, if it is one the image keeps. */
+static int
+take_attr(const char *attr, void *ctx)
+{
+	struct take *t = ctx;
+	size_t a, i, n;
+
+	for (a = 0; a < TSR_A_N; a++)
+		if (strcasecmp(attr, tsr_ident_attrs[a]) == 0)
+			break;
+	if (a == TSR_A_N || t->vals[a])
+		return 0;
+	t->vals[a] = ldap_get_values_len(t->ld, t->e, tsr_ident_attrs[a]);
+	n = (size_t)ldap_count_values_len(t->vals[a]);
+	t->v[a] = calloc(n + 1, sizeof(*t->v[a]));
+	if (!t->v[a])
+		return -ENOMEM;
+	if (a == TSR_A_MEMBER || a == TSR_A_UNIQUEMEMBER) {
+		char **nd = realloc(t->dns, (t->ndns + n + 1) * sizeof(*t->dns));
+
+		if (!nd)
+			return -ENOMEM;
+		t->dns = nd;
+	}
+	for (i = 0; i < n; i++) {
+		const char *p = t->vals[a][i]->bv_val;
+		size_t len = t->vals[a][i]->bv_len;
+
+		if (a == TSR_A_MEMBER || a == TSR_A_UNIQUEMEMBER) {
+			/* uniqueMember may end in #'0101'B (an optional UID) */
+			const char *hash = NULL;
+
+			for (size_t k = 0; k + 1 < len; k++)
+				if (p[k] == '#' && p[k + 1] == '\'')
+					hash = p + k;
+			if (a == TSR_A_UNIQUEMEMBER && hash && p[len - 1] == 'B')
+				len = (size_t)(hash - p);
+			t->dns[t->ndns] = norm_dn(p, len);
+			if (!t->dns[t->ndns])
+				continue; /* not a DN: cannot name a member */
+			p = t->dns[t->ndns];
+			len = strlen(p);
+			t->ndns++;
+		}
+		t->v[a][t->in.a[a].n].p = p;
+		t->v[a][t->in.a[a].n].len = len;
+		t->in.a[a].n++;
+	}
+	t->in.a[a].v = t->v[a];
+	return 0;
+}
+
 static int
 take_entry(struct session *s, LDAPMessage *e, const unsigned char uuid[16])
 {
 	struct daemon *d = s->d;
-	struct tsr_ident_in in = {0};
-	struct berval **vals[TSR_A_N] = {0};
-	struct tsr_ident_value *v[TSR_A_N] = {0};
-	char *dn = NULL, *ndn = NULL, *attr, **dns = NULL;
-	size_t ndns = 0, a, i, n;
-	BerElement *ber = NULL;
-	int r = -ENOMEM;
+	struct take t = {.ld = s->ld, .e = e};
+	char *dn = NULL, *ndn = NULL;
+	size_t a, i;
+	int r;
 
 	dn = ldap_get_dn(s->ld, e);
 	ndn = dn ? norm_dn(dn, strlen(dn)) : NULL;
@@ -148,55 +208,12 @@ take_entry(struct session *s, LDAPMessage *e, const unsigned char uuid[16])
 		r = 0;
 		goto out;
 	}
-	in.dn = ndn;
-	memcpy(in.uuid, uuid, 16);
-	for (attr = ldap_first_attribute(s->ld, e, &ber); attr;
-	     attr = ldap_next_attribute(s->ld, e, ber)) {
-		for (a = 0; a < TSR_A_N; a++)
-			if (strcasecmp(attr, tsr_ident_attrs[a]) == 0)
-				break;
-		ldap_memfree(attr);
-		if (a == TSR_A_N || vals[a])
-			continue;
-		vals[a] = ldap_get_values_len(s->ld, e, tsr_ident_attrs[a]);
-		n = (size_t)ldap_count_values_len(vals[a]);
-		v[a] = calloc(n + 1, sizeof(*v[a]));
-		if (!v[a])
-			goto out;
-		if (a == TSR_A_MEMBER || a == TSR_A_UNIQUEMEMBER) {
-			char **nd = realloc(dns, (ndns + n + 1) * sizeof(*dns));
-
-			if (!nd)
-				goto out;
-			dns = nd;
-		}
-		for (i = 0; i < n; i++) {
-			const char *p = vals[a][i]->bv_val;
-			size_t len = vals[a][i]->bv_len;
-
-			if (a == TSR_A_MEMBER || a == TSR_A_UNIQUEMEMBER) {
-				/* uniqueMember may end in #'0101'B (an optional UID) */
-				const char *hash = NULL;
-
-				for (size_t k = 0; k + 1 < len; k++)
-					if (p[k] == '#' && p[k + 1] == '\'')
-						hash = p + k;
-				if (a == TSR_A_UNIQUEMEMBER && hash && p[len - 1] == 'B')
-					len = (size_t)(hash - p);
-				dns[ndns] = norm_dn(p, len);
-				if (!dns[ndns])
-					continue; /* not a DN: cannot name a member */
-				p = dns[ndns];
-				len = strlen(p);
-				ndns++;
-			}
-			v[a][in.a[a].n].p = p;
-			v[a][in.a[a].n].len = len;
-			in.a[a].n++;
-		}
-		in.a[a].v = v[a];
-	}
-	r = tsr_ident_put(d->store, &d->rules, &in, &s->errs);
+	t.in.dn = ndn;
+	memcpy(t.in.uuid, uuid, 16);
+	r = tsr_ldap_each_attr(s->ld, e, take_attr, &t);
+	if (r < 0)
+		goto out;
+	r = tsr_ident_put(d->store, &d->rules, &t.in, &s->errs);
 	log_errs(s);
 	if (r == -EINVAL) {
 		d->rejected++;
@@ -207,15 +224,13 @@ take_entry(struct session *s, LDAPMessage *e, const unsigned char uuid[16])
 		r = 0;
 	}
 out:
-	if (ber)
-		ber_free(ber, 0);
 	for (a = 0; a < TSR_A_N; a++) {
-		ldap_value_free_len(vals[a]);
-		free(v[a]);
+		ldap_value_free_len(t.vals[a]);
+		free(t.v[a]);
 	}
-	for (i = 0; i < ndns; i++)
-		free(dns[i]);
-	free(dns);
+	for (i = 0; i < t.ndns; i++)
+		free(t.dns[i]);
+	free(t.dns);
 	free(ndn);
 	ldap_memfree(dn);
 	return r;
@@ -258,22 +273,7 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid, ldap_sync_refre
 static bool
 ends_present_phase(LDAP *ld, LDAPMessage *msg)
 {
-	struct berval *data = NULL;
-	char *oid = NULL;
-	BerElement *ber;
-	ber_len_t len;
-	bool present = false;
-
-	if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) == LDAP_SUCCESS && data) {
-		ber = ber_init(data);
-		if (ber) {
-			present = ber_peek_tag(ber, &len) == LDAP_TAG_SYNC_REFRESH_PRESENT;
-			ber_free(ber, 1);
-		}
-	}
-	ldap_memfree(oid);
-	ber_bvfree(data);
-	return present;
+	return tsr_ldap_intermediate_tag(ld, msg) == LDAP_TAG_SYNC_REFRESH_PRESENT;
 }
 
 static void
