@@ -319,7 +319,7 @@ printf '%s' "$OUT" | grep -q "user.deactivate .*dora (Person Dora) .*status: act
 	&& printf '%s' "$OUT" | grep -q "root@.* (root)" && pass user_lifecycle_audited_with_names \
 	|| fail user_lifecycle_audited_with_names "$OUT"
 expect_rc 0 user_list_shows_active "$TESSERA" --config "$SRV_CONF" user list --status active
-expect_out user_list_active_dora "^dora +Person Dora +dora@example.org +site-admin +berlin +Active +[0-9]"
+expect_out user_list_active_dora "^dora +Person Dora +dora@example.org +site-admin +berlin +Active +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} *$"
 
 # -- reset-password: temporary, forced change; unlocks a failure lockout, not a deactivation
 for i in 1 2 3 4 5; do ldapwhoami -x -H "$SRV_LDAPI" -D "uid=dora,$P" -w wrong >/dev/null 2>&1; done

@@ -672,8 +672,9 @@ static const struct verb user_verbs[] = {
      "LOGIN [--name N] [--first F] [--last L] [--title T] [--phone P] [--language L] "
      "[--badge B] [--shell SH] [--stay-logged-in yes|no] [--field KEY=VALUE]...",
      "change profile values (\"\" removes one)",
-     "A person may change their own profile, but not their badge. The email has its own\n"
-     "verb (set-email), as have the role, the sites and the password.\n",
+     "A person may change their own profile, but not their badge or phone (a new number\n"
+     "is verified first: user phone). The email has its own verb (set-email), as have\n"
+     "the role, the sites and the password.\n",
      set_opts, TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_set},
     {"set-email", "LOGIN EMAIL", "change the email (unique in the tenant; not your own)", NULL,
      NULL, TSR_PERM_USERS_MANAGE, 0, NULL, user_set_email},

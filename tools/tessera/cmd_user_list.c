@@ -138,17 +138,17 @@ user_list(struct admin *a, int argc, char **argv)
 					rr = tsr_buf_printf(&s, "%s%s", k ? "," : "",
 					                    u->sites->v[k]);
 				if (rr < 0 ||
-				    table_row(
-				        &tb,
-				        (const char *const[]){
-				            u->login, u->name, u->email, u->role, s.p, u->badge,
-				            strcmp(st, "active") == 0    ? "Active"
-				            : strcmp(st, "invited") == 0 ? "Invited"
-				                                         : "Inactive",
-				            u->last_activity
-				                ? time_human(u->last_activity, t, sizeof(a->t))
-				                : "-",
-				            NULL}) < 0)
+				    table_row(&tb,
+				              (const char *const[]){
+				                  u->login, u->name, u->email, u->role, s.p,
+				                  u->badge,
+				                  strcmp(st, "active") == 0    ? "Active"
+				                  : strcmp(st, "invited") == 0 ? "Invited"
+				                                               : "Inactive",
+				                  u->last_activity
+				                      ? time_human(u->last_activity, t, sizeof(t))
+				                      : "-",
+				                  NULL}) < 0)
 					code = EXIT_FAILURE_SYS;
 				tsr_buf_free(&s);
 			}

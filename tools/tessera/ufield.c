@@ -264,12 +264,12 @@ static const char *
 time_for(const char *gt, enum uf_out out, struct tsr_buf *b, const char *never)
 {
 	char t[64];
+	const char *s;
 
 	if (!gt)
 		return out == OUT_SHOW ? never : NULL;
-	if (!(out == OUT_SHOW ? time_human(gt, t, sizeof(t)) : time_iso(gt, t, sizeof(t))))
-		return NULL;
-	return tsr_buf_puts(b, t) == 0 ? b->p : NULL;
+	s = out == OUT_SHOW ? time_human(gt, t, sizeof(t)) : time_iso(gt, t, sizeof(t));
+	return s && tsr_buf_puts(b, s) == 0 ? b->p : NULL;
 }
 
 static const char *
