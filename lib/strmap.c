@@ -17,17 +17,22 @@ key_hash(const char *s)
 	return h;
 }
 
-const char *
-tsr_strmap_get(const struct tsr_strmap *m, const char *key)
+/* The slot holding key, or the empty one where it would go (m->cap > 0). */
+static size_t
+slot(const struct tsr_strmap *m, const char *key)
 {
 	size_t i;
 
-	if (!m->cap)
-		return NULL;
 	for (i = key_hash(key) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
 		if (strcasecmp(m->k[i], key) == 0)
-			return m->v[i];
-	return NULL;
+			break;
+	return i;
+}
+
+const char *
+tsr_strmap_get(const struct tsr_strmap *m, const char *key)
+{
+	return m->cap ? m->v[slot(m, key)] : NULL;
 }
 
 int
@@ -60,16 +65,14 @@ tsr_strmap_put(struct tsr_strmap *m, const char *key, const char *value)
 		free(m->v);
 		*m = big;
 	}
-	for (i = key_hash(key) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
-		if (strcasecmp(m->k[i], key) == 0) {
-			m->v[i] = value;
-			return 0;
-		}
-	m->k[i] = strdup(key);
-	if (!m->k[i])
-		return -ENOMEM;
+	i = slot(m, key);
+	if (!m->k[i]) {
+		m->k[i] = strdup(key);
+		if (!m->k[i])
+			return -ENOMEM;
+		m->n++;
+	}
 	m->v[i] = value;
-	m->n++;
 	return 0;
 }
 
@@ -78,13 +81,8 @@ tsr_strmap_forget(struct tsr_strmap *m, const char *key)
 {
 	size_t i;
 
-	if (!m->cap)
-		return;
-	for (i = key_hash(key) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
-		if (strcasecmp(m->k[i], key) == 0) {
-			m->v[i] = NULL;
-			return;
-		}
+	if (m->cap && m->k[i = slot(m, key)])
+		m->v[i] = NULL;
 }
 
 void

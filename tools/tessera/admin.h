@@ -41,8 +41,6 @@ struct ent {
 };
 void ent_free(struct ent *e);
 void ents_free(struct ent **v, size_t n);
-/* Sort entries by the first value of attr, as people read names (tsr_natural_cmp). */
-void ents_sort(struct ent **v, size_t n, const char *attr);
 /* The first value of attr, or NULL. */
 const char *ent_str(const struct ent *e, const char *attr);
 const struct ent_attr *ent_attr(const struct ent *e, const char *attr);
@@ -284,7 +282,6 @@ struct uin {
 	char **fields; /* "key=value" (value "" removes) */
 	/* filled by uin_check() */
 	char phone_norm[20];
-	bool stay_value;
 };
 /* Check every given value; each problem becomes "field: rule" in errs.
  * adding: login, email and name are required. 0 or -EINVAL. */
@@ -307,7 +304,8 @@ int user_change_sites(struct admin *a, struct user *u, char **add, char **del, b
 /* Dry run: wr_commit() and id allocation write nothing (import --dry-run). */
 void admin_dry_run(struct admin *a, bool dry);
 bool admin_is_dry_run(struct admin *a);
-/* Change the given values of u. *changed: whether anything was written. */
+/* Change the given profile values of u (the email has user set-email: in->email is not
+ * looked at). *changed: whether anything was written. */
 int user_update(struct admin *a, struct user *u, struct uin *in, bool *changed);
 /* Set the status (inactive, or back to invited/active) keeping role and sites. */
 int user_set_active(struct admin *a, struct user *u, bool active, bool *changed);

@@ -167,20 +167,6 @@ admin_roles_forget(struct admin *a)
 }
 
 static int
-ent_by_attr(const void *a, const void *b, void *attr)
-{
-	return tsr_natural_cmp(ent_str(*(struct ent *const *)a, attr),
-	                       ent_str(*(struct ent *const *)b, attr));
-}
-
-void
-ents_sort(struct ent **v, size_t n, const char *attr)
-{
-	if (n > 1)
-		qsort_r(v, n, sizeof(*v), ent_by_attr, (void *)attr);
-}
-
-static int
 role_by_name(const void *a, const void *b)
 {
 	return tsr_natural_cmp(((const struct role *)a)->name, ((const struct role *)b)->name);

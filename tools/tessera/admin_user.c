@@ -312,12 +312,6 @@ user_update(struct admin *a, struct user *u, struct uin *in, bool *changed)
 	int r, code = EXIT_FAILURE_SYS;
 
 	*changed = false;
-	if (in->email && strcmp(in->email, u->email ? u->email : "") != 0)
-		return report(
-		    a, EXIT_USAGE,
-		    "email cannot be changed with user set (it is the login identifier); an "
-		    "administrator with users.manage uses: tessera user set-email %s EMAIL",
-		    u->login);
 	if (!is_self(a, u) && !may(a, TSR_PERM_USERS_EDIT, u))
 		return denied(a,
 		              "changing %s's profile needs users.edit at one of their sites and "

@@ -54,18 +54,18 @@ group_list(struct admin *a, int argc, char **argv)
 	                             group_field};
 	struct list_page p;
 	struct ent **v;
-	size_t i, from, to;
+	size_t i;
 	int r;
 
 	r = list_unit(a, &src, &lo, argc, argv, &p);
 	if (r != EXIT_DONE)
 		return r;
-	v = p.v, from = p.from, to = p.to;
+	v = p.v;
 	if (a->t->json) {
 		struct jw j = {0};
 
 		jw_begin_arr(&j, NULL);
-		for (i = from; i < to; i++)
+		for (i = p.from; i < p.to; i++)
 			group_json(&j, v[i]);
 		jw_end_arr(&j);
 		jw_done(&j);
@@ -74,7 +74,7 @@ group_list(struct admin *a, int argc, char **argv)
 
 		if (table_init(&tb, (const char *const[]){"GROUP", "GID", "MEMBERS", "DESCRIPTION",
 		                                          NULL}) == 0) {
-			for (i = from; i < to; i++) {
+			for (i = p.from; i < p.to; i++) {
 				const struct ent_attr *m = ent_attr(v[i], "memberUid");
 				char count[16];
 
@@ -299,11 +299,9 @@ has_member(const struct ent *e, const char *login)
 	return false;
 }
 
-/* add-member or remove-member, by argv[0]. */
 static int
-group_members(struct admin *a, int argc, char **argv)
+group_members(struct admin *a, int argc, char **argv, bool add)
 {
-	bool add = strcmp(argv[0], "add-member") == 0;
 	char **todo = NULL;
 	struct ent *e = NULL;
 	struct mods m = {0};
@@ -359,6 +357,18 @@ out:
 	return code;
 }
 
+static int
+group_add_member(struct admin *a, int argc, char **argv)
+{
+	return group_members(a, argc, argv, true);
+}
+
+static int
+group_remove_member(struct admin *a, int argc, char **argv)
+{
+	return group_members(a, argc, argv, false);
+}
+
 static const struct verb group_verbs[] = {
     {"list", "[--limit N] [--page N] [--sort [-]name|gid]", "groups and their sizes", NULL,
      list_only_opts, 0, 0, NULL, group_list},
@@ -368,9 +378,9 @@ static const struct verb group_verbs[] = {
     {"delete", "NAME", "remove a group (its members keep their accounts)", NULL, NULL,
      TSR_PERM_GROUPS_MANAGE, 0, NULL, group_delete},
     {"add-member", "NAME LOGIN...", "members must be users of the tenant", NULL, NULL,
-     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_members},
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_add_member},
     {"remove-member", "NAME LOGIN...", "take users out of a group", NULL, NULL,
-     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_members},
+     TSR_PERM_GROUPS_MANAGE, 0, NULL, group_remove_member},
 };
 
 const struct object obj_group = {

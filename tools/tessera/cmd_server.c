@@ -43,27 +43,38 @@ parse_dir(struct tool *t, int argc, char **argv, const struct option *opts, cons
 	return EXIT_DONE;
 }
 
-/* The verbs that take only --dir, by name. */
+/* A verb that takes only --dir: fn on DIR. */
 static int
-dir_verb(struct tool *t, int argc, char **argv)
+with_dir(struct tool *t, int argc, char **argv, int (*fn)(struct tool *t, const char *dir))
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct tool *t, const char *dir);
-	} fns[] = {
-	    {"start", server_start},
-	    {"stop", server_stop},
-	    {"status", server_status},
-	    {"promote", server_promote},
-	};
 	const char *dir = NULL;
-	size_t i;
 	int code = parse_dir(t, argc, argv, dir_opts, &dir, NULL);
 
-	for (i = 0; code == EXIT_DONE && i < TSR_ARRAY_SIZE(fns); i++)
-		if (strcmp(argv[0], fns[i].name) == 0)
-			return fns[i].fn(t, dir);
-	return code;
+	return code == EXIT_DONE ? fn(t, dir) : code;
+}
+
+static int
+start(struct tool *t, int argc, char **argv)
+{
+	return with_dir(t, argc, argv, server_start);
+}
+
+static int
+stop(struct tool *t, int argc, char **argv)
+{
+	return with_dir(t, argc, argv, server_stop);
+}
+
+static int
+status(struct tool *t, int argc, char **argv)
+{
+	return with_dir(t, argc, argv, server_status);
+}
+
+static int
+promote(struct tool *t, int argc, char **argv)
+{
+	return with_dir(t, argc, argv, server_promote);
 }
 
 static int
@@ -99,14 +110,14 @@ static const struct verb server_verbs[] = {
      "                   next to the tool's file (--config FILE.d/)\n",
      server_init_opts, 0, VERB_LOCAL, server_init, NULL},
     {"start", "--dir DIR", "start slapd and wait until it answers", NULL, dir_opts, 0, VERB_LOCAL,
-     dir_verb, NULL},
+     start, NULL},
     {"stop", "--dir DIR", "stop it (SIGTERM, bounded wait, then SIGKILL)", NULL, dir_opts, 0,
-     VERB_LOCAL, dir_verb, NULL},
+     VERB_LOCAL, stop, NULL},
     {"status", "--dir DIR",
      "exit 0 running, 1 dead with a stale pid file, 3 stopped, 4 DIR holds no directory",
      "For a standby it also says whether it is current with its provider (same\n"
      "contextCSN).\n",
-     dir_opts, 0, 0, dir_verb, NULL},
+     dir_opts, 0, 0, status, NULL},
     {"upgrade", "--dir DIR [--dry-run]",
      "bring a running directory made by an earlier tessera to this version",
      "Settings, limits, schema, the guard and data; idempotent. --dry-run says what it\n"
@@ -115,7 +126,7 @@ static const struct verb server_verbs[] = {
     {"promote", "--dir DIR", "make a running standby the provider",
      "Its provider must be down for good: the standby stops following and takes the\n"
      "guard.\n",
-     dir_opts, 0, VERB_LOCAL, dir_verb, NULL},
+     dir_opts, 0, VERB_LOCAL, promote, NULL},
 };
 
 const struct object obj_server = {

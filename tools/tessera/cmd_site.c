@@ -50,7 +50,7 @@ site_list(struct admin *a, int argc, char **argv)
 	const struct list_src src = {"sites", "(objectClass=tesseraSite)", site_attrs, site_field};
 	struct list_page p;
 	struct ent **v, **users = NULL;
-	size_t nu = 0, i, from, to;
+	size_t nu = 0, i;
 	struct jw j = {0};
 	struct table tb = {0};
 	int r;
@@ -58,13 +58,13 @@ site_list(struct admin *a, int argc, char **argv)
 	r = list_unit(a, &src, &lo, argc, argv, &p);
 	if (r != EXIT_DONE)
 		return r;
-	v = p.v, from = p.from, to = p.to;
+	v = p.v;
 	if (a->t->json)
 		jw_begin_arr(&j, NULL);
 	else if (table_init(&tb, (const char *const[]){"SITE", "USERS", "LOCATION", "DESCRIPTION",
 	                                               NULL}) < 0)
 		r = -ENOMEM;
-	for (i = from; r == 0 && i < to; i++) {
+	for (i = p.from; r == 0 && i < p.to; i++) {
 		const char *name = ent_str(v[i], "cn");
 		char count[16];
 

@@ -484,11 +484,9 @@ out:
 	return code;
 }
 
-/* deactivate or reactivate, by argv[0]. */
 static int
-user_active(struct admin *a, int argc, char **argv)
+user_active(struct admin *a, int argc, char **argv, bool active)
 {
-	bool active = strcmp(argv[0], "reactivate") == 0;
 	struct user *u = NULL;
 	bool changed = false;
 	int code;
@@ -650,6 +648,18 @@ out:
 	return code;
 }
 
+static int
+user_deactivate(struct admin *a, int argc, char **argv)
+{
+	return user_active(a, argc, argv, false);
+}
+
+static int
+user_reactivate(struct admin *a, int argc, char **argv)
+{
+	return user_active(a, argc, argv, true);
+}
+
 static const struct verb user_verbs[] = {
     {"add",
      "LOGIN --email E --name NAME [--first F] [--last L] [--role R] [--site S]... [--badge B] "
@@ -693,9 +703,9 @@ static const struct verb user_verbs[] = {
     {"verify-phone", "LOGIN CODE", "make the verified number the user's phone", NULL, NULL,
      TSR_PERM_USERS_EDIT, VERB_SELF, NULL, user_verify_phone},
     {"deactivate", "LOGIN", "no login anywhere; role and sites are kept", NULL, NULL,
-     TSR_PERM_USERS_MANAGE, 0, NULL, user_active},
+     TSR_PERM_USERS_MANAGE, 0, NULL, user_deactivate},
     {"reactivate", "LOGIN", "give access back, as it was", NULL, NULL, TSR_PERM_USERS_MANAGE, 0,
-     NULL, user_active},
+     NULL, user_reactivate},
     {"reset-password", "LOGIN [--password-stdin | --generate-password]",
      "a temporary password, changed at the next login", NULL, reset_opts, TSR_PERM_USERS_MANAGE, 0,
      NULL, user_reset_password},

@@ -250,10 +250,13 @@ process_row(struct admin *a, struct import *im, struct row *rw, const int *cols,
 	struct user *u;
 	char **sites = NULL, *sites_cell;
 	uint32_t id = 0;
-	int outcome, r, f;
+	size_t c;
+	int outcome, r;
 
-	for (f = 0; f < UF_COUNT; f++)
-		ufield_set_input(&in, (enum uf_id)f, cell(rw, cols, nh, f));
+	/* Each column once: a field's (headers are unique), empty cells left unset. */
+	for (c = 0; c < nh && c < rw->n; c++)
+		if (cols[c] >= 0 && cols[c] < UF_COUNT && *rw->cells[c])
+			ufield_set_input(&in, (enum uf_id)cols[c], rw->cells[c]);
 	sites_cell = cell(rw, cols, nh, UF_SITES);
 	r = row_fields(rw, cols, header, nh, &in.fields);
 	if (r == 0 && sites_cell)

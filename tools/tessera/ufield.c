@@ -187,8 +187,10 @@ check_shell(struct admin *a, struct uin *in, const char *v, char *buf, size_t n)
 static const char *
 check_stay(struct admin *a, struct uin *in, const char *v, char *buf, size_t n)
 {
-	(void)a, (void)buf, (void)n;
-	return tsr_parse_bool(v, &in->stay_value) < 0 ? "must be yes or no" : NULL;
+	bool b;
+
+	(void)a, (void)in, (void)buf, (void)n;
+	return tsr_parse_bool(v, &b) < 0 ? "must be yes or no" : NULL;
 }
 
 /* ---- values ---- */
@@ -426,7 +428,7 @@ ufield_key(enum uf_id id)
 	return id < UF_COUNT ? fields[id].key : NULL;
 }
 
-int
+static int
 ufield_by_key(const char *key)
 {
 	size_t i;
@@ -533,12 +535,14 @@ ufield_check(struct admin *a, struct uin *in, bool adding, struct tsr_errs *errs
 static const char *
 stored(const struct uin *in, const struct ufield *f, const char *v)
 {
+	bool b;
+
 	if (f == &fields[UF_PHONE] && *v)
 		return in->phone_norm;
 	if (f == &fields[UF_LANGUAGE] && strcmp(v, "default") == 0)
 		return "";
 	if (f->kind == K_BOOL)
-		return in->stay_value ? "TRUE" : "FALSE";
+		return tsr_parse_bool(v, &b) == 0 && b ? "TRUE" : "FALSE";
 	return v;
 }
 

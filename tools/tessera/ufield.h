@@ -53,8 +53,6 @@ enum uf_id {
 
 /* The field's key ("stay_logged_in"); its option is the key with '-' for '_'. */
 const char *ufield_key(enum uf_id id);
-/* The field named by key (a JSON key or CSV column), or -1. */
-int ufield_by_key(const char *key);
 /* The field an import column gives: 1 and *ret for a value the tool takes, 0 for a
  * read-only one export writes (accepted and ignored), -1 for no field. */
 int ufield_column(const char *key, enum uf_id *ret);
